@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
+namespace FastAD.Kernels;
+
+/// <summary>
+/// Kernel sources embedded in the assembly, written once in FastAD's common C dialect.
+/// A backend prelude maps the dialect to OpenCL C or CUDA C:
+/// <list type="bullet">
+/// <item><c>KERNEL</c>, <c>GLOBAL</c>, <c>LOCAL</c> (address spaces), <c>DEVFN</c> (device helper functions), <c>RESTRICT</c>;</item>
+/// <item><c>GLOBAL_ID(d)</c>, <c>LOCAL_ID(d)</c>, <c>GROUP_ID(d)</c>, <c>LOCAL_SIZE(d)</c>, <c>NUM_GROUPS(d)</c> for d = 0, 1;</item>
+/// <item><c>BARRIER()</c> (work-group barrier with local-memory fence);</item>
+/// <item><c>u32</c>, <c>i64</c>, <c>u64</c>; <c>as_f64_bits</c>/<c>f64_from_bits</c>;</item>
+/// <item><c>atomic_add_i32_local/global</c>, <c>atomic_add_f64_local/global</c>.</item>
+/// </list>
+/// Math uses the overloaded C names (exp, log, sqrt, tanh, ...), valid in both dialects.
+/// Every source also sees <c>common.cl</c> (the Philox4x32-10 generator).
+/// </summary>
+public static class KernelSources
+{
+    private static readonly ConcurrentDictionary<string, string> Cache = new();
+    private const string Prefix = "FastAD.Kernels.Sources.";
+
+    /// <summary>Names of all embedded kernel sources.</summary>
+    public static IReadOnlyList<string> Names { get; } = typeof(KernelSources).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal))
+        .Select(n => n[Prefix.Length..]).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Returns the text of an embedded source (e.g. <c>matmul.cl</c>).</summary>
+    public static string Get(string name) => Cache.GetOrAdd(name, static n =>
+    {
+        using var stream = typeof(KernelSources).Assembly.GetManifestResourceStream(Prefix + n)
+            ?? throw new ArgumentException($"No embedded kernel source named '{n}'. Known: {string.Join(", ", Names)}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    /// <summary>The prelude for a backend followed by the shared device functions.</summary>
+    public static string Prelude(DeviceKind kind) => kind switch
+    {
+        DeviceKind.OpenCL => Get("prelude_opencl.cl") + "\n" + Get("common.cl") + "\n#line 1\n",
+        DeviceKind.Cuda => Get("prelude_cuda.cl") + "\n" + Get("common.cl") + "\n#line 1\n",
+        _ => throw new NotSupportedException($"No kernel dialect for {kind}."),
+    };
+}
