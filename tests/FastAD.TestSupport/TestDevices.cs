@@ -19,7 +19,10 @@ public static class TestDevices
     private static readonly Lazy<DeviceRegistry> Registry = new(() => DeviceRegistry.Discover());
 
     /// <summary>Theory data: one row per backend.</summary>
-    public static TheoryData<string> Backends => new() { "cpu", "opencl", "cuda" };
+    public static TheoryData<string> Backends => new(BackendNames);
+
+    /// <summary>The backend names.</summary>
+    public static readonly string[] BackendNames = ["cpu", "opencl", "cuda"];
 
     /// <summary>The shared registry of this test process.</summary>
     public static DeviceRegistry All => Registry.Value;
@@ -45,5 +48,18 @@ public static class TestDevices
             throw new InvalidOperationException($"{requireVar}=1 but {reason}");
         Skip.If(true, reason);
         throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>
+    /// Opens a new device object of the backend (a new context for OpenCL) that the caller owns and
+    /// disposes; for tests that count what a device holds.
+    /// </summary>
+    public static ComputeDevice OpenFresh(string backend)
+    {
+        if (backend == "cpu") return new FastAD.Kernels.Cpu.CpuDevice();
+        var registry = DeviceRegistry.Discover(openCl: backend == "opencl", cuda: backend == "cuda");
+        var device = registry.Select(backend);
+        foreach (var other in registry.Devices.Where(d => !ReferenceEquals(d, device) && d is not FastAD.Kernels.Cpu.CpuDevice)) other.Dispose();
+        return device;
     }
 }

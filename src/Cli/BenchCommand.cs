@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using FastAD.Kernels;
+using FastAD.Kernels.Diagnostics;
+using Spectre.Console;
+
+namespace FastAD.Cli;
+
+/// <summary>
+/// <c>fastad bench</c>: wall-clock throughput of the engines' suites on one or more devices. It needs
+/// no SDK, so it runs on a GPU machine from the self-contained build. Later engines add suites here.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly Dictionary<string, Func<bool, IEnumerable<Func<ComputeDevice, PrimitiveWorkload>>>> Suites = new()
+    {
+        ["primitives"] = PrimitiveWorkload.Suite,
+    };
+
+    internal static Command Create(IAnsiConsole console)
+    {
+        var devices = new Option<string[]>("--device", "-d")
+        {
+            Description = "Devices to measure (repeatable): cpu, opencl[:N], cuda[:N], auto, or all. Default: all found.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["all"],
+        };
+        var suite = new Option<string>("--suite", "-s")
+        {
+            Description = $"Suite to run: {string.Join(", ", Suites.Keys)}.",
+            DefaultValueFactory = _ => "primitives",
+        };
+        var quick = new Option<bool>("--quick") { Description = "Small sizes, for a smoke run." };
+        var seconds = new Option<double>("--seconds") { Description = "Time budget per workload.", DefaultValueFactory = _ => 1.0 };
+        var cmd = new Command("bench", "Measure throughput (GFLOP/s, GB/s) of a suite on the chosen devices.") { devices, suite, quick, seconds };
+        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
+        {
+            string name = parse.GetValue(suite)!;
+            if (!Suites.TryGetValue(name, out var factory))
+                throw new ArgumentException($"Unknown suite '{name}'. Known: {string.Join(", ", Suites.Keys)}.");
+            using var registry = DeviceRegistry.Discover();
+            var selected = new List<ComputeDevice>();
+            foreach (var s in parse.GetValue(devices)!)
+            {
+                if (s.Equals("all", StringComparison.OrdinalIgnoreCase)) selected.AddRange(registry.Devices);
+                else selected.Add(registry.Select(s));
+            }
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("device", "workload", "size", "median", "GFLOP/s", "GB/s", "Gitems/s", "runs");
+            console.MarkupLineInterpolated($"suite [bold]{name}[/]{(parse.GetValue(quick) ? " (quick)" : "")}, {Environment.ProcessorCount} host cores");
+            foreach (var d in selected.Distinct())
+            {
+                foreach (var make in factory(parse.GetValue(quick)))
+                {
+                    using var w = make(d);
+                    var r = WorkloadTimer.Measure(w, parse.GetValue(seconds));
+                    table.AddRow(Markup.Escape(d.Id), Markup.Escape(r.Workload), Markup.Escape(r.Size), FormatTime(r.MedianSeconds),
+                        F(r.GFlops), F(r.GBytes), F(r.GItems), r.Runs.ToString(CultureInfo.InvariantCulture));
+                }
+            }
+            console.Write(table);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static string F(double v) => double.IsNaN(v) ? "-" : v.ToString(v >= 100 ? "F0" : v >= 1 ? "F1" : "F3", CultureInfo.InvariantCulture);
+
+    private static string FormatTime(double s) => s >= 1 ? $"{s:F2} s" : s >= 1e-3 ? $"{s * 1e3:F2} ms" : $"{s * 1e6:F1} us";
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Reflection;
+using FastAD.Kernels;
+using Spectre.Console;
+
+namespace FastAD.Cli;
+
+/// <summary>The <c>fastad</c> command tree. Commands print; the work happens in the libraries.</summary>
+internal static class FastAdCommand
+{
+    /// <summary>Exit code for a user mistake (bad option, bad input, missing device).</summary>
+    internal const int UsageError = 2;
+
+    /// <summary>Exit code for a failed check (selftest).</summary>
+    internal const int CheckFailed = 1;
+
+    internal static int Run(string[] args, IAnsiConsole? console = null)
+    {
+        console ??= AnsiConsole.Console;
+        var root = Build(console);
+        return root.Parse(args).Invoke();
+    }
+
+    internal static RootCommand Build(IAnsiConsole console)
+    {
+        var root = new RootCommand($"FastAD {Version}: fast, exact weakly-supervised anomaly detection for particle physics (CATHODE, CONRAD, simulation-based AD).");
+        root.Subcommands.Add(DevicesCommand.Create(console));
+        root.Subcommands.Add(SelfTestCommand.Create(console));
+        root.Subcommands.Add(BenchCommand.Create(console));
+        return root;
+    }
+
+    internal static string Version =>
+        typeof(FastAdCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>The --device option shared by every command that computes.</summary>
+    internal static Option<string> DeviceOption() => new("--device", "-d")
+    {
+        Description = "Where to compute: auto (CUDA, then an OpenCL GPU, then the managed CPU), cpu, opencl[:N] or cuda[:N].",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary>
+    /// Runs a command body, turning user mistakes and backend failures into one clear line and a
+    /// non-zero exit instead of a stack trace (FASTAD_DEBUG=1 shows the trace).
+    /// </summary>
+    internal static int Guard(IAnsiConsole console, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is ArgumentException or ComputeException or IOException or UnauthorizedAccessException or NotSupportedException or FormatException or InvalidOperationException)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            if (Environment.GetEnvironmentVariable("FASTAD_DEBUG") == "1") console.WriteException(e);
+            return UsageError;
+        }
+    }
+}

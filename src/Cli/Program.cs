@@ -1,0 +1,4 @@
+using System.CommandLine;
+using FastAD.Cli;
+
+return FastAdCommand.Run(args);

@@ -1,0 +1,10 @@
+using FastAD.TestSupport;
+using Xunit;
+
+namespace FastAD.Trees.Tests;
+
+public class LayeringTests
+{
+    [Fact]
+    public void ReferencesStayWithinTheLayer() => Layering.AssertLayer("Trees");
+}
