@@ -16,7 +16,12 @@ internal static class FastAdCommand
 
     internal static int Run(string[] args, IAnsiConsole? console = null)
     {
-        console ??= AnsiConsole.Console;
+        if (console is null)
+        {
+            console = AnsiConsole.Console;
+            // Logs and pipes get the full table width rather than the 80-column default.
+            if (Console.IsOutputRedirected) console.Profile.Width = 160;
+        }
         var root = Build(console);
         return root.Parse(args).Invoke();
     }

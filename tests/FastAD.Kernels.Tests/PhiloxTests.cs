@@ -37,6 +37,40 @@ public class PhiloxTests
     }
 
     [Fact]
+    public void FillsFollowTheDocumentedLayout()
+    {
+        const ulong seed = 0x1234_5678_9ABC_DEF0UL, stream = 0xFEDC_BA98UL;
+        static uint W((uint, uint, uint, uint) b, int k) => k switch { 0 => b.Item1, 1 => b.Item2, 2 => b.Item3, _ => b.Item4 };
+        foreach (long offset in new long[] { 0, 1, 2, 3, 5, 1L << 40 })
+        {
+            const int n = 23;
+            var u = new uint[n]; Philox4x32.FillUInt32(u, seed, stream, offset);
+            var f = new float[n]; Philox4x32.FillUniform(f, seed, stream, offset);
+            var d = new double[n]; Philox4x32.FillUniform(d, seed, stream, offset);
+            var nf = new float[n]; Philox4x32.FillNormal(nf, seed, stream, offset);
+            var nd = new double[n]; Philox4x32.FillNormal(nd, seed, stream, offset);
+            for (int i = 0; i < n; i++)
+            {
+                long j = offset + i;
+                var b4 = Philox4x32.Block(seed, stream, (ulong)(j / 4));
+                uint word = W(b4, (int)(j % 4));
+                Assert.Equal(word, u[i]);
+                Assert.Equal((word >> 8) / 16777216.0f, f[i]);
+                var b2 = Philox4x32.Block(seed, stream, (ulong)(j / 2));
+                int h = (int)(j % 2) * 2;
+                Assert.Equal((((ulong)W(b2, h) << 21) | (W(b2, h + 1) >> 11)) / 9007199254740992.0, d[i]);
+                int p = (int)(j % 4) / 2 * 2;
+                double r = Math.Sqrt(-2 * Math.Log(((W(b4, p) >> 8) + 1) / 16777216.0));
+                double t = 2 * Math.PI * ((W(b4, p + 1) >> 8) / 16777216.0);
+                Assert.Equal((float)(j % 2 == 0 ? r * Math.Cos(t) : r * Math.Sin(t)), nf[i]);
+                double r2 = Math.Sqrt(-2 * Math.Log(((((ulong)b2.Item1 << 21) | (b2.Item2 >> 11)) + 1) / 9007199254740992.0));
+                double t2 = 2 * Math.PI * ((((ulong)b2.Item3 << 21) | (b2.Item4 >> 11)) / 9007199254740992.0);
+                Assert.Equal(j % 2 == 0 ? r2 * Math.Cos(t2) : r2 * Math.Sin(t2), nd[i]);
+            }
+        }
+    }
+
+    [Fact]
     public void OffsetsAddressTheSameStream()
     {
         var whole = new float[1000];

@@ -77,7 +77,8 @@ public sealed unsafe class OpenClDevice : ComputeDevice
     public bool IsGpu { get; }
 
     /// <inheritdoc />
-    public override string Details => $"{PlatformName}; {DeviceVersion}; driver {DriverVersion}; {(IsGpu ? "GPU" : "CPU/other")}";
+    public override string Details =>
+        $"{(IsGpu ? "GPU" : "CPU/other")}, {PlatformName}, {string.Join(' ', DeviceVersion.Split(' ').Take(2))}, driver {DriverVersion}";
 
     /// <summary>
     /// Opens every OpenCL device of every platform, numbered in platform order.

@@ -83,10 +83,10 @@ public sealed class KernelPrimitives : Primitives
         using var count = _device.Allocate<long>(slots);
         using var sum = _device.Allocate<double>(slots);
         using var sum2 = _device.Allocate<double>(slots);
-        // A zero-length stand-in keeps the argument list fixed when there are no weights.
+        // A one-element stand-in keeps the argument list fixed when there are no weights.
         using var noWeights = weights is null ? _device.Allocate<float>(1) : null;
         program.GetKernel("histogram_partials").Launch(LaunchGrid.Linear((long)groups * wg, wg),
-            values, weights ?? noWeights!, weights is null ? 0 : 1, values.Length, edgeBuffer, pCount, pSum, pSum2);
+            values, weights ?? noWeights!, weights is null ? 0 : 1, values.Length, edgeBuffer, edges.InverseMeanWidth, pCount, pSum, pSum2);
         program.GetKernel("histogram_reduce").Launch(LaunchGrid.Linear(slots, Math.Min(64, wg)), pCount, pSum, pSum2, groups, count, sum, sum2);
         var c = _device.Download(count);
         var s1 = _device.Download(sum);
@@ -100,6 +100,8 @@ public sealed class KernelPrimitives : Primitives
     /// <inheritdoc />
     protected override void FillCore(RandomKind kind, DeviceBuffer x, ulong seed, ulong stream, long offset)
     {
+        int perBlock = kind is RandomKind.UniformF64 or RandomKind.NormalF64 ? 2 : 4;
+        long blocks = (offset + x.Length - 1) / perBlock - offset / perBlock + 1;
         string name = kind switch
         {
             RandomKind.UInt32 => "philox_uint32",
@@ -108,6 +110,6 @@ public sealed class KernelPrimitives : Primitives
             RandomKind.NormalF32 => "philox_normal_f32",
             _ => "philox_normal_f64",
         };
-        _device.GetProgram("random.cl").GetKernel(name).Launch(LaunchGrid.Linear(x.Length, GroupSize), x, x.Length, seed, stream, offset);
+        _device.GetProgram("random.cl").GetKernel(name).Launch(LaunchGrid.Linear(blocks, GroupSize), x, x.Length, seed, stream, offset);
     }
 }

@@ -181,11 +181,16 @@ public sealed class ManagedPrimitives(CpuDevice device) : Primitives
             {
                 int bin = edges.Find(v[i]);
                 if (bin < 0) { outside++; continue; }
-                double wi = weights is null ? 1.0 : w[i];
                 n[bin]++;
-                sw[bin] += wi;
-                sw2[bin] += wi * wi;
+                if (!w.IsEmpty)
+                {
+                    double wi = w[i];
+                    sw[bin] += wi;
+                    sw2[bin] += wi * wi;
+                }
             }
+            if (w.IsEmpty)
+                for (int k = 0; k < bins; k++) sw[k] = sw2[k] = n[k];
             partial[start / Chunk] = (n, sw, sw2, outside);
         });
         foreach (var p in partial)

@@ -73,6 +73,7 @@ public sealed class BinEdges
                 throw new ArgumentException($"Bin edges must increase strictly (edge {i - 1} = {edges[i - 1]}, edge {i} = {edges[i]}).", nameof(edges));
         }
         Edges = edges.ToArray();
+        InverseMeanWidth = Count / (Edges[^1] - Edges[0]);
     }
 
     /// <summary><paramref name="bins"/> equal bins over [<paramref name="low"/>, <paramref name="high"/>].</summary>
@@ -91,13 +92,21 @@ public sealed class BinEdges
     /// <summary>Number of bins.</summary>
     public int Count => Edges.Length - 1;
 
+    /// <summary>Bins per unit of the variable: the first guess of <see cref="Find"/> for near-uniform bins.</summary>
+    public double InverseMeanWidth { get; }
+
     /// <summary>The bin holding <paramref name="value"/>, or -1 when outside (or NaN).</summary>
     public int Find(double value)
     {
         var e = Edges;
         if (!(value >= e[0] && value <= e[^1])) return -1;
-        // Largest i with e[i] <= value: the same binary search the kernel runs.
-        int lo = 0, hi = e.Length - 1;
+        // Guess from the mean bin width and accept the guess only if the edges confirm it, so the
+        // answer is exactly the edge comparison whatever the rounding of the guess (the kernel does the same).
+        int n = e.Length - 1;
+        int guess = Math.Min((int)((value - e[0]) * InverseMeanWidth), n - 1);
+        if (e[guess] <= value && (value < e[guess + 1] || guess == n - 1)) return guess;
+        // Largest i with e[i] <= value.
+        int lo = 0, hi = n;
         while (hi - lo > 1)
         {
             int mid = (lo + hi) >> 1;

@@ -67,62 +67,67 @@ public static class Philox4x32
     /// <summary>Fills <paramref name="destination"/> with raw 32-bit words <c>offset, offset+1, ...</c> of the stream.</summary>
     public static void FillUInt32(Span<uint> destination, ulong seed, ulong stream, long offset = 0)
     {
-        for (int i = 0; i < destination.Length; i++)
+        for (int i = 0; i < destination.Length;)
         {
             long j = offset + i;
-            destination[i] = Word(Block(seed, stream, (ulong)(j >> 2)), j);
+            var b = Block(seed, stream, (ulong)(j >> 2));
+            for (long k = j & 3; k < 4 && i < destination.Length; k++, i++) destination[i] = Word(b, k);
         }
     }
 
     /// <summary>Fills with uniform floats in [0,1): element i is draw <c>offset + i</c> of the stream.</summary>
     public static void FillUniform(Span<float> destination, ulong seed, ulong stream, long offset = 0)
     {
-        int i = 0;
-        while (i < destination.Length)
+        for (int i = 0; i < destination.Length;)
         {
             long j = offset + i;
             var b = Block(seed, stream, (ulong)(j >> 2));
-            for (long k = j & 3; k < 4 && i < destination.Length; k++, i++)
-                destination[i] = UnitFloat(Word(b, k));
+            for (long k = j & 3; k < 4 && i < destination.Length; k++, i++) destination[i] = UnitFloat(Word(b, k));
         }
     }
 
     /// <summary>Fills with uniform doubles in [0,1).</summary>
     public static void FillUniform(Span<double> destination, ulong seed, ulong stream, long offset = 0)
     {
-        for (int i = 0; i < destination.Length; i++)
+        for (int i = 0; i < destination.Length;)
         {
             long j = offset + i;
             var b = Block(seed, stream, (ulong)(j >> 1));
-            destination[i] = (j & 1) == 0 ? UnitDouble(b.Item1, b.Item2) : UnitDouble(b.Item3, b.Item4);
+            if ((j & 1) == 0) destination[i++] = UnitDouble(b.Item1, b.Item2);
+            if (i < destination.Length) destination[i++] = UnitDouble(b.Item3, b.Item4);
         }
     }
 
     /// <summary>Fills with standard normal floats.</summary>
     public static void FillNormal(Span<float> destination, ulong seed, ulong stream, long offset = 0)
     {
-        for (int i = 0; i < destination.Length; i++)
+        for (int i = 0; i < destination.Length;)
         {
             long j = offset + i;
             var b = Block(seed, stream, (ulong)(j >> 2));
-            bool second = (j & 2) != 0;
-            uint a = second ? b.Item3 : b.Item1, c = second ? b.Item4 : b.Item2;
-            double r = Math.Sqrt(-2.0 * Math.Log(UnitOpen24(a)));
-            double t = 2.0 * Math.PI * UnitFloat(c);
-            destination[i] = (float)((j & 1) == 0 ? r * Math.Cos(t) : r * Math.Sin(t));
+            // Two Box-Muller pairs per block: words (0,1) give draws 0 and 1, words (2,3) draws 2 and 3.
+            for (int p = (int)(j & 2); p < 4 && i < destination.Length; p += 2)
+            {
+                uint a = p == 0 ? b.Item1 : b.Item3, c = p == 0 ? b.Item2 : b.Item4;
+                double r = Math.Sqrt(-2.0 * Math.Log(UnitOpen24(a)));
+                double t = 2.0 * Math.PI * UnitFloat(c);
+                if (((offset + i) & 1) == 0) destination[i++] = (float)(r * Math.Cos(t));
+                if (i < destination.Length) destination[i++] = (float)(r * Math.Sin(t));
+            }
         }
     }
 
     /// <summary>Fills with standard normal doubles.</summary>
     public static void FillNormal(Span<double> destination, ulong seed, ulong stream, long offset = 0)
     {
-        for (int i = 0; i < destination.Length; i++)
+        for (int i = 0; i < destination.Length;)
         {
             long j = offset + i;
             var b = Block(seed, stream, (ulong)(j >> 1));
             double r = Math.Sqrt(-2.0 * Math.Log(UnitDoubleOpen(b.Item1, b.Item2)));
             double t = 2.0 * Math.PI * UnitDouble(b.Item3, b.Item4);
-            destination[i] = (j & 1) == 0 ? r * Math.Cos(t) : r * Math.Sin(t);
+            if ((j & 1) == 0) destination[i++] = r * Math.Cos(t);
+            if (i < destination.Length) destination[i++] = r * Math.Sin(t);
         }
     }
 }
