@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 rid="${1:-linux-x64}"
 dotnet publish src/Cli -c Release -r "$rid" --self-contained \
   -p:PublishSingleFile=true -p:InvariantGlobalization=true -p:IncludeNativeLibrariesForSelfExtract=true \
+  -p:EnableCompressionInSingleFile=true -p:DebugType=none -p:GenerateDocumentationFile=false \
   -o "publish/$rid" -nologo -v q
 ls -l "publish/$rid/"

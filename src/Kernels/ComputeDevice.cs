@@ -165,12 +165,16 @@ public abstract class ComputeDevice : IDisposable
     /// <c>histogram.cl</c>, and caches the program for the lifetime of the device.
     /// </summary>
     public KernelProgram GetProgram(string resourceName, IReadOnlyDictionary<string, string>? defines = null)
+        => GetProgram(typeof(ComputeDevice).Assembly, resourceName, defines);
+
+    /// <summary>As <see cref="GetProgram(string, IReadOnlyDictionary{string, string}?)"/> for a source embedded in another engine's assembly.</summary>
+    public KernelProgram GetProgram(System.Reflection.Assembly assembly, string resourceName, IReadOnlyDictionary<string, string>? defines = null)
     {
         ThrowIfDisposed();
-        string key = resourceName + "|" + (defines is null ? "" :
+        string key = assembly.GetName().Name + "/" + resourceName + "|" + (defines is null ? "" :
             string.Join(";", defines.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => d.Key + "=" + d.Value)));
         var lazy = _programs.GetOrAdd(key, _ => new Lazy<KernelProgram>(
-            () => Compile(KernelSources.Get(resourceName), defines), LazyThreadSafetyMode.ExecutionAndPublication));
+            () => Compile(KernelSources.Get(assembly, resourceName), defines), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;

@@ -26,14 +26,25 @@ public static class KernelSources
         .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal))
         .Select(n => n[Prefix.Length..]).Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>Returns the text of an embedded source (e.g. <c>matmul.cl</c>).</summary>
-    public static string Get(string name) => Cache.GetOrAdd(name, static n =>
+    /// <summary>Returns the text of an embedded source of this assembly (e.g. <c>matmul.cl</c>).</summary>
+    public static string Get(string name) => Get(typeof(KernelSources).Assembly, name);
+
+    /// <summary>
+    /// Returns the text of a kernel source embedded in another engine's assembly, under the logical
+    /// name <c>{AssemblyName}.Sources.{name}</c> (e.g. <c>FastAD.Stats.Sources.bumphunt.cl</c>).
+    /// </summary>
+    public static string Get(Assembly assembly, string name)
     {
-        using var stream = typeof(KernelSources).Assembly.GetManifestResourceStream(Prefix + n)
-            ?? throw new ArgumentException($"No embedded kernel source named '{n}'. Known: {string.Join(", ", Names)}.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+        ArgumentNullException.ThrowIfNull(assembly);
+        string resource = assembly.GetName().Name + ".Sources." + name;
+        return Cache.GetOrAdd(resource, r =>
+        {
+            using var stream = assembly.GetManifestResourceStream(r)
+                ?? throw new ArgumentException($"No embedded kernel source '{name}' in {assembly.GetName().Name}.");
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        });
+    }
 
     /// <summary>The prelude for a backend followed by the shared device functions.</summary>
     public static string Prelude(DeviceKind kind) => kind switch

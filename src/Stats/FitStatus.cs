@@ -1,0 +1,14 @@
+namespace FastAD.Stats;
+
+/// <summary>How a bump-hunt fit ended; numbers are only trustworthy for <see cref="Converged"/>.</summary>
+public enum FitStatus : byte
+{
+    /// <summary>Converged to the constrained optimum (Newton decrement below tolerance, KKT multipliers non-negative).</summary>
+    Converged = 0,
+    /// <summary>The iteration limit was reached first.</summary>
+    MaxIterations = 1,
+    /// <summary>The line search could not decrease the objective while far from the optimum.</summary>
+    Stalled = 2,
+    /// <summary>The spectrum has no entries: nothing to fit.</summary>
+    Empty = 3,
+}

@@ -1,0 +1,240 @@
+/* Bump-hunt profile-likelihood fits, one work-item per spectrum, double precision.
+   A line-by-line mirror of FastAD.Stats.NewtonFitCore and ManagedProfileFitter.FitRow (the reference):
+   minimise F(phi) = sum_r (lambda_r - n_r ln lambda_r) / k_r, lambda = A phi, with lambda_r >= 0 held as an
+   active constraint for empty rows. P = parameters, ROWS = sideband bins + 1 (the SR row is last). */
+#ifndef P
+#error P must be defined
+#endif
+#ifndef ROWS
+#error ROWS must be defined
+#endif
+#define SB (ROWS - 1)
+#define MAXK (2 * P)
+#define MAX_ITER 200
+#define DEC_TOL 1e-13
+
+#define STATUS_CONVERGED 0
+#define STATUS_MAXITER 1
+#define STATUS_STALLED 2
+#define STATUS_EMPTY 3
+
+DEVFN double objective(const double* lambda, const double* n, const double* k, int rows)
+{
+    double f = 0.0;
+    for (int r = 0; r < rows; ++r)
+        f += n[r] > 0 ? (lambda[r] - n[r] * log(lambda[r])) / k[r] : lambda[r] / k[r];
+    return f;
+}
+
+DEVFN void multiply(GLOBAL const double* a, int rows, const double* x, double* y)
+{
+    for (int r = 0; r < rows; ++r)
+    {
+        double v = 0.0;
+        for (int j = 0; j < P; ++j) v += a[r * P + j] * x[j];
+        y[r] = v;
+    }
+}
+
+DEVFN int feasible(GLOBAL const double* a, int rows, const double* n, const double* phi, double* lambda)
+{
+    multiply(a, rows, phi, lambda);
+    for (int r = 0; r < rows; ++r)
+        if (n[r] > 0 ? !(lambda[r] > 0) : !(lambda[r] >= 0)) return 0;
+    return 1;
+}
+
+DEVFN int solve(double* m, double* b, int size)
+{
+    for (int c = 0; c < size; ++c)
+    {
+        int best = c;
+        double bestAbs = fabs(m[c * size + c]);
+        for (int r = c + 1; r < size; ++r)
+        {
+            double v = fabs(m[r * size + c]);
+            if (v > bestAbs) { bestAbs = v; best = r; }
+        }
+        if (!(bestAbs > 0)) return 0;
+        if (best != c)
+        {
+            for (int j = 0; j < size; ++j) { double t = m[c * size + j]; m[c * size + j] = m[best * size + j]; m[best * size + j] = t; }
+            double t = b[c]; b[c] = b[best]; b[best] = t;
+        }
+        double inv = 1.0 / m[c * size + c];
+        for (int r = c + 1; r < size; ++r)
+        {
+            double factor = m[r * size + c] * inv;
+            if (factor == 0) continue;
+            for (int j = c; j < size; ++j) m[r * size + j] -= factor * m[c * size + j];
+            b[r] -= factor * b[c];
+        }
+    }
+    for (int r = size - 1; r >= 0; --r)
+    {
+        double v = b[r];
+        for (int j = r + 1; j < size; ++j) v -= m[r * size + j] * b[j];
+        b[r] = v / m[r * size + r];
+    }
+    return 1;
+}
+
+DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const double* k, double* phi, double* objectiveOut, int* iterationsOut)
+{
+    double lambda[ROWS], ad[ROWS], trial[ROWS];
+    double g[P], d[P], phiTrial[P], rhs[MAXK], kkt[MAXK * MAXK];
+    int active[P];
+    int na = 0;
+    multiply(a, rows, phi, lambda);
+    double f = objective(lambda, n, k, rows);
+    int status = STATUS_MAXITER;
+    int it;
+    for (it = 0; it < MAX_ITER; ++it)
+    {
+        int m = P + na;
+        for (int i = 0; i < P; ++i) g[i] = 0.0;
+        for (int i = 0; i < m * m; ++i) kkt[i] = 0.0;
+        for (int r = 0; r < rows; ++r)
+        {
+            double lr = lambda[r], ir = 1.0 / k[r];
+            double gr = n[r] > 0 ? (1.0 - n[r] / lr) * ir : ir;
+            double hr = n[r] > 0 ? n[r] * ir / (lr * lr) : 0.0;
+            for (int i = 0; i < P; ++i)
+            {
+                double ai = a[r * P + i];
+                g[i] += gr * ai;
+                if (hr == 0) continue;
+                double hai = hr * ai;
+                for (int j = i; j < P; ++j) kkt[i * m + j] += hai * a[r * P + j];
+            }
+        }
+        double maxDiag = 0.0;
+        for (int i = 0; i < P; ++i)
+        {
+            for (int j = 0; j < i; ++j) kkt[i * m + j] = kkt[j * m + i];
+            maxDiag = fmax(maxDiag, kkt[i * m + i]);
+        }
+        double ridge = 1e-12 * (maxDiag > 0 ? maxDiag : 1.0);
+        for (int i = 0; i < P; ++i) kkt[i * m + i] += ridge;
+        for (int c = 0; c < na; ++c)
+            for (int j = 0; j < P; ++j)
+            {
+                double v = a[active[c] * P + j];
+                kkt[(P + c) * m + j] = v;
+                kkt[j * m + P + c] = -v;
+            }
+        for (int i = 0; i < P; ++i) rhs[i] = -g[i];
+        for (int c = 0; c < na; ++c) rhs[P + c] = 0.0;
+        if (!solve(kkt, rhs, m)) { status = STATUS_STALLED; break; }
+        for (int i = 0; i < P; ++i) d[i] = rhs[i];
+        double slope = 0.0;
+        for (int i = 0; i < P; ++i) slope += g[i] * d[i];
+        double decrement = -slope;
+        if (decrement <= DEC_TOL * (1 + fabs(f)))
+        {
+            int drop = -1;
+            double worst = -1e-9;
+            for (int c = 0; c < na; ++c)
+                if (rhs[P + c] < worst) { worst = rhs[P + c]; drop = c; }
+            if (drop < 0) { status = STATUS_CONVERGED; break; }
+            active[drop] = active[--na];
+            continue;
+        }
+        multiply(a, rows, d, ad);
+        double tMax = INFINITY;
+        int blocking = -1;
+        for (int r = 0; r < rows; ++r)
+        {
+            if (ad[r] >= 0) continue;
+            int isActive = 0;
+            for (int c = 0; c < na; ++c) isActive |= active[c] == r;
+            if (isActive) continue;
+            double cap = n[r] > 0 ? 0.995 * lambda[r] / -ad[r] : fmax(lambda[r], 0.0) / -ad[r];
+            if (cap < tMax) { tMax = cap; blocking = n[r] > 0 ? -1 : r; }
+        }
+        double t = fmin(1.0, tMax);
+        if (t < 1.0 && t == tMax && blocking >= 0 && t <= 0)
+        {
+            if (na < P - 1) active[na++] = blocking;
+            else { status = STATUS_STALLED; break; }
+            continue;
+        }
+        if (t < tMax) blocking = -1;
+        double fTrial;
+        while (1)
+        {
+            for (int i = 0; i < P; ++i) phiTrial[i] = phi[i] + t * d[i];
+            for (int r = 0; r < rows; ++r) trial[r] = lambda[r] + t * ad[r];
+            if (blocking >= 0) trial[blocking] = 0.0;
+            fTrial = objective(trial, n, k, rows);
+            if (fTrial <= f + 1e-4 * t * slope) break;
+            t *= 0.5;
+            blocking = -1;
+            if (t < 1e-14) break;
+        }
+        if (!(fTrial <= f + 1e-4 * t * slope))
+        {
+            status = decrement <= 1e-8 * (1 + fabs(f)) ? STATUS_CONVERGED : STATUS_STALLED;
+            break;
+        }
+        for (int i = 0; i < P; ++i) phi[i] = phiTrial[i];
+        multiply(a, rows, phi, lambda);
+        if (blocking >= 0)
+        {
+            lambda[blocking] = 0.0;
+            if (na < P - 1) active[na++] = blocking;
+        }
+        f = objective(lambda, n, k, rows);
+    }
+    *objectiveOut = f;
+    *iterationsOut = it;
+    return status;
+}
+
+/* Both fits of one spectrum held in private n[], k[]; writes phiHat, phiHatHat, the objectives and the status. */
+DEVFN void fit_spectrum(GLOBAL const double* a, const double* n, const double* k, GLOBAL const double* start, int useStart,
+                        double* phiHat, double* phiHatHat, double* fSb, double* fNull, int* status, int* iterations)
+{
+    double work[ROWS];
+    double total = 0.0;
+    for (int r = 0; r < ROWS; ++r) total += n[r];
+    for (int j = 0; j < P; ++j) { phiHat[j] = 0.0; phiHatHat[j] = 0.0; }
+    *fSb = 0.0; *fNull = 0.0; *iterations = 0;
+    if (!(total > 0)) { *status = STATUS_EMPTY; return; }
+    double flat = total / (SB + a[SB * P]);
+    if (useStart) for (int j = 0; j < P; ++j) phiHat[j] = start[j];
+    if (!useStart || !feasible(a, SB, n, phiHat, work))
+    {
+        for (int j = 0; j < P; ++j) phiHat[j] = 0.0;
+        phiHat[0] = flat;
+    }
+    int it1, it2;
+    int s1 = minimise(a, SB, n, k, phiHat, fSb, &it1);
+    for (int j = 0; j < P; ++j) phiHatHat[j] = phiHat[j];
+    if (!feasible(a, ROWS, n, phiHatHat, work))
+    {
+        for (int j = 0; j < P; ++j) phiHatHat[j] = 0.0;
+        phiHatHat[0] = flat;
+    }
+    int s2 = minimise(a, ROWS, n, k, phiHatHat, fNull, &it2);
+    *status = s1 > s2 ? s1 : s2;
+    *iterations = it1 + it2;
+}
+
+KERNEL void fit_spectra(GLOBAL const double* design, GLOBAL const double* counts, GLOBAL const double* scales,
+                        GLOBAL const double* start, int useStart, int count,
+                        GLOBAL double* phiHatOut, GLOBAL double* phiHatHatOut, GLOBAL double* fOut, GLOBAL int* statusOut)
+{
+    i64 row = GLOBAL_ID(0);
+    if (row >= count) return;
+    double n[ROWS], k[ROWS], phiHat[P], phiHatHat[P];
+    for (int r = 0; r < ROWS; ++r) { n[r] = counts[row * ROWS + r]; k[r] = scales[row * ROWS + r]; }
+    double fSb, fNull;
+    int status, iterations;
+    fit_spectrum(design, n, k, start, useStart, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
+    for (int j = 0; j < P; ++j) { phiHatOut[row * P + j] = phiHat[j]; phiHatHatOut[row * P + j] = phiHatHat[j]; }
+    fOut[2 * row] = fSb;
+    fOut[2 * row + 1] = fNull;
+    statusOut[2 * row] = status;
+    statusOut[2 * row + 1] = iterations;
+}
