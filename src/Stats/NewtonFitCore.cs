@@ -64,6 +64,12 @@ internal static class NewtonFitCore
         int na = 0;
 
         Multiply(a, rows, p, phi, lambda);
+        // Warm start of the active set: empty rows already at zero (e.g. from a previous fit) start active,
+        // otherwise the first step would be blocked after a move below the objective's rounding.
+        double scale = 0;
+        for (int r = 0; r < rows; r++) scale = Math.Max(scale, Math.Abs(lambda[r]));
+        for (int r = 0; r < rows && na < p - 1; r++)
+            if (n[r] == 0 && lambda[r] <= 1e-12 * scale) active[na++] = r;
         double f = Objective(lambda, n, k, rows);
         var status = FitStatus.MaxIterations;
         for (iterations = 0; iterations < MaxIterations; iterations++)
@@ -164,6 +170,8 @@ internal static class NewtonFitCore
                 if (blocking >= 0) trial[blocking] = 0;
                 fTrial = Objective(trial, n, k, rows);
                 if (fTrial <= f + 1e-4 * t * slope) break;
+                // A step onto a constraint too short to change F beyond rounding: take it and activate.
+                if (blocking >= 0 && t * decrement <= 1e-12 * (1 + Math.Abs(f))) { fTrial = f + t * slope; break; }
                 t *= 0.5;
                 blocking = -1;
                 if (t < 1e-14) break;

@@ -86,6 +86,10 @@ DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const doub
     int active[P];
     int na = 0;
     multiply(a, rows, phi, lambda);
+    double scale = 0.0;
+    for (int r = 0; r < rows; ++r) scale = fmax(scale, fabs(lambda[r]));
+    for (int r = 0; r < rows && na < P - 1; ++r)
+        if (n[r] == 0 && lambda[r] <= 1e-12 * scale) active[na++] = r;
     double f = objective(lambda, n, k, rows);
     int status = STATUS_MAXITER;
     int it;
@@ -168,6 +172,7 @@ DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const doub
             if (blocking >= 0) trial[blocking] = 0.0;
             fTrial = objective(trial, n, k, rows);
             if (fTrial <= f + 1e-4 * t * slope) break;
+            if (blocking >= 0 && t * decrement <= 1e-12 * (1 + fabs(f))) { fTrial = f + t * slope; break; }
             t *= 0.5;
             blocking = -1;
             if (t < 1e-14) break;
