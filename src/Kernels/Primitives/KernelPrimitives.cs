@@ -112,4 +112,9 @@ public sealed class KernelPrimitives : Primitives
         };
         _device.GetProgram("random.cl").GetKernel(name).Launch(LaunchGrid.Linear(blocks, GroupSize), x, x.Length, seed, stream, offset);
     }
+
+    /// <inheritdoc />
+    protected override void FillPoissonCore(DeviceBuffer<int> output, DeviceBuffer<double> means, ulong seed, ulong firstStream)
+        => _device.GetProgram("random.cl").GetKernel("philox_poisson_fill")
+            .Launch(LaunchGrid.Linear(output.Length, GroupSize), output, means, output.Length, seed, firstStream);
 }

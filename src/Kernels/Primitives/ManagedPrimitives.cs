@@ -221,4 +221,15 @@ public sealed class ManagedPrimitives(CpuDevice device) : Primitives
             }
         });
     }
+
+    /// <inheritdoc />
+    protected override void FillPoissonCore(DeviceBuffer<int> output, DeviceBuffer<double> means, ulong seed, ulong firstStream)
+    {
+        ForChunks(output.Length, (start, count) =>
+        {
+            var o = output.AsSpan().Slice(start, count);
+            var m = means.AsSpan().Slice(start, count);
+            for (int i = 0; i < count; i++) o[i] = PhiloxPoisson.Sample(m[i], seed, firstStream + (ulong)(start + i));
+        });
+    }
 }

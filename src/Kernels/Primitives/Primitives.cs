@@ -94,6 +94,20 @@ public abstract class Primitives
     /// <summary>Fills with raw 32-bit Philox words.</summary>
     public void FillUInt32(DeviceBuffer<uint> x, ulong seed, ulong stream, long offset = 0) => Fill(RandomKind.UInt32, x, seed, stream, offset);
 
+    /// <summary>
+    /// out[i] ~ Poisson(means[i]), drawn from Philox stream (<paramref name="seed"/>, <paramref name="firstStream"/> + i)
+    /// with <see cref="Random.PhiloxPoisson"/>; means must be finite and non-negative.
+    /// </summary>
+    public void FillPoisson(DeviceBuffer<int> output, DeviceBuffer<double> means, ulong seed, ulong firstStream)
+    {
+        Check(output, nameof(output));
+        Check(means, nameof(means), output.Length);
+        if (output.Length > 0) FillPoissonCore(output, means, seed, firstStream);
+    }
+
+    /// <summary>Backend Poisson fill.</summary>
+    protected abstract void FillPoissonCore(DeviceBuffer<int> output, DeviceBuffer<double> means, ulong seed, ulong firstStream);
+
     private void Fill(RandomKind kind, DeviceBuffer x, ulong seed, ulong stream, long offset)
     {
         ArgumentNullException.ThrowIfNull(x);

@@ -54,3 +54,10 @@ KERNEL void philox_normal_f64(GLOBAL double* out, i64 n, u64 seed, u64 stream, i
     if (j >= j0) out[j - offset] = r * cos(t);
     if (j + 1 < j1) out[j + 1 - offset] = r * sin(t);
 }
+
+/* out[i] ~ Poisson(means[i]) from stream firstStream + i. */
+KERNEL void philox_poisson_fill(GLOBAL int* out, GLOBAL const double* means, i64 n, u64 seed, u64 firstStream)
+{
+    i64 i = GLOBAL_ID(0);
+    if (i < n) out[i] = philox_poisson(means[i], seed, firstStream + (u64)i);
+}
