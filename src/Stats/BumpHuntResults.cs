@@ -83,19 +83,33 @@ public sealed class BumpHuntResults
         double constants = 0;
         for (int r = 0; r <= sr; r++)
             if (n[r] > 0) constants += n[r] / k[r] * Math.Log(k[r]) + SpecialFunctions.GammaLn(n[r] / k[r] + 1);
-        double lambda1 = Math.Max(nSr, b);
-        double srTerm1 = nSr > 0 ? (lambda1 - nSr * Math.Log(lambda1)) / kSr : lambda1 / kSr;
+        double srTerm1 = SignalRegionTerm1(nSr, kSr, b);
         double m2lnL0 = 2 * (fNull + constants);
         double m2lnL1 = 2 * (fSidebands + srTerm1 + constants);
         B[row] = b;
         S[row] = nSr - b;
         MinusTwoLnL0[row] = m2lnL0;
         MinusTwoLnL1[row] = m2lnL1;
-        // The constants cancel in the difference; take it from the objectives to keep every digit.
-        double q0 = 2 * (fNull - (fSidebands + srTerm1));
-        if (S[row] < 0 || !(q0 > 0)) q0 = 0;
+        double q0 = Q0FromObjectives(fSidebands, fNull, nSr, kSr, b);
         Q0[row] = q0;
         Z[row] = Math.Sqrt(q0);
         P[row] = 0.5 * SpecialFunctions.Erfc(Z[row] / Math.Sqrt(2));
+    }
+
+    /// <summary>The SR part of F at the signal-plus-background optimum: λ = B + max(Ŝ, 0) = max(N_SR, B).</summary>
+    internal static double SignalRegionTerm1(double nSr, double kSr, double b)
+    {
+        double lambda1 = Math.Max(nSr, b);
+        return nSr > 0 ? (lambda1 - nSr * Math.Log(lambda1)) / kSr : lambda1 / kSr;
+    }
+
+    /// <summary>
+    /// q0 from the objectives (the count-only constants cancel, so every digit is kept); 0 when Ŝ &lt; 0 or
+    /// the difference is not positive. Mirrored by <c>q0_from_objectives</c> in bumphunt.cl.
+    /// </summary>
+    internal static double Q0FromObjectives(double fSidebands, double fNull, double nSr, double kSr, double b)
+    {
+        double q0 = 2 * (fNull - (fSidebands + SignalRegionTerm1(nSr, kSr, b)));
+        return nSr - b < 0 || !(q0 > 0) ? 0 : q0;
     }
 }

@@ -181,14 +181,11 @@ internal static class NewtonFitCore
                 status = decrement <= 1e-8 * (1 + Math.Abs(f)) ? FitStatus.Converged : FitStatus.Stalled;
                 break;
             }
+            // Take the step; λ follows incrementally (exact up to rounding) instead of a fresh A·φ.
             phiTrial.CopyTo(phi);
-            Multiply(a, rows, p, phi, lambda);
-            if (blocking >= 0)
-            {
-                lambda[blocking] = 0;
-                if (na < p - 1) active[na++] = blocking;
-            }
-            f = Objective(lambda, n, k, rows);
+            trial.CopyTo(lambda);
+            if (blocking >= 0 && na < p - 1) active[na++] = blocking;
+            f = fTrial;
         }
         objective = f;
         return status;

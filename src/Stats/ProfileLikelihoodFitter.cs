@@ -65,18 +65,31 @@ public sealed class ManagedProfileFitter : ProfileLikelihoodFitter
     internal static void FitRow(BackgroundModel model, ReadOnlySpan<double> n, ReadOnlySpan<double> k, ReadOnlySpan<double> startPhi,
         Span<double> scratch, BumpHuntResults results, int row)
     {
+        int p = model.Parameters;
+        var fit = FitSpectrum(model, n, k, startPhi, scratch);
+        results.Complete(row, n, k, scratch[..p], scratch.Slice(p, p), fit.FSidebands, fit.FNull, fit.Status, fit.Iterations);
+    }
+
+    /// <summary>The objectives and status of both fits; φ̂ lands in scratch[0..p), φ̂̂ in scratch[p..2p).</summary>
+    internal readonly record struct SpectrumFit(double FSidebands, double FNull, FitStatus Status, int Iterations);
+
+    /// <summary>
+    /// Both fits of one spectrum (mirrored by <c>fit_spectrum</c> in bumphunt.cl): θ̂ on the sidebands from
+    /// the start (or a flat background), then θ̂̂ on sidebands + SR from θ̂.
+    /// </summary>
+    internal static SpectrumFit FitSpectrum(BackgroundModel model, ReadOnlySpan<double> n, ReadOnlySpan<double> k, ReadOnlySpan<double> startPhi,
+        Span<double> scratch)
+    {
         int p = model.Parameters, sb = model.Binning.SbBins, rows = model.Rows;
         var phiHat = scratch[..p];
         var phiHatHat = scratch.Slice(p, p);
         var work = scratch[(2 * p)..];
         var a = model.Design.AsSpan();
+        phiHat.Clear();
+        phiHatHat.Clear();
         double total = 0;
         for (int r = 0; r < rows; r++) total += n[r];
-        if (!(total > 0))
-        {
-            results.Complete(row, n, k, phiHat, phiHatHat, 0, 0, FitStatus.Empty, 0);
-            return;
-        }
+        if (!(total > 0)) return new SpectrumFit(0, 0, FitStatus.Empty, 0);
         // Flat start at the mean count per bin (the SR row counts as 1.6/w bins).
         double flat = total / (sb + a[sb * p]);
         bool useStart = !startPhi.IsEmpty;
@@ -87,7 +100,6 @@ public sealed class ManagedProfileFitter : ProfileLikelihoodFitter
             phiHat[0] = flat;
         }
         var s1 = NewtonFitCore.Minimise(a, sb, p, n, k, phiHat, work, out double fSb, out int it1);
-
         phiHat.CopyTo(phiHatHat);
         if (!NewtonFitCore.Feasible(a, rows, p, n, phiHatHat, work))
         {
@@ -95,6 +107,6 @@ public sealed class ManagedProfileFitter : ProfileLikelihoodFitter
             phiHatHat[0] = flat;
         }
         var s2 = NewtonFitCore.Minimise(a, rows, p, n, k, phiHatHat, work, out double fNull, out int it2);
-        results.Complete(row, n, k, phiHat, phiHatHat, fSb, fNull, (FitStatus)Math.Max((byte)s1, (byte)s2), it1 + it2);
+        return new SpectrumFit(fSb, fNull, (FitStatus)Math.Max((byte)s1, (byte)s2), it1 + it2);
     }
 }

@@ -183,13 +183,9 @@ DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const doub
             break;
         }
         for (int i = 0; i < P; ++i) phi[i] = phiTrial[i];
-        multiply(a, rows, phi, lambda);
-        if (blocking >= 0)
-        {
-            lambda[blocking] = 0.0;
-            if (na < P - 1) active[na++] = blocking;
-        }
-        f = objective(lambda, n, k, rows);
+        for (int r = 0; r < rows; ++r) lambda[r] = trial[r];
+        if (blocking >= 0 && na < P - 1) active[na++] = blocking;
+        f = fTrial;
     }
     *objectiveOut = f;
     *iterationsOut = it;
@@ -242,4 +238,37 @@ KERNEL void fit_spectra(GLOBAL const double* design, GLOBAL const double* counts
     fOut[2 * row + 1] = fNull;
     statusOut[2 * row] = status;
     statusOut[2 * row + 1] = iterations;
+}
+
+/* BumpHuntResults.Q0FromObjectives. */
+DEVFN double q0_from_objectives(double fSb, double fNull, double nSr, double kSr, double b)
+{
+    double lambda1 = fmax(nSr, b);
+    double srTerm1 = nSr > 0 ? (lambda1 - nSr * log(lambda1)) / kSr : lambda1 / kSr;
+    double q0 = 2.0 * (fNull - (fSb + srTerm1));
+    return (nSr - b < 0 || !(q0 > 0)) ? 0.0 : q0;
+}
+
+/* Toys: counts of toy t, row r ~ Poisson(mu[r]) from Philox stream t * ROWS + r, then both fits from `start`.
+   Writes q0, S = N_SR - B(theta_hat) and the status per toy. */
+KERNEL void fit_toys(GLOBAL const double* design, GLOBAL const double* mu, u64 seed, i64 firstToy, int count,
+                     GLOBAL const double* start, GLOBAL double* q0Out, GLOBAL double* sOut, GLOBAL int* statusOut)
+{
+    i64 i = GLOBAL_ID(0);
+    if (i >= count) return;
+    u64 toy = (u64)(firstToy + i);
+    double n[ROWS], k[ROWS], phiHat[P], phiHatHat[P];
+    for (int r = 0; r < ROWS; ++r)
+    {
+        n[r] = (double)philox_poisson(mu[r], seed, toy * ROWS + r);
+        k[r] = 1.0;
+    }
+    double fSb, fNull;
+    int status, iterations;
+    fit_spectrum(design, n, k, start, 1, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
+    double b = 0.0;
+    for (int j = 0; j < P; ++j) b += design[SB * P + j] * phiHat[j];
+    q0Out[i] = status == STATUS_EMPTY ? 0.0 : q0_from_objectives(fSb, fNull, n[SB], 1.0, b);
+    sOut[i] = n[SB] - b;
+    statusOut[i] = status;
 }
