@@ -15,7 +15,22 @@ internal static class BenchCommand
     private static readonly Dictionary<string, Func<bool, IEnumerable<Func<ComputeDevice, PrimitiveWorkload>>>> Suites = new()
     {
         ["primitives"] = PrimitiveWorkload.Suite,
+        ["toys"] = ToySuite,
     };
+
+    /// <summary>Toys/s of the nominal fit (degree 5, 64 + 1 bins, two fits per toy) around the CMS OS background.</summary>
+    private static IEnumerable<Func<ComputeDevice, PrimitiveWorkload>> ToySuite(bool quick)
+    {
+        var request = new FastAD.Analyses.BumpHunt.ToyRequest(quick ? 2_000 : 50_000, 1, StatsCommands.DefaultMasses,
+            StatsCommands.ParseWhere("selection=os_cathode,fpr=1"));
+        var (model, phi) = FastAD.Analyses.BumpHunt.ToyJob.Background(request);
+        yield return d =>
+        {
+            long n = d is FastAD.Kernels.Cpu.CpuDevice ? request.Count : request.Count * (quick ? 1 : 40);
+            return PrimitiveWorkload.Create("bump-hunt toys", $"{n:N0} toys, degree 5, 64+1 bins", d, n,
+                () => FastAD.Stats.ToyStudy.Run(d, model, phi, n, 1, batch: 1 << 20));
+        };
+    }
 
     internal static Command Create(IAnsiConsole console)
     {

@@ -32,6 +32,8 @@ internal static class FastAdCommand
         root.Subcommands.Add(DevicesCommand.Create(console));
         root.Subcommands.Add(SelfTestCommand.Create(console));
         root.Subcommands.Add(BenchCommand.Create(console));
+        root.Subcommands.Add(StatsCommands.BumpHunt(console));
+        root.Subcommands.Add(StatsCommands.Toys(console));
         return root;
     }
 
@@ -55,7 +57,8 @@ internal static class FastAdCommand
         {
             return body();
         }
-        catch (Exception e) when (e is ArgumentException or ComputeException or IOException or UnauthorizedAccessException or NotSupportedException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or ComputeException or IOException or UnauthorizedAccessException or NotSupportedException
+                                   or FormatException or InvalidOperationException or KeyNotFoundException)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             if (Environment.GetEnvironmentVariable("FASTAD_DEBUG") == "1") console.WriteException(e);

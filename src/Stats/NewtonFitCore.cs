@@ -186,9 +186,24 @@ internal static class NewtonFitCore
             trial.CopyTo(lambda);
             if (blocking >= 0 && na < p - 1) active[na++] = blocking;
             f = fTrial;
+            // Quadratic convergence: after a full step from decrement δ the next decrement is about δ², so when
+            // δ² is already below tolerance (and no constraint wants releasing) the check iteration can be skipped.
+            if (t == 1.0 && blocking < 0 && decrement * decrement <= DecrementTolerance * (1 + Math.Abs(f)) && MultipliersNonNegative(rhs, p, na))
+            {
+                iterations++;
+                status = FitStatus.Converged;
+                break;
+            }
         }
         objective = f;
         return status;
+    }
+
+    private static bool MultipliersNonNegative(ReadOnlySpan<double> solution, int p, int na)
+    {
+        for (int c = 0; c < na; c++)
+            if (solution[p + c] < -1e-9) return false;
+        return true;
     }
 
     /// <summary>Gaussian elimination with partial pivoting; the solution replaces <paramref name="b"/>.</summary>

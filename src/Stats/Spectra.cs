@@ -75,4 +75,26 @@ public sealed class Spectra
         N[at] = sumW;
         K[at] = Math.Abs(mean - 1) < 1e-3 && Math.Abs(mean2 - 1) < 1e-3 ? 1.0 : mean2 / mean;
     }
+
+    /// <summary>
+    /// Throws a clear error when a spectrum cannot support the fit: an empty sideband, or fewer sideband
+    /// entries than the polynomial has coefficients.
+    /// </summary>
+    public void CheckFittable(BackgroundModel model, int row = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int sbl = model.Binning.SblBins, sb = model.Binning.SbBins;
+        double low = 0, high = 0;
+        int nonEmpty = 0;
+        for (int r = 0; r < sb; r++)
+        {
+            double v = N[(long)row * Columns + r];
+            if (r < sbl) low += v; else high += v;
+            if (v > 0) nonEmpty++;
+        }
+        if (low <= 0) throw new ArgumentException($"The lower sideband [{model.Binning.SblEdges[0]:G4}, {model.Binning.SrLow:G4}) has no events; the background fit needs both sidebands.");
+        if (high <= 0) throw new ArgumentException($"The upper sideband ({model.Binning.SrHigh:G4}, {model.Binning.SbhEdges[^1]:G4}] has no events; the background fit needs both sidebands.");
+        if (nonEmpty < model.Parameters)
+            throw new ArgumentException($"Only {nonEmpty} sideband bins have events; a degree-{model.Degree} polynomial needs at least {model.Parameters}. Lower --degree or loosen the selection.");
+    }
 }

@@ -107,12 +107,13 @@ public static class ToyStudy
         double[] q0, double[] s, FitStatus[] status)
     {
         int rows = model.Rows, p = model.Parameters, sr = model.SrRow;
+        var samplers = mu.Select(m => new PhiloxPoisson.Sampler(m)).ToArray();
         Parallel.For(0, count,
             () => (N: new double[rows], K: Enumerable.Repeat(1.0, rows).ToArray(), Scratch: new double[NewtonFitCore.ScratchSize(rows, p) + 2 * p]),
             (i, _, local) =>
             {
                 ulong toy = (ulong)(first + i);
-                for (int r = 0; r < rows; r++) local.N[r] = PhiloxPoisson.Sample(mu[r], seed, toy * (ulong)rows + (ulong)r);
+                for (int r = 0; r < rows; r++) local.N[r] = samplers[r].Sample(seed, toy * (ulong)rows + (ulong)r);
                 var fit = ManagedProfileFitter.FitSpectrum(model, local.N, local.K, start, local.Scratch);
                 long at = first + i;
                 double b = 0;

@@ -25,6 +25,13 @@ public sealed class PrimitiveWorkload : IDisposable
         _owned = owned;
     }
 
+    /// <summary>
+    /// A workload of another engine (for its <c>fastad bench</c> suite): <paramref name="items"/> results per
+    /// run (toys, fits, rows), and the device buffers it owns.
+    /// </summary>
+    public static PrimitiveWorkload Create(string name, string size, ComputeDevice device, double items, Action run, params IDisposable[] owned)
+        => new(name, size, 0, 0, items, device, run, owned);
+
     /// <summary>Operation name.</summary>
     public string Name { get; }
     /// <summary>Problem size in words.</summary>

@@ -11,41 +11,64 @@ namespace FastAD.Kernels.Random;
 public static class PhiloxPoisson
 {
     /// <summary>One Poisson(<paramref name="mean"/>) variate from stream (<paramref name="seed"/>, <paramref name="stream"/>).</summary>
-    public static int Sample(double mean, ulong seed, ulong stream)
+    public static int Sample(double mean, ulong seed, ulong stream) => new Sampler(mean).Sample(seed, stream);
+
+    /// <summary>
+    /// A Poisson sampler for one mean with its constants computed once (the same values the kernel
+    /// computes per call), for drawing many variates of that mean from different streams.
+    /// </summary>
+    public readonly struct Sampler
     {
-        if (!(mean > 0)) return 0;
-        long position = 0;
-        (uint, uint, uint, uint) block = default;
-        double Next()
+        private readonly double _mean, _limit, _loglam, _a, _b, _logInvAlpha, _vr;
+
+        /// <summary>Prepares the constants for <paramref name="mean"/>.</summary>
+        public Sampler(double mean)
+        {
+            _mean = mean;
+            _limit = MathFunctions.Exp(-mean);
+            double slam = MathFunctions.Sqrt(mean);
+            _loglam = MathFunctions.Log(mean);
+            _b = 0.931 + 2.53 * slam;
+            _a = -0.059 + 0.02483 * _b;
+            _logInvAlpha = MathFunctions.Log(1.1239 + 1.1328 / (_b - 3.4));
+            _vr = 0.9277 - 3.6224 / (_b - 2);
+        }
+
+        /// <summary>One variate from stream (<paramref name="seed"/>, <paramref name="stream"/>).</summary>
+        public int Sample(ulong seed, ulong stream)
+        {
+            if (!(_mean > 0)) return 0;
+            long position = 0;
+            (uint, uint, uint, uint) block = default;
+            if (_mean < 10)
+            {
+                double p = Next(seed, stream, ref position, ref block);
+                int k = 0;
+                while (p > _limit)
+                {
+                    k++;
+                    p *= Next(seed, stream, ref position, ref block);
+                }
+                return k;
+            }
+            while (true)
+            {
+                double u = Next(seed, stream, ref position, ref block) - 0.5, v = Next(seed, stream, ref position, ref block);
+                double us = 0.5 - MathFunctions.Abs(u);
+                double k = MathFunctions.Floor((2 * _a / us + _b) * u + _mean + 0.43);
+                if (us >= 0.07 && v <= _vr) return (int)k;
+                if (k < 0 || (us < 0.013 && v > us)) continue;
+                if (MathFunctions.Log(v) + _logInvAlpha - MathFunctions.Log(_a / (us * us) + _b) <= -_mean + k * _loglam - LogGamma(k + 1))
+                    return (int)k;
+            }
+        }
+
+        private static double Next(ulong seed, ulong stream, ref long position, ref (uint, uint, uint, uint) block)
         {
             if ((position & 1) == 0) block = Philox4x32.Block(seed, stream, (ulong)(position >> 1));
             double u = (position & 1) == 0 ? Philox4x32.UnitDouble(block.Item1, block.Item2) : Philox4x32.UnitDouble(block.Item3, block.Item4);
             position++;
             return u;
-        }
-        if (mean < 10)
-        {
-            double limit = MathFunctions.Exp(-mean), p = Next();
-            int k = 0;
-            while (p > limit)
-            {
-                k++;
-                p *= Next();
-            }
-            return k;
-        }
-        double slam = MathFunctions.Sqrt(mean), loglam = MathFunctions.Log(mean);
-        double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-        double invAlpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
-        while (true)
-        {
-            double u = Next() - 0.5, v = Next();
-            double us = 0.5 - MathFunctions.Abs(u);
-            double k = MathFunctions.Floor((2 * a / us + b) * u + mean + 0.43);
-            if (us >= 0.07 && v <= vr) return (int)k;
-            if (k < 0 || (us < 0.013 && v > us)) continue;
-            if (MathFunctions.Log(v) + MathFunctions.Log(invAlpha) - MathFunctions.Log(a / (us * us) + b) <= -mean + k * loglam - LogGamma(k + 1))
-                return (int)k;
         }
     }
 

@@ -77,7 +77,7 @@ DEVFN int philox_poisson(double mean, u64 seed, u64 stream)
     }
     double slam = sqrt(mean), loglam = log(mean);
     double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-    double invAlpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+    double logInvAlpha = log(1.1239 + 1.1328 / (b - 3.4)), vr = 0.9277 - 3.6224 / (b - 2);
     while (1)
     {
         double u = philox_next_u01(&s) - 0.5, v = philox_next_u01(&s);
@@ -85,7 +85,7 @@ DEVFN int philox_poisson(double mean, u64 seed, u64 stream)
         double k = floor((2 * a / us + b) * u + mean + 0.43);
         if (us >= 0.07 && v <= vr) return (int)k;
         if (k < 0 || (us < 0.013 && v > us)) continue;
-        if (log(v) + log(invAlpha) - log(a / (us * us) + b) <= -mean + k * loglam - fastad_lgamma(k + 1))
+        if (log(v) + logInvAlpha - log(a / (us * us) + b) <= -mean + k * loglam - fastad_lgamma(k + 1))
             return (int)k;
     }
 }

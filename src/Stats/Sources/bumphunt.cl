@@ -186,6 +186,12 @@ DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const doub
         for (int r = 0; r < rows; ++r) lambda[r] = trial[r];
         if (blocking >= 0 && na < P - 1) active[na++] = blocking;
         f = fTrial;
+        if (t == 1.0 && blocking < 0 && decrement * decrement <= DEC_TOL * (1 + fabs(f)))
+        {
+            int released = 0;
+            for (int c = 0; c < na; ++c) released |= rhs[P + c] < -1e-9;
+            if (!released) { ++it; status = STATUS_CONVERGED; break; }
+        }
     }
     *objectiveOut = f;
     *iterationsOut = it;
