@@ -34,7 +34,16 @@ public sealed class BackgroundModel
         double pa = xa, pb = xb;
         for (int j = 0; j < p; j++, pa *= xa, pb *= xb)
             Design[binning.SbBins * p + j] = Half / binning.Width * (pb - pa) / (j + 1);
+        int packed = p * (p + 1) / 2;
+        Outer = new double[rows * packed];
+        for (int r = 0; r < rows; r++)
+            for (int i = 0, t = 0; i < p; i++)
+                for (int j = i; j < p; j++, t++)
+                    Outer[r * packed + t] = Design[r * p + i] * Design[r * p + j];
     }
+
+    /// <summary>Packed upper triangles of a_r a_rᵀ per design row (Rows × p(p+1)/2): the Hessian's building blocks.</summary>
+    public double[] Outer { get; }
 
     /// <summary>The binning.</summary>
     public BumpHuntBinning Binning { get; }

@@ -35,6 +35,7 @@ public sealed class KernelProfileFitter : ProfileLikelihoodFitter
         int p = model.Parameters, count = spectra.Count, cols = spectra.Columns;
         var program = _device.GetProgram(typeof(KernelProfileFitter).Assembly, "bumphunt.cl", Defines(model));
         using var design = _device.Upload<double>(model.Design);
+        using var outer = _device.Upload<double>(model.Outer);
         using var counts = _device.Upload<double>(spectra.N);
         using var scales = _device.Upload<double>(spectra.K);
         using var start = _device.Upload<double>(startPhi.Length > 0 ? startPhi : new double[p]);
@@ -43,7 +44,7 @@ public sealed class KernelProfileFitter : ProfileLikelihoodFitter
         using var f = _device.Allocate<double>(2L * count);
         using var status = _device.Allocate<int>(2L * count);
         program.GetKernel("fit_spectra").Launch(LaunchGrid.Linear(count, 64),
-            design, counts, scales, start, startPhi.Length > 0 ? 1 : 0, count, phiHat, phiHatHat, f, status);
+            design, outer, counts, scales, start, startPhi.Length > 0 ? 1 : 0, count, phiHat, phiHatHat, f, status);
         var ph = _device.Download(phiHat);
         var phh = _device.Download(phiHatHat);
         var fs = _device.Download(f);

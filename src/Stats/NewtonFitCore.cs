@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace FastAD.Stats;
 
 /// <summary>
@@ -14,7 +17,7 @@ internal static class NewtonFitCore
     private const double DecrementTolerance = 1e-13;
 
     /// <summary>Scratch doubles needed for p parameters and the given rows.</summary>
-    internal static int ScratchSize(int rows, int p) => 3 * rows + 5 * p + 4 * p * p + 2 * p;
+    internal static int ScratchSize(int rows, int p) => 3 * rows + 5 * p + 5 * p * p + 2 * p;
 
     /// <summary>F at λ (λ must be feasible).</summary>
     internal static double Objective(ReadOnlySpan<double> lambda, ReadOnlySpan<double> n, ReadOnlySpan<double> k, int rows)
@@ -48,7 +51,7 @@ internal static class NewtonFitCore
     /// Minimises in place from a feasible <paramref name="phi"/>. Returns the status; <paramref name="objective"/>
     /// receives F at the optimum.
     /// </summary>
-    internal static FitStatus Minimise(ReadOnlySpan<double> a, int rows, int p, ReadOnlySpan<double> n, ReadOnlySpan<double> k,
+    internal static FitStatus Minimise(ReadOnlySpan<double> a, ReadOnlySpan<double> outer, int rows, int p, ReadOnlySpan<double> n, ReadOnlySpan<double> k,
         Span<double> phi, Span<double> scratch, out double objective, out int iterations)
     {
         var lambda = scratch[..rows];
@@ -59,7 +62,8 @@ internal static class NewtonFitCore
         var d = scratch.Slice(o, p); o += p;
         var phiTrial = scratch.Slice(o, p); o += p;
         var rhs = scratch.Slice(o, 2 * p); o += 2 * p;
-        var kkt = scratch.Slice(o, 4 * p * p); o += 4 * p * p;
+        // The KKT system is at most (2p - 1)²; the packed Hessian lives in the tail of the same block.
+        var kkt = scratch.Slice(o, 5 * p * p); o += 5 * p * p;
         Span<int> active = stackalloc int[p];
         int na = 0;
 
@@ -74,31 +78,20 @@ internal static class NewtonFitCore
         var status = FitStatus.MaxIterations;
         for (iterations = 0; iterations < MaxIterations; iterations++)
         {
-            // Gradient and Hessian of F.
+            // Gradient and Hessian of F; the Hessian as Σ_r h_r (a_r a_rᵀ) over the precomputed packed outer products.
             g.Clear();
-            int m = p + na;
+            int m = p + na, packed = p * (p + 1) / 2;
+            var hp = kkt.Slice(5 * p * p - packed, packed);
+            hp.Clear();
+            AccumulateDerivatives(a, outer, rows, p, packed, lambda, n, k, g, hp);
             kkt[..(m * m)].Clear();
-            for (int r = 0; r < rows; r++)
-            {
-                double lr = lambda[r], ir = 1.0 / k[r];
-                double gr = n[r] > 0 ? (1.0 - n[r] / lr) * ir : ir;
-                double hr = n[r] > 0 ? n[r] * ir / (lr * lr) : 0.0;
-                int row = r * p;
-                for (int i = 0; i < p; i++)
-                {
-                    double ai = a[row + i];
-                    g[i] += gr * ai;
-                    if (hr == 0) continue;
-                    double hai = hr * ai;
-                    for (int j = i; j < p; j++) kkt[i * m + j] += hai * a[row + j];
-                }
-            }
             double maxDiag = 0;
-            for (int i = 0; i < p; i++)
-            {
-                for (int j = 0; j < i; j++) kkt[i * m + j] = kkt[j * m + i];
-                maxDiag = Math.Max(maxDiag, kkt[i * m + i]);
-            }
+            for (int i = 0, u = 0; i < p; i++)
+                for (int j = i; j < p; j++, u++)
+                {
+                    kkt[i * m + j] = kkt[j * m + i] = hp[u];
+                    if (i == j) maxDiag = Math.Max(maxDiag, hp[u]);
+                }
             // A tiny ridge keeps directions that only empty rows see solvable; constraints then stop them.
             double ridge = 1e-12 * (maxDiag > 0 ? maxDiag : 1.0);
             for (int i = 0; i < p; i++) kkt[i * m + i] += ridge;
@@ -197,6 +190,38 @@ internal static class NewtonFitCore
         }
         objective = f;
         return status;
+    }
+
+    /// <summary>g = Σ_r g_r a_r and packed H = Σ_r h_r (a_r a_rᵀ), with 256-bit vectors where the hardware has them.</summary>
+    private static void AccumulateDerivatives(ReadOnlySpan<double> a, ReadOnlySpan<double> outer, int rows, int p, int packed,
+        ReadOnlySpan<double> lambda, ReadOnlySpan<double> n, ReadOnlySpan<double> k, Span<double> g, Span<double> hp)
+    {
+        int vp = Vector256.IsHardwareAccelerated ? packed / Vector256<double>.Count * Vector256<double>.Count : 0;
+        ref double hpRef = ref MemoryMarshal.GetReference(hp);
+        ref double outerRef = ref MemoryMarshal.GetReference(outer);
+        for (int r = 0; r < rows; r++)
+        {
+            double lr = lambda[r], ir = 1.0 / k[r];
+            var ar = a.Slice(r * p, p);
+            if (n[r] > 0)
+            {
+                double gr = (1.0 - n[r] / lr) * ir, hr = n[r] * ir / (lr * lr);
+                for (int i = 0; i < ar.Length; i++) g[i] += ar[i] * gr;
+                int baseIndex = r * packed, u = 0;
+                if (vp > 0)
+                {
+                    var h = Vector256.Create(hr);
+                    for (; u < vp; u += Vector256<double>.Count)
+                    {
+                        var acc = Vector256.LoadUnsafe(ref hpRef, (nuint)u);
+                        var o = Vector256.LoadUnsafe(ref outerRef, (nuint)(baseIndex + u));
+                        (acc + o * h).StoreUnsafe(ref hpRef, (nuint)u);
+                    }
+                }
+                for (; u < packed; u++) hp[u] += outer[baseIndex + u] * hr;
+            }
+            else for (int i = 0; i < ar.Length; i++) g[i] += ar[i] * ir;
+        }
     }
 
     private static bool MultipliersNonNegative(ReadOnlySpan<double> solution, int p, int na)

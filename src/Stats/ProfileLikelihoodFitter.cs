@@ -99,14 +99,14 @@ public sealed class ManagedProfileFitter : ProfileLikelihoodFitter
             phiHat.Clear();
             phiHat[0] = flat;
         }
-        var s1 = NewtonFitCore.Minimise(a, sb, p, n, k, phiHat, work, out double fSb, out int it1);
+        var s1 = NewtonFitCore.Minimise(a, model.Outer, sb, p, n, k, phiHat, work, out double fSb, out int it1);
         phiHat.CopyTo(phiHatHat);
         if (!NewtonFitCore.Feasible(a, rows, p, n, phiHatHat, work))
         {
             phiHatHat.Clear();
             phiHatHat[0] = flat;
         }
-        var s2 = NewtonFitCore.Minimise(a, rows, p, n, k, phiHatHat, work, out double fNull, out int it2);
+        var s2 = NewtonFitCore.Minimise(a, model.Outer, rows, p, n, k, phiHatHat, work, out double fNull, out int it2);
         return new SpectrumFit(fSb, fNull, (FitStatus)Math.Max((byte)s1, (byte)s2), it1 + it2);
     }
 }

@@ -130,12 +130,13 @@ public static class ToyStudy
     {
         var program = device.GetProgram(typeof(ToyStudy).Assembly, "bumphunt.cl", KernelProfileFitter.Defines(model));
         using var design = device.Upload<double>(model.Design);
+        using var outer = device.Upload<double>(model.Outer);
         using var means = device.Upload<double>(mu);
         using var startBuffer = device.Upload<double>(start);
         using var q0b = device.Allocate<double>(count);
         using var sb = device.Allocate<double>(count);
         using var stb = device.Allocate<int>(count);
-        program.GetKernel("fit_toys").Launch(LaunchGrid.Linear(count, 64), design, means, seed, first, count, startBuffer, q0b, sb, stb);
+        program.GetKernel("fit_toys").Launch(LaunchGrid.Linear(count, 64), design, outer, means, seed, first, count, startBuffer, q0b, sb, stb);
         device.Read(q0b, q0.AsSpan((int)first, count));
         device.Read(sb, s.AsSpan((int)first, count));
         var st = new int[count];

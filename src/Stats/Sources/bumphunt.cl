@@ -10,6 +10,7 @@
 #endif
 #define SB (ROWS - 1)
 #define MAXK (2 * P)
+#define PACKED (P * (P + 1) / 2)
 #define MAX_ITER 200
 #define DEC_TOL 1e-13
 
@@ -79,7 +80,7 @@ DEVFN int solve(double* m, double* b, int size)
     return 1;
 }
 
-DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const double* k, double* phi, double* objectiveOut, int* iterationsOut)
+DEVFN int minimise(GLOBAL const double* a, GLOBAL const double* outer, int rows, const double* n, const double* k, double* phi, double* objectiveOut, int* iterationsOut)
 {
     double lambda[ROWS], ad[ROWS], trial[ROWS];
     double g[P], d[P], phiTrial[P], rhs[MAXK], kkt[MAXK * MAXK];
@@ -96,28 +97,29 @@ DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const doub
     for (it = 0; it < MAX_ITER; ++it)
     {
         int m = P + na;
+        double hp[PACKED];
         for (int i = 0; i < P; ++i) g[i] = 0.0;
-        for (int i = 0; i < m * m; ++i) kkt[i] = 0.0;
+        for (int t = 0; t < PACKED; ++t) hp[t] = 0.0;
         for (int r = 0; r < rows; ++r)
         {
             double lr = lambda[r], ir = 1.0 / k[r];
-            double gr = n[r] > 0 ? (1.0 - n[r] / lr) * ir : ir;
-            double hr = n[r] > 0 ? n[r] * ir / (lr * lr) : 0.0;
-            for (int i = 0; i < P; ++i)
+            if (n[r] > 0)
             {
-                double ai = a[r * P + i];
-                g[i] += gr * ai;
-                if (hr == 0) continue;
-                double hai = hr * ai;
-                for (int j = i; j < P; ++j) kkt[i * m + j] += hai * a[r * P + j];
+                double gr = (1.0 - n[r] / lr) * ir, hr = n[r] * ir / (lr * lr);
+                for (int i = 0; i < P; ++i) g[i] += a[r * P + i] * gr;
+                for (int t = 0; t < PACKED; ++t) hp[t] += outer[r * PACKED + t] * hr;
             }
+            else for (int i = 0; i < P; ++i) g[i] += a[r * P + i] * ir;
         }
+        for (int i = 0; i < m * m; ++i) kkt[i] = 0.0;
         double maxDiag = 0.0;
-        for (int i = 0; i < P; ++i)
-        {
-            for (int j = 0; j < i; ++j) kkt[i * m + j] = kkt[j * m + i];
-            maxDiag = fmax(maxDiag, kkt[i * m + i]);
-        }
+        for (int i = 0, t = 0; i < P; ++i)
+            for (int j = i; j < P; ++j, ++t)
+            {
+                kkt[i * m + j] = hp[t];
+                kkt[j * m + i] = hp[t];
+                if (i == j) maxDiag = fmax(maxDiag, hp[t]);
+            }
         double ridge = 1e-12 * (maxDiag > 0 ? maxDiag : 1.0);
         for (int i = 0; i < P; ++i) kkt[i * m + i] += ridge;
         for (int c = 0; c < na; ++c)
@@ -199,7 +201,7 @@ DEVFN int minimise(GLOBAL const double* a, int rows, const double* n, const doub
 }
 
 /* Both fits of one spectrum held in private n[], k[]; writes phiHat, phiHatHat, the objectives and the status. */
-DEVFN void fit_spectrum(GLOBAL const double* a, const double* n, const double* k, GLOBAL const double* start, int useStart,
+DEVFN void fit_spectrum(GLOBAL const double* a, GLOBAL const double* outer, const double* n, const double* k, GLOBAL const double* start, int useStart,
                         double* phiHat, double* phiHatHat, double* fSb, double* fNull, int* status, int* iterations)
 {
     double work[ROWS];
@@ -216,19 +218,19 @@ DEVFN void fit_spectrum(GLOBAL const double* a, const double* n, const double* k
         phiHat[0] = flat;
     }
     int it1, it2;
-    int s1 = minimise(a, SB, n, k, phiHat, fSb, &it1);
+    int s1 = minimise(a, outer, SB, n, k, phiHat, fSb, &it1);
     for (int j = 0; j < P; ++j) phiHatHat[j] = phiHat[j];
     if (!feasible(a, ROWS, n, phiHatHat, work))
     {
         for (int j = 0; j < P; ++j) phiHatHat[j] = 0.0;
         phiHatHat[0] = flat;
     }
-    int s2 = minimise(a, ROWS, n, k, phiHatHat, fNull, &it2);
+    int s2 = minimise(a, outer, ROWS, n, k, phiHatHat, fNull, &it2);
     *status = s1 > s2 ? s1 : s2;
     *iterations = it1 + it2;
 }
 
-KERNEL void fit_spectra(GLOBAL const double* design, GLOBAL const double* counts, GLOBAL const double* scales,
+KERNEL void fit_spectra(GLOBAL const double* design, GLOBAL const double* outer, GLOBAL const double* counts, GLOBAL const double* scales,
                         GLOBAL const double* start, int useStart, int count,
                         GLOBAL double* phiHatOut, GLOBAL double* phiHatHatOut, GLOBAL double* fOut, GLOBAL int* statusOut)
 {
@@ -238,7 +240,7 @@ KERNEL void fit_spectra(GLOBAL const double* design, GLOBAL const double* counts
     for (int r = 0; r < ROWS; ++r) { n[r] = counts[row * ROWS + r]; k[r] = scales[row * ROWS + r]; }
     double fSb, fNull;
     int status, iterations;
-    fit_spectrum(design, n, k, start, useStart, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
+    fit_spectrum(design, outer, n, k, start, useStart, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
     for (int j = 0; j < P; ++j) { phiHatOut[row * P + j] = phiHat[j]; phiHatHatOut[row * P + j] = phiHatHat[j]; }
     fOut[2 * row] = fSb;
     fOut[2 * row + 1] = fNull;
@@ -257,7 +259,7 @@ DEVFN double q0_from_objectives(double fSb, double fNull, double nSr, double kSr
 
 /* Toys: counts of toy t, row r ~ Poisson(mu[r]) from Philox stream t * ROWS + r, then both fits from `start`.
    Writes q0, S = N_SR - B(theta_hat) and the status per toy. */
-KERNEL void fit_toys(GLOBAL const double* design, GLOBAL const double* mu, u64 seed, i64 firstToy, int count,
+KERNEL void fit_toys(GLOBAL const double* design, GLOBAL const double* outer, GLOBAL const double* mu, u64 seed, i64 firstToy, int count,
                      GLOBAL const double* start, GLOBAL double* q0Out, GLOBAL double* sOut, GLOBAL int* statusOut)
 {
     i64 i = GLOBAL_ID(0);
@@ -271,7 +273,7 @@ KERNEL void fit_toys(GLOBAL const double* design, GLOBAL const double* mu, u64 s
     }
     double fSb, fNull;
     int status, iterations;
-    fit_spectrum(design, n, k, start, 1, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
+    fit_spectrum(design, outer, n, k, start, 1, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
     double b = 0.0;
     for (int j = 0; j < P; ++j) b += design[SB * P + j] * phiHat[j];
     q0Out[i] = status == STATUS_EMPTY ? 0.0 : q0_from_objectives(fSb, fNull, n[SB], 1.0, b);
