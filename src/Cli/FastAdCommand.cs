@@ -58,7 +58,7 @@ internal static class FastAdCommand
             return body();
         }
         catch (Exception e) when (e is ArgumentException or ComputeException or IOException or UnauthorizedAccessException or NotSupportedException
-                                   or FormatException or InvalidOperationException or KeyNotFoundException)
+                                   or FormatException or InvalidOperationException or KeyNotFoundException or InvalidDataException)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             if (Environment.GetEnvironmentVariable("FASTAD_DEBUG") == "1") console.WriteException(e);

@@ -6,20 +6,25 @@ namespace FastAD.Stats;
 /// <summary>
 /// The minimiser shared by every bump-hunt fit (and mirrored line by line in Sources/bumphunt.cl):
 /// minimise F(φ) = Σ_r (λ_r − n_r ln λ_r)/k_r with λ = Aφ over the rows r &lt; rows, subject to λ_r ≥ 0 for
-/// empty rows (n_r = 0). F is convex where λ &gt; 0 (λ is linear in φ), so Newton steps with an Armijo line
-/// search converge; non-empty rows stay strictly positive (F → ∞ at λ → 0), empty rows that reach
-/// λ = 0 become active equality constraints of the Newton (KKT) system and leave it again when their
-/// multiplier turns negative.
+/// empty rows (n_r = 0). F is convex where λ &gt; 0 (λ is linear in φ). Non-empty rows keep λ &gt; 0 by
+/// themselves (F → ∞ as λ → 0); the constraints of empty rows are handled with a logarithmic barrier,
+/// which for an empty row is exactly a Poisson term with a pseudo-count μ: each stage minimises
+/// Σ_r (λ_r − ñ_r ln λ_r)/k_r with ñ_r = n_r, or μ for empty rows, by Newton steps with an Armijo line
+/// search that never leaves λ &gt; 0; μ falls from 1e-2 to 1e-12 by factors of 10. The last stage's optimum
+/// is within (empty rows)·μ ≤ 1e-10 of the constrained optimum in F. Spectra without empty rows need a
+/// single stage: plain Newton.
 /// </summary>
 internal static class NewtonFitCore
 {
-    internal const int MaxIterations = 200;
+    internal const int MaxIterations = 400;
     private const double DecrementTolerance = 1e-13;
+    private const double FirstBarrier = 1e-2;
+    private const double LastBarrier = 1e-12;
 
     /// <summary>Scratch doubles needed for p parameters and the given rows.</summary>
-    internal static int ScratchSize(int rows, int p) => 3 * rows + 5 * p + 5 * p * p + 2 * p;
+    internal static int ScratchSize(int rows, int p) => 4 * rows + 3 * p + p * p + p * (p + 1) / 2;
 
-    /// <summary>F at λ (λ must be feasible).</summary>
+    /// <summary>F at λ with the true counts (empty rows contribute λ_r/k_r).</summary>
     internal static double Objective(ReadOnlySpan<double> lambda, ReadOnlySpan<double> n, ReadOnlySpan<double> k, int rows)
     {
         double f = 0;
@@ -38,18 +43,18 @@ internal static class NewtonFitCore
         }
     }
 
-    /// <summary>True when λ = Aφ is a valid starting point.</summary>
-    internal static bool Feasible(ReadOnlySpan<double> a, int rows, int p, ReadOnlySpan<double> n, ReadOnlySpan<double> phi, Span<double> lambda)
+    /// <summary>True when λ = Aφ is a valid (strictly positive) starting point for the barrier method.</summary>
+    internal static bool Feasible(ReadOnlySpan<double> a, int rows, int p, ReadOnlySpan<double> phi, Span<double> lambda)
     {
         Multiply(a, rows, p, phi, lambda);
         for (int r = 0; r < rows; r++)
-            if (n[r] > 0 ? !(lambda[r] > 0) : !(lambda[r] >= 0)) return false;
+            if (!(lambda[r] > 0)) return false;
         return true;
     }
 
     /// <summary>
-    /// Minimises in place from a feasible <paramref name="phi"/>. Returns the status; <paramref name="objective"/>
-    /// receives F at the optimum.
+    /// Minimises in place from a strictly feasible <paramref name="phi"/> (λ &gt; 0 on every row). Returns the
+    /// status; <paramref name="objective"/> receives F (true counts) at the optimum.
     /// </summary>
     internal static FitStatus Minimise(ReadOnlySpan<double> a, ReadOnlySpan<double> outer, int rows, int p, ReadOnlySpan<double> n, ReadOnlySpan<double> k,
         Span<double> phi, Span<double> scratch, out double objective, out int iterations)
@@ -57,178 +62,120 @@ internal static class NewtonFitCore
         var lambda = scratch[..rows];
         var ad = scratch.Slice(rows, rows);
         var trial = scratch.Slice(2 * rows, rows);
-        int o = 3 * rows;
+        var pseudo = scratch.Slice(3 * rows, rows);
+        int o = 4 * rows, packed = p * (p + 1) / 2;
         var g = scratch.Slice(o, p); o += p;
         var d = scratch.Slice(o, p); o += p;
         var phiTrial = scratch.Slice(o, p); o += p;
-        var rhs = scratch.Slice(o, 2 * p); o += 2 * p;
-        // The KKT system is at most (2p - 1)²; the packed Hessian lives in the tail of the same block.
-        var kkt = scratch.Slice(o, 5 * p * p); o += 5 * p * p;
-        Span<int> active = stackalloc int[p];
-        int na = 0;
+        var h = scratch.Slice(o, p * p); o += p * p;
+        var hp = scratch.Slice(o, packed);
 
+        int empty = 0;
+        for (int r = 0; r < rows; r++) if (!(n[r] > 0)) empty++;
+        double mu = empty > 0 ? FirstBarrier : 0;
         Multiply(a, rows, p, phi, lambda);
-        // Warm start of the active set: empty rows already at zero (e.g. from a previous fit) start active,
-        // otherwise the first step would be blocked after a move below the objective's rounding.
-        double scale = 0;
-        for (int r = 0; r < rows; r++) scale = Math.Max(scale, Math.Abs(lambda[r]));
-        for (int r = 0; r < rows && na < p - 1; r++)
-            if (n[r] == 0 && lambda[r] <= 1e-12 * scale) active[na++] = r;
-        double f = Objective(lambda, n, k, rows);
         var status = FitStatus.MaxIterations;
-        for (iterations = 0; iterations < MaxIterations; iterations++)
+        iterations = 0;
+        while (true)
         {
-            // Gradient and Hessian of F; the Hessian as Σ_r h_r (a_r a_rᵀ) over the precomputed packed outer products.
-            g.Clear();
-            int m = p + na, packed = p * (p + 1) / 2;
-            var hp = kkt.Slice(5 * p * p - packed, packed);
-            hp.Clear();
+            for (int r = 0; r < rows; r++) pseudo[r] = n[r] > 0 ? n[r] : mu;
+            status = Newton(a, outer, rows, p, packed, pseudo, k, phi, lambda, ad, trial, g, d, phiTrial, h, hp, ref iterations);
+            if (status != FitStatus.Converged || mu <= LastBarrier) break;
+            mu *= 0.1;
+        }
+        objective = Objective(lambda, n, k, rows);
+        return status;
+    }
+
+    /// <summary>Newton with an Armijo line search on Σ (λ − ñ ln λ)/k, every ñ &gt; 0.</summary>
+    private static FitStatus Newton(ReadOnlySpan<double> a, ReadOnlySpan<double> outer, int rows, int p, int packed, ReadOnlySpan<double> n, ReadOnlySpan<double> k,
+        Span<double> phi, Span<double> lambda, Span<double> ad, Span<double> trial, Span<double> g, Span<double> d, Span<double> phiTrial,
+        Span<double> h, Span<double> hp, ref int iterations)
+    {
+        double f = Objective(lambda, n, k, rows);
+        for (; iterations < MaxIterations; iterations++)
+        {
             AccumulateDerivatives(a, outer, rows, p, packed, lambda, n, k, g, hp);
-            kkt[..(m * m)].Clear();
             double maxDiag = 0;
             for (int i = 0, u = 0; i < p; i++)
                 for (int j = i; j < p; j++, u++)
                 {
-                    kkt[i * m + j] = kkt[j * m + i] = hp[u];
+                    h[i * p + j] = h[j * p + i] = hp[u];
                     if (i == j) maxDiag = Math.Max(maxDiag, hp[u]);
                 }
-            // A tiny ridge keeps directions that only empty rows see solvable; constraints then stop them.
+            // A tiny ridge keeps nearly flat directions solvable; the line search bounds the step.
             double ridge = 1e-12 * (maxDiag > 0 ? maxDiag : 1.0);
-            for (int i = 0; i < p; i++) kkt[i * m + i] += ridge;
-            for (int c = 0; c < na; c++)
-                for (int j = 0; j < p; j++)
-                {
-                    double v = a[active[c] * p + j];
-                    kkt[(p + c) * m + j] = v;
-                    kkt[j * m + p + c] = -v;
-                }
-            for (int i = 0; i < p; i++) rhs[i] = -g[i];
-            for (int c = 0; c < na; c++) rhs[p + c] = 0;
-            if (!Solve(kkt, rhs, m))
+            for (int i = 0; i < p; i++)
             {
-                status = FitStatus.Stalled;
-                break;
+                h[i * p + i] += ridge;
+                d[i] = -g[i];
             }
-            for (int i = 0; i < p; i++) d[i] = rhs[i];
+            if (!Solve(h, d, p)) return FitStatus.Stalled;
             double slope = 0;
             for (int i = 0; i < p; i++) slope += g[i] * d[i];
             double decrement = -slope;
-            if (decrement <= DecrementTolerance * (1 + Math.Abs(f)))
-            {
-                // At the optimum of the current face: release the constraint with the most negative multiplier, if any.
-                int drop = -1;
-                double worst = -1e-9;
-                for (int c = 0; c < na; c++)
-                    if (rhs[p + c] < worst) { worst = rhs[p + c]; drop = c; }
-                if (drop < 0)
-                {
-                    status = FitStatus.Converged;
-                    break;
-                }
-                active[drop] = active[--na];
-                continue;
-            }
+            if (decrement <= DecrementTolerance * (1 + Math.Abs(f))) return FitStatus.Converged;
 
-            // Longest feasible step: empty rows may reach zero (and block), non-empty rows keep a margin.
+            // Longest step keeping every λ positive, with a margin.
             Multiply(a, rows, p, d, ad);
-            double tMax = double.PositiveInfinity;
-            int blocking = -1;
+            double t = 1.0;
             for (int r = 0; r < rows; r++)
-            {
-                if (ad[r] >= 0) continue;
-                bool isActive = false;
-                for (int c = 0; c < na; c++) isActive |= active[c] == r;
-                if (isActive) continue;
-                double cap = n[r] > 0 ? 0.995 * lambda[r] / -ad[r] : Math.Max(lambda[r], 0) / -ad[r];
-                if (cap < tMax)
-                {
-                    tMax = cap;
-                    blocking = n[r] > 0 ? -1 : r;
-                }
-            }
-            double t = Math.Min(1.0, tMax);
-            if (t < 1.0 && t == tMax && blocking >= 0 && t <= 0)
-            {
-                // Already on the boundary: activate without moving.
-                if (na < p - 1) active[na++] = blocking;
-                else { status = FitStatus.Stalled; break; }
-                continue;
-            }
-            if (t < tMax) blocking = -1;
+                if (ad[r] < 0) t = Math.Min(t, 0.995 * lambda[r] / -ad[r]);
             double fTrial;
             while (true)
             {
                 for (int i = 0; i < p; i++) phiTrial[i] = phi[i] + t * d[i];
                 for (int r = 0; r < rows; r++) trial[r] = lambda[r] + t * ad[r];
-                if (blocking >= 0) trial[blocking] = 0;
                 fTrial = Objective(trial, n, k, rows);
                 if (fTrial <= f + 1e-4 * t * slope) break;
-                // A step onto a constraint too short to change F beyond rounding: take it and activate.
-                if (blocking >= 0 && t * decrement <= 1e-12 * (1 + Math.Abs(f))) { fTrial = f + t * slope; break; }
                 t *= 0.5;
-                blocking = -1;
                 if (t < 1e-14) break;
             }
             if (!(fTrial <= f + 1e-4 * t * slope))
-            {
-                status = decrement <= 1e-8 * (1 + Math.Abs(f)) ? FitStatus.Converged : FitStatus.Stalled;
-                break;
-            }
+                return decrement <= 1e-8 * (1 + Math.Abs(f)) ? FitStatus.Converged : FitStatus.Stalled;
             // Take the step; λ follows incrementally (exact up to rounding) instead of a fresh A·φ.
             phiTrial.CopyTo(phi);
             trial.CopyTo(lambda);
-            if (blocking >= 0 && na < p - 1) active[na++] = blocking;
             f = fTrial;
-            // Quadratic convergence: after a full step from decrement δ the next decrement is about δ², so when
-            // δ² is already below tolerance (and no constraint wants releasing) the check iteration can be skipped.
-            if (t == 1.0 && blocking < 0 && decrement * decrement <= DecrementTolerance * (1 + Math.Abs(f)) && MultipliersNonNegative(rhs, p, na))
+            // Quadratic convergence: after a full step from decrement δ the next decrement is about δ², so
+            // when δ² is already below tolerance the check iteration can be skipped.
+            if (t == 1.0 && decrement * decrement <= DecrementTolerance * (1 + Math.Abs(f)))
             {
                 iterations++;
-                status = FitStatus.Converged;
-                break;
+                return FitStatus.Converged;
             }
         }
-        objective = f;
-        return status;
+        return FitStatus.MaxIterations;
     }
 
     /// <summary>g = Σ_r g_r a_r and packed H = Σ_r h_r (a_r a_rᵀ), with 256-bit vectors where the hardware has them.</summary>
     private static void AccumulateDerivatives(ReadOnlySpan<double> a, ReadOnlySpan<double> outer, int rows, int p, int packed,
         ReadOnlySpan<double> lambda, ReadOnlySpan<double> n, ReadOnlySpan<double> k, Span<double> g, Span<double> hp)
     {
+        g.Clear();
+        hp.Clear();
         int vp = Vector256.IsHardwareAccelerated ? packed / Vector256<double>.Count * Vector256<double>.Count : 0;
         ref double hpRef = ref MemoryMarshal.GetReference(hp);
         ref double outerRef = ref MemoryMarshal.GetReference(outer);
         for (int r = 0; r < rows; r++)
         {
             double lr = lambda[r], ir = 1.0 / k[r];
+            double gr = (1.0 - n[r] / lr) * ir, hr = n[r] * ir / (lr * lr);
             var ar = a.Slice(r * p, p);
-            if (n[r] > 0)
+            for (int i = 0; i < ar.Length; i++) g[i] += ar[i] * gr;
+            int baseIndex = r * packed, u = 0;
+            if (vp > 0)
             {
-                double gr = (1.0 - n[r] / lr) * ir, hr = n[r] * ir / (lr * lr);
-                for (int i = 0; i < ar.Length; i++) g[i] += ar[i] * gr;
-                int baseIndex = r * packed, u = 0;
-                if (vp > 0)
+                var hv = Vector256.Create(hr);
+                for (; u < vp; u += Vector256<double>.Count)
                 {
-                    var h = Vector256.Create(hr);
-                    for (; u < vp; u += Vector256<double>.Count)
-                    {
-                        var acc = Vector256.LoadUnsafe(ref hpRef, (nuint)u);
-                        var o = Vector256.LoadUnsafe(ref outerRef, (nuint)(baseIndex + u));
-                        (acc + o * h).StoreUnsafe(ref hpRef, (nuint)u);
-                    }
+                    var acc = Vector256.LoadUnsafe(ref hpRef, (nuint)u);
+                    var ov = Vector256.LoadUnsafe(ref outerRef, (nuint)(baseIndex + u));
+                    (acc + ov * hv).StoreUnsafe(ref hpRef, (nuint)u);
                 }
-                for (; u < packed; u++) hp[u] += outer[baseIndex + u] * hr;
             }
-            else for (int i = 0; i < ar.Length; i++) g[i] += ar[i] * ir;
+            for (; u < packed; u++) hp[u] += outer[baseIndex + u] * hr;
         }
-    }
-
-    private static bool MultipliersNonNegative(ReadOnlySpan<double> solution, int p, int na)
-    {
-        for (int c = 0; c < na; c++)
-            if (solution[p + c] < -1e-9) return false;
-        return true;
     }
 
     /// <summary>Gaussian elimination with partial pivoting; the solution replaces <paramref name="b"/>.</summary>

@@ -94,14 +94,14 @@ public sealed class ManagedProfileFitter : ProfileLikelihoodFitter
         double flat = total / (sb + a[sb * p]);
         bool useStart = !startPhi.IsEmpty;
         if (useStart) startPhi.CopyTo(phiHat);
-        if (!useStart || !NewtonFitCore.Feasible(a, sb, p, n, phiHat, work))
+        if (!useStart || !NewtonFitCore.Feasible(a, sb, p, phiHat, work))
         {
             phiHat.Clear();
             phiHat[0] = flat;
         }
         var s1 = NewtonFitCore.Minimise(a, model.Outer, sb, p, n, k, phiHat, work, out double fSb, out int it1);
         phiHat.CopyTo(phiHatHat);
-        if (!NewtonFitCore.Feasible(a, rows, p, n, phiHatHat, work))
+        if (!NewtonFitCore.Feasible(a, rows, p, phiHatHat, work))
         {
             phiHatHat.Clear();
             phiHatHat[0] = flat;

@@ -1,7 +1,7 @@
 /* Bump-hunt profile-likelihood fits, one work-item per spectrum, double precision.
-   A line-by-line mirror of FastAD.Stats.NewtonFitCore and ManagedProfileFitter.FitRow (the reference):
-   minimise F(phi) = sum_r (lambda_r - n_r ln lambda_r) / k_r, lambda = A phi, with lambda_r >= 0 held as an
-   active constraint for empty rows. P = parameters, ROWS = sideband bins + 1 (the SR row is last). */
+   A line-by-line mirror of FastAD.Stats.NewtonFitCore and ManagedProfileFitter.FitSpectrum (the reference):
+   minimise F(phi) = sum_r (lambda_r - n_r ln lambda_r) / k_r, lambda = A phi, with lambda_r >= 0 for empty
+   rows kept by a logarithmic barrier. P = parameters, ROWS = sideband bins + 1 (the SR row is last). */
 #ifndef P
 #error P must be defined
 #endif
@@ -9,16 +9,18 @@
 #error ROWS must be defined
 #endif
 #define SB (ROWS - 1)
-#define MAXK (2 * P)
 #define PACKED (P * (P + 1) / 2)
-#define MAX_ITER 200
+#define MAX_ITER 400
 #define DEC_TOL 1e-13
+#define FIRST_BARRIER 1e-2
+#define LAST_BARRIER 1e-12
 
 #define STATUS_CONVERGED 0
 #define STATUS_MAXITER 1
 #define STATUS_STALLED 2
 #define STATUS_EMPTY 3
 
+/* F with the true counts: empty rows contribute lambda / k. */
 DEVFN double objective(const double* lambda, const double* n, const double* k, int rows)
 {
     double f = 0.0;
@@ -37,11 +39,11 @@ DEVFN void multiply(GLOBAL const double* a, int rows, const double* x, double* y
     }
 }
 
-DEVFN int feasible(GLOBAL const double* a, int rows, const double* n, const double* phi, double* lambda)
+DEVFN int feasible(GLOBAL const double* a, int rows, const double* phi, double* lambda)
 {
     multiply(a, rows, phi, lambda);
     for (int r = 0; r < rows; ++r)
-        if (n[r] > 0 ? !(lambda[r] > 0) : !(lambda[r] >= 0)) return 0;
+        if (!(lambda[r] > 0)) return 0;
     return 1;
 }
 
@@ -80,123 +82,87 @@ DEVFN int solve(double* m, double* b, int size)
     return 1;
 }
 
-DEVFN int minimise(GLOBAL const double* a, GLOBAL const double* outer, int rows, const double* n, const double* k, double* phi, double* objectiveOut, int* iterationsOut)
+/* NewtonFitCore.Newton: Newton with an Armijo line search on sum (lambda - nt ln lambda)/k, every nt > 0. */
+DEVFN int newton(GLOBAL const double* a, GLOBAL const double* outer, int rows, const double* nt, const double* k,
+                 double* phi, double* lambda, int* iterations)
 {
-    double lambda[ROWS], ad[ROWS], trial[ROWS];
-    double g[P], d[P], phiTrial[P], rhs[MAXK], kkt[MAXK * MAXK];
-    int active[P];
-    int na = 0;
-    multiply(a, rows, phi, lambda);
-    double scale = 0.0;
-    for (int r = 0; r < rows; ++r) scale = fmax(scale, fabs(lambda[r]));
-    for (int r = 0; r < rows && na < P - 1; ++r)
-        if (n[r] == 0 && lambda[r] <= 1e-12 * scale) active[na++] = r;
-    double f = objective(lambda, n, k, rows);
-    int status = STATUS_MAXITER;
-    int it;
-    for (it = 0; it < MAX_ITER; ++it)
+    double ad[ROWS], trial[ROWS];
+    double g[P], d[P], phiTrial[P], h[P * P], hp[PACKED];
+    double f = objective(lambda, nt, k, rows);
+    for (; *iterations < MAX_ITER; ++*iterations)
     {
-        int m = P + na;
-        double hp[PACKED];
         for (int i = 0; i < P; ++i) g[i] = 0.0;
-        for (int t = 0; t < PACKED; ++t) hp[t] = 0.0;
+        for (int u = 0; u < PACKED; ++u) hp[u] = 0.0;
         for (int r = 0; r < rows; ++r)
         {
             double lr = lambda[r], ir = 1.0 / k[r];
-            if (n[r] > 0)
-            {
-                double gr = (1.0 - n[r] / lr) * ir, hr = n[r] * ir / (lr * lr);
-                for (int i = 0; i < P; ++i) g[i] += a[r * P + i] * gr;
-                for (int t = 0; t < PACKED; ++t) hp[t] += outer[r * PACKED + t] * hr;
-            }
-            else for (int i = 0; i < P; ++i) g[i] += a[r * P + i] * ir;
+            double gr = (1.0 - nt[r] / lr) * ir, hr = nt[r] * ir / (lr * lr);
+            for (int i = 0; i < P; ++i) g[i] += a[r * P + i] * gr;
+            for (int u = 0; u < PACKED; ++u) hp[u] += outer[r * PACKED + u] * hr;
         }
-        for (int i = 0; i < m * m; ++i) kkt[i] = 0.0;
         double maxDiag = 0.0;
-        for (int i = 0, t = 0; i < P; ++i)
-            for (int j = i; j < P; ++j, ++t)
+        for (int i = 0, u = 0; i < P; ++i)
+            for (int j = i; j < P; ++j, ++u)
             {
-                kkt[i * m + j] = hp[t];
-                kkt[j * m + i] = hp[t];
-                if (i == j) maxDiag = fmax(maxDiag, hp[t]);
+                h[i * P + j] = hp[u];
+                h[j * P + i] = hp[u];
+                if (i == j) maxDiag = fmax(maxDiag, hp[u]);
             }
         double ridge = 1e-12 * (maxDiag > 0 ? maxDiag : 1.0);
-        for (int i = 0; i < P; ++i) kkt[i * m + i] += ridge;
-        for (int c = 0; c < na; ++c)
-            for (int j = 0; j < P; ++j)
-            {
-                double v = a[active[c] * P + j];
-                kkt[(P + c) * m + j] = v;
-                kkt[j * m + P + c] = -v;
-            }
-        for (int i = 0; i < P; ++i) rhs[i] = -g[i];
-        for (int c = 0; c < na; ++c) rhs[P + c] = 0.0;
-        if (!solve(kkt, rhs, m)) { status = STATUS_STALLED; break; }
-        for (int i = 0; i < P; ++i) d[i] = rhs[i];
+        for (int i = 0; i < P; ++i) { h[i * P + i] += ridge; d[i] = -g[i]; }
+        if (!solve(h, d, P)) return STATUS_STALLED;
         double slope = 0.0;
         for (int i = 0; i < P; ++i) slope += g[i] * d[i];
         double decrement = -slope;
-        if (decrement <= DEC_TOL * (1 + fabs(f)))
-        {
-            int drop = -1;
-            double worst = -1e-9;
-            for (int c = 0; c < na; ++c)
-                if (rhs[P + c] < worst) { worst = rhs[P + c]; drop = c; }
-            if (drop < 0) { status = STATUS_CONVERGED; break; }
-            active[drop] = active[--na];
-            continue;
-        }
+        if (decrement <= DEC_TOL * (1 + fabs(f))) return STATUS_CONVERGED;
         multiply(a, rows, d, ad);
-        double tMax = INFINITY;
-        int blocking = -1;
+        double t = 1.0;
         for (int r = 0; r < rows; ++r)
-        {
-            if (ad[r] >= 0) continue;
-            int isActive = 0;
-            for (int c = 0; c < na; ++c) isActive |= active[c] == r;
-            if (isActive) continue;
-            double cap = n[r] > 0 ? 0.995 * lambda[r] / -ad[r] : fmax(lambda[r], 0.0) / -ad[r];
-            if (cap < tMax) { tMax = cap; blocking = n[r] > 0 ? -1 : r; }
-        }
-        double t = fmin(1.0, tMax);
-        if (t < 1.0 && t == tMax && blocking >= 0 && t <= 0)
-        {
-            if (na < P - 1) active[na++] = blocking;
-            else { status = STATUS_STALLED; break; }
-            continue;
-        }
-        if (t < tMax) blocking = -1;
+            if (ad[r] < 0) t = fmin(t, 0.995 * lambda[r] / -ad[r]);
         double fTrial;
         while (1)
         {
             for (int i = 0; i < P; ++i) phiTrial[i] = phi[i] + t * d[i];
             for (int r = 0; r < rows; ++r) trial[r] = lambda[r] + t * ad[r];
-            if (blocking >= 0) trial[blocking] = 0.0;
-            fTrial = objective(trial, n, k, rows);
+            fTrial = objective(trial, nt, k, rows);
             if (fTrial <= f + 1e-4 * t * slope) break;
-            if (blocking >= 0 && t * decrement <= 1e-12 * (1 + fabs(f))) { fTrial = f + t * slope; break; }
             t *= 0.5;
-            blocking = -1;
             if (t < 1e-14) break;
         }
         if (!(fTrial <= f + 1e-4 * t * slope))
-        {
-            status = decrement <= 1e-8 * (1 + fabs(f)) ? STATUS_CONVERGED : STATUS_STALLED;
-            break;
-        }
+            return decrement <= 1e-8 * (1 + fabs(f)) ? STATUS_CONVERGED : STATUS_STALLED;
         for (int i = 0; i < P; ++i) phi[i] = phiTrial[i];
         for (int r = 0; r < rows; ++r) lambda[r] = trial[r];
-        if (blocking >= 0 && na < P - 1) active[na++] = blocking;
         f = fTrial;
-        if (t == 1.0 && blocking < 0 && decrement * decrement <= DEC_TOL * (1 + fabs(f)))
+        if (t == 1.0 && decrement * decrement <= DEC_TOL * (1 + fabs(f)))
         {
-            int released = 0;
-            for (int c = 0; c < na; ++c) released |= rhs[P + c] < -1e-9;
-            if (!released) { ++it; status = STATUS_CONVERGED; break; }
+            ++*iterations;
+            return STATUS_CONVERGED;
         }
     }
-    *objectiveOut = f;
-    *iterationsOut = it;
+    return STATUS_MAXITER;
+}
+
+/* NewtonFitCore.Minimise: barrier stages mu = 1e-2 .. 1e-12 for empty rows (pseudo-count mu), one stage without. */
+DEVFN int minimise(GLOBAL const double* a, GLOBAL const double* outer, int rows, const double* n, const double* k,
+                   double* phi, double* objectiveOut, int* iterationsOut)
+{
+    double lambda[ROWS], nt[ROWS];
+    int empty = 0;
+    for (int r = 0; r < rows; ++r) if (!(n[r] > 0)) empty++;
+    double mu = empty > 0 ? FIRST_BARRIER : 0.0;
+    multiply(a, rows, phi, lambda);
+    int status = STATUS_MAXITER;
+    int iterations = 0;
+    while (1)
+    {
+        for (int r = 0; r < rows; ++r) nt[r] = n[r] > 0 ? n[r] : mu;
+        status = newton(a, outer, rows, nt, k, phi, lambda, &iterations);
+        if (status != STATUS_CONVERGED || mu <= LAST_BARRIER) break;
+        mu *= 0.1;
+    }
+    *objectiveOut = objective(lambda, n, k, rows);
+    *iterationsOut = iterations;
     return status;
 }
 
@@ -212,7 +178,7 @@ DEVFN void fit_spectrum(GLOBAL const double* a, GLOBAL const double* outer, cons
     if (!(total > 0)) { *status = STATUS_EMPTY; return; }
     double flat = total / (SB + a[SB * P]);
     if (useStart) for (int j = 0; j < P; ++j) phiHat[j] = start[j];
-    if (!useStart || !feasible(a, SB, n, phiHat, work))
+    if (!useStart || !feasible(a, SB, phiHat, work))
     {
         for (int j = 0; j < P; ++j) phiHat[j] = 0.0;
         phiHat[0] = flat;
@@ -220,7 +186,7 @@ DEVFN void fit_spectrum(GLOBAL const double* a, GLOBAL const double* outer, cons
     int it1, it2;
     int s1 = minimise(a, outer, SB, n, k, phiHat, fSb, &it1);
     for (int j = 0; j < P; ++j) phiHatHat[j] = phiHat[j];
-    if (!feasible(a, ROWS, n, phiHatHat, work))
+    if (!feasible(a, ROWS, phiHatHat, work))
     {
         for (int j = 0; j < P; ++j) phiHatHat[j] = 0.0;
         phiHatHat[0] = flat;
