@@ -26,7 +26,8 @@ internal static class BenchCommand
         var (model, phi) = FastAD.Analyses.BumpHunt.ToyJob.Background(request);
         yield return d =>
         {
-            long n = d is FastAD.Kernels.Cpu.CpuDevice ? request.Count : request.Count * (quick ? 1 : 40);
+            bool gpu = d.Kind == DeviceKind.Cuda || d is FastAD.Kernels.OpenCL.OpenClDevice { IsGpu: true };
+            long n = gpu && !quick ? request.Count * 40 : request.Count;
             return PrimitiveWorkload.Create("bump-hunt toys", $"{n:N0} toys, degree 5, 64+1 bins", d, n,
                 () => FastAD.Stats.ToyStudy.Run(d, model, phi, n, 1, batch: 1 << 20));
         };
@@ -60,7 +61,7 @@ internal static class BenchCommand
                 if (s.Equals("all", StringComparison.OrdinalIgnoreCase)) selected.AddRange(registry.Devices);
                 else selected.Add(registry.Select(s));
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("device", "workload", "size", "median", "GFLOP/s", "GB/s", "Gitems/s", "runs");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("device", "workload", "size", "median", "GFLOP/s", "GB/s", "items/s", "runs");
             console.MarkupLineInterpolated($"suite [bold]{name}[/]{(parse.GetValue(quick) ? " (quick)" : "")}, {Environment.ProcessorCount} host cores");
             foreach (var d in selected.Distinct())
             {
@@ -69,7 +70,7 @@ internal static class BenchCommand
                     using var w = make(d);
                     var r = WorkloadTimer.Measure(w, parse.GetValue(seconds));
                     table.AddRow(Markup.Escape(d.Id), Markup.Escape(r.Workload), Markup.Escape(r.Size), FormatTime(r.MedianSeconds),
-                        F(r.GFlops), F(r.GBytes), F(r.GItems), r.Runs.ToString(CultureInfo.InvariantCulture));
+                        F(r.GFlops), F(r.GBytes), Rate(r.GItems * 1e9), r.Runs.ToString(CultureInfo.InvariantCulture));
                 }
             }
             console.Write(table);
@@ -79,6 +80,14 @@ internal static class BenchCommand
     }
 
     private static string F(double v) => double.IsNaN(v) ? "-" : v.ToString(v >= 100 ? "F0" : v >= 1 ? "F1" : "F3", CultureInfo.InvariantCulture);
+
+    private static string Rate(double perSecond) => perSecond switch
+    {
+        >= 1e9 => $"{perSecond / 1e9:F2} G",
+        >= 1e6 => $"{perSecond / 1e6:F2} M",
+        >= 1e3 => $"{perSecond / 1e3:F1} k",
+        _ => $"{perSecond:F1}",
+    };
 
     private static string FormatTime(double s) => s >= 1 ? $"{s:F2} s" : s >= 1e-3 ? $"{s * 1e3:F2} ms" : $"{s * 1e6:F1} us";
 }

@@ -2,16 +2,31 @@ using System.Runtime.InteropServices;
 
 namespace FastAD.Kernels.Cuda;
 
-/// <summary>P/Invoke declarations for the CUDA driver API (libcuda.so.1 / nvcuda.dll).</summary>
+/// <summary>
+/// P/Invoke declarations for the CUDA driver API (libcuda.so.1 / nvcuda.dll) with blittable pointer
+/// signatures. <c>CUdevice</c> is an int, <c>CUcontext</c>, <c>CUmodule</c>, <c>CUfunction</c> and
+/// <c>CUstream</c> are opaque pointers (nint), <c>CUdeviceptr</c> is 64-bit (ulong).
+/// </summary>
 internal static unsafe class CudaNative
 {
     internal const int CUDA_SUCCESS = 0;
+    internal const int CUDA_ERROR_NO_DEVICE = 100;
+    internal const int CUDA_ERROR_INVALID_IMAGE = 200;
+    internal const int CUDA_ERROR_NO_BINARY_FOR_GPU = 209;
+    internal const int CUDA_ERROR_INVALID_PTX = 218;
+    internal const int CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
+
     internal const int CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 1;
     internal const int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK = 8;
     internal const int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
     internal const int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
     internal const int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
-    internal const int CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
+
+    /// <summary>CUjit_option values for <see cref="cuModuleLoadDataEx"/>.</summary>
+    internal const int CU_JIT_INFO_LOG_BUFFER = 3;
+    internal const int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
+    internal const int CU_JIT_ERROR_LOG_BUFFER = 5;
+    internal const int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuInit(uint flags);
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuDriverGetVersion(int* version);
@@ -30,6 +45,7 @@ internal static unsafe class CudaNative
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuMemcpyDtoH_v2(void* destination, ulong source, nuint bytes);
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuMemsetD8_v2(ulong destination, byte value, nuint count);
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuModuleLoadData(nint* module, void* image);
+    [DllImport(NativeLibraries.Cuda)] internal static extern int cuModuleLoadDataEx(nint* module, void* image, uint optionCount, int* options, void** optionValues);
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuModuleGetFunction(nint* function, nint module, byte* name);
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuModuleUnload(nint module);
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuLaunchKernel(nint function, uint gridX, uint gridY, uint gridZ,
@@ -37,44 +53,40 @@ internal static unsafe class CudaNative
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuGetErrorName(int error, byte** name);
     [DllImport(NativeLibraries.Cuda)] internal static extern int cuGetErrorString(int error, byte** text);
 
-    internal static string Describe(int status)
+    /// <summary>The driver's name for a result code, e.g. <c>CUDA_ERROR_NO_DEVICE</c>.</summary>
+    internal static string ErrorName(int status)
     {
-        byte* name = null, text = null;
+        byte* name = null;
         try
         {
-            cuGetErrorName(status, &name);
-            cuGetErrorString(status, &text);
+            if (cuGetErrorName(status, &name) == CUDA_SUCCESS && name != null)
+                return Marshal.PtrToStringUTF8((nint)name) ?? "CUDA_ERROR";
         }
         catch (EntryPointNotFoundException) { }
-        string n = name == null ? "CUDA error" : Marshal.PtrToStringUTF8((nint)name) ?? "CUDA error";
-        string t = text == null ? "" : Marshal.PtrToStringUTF8((nint)text) ?? "";
-        return $"{n} ({status}){(t.Length > 0 ? ": " + t : "")}";
+        return status switch
+        {
+            CUDA_ERROR_NO_DEVICE => "CUDA_ERROR_NO_DEVICE",
+            CUDA_ERROR_UNSUPPORTED_PTX_VERSION => "CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
+            _ => "CUDA_ERROR",
+        };
     }
 
+    /// <summary>Name, number and the driver's explanation: <c>CUDA_ERROR_NO_DEVICE (100): no CUDA-capable device is detected</c>.</summary>
+    internal static string Describe(int status)
+    {
+        byte* text = null;
+        try
+        {
+            if (cuGetErrorString(status, &text) != CUDA_SUCCESS) text = null;
+        }
+        catch (EntryPointNotFoundException) { text = null; }
+        string t = text == null ? "" : Marshal.PtrToStringUTF8((nint)text) ?? "";
+        return $"{ErrorName(status)} ({status}){(t.Length > 0 ? ": " + t : "")}";
+    }
+
+    /// <summary>Throws <see cref="ComputeException"/> naming the call and the driver's error when <paramref name="status"/> is not success.</summary>
     internal static void Check(int status, string what)
     {
         if (status != CUDA_SUCCESS) throw new ComputeException($"CUDA {what} failed: {Describe(status)}.");
-    }
-}
-
-/// <summary>P/Invoke declarations for NVRTC (run-time compilation of CUDA C++ to PTX).</summary>
-internal static unsafe class NvrtcNative
-{
-    internal const int NVRTC_SUCCESS = 0;
-
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcVersion(int* major, int* minor);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcCreateProgram(nint* program, byte* source, byte* name, int headers, byte** headerSources, byte** headerNames);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcCompileProgram(nint program, int optionCount, byte** options);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcGetProgramLogSize(nint program, nuint* size);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcGetProgramLog(nint program, byte* log);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcGetPTXSize(nint program, nuint* size);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcGetPTX(nint program, byte* ptx);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern int nvrtcDestroyProgram(nint* program);
-    [DllImport(NativeLibraries.Nvrtc)] internal static extern byte* nvrtcGetErrorString(int result);
-
-    internal static void Check(int status, string what)
-    {
-        if (status != NVRTC_SUCCESS)
-            throw new ComputeException($"NVRTC {what} failed: {Marshal.PtrToStringUTF8((nint)nvrtcGetErrorString(status))} ({status}).");
     }
 }

@@ -74,7 +74,7 @@ public sealed class PrimitiveWorkload : IDisposable
         var b = device.Upload<float>(Data((int)(batch * shape.BSize), 2));
         var c = device.Allocate<float>(batch * shape.CSize);
         return new PrimitiveWorkload("batched matmul", $"{batch} x {size}x{size}x{size}", shape.Flops,
-            4.0 * batch * (shape.ASize + shape.BSize + shape.CSize), batch, device, () => prims.BatchedMatMul(shape, a, b, c), a, b, c);
+            4.0 * batch * (shape.ASize + shape.BSize + shape.CSize), shape.Flops / 2, device, () => prims.BatchedMatMul(shape, a, b, c), a, b, c);
     }
 
     /// <summary>Weighted histogram of n values into the given number of uniform bins.</summary>

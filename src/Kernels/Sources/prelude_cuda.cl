@@ -1,3 +1,4 @@
+#pragma nv_diag_suppress 177
 /* FastAD common dialect -> CUDA C++ (NVRTC) */
 #define FASTAD_CUDA 1
 #define KERNEL extern "C" __global__
