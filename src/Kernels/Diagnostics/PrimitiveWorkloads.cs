@@ -158,6 +158,6 @@ public static class WorkloadTimer
         times.Sort();
         double median = times[times.Count / 2];
         return new BenchmarkResult(w.Name, w.Size, w.Device.Id, median, times.Count,
-            w.Flops > 0 ? w.Flops / median / 1e9 : double.NaN, w.Bytes / median / 1e9, w.Items / median / 1e9);
+            w.Flops > 0 ? w.Flops / median / 1e9 : double.NaN, w.Bytes > 0 ? w.Bytes / median / 1e9 : double.NaN, w.Items / median / 1e9);
     }
 }
