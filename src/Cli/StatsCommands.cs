@@ -91,7 +91,7 @@ internal static class StatsCommands
             var request = new ToyRequest(parse.GetValue(n), parse.GetValue(seed), parse.GetValue(masses)!, ParseWhere(parse.GetValue(where)),
                 parse.GetValue(degree), parse.GetValue(bins), parse.GetValue(signal));
             var r = ToyJob.Run(request, d);
-            console.MarkupLineInterpolated($"[bold]{r.Toys:N0}[/] toys on [bold]{r.Device}[/] in {r.Seconds:F2} s: [bold]{r.ToysPerSecond:N0} toys/s[/] (two fits per toy); {r.Failed} not converged");
+            console.MarkupLineInterpolated($"[bold]{r.Toys:N0}[/] toys on [bold]{r.Device}[/] in {r.Seconds:F2} s: [bold]{r.ToysPerSecond:N0} toys/s[/] (sideband fit per toy, plus the null fit when Ŝ ≥ 0); {r.Failed} not converged");
             console.MarkupLineInterpolated($"background: {r.Background}");
             var table = new Table().Border(TableBorder.Rounded).AddColumns("quantity", "toys", "fraction", "± binomial", "asymptotic", "pull");
             foreach (var c in r.Calibration)

@@ -75,10 +75,11 @@ public sealed class ManagedProfileFitter : ProfileLikelihoodFitter
 
     /// <summary>
     /// Both fits of one spectrum (mirrored by <c>fit_spectrum</c> in bumphunt.cl): θ̂ on the sidebands from
-    /// the start (or a flat background), then θ̂̂ on sidebands + SR from θ̂.
+    /// the start (or a flat background), then θ̂̂ on sidebands + SR from θ̂. With <paramref name="q0Only"/>
+    /// the second fit is skipped when Ŝ &lt; 0 (q0 = 0 by definition; F0 is then NaN).
     /// </summary>
     internal static SpectrumFit FitSpectrum(BackgroundModel model, ReadOnlySpan<double> n, ReadOnlySpan<double> k, ReadOnlySpan<double> startPhi,
-        Span<double> scratch)
+        Span<double> scratch, bool q0Only = false)
     {
         int p = model.Parameters, sb = model.Binning.SbBins, rows = model.Rows;
         var phiHat = scratch[..p];
@@ -100,6 +101,13 @@ public sealed class ManagedProfileFitter : ProfileLikelihoodFitter
             phiHat[0] = flat;
         }
         var s1 = NewtonFitCore.Minimise(a, model.Outer, sb, p, n, k, phiHat, work, out double fSb, out int it1);
+        if (q0Only)
+        {
+            // q0 is 0 whenever Ŝ = N_SR − B(θ̂) < 0: toys that only need q0 skip the second fit then.
+            double b = 0;
+            for (int j = 0; j < p; j++) b += a[sb * p + j] * phiHat[j];
+            if (n[sb] - b < 0) return new SpectrumFit(fSb, double.NaN, s1, it1);
+        }
         phiHat.CopyTo(phiHatHat);
         if (!NewtonFitCore.Feasible(a, rows, p, phiHatHat, work))
         {

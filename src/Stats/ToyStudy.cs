@@ -114,7 +114,7 @@ public static class ToyStudy
             {
                 ulong toy = (ulong)(first + i);
                 for (int r = 0; r < rows; r++) local.N[r] = samplers[r].Sample(seed, toy * (ulong)rows + (ulong)r);
-                var fit = ManagedProfileFitter.FitSpectrum(model, local.N, local.K, start, local.Scratch);
+                var fit = ManagedProfileFitter.FitSpectrum(model, local.N, local.K, start, local.Scratch, q0Only: true);
                 long at = first + i;
                 double b = 0;
                 for (int j = 0; j < p; j++) b += model.Design[sr * p + j] * local.Scratch[j];

@@ -167,7 +167,7 @@ DEVFN int minimise(GLOBAL const double* a, GLOBAL const double* outer, int rows,
 }
 
 /* Both fits of one spectrum held in private n[], k[]; writes phiHat, phiHatHat, the objectives and the status. */
-DEVFN void fit_spectrum(GLOBAL const double* a, GLOBAL const double* outer, const double* n, const double* k, GLOBAL const double* start, int useStart,
+DEVFN void fit_spectrum(GLOBAL const double* a, GLOBAL const double* outer, const double* n, const double* k, GLOBAL const double* start, int useStart, int q0Only,
                         double* phiHat, double* phiHatHat, double* fSb, double* fNull, int* status, int* iterations)
 {
     double work[ROWS];
@@ -185,6 +185,12 @@ DEVFN void fit_spectrum(GLOBAL const double* a, GLOBAL const double* outer, cons
     }
     int it1, it2;
     int s1 = minimise(a, outer, SB, n, k, phiHat, fSb, &it1);
+    if (q0Only)
+    {
+        double b = 0.0;
+        for (int j = 0; j < P; ++j) b += a[SB * P + j] * phiHat[j];
+        if (n[SB] - b < 0) { *fNull = 0.0; *status = s1; *iterations = it1; return; } /* q0 = 0: the null fit is not needed */
+    }
     for (int j = 0; j < P; ++j) phiHatHat[j] = phiHat[j];
     if (!feasible(a, ROWS, phiHatHat, work))
     {
@@ -206,7 +212,7 @@ KERNEL void fit_spectra(GLOBAL const double* design, GLOBAL const double* outer,
     for (int r = 0; r < ROWS; ++r) { n[r] = counts[row * ROWS + r]; k[r] = scales[row * ROWS + r]; }
     double fSb, fNull;
     int status, iterations;
-    fit_spectrum(design, outer, n, k, start, useStart, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
+    fit_spectrum(design, outer, n, k, start, useStart, 0, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
     for (int j = 0; j < P; ++j) { phiHatOut[row * P + j] = phiHat[j]; phiHatHatOut[row * P + j] = phiHatHat[j]; }
     fOut[2 * row] = fSb;
     fOut[2 * row + 1] = fNull;
@@ -239,7 +245,7 @@ KERNEL void fit_toys(GLOBAL const double* design, GLOBAL const double* outer, GL
     }
     double fSb, fNull;
     int status, iterations;
-    fit_spectrum(design, outer, n, k, start, 1, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
+    fit_spectrum(design, outer, n, k, start, 1, 1, phiHat, phiHatHat, &fSb, &fNull, &status, &iterations);
     double b = 0.0;
     for (int j = 0; j < P; ++j) b += design[SB * P + j] * phiHat[j];
     q0Out[i] = status == STATUS_EMPTY ? 0.0 : q0_from_objectives(fSb, fNull, n[SB], 1.0, b);
