@@ -9,8 +9,12 @@ export FASTAD_REQUIRE_OPENCL="${FASTAD_REQUIRE_OPENCL:-1}"
 dotnet build FastAD.sln -c Release -nologo -v q
 dotnet test FastAD.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
 echo "== CPU path without SIMD intrinsics (DOTNET_EnableHWIntrinsic=0) =="
-DOTNET_EnableHWIntrinsic=0 FASTAD_TEST_BACKENDS=cpu \
-  dotnet test tests/FastAD.Kernels.Tests -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+for project in tests/FastAD.Kernels.Tests tests/FastAD.Stats.Tests; do
+  DOTNET_EnableHWIntrinsic=0 FASTAD_TEST_BACKENDS=cpu \
+    dotnet test "$project" -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+done
 echo "== CPU path without AVX-512 (DOTNET_EnableAVX512F=0) =="
-DOTNET_EnableAVX512F=0 FASTAD_TEST_BACKENDS=cpu \
-  dotnet test tests/FastAD.Kernels.Tests -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+for project in tests/FastAD.Kernels.Tests tests/FastAD.Stats.Tests; do
+  DOTNET_EnableAVX512F=0 FASTAD_TEST_BACKENDS=cpu \
+    dotnet test "$project" -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+done
