@@ -1,0 +1,275 @@
+using FastAD.Kernels.Random;
+
+namespace FastAD.Trees;
+
+/// <summary>
+/// Binary log-loss gradient boosting on binned features (the managed reference path). Gradient
+/// (p − y)·w and hessian p(1 − p)·w per row; per-node gradient/hessian histograms, building the smaller
+/// child and subtracting it from the parent for the larger; one expansion driver for both growth
+/// policies (a level-order queue for depth-wise, a best-gain queue for leaf-wise). Split gain
+/// G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ); missing values try both sides and keep the better; leaf weight
+/// −G/(H+λ) times the learning rate. Early stopping on the validation log-loss keeps the best iteration.
+/// </summary>
+public static class HistogramBooster
+{
+    private const int Bins = 256;
+
+    /// <summary>Trains one model.</summary>
+    public static BoostedModel Train(QuantileBinner binner, TrainingSet train, TrainingSet? validation, BoostingParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(binner);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(p);
+        p.Validate();
+        if (p.Patience > 0 && validation is null) throw new ArgumentException("Early stopping (patience > 0) needs a validation set.");
+        double frac = train.PositiveFraction();
+        if (frac <= 0 || frac >= 1) throw new ArgumentException($"The {train.Name} set has a single class (weighted positive fraction {frac}); a classifier needs both labels.");
+        double baseline = Math.Log(frac / (1 - frac));
+        int n = train.Rows.Length, features = train.X.Features;
+        var margin = new double[n];
+        Array.Fill(margin, baseline);
+        var grad = new double[n];
+        var hess = new double[n];
+        double[]? valMargin = validation is null ? null : Enumerable.Repeat(baseline, validation.Rows.Length).ToArray();
+        var trees = new List<Tree>();
+        double bestLoss = double.PositiveInfinity;
+        int bestRounds = 0, round;
+        var grower = new TreeGrower(train.X, features, p);
+        var sampleU = p.Subsample < 1 ? new double[n] : null;
+        for (round = 0; round < p.MaxRounds; round++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                int r = train.Rows[i];
+                double prob = BoostedModel.Sigmoid(margin[i]), w = train.Weights[r];
+                grad[i] = (prob - train.Labels[r]) * w;
+                hess[i] = prob * (1 - prob) * w;
+            }
+            int used = n;
+            var local = grower.Indices(n);
+            if (sampleU is not null)
+            {
+                Philox4x32.FillUniform(sampleU, p.Seed, (ulong)round);
+                used = 0;
+                for (int i = 0; i < n; i++) if (sampleU[i] < p.Subsample) local[used++] = i;
+            }
+            else for (int i = 0; i < n; i++) local[i] = i;
+            var tree = grower.Grow(train.Rows, grad, hess, used);
+            trees.Add(tree);
+            for (int i = 0; i < n; i++) margin[i] += tree.Predict(train.X, train.Rows[i]);
+            if (validation is not null)
+            {
+                double loss = 0, wsum = 0;
+                for (int i = 0; i < validation.Rows.Length; i++)
+                {
+                    int r = validation.Rows[i];
+                    valMargin![i] += tree.Predict(validation.X, r);
+                    double m = valMargin[i], y = validation.Labels[r], w = validation.Weights[r];
+                    // log(1 + e^m) − y m, computed stably.
+                    loss += w * (Math.Max(m, 0) + Math.Log(1 + Math.Exp(-Math.Abs(m))) - y * m);
+                    wsum += w;
+                }
+                loss /= wsum;
+                if (loss < bestLoss - p.Tolerance)
+                {
+                    bestLoss = loss;
+                    bestRounds = round + 1;
+                }
+                else if (p.Patience > 0 && round + 1 - bestRounds >= p.Patience)
+                {
+                    round++;
+                    break;
+                }
+            }
+        }
+        int keep = p.Patience > 0 ? Math.Max(bestRounds, 1) : trees.Count;
+        return new BoostedModel(binner, baseline, trees.Take(keep).ToList(), p, round);
+    }
+
+    /// <summary>Grows trees with reusable buffers (one grower per model and thread).</summary>
+    private sealed class TreeGrower(BinnedFeatures x, int features, BoostingParameters p)
+    {
+        private int[] _indices = [];
+        private readonly Stack<double[]> _histPool = new();
+
+        internal int[] Indices(int n)
+        {
+            if (_indices.Length < n) _indices = new int[n];
+            return _indices;
+        }
+
+        private sealed class Node
+        {
+            public int Begin, End, Depth, Id;
+            public double G, H;
+            public double[]? Hist; // [feature][bin] → (G, H, count) triples
+            public double Gain = double.NegativeInfinity;
+            public int Feature = -1;
+            public byte Threshold;
+            public bool DefaultLeft;
+        }
+
+        private double[] RentHist() => _histPool.Count > 0 ? _histPool.Pop() : new double[features * Bins * 3];
+
+        private void Return(double[]? h)
+        {
+            if (h is not null) _histPool.Push(h);
+        }
+
+        private void Build(Node node, int[] rows, double[] grad, double[] hess)
+        {
+            var hist = RentHist();
+            Array.Clear(hist);
+            var idx = _indices;
+            var bins = x.Bins;
+            int total = x.Rows;
+            for (int f = 0; f < features; f++)
+            {
+                int baseCol = f * total, baseHist = f * Bins * 3;
+                for (int i = node.Begin; i < node.End; i++)
+                {
+                    int local = idx[i];
+                    int b = bins[baseCol + rows[local]];
+                    int at = baseHist + b * 3;
+                    hist[at] += grad[local];
+                    hist[at + 1] += hess[local];
+                    hist[at + 2] += 1;
+                }
+            }
+            node.Hist = hist;
+        }
+
+        private void Subtract(Node larger, Node parent, Node smaller)
+        {
+            var hist = RentHist();
+            var a = parent.Hist!;
+            var b = smaller.Hist!;
+            for (int i = 0; i < hist.Length; i++) hist[i] = a[i] - b[i];
+            larger.Hist = hist;
+        }
+
+        private double LeafValue(double g, double h) => -g / (h + p.Lambda) * p.LearningRate;
+
+        private void FindSplit(Node node)
+        {
+            var hist = node.Hist!;
+            double lambda = p.Lambda, g = node.G, h = node.H;
+            double count = node.End - node.Begin;
+            double parentScore = g * g / (h + lambda);
+            double best = double.NegativeInfinity;
+            for (int f = 0; f < features; f++)
+            {
+                int baseHist = f * Bins * 3;
+                int miss = baseHist + QuantileBinner.MissingBin * 3;
+                double gm = hist[miss], hm = hist[miss + 1], cm = hist[miss + 2];
+                double gl = 0, hl = 0, cl = 0;
+                for (int b = 0; b < QuantileBinner.MissingBin - 1; b++)
+                {
+                    int at = baseHist + b * 3;
+                    gl += hist[at];
+                    hl += hist[at + 1];
+                    cl += hist[at + 2];
+                    if (hist[at + 2] == 0 && b > 0) continue; // same partition as the previous bin
+                    for (int side = 0; side < (cm > 0 ? 2 : 1); side++)
+                    {
+                        bool missLeft = side == 1;
+                        double GL = gl + (missLeft ? gm : 0), HL = hl + (missLeft ? hm : 0), CL = cl + (missLeft ? cm : 0);
+                        double GR = g - GL, HR = h - HL, CR = count - CL;
+                        if (CL < p.MinSamplesLeaf || CR < p.MinSamplesLeaf || HL < p.MinChildWeight || HR < p.MinChildWeight) continue;
+                        double gain = GL * GL / (HL + lambda) + GR * GR / (HR + lambda) - parentScore;
+                        if (gain > best)
+                        {
+                            best = gain;
+                            node.Feature = f;
+                            node.Threshold = (byte)b;
+                            node.DefaultLeft = missLeft;
+                        }
+                    }
+                }
+            }
+            node.Gain = best;
+        }
+
+        internal Tree Grow(int[] rows, double[] grad, double[] hess, int used)
+        {
+            var feature = new List<int>();
+            var threshold = new List<byte>();
+            var defaultLeft = new List<bool>();
+            var left = new List<int>();
+            var right = new List<int>();
+            var value = new List<double>();
+            int NewNode()
+            {
+                feature.Add(-1); threshold.Add(0); defaultLeft.Add(false); left.Add(-1); right.Add(-1); value.Add(0);
+                return feature.Count - 1;
+            }
+            var root = new Node { Begin = 0, End = used, Depth = 0, Id = NewNode() };
+            for (int i = 0; i < used; i++)
+            {
+                root.G += grad[_indices[i]];
+                root.H += hess[_indices[i]];
+            }
+            bool CanSplit(Node nd) => (p.MaxDepth <= 0 || nd.Depth < p.MaxDepth)
+                                      && nd.End - nd.Begin >= 2 * p.MinSamplesLeaf;
+            void Prepare(Node nd)
+            {
+                value[nd.Id] = LeafValue(nd.G, nd.H);
+                if (CanSplit(nd) && nd.Hist is not null) FindSplit(nd);
+            }
+            if (CanSplit(root)) Build(root, rows, grad, hess);
+            Prepare(root);
+            // Depth-wise: first in, first out (level order); leaf-wise: highest gain first.
+            var queue = new PriorityQueue<Node, (double, int)>();
+            int order = 0;
+            void Enqueue(Node nd)
+            {
+                if (nd.Feature < 0 || !(nd.Gain > Math.Max(p.Gamma, 1e-12))) { Return(nd.Hist); nd.Hist = null; return; }
+                queue.Enqueue(nd, p.Growth == GrowthPolicy.DepthWise ? (order++, 0) : (-nd.Gain, order++));
+            }
+            Enqueue(root);
+            int leaves = 1;
+            while (queue.Count > 0)
+            {
+                if (p.Growth == GrowthPolicy.LeafWise && leaves >= p.MaxLeafNodes) break;
+                var nd = queue.Dequeue();
+                // Partition the node's rows: left are bin ≤ threshold, or missing with the default to the left.
+                var bins = x.Bins;
+                int col = nd.Feature * x.Rows;
+                int lo = nd.Begin, hi = nd.End - 1;
+                while (lo <= hi)
+                {
+                    byte b = bins[col + rows[_indices[lo]]];
+                    bool goLeft = b == QuantileBinner.MissingBin ? nd.DefaultLeft : b <= nd.Threshold;
+                    if (goLeft) lo++;
+                    else { (_indices[lo], _indices[hi]) = (_indices[hi], _indices[lo]); hi--; }
+                }
+                var l = new Node { Begin = nd.Begin, End = lo, Depth = nd.Depth + 1, Id = NewNode() };
+                var r = new Node { Begin = lo, End = nd.End, Depth = nd.Depth + 1, Id = NewNode() };
+                for (int i = l.Begin; i < l.End; i++) { l.G += grad[_indices[i]]; l.H += hess[_indices[i]]; }
+                r.G = nd.G - l.G;
+                r.H = nd.H - l.H;
+                feature[nd.Id] = nd.Feature;
+                threshold[nd.Id] = nd.Threshold;
+                defaultLeft[nd.Id] = nd.DefaultLeft;
+                left[nd.Id] = l.Id;
+                right[nd.Id] = r.Id;
+                leaves++;
+                bool needL = CanSplit(l), needR = CanSplit(r);
+                if (needL || needR)
+                {
+                    var (small, large) = l.End - l.Begin <= r.End - r.Begin ? (l, r) : (r, l);
+                    Build(small, rows, grad, hess);
+                    Subtract(large, nd, small);
+                }
+                Return(nd.Hist);
+                nd.Hist = null;
+                Prepare(l);
+                Prepare(r);
+                Enqueue(l);
+                Enqueue(r);
+            }
+            while (queue.Count > 0) Return(queue.Dequeue().Hist);
+            return new Tree(feature.ToArray(), threshold.ToArray(), defaultLeft.ToArray(), left.ToArray(), right.ToArray(), value.ToArray());
+        }
+    }
+}
