@@ -1,0 +1,118 @@
+using FastAD.Kernels.Random;
+
+namespace FastAD.Trees;
+
+/// <summary>The rows of one fold: training, validation (early stopping) and test (out-of-fold scores).</summary>
+public sealed record FoldSplit(int[] Train, int[] Validation, int[] Test);
+
+/// <summary>
+/// The CATHODE 5-fold rotation of SPEC 1.5 over a matrix whose rows are, in order, the SR data (label 1),
+/// the sideband data (scored only) and the flow samples (label 0). Each group is shuffled (Philox) and cut
+/// into <c>folds</c> parts. For fold i: test = SR data part i + SB data part i; validation = samples and SR
+/// data of part (i − 1) mod folds; training = samples and SR data of the other parts.
+/// </summary>
+public static class CathodeFolds
+{
+    /// <summary>Makes the splits.</summary>
+    public static FoldSplit[] Make(int dataSr, int dataSb, int samples, int folds = 5, ulong seed = 0)
+    {
+        if (folds < 3) throw new ArgumentOutOfRangeException(nameof(folds), "The rotation needs at least 3 folds.");
+        if (dataSr < folds || samples < folds) throw new ArgumentException($"Each fold needs SR data and samples ({dataSr} SR events, {samples} samples for {folds} folds).");
+        int[][] Parts(int offset, int count, ulong stream)
+        {
+            var idx = Enumerable.Range(offset, count).ToArray();
+            var u = new double[count];
+            Philox4x32.FillUniform(u, seed, stream);
+            for (int i = count - 1; i > 0; i--)
+            {
+                int j = (int)(u[i] * (i + 1));
+                (idx[i], idx[j]) = (idx[j], idx[i]);
+            }
+            return Enumerable.Range(0, folds).Select(k => idx.Where((_, i) => i % folds == k).ToArray()).ToArray();
+        }
+        var sr = Parts(0, dataSr, 1);
+        var sb = Parts(dataSr, dataSb, 2);
+        var smp = Parts(dataSr + dataSb, samples, 3);
+        var result = new FoldSplit[folds];
+        for (int i = 0; i < folds; i++)
+        {
+            int v = (i - 1 + folds) % folds;
+            var train = Enumerable.Range(0, folds).Where(k => k != i && k != v).SelectMany(k => sr[k].Concat(smp[k])).Order().ToArray();
+            result[i] = new FoldSplit(train, sr[v].Concat(smp[v]).Order().ToArray(), sr[i].Concat(sb[i]).Order().ToArray());
+        }
+        return result;
+    }
+}
+
+/// <summary>Models trained per fold; out-of-fold scores average a fold's models on its test rows.</summary>
+public sealed class Ensemble
+{
+    /// <summary>Creates an ensemble.</summary>
+    public Ensemble(QuantileBinner binner, FoldSplit[] folds, BoostedModel[][] models)
+    {
+        Binner = binner;
+        Folds = folds;
+        Models = models;
+    }
+
+    /// <summary>The binning shared by every model.</summary>
+    public QuantileBinner Binner { get; }
+    /// <summary>The splits.</summary>
+    public FoldSplit[] Folds { get; }
+    /// <summary>Models[fold][member].</summary>
+    public BoostedModel[][] Models { get; }
+
+    /// <summary>
+    /// Trains K models on each fold concurrently (parallel over all fold × member pairs). Class 1 gets the
+    /// weight N0/N1 of the fold's training rows, on training and validation alike (SPEC 1.5); member m uses
+    /// seed <c>p.Seed + m</c> for its row subsampling.
+    /// </summary>
+    public static Ensemble Train(QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds, int members, BoostingParameters p,
+        IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(folds);
+        if (members < 1) throw new ArgumentOutOfRangeException(nameof(members));
+        var sets = folds.Select((f, i) =>
+        {
+            double n1 = f.Train.Count(r => labels[r] == 1), n0 = f.Train.Length - n1;
+            if (n1 == 0 || n0 == 0) throw new ArgumentException($"Fold {i}: the training rows hold a single class.");
+            var w = new double[x.Rows];
+            for (int r = 0; r < w.Length; r++) w[r] = labels[r] == 1 ? n0 / n1 : 1.0;
+            var train = new TrainingSet(x, labels, w, f.Train, $"fold {i} training");
+            var validation = f.Validation.Length > 0 ? new TrainingSet(x, labels, w, f.Validation, $"fold {i} validation") : null;
+            return (train, validation);
+        }).ToArray();
+        var models = folds.Select(_ => new BoostedModel[members]).ToArray();
+        int done = 0;
+        Parallel.For(0, folds.Length * members, new ParallelOptions { CancellationToken = cancel }, job =>
+        {
+            int fold = job / members, member = job % members;
+            var (train, validation) = sets[fold];
+            var pm = p with { Seed = p.Seed + (ulong)member };
+            if (validation is null && pm.Patience > 0) pm = pm with { Patience = 0 };
+            models[fold][member] = HistogramBooster.Train(binner, train, validation, pm);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        return new Ensemble(binner, folds, models);
+    }
+
+    /// <summary>Out-of-fold probabilities for every test row (NaN for rows in no test set): the mean over the fold's members.</summary>
+    public double[] OutOfFoldScores(BinnedFeatures x)
+    {
+        var scores = Enumerable.Repeat(double.NaN, x.Rows).ToArray();
+        for (int f = 0; f < Folds.Length; f++)
+        {
+            var test = Folds[f].Test;
+            var sum = new double[test.Length];
+            foreach (var m in Models[f])
+                for (int i = 0; i < test.Length; i++)
+                {
+                    double margin = m.Baseline;
+                    foreach (var t in m.Trees) margin += t.Predict(x, test[i]);
+                    sum[i] += BoostedModel.Sigmoid(margin);
+                }
+            for (int i = 0; i < test.Length; i++) scores[test[i]] = sum[i] / Models[f].Length;
+        }
+        return scores;
+    }
+}

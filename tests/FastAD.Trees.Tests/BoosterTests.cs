@@ -1,0 +1,166 @@
+using FastAD.TestSupport;
+using FastAD.Trees;
+using Xunit;
+
+namespace FastAD.Trees.Tests;
+
+public class BoosterTests
+{
+    private static (QuantileBinner Binner, BinnedFeatures X, double[] Y) SyntheticBinned(int rows = 4000)
+    {
+        var (names, cols, y) = PeerAucTests.Synthetic();
+        var c = cols.Select(col => col[..rows]).ToArray();
+        var binner = QuantileBinner.Fit(names, c);
+        return (binner, binner.Transform(c), y[..rows]);
+    }
+
+    [Fact]
+    public void BinnerUsesMidpointsQuantilesAndAMissingBin()
+    {
+        var few = new double[] { 3, 1, 2, 2, double.NaN, 1 };
+        var many = Enumerable.Range(0, 10_000).Select(i => (double)(i * 7919 % 10_000)).ToArray();
+        var b = QuantileBinner.Fit(["few"], [few]);
+        Assert.Equal(new[] { 1.5, 2.5 }, b.Thresholds[0]);
+        Assert.Equal(new byte[] { 2, 0, 1, 1, QuantileBinner.MissingBin, 0 }, b.Transform([few]).Column(0).ToArray());
+        var m = QuantileBinner.Fit(["many"], [many]);
+        Assert.True(m.Thresholds[0].Length <= QuantileBinner.MaxBins - 1);
+        Assert.True(m.Thresholds[0].Length >= 250);
+        // Equal-population bins: about 10000/255 values each.
+        var counts = m.Transform([many]).Column(0).ToArray().GroupBy(v => v).Select(g => g.Count()).ToArray();
+        Assert.InRange(counts.Max(), 35, 45);
+        Assert.Throws<ArgumentException>(() => QuantileBinner.Fit(["bad"], [[1.0, double.PositiveInfinity]]));
+    }
+
+    [Fact]
+    public void DepthAndLeafLimitsHold()
+    {
+        var (binner, x, y) = SyntheticBinned();
+        var depth = HistogramBooster.Train(binner, new TrainingSet(x, y), null, BoostingParameters.XGBoost with { MaxRounds = 5, MaxDepth = 3 });
+        Assert.All(depth.Trees, t => Assert.True(t.Leaves <= 8));
+        Assert.Contains(depth.Trees, t => t.Leaves == 8);
+        var leaf = HistogramBooster.Train(binner, new TrainingSet(x, y), null, BoostingParameters.ScikitLearn with { MaxRounds = 5, MaxLeafNodes = 13 });
+        Assert.All(leaf.Trees, t => Assert.Equal(13, t.Leaves));
+    }
+
+    [Fact]
+    public void EarlyStoppingKeepsTheBestIteration()
+    {
+        var (binner, x, y) = SyntheticBinned();
+        var train = new TrainingSet(x, y, rows: Enumerable.Range(0, 3000).ToArray());
+        var validation = new TrainingSet(x, y, rows: Enumerable.Range(3000, 1000).ToArray(), name: "validation");
+        var p = BoostingParameters.XGBoost with { MaxRounds = 500, MaxDepth = 6, LearningRate = 0.3, Patience = 10 };
+        var m = HistogramBooster.Train(binner, train, validation, p);
+        Assert.True(m.RoundsTrained < 500, "a deep fast learner must overfit and stop");
+        Assert.Equal(m.RoundsTrained - 10, m.Trees.Length);
+        // The kept prefix has the lowest validation loss of all prefixes.
+        double Loss(int trees)
+        {
+            var margin = m.PredictMargin(x, 0, trees);
+            return validation.Rows.Average(r => Math.Log(1 + Math.Exp(-Math.Abs(margin[r]))) + Math.Max(margin[r], 0) - y[r] * margin[r]);
+        }
+        double best = Loss(m.Trees.Length);
+        for (int t = 1; t < m.Trees.Length; t += 7) Assert.True(Loss(t) >= best - 1e-12);
+    }
+
+    [Fact]
+    public void SubsamplingIsSeededAndDeterministic()
+    {
+        var (binner, x, y) = SyntheticBinned(2000);
+        var p = BoostingParameters.Cathode with { MaxRounds = 20, Patience = 0 };
+        var a = HistogramBooster.Train(binner, new TrainingSet(x, y), null, p with { Seed = 3 }).PredictMargin(x);
+        var b = HistogramBooster.Train(binner, new TrainingSet(x, y), null, p with { Seed = 3 }).PredictMargin(x);
+        var c = HistogramBooster.Train(binner, new TrainingSet(x, y), null, p with { Seed = 4 }).PredictMargin(x);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void MissingValuesLearnADefaultDirection()
+    {
+        // The label is carried only by whether x is missing: the model must route NaN apart.
+        int n = 2000;
+        var xs = new double[n];
+        var y = new double[n];
+        for (int i = 0; i < n; i++) { y[i] = i % 3 == 0 ? 1 : 0; xs[i] = y[i] == 1 ? double.NaN : i % 97; }
+        var binner = QuantileBinner.Fit(["x"], [xs]);
+        var bx = binner.Transform([xs]);
+        var m = HistogramBooster.Train(binner, new TrainingSet(bx, y), null, BoostingParameters.XGBoost with { MaxRounds = 10, MaxDepth = 2 });
+        Assert.Equal(1.0, TestTables.Auc(m.PredictMargin(bx), y), 9);
+    }
+
+    [Fact]
+    public void ConstantFeaturesGiveTheBaseline()
+    {
+        var xs = Enumerable.Repeat(4.2, 100).ToArray();
+        var y = Enumerable.Range(0, 100).Select(i => i < 30 ? 1.0 : 0.0).ToArray();
+        var binner = QuantileBinner.Fit(["c"], [xs]);
+        var bx = binner.Transform([xs]);
+        var m = HistogramBooster.Train(binner, new TrainingSet(bx, y), null, BoostingParameters.XGBoost with { MaxRounds = 3 });
+        Assert.All(m.Trees, t => Assert.Equal(1, t.Leaves));
+        Assert.All(m.PredictProbability(bx), v => Assert.Equal(0.3, v, 9)); // leaves vanish: gradients sum to zero at the baseline
+    }
+
+    [Fact]
+    public void BadInputIsRejectedClearly()
+    {
+        var (binner, x, y) = SyntheticBinned(500);
+        var e = Assert.Throws<ArgumentException>(() => new TrainingSet(x, y.Select(v => v * 2).ToArray()));
+        Assert.Contains("labels must be 0 or 1", e.Message);
+        var w = Enumerable.Repeat(1.0, 500).ToArray();
+        w[7] = 0;
+        e = Assert.Throws<ArgumentException>(() => new TrainingSet(x, y, w));
+        Assert.Contains("row 8", e.Message);
+        w[7] = double.NaN;
+        Assert.Throws<ArgumentException>(() => new TrainingSet(x, y, w));
+        e = Assert.Throws<ArgumentException>(() => new TrainingSet(x, y, rows: [], name: "validation"));
+        Assert.Contains("validation set is empty", e.Message);
+        var ones = Enumerable.Repeat(1.0, 500).ToArray();
+        e = Assert.Throws<ArgumentException>(() => HistogramBooster.Train(binner, new TrainingSet(x, ones), null, BoostingParameters.XGBoost));
+        Assert.Contains("single class", e.Message);
+        Assert.Throws<ArgumentException>(() => HistogramBooster.Train(binner, new TrainingSet(x, y), null, BoostingParameters.Cathode));
+    }
+
+    [Fact]
+    public void CathodeFoldsRotateAsSpecified()
+    {
+        const int sr = 103, sb = 311, samples = 517;
+        var folds = CathodeFolds.Make(sr, sb, samples);
+        Assert.Equal(5, folds.Length);
+        var tested = folds.SelectMany(f => f.Test).ToList();
+        Assert.Equal(sr + sb, tested.Count);
+        Assert.Equal(Enumerable.Range(0, sr + sb), tested.Order());          // every data event scored exactly once
+        for (int i = 0; i < 5; i++)
+        {
+            var f = folds[i];
+            Assert.Empty(f.Train.Intersect(f.Validation));
+            Assert.Empty(f.Train.Intersect(f.Test));
+            Assert.Empty(f.Validation.Intersect(f.Test));
+            Assert.All(f.Train.Concat(f.Validation), r => Assert.True(r < sr || r >= sr + sb));  // SB data never trains
+            // Validation of fold i is the test SR part of fold i - 1.
+            var prevSr = folds[(i + 4) % 5].Test.Where(r => r < sr);
+            Assert.Equal(prevSr.Order(), f.Validation.Where(r => r < sr).Order());
+        }
+    }
+
+    [Fact]
+    public void EnsemblesTrainConcurrentlyAndRoundTripThroughTheModelFile()
+    {
+        var (binner, x, y) = SyntheticBinned(3000);
+        // Rows: first 1000 as "SR data" (the labels as they are), then 500 "SB" and 1500 "samples" (label 0).
+        var labels = y.Select((v, i) => i < 1000 ? 1.0 : 0.0).ToArray();
+        var folds = CathodeFolds.Make(1000, 500, 1500);
+        var ensemble = Ensemble.Train(binner, x, labels, folds, 3, BoostingParameters.Cathode with { MaxRounds = 30 });
+        var scores = ensemble.OutOfFoldScores(x);
+        Assert.All(Enumerable.Range(0, 1500), r => Assert.InRange(scores[r], 0, 1));
+        Assert.All(Enumerable.Range(1500, 1500), r => Assert.True(double.IsNaN(scores[r])));
+        string path = Path.Combine(Path.GetTempPath(), $"fastad-trees-{Guid.NewGuid():N}.json");
+        ModelFile.Save(path, ensemble);
+        var loaded = ModelFile.Load(path);
+        File.Delete(path);
+        Assert.Equal(scores, loaded.OutOfFoldScores(x));
+        File.WriteAllText(path, "{\"format\": \"something-else\", \"version\": 1}");
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+        Assert.Contains("not a FastAD trees model file", e.Message);
+        File.Delete(path);
+    }
+}
