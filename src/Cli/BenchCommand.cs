@@ -16,6 +16,7 @@ internal static class BenchCommand
     {
         ["primitives"] = PrimitiveWorkload.Suite,
         ["toys"] = ToySuite,
+        ["trees"] = TreesCommands.Suite,
     };
 
     /// <summary>Toys/s of the nominal fit (degree 5, 64 + 1 bins, two fits per toy) around the CMS OS background.</summary>
@@ -67,7 +68,14 @@ internal static class BenchCommand
             {
                 foreach (var make in factory(parse.GetValue(quick)))
                 {
-                    using var w = make(d);
+                    PrimitiveWorkload w;
+                    try { w = make(d); }
+                    catch (NotSupportedException e)
+                    {
+                        console.MarkupLineInterpolated($"[yellow]skipped on {d.Id}:[/] {e.Message}");
+                        continue;
+                    }
+                    using var owned = w;
                     var r = WorkloadTimer.Measure(w, parse.GetValue(seconds));
                     table.AddRow(Markup.Escape(d.Id), Markup.Escape(r.Workload), Markup.Escape(r.Size), FormatTime(r.MedianSeconds),
                         F(r.GFlops), F(r.GBytes), Rate(r.GItems * 1e9), r.Runs.ToString(CultureInfo.InvariantCulture));

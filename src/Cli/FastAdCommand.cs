@@ -34,6 +34,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(BenchCommand.Create(console));
         root.Subcommands.Add(StatsCommands.BumpHunt(console));
         root.Subcommands.Add(StatsCommands.Toys(console));
+        root.Subcommands.Add(TreesCommands.TrainBdt(console));
         return root;
     }
 
