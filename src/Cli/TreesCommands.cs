@@ -61,12 +61,9 @@ internal static class TreesCommands
     {
         var task = TrainBdtJob.CathodeSizedTask();
         int members = quick ? 4 : 100;
-        yield return d =>
-        {
-            if (d.Kind != DeviceKind.Cpu)
-                throw new NotSupportedException($"The trees suite has only the managed CPU path so far; '{d.Id}' has no kernel training path yet.");
-            return PrimitiveWorkload.Create("CATHODE BDT ensemble", $"5 folds x {members} models, {task.X.Rows:N0} rows", d, 5.0 * members,
-                () => Ensemble.Train(task.Binner, task.X, task.Labels, task.Folds, members, BoostingParameters.Cathode));
-        };
+        yield return d => PrimitiveWorkload.Create("CATHODE BDT ensemble", $"5 folds x {members} models, {task.X.Rows:N0} rows", d, 5.0 * members,
+            d.Kind == DeviceKind.Cpu
+                ? () => Ensemble.Train(task.Binner, task.X, task.Labels, task.Folds, members, BoostingParameters.Cathode)
+                : () => KernelEnsembleTrainer.Train(d, task.Binner, task.X, task.Labels, task.Folds, members, BoostingParameters.Cathode));
     }
 }

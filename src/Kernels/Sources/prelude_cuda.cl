@@ -9,6 +9,10 @@
 typedef unsigned int u32;
 typedef long long i64;
 typedef unsigned long long u64;
+typedef unsigned char uchar;
+#ifndef INFINITY
+#define INFINITY __longlong_as_double(0x7ff0000000000000LL)
+#endif
 static __device__ __forceinline__ int fa_dim3(dim3 v, int d) { return d == 0 ? (int)v.x : (d == 1 ? (int)v.y : (int)v.z); }
 static __device__ __forceinline__ int fa_uint3(uint3 v, int d) { return d == 0 ? (int)v.x : (d == 1 ? (int)v.y : (int)v.z); }
 #define LOCAL_ID(d) fa_uint3(threadIdx, d)

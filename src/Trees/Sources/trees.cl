@@ -1,0 +1,246 @@
+/* Depth-wise histogram boosting of many models at once: one work-group trains one (fold, member) job
+   for all its rounds. Mirrors FastAD.Trees.HistogramBooster (depth-wise): gradient (p - y) w, hessian
+   p(1 - p) w, Philox row subsampling, per-level gradient/hessian/count histograms (global memory, atomics),
+   split gain GL^2/(HL+l) + GR^2/(HR+l) - G^2/(H+l) with both sides tried for missing values, leaf weight
+   -G/(H+l) * lr, early stopping on the validation log-loss. Nodes use heap numbering (children 2n+1, 2n+2).
+   F = features, MAXD = max depth, WG = work-group size. */
+#define NODES ((1 << (MAXD + 1)) - 1)
+#define LEVEL_MAX (1 << (MAXD - 1))
+#define NBINS 256
+#define MISSING 255
+
+typedef struct
+{
+    int rounds, patience, minSamplesLeaf, totalRows, members;
+    double lr, lambda, gamma, minChildWeight, subsample, tol;
+    u64 seed;
+} tree_params;
+
+DEVFN double logloss_term(double m, double y) { return fmax(m, 0.0) + log(1.0 + exp(-fabs(m))) - y * m; }
+
+DEVFN double tree_predict(GLOBAL const int* feature, GLOBAL const int* threshold, GLOBAL const int* defaultLeft,
+                          GLOBAL const double* value, GLOBAL const uchar* bins, int totalRows, int row)
+{
+    int n = 0;
+    while (feature[n] >= 0)
+    {
+        int b = bins[(i64)feature[n] * totalRows + row];
+        int left = b == MISSING ? defaultLeft[n] : b <= threshold[n];
+        n = left ? 2 * n + 1 : 2 * n + 2;
+    }
+    return value[n];
+}
+
+KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* labels,
+                            GLOBAL const int* trainRows, GLOBAL const int* trainOffset,
+                            GLOBAL const int* valRows, GLOBAL const int* valOffset,
+                            GLOBAL const double* positiveWeight, GLOBAL const double* baseline,
+                            int rounds, int patience, int minSamplesLeaf, int totalRows, int members,
+                            double lr, double lambda, double gamma, double minChildWeight, double subsample, double tol, u64 seed,
+                            int maxTrain, int maxVal,
+                            GLOBAL double* margin, GLOBAL double* grad, GLOBAL double* hess, GLOBAL int* nodeOf,
+                            GLOBAL double* valMargin, GLOBAL double* hist,
+                            GLOBAL int* outFeature, GLOBAL int* outThreshold, GLOBAL int* outDefaultLeft, GLOBAL double* outValue,
+                            GLOBAL int* outRounds)
+{
+    int job = (int)GROUP_ID(0), lid = LOCAL_ID(0);
+    int fold = job / members, member = job % members;
+    u64 mySeed = seed + (u64)member;
+    GLOBAL const int* rows = trainRows + trainOffset[fold];
+    int nTrain = trainOffset[fold + 1] - trainOffset[fold];
+    GLOBAL const int* vrows = valRows + valOffset[fold];
+    int nVal = valOffset[fold + 1] - valOffset[fold];
+    double w1 = positiveWeight[fold], base = baseline[fold];
+    GLOBAL double* m = margin + (i64)job * maxTrain;
+    GLOBAL double* g = grad + (i64)job * maxTrain;
+    GLOBAL double* h = hess + (i64)job * maxTrain;
+    GLOBAL int* node = nodeOf + (i64)job * maxTrain;
+    GLOBAL double* vm = valMargin + (i64)job * maxVal;
+    GLOBAL double* hs = hist + (i64)job * LEVEL_MAX * F * NBINS * 3;
+
+    LOCAL double red[WG];
+    LOCAL double nodeG[NODES], nodeH[NODES], nodeC[NODES];
+    LOCAL int open[NODES], split[NODES];
+    LOCAL double bestGain[LEVEL_MAX * F];
+    LOCAL int bestBin[LEVEL_MAX * F], bestMiss[LEVEL_MAX * F];
+    LOCAL double bestLoss;
+    LOCAL int bestRounds, stop, trained;
+
+    for (int i = lid; i < nTrain; i += WG) m[i] = base;
+    for (int i = lid; i < nVal; i += WG) vm[i] = base;
+    if (lid == 0) { bestLoss = INFINITY; bestRounds = 0; stop = 0; trained = 0; }
+    BARRIER();
+
+    for (int round = 0; round < rounds; ++round)
+    {
+        GLOBAL int* feat = outFeature + ((i64)job * rounds + round) * NODES;
+        GLOBAL int* thr = outThreshold + ((i64)job * rounds + round) * NODES;
+        GLOBAL int* dleft = outDefaultLeft + ((i64)job * rounds + round) * NODES;
+        GLOBAL double* val = outValue + ((i64)job * rounds + round) * NODES;
+        for (int i = lid; i < nTrain; i += WG)
+        {
+            int r = rows[i];
+            double y = labels[r], w = y == 1.0 ? w1 : 1.0;
+            double p = 1.0 / (1.0 + exp(-m[i]));
+            g[i] = (p - y) * w;
+            h[i] = p * (1.0 - p) * w;
+            int sampled = 1;
+            if (subsample < 1.0)
+            {
+                u32 wds[4];
+                philox_block(mySeed, (u64)round, (u64)(i >> 1), wds);
+                double u = (i & 1) == 0 ? philox_u01_f64(wds[0], wds[1]) : philox_u01_f64(wds[2], wds[3]);
+                sampled = u < subsample;
+            }
+            node[i] = sampled ? 0 : -1;
+        }
+        for (int n = lid; n < NODES; n += WG)
+        {
+            feat[n] = -1; thr[n] = 0; dleft[n] = 0; val[n] = 0.0;
+            nodeG[n] = 0.0; nodeH[n] = 0.0; nodeC[n] = 0.0; open[n] = n == 0; split[n] = 0;
+        }
+        BARRIER();
+        for (int depth = 0; depth <= MAXD; ++depth)
+        {
+            int first = (1 << depth) - 1, count = 1 << depth;
+            if (depth == MAXD)
+            {
+                /* Deepest level: totals only, the nodes are leaves. */
+                for (int i = lid; i < nTrain; i += WG)
+                {
+                    int n = node[i];
+                    if (n >= first && n < first + count)
+                    {
+                        atomic_add_f64_local(&nodeG[n], g[i]);
+                        atomic_add_f64_local(&nodeH[n], h[i]);
+                    }
+                }
+                BARRIER();
+                for (int n = first + lid; n < first + count; n += WG)
+                    if (open[n]) val[n] = -nodeG[n] / (nodeH[n] + lambda) * lr;
+                BARRIER();
+                break;
+            }
+            for (int k = lid; k < count * F * NBINS * 3; k += WG) hs[k] = 0.0;
+            BARRIER();
+            for (int i = lid; i < nTrain; i += WG)
+            {
+                int n = node[i];
+                if (n < first || n >= first + count || !open[n]) continue;
+                int r = rows[i];
+                for (int f = 0; f < F; ++f)
+                {
+                    int b = bins[(i64)f * totalRows + r];
+                    GLOBAL double* cell = hs + (((i64)(n - first) * F + f) * NBINS + b) * 3;
+                    atomic_add_f64_global(&cell[0], g[i]);
+                    atomic_add_f64_global(&cell[1], h[i]);
+                    atomic_add_f64_global(&cell[2], 1.0);
+                }
+            }
+            BARRIER();
+            /* Node totals from feature 0's histogram (every row falls in exactly one of its bins). */
+            for (int n = first + lid; n < first + count; n += WG)
+            {
+                if (!open[n]) continue;
+                double G = 0, H = 0, C = 0;
+                GLOBAL double* base0 = hs + (i64)(n - first) * F * NBINS * 3;
+                for (int b = 0; b < NBINS; ++b) { G += base0[b * 3]; H += base0[b * 3 + 1]; C += base0[b * 3 + 2]; }
+                nodeG[n] = G; nodeH[n] = H; nodeC[n] = C;
+            }
+            BARRIER();
+            /* Best split per (node, feature): bins ascending, missing right then left, strictly greater wins. */
+            for (int t = lid; t < count * F; t += WG)
+            {
+                int n = first + t / F, f = t % F;
+                bestGain[t] = -INFINITY; bestBin[t] = 0; bestMiss[t] = 0;
+                if (!open[n] || nodeC[n] < 2 * minSamplesLeaf) continue;
+                GLOBAL double* hf = hs + ((i64)(n - first) * F + f) * NBINS * 3;
+                double G = nodeG[n], H = nodeH[n], C = nodeC[n];
+                double parent = G * G / (H + lambda);
+                double gm = hf[MISSING * 3], hm = hf[MISSING * 3 + 1], cm = hf[MISSING * 3 + 2];
+                double gl = 0, hl = 0, cl = 0, best = -INFINITY;
+                for (int b = 0; b < MISSING - 1; ++b)
+                {
+                    gl += hf[b * 3]; hl += hf[b * 3 + 1]; cl += hf[b * 3 + 2];
+                    if (hf[b * 3 + 2] == 0 && b > 0) continue;
+                    for (int side = 0; side < (cm > 0 ? 2 : 1); ++side)
+                    {
+                        double GL = gl + (side ? gm : 0), HL = hl + (side ? hm : 0), CL = cl + (side ? cm : 0);
+                        double GR = G - GL, HR = H - HL, CR = C - CL;
+                        if (CL < minSamplesLeaf || CR < minSamplesLeaf || HL < minChildWeight || HR < minChildWeight) continue;
+                        double gain = GL * GL / (HL + lambda) + GR * GR / (HR + lambda) - parent;
+                        if (gain > best) { best = gain; bestBin[t] = b; bestMiss[t] = side; }
+                    }
+                }
+                bestGain[t] = best;
+            }
+            BARRIER();
+            for (int n = first + lid; n < first + count; n += WG)
+            {
+                if (!open[n]) continue;
+                int bf = -1;
+                double bg = -INFINITY;
+                for (int f = 0; f < F; ++f)
+                {
+                    int t = (n - first) * F + f;
+                    if (bestGain[t] > bg) { bg = bestGain[t]; bf = f; }
+                }
+                val[n] = -nodeG[n] / (nodeH[n] + lambda) * lr;
+                if (bf >= 0 && bg > fmax(gamma, 1e-12))
+                {
+                    int t = (n - first) * F + bf;
+                    feat[n] = bf; thr[n] = bestBin[t]; dleft[n] = bestMiss[t];
+                    split[n] = 1;
+                    open[2 * n + 1] = 1;
+                    open[2 * n + 2] = 1;
+                }
+            }
+            BARRIER();
+            for (int i = lid; i < nTrain; i += WG)
+            {
+                int n = node[i];
+                if (n < first || n >= first + count || !split[n]) continue;
+                int b = bins[(i64)feat[n] * totalRows + rows[i]];
+                int left = b == MISSING ? dleft[n] : b <= thr[n];
+                node[i] = left ? 2 * n + 1 : 2 * n + 2;
+            }
+            BARRIER();
+        }
+        /* Margins of every training and validation row; validation loss. */
+        for (int i = lid; i < nTrain; i += WG) m[i] += tree_predict(feat, thr, dleft, val, bins, totalRows, rows[i]);
+        double loss = 0.0, wsum = 0.0;
+        for (int i = lid; i < nVal; i += WG)
+        {
+            int r = vrows[i];
+            vm[i] += tree_predict(feat, thr, dleft, val, bins, totalRows, r);
+            double y = labels[r], w = y == 1.0 ? w1 : 1.0;
+            loss += w * logloss_term(vm[i], y);
+            wsum += w;
+        }
+        red[lid] = loss;
+        BARRIER();
+        for (int s = WG / 2; s > 0; s >>= 1) { if (lid < s) red[lid] += red[lid + s]; BARRIER(); }
+        double totalLoss = red[0];
+        BARRIER();
+        red[lid] = wsum;
+        BARRIER();
+        for (int s = WG / 2; s > 0; s >>= 1) { if (lid < s) red[lid] += red[lid + s]; BARRIER(); }
+        if (lid == 0)
+        {
+            trained = round + 1;
+            if (nVal > 0)
+            {
+                double l = totalLoss / red[0];
+                if (l < bestLoss - tol) { bestLoss = l; bestRounds = round + 1; }
+                else if (patience > 0 && round + 1 - bestRounds >= patience) stop = 1;
+            }
+        }
+        BARRIER();
+        if (stop) break;
+    }
+    if (lid == 0)
+    {
+        outRounds[2 * job] = trained;
+        outRounds[2 * job + 1] = patience > 0 ? (bestRounds > 0 ? bestRounds : 1) : trained;
+    }
+}
