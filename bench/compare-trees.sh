@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -ge 1 ]; then fastad=("$1"); else fastad=(dotnet run -c Release --project src/Cli --); fi
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%dT%H:%MZ)"
-"${fastad[@]}" bench --suite trees --device cpu
+"${fastad[@]}" bench --suite trees --device cpu --device opencl
 if /usr/bin/python3 -c "import xgboost, sklearn" 2>/dev/null; then
   /usr/bin/python3 bench/peers/trees_peers.py --ensemble-models 100
 else
