@@ -62,8 +62,6 @@ internal static class TreesCommands
         var task = TrainBdtJob.CathodeSizedTask();
         int members = quick ? 4 : 100;
         yield return d => PrimitiveWorkload.Create("CATHODE BDT ensemble", $"5 folds x {members} models, {task.X.Rows:N0} rows", d, 5.0 * members,
-            d.Kind == DeviceKind.Cpu
-                ? () => Ensemble.Train(task.Binner, task.X, task.Labels, task.Folds, members, BoostingParameters.Cathode)
-                : () => KernelEnsembleTrainer.Train(d, task.Binner, task.X, task.Labels, task.Folds, members, BoostingParameters.Cathode));
+            () => Ensemble.Train(d, task.Binner, task.X, task.Labels, task.Folds, members, BoostingParameters.Cathode));
     }
 }

@@ -96,6 +96,19 @@ public sealed class Ensemble
         return new Ensemble(binner, folds, models);
     }
 
+    /// <summary>
+    /// Trains on a device: the managed path on the CPU device, <see cref="KernelEnsembleTrainer"/> (depth-wise)
+    /// on OpenCL/CUDA devices.
+    /// </summary>
+    public static Ensemble Train(FastAD.Kernels.ComputeDevice device, QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds,
+        int members, BoostingParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.SupportsKernels
+            ? KernelEnsembleTrainer.Train(device, binner, x, labels, folds, members, p)
+            : Train(binner, x, labels, folds, members, p);
+    }
+
     /// <summary>Out-of-fold probabilities for every test row (NaN for rows in no test set): the mean over the fold's members.</summary>
     public double[] OutOfFoldScores(BinnedFeatures x)
     {
@@ -103,15 +116,23 @@ public sealed class Ensemble
         for (int f = 0; f < Folds.Length; f++)
         {
             var test = Folds[f].Test;
-            var sum = new double[test.Length];
-            foreach (var m in Models[f])
-                for (int i = 0; i < test.Length; i++)
+            var models = Models[f];
+            // Rows in parallel; each row sums every member's trees in a fixed order (deterministic).
+            Parallel.For(0, (test.Length + 1023) / 1024, chunk =>
+            {
+                int end = Math.Min(test.Length, (chunk + 1) * 1024);
+                for (int i = chunk * 1024; i < end; i++)
                 {
-                    double margin = m.Baseline;
-                    foreach (var t in m.Trees) margin += t.Predict(x, test[i]);
-                    sum[i] += BoostedModel.Sigmoid(margin);
+                    double sum = 0;
+                    foreach (var m in models)
+                    {
+                        double margin = m.Baseline;
+                        foreach (var t in m.Trees) margin += t.Predict(x, test[i]);
+                        sum += BoostedModel.Sigmoid(margin);
+                    }
+                    scores[test[i]] = sum / models.Length;
                 }
-            for (int i = 0; i < test.Length; i++) scores[test[i]] = sum[i] / Models[f].Length;
+            });
         }
         return scores;
     }

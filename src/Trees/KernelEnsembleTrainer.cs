@@ -4,7 +4,7 @@ using FastAD.Kernels;
 namespace FastAD.Trees;
 
 /// <summary>
-/// The kernel path of <see cref="Ensemble.Train"/> for depth-wise growth (Sources/trees.cl): one launch
+/// The kernel path of the managed <c>Ensemble.Train</c> for depth-wise growth (Sources/trees.cl): one launch
 /// trains every (fold, member) model, one work-group each, for all rounds; histograms, split finding,
 /// row partitioning, margins and early stopping stay on the device and only the finished trees come back.
 /// Same algorithm, weights (class 1 at N0/N1 of the fold's training rows), subsampling streams and early
