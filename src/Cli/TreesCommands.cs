@@ -27,9 +27,10 @@ internal static class TreesCommands
         var members = new Option<int>("--models") { Description = "Models per fold (seeds), averaged.", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Subsampling seed.", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write the ensemble here (fastad-trees JSON, version 1)." };
+        var config = new Option<string?>("--config") { Description = "YAML file of hyperparameters (snake_case keys; see BoostingConfig); applied over the options." };
         var cmd = new Command("train-bdt", "Train a k-fold histogram-boosted tree ensemble on a table; prints the out-of-fold AUC and writes the model.")
         {
-            data, label, features, growth, rounds, depth, leaves, rate, subsample, patience, folds, members, seed, output,
+            data, label, features, growth, rounds, depth, leaves, rate, subsample, patience, folds, members, seed, output, config,
         };
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
         {
@@ -45,10 +46,11 @@ internal static class TreesCommands
                 MaxRounds = parse.GetValue(rounds), LearningRate = parse.GetValue(rate), Subsample = parse.GetValue(subsample),
                 Patience = parse.GetValue(patience), Seed = parse.GetValue(seed),
             };
+            if (parse.GetValue(config) is { } configFile) p = BoostingConfig.Load(configFile, p);
             var names = parse.GetValue(features)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var request = new TrainBdtRequest(parse.GetValue(data)!, parse.GetValue(label)!, names, p, parse.GetValue(folds), parse.GetValue(members), parse.GetValue(output));
             var r = TrainBdtJob.Run(request);
-            console.MarkupLineInterpolated($"{r.Rows:N0} rows ({r.Positives:N0} positive), {r.Models} models ({g}, mean {r.MeanTrees:F1} trees) in {r.Seconds:F2} s");
+            console.MarkupLineInterpolated($"{r.Rows:N0} rows ({r.Positives:N0} positive), {r.Models} models ({p.Growth}, mean {r.MeanTrees:F1} trees) in {r.Seconds:F2} s");
             console.MarkupLineInterpolated($"out-of-fold AUC: [bold]{r.OutOfFoldAuc.ToString("F4", CultureInfo.InvariantCulture)}[/]");
             if (r.ModelFile is not null) console.MarkupLineInterpolated($"model written to {r.ModelFile}");
             return 0;

@@ -38,4 +38,26 @@ public class TreesCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--growth must be depthwise or leafwise", output);
     }
+
+    [Fact]
+    public void TrainBdtReadsAYamlConfigAndRejectsUnknownKeys()
+    {
+        string config = Path.Combine(Path.GetTempPath(), $"fastad-bdt-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(config, "growth: leafwise\nmax_leaf_nodes: 7\nmax_rounds: 20\npatience: 0\n");
+        string model = Path.ChangeExtension(config, ".json");
+        var (code, output) = CliRunner.Run("train-bdt", "--data", Features, "--label", "mu0_iso04>=0.55&mu1_iso04>=0.55",
+            "--features", "dimu_pt,mu0_ip3d,mu1_ip3d", "--config", config, "--out", model, "--folds", "3");
+        Assert.True(code == 0, output);
+        Assert.Contains("(LeafWise, mean 20.0 trees)", output);
+        var e = FastAD.Trees.ModelFile.Load(model);
+        Assert.All(e.Models.SelectMany(m => m).SelectMany(m => m.Trees), t => Assert.True(t.Leaves <= 7));
+        File.Delete(model);
+        File.WriteAllText(config, "max_rounds: 20\nmax_deph: 3\n");
+        (code, output) = CliRunner.Run("train-bdt", "--data", Features, "--label", "mu0_iso04>=0.55", "--features", "dimu_pt", "--config", config);
+        File.Delete(config);
+        Assert.Equal(2, code);
+        Assert.Contains("line 2", output);
+        Assert.Contains("max_deph", output);
+        Assert.Contains("Known keys", output);
+    }
 }
