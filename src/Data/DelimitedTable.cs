@@ -96,10 +96,23 @@ public sealed class DelimitedTable
         for (int i = 0; i < _rows.Count; i++)
         {
             string cell = _rows[i][c].Trim().Trim('"');
-            if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out result[i]))
+            if (!TryParseNumber(cell, out result[i]))
                 throw new FormatException($"{Source}, line {_lines[i]}, column '{column}': '{cell}' is not a number.");
         }
         return result;
+    }
+
+    /// <summary>Invariant-culture numbers, plus the spellings numpy and pandas write: nan, inf, -inf (any case).</summary>
+    private static bool TryParseNumber(string cell, out double value)
+    {
+        if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return true;
+        switch (cell.ToLowerInvariant())
+        {
+            case "inf" or "+inf": value = double.PositiveInfinity; return true;
+            case "-inf": value = double.NegativeInfinity; return true;
+            case "nan" or "-nan": value = double.NaN; return true;
+            default: return false;
+        }
     }
 
     /// <summary>The file line of a data row (for messages).</summary>
