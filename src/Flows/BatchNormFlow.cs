@@ -1,0 +1,132 @@
+namespace FastAD.Flows;
+
+/// <summary>
+/// The batch-norm flow layer of SPEC 1.3: y = exp(logγ)·(x − μ)/σ + β with σ² the biased batch variance
+/// + 1e-5 while training, the running statistics otherwise; log|det| = Σ (logγ − ½ ln σ²). The running
+/// statistics are set to the full training set's mean and variance by <see cref="SetRunningStatistics"/>
+/// after each epoch (the "momentum 1" trick). Backward includes the batch statistics' dependence on x.
+/// </summary>
+public sealed class BatchNormFlow
+{
+    /// <summary>Variance floor added to the variance.</summary>
+    public const double Epsilon = 1e-5;
+
+    /// <summary>Creates the layer for D features (logγ = β = 0, running mean 0, variance 1).</summary>
+    public BatchNormFlow(int features)
+    {
+        D = features;
+        LogGamma = new double[D];
+        Beta = new double[D];
+        LogGammaGrad = new double[D];
+        BetaGrad = new double[D];
+        RunningMean = new double[D];
+        RunningVariance = Enumerable.Repeat(1.0, D).ToArray();
+    }
+
+    /// <summary>Features.</summary>
+    public int D { get; }
+    /// <summary>log γ.</summary>
+    public double[] LogGamma { get; }
+    /// <summary>β.</summary>
+    public double[] Beta { get; }
+    /// <summary>dL/dlogγ.</summary>
+    public double[] LogGammaGrad { get; }
+    /// <summary>dL/dβ.</summary>
+    public double[] BetaGrad { get; }
+    /// <summary>Running mean (evaluation and sampling).</summary>
+    public double[] RunningMean { get; }
+    /// <summary>Running variance, ε included.</summary>
+    public double[] RunningVariance { get; }
+
+    /// <summary>Batch statistics of the last training forward pass.</summary>
+    public sealed class Cache(int d)
+    {
+        internal readonly double[] Mean = new double[d], Variance = new double[d];
+    }
+
+    /// <summary>New cache.</summary>
+    public Cache NewCache() => new(D);
+
+    /// <summary>Mean and biased variance (+ε) of a batch.</summary>
+    public void Statistics(ReadOnlySpan<double> x, int batch, Span<double> mean, Span<double> variance)
+    {
+        mean.Clear();
+        variance.Clear();
+        for (int n = 0; n < batch; n++)
+            for (int d = 0; d < D; d++) mean[d] += x[n * D + d];
+        for (int d = 0; d < D; d++) mean[d] /= batch;
+        for (int n = 0; n < batch; n++)
+            for (int d = 0; d < D; d++)
+            {
+                double t = x[n * D + d] - mean[d];
+                variance[d] += t * t;
+            }
+        for (int d = 0; d < D; d++) variance[d] = variance[d] / batch + Epsilon;
+    }
+
+    /// <summary>Sets the running statistics from a whole data set (already passed through the layers below).</summary>
+    public void SetRunningStatistics(ReadOnlySpan<double> x, int rows) => Statistics(x, rows, RunningMean, RunningVariance);
+
+    /// <summary>Forward; training uses (and caches) batch statistics.</summary>
+    public void Forward(ReadOnlySpan<double> x, Span<double> y, Span<double> logDet, int batch, bool training, Cache cache)
+    {
+        ReadOnlySpan<double> mean = RunningMean, variance = RunningVariance;
+        if (training)
+        {
+            Statistics(x, batch, cache.Mean, cache.Variance);
+            mean = cache.Mean;
+            variance = cache.Variance;
+        }
+        double ld = 0;
+        for (int d = 0; d < D; d++) ld += LogGamma[d] - 0.5 * Math.Log(variance[d]);
+        for (int n = 0; n < batch; n++)
+        {
+            for (int d = 0; d < D; d++)
+                y[n * D + d] = Math.Exp(LogGamma[d]) * (x[n * D + d] - mean[d]) / Math.Sqrt(variance[d]) + Beta[d];
+            logDet[n] = ld;
+        }
+    }
+
+    /// <summary>Training-mode backward: accumulates dlogγ, dβ and writes dL/dx.</summary>
+    public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> dLogDet, Span<double> dx, int batch, Cache cache)
+    {
+        double sumL = 0;
+        for (int n = 0; n < batch; n++) sumL += dLogDet[n];
+        for (int d = 0; d < D; d++)
+        {
+            double sigma = Math.Sqrt(cache.Variance[d]), gamma = Math.Exp(LogGamma[d]);
+            double meanG = 0, meanGx = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                double xh = (x[n * D + d] - cache.Mean[d]) / sigma, g = dy[n * D + d];
+                BetaGrad[d] += g;
+                LogGammaGrad[d] += g * gamma * xh;
+                meanG += g * gamma;
+                meanGx += g * gamma * xh;
+            }
+            LogGammaGrad[d] += sumL;
+            meanG /= batch;
+            meanGx /= batch;
+            for (int n = 0; n < batch; n++)
+            {
+                double xh = (x[n * D + d] - cache.Mean[d]) / sigma;
+                dx[n * D + d] = (dy[n * D + d] * gamma - meanG - xh * meanGx) / sigma - sumL * xh / (batch * sigma);
+            }
+        }
+    }
+
+    /// <summary>Evaluation-mode inverse: x = (y − β)·σ/γ + μ with the running statistics.</summary>
+    public void Inverse(ReadOnlySpan<double> y, Span<double> x, int batch)
+    {
+        for (int n = 0; n < batch; n++)
+            for (int d = 0; d < D; d++)
+                x[n * D + d] = (y[n * D + d] - Beta[d]) * Math.Sqrt(RunningVariance[d]) / Math.Exp(LogGamma[d]) + RunningMean[d];
+    }
+
+    /// <summary>Zeroes the gradients.</summary>
+    public void ZeroGrad()
+    {
+        Array.Clear(LogGammaGrad);
+        Array.Clear(BetaGrad);
+    }
+}

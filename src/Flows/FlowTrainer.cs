@@ -1,0 +1,163 @@
+using FastAD.Kernels.Random;
+
+namespace FastAD.Flows;
+
+/// <summary>Training settings (SPEC 1.3 defaults).</summary>
+public sealed record FlowTrainingOptions
+{
+    /// <summary>Epochs.</summary>
+    public int Epochs { get; init; } = 400;
+    /// <summary>Minibatch size.</summary>
+    public int BatchSize { get; init; } = 256;
+    /// <summary>Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 7.5e-4;
+    /// <summary>Coupled weight decay (L2 added to the gradient).</summary>
+    public double WeightDecay { get; init; } = 1e-6;
+    /// <summary>Global gradient-norm clip (0 = none).</summary>
+    public double ClipNorm { get; init; } = 1.0;
+    /// <summary>Stop after this many epochs without validation improvement (0 = run all epochs).</summary>
+    public int Patience { get; init; }
+    /// <summary>Seed of the minibatch shuffles.</summary>
+    public ulong Seed { get; init; }
+}
+
+/// <summary>Per-epoch losses and the epoch kept.</summary>
+public sealed record FlowTrainingResult(double[] TrainLoss, double[] ValidationLoss, int BestEpoch);
+
+/// <summary>
+/// Adam training of a <see cref="MaskedAutoregressiveFlow"/> on −mean log p(x|c): Philox-shuffled minibatches,
+/// coupled weight decay, global gradient-norm clipping, running batch-norm statistics from the whole
+/// training set after every epoch, and the parameters of the epoch with the lowest validation loss kept
+/// (validation events with NaN or |log p| ≥ 1000 are ignored, as in the reference).
+/// </summary>
+public static class FlowTrainer
+{
+    /// <summary>Trains in place and returns the loss history.</summary>
+    public static FlowTrainingResult Train(MaskedAutoregressiveFlow flow, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal,
+        FlowTrainingOptions o, IProgress<(int Epoch, double Train, double Validation)>? progress = null)
+    {
+        int d = flow.D, c = flow.C;
+        int nTrain = xTrain.Length / d, nVal = xVal.Length / d;
+        if (nTrain == 0) throw new ArgumentException("The training set is empty.");
+        if (nVal == 0) throw new ArgumentException("The validation set is empty.");
+        Validate(xTrain, d, "training features");
+        Validate(cTrain, Math.Max(c, 1), "training conditions");
+        Validate(xVal, d, "validation features");
+        Validate(cVal, Math.Max(c, 1), "validation conditions");
+        var parameters = flow.Parameters().ToArray();
+        var m = parameters.Select(p => new double[p.Value.Length]).ToArray();
+        var v = parameters.Select(p => new double[p.Value.Length]).ToArray();
+        const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+        long step = 0;
+        var order = Enumerable.Range(0, nTrain).ToArray();
+        var u = new double[nTrain];
+        var trainLoss = new List<double>();
+        var valLoss = new List<double>();
+        double best = double.PositiveInfinity;
+        int bestEpoch = -1;
+        double[][]? snapshot = null;
+        double[][]? snapshotStats = null;
+        var xb = new double[o.BatchSize * d];
+        var cb = new double[o.BatchSize * Math.Max(c, 1)];
+        var lp = new double[o.BatchSize];
+        var fullPass = new Dictionary<int, MaskedAutoregressiveFlow.Pass>();
+        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        {
+            Philox4x32.FillUniform(u, o.Seed, (ulong)epoch);
+            for (int i = nTrain - 1; i > 0; i--)
+            {
+                int j = (int)(u[i] * (i + 1));
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+            double total = 0;
+            for (int start = 0; start < nTrain; start += o.BatchSize)
+            {
+                int batch = Math.Min(o.BatchSize, nTrain - start);
+                for (int k = 0; k < batch; k++)
+                {
+                    Array.Copy(xTrain, order[start + k] * d, xb, k * d, d);
+                    if (c > 0) Array.Copy(cTrain, order[start + k] * c, cb, k * c, c);
+                }
+                if (!fullPass.TryGetValue(batch, out var pass)) fullPass[batch] = pass = flow.NewPass(batch);
+                flow.LogProb(xb, cb, lp, training: true, pass);
+                for (int k = 0; k < batch; k++) total -= lp[k];
+                flow.ZeroGrad();
+                flow.Backward(cb, pass);
+                double norm = 0;
+                for (int p = 0; p < parameters.Length; p++)
+                {
+                    var (value, grad) = parameters[p];
+                    for (int i = 0; i < grad.Length; i++)
+                    {
+                        grad[i] += o.WeightDecay * value[i];
+                        norm += grad[i] * grad[i];
+                    }
+                }
+                norm = Math.Sqrt(norm);
+                double scale = o.ClipNorm > 0 && norm > o.ClipNorm ? o.ClipNorm / (norm + 1e-6) : 1.0;
+                step++;
+                double c1 = 1 - Math.Pow(beta1, step), c2 = 1 - Math.Pow(beta2, step);
+                for (int p = 0; p < parameters.Length; p++)
+                {
+                    var (value, grad) = parameters[p];
+                    var mp = m[p];
+                    var vp = v[p];
+                    for (int i = 0; i < grad.Length; i++)
+                    {
+                        double g = grad[i] * scale;
+                        mp[i] = beta1 * mp[i] + (1 - beta1) * g;
+                        vp[i] = beta2 * vp[i] + (1 - beta2) * g * g;
+                        value[i] -= o.LearningRate * (mp[i] / c1) / (Math.Sqrt(vp[i] / c2) + eps);
+                    }
+                }
+            }
+            flow.UpdateRunningStatistics(xTrain, cTrain, nTrain);
+            double vl = ValidationLoss(flow, xVal, cVal, nVal);
+            trainLoss.Add(total / nTrain);
+            valLoss.Add(vl);
+            progress?.Report((epoch, total / nTrain, vl));
+            if (vl < best)
+            {
+                best = vl;
+                bestEpoch = epoch;
+                snapshot = parameters.Select(p => (double[])p.Value.Clone()).ToArray();
+                snapshotStats = flow.Norm.SelectMany(n => new[] { (double[])n.RunningMean.Clone(), (double[])n.RunningVariance.Clone() }).ToArray();
+            }
+            else if (o.Patience > 0 && epoch - bestEpoch >= o.Patience) break;
+        }
+        if (snapshot is not null)
+        {
+            for (int p = 0; p < parameters.Length; p++) snapshot[p].CopyTo(parameters[p].Value, 0);
+            for (int b = 0; b < flow.Norm.Length; b++)
+            {
+                snapshotStats![2 * b].CopyTo(flow.Norm[b].RunningMean, 0);
+                snapshotStats[2 * b + 1].CopyTo(flow.Norm[b].RunningVariance, 0);
+            }
+        }
+        return new FlowTrainingResult(trainLoss.ToArray(), valLoss.ToArray(), bestEpoch);
+    }
+
+    /// <summary>Mean −log p in evaluation mode, ignoring NaN and |log p| ≥ 1000 events.</summary>
+    public static double ValidationLoss(MaskedAutoregressiveFlow flow, double[] x, double[] c, int rows)
+    {
+        var pass = flow.NewPass(rows);
+        var lp = new double[rows];
+        flow.LogProb(x, c, lp, training: false, pass);
+        double sum = 0;
+        int kept = 0;
+        foreach (var v in lp)
+        {
+            if (double.IsNaN(v) || Math.Abs(v) >= 1000) continue;
+            sum -= v;
+            kept++;
+        }
+        return kept > 0 ? sum / kept : double.NaN;
+    }
+
+    private static void Validate(double[] data, int width, string what)
+    {
+        for (int i = 0; i < data.Length; i++)
+            if (!double.IsFinite(data[i]))
+                throw new ArgumentException($"The {what} hold {data[i]} at row {i / width + 1}, column {i % width + 1}; flows need finite inputs.");
+    }
+}
