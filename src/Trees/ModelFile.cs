@@ -23,7 +23,11 @@ public static class ModelFile
     /// <summary>Format version.</summary>
     public const int Version = 1;
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true,
+    };
 
     private sealed record TreeDto(int[] Feature, int[] Threshold, bool[] DefaultLeft, int[] Left, int[] Right, double[] Value);
     private sealed record ModelDto(double Baseline, int RoundsTrained, BoostingParameters Parameters, TreeDto[] Trees);

@@ -128,3 +128,29 @@ public class MafTests(ITestOutputHelper output)
         Assert.InRange(best - trueNll, -0.005, 0.02);
     }
 }
+
+public class FlowFileTests
+{
+    [Fact]
+    public void SavedFlowsGiveTheSameLogProbAndBadFilesAreNamed()
+    {
+        var flow = new MaskedAutoregressiveFlow(3, 1, 8, 2, seed: 5);
+        var x = new double[30];
+        var c = new double[10];
+        Philox4x32.FillNormal(x, 2, 1);
+        Philox4x32.FillNormal(c, 2, 2);
+        flow.UpdateRunningStatistics(x, c, 10);
+        string path = Path.Combine(Path.GetTempPath(), $"fastad-flow-{Guid.NewGuid():N}.json");
+        FlowFile.Save(path, flow);
+        var loaded = FlowFile.Load(path);
+        var a = new double[10];
+        var b = new double[10];
+        flow.LogProb(x, c, a, training: false, flow.NewPass(10));
+        loaded.LogProb(x, c, b, training: false, loaded.NewPass(10));
+        Assert.Equal(a, b);
+        File.WriteAllText(path, "{\"Format\":\"fastad-flow\",\"Version\":7}");
+        var e = Assert.Throws<InvalidDataException>(() => FlowFile.Load(path));
+        Assert.Contains("version 7", e.Message);
+        File.Delete(path);
+    }
+}
