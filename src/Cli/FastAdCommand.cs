@@ -35,6 +35,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(StatsCommands.BumpHunt(console));
         root.Subcommands.Add(StatsCommands.Toys(console));
         root.Subcommands.Add(TreesCommands.TrainBdt(console));
+        root.Subcommands.Add(FlowsCommands.TrainFlow(console));
         return root;
     }
 

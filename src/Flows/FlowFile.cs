@@ -8,7 +8,8 @@ namespace FastAD.Flows;
 /// { "format": "fastad-flow", "version": 1, "kind": "maf-affine",
 ///   "features": D, "conditions": C, "hidden": H, "blocks": B,
 ///   "parameters": [[...], ...],            // Flow.Parameters() order: per block the MADE layers' W, b, then logγ, β
-///   "runningMean": [[...]], "runningVariance": [[...]] }   // per block
+///   "runningMean": [[...]], "runningVariance": [[...]],     // per block
+///   "standardization": { "featureMean": [...], "featureStd": [...], "conditionMean": [...], "conditionStd": [...] } }  // optional
 /// </code>
 /// Writes are atomic (temporary file, then rename); other formats, kinds or versions are errors naming the file.
 /// </summary>
@@ -22,13 +23,14 @@ public static class FlowFile
     private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true };
 
     private sealed record Dto(string Format, int Version, string Kind, int Features, int Conditions, int Hidden, int Blocks,
-        double[][] Parameters, double[][] RunningMean, double[][] RunningVariance);
+        double[][] Parameters, double[][] RunningMean, double[][] RunningVariance, Standardization? Standardization = null);
 
-    /// <summary>Saves a MAF.</summary>
-    public static void Save(string path, MaskedAutoregressiveFlow flow)
+    /// <summary>Saves a MAF, with the input standardisation it was trained on when given.</summary>
+    public static void Save(string path, MaskedAutoregressiveFlow flow, Standardization? standardization = null)
     {
         var dto = new Dto(Format, Version, "maf-affine", flow.D, flow.C, flow.Made[0].H, flow.Made.Length,
-            flow.Parameters().Select(p => p.Value).ToArray(), flow.Norm.Select(n => n.RunningMean).ToArray(), flow.Norm.Select(n => n.RunningVariance).ToArray());
+            flow.Parameters().Select(p => p.Value).ToArray(), flow.Norm.Select(n => n.RunningMean).ToArray(), flow.Norm.Select(n => n.RunningVariance).ToArray(),
+            standardization);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string tmp = full + $".{Environment.ProcessId}.tmp";
@@ -37,7 +39,10 @@ public static class FlowFile
     }
 
     /// <summary>Loads a MAF.</summary>
-    public static MaskedAutoregressiveFlow Load(string path)
+    public static MaskedAutoregressiveFlow Load(string path) => LoadWithStandardization(path).Flow;
+
+    /// <summary>Loads a MAF and the standardisation saved with it (null when none was).</summary>
+    public static (MaskedAutoregressiveFlow Flow, Standardization? Standardization) LoadWithStandardization(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Flow file not found: {path}", path);
         Dto? dto;
@@ -59,6 +64,34 @@ public static class FlowFile
             dto.RunningMean[b].CopyTo(flow.Norm[b].RunningMean, 0);
             dto.RunningVariance[b].CopyTo(flow.Norm[b].RunningVariance, 0);
         }
-        return flow;
+        return (flow, dto.Standardization);
+    }
+}
+
+/// <summary>z-scores of features and conditions: the flow models (x − mean)/std given (c − mean)/std.</summary>
+public sealed record Standardization(double[] FeatureMean, double[] FeatureStd, double[] ConditionMean, double[] ConditionStd)
+{
+    /// <summary>Means and standard deviations of row-major columns.</summary>
+    public static (double[] Mean, double[] Std) Of(double[] data, int width)
+    {
+        int rows = data.Length / width;
+        var mean = new double[width];
+        var std = new double[width];
+        for (int r = 0; r < rows; r++) for (int j = 0; j < width; j++) mean[j] += data[r * width + j];
+        for (int j = 0; j < width; j++) mean[j] /= rows;
+        for (int r = 0; r < rows; r++) for (int j = 0; j < width; j++) std[j] += Math.Pow(data[r * width + j] - mean[j], 2);
+        for (int j = 0; j < width; j++)
+        {
+            std[j] = Math.Sqrt(std[j] / rows);
+            if (!(std[j] > 0)) std[j] = 1;
+        }
+        return (mean, std);
+    }
+
+    /// <summary>Applies (v − mean)/std to row-major data in place.</summary>
+    public static void Apply(double[] data, double[] mean, double[] std)
+    {
+        int width = mean.Length;
+        for (int i = 0; i < data.Length; i++) data[i] = (data[i] - mean[i % width]) / std[i % width];
     }
 }
