@@ -17,6 +17,7 @@ internal static class BenchCommand
         ["primitives"] = PrimitiveWorkload.Suite,
         ["toys"] = ToySuite,
         ["trees"] = TreesCommands.Suite,
+        ["flows"] = FlowsCommands.Suite,
     };
 
     /// <summary>Toys/s of the nominal fit (degree 5, 64 + 1 bins, two fits per toy) around the CMS OS background.</summary>

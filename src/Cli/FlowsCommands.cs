@@ -53,4 +53,47 @@ internal static class FlowsCommands
         }));
         return cmd;
     }
+
+    /// <summary>
+    /// The flows suite: one training epoch of the SPEC 1.3 MAF (6 blocks, H = 20 and H = 128) on 8,500 × 3
+    /// sideband-like events with one condition, and sampling 100,000 events. Managed path only so far.
+    /// </summary>
+    internal static IEnumerable<Func<FastAD.Kernels.ComputeDevice, FastAD.Kernels.Diagnostics.PrimitiveWorkload>> Suite(bool quick)
+    {
+        int rows = quick ? 1000 : 8500;
+        var x = new double[rows * 3];
+        var c = new double[rows];
+        FastAD.Kernels.Random.Philox4x32.FillNormal(x, 3, 1);
+        FastAD.Kernels.Random.Philox4x32.FillNormal(c, 3, 2);
+        foreach (int hidden in new[] { 20, 128 })
+        {
+            yield return d =>
+            {
+                RequireCpu(d);
+                var flow = new MaskedAutoregressiveFlow(3, 1, hidden, 6, seed: 1);
+                var options = new FlowTrainingOptions { Epochs = 1, BatchSize = 256 };
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF epoch (6 blocks, H={hidden})", $"{rows:N0} x 3 events", d, rows,
+                    () => FlowTrainer.Train(flow, x, c, x, c, options));
+            };
+        }
+        yield return d =>
+        {
+            RequireCpu(d);
+            int n = quick ? 10_000 : 100_000;
+            var flow = new MaskedAutoregressiveFlow(3, 1, 20, 6, seed: 1);
+            var noise = new double[n * 3];
+            var cond = new double[n];
+            FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
+            var output = new double[n * 3];
+            var pass = flow.NewPass(n);
+            return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create("MAF sampling (6 blocks, H=20)", $"{n:N0} samples", d, n,
+                () => flow.Sample(noise, cond, output, pass));
+        };
+    }
+
+    private static void RequireCpu(FastAD.Kernels.ComputeDevice d)
+    {
+        if (d.Kind != FastAD.Kernels.DeviceKind.Cpu)
+            throw new NotSupportedException($"The flows suite has only the managed CPU path so far; '{d.Id}' has no flow kernels yet.");
+    }
 }
