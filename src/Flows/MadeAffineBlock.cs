@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace FastAD.Flows;
 
 /// <summary>
@@ -53,9 +55,9 @@ public sealed class MadeAffineBlock
     {
         Input.Forward(x, cache.H1, batch);
         Condition?.Forward(c, cache.H1, batch, accumulate: true);
-        for (int i = 0; i < batch * H; i++) cache.H1[i] = Math.Tanh(cache.H1[i]);
+        TensorPrimitives.Tanh(cache.H1.AsSpan(0, batch * H), cache.H1.AsSpan(0, batch * H));
         Hidden.Forward(cache.H1, cache.H2, batch);
-        for (int i = 0; i < batch * H; i++) cache.H2[i] = Math.Tanh(cache.H2[i]);
+        TensorPrimitives.Tanh(cache.H2.AsSpan(0, batch * H), cache.H2.AsSpan(0, batch * H));
         Output.Forward(cache.H2, cache.Out, batch);
     }
 

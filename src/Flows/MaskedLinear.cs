@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace FastAD.Flows;
 
 /// <summary>
@@ -38,18 +40,51 @@ public sealed class MaskedLinear
     /// <summary>True when the layer has a bias.</summary>
     public bool HasBias => Bias.Length > 0;
 
+    private double[] _masked = [];
+
+    /// <summary>W ⊙ M, refreshed from the current weights (the optimiser changes W between passes).</summary>
+    private double[] MaskedWeights()
+    {
+        if (_masked.Length != Weight.Length) _masked = new double[Weight.Length];
+        TensorPrimitives.Multiply(Weight, Mask, _masked);
+        return _masked;
+    }
+
     /// <summary>y = (W ⊙ M) x + b; <paramref name="accumulate"/> adds to y instead of overwriting it.</summary>
     public void Forward(ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate = false)
     {
-        for (int n = 0; n < batch; n++)
+        var w = MaskedWeights();
+        if ((long)batch * Inputs * Outputs < 1 << 20)
+        {
+            ForwardRows(w, x, y, 0, batch, accumulate);
+            return;
+        }
+        // Large batches (evaluation, sampling): rows in parallel chunks; each row's result is the same either way.
+        unsafe
+        {
+            fixed (double* px = x)
+            fixed (double* py = y)
+            {
+                nint xp = (nint)px, yp = (nint)py;
+                int xl = x.Length, yl = y.Length;
+                Parallel.For(0, (batch + 511) / 512, chunk =>
+                {
+                    int start = chunk * 512, end = Math.Min(batch, start + 512);
+                    ForwardRows(w, new ReadOnlySpan<double>((double*)xp, xl), new Span<double>((double*)yp, yl), start, end, accumulate);
+                });
+            }
+        }
+    }
+
+    private void ForwardRows(double[] w, ReadOnlySpan<double> x, Span<double> y, int start, int end, bool accumulate)
+    {
+        for (int n = start; n < end; n++)
         {
             var xr = x.Slice(n * Inputs, Inputs);
             var yr = y.Slice(n * Outputs, Outputs);
             for (int o = 0; o < Outputs; o++)
             {
-                double v = HasBias ? Bias[o] : 0;
-                int row = o * Inputs;
-                for (int i = 0; i < Inputs; i++) v += Weight[row + i] * Mask[row + i] * xr[i];
+                double v = (HasBias ? Bias[o] : 0) + TensorPrimitives.Dot(w.AsSpan(o * Inputs, Inputs), xr);
                 yr[o] = accumulate ? yr[o] + v : v;
             }
         }
@@ -58,6 +93,8 @@ public sealed class MaskedLinear
     /// <summary>Accumulates dW, db from dy and x; writes (or adds, with <paramref name="accumulateDx"/>) dx when given.</summary>
     public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, int batch, bool accumulateDx = false)
     {
+        var w = MaskedWeights();
+        // dW accumulates unmasked here and is masked once at the end: masked entries must stay exactly zero.
         for (int n = 0; n < batch; n++)
         {
             var xr = x.Slice(n * Inputs, Inputs);
@@ -69,16 +106,12 @@ public sealed class MaskedLinear
                 double g = dyr[o];
                 if (g == 0) continue;
                 if (HasBias) BiasGrad[o] += g;
-                int row = o * Inputs;
-                for (int i = 0; i < Inputs; i++)
-                {
-                    double m = Mask[row + i];
-                    if (m == 0) continue;
-                    WeightGrad[row + i] += g * xr[i] * m;
-                    if (!dx.IsEmpty) dxr[i] += g * Weight[row + i] * m;
-                }
+                var gradRow = WeightGrad.AsSpan(o * Inputs, Inputs);
+                TensorPrimitives.MultiplyAdd(xr, g, gradRow, gradRow);
+                if (!dx.IsEmpty) TensorPrimitives.MultiplyAdd(w.AsSpan(o * Inputs, Inputs), g, dxr, dxr);
             }
         }
+        TensorPrimitives.Multiply(WeightGrad, Mask, WeightGrad);
     }
 
     /// <summary>Zeroes the accumulated gradients.</summary>
