@@ -51,7 +51,12 @@ public static class TrainFlowJob
         var train = Enumerable.Range(0, rows.Length).Where(i => u[i] >= r.ValidationFraction).ToArray();
         if (val.Length == 0) throw new InvalidDataException("The validation split is empty; raise --validation or use more rows.");
         int cw = Math.Max(c, 1);
-        double[] Take(double[] data, int width, int[] idx) => idx.SelectMany(i => data.Skip(i * width).Take(width)).ToArray();
+        static double[] Take(double[] data, int width, int[] idx)
+        {
+            var result = new double[idx.Length * width];
+            for (int k = 0; k < idx.Length; k++) Array.Copy(data, idx[k] * width, result, k * width, width);
+            return result;
+        }
         var flow = new MaskedAutoregressiveFlow(d, c, r.Hidden, r.Blocks, r.Options.Seed);
         var sw = Stopwatch.StartNew();
         var result = FlowTrainer.Train(flow, Take(x, d, train), Take(cond, cw, train), Take(x, d, val), Take(cond, cw, val), r.Options, progress);
