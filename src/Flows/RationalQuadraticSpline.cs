@@ -90,3 +90,114 @@ public static class RationalQuadraticSpline
         return (x, -logDet);
     }
 }
+
+/// <summary>
+/// Gradients of the spline: for one input x and its 3K − 1 raw parameters, y, log dy/dx and their
+/// derivatives with respect to x and to every raw parameter. The bin's formulas are differentiated in
+/// closed form with respect to the local knots (x_k, x_k+1, y_k, y_k+1, d_k, d_k+1), then chained through
+/// the softmax–cumulative-sum of widths and heights and the softplus of the derivatives.
+/// </summary>
+public static class RationalQuadraticSplineGradient
+{
+    /// <summary>y, log dy/dx, ∂y/∂x, ∂logdet/∂x, and ∂y/∂θ, ∂logdet/∂θ (θ = the 3K − 1 raw parameters).</summary>
+    public static (double Y, double LogDet, double DyDx, double DLogDetDx) Evaluate(double x, ReadOnlySpan<double> parameters, int bins, double bound,
+        Span<double> dyDParameters, Span<double> dLogDetDParameters)
+    {
+        dyDParameters.Clear();
+        dLogDetDParameters.Clear();
+        var k = RationalQuadraticSpline.Build(parameters, bins, bound);
+        if (x <= k.X[0] || x >= k.X[^1]) return (x, 0, 1, 0);
+        int b = 0;
+        while (b < bins - 1 && k.X[b + 1] <= x) b++;
+        // Local quantities as functions of (x, x0, x1, y0, y1, d0, d1): value and gradient (7 entries).
+        var X = new Dual(x, 0); var X0 = new Dual(k.X[b], 1); var X1 = new Dual(k.X[b + 1], 2);
+        var Y0 = new Dual(k.Y[b], 3); var Y1 = new Dual(k.Y[b + 1], 4); var D0 = new Dual(k.Derivative[b], 5); var D1 = new Dual(k.Derivative[b + 1], 6);
+        var w = X1 - X0; var h = Y1 - Y0; var s = h / w;
+        var t = (X - X0) / w; var tt = t * (1 - t);
+        var denom = s + (D1 + D0 - 2 * s) * tt;
+        var y = Y0 + h * (s * t * t + D0 * tt) / denom;
+        var dydx = s * s * (D1 * t * t + 2 * s * tt + D0 * (1 - t) * (1 - t)) / (denom * denom);
+        var logDet = Dual.Log(dydx);
+        // Chain the knot gradients to the raw parameters.
+        Chain(parameters[..bins], bins, bound, RationalQuadraticSpline.MinWidth, b, y.G[1], y.G[2], dyDParameters[..bins]);
+        Chain(parameters[..bins], bins, bound, RationalQuadraticSpline.MinWidth, b, logDet.G[1], logDet.G[2], dLogDetDParameters[..bins]);
+        Chain(parameters.Slice(bins, bins), bins, bound, RationalQuadraticSpline.MinHeight, b, y.G[3], y.G[4], dyDParameters.Slice(bins, bins));
+        Chain(parameters.Slice(bins, bins), bins, bound, RationalQuadraticSpline.MinHeight, b, logDet.G[3], logDet.G[4], dLogDetDParameters.Slice(bins, bins));
+        // Interior derivative j (1..K-1) comes from raw parameter 2K + j − 1 through min_d + softplus(u).
+        for (int side = 0; side < 2; side++)
+        {
+            int j = b + side;
+            if (j < 1 || j > bins - 1) continue;
+            double u = parameters[2 * bins + j - 1], sig = 1 / (1 + Math.Exp(-u));
+            dyDParameters[2 * bins + j - 1] += y.G[5 + side] * sig;
+            dLogDetDParameters[2 * bins + j - 1] += logDet.G[5 + side] * sig;
+        }
+        return (y.V, logDet.V, dydx.V, logDet.G[0]);
+    }
+
+    /// <summary>
+    /// ∂/∂raw of g_lo·c[b] + g_hi·c[b+1] where c = cumulative positions: c_m = 2B·Σ_{i&lt;m}(min + (1 − min·K) p_i) − B,
+    /// p = softmax(raw), ends pinned (c_0 = −B, c_K = B have no gradient).
+    /// </summary>
+    private static void Chain(ReadOnlySpan<double> raw, int bins, double bound, double min, int b, double gLo, double gHi, Span<double> result)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var v in raw) max = Math.Max(max, v);
+        var p = new double[bins];
+        double sum = 0;
+        for (int i = 0; i < bins; i++) sum += p[i] = Math.Exp(raw[i] - max);
+        for (int i = 0; i < bins; i++) p[i] /= sum;
+        double scale = 2 * bound * (1 - min * bins);
+        // ∂c_m/∂p_i = scale for i < m (0 < m < K); ∂p_i/∂raw_j = p_i(δ_ij − p_j).
+        var dP = new double[bins];
+        void Add(int m, double g)
+        {
+            if (m <= 0 || m >= bins || g == 0) return;
+            for (int i = 0; i < m; i++) dP[i] += g * scale;
+        }
+        Add(b, gLo);
+        Add(b + 1, gHi);
+        double dot = 0;
+        for (int i = 0; i < bins; i++) dot += dP[i] * p[i];
+        for (int j = 0; j < bins; j++) result[j] += p[j] * (dP[j] - dot);
+    }
+
+    /// <summary>Forward-mode value with a gradient over the 7 local inputs.</summary>
+    private readonly struct Dual
+    {
+        public readonly double V;
+        public readonly double[] G;
+
+        public Dual(double v, int index)
+        {
+            V = v;
+            G = new double[7];
+            G[index] = 1;
+        }
+
+        private Dual(double v, double[] g)
+        {
+            V = v;
+            G = g;
+        }
+
+        private static Dual Combine(double v, Dual a, double da, Dual b, double db)
+        {
+            var g = new double[7];
+            for (int i = 0; i < 7; i++) g[i] = da * a.G[i] + db * b.G[i];
+            return new Dual(v, g);
+        }
+
+        private static Dual Constant(double v) => new(v, new double[7]);
+
+        public static Dual operator +(Dual a, Dual b) => Combine(a.V + b.V, a, 1, b, 1);
+        public static Dual operator -(Dual a, Dual b) => Combine(a.V - b.V, a, 1, b, -1);
+        public static Dual operator *(Dual a, Dual b) => Combine(a.V * b.V, a, b.V, b, a.V);
+        public static Dual operator /(Dual a, Dual b) => Combine(a.V / b.V, a, 1 / b.V, b, -a.V / (b.V * b.V));
+        public static Dual operator *(double c, Dual a) => Combine(c * a.V, a, c, a, 0);
+        public static Dual operator -(double c, Dual a) => Combine(c - a.V, a, -1, a, 0);
+        public static Dual operator +(Dual a, double c) => Combine(a.V + c, a, 1, a, 0);
+        public static Dual Log(Dual a) => Combine(Math.Log(a.V), a, 1 / a.V, a, 0);
+        public static implicit operator Dual(double c) => Constant(c);
+    }
+}

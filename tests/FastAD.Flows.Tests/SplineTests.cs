@@ -73,3 +73,42 @@ public class SplineTests
         }
     }
 }
+
+public class SplineGradientTests
+{
+    [Fact]
+    public void GradientsMatchFiniteDifferences()
+    {
+        const int bins = 6;
+        const double bound = 3.0, h = 1e-6;
+        for (ulong stream = 0; stream < 8; stream++)
+        {
+            var p = new double[3 * bins - 1];
+            Philox4x32.FillNormal(p, 31, stream);
+            foreach (double x in new[] { -2.7, -1.3, -0.2, 0.4, 1.7, 2.9, 3.5 })
+            {
+                var dy = new double[p.Length];
+                var dl = new double[p.Length];
+                var (y, ld, dydx, dldx) = RationalQuadraticSplineGradient.Evaluate(x, p, bins, bound, dy, dl);
+                var k = RationalQuadraticSpline.Build(p, bins, bound);
+                var (y0, ld0) = RationalQuadraticSpline.Forward(x, k);
+                Assert.Equal(y0, y, 12);
+                Assert.Equal(ld0, ld, 12);
+                double Fy(double xx, double[] pp) => RationalQuadraticSpline.Forward(xx, RationalQuadraticSpline.Build(pp, bins, bound)).Y;
+                double Fl(double xx, double[] pp) => RationalQuadraticSpline.Forward(xx, RationalQuadraticSpline.Build(pp, bins, bound)).LogDet;
+                void Near(double analytic, double numeric, string what) =>
+                    Assert.True(Math.Abs(analytic - numeric) <= 1e-6 * (Math.Abs(analytic) + Math.Abs(numeric)) + 1e-8,
+                        $"stream {stream}, x {x}, {what}: analytic {analytic:R}, numeric {numeric:R}");
+                Near(dydx, (Fy(x + h, p) - Fy(x - h, p)) / (2 * h), "dy/dx");
+                Near(dldx, (Fl(x + h, p) - Fl(x - h, p)) / (2 * h), "dlogdet/dx");
+                for (int i = 0; i < p.Length; i++)
+                {
+                    var pp = (double[])p.Clone(); pp[i] += h;
+                    var pm = (double[])p.Clone(); pm[i] -= h;
+                    Near(dy[i], (Fy(x, pp) - Fy(x, pm)) / (2 * h), $"dy/dθ{i}");
+                    Near(dl[i], (Fl(x, pp) - Fl(x, pm)) / (2 * h), $"dlogdet/dθ{i}");
+                }
+            }
+        }
+    }
+}
