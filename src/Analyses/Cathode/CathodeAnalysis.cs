@@ -102,10 +102,10 @@ public static class CathodeAnalysis
         var control = request.Control is null ? null : Train(request, request.Control, pre, device, seconds, progress, cancel);
         var primaryResult = Time(seconds, "statistics", () => Statistics(c, primary, control, device, progress));
         var controlResult = control is null ? null : Time(seconds, "statistics", () => Statistics(c, control, primary, device, progress));
-        var classical = primaryResult.Baselines.Where(b => b.Name != "random").Select(b => (Name: b.Name, Z: b.Best.Z))
-            .Append((Name: "two-feature cut", Z: primaryResult.TwoFeatureScan.Best.Z)).MaxBy(t => t.Z);
+        var single = primaryResult.Baselines.Where(b => b.Name != "random").MaxBy(b => b.Best.Z)!;
         var best = primaryResult.Cathode.Best;
-        var headline = new CathodeHeadline(primaryResult.InitialZ, best.Z, best.Fpr, primaryResult.Reweighted?.Z, classical.Z, classical.Name,
+        var headline = new CathodeHeadline(primaryResult.InitialZ, best.Z, best.Fpr, primaryResult.Reweighted?.Z, single.Best.Z, single.Name,
+            primaryResult.TwoFeatureScan.PtCuts.Length > 0 ? primaryResult.TwoFeatureScan.Best.Z : double.NaN,
             controlResult?.Cathode.Points.Max(p => p.Z), controlResult?.Reweighted?.Z);
         var results = new CathodeResults(typeof(CathodeAnalysis).Assembly.GetName().Version?.ToString() ?? "", device.Id, request.Input, request.Preset, c,
             primaryResult, controlResult, headline, seconds);
