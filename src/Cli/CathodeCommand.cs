@@ -67,9 +67,31 @@ internal static class CathodeCommand
                 console.MarkupLineInterpolated($"[bold]CATHODE[/] on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}");
             console.MarkupLineInterpolated($"devices: flows on the managed CPU path ({Environment.ProcessorCount} threads); BDTs {(dev.SupportsKernels ? $"in one launch on {dev.Id}" : "on the managed CPU path")}; fits on {dev.Id}");
             var sw = Stopwatch.StartNew();
-            var (results, ps, cs) = showProgress && console.Profile.Capabilities.Interactive
-                ? RunWithBars(console, request, dev)
-                : CathodeAnalysis.Run(request, dev, showProgress ? new LineProgress(console) : null);
+            // Ctrl+C stops at the next epoch or stage; what was saved (flows, BDTs) stays in --out for --reuse.
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            (CathodeResults, CathodeAnalysis.ChannelState, CathodeAnalysis.ChannelState?) run;
+            try
+            {
+                run = showProgress && console.Profile.Capabilities.Interactive
+                    ? RunWithBars(console, request, dev, cancel.Token)
+                    : CathodeAnalysis.Run(request, dev, showProgress ? new LineProgress(console) : null, cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                console.MarkupLineInterpolated($"[yellow]interrupted:[/] the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.");
+                return 130;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            var (results, ps, cs) = run;
             var written = CathodeReport.Write(outDir, results, ps, cs);
             PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
             console.MarkupLineInterpolated($"report: [link]{Path.Combine(outDir, "report.md")}[/] ({written.Count} files in {outDir})");
@@ -78,7 +100,7 @@ internal static class CathodeCommand
         return cmd;
     }
 
-    private static (CathodeResults, CathodeAnalysis.ChannelState, CathodeAnalysis.ChannelState?) RunWithBars(IAnsiConsole console, CathodeRequest request, ComputeDevice dev)
+    private static (CathodeResults, CathodeAnalysis.ChannelState, CathodeAnalysis.ChannelState?) RunWithBars(IAnsiConsole console, CathodeRequest request, ComputeDevice dev, CancellationToken cancel)
     {
         (CathodeResults, CathodeAnalysis.ChannelState, CathodeAnalysis.ChannelState?) result = default;
         console.Progress()
@@ -98,7 +120,7 @@ internal static class CathodeCommand
                         if (p.Note is not null) t.Description = Markup.Escape($"{p.Stage}: {p.Note}");
                     }
                 });
-                result = CathodeAnalysis.Run(request, dev, progress);
+                result = CathodeAnalysis.Run(request, dev, progress, cancel);
                 lock (tasks) foreach (var t in tasks.Values) t.Value = t.MaxValue;
             });
         return result;

@@ -97,9 +97,13 @@ public static class CathodeAnalysis
             var sb = band.Select(b => b is -1 or 1).ToArray();
             return CathodePreprocessing.Fit(fitOn.Mass, fitOn.Features, fitOn.D, sb);
         });
+        // Fail on unusable input before anything is trained.
+        CheckTrainable(request.Primary, c);
+        if (request.Control is not null) CheckTrainable(request.Control, c);
         Directory.CreateDirectory(request.OutDir);
         var primary = Train(request, request.Primary, pre, device, seconds, progress, cancel);
         var control = request.Control is null ? null : Train(request, request.Control, pre, device, seconds, progress, cancel);
+        cancel.ThrowIfCancellationRequested();
         var primaryResult = Time(seconds, "statistics", () => Statistics(c, primary, control, device, progress));
         var controlResult = control is null ? null : Time(seconds, "statistics", () => Statistics(c, control, primary, device, progress));
         var single = primaryResult.Baselines.Where(b => b.Name != "random").MaxBy(b => b.Best.Z)!;
@@ -127,6 +131,18 @@ public static class CathodeAnalysis
         return d.Mass.Select(m => m < r.SblLow || m > r.SbhHigh ? 2 : m < r.SrLow ? -1 : m < r.SrHigh ? 0 : 1).ToArray();
     }
 
+    /// <summary>Throws a clear error when a channel has too few sideband or SR events to train on.</summary>
+    public static void CheckTrainable(CathodeChannelData data, CathodeConfig c)
+    {
+        var band = Bands(data, c);
+        int sbl = band.Count(b => b == -1), sr = band.Count(b => b == 0), sbh = band.Count(b => b == 1);
+        if (sbl < MinSidebandEvents || sbh < MinSidebandEvents)
+            throw new ArgumentException($"{data.Channel} ({data.Source}): {sbl} events in the low and {sbh} in the high sideband; " +
+                                        $"training the background flow needs at least {MinSidebandEvents} in each.");
+        if (sr < c.Bdt.Folds)
+            throw new ArgumentException($"{data.Channel} ({data.Source}): {sr} events in the signal region; the {c.Bdt.Folds}-fold classifier needs at least {c.Bdt.Folds}.");
+    }
+
     private static BumpHuntBinning Binning(CathodeConfig c, int binsSr) =>
         new(c.Regions.SblLow, c.Regions.SrLow, c.Regions.SrHigh, c.Regions.SbhHigh, binsSr);
 
@@ -143,17 +159,13 @@ public static class CathodeAnalysis
         var sbhRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 1).ToArray();
         st.SrRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 0).ToArray();
         st.SbRows = sblRows.Concat(sbhRows).Order().ToArray();
-        if (sblRows.Length < MinSidebandEvents || sbhRows.Length < MinSidebandEvents)
-            throw new ArgumentException($"{data.Channel} ({data.Source}): {sblRows.Length} events in the low and {sbhRows.Length} in the high sideband; " +
-                                        $"training the background flow needs at least {MinSidebandEvents} in each.");
-        if (st.SrRows.Length < c.Bdt.Folds)
-            throw new ArgumentException($"{data.Channel} ({data.Source}): {st.SrRows.Length} events in the signal region; the {c.Bdt.Folds}-fold classifier needs at least {c.Bdt.Folds}.");
         ulong channelSeed = c.Seed * 31 + (data.Channel == "OS" ? 0UL : 17UL);
 
         // Flows on the sidebands (SPEC 1.3): 80/20 split separately in SBL and SBH.
         var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, sblRows, sbhRows, channelSeed, progress, cancel, out var summaries)
             .Also(() => st.Flows = summaries));
 
+        cancel.ThrowIfCancellationRequested();
         // Mass model and SR samples (SPEC 1.4).
         Time(seconds, $"sampling ({data.Channel})", () =>
         {
@@ -308,11 +320,12 @@ public static class CathodeAnalysis
                 }
             }
             var flow = new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k);
-            var bar = progress is null ? null : new SyncProgress<(int Epoch, double Train, double Validation)>(p =>
+            // Checked after every epoch: an interrupted run keeps the flows already saved.
+            var bar = new SyncProgress<(int Epoch, double Train, double Validation)>(p =>
             {
                 cancel.ThrowIfCancellationRequested();
                 epochsDone[k] = p.Epoch + 1;
-                progress.Report(new CathodeProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
+                progress?.Report(new CathodeProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
             });
             var r = FlowTrainer.Train(flow, xTrain, cTrain, xVal, cVal, c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k }, bar);
             FlowFile.Save(path, flow);
