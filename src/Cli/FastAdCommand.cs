@@ -38,6 +38,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(FlowsCommands.TrainFlow(console));
         root.Subcommands.Add(DataCommands.Inspect(console));
         root.Subcommands.Add(DataCommands.Convert(console));
+        root.Subcommands.Add(GenerateCommand.Create(console));
         return root;
     }
 

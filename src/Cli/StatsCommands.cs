@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using FastAD.Analyses.BumpHunt;
 using FastAD.Kernels;
+using FastAD.Kernels.IO;
 using Spectre.Console;
 
 namespace FastAD.Cli;
@@ -104,18 +105,4 @@ internal static class StatsCommands
     }
 
     private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
-}
-
-/// <summary>Writes files atomically (temporary file, then rename) so an interruption never leaves half a file.</summary>
-internal static class AtomicFile
-{
-    internal static void WriteAllText(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        FastAD.Data.EventTableIO.WriteAtomically(path, stream =>
-        {
-            using var writer = new StreamWriter(stream, leaveOpen: true);
-            writer.Write(text);
-        });
-    }
 }
