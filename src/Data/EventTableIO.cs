@@ -1,3 +1,5 @@
+using FastAD.Kernels.IO;
+
 namespace FastAD.Data;
 
 /// <summary>Options for <see cref="EventTableIO.Read(string, ReadOptions?)"/>.</summary>
@@ -107,7 +109,7 @@ public static class EventTableIO
         if (Directory.Exists(full)) throw new IOException($"Cannot write {path}: it is a directory.");
         try
         {
-            FastAD.Kernels.IO.AtomicFile.Write(full, write);
+            AtomicFile.Write(full, write);
         }
         catch (UnauthorizedAccessException e)
         {

@@ -96,4 +96,18 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--nan expects keep, error or drop", output);
     }
+
+    [Fact]
+    public void BumpHuntReadsBinaryFormatsWithTheSameResult()
+    {
+        string npz = Path.Combine(_dir, "os.npz");
+        var (code, output) = CliRunner.Run("convert", CutMasses, npz, "--where", "selection=os_cathode");
+        Assert.True(code == 0, output);
+        string json = Path.Combine(_dir, "bh.json");
+        (code, output) = CliRunner.Run("bumphunt", "--masses", npz, "--where", "fpr=1", "--device", "cpu", "--json", json);
+        Assert.True(code == 0, output);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(ReferenceData.CutMasses("os_cathode", "1").Length, doc.RootElement.GetProperty("EventsSelected").GetInt32());
+        Assert.InRange(doc.RootElement.GetProperty("Z").GetDouble(), 1.5936, 1.5976); // as from the CSV (StatsCommandTests)
+    }
 }
