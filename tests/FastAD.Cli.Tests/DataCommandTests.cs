@@ -60,7 +60,7 @@ public sealed class DataCommandTests : IDisposable
         }
         var (c, o) = CliRunner.Run("inspect", CutMasses, "--where", "sel=os");
         Assert.Equal(2, c);
-        Assert.Contains("No column 'sel'; the columns are: selection, fpr, dimu_mass.", o);
+        Assert.Contains($"{CutMasses} has no column 'sel'; columns are: selection, fpr, dimu_mass.", o);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class DataCommandTests : IDisposable
 
         (code, output) = CliRunner.Run("convert", feather, Path.Combine(_dir, "x.npz"), "--columns", "fpr");
         Assert.Equal(2, code);
-        Assert.Contains("No column 'fpr'; the columns are: dimu_mass, selection.", output);
+        Assert.Contains($"{feather} has no column 'fpr'; columns are: dimu_mass, selection.", output);
 
         string target = Path.Combine(_dir, "no-such-dir", "x.npy");
         (code, output) = CliRunner.Run("convert", feather, target);
@@ -95,5 +95,19 @@ public sealed class DataCommandTests : IDisposable
         (code, output) = CliRunner.Run("inspect", nan, "--nan", "maybe");
         Assert.Equal(2, code);
         Assert.Contains("--nan expects keep, error or drop", output);
+    }
+
+    [Fact]
+    public void BumpHuntReadsBinaryFormatsWithTheSameResult()
+    {
+        string npz = Path.Combine(_dir, "os.npz");
+        var (code, output) = CliRunner.Run("convert", CutMasses, npz, "--where", "selection=os_cathode");
+        Assert.True(code == 0, output);
+        string json = Path.Combine(_dir, "bh.json");
+        (code, output) = CliRunner.Run("bumphunt", "--masses", npz, "--where", "fpr=1", "--device", "cpu", "--json", json);
+        Assert.True(code == 0, output);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(ReferenceData.CutMasses("os_cathode", "1").Length, doc.RootElement.GetProperty("EventsSelected").GetInt32());
+        Assert.InRange(doc.RootElement.GetProperty("Z").GetDouble(), 1.5936, 1.5976); // as from the CSV (StatsCommandTests)
     }
 }
