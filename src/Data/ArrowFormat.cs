@@ -9,8 +9,9 @@ namespace FastAD.Data;
 /// Arrow IPC files (Feather v2, what <c>pandas.DataFrame.to_feather</c> and <c>pyarrow.feather.write_feather</c>
 /// write) and Arrow IPC streams, through Apache.Arrow. Columns of float32, float64, int32, int64 and strings are
 /// read as such; int8/int16/uint8/uint16/bool widen to int32 and uint32 to int64. Nulls in floating columns
-/// become NaN; nulls elsewhere are errors. Compressed files (pandas' default LZ4 or ZSTD) need a codec
-/// this build does not carry and are rejected with a message saying how to re-save them.
+/// become NaN; nulls elsewhere are errors. LZ4-frame compressed buffers (pandas' default) are decoded by
+/// <see cref="Lz4Frame"/>; ZSTD is rejected with a message saying how to re-save the file. Files are written
+/// uncompressed.
 /// </summary>
 public static class ArrowFormat
 {
@@ -49,13 +50,13 @@ public static class ArrowFormat
         stream.Position = 0;
         if (!tail.AsSpan().SequenceEqual(FileMagic))
             throw new InvalidDataException($"{path} is truncated: an Arrow IPC / Feather v2 file ends with ARROW1, this one does not.");
-        using var reader = new ArrowFileReader(stream, leaveOpen: true);
+        using var reader = new ArrowFileReader(stream, allocator: null, compressionCodecFactory: new ArrowCodecs(path), leaveOpen: true);
         return ReadBatches(reader, path);
     }
 
     private static EventTable ReadStream(Stream stream, string path)
     {
-        using var reader = new ArrowStreamReader(stream, leaveOpen: true);
+        using var reader = new ArrowStreamReader(stream, new ArrowCodecs(path), leaveOpen: true);
         return ReadBatches(reader, path);
     }
 

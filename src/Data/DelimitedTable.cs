@@ -178,7 +178,7 @@ public sealed class DelimitedTable
     private static string FormatCell(Array column, int i) => column switch
     {
         double[] d => FormatNumber(d[i], d[i].ToString("R", CultureInfo.InvariantCulture)),
-        float[] f => FormatNumber(f[i], f[i].ToString("R", CultureInfo.InvariantCulture)),
+        float[] f => FormatNumber(f[i], ((double)f[i]).ToString("R", CultureInfo.InvariantCulture)), // the exact double of the float
         int[] n => n[i].ToString(CultureInfo.InvariantCulture),
         long[] l => l[i].ToString(CultureInfo.InvariantCulture),
         _ => throw new InvalidOperationException(),
@@ -188,12 +188,8 @@ public sealed class DelimitedTable
         double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : text;
 
     private static bool IsIntegerLiteral(string cell)
-    {
-        int start = cell[0] is '-' or '+' ? 1 : 0;
-        if (start == cell.Length || cell.Length - start > 18) return false;
-        for (int i = start; i < cell.Length; i++) if (!char.IsAsciiDigit(cell[i])) return false;
-        return true;
-    }
+        => cell.All(c => char.IsAsciiDigit(c) || c is '-' or '+')
+           && long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
 
     private static Array Integers(string[] cells)
     {

@@ -1,3 +1,5 @@
+using FastAD.Kernels.IO;
+
 namespace FastAD.Data;
 
 /// <summary>Options for <see cref="EventTableIO.Read(string, ReadOptions?)"/>.</summary>
@@ -105,25 +107,13 @@ public static class EventTableIO
         string directory = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Cannot write {path}: the directory {directory} does not exist.");
         if (Directory.Exists(full)) throw new IOException($"Cannot write {path}: it is a directory.");
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: false);
-            }
-            File.Move(temp, full, overwrite: true);
+            AtomicFile.Write(full, write);
         }
         catch (UnauthorizedAccessException e)
         {
-            File.Delete(temp);
             throw new UnauthorizedAccessException($"Cannot write {path}: {e.Message}", e);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
         }
     }
 }
