@@ -46,7 +46,7 @@ internal static class FigureGallery
         main.VerticalSpan(9, 10.6, "signal region", Palette.Orange, 0.18)
             .Step(edges, counts, "data (SR + sidebands)", Palette.Black, width: 1.4)
             .Line(curveX, curveY, "background fit (degree 5)", Palette.Blue, width: 1.8)
-            .Text(0.04, 0.92, "CATHODE, FPR = 1%\nopposite-sign μμ", fontSize: 12.5);
+            .Text(0.96, 0.68, "CATHODE, FPR = 1%\nopposite-sign μμ", anchor: TextAnchor.End, fontSize: 12.5);
         main.Legend = LegendPosition.UpperRight;
 
         var ratio = fig.Ratio;
@@ -70,7 +70,7 @@ internal static class FigureGallery
         p.X.Label = "background efficiency (FPR)";
         p.X.Scale = AxisScale.Log;
         p.Y.Label = "Z [σ]";
-        p.Y.Limits(0, 6);
+        p.Y.Limits(0, 7);
         double Curve(double f, double peak, double where) => Math.Max(0, peak * Math.Exp(-Math.Pow(Math.Log10(f) - where, 2) / 1.6));
         p.Band(fpr, fpr.Select(f => Curve(f, 3.8, -2.4) - 0.6).ToArray(), fpr.Select(f => Curve(f, 3.8, -2.4) + 0.6).ToArray(), "CATHODE ±1σ (toys)", Palette.Blue, 0.18);
         p.Line(fpr, fpr.Select(f => Curve(f, 3.8, -2.4)).ToArray(), "CATHODE (BDT)", Palette.Blue, marker: Marker.Circle, markerSize: 5);
@@ -78,7 +78,7 @@ internal static class FigureGallery
         p.Line(fpr, fpr.Select(f => Curve(f, 2.2, -1.6)).ToArray(), "idealised AD", Palette.Green, LineStyle.DashDot, marker: Marker.Triangle, markerSize: 6);
         p.Line(fpr, fpr.Select(f => Curve(f, 1.4, -0.8) + 0.4).ToArray(), "cut on m_{μμ} only", Palette.Black, LineStyle.Dotted, marker: Marker.Diamond, markerSize: 6);
         p.HorizontalLine(5, "5σ", color: Palette.Grey);
-        p.PValueAxis("p-value (local)", [0, 1, 2, 3, 4, 5, 6]);
+        p.PValueAxis("p-value (local)");
         p.Legend = LegendPosition.UpperLeft;
         return fig;
     }
@@ -104,7 +104,7 @@ internal static class FigureGallery
             p.Histogram(Enumerable.Range(0, 20000).Select(_ => sb()).ToArray(), edges, "sidebands", Palette.Blue, normalize: true, fill: Palette.Blue, fillOpacity: 0.15);
             p.Histogram(Enumerable.Range(0, 20000).Select(_ => sb()).ToArray(), edges, "flow samples", Palette.Vermillion, normalize: true, style: LineStyle.Dashed);
             p.Histogram(Enumerable.Range(0, 5000).Select(_ => sig()).ToArray(), edges, "signal", Palette.Black, normalize: true, width: 1.2);
-            p.Legend = c == 0 ? LegendPosition.UpperRight : LegendPosition.None;
+            p.Legend = c == 2 ? LegendPosition.UpperRight : LegendPosition.None;
         }
         return fig;
     }
