@@ -213,6 +213,35 @@ public sealed class Panel
     }
 
     /// <summary>
+    /// A heat map over categories (e.g. the cuts of a scan): column c is centred at x = c and row r at y = r, and the
+    /// axes are labelled with <paramref name="columnLabels"/> and <paramref name="rowLabels"/>. Otherwise as the edge overload.
+    /// </summary>
+    public Panel Heatmap(IReadOnlyList<string> columnLabels, IReadOnlyList<string> rowLabels, double[,] values, string? colorbarLabel = null,
+        double? min = null, double? max = null, string? cellFormat = null)
+    {
+        static double[] Edges(int n) => Enumerable.Range(0, n + 1).Select(i => i - 0.5).ToArray();
+        static double[] Centres(int n) => Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+        Heatmap(Edges(columnLabels.Count), Edges(rowLabels.Count), values, colorbarLabel, min, max, cellFormat);
+        X.Ticks(Centres(columnLabels.Count), columnLabels);
+        Y.Ticks(Centres(rowLabels.Count), rowLabels);
+        return this;
+    }
+
+    /// <summary>A rectangular matrix from rows (row i becomes matrix[i, ·]), for <see cref="Heatmap(IReadOnlyList{double}, IReadOnlyList{double}, double[,], string?, double?, double?, string?)"/>.</summary>
+    public static double[,] Matrix(IReadOnlyList<IReadOnlyList<double>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int n = rows.Count, m = n == 0 ? 0 : rows[0].Count;
+        var result = new double[n, m];
+        for (int i = 0; i < n; i++)
+        {
+            if (rows[i].Count != m) throw new ArgumentException($"Matrix row {i} has {rows[i].Count} values, row 0 has {m}.");
+            for (int j = 0; j < m; j++) result[i, j] = rows[i][j];
+        }
+        return result;
+    }
+
+    /// <summary>
     /// A secondary axis on the right: ticks at <paramref name="positions"/> (in the left y axis's units) with the given
     /// labels, e.g. p-values beside significances Z.
     /// </summary>
@@ -318,7 +347,7 @@ public sealed class Panel
         double yLabelW = yt.Where(t => t.Label is not null).Select(t => Width(t.Label!, Figure.TickFont)).DefaultIfEmpty(0).Max();
         double left = 6 + yLabelW + 6 + (Y.Label is null ? 0 : Figure.LabelFont * 1.25 + 4);
         double bottom = X.ShowTickLabels ? Figure.TickFont + 8 + (X.Label is null ? 4 : Figure.LabelFont * 1.25 + 6) : 0;
-        double top = (Title ?? TitleRight) is null ? (AttachedBelow ? 0 : 9) : Figure.LabelFont + 12;
+        double top = (Title ?? TitleRight) is null ? (AttachedBelow ? 0 : 9) : Figure.LabelFont + 14;
         var overhang = XLabelOverhang(width);
         left = Math.Max(left, overhang.Left + 4);
         double right = Math.Max(12, overhang.Right + 4);
@@ -422,9 +451,9 @@ public sealed class Panel
             sb.Append($"<text class=\"axis-label y\" transform=\"translate({Num(lx)},{Num(f.Y0 + f.Height / 2)}) rotate(-90)\" text-anchor=\"middle\" font-size=\"{Num(Figure.LabelFont)}\">{Markup(Y.Label, Figure.LabelFont)}</text>\n");
         }
         if (Title is not null)
-            sb.Append($"<text class=\"title\" x=\"{Num(f.X0)}\" y=\"{Num(f.Y0 - 7)}\" font-size=\"{Num(Figure.LabelFont)}\" font-weight=\"bold\">{Markup(Title, Figure.LabelFont)}</text>\n");
+            sb.Append($"<text class=\"title\" x=\"{Num(f.X0)}\" y=\"{Num(f.Y0 - 8)}\" font-size=\"{Num(Figure.LabelFont)}\" font-weight=\"bold\">{Markup(Title, Figure.LabelFont)}</text>\n");
         if (TitleRight is not null)
-            sb.Append($"<text class=\"title right\" x=\"{Num(f.X0 + f.Width)}\" y=\"{Num(f.Y0 - 7)}\" text-anchor=\"end\" font-size=\"{Num(Figure.LabelFont)}\">{Markup(TitleRight, Figure.LabelFont)}</text>\n");
+            sb.Append($"<text class=\"title right\" x=\"{Num(f.X0 + f.Width)}\" y=\"{Num(f.Y0 - 8)}\" text-anchor=\"end\" font-size=\"{Num(Figure.LabelFont)}\">{Markup(TitleRight, Figure.LabelFont)}</text>\n");
 
         foreach (var s in _series.Where(s => s.Layer == 3)) s.Render(sb, f);
         RenderLegend(sb, f, Math.Max(rightEdge, f.X0 + f.Width));

@@ -87,7 +87,7 @@ internal static class FigureGallery
     {
         var rng = new Random(3);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        var fig = new Figure(1, 3, 960, 320);
+        var fig = new Figure(1, 3, 1080, 320);
         (string Label, double Lo, double Hi, Func<double> Sb, Func<double> Sig)[] features =
         [
             ("p_{T}^{μμ} [GeV]", 0, 100, () => Math.Abs(25 + 18 * Normal()), () => Math.Abs(45 + 12 * Normal())),
@@ -104,7 +104,7 @@ internal static class FigureGallery
             p.Histogram(Enumerable.Range(0, 20000).Select(_ => sb()).ToArray(), edges, "sidebands", Palette.Blue, normalize: true, fill: Palette.Blue, fillOpacity: 0.15);
             p.Histogram(Enumerable.Range(0, 20000).Select(_ => sb()).ToArray(), edges, "flow samples", Palette.Vermillion, normalize: true, style: LineStyle.Dashed);
             p.Histogram(Enumerable.Range(0, 5000).Select(_ => sig()).ToArray(), edges, "signal", Palette.Black, normalize: true, width: 1.2);
-            p.Legend = c == 2 ? LegendPosition.UpperRight : LegendPosition.None;
+            p.Legend = c == 2 ? LegendPosition.OutsideRight : LegendPosition.None;
         }
         return fig;
     }
@@ -113,18 +113,15 @@ internal static class FigureGallery
     {
         var fig = new Figure(560, 480);
         var p = fig.Main;
-        var edges = Linspace(-0.5, 9.5, 11);
         var fprLabels = new[] { "10⁻⁴", "3×10⁻⁴", "10⁻³", "3×10⁻³", "0.01", "0.03", "0.1", "0.2", "0.5", "1" };
-        var z = new double[10, 10];
+        var ptLabels = Enumerable.Range(0, 10).Select(i => (5 * i).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var rows = new List<double[]>();
         for (int iy = 0; iy < 10; iy++)
-            for (int ix = 0; ix < 10; ix++)
-                z[iy, ix] = 3.6 * Math.Exp(-(Math.Pow(ix - 3.2, 2) + Math.Pow(iy - 5.5, 2)) / 14) - 0.3;
-        z[0, 0] = double.NaN;
-        p.Heatmap(edges, edges, z, "Z [σ]", cellFormat: "F1");
+            rows.Add(Enumerable.Range(0, 10).Select(ix => 3.6 * Math.Exp(-(Math.Pow(ix - 3.2, 2) + Math.Pow(iy - 5.5, 2)) / 14) - 0.3).ToArray());
+        rows[0][0] = double.NaN;
+        p.Heatmap(fprLabels, ptLabels, Panel.Matrix(rows), "Z [σ]", cellFormat: "F1");
         p.X.Label = "FPR (BDT cut)";
         p.Y.Label = "p_{T}^{μμ} threshold [GeV]";
-        p.X.Ticks(Enumerable.Range(0, 10).Select(i => (double)i).ToArray(), fprLabels);
-        p.Y.Ticks(Enumerable.Range(0, 10).Select(i => (double)i).ToArray(), Enumerable.Range(0, 10).Select(i => (5 * i).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         p.Title = "cut scan: local significance";
         return fig;
     }
