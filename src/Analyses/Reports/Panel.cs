@@ -139,6 +139,26 @@ public sealed class Panel
         string? label = null, string color = Palette.Black, Marker marker = Marker.Circle, double markerSize = 5, double width = 1.2) =>
         AsymmetricErrorBars(x, y, yError, yError, xError, xError, label, color, marker, markerSize, width);
 
+    /// <summary>
+    /// Bin counts as data points: markers at the bin centres with √N vertical error bars and half-bin horizontal
+    /// ones (the usual way to show a spectrum of data over a fitted curve).
+    /// </summary>
+    public Panel PoissonPoints(IReadOnlyList<double> edges, IReadOnlyList<double> counts, string? label = "data",
+        string color = Palette.Black, Marker marker = Marker.Circle, double markerSize = 4.5)
+    {
+        if (edges.Count != counts.Count + 1) throw new ArgumentException($"Bin counts need one more edge than counts (got {edges.Count} edges, {counts.Count} counts).");
+        var centres = new double[counts.Count];
+        var half = new double[counts.Count];
+        var err = new double[counts.Count];
+        for (int i = 0; i < counts.Count; i++)
+        {
+            centres[i] = 0.5 * (edges[i] + edges[i + 1]);
+            half[i] = 0.5 * (edges[i + 1] - edges[i]);
+            err[i] = Math.Sqrt(Math.Max(0, counts[i]));
+        }
+        return ErrorBars(centres, counts, err, half, label, color, marker, markerSize);
+    }
+
     /// <summary>Points with asymmetric error bars: y − yLow … y + yHigh and x − xLow … x + xHigh (any may be null).</summary>
     public Panel AsymmetricErrorBars(IReadOnlyList<double> x, IReadOnlyList<double> y, IReadOnlyList<double>? yLow, IReadOnlyList<double>? yHigh,
         IReadOnlyList<double>? xLow = null, IReadOnlyList<double>? xHigh = null,

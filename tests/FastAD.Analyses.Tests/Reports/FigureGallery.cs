@@ -12,6 +12,7 @@ internal static class FigureGallery
     internal static IEnumerable<(string Name, Figure Figure)> All()
     {
         yield return ("mass-spectrum", MassSpectrum());
+        yield return ("mass-spectrum-points", MassSpectrumPoints());
         yield return ("significance-vs-fpr", SignificanceVsFpr());
         yield return ("feature-distributions", FeatureDistributions());
         yield return ("cut-scan-heatmap", CutScanHeatmap());
@@ -59,6 +60,27 @@ internal static class FigureGallery
         ratio.VerticalSpan(9, 10.6, color: Palette.Orange, opacity: 0.18)
             .HorizontalLine(1, color: Palette.Grey, style: LineStyle.Dashed, width: 1)
             .ErrorBars(centers, r, err, half, markerSize: 4);
+        return fig;
+    }
+
+    internal static Figure MassSpectrumPoints()
+    {
+        var rng = new Random(5);
+        var edges = Linspace(5, 16, 45);
+        var counts = edges.Zip(edges.Skip(1), (a, b) => Poisson(rng, Background((a + b) / 2) * 0.05)).ToArray();
+        var x = Linspace(5, 16, 200);
+        var fit = x.Select(m => Background(m) * 0.05).ToArray();
+        var fig = new Figure(560, 440);
+        var p = fig.Main;
+        p.Y.Scale = AxisScale.Log;
+        p.X.Label = "m_{μμ} [GeV]";
+        p.Y.Label = "Events / 0.25 GeV";
+        p.TitleRight = "after the CATHODE cut (FPR = 0.1%)";
+        p.VerticalSpan(9, 10.6, "SR", Palette.Orange, 0.18)
+            .Band(x, fit.Select(v => v * 0.85).ToArray(), fit.Select(v => v * 1.15).ToArray(), "fit ±1σ", Palette.Blue, 0.2)
+            .Line(x, fit, "sideband fit", Palette.Blue)
+            .PoissonPoints(edges, counts)
+            .VerticalLine(9, color: Palette.Grey, width: 0.8).VerticalLine(10.6, color: Palette.Grey, width: 0.8);
         return fig;
     }
 

@@ -110,6 +110,9 @@ public class FigureTests
         // Under two decades the 2 and 5 ticks get plain labels so the axis is readable.
         var narrow = AxisTicks.Log(1.5, 40, 8).Where(t => t.Label is not null).Select(t => t.Label!).ToArray();
         Assert.Equal(["2", "5", "10", "20"], narrow);
+        // Two decades: 1-2-5 labels when they fit, decades alone when they do not.
+        Assert.Equal(["10", "20", "50", "100", "200"], AxisTicks.Log(8, 400, 10).Where(t => t.Label is not null).Select(t => t.Label!).ToArray());
+        Assert.Equal(["10¹", "10²"], AxisTicks.Log(8, 400, 4).Where(t => t.Label is not null).Select(t => t.Label!).ToArray());
     }
 
     [Fact]
