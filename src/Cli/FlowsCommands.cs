@@ -78,7 +78,7 @@ internal static class FlowsCommands
 
     /// <summary>
     /// The flows suite: one training epoch of the SPEC 1.3 MAF (6 blocks, H = 20 and H = 128) on 8,500 × 3
-    /// sideband-like events with one condition, and sampling 100,000 events. Managed path only so far.
+    /// sideband-like events with one condition, and sampling 100,000 events; then the RQS MAF (see RqsSuite). Managed path only so far.
     /// </summary>
     internal static IEnumerable<Func<FastAD.Kernels.ComputeDevice, FastAD.Kernels.Diagnostics.PrimitiveWorkload>> Suite(bool quick)
     {
@@ -109,6 +109,47 @@ internal static class FlowsCommands
             var output = new double[n * 3];
             var pass = flow.NewPass(n);
             return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create("MAF sampling (6 blocks, H=20)", $"{n:N0} samples", d, n,
+                () => flow.Sample(noise, cond, output, pass));
+        };
+        foreach (var w in RqsSuite(quick)) yield return w;
+    }
+
+    /// <summary>
+    /// The RQS part of the flows suite (SPEC 2.1 shape as CONRAD uses it: 4 transforms, 8 bins, H = 64, two relu layers,
+    /// reverse permutations, tail bound 4; Adam 1e-3, batch 128): one epoch over 8,500 × 3 events of
+    /// <see cref="ReferenceConditionalDensity"/> with one condition plus the validation pass over 4,000, and sampling.
+    /// The epoch workload's size line carries the validation NLL after <c>nllEpochs</c> epochs (and the true density's
+    /// NLL on the same events) for equal-NLL comparisons with bench/peers/flows_peers.py, which draws the same events.
+    /// </summary>
+    private static IEnumerable<Func<FastAD.Kernels.ComputeDevice, FastAD.Kernels.Diagnostics.PrimitiveWorkload>> RqsSuite(bool quick)
+    {
+        int rows = quick ? 1000 : 8500, nllEpochs = quick ? 1 : 5;
+        var (x, c) = ReferenceConditionalDensity.Draw(rows, 1, seed: 31);
+        var (xv, cv) = ReferenceConditionalDensity.Draw(quick ? 500 : 4000, 2, seed: 31);
+        var options = new FlowTrainingOptions { BatchSize = 128, LearningRate = 1e-3 };
+        AutoregressiveFlow Make() => new(3, 1, 64, 4, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 4, hiddenLayers: 2, seed: 1);
+        yield return d =>
+        {
+            RequireCpu(d);
+            var flow = Make();
+            var trained = FlowTrainer.Train(flow, x, c, xv, cv, options with { Epochs = nllEpochs });
+            string nll = trained.ValidationLoss[^1].ToString("F4", CultureInfo.InvariantCulture);
+            string truth = ReferenceConditionalDensity.MeanNll(xv, cv).ToString("F4", CultureInfo.InvariantCulture);
+            return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create("RQS MAF epoch (4 transforms, 8 bins, H=64)",
+                $"{rows:N0} x 3 events; val NLL {nll} after {nllEpochs} epochs (true {truth})", d, rows,
+                () => FlowTrainer.Train(flow, x, c, xv, cv, options with { Epochs = 1 }));
+        };
+        yield return d =>
+        {
+            RequireCpu(d);
+            int n = quick ? 2_000 : 20_000;
+            var flow = Make();
+            var noise = new double[n * 3];
+            var cond = new double[n];
+            FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
+            var output = new double[n * 3];
+            var pass = flow.NewPass(n);
+            return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create("RQS MAF sampling (4 transforms, 8 bins, H=64)", $"{n:N0} samples", d, n,
                 () => flow.Sample(noise, cond, output, pass));
         };
     }

@@ -74,17 +74,17 @@ public class MafTests(ITestOutputHelper output)
     [Fact]
     public void LearnsAConditionalGaussianToItsEntropy()
     {
-        // x | c = μ(c) + e^{0.3c} L ε (see KnownConditionalDensity).
-        const int d = KnownConditionalDensity.D, nTrain = 16000, nVal = 4000;
-        var (xt, ct) = KnownConditionalDensity.Draw(nTrain, 1);
-        var (xv, cv) = KnownConditionalDensity.Draw(nVal, 2);
-        double entropy = KnownConditionalDensity.Entropy;
+        // x | c = μ(c) + e^{0.3c} L ε (see ReferenceConditionalDensity).
+        const int d = ReferenceConditionalDensity.D, nTrain = 16000, nVal = 4000;
+        var (xt, ct) = ReferenceConditionalDensity.Draw(nTrain, 1);
+        var (xv, cv) = ReferenceConditionalDensity.Draw(nVal, 2);
+        double entropy = ReferenceConditionalDensity.Entropy;
         var flow = new MaskedAutoregressiveFlow(d, 1, 32, 5, seed: 3);
         var result = FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = 25, LearningRate = 3e-3, BatchSize = 256, Seed = 7 });
         double best = result.ValidationLoss[result.BestEpoch];
         // The true density's NLL on the same validation events: the flow's excess over it estimates the KL
         // divergence without the ±0.02 sampling noise of comparing with the analytic entropy.
-        double trueNll = KnownConditionalDensity.MeanNll(xv, cv);
+        double trueNll = ReferenceConditionalDensity.MeanNll(xv, cv);
         output.WriteLine($"validation NLL {best:F4} at epoch {result.BestEpoch}; true density on the same events {trueNll:F4}; analytic entropy {entropy:F4}");
         Assert.InRange(best - trueNll, -0.005, 0.02);
 
@@ -94,7 +94,7 @@ public class MafTests(ITestOutputHelper output)
         Philox4x32.FillNormal(noise, 99, 1);
         var samples = new double[nVal * d];
         flow.Sample(noise, cv, samples, flow.NewPass(nVal));
-        var fresh = KnownConditionalDensity.DrawAt(cv, 98, 1);
+        var fresh = ReferenceConditionalDensity.DrawAt(cv, 98, 1);
         double critical = Math.Sqrt(-Math.Log(0.005) / nVal);   // c(0.01)·√((n+m)/(nm)) with c = √(−ln(0.005)/2), n = m
         for (int i = 0; i < d; i++)
         {

@@ -1,13 +1,16 @@
 using FastAD.Kernels.Random;
 
-namespace FastAD.Flows.Tests;
+namespace FastAD.Flows;
 
 /// <summary>
-/// x | c = μ(c) + e^{0.3c} L ε with μ(c) = (c, c²/2, −c), a fixed lower-triangular L and c ~ U(−1, 1): a conditional
-/// density with a known log-density, for checking that trained flows reach the true conditional entropy.
+/// A reference conditional density with a known log-density, for tests and benchmarks (the PyTorch peer
+/// bench/peers/flows_peers.py draws the same events with its Philox port): x | c = μ(c) + e^{0.3c} L ε with
+/// μ(c) = (c, c²/2, −c), L = [[1, 0, 0], [0.6, 0.8, 0], [−0.3, 0.4, 0.5]], ε ~ N(0, I₃), c = 2u − 1 with u ~ U(0, 1);
+/// u from Philox stream (stream + 100) and ε from stream (stream) of the seed.
 /// </summary>
-internal static class KnownConditionalDensity
+public static class ReferenceConditionalDensity
 {
+    /// <summary>Features.</summary>
     public const int D = 3;
     private static readonly double[,] L = { { 1.0, 0, 0 }, { 0.6, 0.8, 0 }, { -0.3, 0.4, 0.5 } };
 
@@ -16,13 +19,13 @@ internal static class KnownConditionalDensity
 
     private static double[] Mu(double c) => [c, 0.5 * c * c, -c];
 
-    /// <summary>n events (row-major x, and c) from Philox streams of seed 21.</summary>
-    public static (double[] X, double[] C) Draw(int n, ulong stream)
+    /// <summary>n events (row-major x, and c) from Philox streams of <paramref name="seed"/>.</summary>
+    public static (double[] X, double[] C) Draw(int n, ulong stream, ulong seed = 21)
     {
         var cu = new double[n];
-        Philox4x32.FillUniform(cu, 21, stream + 100);
+        Philox4x32.FillUniform(cu, seed, stream + 100);
         var c = cu.Select(u => 2 * u - 1).ToArray();
-        return (DrawAt(c, 21, stream), c);
+        return (DrawAt(c, seed, stream), c);
     }
 
     /// <summary>One x per given condition, from Philox stream <paramref name="stream"/> of <paramref name="seed"/>.</summary>
