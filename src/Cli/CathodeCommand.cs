@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using FastAD.Analyses;
 using System.Globalization;
 using FastAD.Analyses.Cathode;
 using FastAD.Kernels;
@@ -68,29 +69,10 @@ internal static class CathodeCommand
             console.MarkupLineInterpolated($"devices: flows on the managed CPU path ({Environment.ProcessorCount} threads); BDTs {(dev.SupportsKernels ? $"in one launch on {dev.Id}" : "on the managed CPU path")}; fits on {dev.Id}");
             var sw = Stopwatch.StartNew();
             // Ctrl+C stops at the next epoch or stage; what was saved (flows, BDTs) stays in --out for --reuse.
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            (CathodeResults, CathodeAnalysis.ChannelState, CathodeAnalysis.ChannelState?) run;
-            try
-            {
-                run = showProgress && console.Profile.Capabilities.Interactive
-                    ? RunWithBars(console, request, dev, cancel.Token)
-                    : CathodeAnalysis.Run(request, dev, showProgress ? new LineProgress(console) : null, cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                console.MarkupLineInterpolated($"[yellow]interrupted:[/] the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            if (!AnalysisRunner.TryRun(console, !showProgress,
+                    $"the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.",
+                    (progress, token) => CathodeAnalysis.Run(request, dev, progress, token), out var run))
+                return AnalysisRunner.Interrupted;
             var (results, ps, cs) = run;
             var written = CathodeReport.Write(outDir, results, ps, cs);
             PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
@@ -98,54 +80,6 @@ internal static class CathodeCommand
             return 0;
         }));
         return cmd;
-    }
-
-    private static (CathodeResults, CathodeAnalysis.ChannelState, CathodeAnalysis.ChannelState?) RunWithBars(IAnsiConsole console, CathodeRequest request, ComputeDevice dev, CancellationToken cancel)
-    {
-        (CathodeResults, CathodeAnalysis.ChannelState, CathodeAnalysis.ChannelState?) result = default;
-        console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>();
-                var progress = new SyncProgress(p =>
-                {
-                    lock (tasks)
-                    {
-                        if (!tasks.TryGetValue(p.Stage, out var t))
-                            tasks[p.Stage] = t = ctx.AddTask(Markup.Escape(p.Stage), maxValue: Math.Max(p.Total, 1));
-                        if (p.Total > 0) t.MaxValue = p.Total;
-                        t.Value = Math.Min(p.Done, t.MaxValue);
-                        if (p.Note is not null) t.Description = Markup.Escape($"{p.Stage}: {p.Note}");
-                    }
-                });
-                result = CathodeAnalysis.Run(request, dev, progress, cancel);
-                lock (tasks) foreach (var t in tasks.Values) t.Value = t.MaxValue;
-            });
-        return result;
-    }
-
-    private sealed class SyncProgress(Action<CathodeProgress> report) : IProgress<CathodeProgress>
-    {
-        public void Report(CathodeProgress value) => report(value);
-    }
-
-    /// <summary>For logs: one line per stage start, note, and completion.</summary>
-    private sealed class LineProgress(IAnsiConsole console) : IProgress<CathodeProgress>
-    {
-        private readonly HashSet<string> _done = [];
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-
-        public void Report(CathodeProgress p)
-        {
-            lock (_done)
-            {
-                string t = _clock.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
-                if (p.Note is not null) console.MarkupLineInterpolated($"[grey]{t} s[/] {p.Stage}: {p.Note}");
-                if (p.Total > 0 && p.Done >= p.Total && _done.Add(p.Stage)) console.MarkupLineInterpolated($"[grey]{t} s[/] {p.Stage}: done");
-            }
-        }
     }
 
     private static string F(double v, int digits = 2) => double.IsNaN(v) ? "–" : v.ToString("F" + digits, CultureInfo.InvariantCulture);

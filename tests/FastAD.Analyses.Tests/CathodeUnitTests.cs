@@ -132,7 +132,7 @@ public class CathodeInterruptionTests
             c.Bdt.MaxRounds = 20;
             var (os, _) = CathodeData.Generate(c);
             using var cancel = new CancellationTokenSource();
-            var progress = new Sync(p => { if (p.Stage.StartsWith("BDTs", StringComparison.Ordinal)) cancel.Cancel(); });
+            var progress = new CallbackProgress<StageProgress>(p => { if (p.Stage.StartsWith("BDTs", StringComparison.Ordinal)) cancel.Cancel(); });
             Assert.ThrowsAny<OperationCanceledException>(() =>
                 CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance, progress, cancel.Token));
             var flows = Directory.GetFiles(Path.Combine(dir, "models"), "flow-os-*.json");
@@ -147,10 +147,5 @@ public class CathodeInterruptionTests
         {
             Directory.Delete(dir, true);
         }
-    }
-
-    private sealed class Sync(Action<CathodeProgress> a) : IProgress<CathodeProgress>
-    {
-        public void Report(CathodeProgress v) => a(v);
     }
 }

@@ -24,9 +24,6 @@ public sealed record CathodeChannelData(string Channel, string Source, double[] 
     }
 }
 
-/// <summary>Progress of a run: the stage, and how far it is.</summary>
-public readonly record struct CathodeProgress(string Stage, double Done, double Total, string? Note = null);
-
 /// <summary>What a run needs.</summary>
 /// <param name="Config">Hyperparameters.</param>
 /// <param name="Primary">The channel searched.</param>
@@ -84,7 +81,7 @@ public static class CathodeAnalysis
 
     /// <summary>Runs everything.</summary>
     public static (CathodeResults Results, ChannelState Primary, ChannelState? Control) Run(CathodeRequest request, ComputeDevice device,
-        IProgress<CathodeProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<StageProgress>? progress = null, CancellationToken cancel = default)
     {
         var c = request.Config;
         c.Validate();
@@ -150,7 +147,7 @@ public static class CathodeAnalysis
     private static string BdtPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.json");
 
     private static ChannelState Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
-        Dictionary<string, double> seconds, IProgress<CathodeProgress>? progress, CancellationToken cancel)
+        Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
         var c = request.Config;
         var st = new ChannelState(data) { Band = Bands(data, c) };
@@ -181,7 +178,7 @@ public static class CathodeAnalysis
         st.SamplesPerSet = perFlow * flows.Length;
         var sets = Time(seconds, $"sampling ({data.Channel})", () =>
             Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, st.MassModel, c, perFlow, channelSeed, set)).ToArray());
-        progress?.Report(new CathodeProgress($"sampling {data.Channel}", 1, 1, $"{st.SamplesPerSet:N0} samples per set"));
+        progress?.Report(new StageProgress($"sampling {data.Channel}", 1, 1, $"{st.SamplesPerSet:N0} samples per set"));
         var (trainX, _) = sets[0];
         var (valX, _) = sets[1];
         (st.RocSamples, st.RocSampleMasses) = sets[2];
@@ -207,10 +204,10 @@ public static class CathodeAnalysis
                 var loaded = ModelFile.Load(bdtPath);
                 if (loaded.Folds.Length == c.Bdt.Folds && loaded.Models[0].Length == c.Bdt.Members && loaded.Folds.Sum(f => f.Test.Length) == nSr + nSb)
                 {
-                    progress?.Report(new CathodeProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
+                    progress?.Report(new StageProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
                     return loaded;
                 }
-                progress?.Report(new CathodeProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} does not match this configuration or data: retraining"));
+                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} does not match this configuration or data: retraining"));
             }
             var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: channelSeed);
             var x = binner.Transform(columns);
@@ -220,15 +217,15 @@ public static class CathodeAnalysis
             Ensemble e;
             if (device.SupportsKernels && p.Growth == GrowthPolicy.DepthWise)
             {
-                progress?.Report(new CathodeProgress($"BDTs {data.Channel}", 0, total, $"{total} models in one launch on {device.Id}"));
+                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, total, $"{total} models in one launch on {device.Id}"));
                 e = Ensemble.Train(device, binner, x, labels, folds, c.Bdt.Members, p);
             }
             else
             {
-                var bar = progress is null ? null : new Progress<int>(n => progress.Report(new CathodeProgress($"BDTs {data.Channel}", n, total)));
+                var bar = progress is null ? null : new Progress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
                 e = Ensemble.Train(binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
             }
-            progress?.Report(new CathodeProgress($"BDTs {data.Channel}", total, total));
+            progress?.Report(new StageProgress($"BDTs {data.Channel}", total, total));
             ModelFile.Save(bdtPath, e);
             return e;
         });
@@ -271,7 +268,7 @@ public static class CathodeAnalysis
     }
 
     private static MaskedAutoregressiveFlow[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, int[] sblRows, int[] sbhRows,
-        ulong channelSeed, IProgress<CathodeProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries)
+        ulong channelSeed, IProgress<StageProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries)
     {
         var c = request.Config;
         int d = data.D;
@@ -303,7 +300,7 @@ public static class CathodeAnalysis
         var sums = new FlowSummary[e];
         var epochsDone = new int[e];
         string stage = $"flows {data.Channel}";
-        progress?.Report(new CathodeProgress(stage, 0, (double)e * c.Flows.Epochs, $"{e} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events"));
+        progress?.Report(new StageProgress(stage, 0, (double)e * c.Flows.Epochs, $"{e} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events"));
         Parallel.For(0, e, new ParallelOptions { CancellationToken = cancel }, k =>
         {
             string path = FlowPath(request.OutDir, data.Channel, k);
@@ -315,17 +312,17 @@ public static class CathodeAnalysis
                     flows[k] = loaded;
                     sums[k] = new FlowSummary(k, -1, FlowTrainer.ValidationLoss(loaded, xVal, cVal, valRows.Count), 0, true);
                     Interlocked.Add(ref epochsDone[k], c.Flows.Epochs);
-                    progress?.Report(new CathodeProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
+                    progress?.Report(new StageProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
                     return;
                 }
             }
             var flow = new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k);
             // Checked after every epoch: an interrupted run keeps the flows already saved.
-            var bar = new SyncProgress<(int Epoch, double Train, double Validation)>(p =>
+            var bar = new CallbackProgress<(int Epoch, double Train, double Validation)>(p =>
             {
                 cancel.ThrowIfCancellationRequested();
                 epochsDone[k] = p.Epoch + 1;
-                progress?.Report(new CathodeProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
+                progress?.Report(new StageProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
             });
             var r = FlowTrainer.Train(flow, xTrain, cTrain, xVal, cVal, c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k }, bar);
             FlowFile.Save(path, flow);
@@ -334,12 +331,6 @@ public static class CathodeAnalysis
         });
         summaries = sums;
         return flows;
-    }
-
-    /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool and can arrive late).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 
     /// <summary>
@@ -393,11 +384,11 @@ public static class CathodeAnalysis
 
     // ---------------------------------------------------------------- statistics
 
-    private static ChannelResult Statistics(CathodeConfig c, ChannelState st, ChannelState? other, ComputeDevice device, IProgress<CathodeProgress>? progress)
+    private static ChannelResult Statistics(CathodeConfig c, ChannelState st, ChannelState? other, ComputeDevice device, IProgress<StageProgress>? progress)
     {
         var data = st.Data;
         string stage = $"statistics {data.Channel}";
-        progress?.Report(new CathodeProgress(stage, 0, 6));
+        progress?.Report(new StageProgress(stage, 0, 6));
         var fitter = ProfileLikelihoodFitter.For(device);
         var model = new BackgroundModel(Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
         var inRange = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] != 2).ToArray();
@@ -410,7 +401,7 @@ public static class CathodeAnalysis
 
         var initial = fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, default, out _));
         var cathode = Scan("CATHODE", model, fitter, masses, scores, sideband, fprs, truth, st.RocSampleScores);
-        progress?.Report(new CathodeProgress(stage, 1, 6));
+        progress?.Report(new StageProgress(stage, 1, 6));
 
         // Classical baselines: one feature at a time, and uniform random scores.
         var baselines = new List<ScanCurve>();
@@ -424,13 +415,13 @@ public static class CathodeAnalysis
         var random = new double[masses.Length];
         Philox4x32.FillUniform(random, c.Seed, 777);
         baselines.Add(Scan("random", model, fitter, masses, random, sideband, fprs, truth, null));
-        progress?.Report(new CathodeProgress(stage, 2, 6));
+        progress?.Report(new StageProgress(stage, 2, 6));
 
         var cutScan = TwoFeatureScan(c, data, inRange, model, fitter, masses, sideband);
-        progress?.Report(new CathodeProgress(stage, 3, 6));
+        progress?.Report(new StageProgress(stage, 3, 6));
 
         var reweighted = Reweight(fitter, model, masses, scores);
-        progress?.Report(new CathodeProgress(stage, 4, 6));
+        progress?.Report(new StageProgress(stage, 4, 6));
 
         var variations = new List<Variation>();
         foreach (int degree in c.Statistics.VariationDegrees)
@@ -441,7 +432,7 @@ public static class CathodeAnalysis
                 variations.Add(new Variation(degree, bins, scan.Points.Select(p => p.Fpr).ToArray(), scan.Points.Select(p => p.Z).ToArray(),
                     Reweight(fitter, vm, masses, scores)?.Z ?? double.NaN));
             }
-        progress?.Report(new CathodeProgress(stage, 5, 6));
+        progress?.Report(new StageProgress(stage, 5, 6));
 
         // Cross-application: this channel's events scored by the other channel's ensemble, fold by fold.
         ScanCurve? cross = null;
@@ -450,7 +441,7 @@ public static class CathodeAnalysis
             var crossScores = CrossScores(otherEnsemble, own, st);
             cross = Scan($"{other.Data.Channel} ensemble on {data.Channel}", model, fitter, masses, inRange.Select(i => crossScores[i]).ToArray(), sideband, fprs, truth, null);
         }
-        progress?.Report(new CathodeProgress(stage, 6, 6));
+        progress?.Report(new StageProgress(stage, 6, 6));
 
         double truthAuc = double.NaN;
         int truthInSr = 0;
