@@ -75,15 +75,12 @@ public static class ArrowFormat
         {
             var field = schema.FieldsList[c];
             var parts = batches.Select(b => ToArray(b.Column(c), field, path)).ToList();
-            Array column;
-            if (parts.Count == 0) column = EmptyOf(field, path);
-            else if (parts.Count == 1) column = parts[0];
-            else
+            var column = parts.Count switch
             {
-                column = Array.CreateInstance(parts[0].GetType().GetElementType()!, parts.Sum(p => p.Length));
-                int offset = 0;
-                foreach (var p in parts) { Array.Copy(p, 0, column, offset, p.Length); offset += p.Length; }
-            }
+                0 => EmptyOf(field, path),
+                1 => parts[0],
+                _ => EventTable.ConcatColumn(parts.ToArray()),
+            };
             columns.Add(new(field.Name, column));
         }
         try

@@ -141,7 +141,7 @@ public sealed class DelimitedTable
                 if (cells[i].Length == 0) { values[i] = double.NaN; integral = false; continue; }
                 if (!TryParseNumber(cells[i], out values[i]))
                     throw new FormatException($"{Source}, line {_lines[i]}, column '{name}': '{cells[i]}' is not a number (the column's first value, '{first}', is).");
-                integral &= IsIntegerLiteral(cells[i]);
+                if (integral) integral = IsIntegerLiteral(cells[i]);
             }
             columns[c] = new(name, integral ? Integers(cells) : values);
         }

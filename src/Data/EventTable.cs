@@ -79,6 +79,16 @@ public sealed class EventTable
     /// <summary>Number of rows.</summary>
     public int RowCount { get; }
 
+    /// <summary>Where the table came from (a file path), used in messages; null when built in memory. Row operations keep it.</summary>
+    public string? Source { get; private init; }
+
+    /// <summary>The same columns (not copied) with <see cref="Source"/> set.</summary>
+    public EventTable WithSource(string? source) => new(Pairs()) { Source = source };
+
+    private IEnumerable<KeyValuePair<string, Array>> Pairs() => _names.Select((n, c) => new KeyValuePair<string, Array>(n, _columns[c]));
+
+    private EventTable Derived(IEnumerable<KeyValuePair<string, Array>> columns) => new(columns) { Source = Source };
+
     /// <summary>Column names in order.</summary>
     public IReadOnlyList<string> ColumnNames => _names;
 
@@ -95,8 +105,8 @@ public sealed class EventTable
     public int IndexOf(string name)
     {
         if (_index.TryGetValue(name, out int i)) return i;
-        throw new ArgumentException(
-            $"No column '{name}'; the columns are: {(_names.Length == 0 ? "(none)" : string.Join(", ", _names))}.");
+        string columns = _names.Length == 0 ? "(none)" : string.Join(", ", _names);
+        throw new ArgumentException(Source is null ? $"No column '{name}'; columns are: {columns}." : $"{Source} has no column '{name}'; columns are: {columns}.");
     }
 
     /// <summary>A numeric column as a new <c>double[]</c> the caller owns (text columns are an error).</summary>
@@ -159,7 +169,7 @@ public sealed class EventTable
     {
         var columns = new KeyValuePair<string, Array>[_names.Length];
         for (int c = 0; c < _names.Length; c++) columns[c] = new(_names[c], Gather(_columns[c], rows));
-        return new EventTable(columns);
+        return Derived(columns);
     }
 
     private static Array Gather(Array source, int[] rows) => source switch
@@ -217,7 +227,7 @@ public sealed class EventTable
 
     /// <summary>Only the named columns, in the given order.</summary>
     public EventTable SelectColumns(IEnumerable<string> names)
-        => new(names.Select(n => new KeyValuePair<string, Array>(n, _columns[IndexOf(n)])));
+        => Derived(names.Select(n => new KeyValuePair<string, Array>(n, _columns[IndexOf(n)])).ToList());
 
     /// <summary>
     /// Tables stacked row-wise. Every table must have the same column names with the same types
@@ -239,10 +249,10 @@ public sealed class EventTable
                     throw new ArgumentException($"Cannot concatenate: column '{n}' is {first.TypeOf(n)} in table 1 and {other.TypeOf(n)} in table {t + 1}.");
         }
         var columns = first._names.Select(n => new KeyValuePair<string, Array>(n, ConcatColumn(tables.Select(t => t.Column(n)).ToArray())));
-        return new EventTable(columns);
+        return first.Derived(columns);
     }
 
-    private static Array ConcatColumn(Array[] parts)
+    internal static Array ConcatColumn(Array[] parts)
     {
         var result = Array.CreateInstance(parts[0].GetType().GetElementType()!, parts.Sum(p => p.Length));
         int offset = 0;
@@ -308,14 +318,14 @@ public sealed class EventTable
     {
         var columns = _names.Select((n, c) => new KeyValuePair<string, Array>(n, n == name ? values : _columns[c])).ToList();
         if (!Has(name)) columns.Add(new(name, values));
-        return new EventTable(columns);
+        return Derived(columns);
     }
 
     /// <summary>A table without the named column.</summary>
     public EventTable WithoutColumn(string name)
     {
         int drop = IndexOf(name);
-        return new EventTable(_names.Select((n, c) => new KeyValuePair<string, Array>(n, _columns[c])).Where((_, c) => c != drop));
+        return Derived(Pairs().Where((_, c) => c != drop));
     }
 
     /// <summary>Row-major <c>RowCount × columns.Count</c> matrix of the named numeric columns.</summary>

@@ -41,13 +41,13 @@ public static class EventTableIO
         options ??= new ReadOptions();
         if (Directory.Exists(path)) throw new FileNotFoundException($"{path} is a directory, not a data file.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"File not found: {path}", path);
-        var table = DetectFormat(path) switch
+        var table = (DetectFormat(path) switch
         {
             Format.Npy => NpyFormat.ReadNpy(path),
             Format.Npz => NpyFormat.ReadNpz(path),
             Format.Arrow => ArrowFormat.Read(path),
             _ => DelimitedTable.Read(path).ToEventTable(),
-        };
+        }).WithSource(path);
         if (table.ColumnNames.Count == 0) throw new InvalidDataException($"{path} has no columns.");
         if (table.RowCount == 0 && !options.AllowEmpty)
             throw new InvalidDataException($"{path} has no data rows (columns: {string.Join(", ", table.ColumnNames)}).");

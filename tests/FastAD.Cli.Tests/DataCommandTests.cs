@@ -60,7 +60,7 @@ public sealed class DataCommandTests : IDisposable
         }
         var (c, o) = CliRunner.Run("inspect", CutMasses, "--where", "sel=os");
         Assert.Equal(2, c);
-        Assert.Contains("No column 'sel'; the columns are: selection, fpr, dimu_mass.", o);
+        Assert.Contains($"{CutMasses} has no column 'sel'; columns are: selection, fpr, dimu_mass.", o);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class DataCommandTests : IDisposable
 
         (code, output) = CliRunner.Run("convert", feather, Path.Combine(_dir, "x.npz"), "--columns", "fpr");
         Assert.Equal(2, code);
-        Assert.Contains("No column 'fpr'; the columns are: dimu_mass, selection.", output);
+        Assert.Contains($"{feather} has no column 'fpr'; columns are: dimu_mass, selection.", output);
 
         string target = Path.Combine(_dir, "no-such-dir", "x.npy");
         (code, output) = CliRunner.Run("convert", feather, target);

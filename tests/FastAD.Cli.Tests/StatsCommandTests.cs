@@ -33,7 +33,7 @@ public class StatsCommandTests
     {
         var (code, output) = CliRunner.Run("bumphunt", "--masses", Masses, "--column", "mass");
         Assert.Equal(2, code);
-        Assert.Contains("No column 'mass'; the columns are: selection, fpr, dimu_mass", output);
+        Assert.Contains("no column 'mass'; columns are: selection, fpr, dimu_mass", output);
 
         (code, output) = CliRunner.Run("bumphunt", "--masses", Masses, "--where", "selection=nothing");
         Assert.Equal(2, code);

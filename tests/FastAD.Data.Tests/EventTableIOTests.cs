@@ -193,7 +193,7 @@ public sealed class EventTableIOTests : IDisposable
         string p = PathOf("t.feather");
         EventTableIO.Write(table, p);
         var missing = Assert.Throws<ArgumentException>(() => EventTableIO.Read(p).GetDouble("dimu_mass")).Message;
-        Assert.Equal("No column 'dimu_mass'; the columns are: mass, pt, n_jets, event, selection.", missing);
+        Assert.Equal($"{p} has no column 'dimu_mass'; columns are: mass, pt, n_jets, event, selection.", missing);
         var bytes = File.ReadAllBytes(p);
         File.WriteAllBytes(PathOf("cut.feather"), bytes[..(bytes.Length / 2)]);
         Assert.Contains("cut.feather is truncated", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(PathOf("cut.feather"))).Message);

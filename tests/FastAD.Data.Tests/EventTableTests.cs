@@ -28,7 +28,9 @@ public class EventTableTests
         Assert.Contains("Boolean[]", Assert.Throws<ArgumentException>(() => EventTable.FromColumns(("flag", new bool[2]))).Message);
         Assert.Contains("empty name", Assert.Throws<ArgumentException>(() => EventTable.FromColumns((" ", new double[2]))).Message);
         var missing = Assert.Throws<ArgumentException>(() => t.GetDouble("mass")).Message;
-        Assert.Equal("No column 'mass'; the columns are: m, pt, nj, id, sel.", missing);
+        Assert.Equal("No column 'mass'; columns are: m, pt, nj, id, sel.", missing);
+        Assert.Equal("events.npy has no column 'mass'; columns are: m.",
+            Assert.Throws<ArgumentException>(() => t.WithSource("events.npy").Shuffle(1).SelectColumns(["m"]).Where("mass", _ => true)).Message);
         Assert.Contains("holds text", Assert.Throws<ArgumentException>(() => t.GetDouble("sel")).Message);
     }
 
