@@ -266,6 +266,41 @@ public sealed class EventTableIOTests : IDisposable
         Assert.Contains("is a directory", Assert.Throws<IOException>(() => EventTableIO.Write(table, PathOf("adir.csv"))).Message);
     }
 
+    [Fact]
+    public void EveryTruncationAndCorruptionIsAnInvalidDataError()
+    {
+        var table = AllTypes(6);
+        foreach (var name in new[] { "f.npy", "f.npz", "f.feather" })
+        {
+            string path = PathOf(name);
+            EventTableIO.Write(table, path);
+            var bytes = File.ReadAllBytes(path);
+            string bad = PathOf("bad" + Path.GetExtension(name));
+            var rng = new Random(11);
+            for (int trial = 0; trial < 60; trial++)
+            {
+                byte[] broken;
+                if (trial < 30) broken = bytes[..rng.Next(1, bytes.Length)]; // truncated anywhere
+                else
+                {
+                    broken = (byte[])bytes.Clone(); // a few bytes overwritten past the magic
+                    for (int k = 0; k < 4; k++) broken[rng.Next(8, broken.Length - 8)] = (byte)rng.Next(256);
+                }
+                File.WriteAllBytes(bad, broken);
+                try
+                {
+                    // Without checksums (npy, stored npz, Arrow) a corrupted value or name may still read; a cut file may not.
+                    EventTableIO.Read(bad, new ReadOptions(AllowEmpty: true));
+                    Assert.True(trial >= 30, $"{name}: a file cut to {broken.Length} of {bytes.Length} bytes was read");
+                }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+                {
+                    Assert.Contains("bad" + Path.GetExtension(name), e.Message);
+                }
+            }
+        }
+    }
+
     private static string? Python(string script, params string[] args)
     {
         const string python = "/usr/bin/python3";
