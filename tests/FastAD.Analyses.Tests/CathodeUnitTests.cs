@@ -115,3 +115,37 @@ public class CathodeUnitTests
         }
     }
 }
+
+/// <summary>An interrupted run keeps what it finished and a rerun with reuse continues from it.</summary>
+public class CathodeInterruptionTests
+{
+    [Fact]
+    public void CancellingAfterTheFlowsKeepsThemForReuse()
+    {
+        var dir = Directory.CreateTempSubdirectory("fastad-cancel").FullName;
+        try
+        {
+            var c = CathodeConfig.Quick();
+            c.Flows.Epochs = 4;
+            c.Flows.Blocks = 2;
+            c.Bdt.Members = 2;
+            c.Bdt.MaxRounds = 20;
+            var (os, _) = CathodeData.Generate(c);
+            using var cancel = new CancellationTokenSource();
+            var progress = new CallbackProgress<StageProgress>(p => { if (p.Stage.StartsWith("BDTs", StringComparison.Ordinal)) cancel.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance, progress, cancel.Token));
+            var flows = Directory.GetFiles(Path.Combine(dir, "models"), "flow-os-*.json");
+            Assert.Equal(c.Flows.Ensemble, flows.Length);
+            Assert.False(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+            var (r, _, _) = CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, true, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance);
+            Assert.All(r.Primary.Flows, f => Assert.True(f.Reused));
+            Assert.True(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}

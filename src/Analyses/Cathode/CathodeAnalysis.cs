@@ -24,9 +24,6 @@ public sealed record CathodeChannelData(string Channel, string Source, double[] 
     }
 }
 
-/// <summary>Progress of a run: the stage, and how far it is.</summary>
-public readonly record struct CathodeProgress(string Stage, double Done, double Total, string? Note = null);
-
 /// <summary>What a run needs.</summary>
 /// <param name="Config">Hyperparameters.</param>
 /// <param name="Primary">The channel searched.</param>
@@ -84,7 +81,7 @@ public static class CathodeAnalysis
 
     /// <summary>Runs everything.</summary>
     public static (CathodeResults Results, ChannelState Primary, ChannelState? Control) Run(CathodeRequest request, ComputeDevice device,
-        IProgress<CathodeProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<StageProgress>? progress = null, CancellationToken cancel = default)
     {
         var c = request.Config;
         c.Validate();
@@ -97,15 +94,19 @@ public static class CathodeAnalysis
             var sb = band.Select(b => b is -1 or 1).ToArray();
             return CathodePreprocessing.Fit(fitOn.Mass, fitOn.Features, fitOn.D, sb);
         });
+        // Fail on unusable input before anything is trained.
+        CheckTrainable(request.Primary, c);
+        if (request.Control is not null) CheckTrainable(request.Control, c);
         Directory.CreateDirectory(request.OutDir);
         var primary = Train(request, request.Primary, pre, device, seconds, progress, cancel);
         var control = request.Control is null ? null : Train(request, request.Control, pre, device, seconds, progress, cancel);
+        cancel.ThrowIfCancellationRequested();
         var primaryResult = Time(seconds, "statistics", () => Statistics(c, primary, control, device, progress));
         var controlResult = control is null ? null : Time(seconds, "statistics", () => Statistics(c, control, primary, device, progress));
-        var classical = primaryResult.Baselines.Where(b => b.Name != "random").Select(b => (Name: b.Name, Z: b.Best.Z))
-            .Append((Name: "two-feature cut", Z: primaryResult.TwoFeatureScan.Best.Z)).MaxBy(t => t.Z);
+        var single = primaryResult.Baselines.Where(b => b.Name != "random").MaxBy(b => b.Best.Z)!;
         var best = primaryResult.Cathode.Best;
-        var headline = new CathodeHeadline(primaryResult.InitialZ, best.Z, best.Fpr, primaryResult.Reweighted?.Z, classical.Z, classical.Name,
+        var headline = new CathodeHeadline(primaryResult.InitialZ, best.Z, best.Fpr, primaryResult.Reweighted?.Z, single.Best.Z, single.Name,
+            primaryResult.TwoFeatureScan.PtCuts.Length > 0 ? primaryResult.TwoFeatureScan.Best.Z : double.NaN,
             controlResult?.Cathode.Points.Max(p => p.Z), controlResult?.Reweighted?.Z);
         var results = new CathodeResults(typeof(CathodeAnalysis).Assembly.GetName().Version?.ToString() ?? "", device.Id, request.Input, request.Preset, c,
             primaryResult, controlResult, headline, seconds);
@@ -127,6 +128,18 @@ public static class CathodeAnalysis
         return d.Mass.Select(m => m < r.SblLow || m > r.SbhHigh ? 2 : m < r.SrLow ? -1 : m < r.SrHigh ? 0 : 1).ToArray();
     }
 
+    /// <summary>Throws a clear error when a channel has too few sideband or SR events to train on.</summary>
+    public static void CheckTrainable(CathodeChannelData data, CathodeConfig c)
+    {
+        var band = Bands(data, c);
+        int sbl = band.Count(b => b == -1), sr = band.Count(b => b == 0), sbh = band.Count(b => b == 1);
+        if (sbl < MinSidebandEvents || sbh < MinSidebandEvents)
+            throw new ArgumentException($"{data.Channel} ({data.Source}): {sbl} events in the low and {sbh} in the high sideband; " +
+                                        $"training the background flow needs at least {MinSidebandEvents} in each.");
+        if (sr < c.Bdt.Folds)
+            throw new ArgumentException($"{data.Channel} ({data.Source}): {sr} events in the signal region; the {c.Bdt.Folds}-fold classifier needs at least {c.Bdt.Folds}.");
+    }
+
     private static BumpHuntBinning Binning(CathodeConfig c, int binsSr) =>
         new(c.Regions.SblLow, c.Regions.SrLow, c.Regions.SrHigh, c.Regions.SbhHigh, binsSr);
 
@@ -134,7 +147,7 @@ public static class CathodeAnalysis
     private static string BdtPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.json");
 
     private static ChannelState Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
-        Dictionary<string, double> seconds, IProgress<CathodeProgress>? progress, CancellationToken cancel)
+        Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
         var c = request.Config;
         var st = new ChannelState(data) { Band = Bands(data, c) };
@@ -143,17 +156,13 @@ public static class CathodeAnalysis
         var sbhRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 1).ToArray();
         st.SrRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 0).ToArray();
         st.SbRows = sblRows.Concat(sbhRows).Order().ToArray();
-        if (sblRows.Length < MinSidebandEvents || sbhRows.Length < MinSidebandEvents)
-            throw new ArgumentException($"{data.Channel} ({data.Source}): {sblRows.Length} events in the low and {sbhRows.Length} in the high sideband; " +
-                                        $"training the background flow needs at least {MinSidebandEvents} in each.");
-        if (st.SrRows.Length < c.Bdt.Folds)
-            throw new ArgumentException($"{data.Channel} ({data.Source}): {st.SrRows.Length} events in the signal region; the {c.Bdt.Folds}-fold classifier needs at least {c.Bdt.Folds}.");
         ulong channelSeed = c.Seed * 31 + (data.Channel == "OS" ? 0UL : 17UL);
 
         // Flows on the sidebands (SPEC 1.3): 80/20 split separately in SBL and SBH.
         var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, sblRows, sbhRows, channelSeed, progress, cancel, out var summaries)
             .Also(() => st.Flows = summaries));
 
+        cancel.ThrowIfCancellationRequested();
         // Mass model and SR samples (SPEC 1.4).
         Time(seconds, $"sampling ({data.Channel})", () =>
         {
@@ -169,7 +178,7 @@ public static class CathodeAnalysis
         st.SamplesPerSet = perFlow * flows.Length;
         var sets = Time(seconds, $"sampling ({data.Channel})", () =>
             Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, st.MassModel, c, perFlow, channelSeed, set)).ToArray());
-        progress?.Report(new CathodeProgress($"sampling {data.Channel}", 1, 1, $"{st.SamplesPerSet:N0} samples per set"));
+        progress?.Report(new StageProgress($"sampling {data.Channel}", 1, 1, $"{st.SamplesPerSet:N0} samples per set"));
         var (trainX, _) = sets[0];
         var (valX, _) = sets[1];
         (st.RocSamples, st.RocSampleMasses) = sets[2];
@@ -195,10 +204,10 @@ public static class CathodeAnalysis
                 var loaded = ModelFile.Load(bdtPath);
                 if (loaded.Folds.Length == c.Bdt.Folds && loaded.Models[0].Length == c.Bdt.Members && loaded.Folds.Sum(f => f.Test.Length) == nSr + nSb)
                 {
-                    progress?.Report(new CathodeProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
+                    progress?.Report(new StageProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
                     return loaded;
                 }
-                progress?.Report(new CathodeProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} does not match this configuration or data: retraining"));
+                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} does not match this configuration or data: retraining"));
             }
             var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: channelSeed);
             var x = binner.Transform(columns);
@@ -208,15 +217,15 @@ public static class CathodeAnalysis
             Ensemble e;
             if (device.SupportsKernels && p.Growth == GrowthPolicy.DepthWise)
             {
-                progress?.Report(new CathodeProgress($"BDTs {data.Channel}", 0, total, $"{total} models in one launch on {device.Id}"));
+                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, total, $"{total} models in one launch on {device.Id}"));
                 e = Ensemble.Train(device, binner, x, labels, folds, c.Bdt.Members, p);
             }
             else
             {
-                var bar = progress is null ? null : new Progress<int>(n => progress.Report(new CathodeProgress($"BDTs {data.Channel}", n, total)));
+                var bar = progress is null ? null : new Progress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
                 e = Ensemble.Train(binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
             }
-            progress?.Report(new CathodeProgress($"BDTs {data.Channel}", total, total));
+            progress?.Report(new StageProgress($"BDTs {data.Channel}", total, total));
             ModelFile.Save(bdtPath, e);
             return e;
         });
@@ -259,7 +268,7 @@ public static class CathodeAnalysis
     }
 
     private static MaskedAutoregressiveFlow[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, int[] sblRows, int[] sbhRows,
-        ulong channelSeed, IProgress<CathodeProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries)
+        ulong channelSeed, IProgress<StageProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries)
     {
         var c = request.Config;
         int d = data.D;
@@ -291,7 +300,7 @@ public static class CathodeAnalysis
         var sums = new FlowSummary[e];
         var epochsDone = new int[e];
         string stage = $"flows {data.Channel}";
-        progress?.Report(new CathodeProgress(stage, 0, (double)e * c.Flows.Epochs, $"{e} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events"));
+        progress?.Report(new StageProgress(stage, 0, (double)e * c.Flows.Epochs, $"{e} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events"));
         Parallel.For(0, e, new ParallelOptions { CancellationToken = cancel }, k =>
         {
             string path = FlowPath(request.OutDir, data.Channel, k);
@@ -303,16 +312,17 @@ public static class CathodeAnalysis
                     flows[k] = loaded;
                     sums[k] = new FlowSummary(k, -1, FlowTrainer.ValidationLoss(loaded, xVal, cVal, valRows.Count), 0, true);
                     Interlocked.Add(ref epochsDone[k], c.Flows.Epochs);
-                    progress?.Report(new CathodeProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
+                    progress?.Report(new StageProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
                     return;
                 }
             }
             var flow = new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k);
-            var bar = progress is null ? null : new SyncProgress<(int Epoch, double Train, double Validation)>(p =>
+            // Checked after every epoch: an interrupted run keeps the flows already saved.
+            var bar = new CallbackProgress<(int Epoch, double Train, double Validation)>(p =>
             {
                 cancel.ThrowIfCancellationRequested();
                 epochsDone[k] = p.Epoch + 1;
-                progress.Report(new CathodeProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
+                progress?.Report(new StageProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
             });
             var r = FlowTrainer.Train(flow, xTrain, cTrain, xVal, cVal, c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k }, bar);
             FlowFile.Save(path, flow);
@@ -321,12 +331,6 @@ public static class CathodeAnalysis
         });
         summaries = sums;
         return flows;
-    }
-
-    /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool and can arrive late).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 
     /// <summary>
@@ -380,11 +384,11 @@ public static class CathodeAnalysis
 
     // ---------------------------------------------------------------- statistics
 
-    private static ChannelResult Statistics(CathodeConfig c, ChannelState st, ChannelState? other, ComputeDevice device, IProgress<CathodeProgress>? progress)
+    private static ChannelResult Statistics(CathodeConfig c, ChannelState st, ChannelState? other, ComputeDevice device, IProgress<StageProgress>? progress)
     {
         var data = st.Data;
         string stage = $"statistics {data.Channel}";
-        progress?.Report(new CathodeProgress(stage, 0, 6));
+        progress?.Report(new StageProgress(stage, 0, 6));
         var fitter = ProfileLikelihoodFitter.For(device);
         var model = new BackgroundModel(Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
         var inRange = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] != 2).ToArray();
@@ -397,7 +401,7 @@ public static class CathodeAnalysis
 
         var initial = fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, default, out _));
         var cathode = Scan("CATHODE", model, fitter, masses, scores, sideband, fprs, truth, st.RocSampleScores);
-        progress?.Report(new CathodeProgress(stage, 1, 6));
+        progress?.Report(new StageProgress(stage, 1, 6));
 
         // Classical baselines: one feature at a time, and uniform random scores.
         var baselines = new List<ScanCurve>();
@@ -411,13 +415,13 @@ public static class CathodeAnalysis
         var random = new double[masses.Length];
         Philox4x32.FillUniform(random, c.Seed, 777);
         baselines.Add(Scan("random", model, fitter, masses, random, sideband, fprs, truth, null));
-        progress?.Report(new CathodeProgress(stage, 2, 6));
+        progress?.Report(new StageProgress(stage, 2, 6));
 
         var cutScan = TwoFeatureScan(c, data, inRange, model, fitter, masses, sideband);
-        progress?.Report(new CathodeProgress(stage, 3, 6));
+        progress?.Report(new StageProgress(stage, 3, 6));
 
         var reweighted = Reweight(fitter, model, masses, scores);
-        progress?.Report(new CathodeProgress(stage, 4, 6));
+        progress?.Report(new StageProgress(stage, 4, 6));
 
         var variations = new List<Variation>();
         foreach (int degree in c.Statistics.VariationDegrees)
@@ -428,7 +432,7 @@ public static class CathodeAnalysis
                 variations.Add(new Variation(degree, bins, scan.Points.Select(p => p.Fpr).ToArray(), scan.Points.Select(p => p.Z).ToArray(),
                     Reweight(fitter, vm, masses, scores)?.Z ?? double.NaN));
             }
-        progress?.Report(new CathodeProgress(stage, 5, 6));
+        progress?.Report(new StageProgress(stage, 5, 6));
 
         // Cross-application: this channel's events scored by the other channel's ensemble, fold by fold.
         ScanCurve? cross = null;
@@ -437,7 +441,7 @@ public static class CathodeAnalysis
             var crossScores = CrossScores(otherEnsemble, own, st);
             cross = Scan($"{other.Data.Channel} ensemble on {data.Channel}", model, fitter, masses, inRange.Select(i => crossScores[i]).ToArray(), sideband, fprs, truth, null);
         }
-        progress?.Report(new CathodeProgress(stage, 6, 6));
+        progress?.Report(new StageProgress(stage, 6, 6));
 
         double truthAuc = double.NaN;
         int truthInSr = 0;

@@ -1,4 +1,5 @@
 using FastAD.Data;
+using FastAD.Data.Synthetic;
 
 namespace FastAD.Analyses.Cathode;
 
@@ -12,6 +13,15 @@ public static class CathodeData
     /// <summary>Generated OS and SS samples at the paper's sizes (the searched channel first).</summary>
     public static (CathodeChannelData Primary, CathodeChannelData Control) Generate(CathodeConfig config)
     {
-        throw new NotImplementedException("generator pending");
+        // OS carries the Υ signal at the published size; SS is background only. Different streams per channel.
+        var os = FromGenerator(DimuonChannel.OS, config, config.Seed);
+        var ss = FromGenerator(DimuonChannel.SS, config, config.Seed + 1_000_003);
+        return config.Channel == "OS" ? (os, ss) : (ss, os);
+    }
+
+    private static CathodeChannelData FromGenerator(DimuonChannel channel, CathodeConfig config, ulong seed)
+    {
+        var table = DimuonGenerator.Generate(new DimuonOptions(channel, Seed: seed));
+        return CathodeInput.FromTable(table, channel.ToString(), $"generated {channel} sample (seed {seed})", config);
     }
 }

@@ -60,7 +60,7 @@ public sealed record ChannelResult(
 
 /// <summary>The headline numbers of a run (the final table).</summary>
 public sealed record CathodeHeadline(double InitialZ, double BestCathodeZ, double BestCathodeFpr, double? ReweightedZ,
-    double BestClassicalZ, string BestClassicalName, double? ControlMaxZ, double? ControlReweightedZ);
+    double BestSingleCutZ, string BestSingleCutName, double BestTwoFeatureCutZ, double? ControlMaxZ, double? ControlReweightedZ);
 
 /// <summary>A whole run.</summary>
 public sealed record CathodeResults(string Version, string Device, string Input, string Preset, CathodeConfig Config,

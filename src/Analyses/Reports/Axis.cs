@@ -85,7 +85,9 @@ public sealed class Axis
             {
                 double v = fixedTicks[i];
                 if (v < Math.Min(Lo, Hi) - 1e-12 * Math.Abs(Hi - Lo) || v > Math.Max(Lo, Hi) + 1e-12 * Math.Abs(Hi - Lo)) continue;
-                string label = FixedTickLabels?[i] ?? AxisTicks.FormatLinear(v, Math.Abs(Hi - Lo) / 10, Math.Max(Math.Abs(Lo), Math.Abs(Hi)));
+                string label = FixedTickLabels?[i] ?? (Scale == AxisScale.Log
+                    ? AxisTicks.FormatSignificant(v, 3)
+                    : AxisTicks.FormatLinear(v, Math.Abs(Hi - Lo) / 10, Math.Max(Math.Abs(Lo), Math.Abs(Hi))));
                 list.Add(new Tick(v, label, true));
             }
             return list;

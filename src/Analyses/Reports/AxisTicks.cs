@@ -58,7 +58,7 @@ internal static class AxisTicks
 
     /// <summary>
     /// Log ticks in (lo, hi], lo &gt; 0: labelled decades (every k-th when there are more than
-    /// <paramref name="maxTicks"/>), minor ticks at 2..9 × 10ⁿ. Less than two decades in range: 1, 2, 5 × 10ⁿ are labelled too.
+    /// <paramref name="maxTicks"/>), minor ticks at 2..9 × 10ⁿ. With at most two decade ticks in range, 1, 2, 5 × 10ⁿ are labelled too (plain numbers) when they fit.
     /// </summary>
     internal static List<Tick> Log(double lo, double hi, int maxTicks)
     {
@@ -67,7 +67,12 @@ internal static class AxisTicks
         int e0 = (int)Math.Ceiling(Math.Log10(lo) - Eps), e1 = (int)Math.Floor(Math.Log10(hi) + Eps);
         int decades = e1 - e0 + 1;
         int stride = Math.Max(1, (int)Math.Ceiling(decades / (double)Math.Max(2, maxTicks)));
-        bool fine = decades < 2;
+        // Up to about two decades, 1-2-5 labels read better than two lone decade labels, if they fit.
+        int fineLabels = 0;
+        for (int d = (int)Math.Floor(Math.Log10(lo) + Eps); d <= e1; d++)
+            foreach (int m in (ReadOnlySpan<int>)[1, 2, 5])
+                if (m * Pow10(d) >= lo * (1 - Eps) && m * Pow10(d) <= hi * (1 + Eps)) fineLabels++;
+        bool fine = decades < 2 || (decades < 3 && fineLabels <= maxTicks);
         int dLo = (int)Math.Floor(Math.Log10(lo) + Eps);
         for (int d = dLo; d <= e1; d++)
         {

@@ -122,7 +122,7 @@ public sealed class Figure
 
         var sb = new StringBuilder();
         sb.Append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Num(Width)}\" height=\"{Num(Height)}\" viewBox=\"0 0 {Num(Width)} {Num(Height)}\" ");
+        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" xml:space=\"preserve\" width=\"{Num(Width)}\" height=\"{Num(Height)}\" viewBox=\"0 0 {Num(Width)} {Num(Height)}\" ");
         sb.Append($"font-family=\"{Escape(FontFamily)}\" font-size=\"{Num(TickFont)}\" fill=\"#000000\">\n");
         sb.Append($"<rect class=\"background\" width=\"{Num(Width)}\" height=\"{Num(Height)}\" fill=\"#FFFFFF\"/>\n");
         if (Title is not null)

@@ -83,9 +83,9 @@ internal sealed class HeatmapSeries : Series
     /// <summary>The colour bar: a vertical gradient with its own ticks on the right.</summary>
     internal void RenderColorbar(StringBuilder sb, double x, double y, double width, double height, string gradientId, List<Tick> ticks)
     {
-        sb.Append($"<linearGradient id=\"{gradientId}\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">");
+        sb.Append($"<defs><linearGradient id=\"{gradientId}\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">");
         for (int i = 0; i <= 20; i++) sb.Append($"<stop offset=\"{Num(i / 20.0)}\" stop-color=\"{Palette.ViridisAt(i / 20.0)}\"/>");
-        sb.Append("</linearGradient>\n");
+        sb.Append("</linearGradient></defs>\n");
         sb.Append($"<rect class=\"colorbar\" x=\"{Num(x)}\" y=\"{Num(y)}\" width=\"{Num(width)}\" height=\"{Num(height)}\" fill=\"url(#{gradientId})\" stroke=\"#000000\" stroke-width=\"0.8\"/>\n");
         var path = new StringBuilder();
         foreach (var t in ticks)

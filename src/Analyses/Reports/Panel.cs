@@ -139,6 +139,26 @@ public sealed class Panel
         string? label = null, string color = Palette.Black, Marker marker = Marker.Circle, double markerSize = 5, double width = 1.2) =>
         AsymmetricErrorBars(x, y, yError, yError, xError, xError, label, color, marker, markerSize, width);
 
+    /// <summary>
+    /// Bin counts as data points: markers at the bin centres with √N vertical error bars and half-bin horizontal
+    /// ones (the usual way to show a spectrum of data over a fitted curve).
+    /// </summary>
+    public Panel PoissonPoints(IReadOnlyList<double> edges, IReadOnlyList<double> counts, string? label = "data",
+        string color = Palette.Black, Marker marker = Marker.Circle, double markerSize = 4.5)
+    {
+        if (edges.Count != counts.Count + 1) throw new ArgumentException($"Bin counts need one more edge than counts (got {edges.Count} edges, {counts.Count} counts).");
+        var centres = new double[counts.Count];
+        var half = new double[counts.Count];
+        var err = new double[counts.Count];
+        for (int i = 0; i < counts.Count; i++)
+        {
+            centres[i] = 0.5 * (edges[i] + edges[i + 1]);
+            half[i] = 0.5 * (edges[i + 1] - edges[i]);
+            err[i] = Math.Sqrt(Math.Max(0, counts[i]));
+        }
+        return ErrorBars(centres, counts, err, half, label, color, marker, markerSize);
+    }
+
     /// <summary>Points with asymmetric error bars: y − yLow … y + yHigh and x − xLow … x + xHigh (any may be null).</summary>
     public Panel AsymmetricErrorBars(IReadOnlyList<double> x, IReadOnlyList<double> y, IReadOnlyList<double>? yLow, IReadOnlyList<double>? yHigh,
         IReadOnlyList<double>? xLow = null, IReadOnlyList<double>? xHigh = null,
@@ -213,6 +233,35 @@ public sealed class Panel
     }
 
     /// <summary>
+    /// A heat map over categories (e.g. the cuts of a scan): column c is centred at x = c and row r at y = r, and the
+    /// axes are labelled with <paramref name="columnLabels"/> and <paramref name="rowLabels"/>. Otherwise as the edge overload.
+    /// </summary>
+    public Panel Heatmap(IReadOnlyList<string> columnLabels, IReadOnlyList<string> rowLabels, double[,] values, string? colorbarLabel = null,
+        double? min = null, double? max = null, string? cellFormat = null)
+    {
+        static double[] Edges(int n) => Enumerable.Range(0, n + 1).Select(i => i - 0.5).ToArray();
+        static double[] Centres(int n) => Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+        Heatmap(Edges(columnLabels.Count), Edges(rowLabels.Count), values, colorbarLabel, min, max, cellFormat);
+        X.Ticks(Centres(columnLabels.Count), columnLabels);
+        Y.Ticks(Centres(rowLabels.Count), rowLabels);
+        return this;
+    }
+
+    /// <summary>A rectangular matrix from rows (row i becomes matrix[i, ·]), for <see cref="Heatmap(IReadOnlyList{double}, IReadOnlyList{double}, double[,], string?, double?, double?, string?)"/>.</summary>
+    public static double[,] Matrix(IReadOnlyList<IReadOnlyList<double>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int n = rows.Count, m = n == 0 ? 0 : rows[0].Count;
+        var result = new double[n, m];
+        for (int i = 0; i < n; i++)
+        {
+            if (rows[i].Count != m) throw new ArgumentException($"Matrix row {i} has {rows[i].Count} values, row 0 has {m}.");
+            for (int j = 0; j < m; j++) result[i, j] = rows[i][j];
+        }
+        return result;
+    }
+
+    /// <summary>
     /// A secondary axis on the right: ticks at <paramref name="positions"/> (in the left y axis's units) with the given
     /// labels, e.g. p-values beside significances Z.
     /// </summary>
@@ -275,18 +324,41 @@ public sealed class Panel
 
     internal List<Tick> XTicks(double length)
     {
+        static double Need(List<Tick> ticks) => ticks.Where(t => t.Label is not null).Sum(t => Width(t.Label!, Figure.TickFont) + 16);
+        if (X.FixedTicks is not null)
+        {
+            // Given labels are never changed, but when they would overlap only every k-th one is written.
+            var ticks = X.ComputeTicks(0);
+            double need = Need(ticks);
+            int k = (int)Math.Ceiling(need / Math.Max(1, length));
+            if (k <= 1) return ticks;
+            return ticks.Select((t, i) => i % k == 0 ? t : t with { Label = null }).ToList();
+        }
         int n = Math.Clamp((int)(length / 70), 3, 10);
         while (true)
         {
             var ticks = X.ComputeTicks(n);
-            var labels = ticks.Where(t => t.Label is not null).ToList();
-            double need = labels.Sum(t => Width(t.Label!, Figure.TickFont) + 12);
-            if (need <= length || n <= 2 || X.FixedTicks is not null) return ticks;
+            if (Need(ticks) <= length || n <= 2) return ticks;
             n--;
         }
     }
 
-    internal List<Tick> YTicks(double length) => Y.ComputeTicks(Math.Clamp((int)(length / 42), 3, 10));
+    /// <summary>Half the width of x tick labels that sit at the left or right end of the axis (they overhang the frame).</summary>
+    private (double Left, double Right) XLabelOverhang(double width)
+    {
+        if (!X.ShowTickLabels) return (0, 0);
+        var labelled = XTicks(width).Where(t => t.Label is not null).ToList();
+        if (labelled.Count == 0) return (0, 0);
+        double Over(Tick t, bool left)
+        {
+            double f = X.Fraction(t.Value);
+            double fromEdge = (left ? f : 1 - f) * width;
+            return Math.Max(0, Width(t.Label!, Figure.TickFont) / 2 - fromEdge);
+        }
+        return (Over(labelled[0], true), Over(labelled[^1], false));
+    }
+
+    internal List<Tick> YTicks(double length) => Y.ComputeTicks(Math.Clamp((int)(length / 38), 3, 10));
 
     /// <summary>Space needed around the plot area: left, top, right, bottom.</summary>
     internal (double L, double T, double R, double B) Margins(double width, double height)
@@ -295,8 +367,10 @@ public sealed class Panel
         double yLabelW = yt.Where(t => t.Label is not null).Select(t => Width(t.Label!, Figure.TickFont)).DefaultIfEmpty(0).Max();
         double left = 6 + yLabelW + 6 + (Y.Label is null ? 0 : Figure.LabelFont * 1.25 + 4);
         double bottom = X.ShowTickLabels ? Figure.TickFont + 8 + (X.Label is null ? 4 : Figure.LabelFont * 1.25 + 6) : 0;
-        double top = (Title ?? TitleRight) is null ? (AttachedBelow ? 0 : 9) : Figure.LabelFont + 12;
-        double right = 12;
+        double top = (Title ?? TitleRight) is null ? (AttachedBelow ? 0 : 9) : Figure.LabelFont + 14;
+        var overhang = XLabelOverhang(width);
+        left = Math.Max(left, overhang.Left + 4);
+        double right = Math.Max(12, overhang.Right + 4);
         if (_rightAxis is { } ra)
             right += 6 + ra.Labels.Select(l => Width(l, Figure.TickFont)).DefaultIfEmpty(0).Max() + (ra.Label is null ? 0 : Figure.LabelFont * 1.25 + 6);
         if (Heat is { } heat)
@@ -397,9 +471,9 @@ public sealed class Panel
             sb.Append($"<text class=\"axis-label y\" transform=\"translate({Num(lx)},{Num(f.Y0 + f.Height / 2)}) rotate(-90)\" text-anchor=\"middle\" font-size=\"{Num(Figure.LabelFont)}\">{Markup(Y.Label, Figure.LabelFont)}</text>\n");
         }
         if (Title is not null)
-            sb.Append($"<text class=\"title\" x=\"{Num(f.X0)}\" y=\"{Num(f.Y0 - 7)}\" font-size=\"{Num(Figure.LabelFont)}\" font-weight=\"bold\">{Markup(Title, Figure.LabelFont)}</text>\n");
+            sb.Append($"<text class=\"title\" x=\"{Num(f.X0)}\" y=\"{Num(f.Y0 - 8)}\" font-size=\"{Num(Figure.LabelFont)}\" font-weight=\"bold\">{Markup(Title, Figure.LabelFont)}</text>\n");
         if (TitleRight is not null)
-            sb.Append($"<text class=\"title right\" x=\"{Num(f.X0 + f.Width)}\" y=\"{Num(f.Y0 - 7)}\" text-anchor=\"end\" font-size=\"{Num(Figure.LabelFont)}\">{Markup(TitleRight, Figure.LabelFont)}</text>\n");
+            sb.Append($"<text class=\"title right\" x=\"{Num(f.X0 + f.Width)}\" y=\"{Num(f.Y0 - 8)}\" text-anchor=\"end\" font-size=\"{Num(Figure.LabelFont)}\">{Markup(TitleRight, Figure.LabelFont)}</text>\n");
 
         foreach (var s in _series.Where(s => s.Layer == 3)) s.Render(sb, f);
         RenderLegend(sb, f, Math.Max(rightEdge, f.X0 + f.Width));

@@ -115,6 +115,7 @@ internal static class SvgText
         >= '0' and <= '9' => 0.64,
         >= 'A' and <= 'Z' => 0.72,
         >= 'a' and <= 'z' => 0.61,
+        '×' or '±' or '=' or '+' or '<' or '>' or '≥' or '≤' => 0.84,
         '\u207B' or (>= '\u2070' and <= '\u2079') or '\u00B9' or '\u00B2' or '\u00B3' => 0.42,
         _ => 0.66,
     };
@@ -130,6 +131,11 @@ internal static class SvgText
         return sb.ToString();
     }
 
-    /// <summary>Replaces a leading hyphen-minus by the typographic minus sign.</summary>
-    internal static string TypographicMinus(string s) => s.StartsWith('-') ? Minus + s[1..] : s;
+    /// <summary>Replaces a leading hyphen-minus by the typographic minus sign; a formatted negative zero ("-0.0") loses its sign.</summary>
+    internal static string TypographicMinus(string s)
+    {
+        if (!s.StartsWith('-')) return s;
+        if (s.AsSpan(1).IndexOfAnyExcept("0.") < 0) return s[1..];
+        return Minus + s[1..];
+    }
 }

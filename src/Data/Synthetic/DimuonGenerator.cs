@@ -58,7 +58,7 @@ public static class DimuonGenerator
     private const double DisplacedIp0Mu = -4.398231, DisplacedIp0Sigma = 1.628787, DisplacedIp0Delta = 0.826978, DisplacedIp0Epsilon = 0.005631;
     private const double DisplacedIp1Mu = -4.214724, DisplacedIp1Sigma = 1.810906, DisplacedIp1Delta = 0.757688, DisplacedIp1Epsilon = 0.003143;
     private const double PtMassSlope = -0.03, IpMassSlope = 0.08;
-    private const double RhoPtIp0 = -0.123553, RhoPtIp1 = -0.039961, RhoIp0Ip1 = -0.028509;
+    private const double RhoPtIp0 = -0.05, RhoPtIp1 = 0.005, RhoIp0Ip1 = 0.03;
 
     // Prompt muons (Υ and Drell–Yan): log-normal ip3d from the sideband-subtracted isolated Υ(1S) peak.
     private const double PromptIp0Mu = -6.377127, PromptIp0Sigma = 0.80, PromptIp1Mu = -5.991465, PromptIp1Sigma = 0.75;

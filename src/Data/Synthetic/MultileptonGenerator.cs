@@ -94,7 +94,7 @@ public static class MultileptonGenerator
             four = higgs ? HiggsMass * (1 + Resolution * z[2]) : BreitWigner(u[1], ZMass, ZWidth, 80, 100) * (1 + Resolution * z[2]);
             // One pair near the Z (H) or taking most of the mass (Z -> 4l), the other off shell.
             double onShell = higgs ? BreitWigner(u[1], ZMass, ZWidth, 70, 100) * (1 + Resolution * z[0]) : four * (0.55 + 0.25 * u[3]);
-            double offShell = 4.0 + (four - onShell - 8.0) * Math.Sqrt(u[3]) * (higgs ? 0.75 : 0.9);
+            double offShell = 4.0 + (four - onShell - 8.0) * Math.Sqrt(u[2]) * (higgs ? 0.75 : 0.9);
             offShell = Math.Max(4.0, offShell * (1 + Resolution * z[1]));
             // Which pair is on shell: electrons or muons with equal probability.
             bool electronsOnShell = u[4] < 0.5;

@@ -12,6 +12,7 @@ internal static class FigureGallery
     internal static IEnumerable<(string Name, Figure Figure)> All()
     {
         yield return ("mass-spectrum", MassSpectrum());
+        yield return ("mass-spectrum-points", MassSpectrumPoints());
         yield return ("significance-vs-fpr", SignificanceVsFpr());
         yield return ("feature-distributions", FeatureDistributions());
         yield return ("cut-scan-heatmap", CutScanHeatmap());
@@ -46,7 +47,7 @@ internal static class FigureGallery
         main.VerticalSpan(9, 10.6, "signal region", Palette.Orange, 0.18)
             .Step(edges, counts, "data (SR + sidebands)", Palette.Black, width: 1.4)
             .Line(curveX, curveY, "background fit (degree 5)", Palette.Blue, width: 1.8)
-            .Text(0.04, 0.92, "CATHODE, FPR = 1%\nopposite-sign μμ", fontSize: 12.5);
+            .Text(0.96, 0.68, "CATHODE, FPR = 1%\nopposite-sign μμ", anchor: TextAnchor.End, fontSize: 12.5);
         main.Legend = LegendPosition.UpperRight;
 
         var ratio = fig.Ratio;
@@ -62,6 +63,27 @@ internal static class FigureGallery
         return fig;
     }
 
+    internal static Figure MassSpectrumPoints()
+    {
+        var rng = new Random(5);
+        var edges = Linspace(5, 16, 45);
+        var counts = edges.Zip(edges.Skip(1), (a, b) => Poisson(rng, Background((a + b) / 2) * 0.05)).ToArray();
+        var x = Linspace(5, 16, 200);
+        var fit = x.Select(m => Background(m) * 0.05).ToArray();
+        var fig = new Figure(560, 440);
+        var p = fig.Main;
+        p.Y.Scale = AxisScale.Log;
+        p.X.Label = "m_{μμ} [GeV]";
+        p.Y.Label = "Events / 0.25 GeV";
+        p.TitleRight = "after the CATHODE cut (FPR = 0.1%)";
+        p.VerticalSpan(9, 10.6, "SR", Palette.Orange, 0.18)
+            .Band(x, fit.Select(v => v * 0.85).ToArray(), fit.Select(v => v * 1.15).ToArray(), "fit ±1σ", Palette.Blue, 0.2)
+            .Line(x, fit, "sideband fit", Palette.Blue)
+            .PoissonPoints(edges, counts)
+            .VerticalLine(9, color: Palette.Grey, width: 0.8).VerticalLine(10.6, color: Palette.Grey, width: 0.8);
+        return fig;
+    }
+
     internal static Figure SignificanceVsFpr()
     {
         var fpr = new[] { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1 };
@@ -70,7 +92,7 @@ internal static class FigureGallery
         p.X.Label = "background efficiency (FPR)";
         p.X.Scale = AxisScale.Log;
         p.Y.Label = "Z [σ]";
-        p.Y.Limits(0, 6);
+        p.Y.Limits(0, 7);
         double Curve(double f, double peak, double where) => Math.Max(0, peak * Math.Exp(-Math.Pow(Math.Log10(f) - where, 2) / 1.6));
         p.Band(fpr, fpr.Select(f => Curve(f, 3.8, -2.4) - 0.6).ToArray(), fpr.Select(f => Curve(f, 3.8, -2.4) + 0.6).ToArray(), "CATHODE ±1σ (toys)", Palette.Blue, 0.18);
         p.Line(fpr, fpr.Select(f => Curve(f, 3.8, -2.4)).ToArray(), "CATHODE (BDT)", Palette.Blue, marker: Marker.Circle, markerSize: 5);
@@ -78,7 +100,7 @@ internal static class FigureGallery
         p.Line(fpr, fpr.Select(f => Curve(f, 2.2, -1.6)).ToArray(), "idealised AD", Palette.Green, LineStyle.DashDot, marker: Marker.Triangle, markerSize: 6);
         p.Line(fpr, fpr.Select(f => Curve(f, 1.4, -0.8) + 0.4).ToArray(), "cut on m_{μμ} only", Palette.Black, LineStyle.Dotted, marker: Marker.Diamond, markerSize: 6);
         p.HorizontalLine(5, "5σ", color: Palette.Grey);
-        p.PValueAxis("p-value (local)", [0, 1, 2, 3, 4, 5, 6]);
+        p.PValueAxis("p-value (local)");
         p.Legend = LegendPosition.UpperLeft;
         return fig;
     }
@@ -87,7 +109,7 @@ internal static class FigureGallery
     {
         var rng = new Random(3);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        var fig = new Figure(1, 3, 960, 320);
+        var fig = new Figure(1, 3, 1080, 320);
         (string Label, double Lo, double Hi, Func<double> Sb, Func<double> Sig)[] features =
         [
             ("p_{T}^{μμ} [GeV]", 0, 100, () => Math.Abs(25 + 18 * Normal()), () => Math.Abs(45 + 12 * Normal())),
@@ -104,7 +126,7 @@ internal static class FigureGallery
             p.Histogram(Enumerable.Range(0, 20000).Select(_ => sb()).ToArray(), edges, "sidebands", Palette.Blue, normalize: true, fill: Palette.Blue, fillOpacity: 0.15);
             p.Histogram(Enumerable.Range(0, 20000).Select(_ => sb()).ToArray(), edges, "flow samples", Palette.Vermillion, normalize: true, style: LineStyle.Dashed);
             p.Histogram(Enumerable.Range(0, 5000).Select(_ => sig()).ToArray(), edges, "signal", Palette.Black, normalize: true, width: 1.2);
-            p.Legend = c == 0 ? LegendPosition.UpperRight : LegendPosition.None;
+            p.Legend = c == 2 ? LegendPosition.OutsideRight : LegendPosition.None;
         }
         return fig;
     }
@@ -113,18 +135,15 @@ internal static class FigureGallery
     {
         var fig = new Figure(560, 480);
         var p = fig.Main;
-        var edges = Linspace(-0.5, 9.5, 11);
         var fprLabels = new[] { "10⁻⁴", "3×10⁻⁴", "10⁻³", "3×10⁻³", "0.01", "0.03", "0.1", "0.2", "0.5", "1" };
-        var z = new double[10, 10];
+        var ptLabels = Enumerable.Range(0, 10).Select(i => (5 * i).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var rows = new List<double[]>();
         for (int iy = 0; iy < 10; iy++)
-            for (int ix = 0; ix < 10; ix++)
-                z[iy, ix] = 3.6 * Math.Exp(-(Math.Pow(ix - 3.2, 2) + Math.Pow(iy - 5.5, 2)) / 14) - 0.3;
-        z[0, 0] = double.NaN;
-        p.Heatmap(edges, edges, z, "Z [σ]", cellFormat: "F1");
+            rows.Add(Enumerable.Range(0, 10).Select(ix => 3.6 * Math.Exp(-(Math.Pow(ix - 3.2, 2) + Math.Pow(iy - 5.5, 2)) / 14) - 0.3).ToArray());
+        rows[0][0] = double.NaN;
+        p.Heatmap(fprLabels, ptLabels, Panel.Matrix(rows), "Z [σ]", cellFormat: "F1");
         p.X.Label = "FPR (BDT cut)";
         p.Y.Label = "p_{T}^{μμ} threshold [GeV]";
-        p.X.Ticks(Enumerable.Range(0, 10).Select(i => (double)i).ToArray(), fprLabels);
-        p.Y.Ticks(Enumerable.Range(0, 10).Select(i => (double)i).ToArray(), Enumerable.Range(0, 10).Select(i => (5 * i).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         p.Title = "cut scan: local significance";
         return fig;
     }
