@@ -165,7 +165,7 @@ public sealed class DelimitedTable
             }
             columns[c] = new(name, integral ? Integers(c) : values);
         }
-        return new EventTable(columns);
+        return new EventTable(columns).WithSourceLines(_lines.ToArray());
     }
 
     /// <summary>
