@@ -230,23 +230,4 @@ public sealed class DelimitedTable
 
     /// <summary>The file line of a data row (for messages).</summary>
     public int LineOf(int row) => _lines[row];
-
-    /// <summary>Rows whose cells equal the given values (text comparison, or numeric when both parse).</summary>
-    public bool[] Where(IReadOnlyDictionary<string, string> equals)
-    {
-        var mask = Enumerable.Repeat(true, _rows.Count).ToArray();
-        foreach (var (column, value) in equals)
-        {
-            int c = IndexOf(column);
-            bool numeric = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double target);
-            for (int i = 0; i < _rows.Count; i++)
-            {
-                var cell = Cell(i, c);
-                mask[i] &= numeric && double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
-                    ? v == target
-                    : cell.SequenceEqual(value);
-            }
-        }
-        return mask;
-    }
 }
