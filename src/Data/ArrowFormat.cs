@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
+using System.Text;
 using Array = System.Array;
 
 namespace FastAD.Data;
@@ -35,7 +36,7 @@ public static class ArrowFormat
         {
             return head.AsSpan(0, n).StartsWith(FileMagic) ? ReadFile(stream, path) : ReadStream(stream, path);
         }
-        catch (Exception e) when (e is not (InvalidDataException or NotSupportedException or ArgumentException))
+        catch (Exception e) when (e is not (NotSupportedException or OutOfMemoryException) && !e.Message.Contains(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path} is not a readable Arrow IPC / Feather v2 file: {e.Message}", e);
         }
@@ -150,8 +151,17 @@ public static class ArrowFormat
             case StringArray s:
                 {
                     NoNulls();
+                    // Offsets are checked here: Apache.Arrow's GetString trusts them and reads out of bounds on corrupt files.
+                    var offsets = s.ValueOffsets;
+                    var bytes = s.Values;
                     var r = new string[s.Length];
-                    for (int i = 0; i < r.Length; i++) r[i] = s.GetString(i);
+                    for (int i = 0; i < r.Length; i++)
+                    {
+                        int start = offsets[i], end = offsets[i + 1];
+                        if (start < 0 || end < start || end > bytes.Length)
+                            throw new InvalidDataException($"{path}: column '{field.Name}' has corrupt string offsets at row {i + 1}.");
+                        r[i] = Encoding.UTF8.GetString(bytes[start..end]);
+                    }
                     return r;
                 }
             default: throw Unsupported(field, path);

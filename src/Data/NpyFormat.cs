@@ -25,6 +25,18 @@ public static class NpyFormat
     /// <summary>Reads a <c>.npz</c> archive: every <c>*.npy</c> member becomes columns (named after the member).</summary>
     public static EventTable ReadNpz(string path)
     {
+        try
+        {
+            return ReadZip(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException && e is not FileNotFoundException && !e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path} is not a valid .npz (zip) archive: {e.Message}", e);
+        }
+    }
+
+    private static EventTable ReadZip(string path)
+    {
         using var zip = OpenZip(path);
         var columns = new List<KeyValuePair<string, Array>>();
         var sources = new List<string>();
@@ -71,6 +83,18 @@ public static class NpyFormat
 
     /// <summary>Parses <c>.npy</c> bytes. <paramref name="key"/> names plain arrays (null: <c>f0, f1, ...</c>).</summary>
     public static EventTable ReadNpy(byte[] bytes, string source, string? key)
+    {
+        try
+        {
+            return Parse(bytes, source, key);
+        }
+        catch (Exception e) when (e is not (InvalidDataException or NotSupportedException or OutOfMemoryException))
+        {
+            throw new InvalidDataException($"{source} is not a readable .npy file: {e.Message}", e);
+        }
+    }
+
+    private static EventTable Parse(byte[] bytes, string source, string? key)
     {
         if (bytes.Length < 10 || !HasMagic(bytes)) throw new InvalidDataException($"{source} is not a .npy file (no \\x93NUMPY magic).");
         int major = bytes[6];

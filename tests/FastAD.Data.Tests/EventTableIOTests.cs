@@ -180,7 +180,7 @@ public sealed class EventTableIOTests : IDisposable
         File.WriteAllText(p, "a,b\n1,2\nnan,3\n4,inf\n5,6\n");
         Assert.Equal(4, EventTableIO.Read(p).RowCount);
         var e = Assert.Throws<InvalidDataException>(() => EventTableIO.Read(p, new ReadOptions(NonFinitePolicy.Error))).Message;
-        Assert.Equal($"{p}, column 'a', row 2: value NaN is not finite (use the drop policy to discard such rows).", e);
+        Assert.Equal($"{p}, column 'a', line 3: value NaN is not finite (use the drop policy to discard such rows).", e);
         var d = EventTableIO.Read(p, new ReadOptions(NonFinitePolicy.Drop), out int dropped);
         Assert.Equal(2, dropped);
         Assert.Equal(new[] { 1.0, 5 }, d.GetDouble("a"));
@@ -264,6 +264,54 @@ public sealed class EventTableIOTests : IDisposable
         Assert.Equal(new[] { "keep.csv" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
         Directory.CreateDirectory(PathOf("adir.csv"));
         Assert.Contains("is a directory", Assert.Throws<IOException>(() => EventTableIO.Write(table, PathOf("adir.csv"))).Message);
+    }
+
+    [Fact]
+    public void RowsRememberTheirFileLineThroughRowOperations()
+    {
+        string p = PathOf("lines.csv");
+        File.WriteAllText(p, "# header comment\nsel,m\nos,1\n\n# more\nss,2\nos,3\n");
+        var t = EventTableIO.Read(p);
+        Assert.Equal(new[] { "line 3", "line 6", "line 7" }, Enumerable.Range(0, 3).Select(t.Locate));
+        var os = t.WhereEquals(new Dictionary<string, string> { ["sel"] = "os" }).Shuffle(1);
+        Assert.Equal(os.GetDouble("m").Select(m => m == 1 ? "line 3" : "line 7"), Enumerable.Range(0, 2).Select(os.Locate));
+        EventTableIO.Write(t, PathOf("lines.npy"));
+        Assert.Equal("row 2", EventTableIO.Read(PathOf("lines.npy")).Locate(1));
+    }
+
+    [Fact]
+    public void EveryTruncationAndCorruptionIsAnInvalidDataError()
+    {
+        var table = AllTypes(6);
+        foreach (var name in new[] { "f.npy", "f.npz", "f.feather" })
+        {
+            string path = PathOf(name);
+            EventTableIO.Write(table, path);
+            var bytes = File.ReadAllBytes(path);
+            string bad = PathOf("bad" + Path.GetExtension(name));
+            var rng = new Random(11);
+            for (int trial = 0; trial < 60; trial++)
+            {
+                byte[] broken;
+                if (trial < 30) broken = bytes[..rng.Next(1, bytes.Length)]; // truncated anywhere
+                else
+                {
+                    broken = (byte[])bytes.Clone(); // a few bytes overwritten past the magic
+                    for (int k = 0; k < 4; k++) broken[rng.Next(8, broken.Length - 8)] = (byte)rng.Next(256);
+                }
+                File.WriteAllBytes(bad, broken);
+                try
+                {
+                    // Without checksums (npy, stored npz, Arrow) a corrupted value or name may still read; a cut file may not.
+                    EventTableIO.Read(bad, new ReadOptions(AllowEmpty: true));
+                    Assert.True(trial >= 30, $"{name}: a file cut to {broken.Length} of {bytes.Length} bytes was read");
+                }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+                {
+                    Assert.Contains("bad" + Path.GetExtension(name), e.Message);
+                }
+            }
+        }
     }
 
     private static string? Python(string script, params string[] args)

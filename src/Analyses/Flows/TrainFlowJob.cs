@@ -34,19 +34,19 @@ public static class TrainFlowJob
         if (a.Blocks < 1 || a.Hidden < 1 || a.HiddenLayers < 1) throw new ArgumentException("--blocks, --hidden and --hidden-layers must be positive.");
         if (a.Kind == FlowKind.RationalQuadratic && (a.Bins < 2 || !(a.TailBound > 0)))
             throw new ArgumentException($"--bins must be at least 2 and --tail-bound positive (got {a.Bins} and {a.TailBound}).");
-        var table = DelimitedTable.Read(r.DataFile);
-        var mask = r.Where is { Count: > 0 } ? table.Where(r.Where) : Enumerable.Repeat(true, table.RowCount).ToArray();
+        var table = EventTableIO.Read(r.DataFile, new ReadOptions(AllowEmpty: true));
+        var mask = r.Where is { Count: > 0 } ? table.Matches(r.Where) : Enumerable.Repeat(true, table.RowCount).ToArray();
         var rows = Enumerable.Range(0, table.RowCount).Where(i => mask[i]).ToArray();
         if (rows.Length < 10) throw new InvalidDataException($"{r.DataFile}: only {rows.Length} rows selected; a flow needs more.");
         double[] Columns(IReadOnlyList<string> names)
         {
-            var cols = names.Select(n => table.GetDoubles(n)).ToArray();
+            var cols = names.Select(n => table.GetDouble(n)).ToArray();
             var data = new double[rows.Length * names.Count];
             for (int k = 0; k < rows.Length; k++)
                 for (int j = 0; j < names.Count; j++)
                 {
                     double v = cols[j][rows[k]];
-                    if (!double.IsFinite(v)) throw new InvalidDataException($"{r.DataFile}, line {table.LineOf(rows[k])}, column '{names[j]}': {v}; flows need finite inputs.");
+                    if (!double.IsFinite(v)) throw new InvalidDataException($"{r.DataFile}, {table.Locate(rows[k])}, column '{names[j]}': {v}; flows need finite inputs.");
                     data[k * names.Count + j] = v;
                 }
             return data;
