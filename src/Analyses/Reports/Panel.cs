@@ -6,7 +6,9 @@ namespace FastAD.Analyses.Reports;
 /// <summary>Where a panel's legend goes.</summary>
 public enum LegendPosition
 {
-    /// <summary>Inside the plot area, upper right (default).</summary>
+    /// <summary>Inside the plot area, in the corner where it covers the fewest drawn points (default; ties go upper right, upper left, lower right, lower left).</summary>
+    Best,
+    /// <summary>Inside the plot area, upper right.</summary>
     UpperRight,
     /// <summary>Inside, upper left.</summary>
     UpperLeft,
@@ -54,7 +56,7 @@ public sealed class Panel
     public string? TitleRight { get; set; }
 
     /// <summary>Legend placement.</summary>
-    public LegendPosition Legend { get; set; } = LegendPosition.UpperRight;
+    public LegendPosition Legend { get; set; } = LegendPosition.Best;
 
     /// <summary>Set on the lower panel of a stack whose frames touch (ratio panel): its top tick label is left out.</summary>
     internal bool AttachedBelow { get; set; }
@@ -480,20 +482,36 @@ public sealed class Panel
         sb.Append("</g>\n");
     }
 
+    private LegendPosition BestCorner(PlotFrame f, double w, double h, double inset)
+    {
+        var points = _series.SelectMany(s => s.Occupied(f)).ToList();
+        var best = LegendPosition.UpperRight;
+        int fewest = int.MaxValue;
+        foreach (var corner in (ReadOnlySpan<LegendPosition>)[LegendPosition.UpperRight, LegendPosition.UpperLeft, LegendPosition.LowerRight, LegendPosition.LowerLeft])
+        {
+            double x0 = corner is LegendPosition.UpperLeft or LegendPosition.LowerLeft ? f.X0 + inset : f.X0 + f.Width - inset - w;
+            double y0 = corner is LegendPosition.LowerLeft or LegendPosition.LowerRight ? f.Y0 + f.Height - inset - h : f.Y0 + inset;
+            int n = points.Count(p => p.X >= x0 && p.X <= x0 + w && p.Y >= y0 && p.Y <= y0 + h);
+            if (n < fewest) { fewest = n; best = corner; }
+        }
+        return best;
+    }
+
     private void RenderLegend(StringBuilder sb, PlotFrame f, double outsideX)
     {
         var entries = LegendEntries().ToList();
         if (entries.Count == 0 || Legend == LegendPosition.None) return;
         var (w, h) = LegendSize();
         const double inset = 8;
-        double x = Legend switch
+        var position = Legend == LegendPosition.Best ? BestCorner(f, w, h, inset) : Legend;
+        double x = position switch
         {
             LegendPosition.UpperLeft or LegendPosition.LowerLeft => f.X0 + inset,
             LegendPosition.OutsideRight => outsideX + 10,
             _ => f.X0 + f.Width - inset - w,
         };
-        double y = Legend is LegendPosition.LowerLeft or LegendPosition.LowerRight ? f.Y0 + f.Height - inset - h : f.Y0 + inset;
-        if (Legend == LegendPosition.OutsideRight) y = f.Y0;
+        double y = position is LegendPosition.LowerLeft or LegendPosition.LowerRight ? f.Y0 + f.Height - inset - h : f.Y0 + inset;
+        if (position == LegendPosition.OutsideRight) y = f.Y0;
         sb.Append("<g class=\"legend\">\n");
         sb.Append($"<rect x=\"{Num(x)}\" y=\"{Num(y)}\" width=\"{Num(w)}\" height=\"{Num(h)}\" fill=\"#FFFFFF\" fill-opacity=\"0.85\" stroke=\"#CCCCCC\" stroke-width=\"0.8\" rx=\"2\"/>\n");
         for (int i = 0; i < entries.Count; i++)

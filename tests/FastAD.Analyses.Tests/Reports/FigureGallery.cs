@@ -48,7 +48,6 @@ internal static class FigureGallery
             .Step(edges, counts, "data (SR + sidebands)", Palette.Black, width: 1.4)
             .Line(curveX, curveY, "background fit (degree 5)", Palette.Blue, width: 1.8)
             .Text(0.96, 0.68, "CATHODE, FPR = 1%\nopposite-sign μμ", anchor: TextAnchor.End, fontSize: 12.5);
-        main.Legend = LegendPosition.UpperRight;
 
         var ratio = fig.Ratio;
         ratio.X.Label = "m_{μμ} [GeV]";
@@ -101,7 +100,6 @@ internal static class FigureGallery
         p.Line(fpr, fpr.Select(f => Curve(f, 1.4, -0.8) + 0.4).ToArray(), "cut on m_{μμ} only", Palette.Black, LineStyle.Dotted, marker: Marker.Diamond, markerSize: 6);
         p.HorizontalLine(5, "5σ", color: Palette.Grey);
         p.PValueAxis("p-value (local)");
-        p.Legend = LegendPosition.UpperLeft;
         return fig;
     }
 

@@ -191,6 +191,26 @@ public class FigureTests
     }
 
     [Fact]
+    public void BestLegendPlacementAvoidsTheData()
+    {
+        (double X, double Y) LegendCorner(double[] x, double[] y)
+        {
+            var fig = new Figure();
+            fig.Main.Line(x, y, "curve");
+            var doc = Parse(fig);
+            var (fx, fy, fw, fh) = Frame(doc);
+            var box = ByClass(doc, "legend").Single().Elements().First();
+            return ((D(box, "x") - fx) / fw, (D(box, "y") - fy) / fh);
+        }
+        // Rising diagonal: upper right and lower left are taken, upper left is the first free corner.
+        var rising = LegendCorner([0, 1], [0, 1]);
+        Assert.True(rising.X < 0.2 && rising.Y < 0.2, $"legend at {rising}");
+        // A curve along the top and down the right edge: only the lower left is free.
+        var hook = LegendCorner([0, 0.9, 0.95, 1], [1, 0.95, 0.8, 0]);
+        Assert.True(hook.X < 0.2 && hook.Y > 0.5, $"legend at {hook}");
+    }
+
+    [Fact]
     public void PValueAxisLabelsAreOneSidedGaussianTailProbabilities()
     {
         var fig = new Figure();
