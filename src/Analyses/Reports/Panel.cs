@@ -6,7 +6,7 @@ namespace FastAD.Analyses.Reports;
 /// <summary>Where a panel's legend goes.</summary>
 public enum LegendPosition
 {
-    /// <summary>Inside the plot area, in the corner where it covers the fewest drawn points (default; ties go upper right, upper left, lower right, lower left).</summary>
+    /// <summary>Inside the plot area where it covers the fewest drawn points and texts (default): a corner (upper right first), else the middle of an edge.</summary>
     Best,
     /// <summary>Inside the plot area, upper right.</summary>
     UpperRight,
@@ -482,17 +482,26 @@ public sealed class Panel
         sb.Append("</g>\n");
     }
 
-    private LegendPosition BestCorner(PlotFrame f, double w, double h, double inset)
+    /// <summary>
+    /// The legend's top-left corner for <see cref="LegendPosition.Best"/>: of the four corners, then the middles of
+    /// the top, bottom, left and right edges, the first that covers the fewest drawn points and texts.
+    /// </summary>
+    private (double X, double Y) BestPlace(PlotFrame f, double w, double h, double inset)
     {
         var points = _series.SelectMany(s => s.Occupied(f)).ToList();
-        var best = LegendPosition.UpperRight;
+        double left = f.X0 + inset, right = f.X0 + f.Width - inset - w, centreX = f.X0 + (f.Width - w) / 2;
+        double top = f.Y0 + inset, bottom = f.Y0 + f.Height - inset - h, centreY = f.Y0 + (f.Height - h) / 2;
+        (double X, double Y)[] candidates =
+        [
+            (right, top), (left, top), (right, bottom), (left, bottom),
+            (centreX, top), (centreX, bottom), (left, centreY), (right, centreY),
+        ];
+        var best = candidates[0];
         int fewest = int.MaxValue;
-        foreach (var corner in (ReadOnlySpan<LegendPosition>)[LegendPosition.UpperRight, LegendPosition.UpperLeft, LegendPosition.LowerRight, LegendPosition.LowerLeft])
+        foreach (var c in candidates)
         {
-            double x0 = corner is LegendPosition.UpperLeft or LegendPosition.LowerLeft ? f.X0 + inset : f.X0 + f.Width - inset - w;
-            double y0 = corner is LegendPosition.LowerLeft or LegendPosition.LowerRight ? f.Y0 + f.Height - inset - h : f.Y0 + inset;
-            int n = points.Count(p => p.X >= x0 && p.X <= x0 + w && p.Y >= y0 && p.Y <= y0 + h);
-            if (n < fewest) { fewest = n; best = corner; }
+            int n = points.Count(p => p.X >= c.X && p.X <= c.X + w && p.Y >= c.Y && p.Y <= c.Y + h);
+            if (n < fewest) { fewest = n; best = c; }
         }
         return best;
     }
@@ -503,15 +512,15 @@ public sealed class Panel
         if (entries.Count == 0 || Legend == LegendPosition.None) return;
         var (w, h) = LegendSize();
         const double inset = 8;
-        var position = Legend == LegendPosition.Best ? BestCorner(f, w, h, inset) : Legend;
-        double x = position switch
+        double x = Legend switch
         {
             LegendPosition.UpperLeft or LegendPosition.LowerLeft => f.X0 + inset,
             LegendPosition.OutsideRight => outsideX + 10,
             _ => f.X0 + f.Width - inset - w,
         };
-        double y = position is LegendPosition.LowerLeft or LegendPosition.LowerRight ? f.Y0 + f.Height - inset - h : f.Y0 + inset;
-        if (position == LegendPosition.OutsideRight) y = f.Y0;
+        double y = Legend is LegendPosition.LowerLeft or LegendPosition.LowerRight ? f.Y0 + f.Height - inset - h : f.Y0 + inset;
+        if (Legend == LegendPosition.OutsideRight) y = f.Y0;
+        if (Legend == LegendPosition.Best) (x, y) = BestPlace(f, w, h, inset);
         sb.Append("<g class=\"legend\">\n");
         sb.Append($"<rect x=\"{Num(x)}\" y=\"{Num(y)}\" width=\"{Num(w)}\" height=\"{Num(h)}\" fill=\"#FFFFFF\" fill-opacity=\"0.85\" stroke=\"#CCCCCC\" stroke-width=\"0.8\" rx=\"2\"/>\n");
         for (int i = 0; i < entries.Count; i++)

@@ -12,6 +12,7 @@ internal static class FigureGallery
     {
         yield return ("mass-spectrum", MassSpectrum());
         yield return ("mass-spectrum-points", MassSpectrumPoints());
+        yield return ("spectra-grid", SpectraGrid());
         yield return ("significance-vs-fpr", SignificanceVsFpr());
         yield return ("feature-distributions", FeatureDistributions());
         yield return ("cut-scan-heatmap", CutScanHeatmap());
@@ -79,6 +80,29 @@ internal static class FigureGallery
             .Line(x, fit, "sideband fit", Palette.Blue)
             .PoissonPoints(edges, counts)
             .VerticalLine(9, color: Palette.Grey, width: 0.8).VerticalLine(10.6, color: Palette.Grey, width: 0.8);
+        return fig;
+    }
+
+    internal static Figure SpectraGrid()
+    {
+        var rng = new Random(9);
+        var edges = Linspace(5, 16, 23);
+        double[] fprs = [1, 0.3, 0.1, 0.03, 0.01, 0.003];
+        var fig = new Figure(2, 3, 1080, 600) { Title = "dimuon mass after CATHODE cuts" };
+        for (int k = 0; k < fprs.Length; k++)
+        {
+            var p = fig[k / 3, k % 3];
+            var counts = edges.Zip(edges.Skip(1), (a, b) => Poisson(rng, Background((a + b) / 2) * fprs[k] * 0.5)).ToArray();
+            var x = Linspace(5, 16, 100);
+            p.VerticalSpan(9, 10.6, k == 0 ? "signal region" : null, Palette.Orange, 0.18)
+                .PoissonPoints(edges, counts, k == 0 ? "data" : null, markerSize: 3.5)
+                .Line(x, x.Select(m => Background(m) * fprs[k] * 0.5).ToArray(), k == 0 ? "sideband fit" : null, Palette.Vermillion);
+            p.Title = $"FPR {fprs[k].ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            p.Text(0.97, 0.93, $"Z = {0.4 * k:F2}σ\nN_{{SR}} = {counts.Skip(8).Take(3).Sum():F0}", anchor: TextAnchor.End, fontSize: 12);
+            p.X.Label = "m_{μμ} [GeV]";
+            p.Y.Label = k % 3 == 0 ? "events / 0.5 GeV" : null;
+            p.Y.Min = 0;
+        }
         return fig;
     }
 
