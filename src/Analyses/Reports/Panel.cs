@@ -303,16 +303,19 @@ public sealed class Panel
 
     // ---- rendering ----
 
-    internal void DataExtent(out Extent x, out Extent y)
+    internal void DataExtent(out Extent x, out Extent y, bool windowed = false)
     {
         x = new Extent();
         y = new Extent();
-        foreach (var s in _series) s.Extend(ref x, ref y, XRoot.X, Y);
+        // With a fixed x range the automatic y range follows only what is visible (x is resolved first).
+        var root = XRoot.X;
+        if (windowed && (root.Min is not null || root.Max is not null)) (y.WindowLo, y.WindowHi) = (X.Lo, X.Hi);
+        foreach (var s in _series) s.Extend(ref x, ref y, root, Y);
     }
 
     internal void ResolveY()
     {
-        DataExtent(out _, out var y);
+        DataExtent(out _, out var y, windowed: true);
         (Y.Lo, Y.Hi) = y.Resolve(Y);
     }
 

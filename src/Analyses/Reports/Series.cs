@@ -157,7 +157,7 @@ internal sealed class LineSeries(double[] xs, double[] ys, LineStyle style, doub
     public override void Extend(ref Extent x, ref Extent y, Axis xa, Axis ya)
     {
         for (int i = 0; i < xs.Length; i++)
-            if (double.IsFinite(ys[i]) && double.IsFinite(xs[i])) { x.Add(xs[i], xa.Scale); y.Add(ys[i], ya.Scale); }
+            if (double.IsFinite(ys[i]) && double.IsFinite(xs[i])) { x.Add(xs[i], xa.Scale); y.AddAt(xs[i], xs[i], ys[i], ya.Scale); }
     }
 
     public override void Render(StringBuilder sb, PlotFrame f)
@@ -194,7 +194,7 @@ internal sealed class StepSeries(double[] edges, double[] contents, LineStyle st
     {
         x.Add(edges, xa.Scale);
         x.Sticky(edges[0], edges[^1], xa.Scale);
-        y.Add(contents, ya.Scale);
+        for (int i = 0; i < contents.Length; i++) y.AddAt(edges[i], edges[i + 1], contents[i], ya.Scale);
         if (ya.Scale == AxisScale.Linear) { y.Add(0, ya.Scale); y.Sticky(0, double.NaN, ya.Scale); }
     }
 
@@ -250,9 +250,9 @@ internal sealed class ErrorBarSeries(double[] xs, double[] ys, double[]? yLow, d
             if (!double.IsFinite(xs[i]) || !double.IsFinite(ys[i])) continue;
             x.Add(xs[i] - (xLow?[i] ?? 0), xa.Scale);
             x.Add(xs[i] + (xHigh?[i] ?? 0), xa.Scale);
-            y.Add(ys[i] - (yLow?[i] ?? 0), ya.Scale);
-            y.Add(ys[i] + (yHigh?[i] ?? 0), ya.Scale);
-            y.Add(ys[i], ya.Scale);
+            y.AddAt(xs[i], xs[i], ys[i] - (yLow?[i] ?? 0), ya.Scale);
+            y.AddAt(xs[i], xs[i], ys[i] + (yHigh?[i] ?? 0), ya.Scale);
+            y.AddAt(xs[i], xs[i], ys[i], ya.Scale);
         }
     }
 
@@ -306,8 +306,11 @@ internal sealed class BandSeries(double[] xs, double[] lower, double[] upper, do
     public override void Extend(ref Extent x, ref Extent y, Axis xa, Axis ya)
     {
         x.Add(xs, xa.Scale);
-        y.Add(lower, ya.Scale);
-        y.Add(upper, ya.Scale);
+        for (int i = 0; i < xs.Length; i++)
+        {
+            y.AddAt(xs[i], xs[i], lower[i], ya.Scale);
+            y.AddAt(xs[i], xs[i], upper[i], ya.Scale);
+        }
     }
 
     public override void Render(StringBuilder sb, PlotFrame f)

@@ -147,6 +147,14 @@ public class FigureTests
         pts.ToSvg();
         Assert.Equal(1 - 0.1, pts.Main.X.Lo, 1e-12);
         Assert.Equal(3 + 0.1, pts.Main.X.Hi, 1e-12);
+
+        // A fixed x range: the automatic y range follows only the visible data.
+        var zoom = new Figure();
+        var xs = Enumerable.Range(0, 101).Select(i => i / 10.0).ToArray();
+        zoom.Main.Line(xs, xs.Select(v => v * v).ToArray());
+        zoom.Main.X.Limits(0, 2);
+        zoom.ToSvg();
+        Assert.Equal(4 + 0.05 * 4, zoom.Main.Y.Hi, 1e-9);
     }
 
     [Fact]
