@@ -171,7 +171,7 @@ public static class PseudoExperiments
             var sets = batch.Select(j => PseudoData(r, data, bg, pre, j)).ToArray();
             var scores = saved is not null
                 ? sets.Select(s => CathodeAnalysis.MeanOverFolds(saved, s.Features, d)).ToArray()
-                : TrainAndScore(c, device, binner, sets, samples, nSamples, d, cancel);
+                : TrainAndScore(c, device, binner, sets, batch, samples, nSamples, d, cancel);
             for (int b = 0; b < batch.Length; b++)
             {
                 var result = Statistics(c, model, fitter, sets[b], scores[b], fprs, batch[b]);
@@ -245,7 +245,7 @@ public static class PseudoExperiments
     /// Trains the k-fold ensembles of several pseudoexperiments in one call over one matrix
     /// [flow samples | pseudo-data 1 (SR, SB) | pseudo-data 2 | …] and returns each one's out-of-fold scores.
     /// </summary>
-    private static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, CathodeChannelData[] sets, double[] samples, int nSamples, int d,
+    private static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, CathodeChannelData[] sets, int[] indices, double[] samples, int nSamples, int d,
         CancellationToken cancel)
     {
         var bands = sets.Select(s => CathodeAnalysis.Bands(s, c)).ToArray();
@@ -272,8 +272,9 @@ public static class PseudoExperiments
             }
             for (int i = 0; i < nSb; i++) Array.Copy(sets[p].Features, sbRows[p][i] * d, features, (o + nSr + i) * d, d);
             int Map(int r) => r < nSr + nSb ? o + r : r - nSr - nSb;
-            // The rotation's own shuffles use the pseudo-data's seed, so folds differ between pseudoexperiments.
-            foreach (var f in CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, PseudoStreams + (ulong)o))
+            // The rotation's shuffles are seeded by the pseudoexperiment's index: folds differ between pseudoexperiments
+            // but not with the batch a pseudoexperiment lands in.
+            foreach (var f in CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, c.Seed * 1_000_003 + PseudoStreams + (ulong)indices[p]))
                 folds.Add(new FoldSplit(f.Train.Select(Map).ToArray(), f.Validation.Select(Map).ToArray(), f.Test.Select(Map).ToArray()));
         }
         var x = binner.Transform(Columns(features, d));

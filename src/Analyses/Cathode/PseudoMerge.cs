@@ -13,6 +13,9 @@ public sealed record QuantileRow(double Level, double Value, double Error, doubl
 /// <summary>The merged null distribution of one significance (the reweighted Z, or cut-and-count at one FPR).</summary>
 public sealed record NullSummary(string Name, int Count, TailRow[] Tails, QuantileRow[] Quantiles);
 
+/// <summary>The merged null distribution (null-distribution.json): independent of how the study was sharded.</summary>
+public sealed record NullDistribution(PseudoHeader Header, int Results, int[] Missing, NullSummary Reweighted, NullSummary MaxOverScan, NullSummary[] PerFpr);
+
 /// <summary>What <c>fastad merge</c> found and wrote.</summary>
 public sealed record MergeReport(PseudoHeader Header, int Files, int Results, int[] Missing, NullSummary Reweighted, NullSummary MaxOverScan,
     NullSummary[] PerFpr, IReadOnlyList<string> Written);
@@ -88,7 +91,7 @@ public static class PseudoMerge
         foreach (var r in all) table.AddRow(new object?[] { r.Index, r.Events, r.InitialZ, r.Mu, r.ReweightedZ }.Concat(r.Z.Cast<object?>()).ToArray());
         writer.WriteCsv("pseudo-merged.csv", table);
         var report = new MergeReport(h with { ShardIndex = 0, ShardCount = 1 }, files.Length, all.Length, missing, rw, max, perFpr, writer.Written);
-        writer.WriteJson("null-distribution.json", report with { Written = [] });
+        writer.WriteJson("null-distribution.json", new NullDistribution(report.Header, report.Results, missing, rw, max, perFpr));
         writer.WriteFigure("null-distribution", Figure(rw, all.Select(r => r.ReweightedZ).ToArray(), h));
         return report with { Written = writer.Written };
     }
