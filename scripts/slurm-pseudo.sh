@@ -16,7 +16,7 @@
 #SBATCH --time=04:00:00
 #SBATCH --output=fastad-pseudo-%A_%a.log
 set -euo pipefail
-FASTAD="${FASTAD:-fastad}"
+read -r -a FASTAD_CMD <<< "${FASTAD:-fastad}"   # may hold arguments, e.g. "dotnet /path/fastad.dll"
 OUT="${FASTAD_OUT:-out/pseudo-study}"
 N="${FASTAD_N:-1000}"
 MODE="${FASTAD_MODE:-bootstrap}"
@@ -26,4 +26,4 @@ COUNT="${SLURM_ARRAY_TASK_COUNT:?SLURM_ARRAY_TASK_COUNT is not set}"
 # SLURM_ARRAY_TASK_ID starts at the array's first index: shards must be numbered 0..K-1.
 MIN="${SLURM_ARRAY_TASK_MIN:-0}"
 # shellcheck disable=SC2086
-exec "$FASTAD" cathode pseudo $DATA_ARGS --n "$N" --mode "$MODE" --shard "$((TASK - MIN))/$COUNT" --out "$OUT" --quiet ${FASTAD_EXTRA_ARGS:-}
+exec "${FASTAD_CMD[@]}" cathode pseudo $DATA_ARGS --n "$N" --mode "$MODE" --shard "$((TASK - MIN))/$COUNT" --out "$OUT" --quiet ${FASTAD_EXTRA_ARGS:-}
