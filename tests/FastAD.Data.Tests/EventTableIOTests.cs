@@ -368,6 +368,10 @@ np.save(sys.argv[3], a2)
                     _ => double.Parse(s, CultureInfo.InvariantCulture),
                 }));
         }
+        var named = EventTable.FromColumns(("µ_mass", new[] { 1.5, 2.5 }));
+        EventTableIO.Write(named, PathOf("utf8.npy"));
+        Assert.Equal("µ_mass 4.0", Python("import sys, numpy as np; a = np.load(sys.argv[1]); print(a.dtype.names[0], a['µ_mass'].sum())", PathOf("utf8.npy"))!.Trim());
+        Assert.Equal(named.ColumnNames, EventTableIO.Read(PathOf("utf8.npy")).ColumnNames);
         var theirs = EventTableIO.Read(PathOf("theirs.npy"));
         Assert.Equal(new[] { 0.1, 1e300, -2.5 }, theirs.View<double>("p").ToArray());
         Assert.Equal(new[] { -(1L << 62), 0, 1L << 62 }, theirs.View<long>("q").ToArray());
