@@ -253,6 +253,8 @@ public static class NpyFormat
         foreach (var name in table.ColumnNames)
         {
             var entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression);
+            // A fixed time stamp (numpy writes 1980-01-01 too): the same table gives the same bytes.
+            entry.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
             using var s = entry.Open();
             var type = Descr(table, name);
             WriteHeader(s, $"'{type.Descr}'", table.RowCount);
