@@ -248,6 +248,29 @@ public sealed class EventTableIOTests : IDisposable
     }
 
     [Fact]
+    public void ArrowLargeStringsAndPandasCategoriesReadAsText()
+    {
+        var words = new StringArray.Builder().AppendRange(["os_cathode", "ss_cathode", "os_no_isolation"]).Build();
+        var codes = new Int8Array.Builder().AppendRange([(sbyte)2, (sbyte)0, (sbyte)0, (sbyte)1]).Build();
+        var category = new DictionaryArray(new DictionaryType(Int8Type.Default, StringType.Default, false), codes, words);
+        var large = new LargeStringArray.Builder().AppendRange(["a", "", "µµ", "d"]).Build();
+        var schema = new Schema([new Field("selection", category.Data.DataType, false), new Field("tag", LargeStringType.Default, false)], null);
+        string p = PathOf("cat.feather");
+        using (var stream = File.Create(p))
+        using (var batch = new RecordBatch(schema, [category, large], 4))
+        using (var writer = new ArrowFileWriter(stream, schema))
+        {
+            writer.WriteRecordBatch(batch);
+            writer.WriteEnd();
+        }
+        var t = EventTableIO.Read(p);
+        Assert.Equal(new[] { ColumnType.Text, ColumnType.Text }, t.ColumnNames.Select(t.TypeOf));
+        Assert.Equal(new[] { "os_no_isolation", "os_cathode", "os_cathode", "ss_cathode" }, t.View<string>("selection").ToArray());
+        Assert.Equal(new[] { "a", "", "µµ", "d" }, t.View<string>("tag").ToArray());
+        Assert.Equal(2, t.WhereEquals(new Dictionary<string, string> { ["selection"] = "os_cathode" }).RowCount);
+    }
+
+    [Fact]
     public void FailedWritesLeaveNothingBehind()
     {
         var table = AllTypes(10);
