@@ -271,6 +271,28 @@ public sealed class EventTableIOTests : IDisposable
     }
 
     [Fact]
+    public void QuotedCellsRoundTripAndReadAsPandasWritesThem()
+    {
+        string[] awkward = ["a,b", "say \"hi\"", "#not a comment", " padded ", "", "plain", "x;y\tz", "\"\""];
+        var t = EventTable.FromColumns(("text, with comma", awkward), ("#n", Enumerable.Range(0, awkward.Length).ToArray()));
+        foreach (var name in new[] { "q.csv", "q.tsv" })
+        {
+            EventTableIO.Write(t, PathOf(name));
+            var back = EventTableIO.Read(PathOf(name));
+            Assert.Equal(t.ColumnNames, back.ColumnNames);
+            Assert.Equal(awkward, back.View<string>("text, with comma").ToArray());
+            Assert.Equal(t.View<int>("#n").ToArray(), back.View<int>("#n").ToArray());
+        }
+        // pandas.DataFrame.to_csv quotes only where needed; numbers may be quoted too.
+        File.WriteAllText(PathOf("pandas.csv"), "selection,note,m\nos_cathode,\"low, mass\",\"9.5\"\nss,\"he said \"\"no\"\"\",10\n");
+        var p = EventTableIO.Read(PathOf("pandas.csv"));
+        Assert.Equal(new[] { "low, mass", "he said \"no\"" }, p.View<string>("note").ToArray());
+        Assert.Equal(new[] { 9.5, 10 }, p.GetDouble("m"));
+        File.WriteAllText(PathOf("open.csv"), "a,b\n1,\"unclosed\n");
+        Assert.Contains("line 2: a quoted cell is not closed", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(PathOf("open.csv"))).Message);
+    }
+
+    [Fact]
     public void FailedWritesLeaveNothingBehind()
     {
         var table = AllTypes(10);
@@ -281,8 +303,8 @@ public sealed class EventTableIOTests : IDisposable
         // A write that fails half-way (a text cell with the delimiter) keeps the old file and leaves no temporary.
         string p = PathOf("keep.csv");
         File.WriteAllText(p, "old\n1\n");
-        var bad = table.WithColumn("selection", Enumerable.Range(0, 10).Select(i => i == 7 ? "a,b" : "ok").ToArray());
-        Assert.Contains("text in column 'selection' 'a,b'", Assert.Throws<ArgumentException>(() => EventTableIO.Write(bad, p)).Message);
+        var bad = table.WithColumn("selection", Enumerable.Range(0, 10).Select(i => i == 7 ? "a\nb" : "ok").ToArray());
+        Assert.Contains("text in column 'selection' 'a\nb' as delimited text: it contains a line break", Assert.Throws<ArgumentException>(() => EventTableIO.Write(bad, p)).Message);
         Assert.Equal("old\n1\n", File.ReadAllText(p));
         Assert.Equal(new[] { "keep.csv" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
         Directory.CreateDirectory(PathOf("adir.csv"));
