@@ -64,17 +64,12 @@ public sealed class DelimitedTable
             {
                 if (line.Contains('\0')) throw new InvalidDataException($"{source} is not a text table (binary content on line {lineNo}).");
                 delimiter = line.Contains('\t') ? '\t' : line.Count(c => c == ';') > line.Count(c => c == ',') ? ';' : ',';
-                header = line.Split(delimiter).Select(h => h.Trim().Trim('"')).ToArray();
+                var bounds = new List<int>();
+                int count = CellStarts(line, delimiter, bounds, source, lineNo);
+                header = Enumerable.Range(0, count).Select(c => Unescape(Unquote(line.AsSpan(bounds[c], bounds[c + 1] - 1 - bounds[c])))).ToArray();
                 continue;
             }
-            int cells = 1;
-            starts.Add(0);
-            for (int at = line.IndexOf(delimiter); at >= 0; at = line.IndexOf(delimiter, at + 1))
-            {
-                starts.Add(at + 1);
-                cells++;
-            }
-            starts.Add(line.Length + 1);
+            int cells = CellStarts(line, delimiter, starts, source, lineNo);
             if (cells != header.Length)
                 throw new InvalidDataException($"{source}, line {lineNo}: {cells} cells, the header has {header.Length} columns.");
             rows.Add(line);
@@ -91,20 +86,63 @@ public sealed class DelimitedTable
         throw new KeyNotFoundException($"{Source} has no column '{column}'; columns are: {string.Join(", ", Columns)}.");
     }
 
+    /// <summary>
+    /// Appends the start of every cell of <paramref name="line"/> and one past its end to <paramref name="starts"/>;
+    /// returns the number of cells. Delimiters inside double quotes do not split (RFC 4180 quoting, on one line).
+    /// </summary>
+    private static int CellStarts(string line, char delimiter, List<int> starts, string source, int lineNo)
+    {
+        int cells = 1;
+        starts.Add(0);
+        if (!line.Contains('"'))
+        {
+            for (int at = line.IndexOf(delimiter); at >= 0; at = line.IndexOf(delimiter, at + 1))
+            {
+                starts.Add(at + 1);
+                cells++;
+            }
+        }
+        else
+        {
+            bool quoted = false;
+            for (int i = 0; i < line.Length; i++)
+            {
+                if (line[i] == '"') quoted = !quoted; // a doubled quote toggles twice
+                else if (line[i] == delimiter && !quoted)
+                {
+                    starts.Add(i + 1);
+                    cells++;
+                }
+            }
+            if (quoted) throw new InvalidDataException($"{source}, line {lineNo}: a quoted cell is not closed (cells spanning lines are not supported).");
+        }
+        starts.Add(line.Length + 1);
+        return cells;
+    }
+
+    /// <summary>A cell without surrounding blanks and, when quoted, without its quotes (doubled quotes inside stay doubled).</summary>
+    private static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> cell)
+    {
+        cell = cell.Trim();
+        return cell.Length >= 2 && cell[0] == '"' && cell[^1] == '"' ? cell[1..^1] : cell;
+    }
+
+    private static string Unescape(ReadOnlySpan<char> cell) => cell.Contains("\"\"", StringComparison.Ordinal) ? cell.ToString().Replace("\"\"", "\"") : new string(cell);
+
     /// <summary>Cell (row, column) without surrounding blanks and quotes.</summary>
     private ReadOnlySpan<char> Cell(int row, int column)
     {
         int k = row * (Columns.Count + 1) + column;
         int start = _starts[k];
-        return _rows[row].AsSpan(start, _starts[k + 1] - 1 - start).Trim().Trim('"');
+        return Unquote(_rows[row].AsSpan(start, _starts[k + 1] - 1 - start));
     }
 
-    /// <summary>A column as text.</summary>
+    /// <summary>A column as text (quoted cells unquoted, doubled quotes undoubled).</summary>
     public string[] GetStrings(string column)
     {
         int c = IndexOf(column);
         var result = new string[_rows.Count];
-        for (int i = 0; i < result.Length; i++) result[i] = new string(Cell(i, c));
+        for (int i = 0; i < result.Length; i++) result[i] = Unescape(Cell(i, c));
         return result;
     }
 
@@ -170,16 +208,17 @@ public sealed class DelimitedTable
 
     /// <summary>
     /// Writes a table as delimited text: a header, then one line per row, numbers in invariant round-trip form
-    /// (<c>nan</c>, <c>inf</c>, <c>-inf</c> for non-finite values). Names and text cells may not contain the
-    /// delimiter, quotes or line breaks (this reader does not unquote them).
+    /// (<c>nan</c>, <c>inf</c>, <c>-inf</c> for non-finite values). Names and text cells holding the delimiter,
+    /// a quote, a leading '#' or surrounding blanks are quoted (RFC 4180); line breaks cannot be written.
     /// </summary>
     public static void Write(EventTable table, Stream stream, char delimiter = ',')
     {
         string Checked(string cell, string what)
         {
-            if (cell.IndexOfAny([delimiter, '"', '\n', '\r']) >= 0 || (cell.StartsWith('#') && what == "column name"))
-                throw new ArgumentException($"Cannot write {what} '{cell}' as delimited text: it contains the delimiter, a quote or a line break.");
-            return cell;
+            if (cell.IndexOfAny(['\n', '\r']) >= 0)
+                throw new ArgumentException($"Cannot write {what} '{cell}' as delimited text: it contains a line break.");
+            bool quote = cell.IndexOfAny([delimiter, '"']) >= 0 || cell.StartsWith('#') || (cell.Length > 0 && (char.IsWhiteSpace(cell[0]) || char.IsWhiteSpace(cell[^1])));
+            return quote ? "\"" + cell.Replace("\"", "\"\"") + "\"" : cell;
         }
         using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
         writer.WriteLine(string.Join(delimiter, table.ColumnNames.Select(n => Checked(n, "column name"))));

@@ -303,15 +303,15 @@ public static class NpyFormat
     {
         string dict = $"{{'descr': {descr}, 'fortran_order': False, 'shape': ({rows},), }}";
         var text = Encoding.UTF8.GetBytes(dict);
-        bool v1 = text.Length + 10 + 64 < 65536;
-        bool ascii = text.All(b => b < 128);
+        // Version 1.0 for short Latin-1 headers, 2.0 for long ones, 3.0 (UTF-8) when a name is not ASCII.
+        int major = text.Any(b => b >= 128) ? 3 : text.Length + 10 + 64 < 65536 ? 1 : 2;
+        bool v1 = major == 1;
         int prefix = v1 ? 10 : 12;
         int total = (prefix + text.Length + 1 + 63) / 64 * 64;
         int headerLength = total - prefix;
         stream.Write(Magic);
-        stream.WriteByte((byte)(v1 ? 1 : ascii ? 2 : 3));
+        stream.WriteByte((byte)major);
         stream.WriteByte(0);
-        if (v1 && !ascii) throw new NotSupportedException("Column names must be ASCII in a .npy file.");
         Span<byte> length = stackalloc byte[4];
         if (v1) { BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)headerLength); stream.Write(length[..2]); }
         else { BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)headerLength); stream.Write(length); }

@@ -248,6 +248,51 @@ public sealed class EventTableIOTests : IDisposable
     }
 
     [Fact]
+    public void ArrowLargeStringsAndPandasCategoriesReadAsText()
+    {
+        var words = new StringArray.Builder().AppendRange(["os_cathode", "ss_cathode", "os_no_isolation"]).Build();
+        var codes = new Int8Array.Builder().AppendRange([(sbyte)2, (sbyte)0, (sbyte)0, (sbyte)1]).Build();
+        var category = new DictionaryArray(new DictionaryType(Int8Type.Default, StringType.Default, false), codes, words);
+        var large = new LargeStringArray.Builder().AppendRange(["a", "", "µµ", "d"]).Build();
+        var schema = new Schema([new Field("selection", category.Data.DataType, false), new Field("tag", LargeStringType.Default, false)], null);
+        string p = PathOf("cat.feather");
+        using (var stream = File.Create(p))
+        using (var batch = new RecordBatch(schema, [category, large], 4))
+        using (var writer = new ArrowFileWriter(stream, schema))
+        {
+            writer.WriteRecordBatch(batch);
+            writer.WriteEnd();
+        }
+        var t = EventTableIO.Read(p);
+        Assert.Equal(new[] { ColumnType.Text, ColumnType.Text }, t.ColumnNames.Select(t.TypeOf));
+        Assert.Equal(new[] { "os_no_isolation", "os_cathode", "os_cathode", "ss_cathode" }, t.View<string>("selection").ToArray());
+        Assert.Equal(new[] { "a", "", "µµ", "d" }, t.View<string>("tag").ToArray());
+        Assert.Equal(2, t.WhereEquals(new Dictionary<string, string> { ["selection"] = "os_cathode" }).RowCount);
+    }
+
+    [Fact]
+    public void QuotedCellsRoundTripAndReadAsPandasWritesThem()
+    {
+        string[] awkward = ["a,b", "say \"hi\"", "#not a comment", " padded ", "", "plain", "x;y\tz", "\"\""];
+        var t = EventTable.FromColumns(("text, with comma", awkward), ("#n", Enumerable.Range(0, awkward.Length).ToArray()));
+        foreach (var name in new[] { "q.csv", "q.tsv" })
+        {
+            EventTableIO.Write(t, PathOf(name));
+            var back = EventTableIO.Read(PathOf(name));
+            Assert.Equal(t.ColumnNames, back.ColumnNames);
+            Assert.Equal(awkward, back.View<string>("text, with comma").ToArray());
+            Assert.Equal(t.View<int>("#n").ToArray(), back.View<int>("#n").ToArray());
+        }
+        // pandas.DataFrame.to_csv quotes only where needed; numbers may be quoted too.
+        File.WriteAllText(PathOf("pandas.csv"), "selection,note,m\nos_cathode,\"low, mass\",\"9.5\"\nss,\"he said \"\"no\"\"\",10\n");
+        var p = EventTableIO.Read(PathOf("pandas.csv"));
+        Assert.Equal(new[] { "low, mass", "he said \"no\"" }, p.View<string>("note").ToArray());
+        Assert.Equal(new[] { 9.5, 10 }, p.GetDouble("m"));
+        File.WriteAllText(PathOf("open.csv"), "a,b\n1,\"unclosed\n");
+        Assert.Contains("line 2: a quoted cell is not closed", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(PathOf("open.csv"))).Message);
+    }
+
+    [Fact]
     public void FailedWritesLeaveNothingBehind()
     {
         var table = AllTypes(10);
@@ -258,8 +303,8 @@ public sealed class EventTableIOTests : IDisposable
         // A write that fails half-way (a text cell with the delimiter) keeps the old file and leaves no temporary.
         string p = PathOf("keep.csv");
         File.WriteAllText(p, "old\n1\n");
-        var bad = table.WithColumn("selection", Enumerable.Range(0, 10).Select(i => i == 7 ? "a,b" : "ok").ToArray());
-        Assert.Contains("text in column 'selection' 'a,b'", Assert.Throws<ArgumentException>(() => EventTableIO.Write(bad, p)).Message);
+        var bad = table.WithColumn("selection", Enumerable.Range(0, 10).Select(i => i == 7 ? "a\nb" : "ok").ToArray());
+        Assert.Contains("text in column 'selection' 'a\nb' as delimited text: it contains a line break", Assert.Throws<ArgumentException>(() => EventTableIO.Write(bad, p)).Message);
         Assert.Equal("old\n1\n", File.ReadAllText(p));
         Assert.Equal(new[] { "keep.csv" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
         Directory.CreateDirectory(PathOf("adir.csv"));
@@ -368,6 +413,10 @@ np.save(sys.argv[3], a2)
                     _ => double.Parse(s, CultureInfo.InvariantCulture),
                 }));
         }
+        var named = EventTable.FromColumns(("µ_mass", new[] { 1.5, 2.5 }));
+        EventTableIO.Write(named, PathOf("utf8.npy"));
+        Assert.Equal("µ_mass 4.0", Python("import sys, numpy as np; a = np.load(sys.argv[1]); print(a.dtype.names[0], a['µ_mass'].sum())", PathOf("utf8.npy"))!.Trim());
+        Assert.Equal(named.ColumnNames, EventTableIO.Read(PathOf("utf8.npy")).ColumnNames);
         var theirs = EventTableIO.Read(PathOf("theirs.npy"));
         Assert.Equal(new[] { 0.1, 1e300, -2.5 }, theirs.View<double>("p").ToArray());
         Assert.Equal(new[] { -(1L << 62), 0, 1L << 62 }, theirs.View<long>("q").ToArray());
