@@ -153,6 +153,7 @@ public sealed class MadeTransformBlock
     {
         Network(x, c, batch, cache);
         Span<double> theta = stackalloc double[P];
+        Span<double> kx = stackalloc double[Bins + 1], ky = stackalloc double[Bins + 1], kd = stackalloc double[Bins + 1];
         for (int n = 0; n < batch; n++)
         {
             double ld = 0;
@@ -168,8 +169,8 @@ public sealed class MadeTransformBlock
                 }
                 else
                 {
-                    var knots = RationalQuadraticSpline.Build(theta, Bins, TailBound);
-                    var (y, l) = RationalQuadraticSpline.Forward(xv, knots);
+                    RationalQuadraticSpline.BuildInto(theta, Bins, TailBound, kx, ky, kd);
+                    var (y, l) = RationalQuadraticSpline.Forward(xv, kx, ky, kd);
                     z[n * D + d] = y;
                     ld += l;
                 }
@@ -229,6 +230,7 @@ public sealed class MadeTransformBlock
     {
         x[..(batch * D)].Clear();
         Span<double> theta = stackalloc double[P];
+        Span<double> kx = stackalloc double[Bins + 1], ky = stackalloc double[Bins + 1], kd = stackalloc double[Bins + 1];
         for (int d = 0; d < D; d++)
         {
             Network(x, c, batch, cache);
@@ -239,7 +241,10 @@ public sealed class MadeTransformBlock
                 if (Transform == AutoregressiveTransform.AffineNflows)
                     x[n * D + d] = (zv - theta[1]) / (Softplus(theta[0]) + MinScale);
                 else
-                    x[n * D + d] = RationalQuadraticSpline.Inverse(zv, RationalQuadraticSpline.Build(theta, Bins, TailBound)).X;
+                {
+                    RationalQuadraticSpline.BuildInto(theta, Bins, TailBound, kx, ky, kd);
+                    x[n * D + d] = RationalQuadraticSpline.Inverse(zv, kx, ky, kd).X;
+                }
             }
         }
     }

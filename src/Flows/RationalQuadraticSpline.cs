@@ -20,36 +20,39 @@ public static class RationalQuadraticSpline
     {
         if (bins < 2) throw new ArgumentOutOfRangeException(nameof(bins));
         if (parameters.Length != 3 * bins - 1) throw new ArgumentException($"A {bins}-bin spline needs {3 * bins - 1} parameters, got {parameters.Length}.");
-        var x = Cumulative(parameters[..bins], bins, bound, MinWidth);
-        var y = Cumulative(parameters.Slice(bins, bins), bins, bound, MinHeight);
-        var d = new double[bins + 1];
+        var k = new Knots(new double[bins + 1], new double[bins + 1], new double[bins + 1]);
+        BuildInto(parameters, bins, bound, k.X, k.Y, k.Derivative);
+        return k;
+    }
+
+    /// <summary>The knots into caller buffers of K + 1 entries each (no allocation; parameters already checked).</summary>
+    internal static void BuildInto(ReadOnlySpan<double> parameters, int bins, double bound, Span<double> x, Span<double> y, Span<double> d)
+    {
+        Cumulative(parameters[..bins], bins, bound, MinWidth, x);
+        Cumulative(parameters.Slice(bins, bins), bins, bound, MinHeight, y);
         d[0] = d[bins] = 1.0;
         for (int k = 1; k < bins; k++) d[k] = MinDerivative + Softplus(parameters[2 * bins + k - 1]);
-        return new Knots(x, y, d);
     }
 
     private static double Softplus(double u) => Math.Max(u, 0) + Math.Log(1 + Math.Exp(-Math.Abs(u)));
 
-    private static double[] Cumulative(ReadOnlySpan<double> raw, int bins, double bound, double min)
+    private static void Cumulative(ReadOnlySpan<double> raw, int bins, double bound, double min, Span<double> c)
     {
         double max = double.NegativeInfinity;
         foreach (var v in raw) max = Math.Max(max, v);
-        var w = new double[bins];
         double sum = 0;
-        for (int k = 0; k < bins; k++) sum += w[k] = Math.Exp(raw[k] - max);
-        var c = new double[bins + 1];
+        for (int k = 0; k < bins; k++) sum += c[k + 1] = Math.Exp(raw[k] - max);    // c[1..K] holds the exponentials first
         double acc = 0;
         for (int k = 0; k < bins; k++)
         {
-            acc += min + (1 - min * bins) * w[k] / sum;
+            acc += min + (1 - min * bins) * c[k + 1] / sum;
             c[k + 1] = 2 * bound * acc - bound;
         }
         c[0] = -bound;
         c[bins] = bound;
-        return c;
     }
 
-    private static int Bin(double[] edges, double v)
+    private static int Bin(ReadOnlySpan<double> edges, double v)
     {
         int lo = 0, hi = edges.Length - 2;
         while (lo < hi)
@@ -61,32 +64,38 @@ public static class RationalQuadraticSpline
     }
 
     /// <summary>y = spline(x) and log dy/dx; identity outside [−B, B].</summary>
-    public static (double Y, double LogDet) Forward(double x, in Knots k)
+    public static (double Y, double LogDet) Forward(double x, in Knots k) => Forward(x, k.X, k.Y, k.Derivative);
+
+    /// <summary><see cref="Forward(double, in Knots)"/> on knots in spans.</summary>
+    internal static (double Y, double LogDet) Forward(double x, ReadOnlySpan<double> kx, ReadOnlySpan<double> ky, ReadOnlySpan<double> kd)
     {
-        if (x <= k.X[0] || x >= k.X[^1]) return (x, 0);
-        int b = Bin(k.X, x);
-        double w = k.X[b + 1] - k.X[b], h = k.Y[b + 1] - k.Y[b], s = h / w;
-        double t = (x - k.X[b]) / w, tt = t * (1 - t);
-        double d0 = k.Derivative[b], d1 = k.Derivative[b + 1];
+        if (x <= kx[0] || x >= kx[^1]) return (x, 0);
+        int b = Bin(kx, x);
+        double w = kx[b + 1] - kx[b], h = ky[b + 1] - ky[b], s = h / w;
+        double t = (x - kx[b]) / w, tt = t * (1 - t);
+        double d0 = kd[b], d1 = kd[b + 1];
         double denom = s + (d1 + d0 - 2 * s) * tt;
-        double y = k.Y[b] + h * (s * t * t + d0 * tt) / denom;
+        double y = ky[b] + h * (s * t * t + d0 * tt) / denom;
         double dydx = s * s * (d1 * t * t + 2 * s * tt + d0 * (1 - t) * (1 - t)) / (denom * denom);
         return (y, Math.Log(dydx));
     }
 
     /// <summary>x = spline⁻¹(y) (root of the bin's quadratic) and log dx/dy.</summary>
-    public static (double X, double LogDet) Inverse(double y, in Knots k)
+    public static (double X, double LogDet) Inverse(double y, in Knots k) => Inverse(y, k.X, k.Y, k.Derivative);
+
+    /// <summary><see cref="Inverse(double, in Knots)"/> on knots in spans.</summary>
+    internal static (double X, double LogDet) Inverse(double y, ReadOnlySpan<double> kx, ReadOnlySpan<double> ky, ReadOnlySpan<double> kd)
     {
-        if (y <= k.Y[0] || y >= k.Y[^1]) return (y, 0);
-        int b = Bin(k.Y, y);
-        double w = k.X[b + 1] - k.X[b], h = k.Y[b + 1] - k.Y[b], s = h / w;
-        double d0 = k.Derivative[b], d1 = k.Derivative[b + 1];
-        double dy = y - k.Y[b], kappa = d1 + d0 - 2 * s;
+        if (y <= ky[0] || y >= ky[^1]) return (y, 0);
+        int b = Bin(ky, y);
+        double w = kx[b + 1] - kx[b], h = ky[b + 1] - ky[b], s = h / w;
+        double d0 = kd[b], d1 = kd[b + 1];
+        double dy = y - ky[b], kappa = d1 + d0 - 2 * s;
         double a = h * (s - d0) + dy * kappa, bq = h * d0 - dy * kappa, c = -s * dy;
         double disc = Math.Max(bq * bq - 4 * a * c, 0);
         double t = 2 * c / (-bq - Math.Sqrt(disc));
-        double x = t * w + k.X[b];
-        var (_, logDet) = Forward(x, k);
+        double x = t * w + kx[b];
+        var (_, logDet) = Forward(x, kx, ky, kd);
         return (x, -logDet);
     }
 }
@@ -105,13 +114,15 @@ public static class RationalQuadraticSplineGradient
     {
         dyDParameters.Clear();
         dLogDetDParameters.Clear();
-        var k = RationalQuadraticSpline.Build(parameters, bins, bound);
-        if (x <= k.X[0] || x >= k.X[^1]) return (x, 0, 1, 0);
+        if (bins < 2 || parameters.Length != 3 * bins - 1) throw new ArgumentException($"A {bins}-bin spline needs {3 * bins - 1} parameters, got {parameters.Length}.");
+        Span<double> kx = stackalloc double[bins + 1], ky = stackalloc double[bins + 1], kd = stackalloc double[bins + 1];
+        RationalQuadraticSpline.BuildInto(parameters, bins, bound, kx, ky, kd);
+        if (x <= kx[0] || x >= kx[^1]) return (x, 0, 1, 0);
         int b = 0;
-        while (b < bins - 1 && k.X[b + 1] <= x) b++;
+        while (b < bins - 1 && kx[b + 1] <= x) b++;
         // Local quantities as functions of (x, x0, x1, y0, y1, d0, d1): value and gradient (7 entries).
-        var X = new Dual(x, 0); var X0 = new Dual(k.X[b], 1); var X1 = new Dual(k.X[b + 1], 2);
-        var Y0 = new Dual(k.Y[b], 3); var Y1 = new Dual(k.Y[b + 1], 4); var D0 = new Dual(k.Derivative[b], 5); var D1 = new Dual(k.Derivative[b + 1], 6);
+        var X = new Dual(x, 0); var X0 = new Dual(kx[b], 1); var X1 = new Dual(kx[b + 1], 2);
+        var Y0 = new Dual(ky[b], 3); var Y1 = new Dual(ky[b + 1], 4); var D0 = new Dual(kd[b], 5); var D1 = new Dual(kd[b + 1], 6);
         var w = X1 - X0; var h = Y1 - Y0; var s = h / w;
         var t = (X - X0) / w; var tt = t * (1 - t);
         var denom = s + (D1 + D0 - 2 * s) * tt;
@@ -143,52 +154,57 @@ public static class RationalQuadraticSplineGradient
     {
         double max = double.NegativeInfinity;
         foreach (var v in raw) max = Math.Max(max, v);
-        var p = new double[bins];
+        Span<double> p = stackalloc double[bins];
         double sum = 0;
         for (int i = 0; i < bins; i++) sum += p[i] = Math.Exp(raw[i] - max);
         for (int i = 0; i < bins; i++) p[i] /= sum;
         double scale = 2 * bound * (1 - min * bins);
         // ∂c_m/∂p_i = scale for i < m (0 < m < K); ∂p_i/∂raw_j = p_i(δ_ij − p_j).
-        var dP = new double[bins];
-        void Add(int m, double g)
-        {
-            if (m <= 0 || m >= bins || g == 0) return;
-            for (int i = 0; i < m; i++) dP[i] += g * scale;
-        }
-        Add(b, gLo);
-        Add(b + 1, gHi);
+        Span<double> dP = stackalloc double[bins];
+        dP.Clear();
+        if (b > 0 && b < bins && gLo != 0)
+            for (int i = 0; i < b; i++) dP[i] += gLo * scale;
+        if (b + 1 < bins && gHi != 0)
+            for (int i = 0; i <= b; i++) dP[i] += gHi * scale;
         double dot = 0;
         for (int i = 0; i < bins; i++) dot += dP[i] * p[i];
         for (int j = 0; j < bins; j++) result[j] += p[j] * (dP[j] - dot);
+    }
+
+    /// <summary>Seven doubles stored inline (no heap allocation per dual number).</summary>
+    [System.Runtime.CompilerServices.InlineArray(7)]
+    private struct Seven
+    {
+        private double _element;
     }
 
     /// <summary>Forward-mode value with a gradient over the 7 local inputs.</summary>
     private readonly struct Dual
     {
         public readonly double V;
-        public readonly double[] G;
+        public readonly Seven G;
 
         public Dual(double v, int index)
         {
             V = v;
-            G = new double[7];
+            G = default;
             G[index] = 1;
         }
 
-        private Dual(double v, double[] g)
+        private Dual(double v, Seven g)
         {
             V = v;
             G = g;
         }
 
-        private static Dual Combine(double v, Dual a, double da, Dual b, double db)
+        private static Dual Combine(double v, in Dual a, double da, in Dual b, double db)
         {
-            var g = new double[7];
+            Seven g = default;
             for (int i = 0; i < 7; i++) g[i] = da * a.G[i] + db * b.G[i];
             return new Dual(v, g);
         }
 
-        private static Dual Constant(double v) => new(v, new double[7]);
+        private static Dual Constant(double v) => new(v, default(Seven));
 
         public static Dual operator +(Dual a, Dual b) => Combine(a.V + b.V, a, 1, b, 1);
         public static Dual operator -(Dual a, Dual b) => Combine(a.V - b.V, a, 1, b, -1);
