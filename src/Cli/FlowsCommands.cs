@@ -22,6 +22,7 @@ internal static class FlowsCommands
         var bins = new Option<int>("--bins") { Description = "rqs: spline bins K.", DefaultValueFactory = _ => 8 };
         var tailBound = new Option<double>("--tail-bound") { Description = "rqs: the spline acts on [-B, B] of the standardised inputs, identity outside.", DefaultValueFactory = _ => 3.0 };
         var permutation = new Option<string>("--permutation") { Description = "rqs/affine-nflows: reverse or random (seeded) permutations.", DefaultValueFactory = _ => "reverse" };
+        var residual = new Option<bool>("--residual") { Description = "rqs/affine-nflows: nflows residual MADE blocks." };
         var ensemble = new Option<int>("--ensemble") { Description = "Train this many flows concurrently (seeds seed, seed+1, ...); the file holds them all.", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 400 };
         var batch = new Option<int>("--batch") { Description = "Minibatch size.", DefaultValueFactory = _ => 256 };
@@ -36,7 +37,7 @@ internal static class FlowsCommands
         var quiet = new Option<bool>("--quiet") { Description = "No per-epoch lines." };
         var cmd = new Command("train-flow", "Train a conditional MAF (SPEC 1.3 affine, or the SPEC 2.1 spline) on standardised columns; prints the best validation NLL.")
         {
-            data, features, condition, where, transform, blocks, hidden, hiddenLayers, bins, tailBound, permutation, ensemble, epochs, batch, rate, decay, optimizer,
+            data, features, condition, where, transform, blocks, hidden, hiddenLayers, bins, tailBound, permutation, residual, ensemble, epochs, batch, rate, decay, optimizer,
             patience, validation, seed, config, output, quiet,
         };
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
@@ -45,7 +46,8 @@ internal static class FlowsCommands
             var kind = FlowArchitecture.ParseKind(parse.GetValue(transform)!);
             bool spec13 = kind == FlowKind.AffineSpec13;
             var architecture = new FlowArchitecture(kind, parse.GetValue(blocks) ?? (spec13 ? 6 : 4), parse.GetValue(hidden) ?? (spec13 ? 20 : 64),
-                parse.GetValue(hiddenLayers), parse.GetValue(bins), parse.GetValue(tailBound), FlowArchitecture.ParsePermutation(parse.GetValue(permutation)!));
+                parse.GetValue(hiddenLayers), parse.GetValue(bins), parse.GetValue(tailBound), FlowArchitecture.ParsePermutation(parse.GetValue(permutation)!),
+                parse.GetValue(residual));
             var options = new FlowTrainingOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), WeightDecay = parse.GetValue(decay),

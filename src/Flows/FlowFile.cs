@@ -11,6 +11,7 @@ namespace FastAD.Flows;
 ///       "features": D, "conditions": C, "hidden": H, "blocks": transforms,
 ///       "hiddenLayers": 2, "bins": K, "tailBound": B,  // nflows-style kinds only
 ///       "permutation": "reverse" | "random", "permutations": [[...], ...],   // nflows-style kinds only
+///       "residual": false,                           // nflows-style kinds: residual MADE
 ///       "parameters": [[...], ...],                  // IConditionalFlow.Parameters() order
 ///       "state": [[...], ...] } ],                   // batch-norm running mean, variance per block (affine-spec13)
 ///   "standardization": { "featureMean": [...], "featureStd": [...], "conditionMean": [...], "conditionStd": [...] },  // optional
@@ -39,7 +40,7 @@ public static class FlowFile
         double[][] Parameters, double[][] RunningMean, double[][] RunningVariance, Standardization? Standardization = null);
 
     private sealed record Member(string Kind, int Features, int Conditions, int Hidden, int Blocks, double[][] Parameters, double[][] State,
-        int HiddenLayers = 0, int Bins = 0, double TailBound = 0, string? Permutation = null, int[][]? Permutations = null);
+        int HiddenLayers = 0, int Bins = 0, double TailBound = 0, string? Permutation = null, int[][]? Permutations = null, bool Residual = false);
 
     private sealed record DtoV2(string Format, int Version, Member[] Members, Standardization? Standardization = null, ConditionRange? ConditionRange = null);
 
@@ -68,7 +69,7 @@ public static class FlowFile
             {
                 MaskedAutoregressiveFlow m => new Member(kind, m.D, m.C, m.Hidden, m.Made.Length, parameters, state),
                 AutoregressiveFlow a => new Member(kind, a.D, a.C, a.Blocks[0].H, a.Transforms, parameters, state, a.Blocks[0].HiddenLayers,
-                    a.Blocks[0].Bins, a.Blocks[0].TailBound, a.Permutation == FlowPermutation.Random ? "random" : "reverse", a.Permutations),
+                    a.Blocks[0].Bins, a.Blocks[0].TailBound, a.Permutation == FlowPermutation.Random ? "random" : "reverse", a.Permutations, a.Blocks[0].IsResidual),
                 _ => throw new ArgumentException($"Flows of type {f.GetType().Name} cannot be saved."),
             };
         }).ToArray();
@@ -151,7 +152,7 @@ public static class FlowFile
         var transform = m.Kind == Rqs ? AutoregressiveTransform.RationalQuadratic : AutoregressiveTransform.AffineNflows;
         var permutation = m.Permutation == "random" ? FlowPermutation.Random : FlowPermutation.Reverse;
         var flow = new AutoregressiveFlow(m.Features, m.Conditions, m.Hidden, m.Blocks, transform, Math.Max(m.Bins, 2), m.TailBound > 0 ? m.TailBound : 3.0,
-            m.HiddenLayers, permutation, seed: 0);
+            m.HiddenLayers, permutation, seed: 0, m.Residual);
         if (m.Permutations is not null) flow.SetPermutations(m.Permutations);
         return flow;
     }

@@ -142,6 +142,7 @@ public class FlowFileV2Tests
             maf,
             new AutoregressiveFlow(3, 1, 6, 3, AutoregressiveTransform.RationalQuadratic, bins: 5, tailBound: 2.5, hiddenLayers: 1, FlowPermutation.Random, seed: 2),
             new AutoregressiveFlow(3, 1, 6, 2, AutoregressiveTransform.AffineNflows, permutation: FlowPermutation.Random, seed: 3),
+            new AutoregressiveFlow(3, 1, 6, 2, AutoregressiveTransform.RationalQuadratic, seed: 4, residual: true),
         ];
         var ensemble = new FlowEnsemble(members, ConditionRange.Of(c, 1));
         string path = TempFile();
@@ -151,9 +152,10 @@ public class FlowFileV2Tests
         File.Delete(path);
         Assert.Equal(standardization.FeatureStd, s!.FeatureStd);
         Assert.Equal(ensemble.ConditionRange!.Max, loaded.ConditionRange!.Max);
-        Assert.Equal(new[] { FlowFile.AffineSpec13, FlowFile.Rqs, FlowFile.AffineNflows }, loaded.Members.Select(FlowFile.KindOf));
+        Assert.Equal(new[] { FlowFile.AffineSpec13, FlowFile.Rqs, FlowFile.AffineNflows, FlowFile.Rqs }, loaded.Members.Select(FlowFile.KindOf));
+        Assert.True(((AutoregressiveFlow)loaded.Members[3]).Blocks[0].IsResidual);
         Assert.Equal(((AutoregressiveFlow)members[1]).Permutations, ((AutoregressiveFlow)loaded.Members[1]).Permutations);
-        for (int m = 0; m < 3; m++)
+        for (int m = 0; m < members.Length; m++)
         {
             var a = new double[20];
             var b = new double[20];

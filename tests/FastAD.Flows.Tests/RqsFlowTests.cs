@@ -45,13 +45,14 @@ public class RqsFlowTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(AutoregressiveTransform.RationalQuadratic)]
-    [InlineData(AutoregressiveTransform.AffineNflows)]
-    public void MadeBlockGradientsMatchFiniteDifferences(AutoregressiveTransform transform)
+    [InlineData(AutoregressiveTransform.RationalQuadratic, false)]
+    [InlineData(AutoregressiveTransform.AffineNflows, false)]
+    [InlineData(AutoregressiveTransform.RationalQuadratic, true)]
+    public void MadeBlockGradientsMatchFiniteDifferences(AutoregressiveTransform transform, bool residual)
     {
         // Loss = Σ w·z + Σ v·logdet with random weights: every path (spline parameters, x directly, the condition) is exercised.
         const int d = 3, c = 2, batch = 7, bins = 5;
-        var block = new MadeTransformBlock(d, c, 6, 2, transform, bins, tailBound: 2.5);
+        var block = new MadeTransformBlock(d, c, 6, 2, transform, bins, tailBound: 2.5, residual);
         block.InitialiseLikeTorch(3, 0);
         foreach (var l in block.Layers)
         {
@@ -88,12 +89,12 @@ public class RqsFlowTests(ITestOutputHelper output)
         var arrays = block.Layers.SelectMany((l, k) => new[] { (l.Weight, l.WeightGrad, $"layer {k} W"), (l.Bias, l.BiasGrad, $"layer {k} b") })
             .Append((x, dx, "x")).Append((cond, dc, "c"));
         double worst = CheckGradients(arrays, Loss);
-        output.WriteLine($"{transform}: worst relative error {worst:E2}");
+        output.WriteLine($"{transform}{(residual ? ", residual" : "")}: worst relative error {worst:E2}");
     }
 
-    private static AutoregressiveFlow RandomFlow(AutoregressiveTransform transform, FlowPermutation permutation, ulong seed)
+    private static AutoregressiveFlow RandomFlow(AutoregressiveTransform transform, FlowPermutation permutation, ulong seed, bool residual = false)
     {
-        var flow = new AutoregressiveFlow(3, 1, 8, 3, transform, bins: 6, tailBound: 3, hiddenLayers: 2, permutation, seed);
+        var flow = new AutoregressiveFlow(3, 1, 8, 3, transform, bins: 6, tailBound: 3, hiddenLayers: 2, permutation, seed, residual);
         Perturb(flow.Parameters(), 0.3, seed + 1);
         return flow;
     }
@@ -127,10 +128,11 @@ public class RqsFlowTests(ITestOutputHelper output)
     [InlineData(AutoregressiveTransform.RationalQuadratic, FlowPermutation.Random)]
     [InlineData(AutoregressiveTransform.RationalQuadratic, FlowPermutation.Reverse)]
     [InlineData(AutoregressiveTransform.AffineNflows, FlowPermutation.Random)]
-    public void SamplingInvertsTheLatentMap(AutoregressiveTransform transform, FlowPermutation permutation)
+    [InlineData(AutoregressiveTransform.RationalQuadratic, FlowPermutation.Random, true)]
+    public void SamplingInvertsTheLatentMap(AutoregressiveTransform transform, FlowPermutation permutation, bool residual = false)
     {
         const int rows = 200;
-        var flow = RandomFlow(transform, permutation, 11);
+        var flow = RandomFlow(transform, permutation, 11, residual);
         var x = new double[rows * 3];
         var c = new double[rows];
         Philox4x32.FillNormal(x, 12, 0);
