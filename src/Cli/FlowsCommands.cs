@@ -58,10 +58,11 @@ internal static class FlowsCommands
             var request = new TrainFlowRequest(parse.GetValue(data)!, Split(parse.GetValue(features)), Split(parse.GetValue(condition)), settings,
                 StatsCommands.ParseWhere(parse.GetValue(where)), parse.GetValue(output));
             int lastEpoch = settings.Options.Epochs - 1;
+            var gate = new object();     // ensemble members report from several threads
             var progress = parse.GetValue(quiet) ? null : new Progress<(int Member, int Epoch, double Train, double Validation)>(p =>
             {
                 if (p.Epoch % 10 == 0 || p.Epoch == lastEpoch)
-                    console.MarkupLineInterpolated($"{(settings.Ensemble > 1 ? $"flow {p.Member + 1}, " : "")}epoch {p.Epoch + 1}: train {p.Train.ToString("F4", CultureInfo.InvariantCulture)}, validation {p.Validation.ToString("F4", CultureInfo.InvariantCulture)}");
+                    lock (gate) console.MarkupLineInterpolated($"{(settings.Ensemble > 1 ? $"flow {p.Member + 1}, " : "")}epoch {p.Epoch + 1}: train {p.Train.ToString("F4", CultureInfo.InvariantCulture)}, validation {p.Validation.ToString("F4", CultureInfo.InvariantCulture)}");
             });
             var r = TrainFlowJob.Run(request, progress);
             console.MarkupLineInterpolated($"{r.TrainRows:N0} training / {r.ValidationRows:N0} validation rows, {r.Epochs} epochs, {r.SecondsPerEpoch:F3} s per epoch");
