@@ -97,7 +97,7 @@ public sealed class FlowEnsemble
         var lp = new double[rows];
         foreach (var m in Members)
         {
-            m.LogProb(x, c, lp, training: false, m.NewFlowPass(rows));
+            m.LogProbInChunks(x, c, lp, rows);
             for (int n = 0; n < rows; n++) sum[n] += lp[n];
         }
         for (int n = 0; n < rows; n++) logProb[n] = sum[n] / Members.Count;
@@ -116,7 +116,7 @@ public sealed class FlowEnsemble
         {
             var noise = new double[rows * d];
             Philox4x32.FillNormal(noise, seed, (ulong)m);
-            Members[m].Sample(noise, conditions, result.AsSpan(m * rows * d, rows * d), Members[m].NewFlowPass(rows));
+            Members[m].SampleInChunks(noise, conditions, result.AsSpan(m * rows * d, rows * d), rows);
         });
         return result;
     }

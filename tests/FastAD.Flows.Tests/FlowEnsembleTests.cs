@@ -61,6 +61,35 @@ public class FlowEnsembleTests
     }
 
     [Fact]
+    public void ChunkedEvaluationEqualsOnePass()
+    {
+        const int rows = 50;
+        var (x, c) = Data(rows, 7);
+        foreach (IConditionalFlow flow in new IConditionalFlow[] { Rqs(0), new MaskedAutoregressiveFlow(3, 1, 6, 2, seed: 1) })
+        {
+            var pass = flow.NewFlowPass(rows);
+            var lp = new double[rows];
+            var z = new double[rows * 3];
+            var ld = new double[rows];
+            var back = new double[rows * 3];
+            flow.LogProb(x, c, lp, false, pass);
+            flow.Latent(x, c, z, ld, pass);
+            flow.Sample(z, c, back, pass);
+            var lp2 = new double[rows];
+            var z2 = new double[rows * 3];
+            var ld2 = new double[rows];
+            var back2 = new double[rows * 3];
+            flow.LogProbInChunks(x, c, lp2, rows, chunk: 8);
+            flow.LatentInChunks(x, c, z2, ld2, rows, chunk: 7);
+            flow.SampleInChunks(z, c, back2, rows, chunk: 16);
+            Assert.Equal(lp, lp2);
+            Assert.Equal(z, z2);
+            Assert.Equal(ld, ld2);
+            Assert.Equal(back, back2);
+        }
+    }
+
+    [Fact]
     public void AdamWDecaysWeightsInsteadOfAddingToTheGradient()
     {
         // One full-batch step from the same start: Adam's first step moves each weight by lr·g/(|g| + ε), so
