@@ -36,6 +36,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(StatsCommands.Toys(console));
         root.Subcommands.Add(TreesCommands.TrainBdt(console));
         root.Subcommands.Add(FlowsCommands.TrainFlow(console));
+        root.Subcommands.Add(FlowsCommands.FlowLatent(console));
         return root;
     }
 

@@ -71,9 +71,40 @@ internal static class FlowsCommands
                 console.MarkupLineInterpolated($"best validation NLL [bold]{best}[/] (mean of {r.MemberValidationLoss.Length} flows: {string.Join(", ", r.MemberValidationLoss.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}; standardised units)");
             else
                 console.MarkupLineInterpolated($"best validation NLL [bold]{best}[/] at epoch {r.BestEpoch + 1} (standardised units)");
-            if (r.ValidationConditionsOutside > 0 && r.TrainingConditionRange is { } range)
-                console.MarkupLineInterpolated($"[yellow]warning:[/] {r.ValidationConditionsOutside:N0} validation rows have conditions outside the training range [[{string.Join(", ", range.Min.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}]] to [[{string.Join(", ", range.Max.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}]]; the flow extrapolates there.");
+            WarnOutsideRange(console, r.ValidationConditionsOutside, "validation rows", r.TrainingConditionRange);
             if (r.FlowFile is not null) console.MarkupLineInterpolated($"flow written to {r.FlowFile}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static void WarnOutsideRange(IAnsiConsole console, int count, string what, ConditionRange? range)
+    {
+        if (count == 0 || range is null) return;
+        static string Join(double[] v) => string.Join(", ", v.Select(e => e.ToString("G6", CultureInfo.InvariantCulture)));
+        console.MarkupLineInterpolated($"[yellow]warning:[/] {count} {what} have conditions outside the training range [[{Join(range.Min)}]] to [[{Join(range.Max)}]]; the flow extrapolates there.");
+    }
+
+    internal static Command FlowLatent(IAnsiConsole console)
+    {
+        var flow = new Option<string>("--flow") { Description = "Flow file (fastad-flow JSON).", Required = true };
+        var data = new Option<string>("--data") { Description = "Delimited table (CSV/TSV).", Required = true };
+        var features = new Option<string?>("--features") { Description = "Comma-separated feature columns (default: the names saved with the flow)." };
+        var condition = new Option<string?>("--condition") { Description = "Comma-separated condition columns (default: the names saved with the flow)." };
+        var where = new Option<string?>("--where") { Description = "Row selection, e.g. selection=os_cathode." };
+        var member = new Option<int>("--member") { Description = "Which flow of an ensemble file (1-based).", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "CSV to write: z_0 … z_{D-1}, log_det, log_prob per row.", Required = true };
+        var cmd = new Command("flow-latent", "Map rows to a trained flow's latent space z = T(x|c) (CONRAD), standardised as in training; warns about conditions outside the training range.")
+        {
+            flow, data, features, condition, where, member, output,
+        };
+        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
+        {
+            static string[]? Split(string? s) => s?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var r = FlowLatentJob.Run(new FlowLatentRequest(parse.GetValue(flow)!, parse.GetValue(data)!, parse.GetValue(output)!, Split(parse.GetValue(features)),
+                Split(parse.GetValue(condition)), StatsCommands.ParseWhere(parse.GetValue(where)), parse.GetValue(member) - 1));
+            console.MarkupLineInterpolated($"{r.Rows:N0} rows mapped, mean log p {r.MeanLogProb.ToString("F4", CultureInfo.InvariantCulture)} (standardised units); written to {r.OutFile}");
+            WarnOutsideRange(console, r.ConditionsOutside, "rows", r.TrainingConditionRange);
             return 0;
         }));
         return cmd;

@@ -19,6 +19,10 @@ public sealed record ConditionRange(double[] Min, double[] Max)
         return new ConditionRange(min, max);
     }
 
+    /// <summary>The range in the units before a standardisation (v·std + mean per column).</summary>
+    public ConditionRange Unstandardised(double[] mean, double[] std) =>
+        new(Min.Select((v, j) => v * std[j] + mean[j]).ToArray(), Max.Select((v, j) => v * std[j] + mean[j]).ToArray());
+
     /// <summary>Rows with any condition outside [Min, Max] (or not finite): the flow extrapolates there.</summary>
     public int CountOutside(ReadOnlySpan<double> c, int rows)
     {
