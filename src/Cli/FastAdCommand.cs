@@ -37,6 +37,10 @@ internal static class FastAdCommand
         root.Subcommands.Add(TreesCommands.TrainBdt(console));
         root.Subcommands.Add(FlowsCommands.TrainFlow(console));
         root.Subcommands.Add(FlowsCommands.FlowLatent(console));
+        root.Subcommands.Add(DataCommands.Inspect(console));
+        root.Subcommands.Add(DataCommands.Convert(console));
+        root.Subcommands.Add(GenerateCommand.Create(console));
+        root.Subcommands.Add(CathodeCommand.Create(console));
         return root;
     }
 

@@ -146,6 +146,7 @@ internal static class FlowsCommands
                 () => flow.Sample(noise, cond, output, pass));
         };
         foreach (var w in RqsSuite(quick)) yield return w;
+        foreach (var workload in EnsembleEvaluationSuite(quick)) yield return workload;
     }
 
     /// <summary>
@@ -186,6 +187,44 @@ internal static class FlowsCommands
             return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create("RQS MAF sampling (4 transforms, 8 bins, H=64)", $"{n:N0} samples", d, n,
                 () => flow.Sample(noise, cond, output, pass));
         };
+    }
+
+    /// <summary>
+    /// Ensemble evaluation on any device (FlowEvaluator: managed on the CPU, kernels on OpenCL/CUDA): log p and
+    /// sampling (Philox noise drawn on the device) of 5 trained-like flows of 6 blocks, H = 20 and 128, each flow
+    /// on its own events; items = flows × events; host transfers included.
+    /// </summary>
+    private static IEnumerable<Func<FastAD.Kernels.ComputeDevice, FastAD.Kernels.Diagnostics.PrimitiveWorkload>> EnsembleEvaluationSuite(bool quick)
+    {
+        const int members = 5;
+        foreach (int hidden in new[] { 20, 128 })
+        {
+            yield return d =>
+            {
+                int n = Events(d, quick, hidden);
+                var flows = FlowsSelfTest.TrainedLikeFlows(members, hidden, 6, 1);
+                var x = new double[members * n * 3];
+                var c = new double[members * n];
+                FastAD.Kernels.Random.Philox4x32.FillNormal(x, 5, 1);
+                FastAD.Kernels.Random.Philox4x32.FillNormal(c, 5, 2);
+                var evaluator = FlowEvaluator.For(d, flows);
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF ensemble log p ({members} flows, 6 blocks, H={hidden}; f32 kernels, f64 managed)",
+                    $"{members} x {n:N0} events", d, (double)members * n, () => evaluator.LogProb(x, c, n), evaluator);
+            };
+            yield return d =>
+            {
+                int n = Events(d, quick, hidden);
+                var flows = FlowsSelfTest.TrainedLikeFlows(members, hidden, 6, 1);
+                var c = new double[members * n];
+                FastAD.Kernels.Random.Philox4x32.FillNormal(c, 5, 2);
+                var evaluator = FlowEvaluator.For(d, flows);
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF ensemble sampling ({members} flows, 6 blocks, H={hidden}; f32 kernels, f64 managed)",
+                    $"{members} x {n:N0} samples", d, (double)members * n, () => evaluator.Sample(9, 0, c, n), evaluator);
+            };
+        }
+
+        static int Events(FastAD.Kernels.ComputeDevice d, bool quick, int hidden) =>
+            quick ? 2_000 : d.Kind == FastAD.Kernels.DeviceKind.Cuda ? 1_000_000 : hidden > 32 ? 20_000 : 100_000;
     }
 
     private static void RequireCpu(FastAD.Kernels.ComputeDevice d)

@@ -103,7 +103,7 @@ public sealed class DelimitedTable
     }
 
     /// <summary>Invariant-culture numbers, plus the spellings numpy and pandas write: nan, inf, -inf (any case).</summary>
-    private static bool TryParseNumber(string cell, out double value)
+    internal static bool TryParseNumber(string cell, out double value)
     {
         if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return true;
         switch (cell.ToLowerInvariant())
@@ -113,6 +113,88 @@ public sealed class DelimitedTable
             case "nan" or "-nan": value = double.NaN; return true;
             default: return false;
         }
+    }
+
+    /// <summary>
+    /// The table with typed columns. A column whose first non-empty cell is a number is numeric: every
+    /// other cell must then be a number too (the error names file, line and column), empty cells become NaN,
+    /// and a column of integers that all fit is <see cref="ColumnType.Int32"/> (else <see cref="ColumnType.Int64"/>
+    /// when all are integers, else <see cref="ColumnType.Float64"/>). Any other column is text.
+    /// </summary>
+    public EventTable ToEventTable()
+    {
+        var columns = new KeyValuePair<string, Array>[Columns.Count];
+        for (int c = 0; c < Columns.Count; c++)
+        {
+            string name = Columns[c];
+            var cells = GetStrings(name);
+            var first = cells.FirstOrDefault(s => s.Length > 0);
+            if (first is not null && !TryParseNumber(first, out _))
+            {
+                columns[c] = new(name, cells);
+                continue;
+            }
+            var values = new double[cells.Length];
+            bool integral = first is not null;
+            for (int i = 0; i < cells.Length; i++)
+            {
+                if (cells[i].Length == 0) { values[i] = double.NaN; integral = false; continue; }
+                if (!TryParseNumber(cells[i], out values[i]))
+                    throw new FormatException($"{Source}, line {_lines[i]}, column '{name}': '{cells[i]}' is not a number (the column's first value, '{first}', is).");
+                if (integral) integral = IsIntegerLiteral(cells[i]);
+            }
+            columns[c] = new(name, integral ? Integers(cells) : values);
+        }
+        return new EventTable(columns);
+    }
+
+    /// <summary>
+    /// Writes a table as delimited text: a header, then one line per row, numbers in invariant round-trip form
+    /// (<c>nan</c>, <c>inf</c>, <c>-inf</c> for non-finite values). Names and text cells may not contain the
+    /// delimiter, quotes or line breaks (this reader does not unquote them).
+    /// </summary>
+    public static void Write(EventTable table, Stream stream, char delimiter = ',')
+    {
+        string Checked(string cell, string what)
+        {
+            if (cell.IndexOfAny([delimiter, '"', '\n', '\r']) >= 0 || (cell.StartsWith('#') && what == "column name"))
+                throw new ArgumentException($"Cannot write {what} '{cell}' as delimited text: it contains the delimiter, a quote or a line break.");
+            return cell;
+        }
+        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        writer.WriteLine(string.Join(delimiter, table.ColumnNames.Select(n => Checked(n, "column name"))));
+        var columns = table.ColumnNames.Select(n => table.TypeOf(n) == ColumnType.Text
+            ? ((string[])table.Column(n)).Select(c => Checked(c, $"text in column '{n}'")).ToArray()
+            : null).ToArray();
+        var cells = new string[columns.Length];
+        for (int i = 0; i < table.RowCount; i++)
+        {
+            for (int c = 0; c < cells.Length; c++)
+                cells[c] = columns[c]?[i] ?? FormatCell(table.Column(table.ColumnNames[c]), i);
+            writer.WriteLine(string.Join(delimiter, cells));
+        }
+    }
+
+    private static string FormatCell(Array column, int i) => column switch
+    {
+        double[] d => FormatNumber(d[i], d[i].ToString("R", CultureInfo.InvariantCulture)),
+        float[] f => FormatNumber(f[i], ((double)f[i]).ToString("R", CultureInfo.InvariantCulture)), // the exact double of the float
+        int[] n => n[i].ToString(CultureInfo.InvariantCulture),
+        long[] l => l[i].ToString(CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private static string FormatNumber(double v, string text) =>
+        double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : text;
+
+    private static bool IsIntegerLiteral(string cell)
+        => cell.All(c => char.IsAsciiDigit(c) || c is '-' or '+')
+           && long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+
+    private static Array Integers(string[] cells)
+    {
+        var longs = cells.Select(s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)).ToArray();
+        return longs.All(v => v is >= int.MinValue and <= int.MaxValue) ? longs.Select(v => (int)v).ToArray() : longs;
     }
 
     /// <summary>The file line of a data row (for messages).</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using FastAD.Kernels.Random;
 
 namespace FastAD.Flows;
@@ -49,7 +50,6 @@ public static class FlowTrainer
         var parameters = flow.Parameters().ToArray();
         var m = parameters.Select(p => new double[p.Value.Length]).ToArray();
         var v = parameters.Select(p => new double[p.Value.Length]).ToArray();
-        const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
         long step = 0;
         var order = Enumerable.Range(0, nTrain).ToArray();
         var u = new double[nTrain];
@@ -86,33 +86,15 @@ public static class FlowTrainer
                 flow.ZeroGrad();
                 flow.Backward(cb, pass);
                 double norm = 0;
-                for (int p = 0; p < parameters.Length; p++)
-                {
-                    var (value, grad) = parameters[p];
-                    for (int i = 0; i < grad.Length; i++)
-                    {
-                        if (!o.DecoupledWeightDecay) grad[i] += o.WeightDecay * value[i];
-                        norm += grad[i] * grad[i];
-                    }
-                }
+                // Coupled decay adds λ·θ to the gradient; decoupled (AdamW) shrinks θ by (1 − lr·λ) in the step instead.
+                for (int p = 0; p < parameters.Length; p++) norm += DecayAndSquare(parameters[p].Value, parameters[p].Grad, o.DecoupledWeightDecay ? 0 : o.WeightDecay);
                 norm = Math.Sqrt(norm);
                 double scale = o.ClipNorm > 0 && norm > o.ClipNorm ? o.ClipNorm / (norm + 1e-6) : 1.0;
                 step++;
-                double c1 = 1 - Math.Pow(beta1, step), c2 = 1 - Math.Pow(beta2, step);
+                double c1 = 1 - Math.Pow(Beta1, step), c2 = 1 - Math.Pow(Beta2, step);
                 double keep = o.DecoupledWeightDecay ? 1 - o.LearningRate * o.WeightDecay : 1;
                 for (int p = 0; p < parameters.Length; p++)
-                {
-                    var (value, grad) = parameters[p];
-                    var mp = m[p];
-                    var vp = v[p];
-                    for (int i = 0; i < grad.Length; i++)
-                    {
-                        double g = grad[i] * scale;
-                        mp[i] = beta1 * mp[i] + (1 - beta1) * g;
-                        vp[i] = beta2 * vp[i] + (1 - beta2) * g * g;
-                        value[i] = keep * value[i] - o.LearningRate * (mp[i] / c1) / (Math.Sqrt(vp[i] / c2) + eps);
-                    }
-                }
+                    AdamStep(parameters[p].Value, parameters[p].Grad, m[p], v[p], scale, o.LearningRate, c1, c2, keep);
             }
             flow.UpdateRunningStatistics(xTrain, cTrain, nTrain);
             double vl = ValidationLoss(flow, xVal, cVal, nVal);
@@ -140,9 +122,8 @@ public static class FlowTrainer
     /// <summary>Mean −log p in evaluation mode, ignoring NaN and |log p| ≥ 1000 events.</summary>
     public static double ValidationLoss(IConditionalFlow flow, double[] x, double[] c, int rows)
     {
-        var pass = flow.NewFlowPass(rows);
         var lp = new double[rows];
-        flow.LogProb(x, c, lp, training: false, pass);
+        flow.EvaluateLogProb(x.AsSpan(0, rows * flow.D), c, lp, default);
         double sum = 0;
         int kept = 0;
         foreach (var v in lp)
@@ -152,6 +133,60 @@ public static class FlowTrainer
             kept++;
         }
         return kept > 0 ? sum / kept : double.NaN;
+    }
+
+    private const double Beta1 = 0.9, Beta2 = 0.999, AdamEpsilon = 1e-8;
+
+    /// <summary>grad += decay·value; returns Σ grad².</summary>
+    internal static double DecayAndSquare(double[] value, double[] grad, double decay)
+    {
+        int i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<double>.Count;
+            var acc = Vector<double>.Zero;
+            for (; i + w <= grad.Length; i += w)
+            {
+                var g = new Vector<double>(grad, i) + decay * new Vector<double>(value, i);
+                g.CopyTo(grad, i);
+                acc += g * g;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < grad.Length; i++)
+        {
+            grad[i] += decay * value[i];
+            sum += grad[i] * grad[i];
+        }
+        return sum;
+    }
+
+    /// <summary>One Adam update of <paramref name="value"/> with the gradient times <paramref name="scale"/> (bias corrections c1, c2).</summary>
+    internal static void AdamStep(double[] value, double[] grad, double[] m, double[] v, double scale, double rate, double c1, double c2, double keep = 1)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<double>.Count;
+            for (; i + w <= grad.Length; i += w)
+            {
+                var g = new Vector<double>(grad, i) * scale;
+                var mv = Beta1 * new Vector<double>(m, i) + (1 - Beta1) * g;
+                var vv = Beta2 * new Vector<double>(v, i) + (1 - Beta2) * g * g;
+                mv.CopyTo(m, i);
+                vv.CopyTo(v, i);
+                var step = rate * (mv / c1) / (Vector.SquareRoot(vv / c2) + new Vector<double>(AdamEpsilon));
+                (keep * new Vector<double>(value, i) - step).CopyTo(value, i);
+            }
+        }
+        for (; i < grad.Length; i++)
+        {
+            double g = grad[i] * scale;
+            m[i] = Beta1 * m[i] + (1 - Beta1) * g;
+            v[i] = Beta2 * v[i] + (1 - Beta2) * g * g;
+            value[i] = keep * value[i] - rate * (m[i] / c1) / (Math.Sqrt(v[i] / c2) + AdamEpsilon);
+        }
     }
 
     private static void Validate(double[] data, int width, string what)

@@ -49,4 +49,15 @@ public interface IConditionalFlow
 
     /// <summary>Sets running statistics from the whole training set (a no-op for flows without batch norm).</summary>
     void UpdateRunningStatistics(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows);
+
+    /// <summary>
+    /// Evaluation-mode log p(x|c) of a whole set (rows = logProb.Length) and, when <paramref name="latent"/> is not
+    /// empty, z = T(x|c). Flows with a faster path for large sets (rows in parallel) override it.
+    /// </summary>
+    void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent)
+    {
+        var pass = NewFlowPass(logProb.Length);
+        LogProb(x, c, logProb, training: false, pass);
+        if (!latent.IsEmpty) pass.Latent.CopyTo(latent);
+    }
 }
