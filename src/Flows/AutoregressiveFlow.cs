@@ -206,6 +206,24 @@ public sealed class AutoregressiveFlow : IConditionalFlow
         z.CopyTo(x);
     }
 
+    /// <summary>Evaluation-mode log p(x|c) of any number of rows (and z when <paramref name="latent"/> is not empty), in bounded chunks.</summary>
+    public void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent)
+    {
+        int rows = logProb.Length;
+        if (latent.IsEmpty)
+            this.LogProbInChunks(x, c, logProb, rows);
+        else
+        {
+            this.LatentInChunks(x, c, latent, logProb, rows);      // log|det| into logProb, then the base density added
+            for (int n = 0; n < rows; n++)
+            {
+                double s = 0;
+                for (int d = 0; d < D; d++) s += latent[n * D + d] * latent[n * D + d];
+                logProb[n] += -0.5 * s - D * HalfLog2Pi;
+            }
+        }
+    }
+
     /// <summary>z = T(x|c) and log|det ∂z/∂x| per row.</summary>
     public void Latent(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> z, Span<double> logDet, IFlowPass pass)
     {

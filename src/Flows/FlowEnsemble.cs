@@ -101,7 +101,7 @@ public sealed class FlowEnsemble
         var lp = new double[rows];
         foreach (var m in Members)
         {
-            m.LogProbInChunks(x, c, lp, rows);
+            m.EvaluateLogProb(x[..(rows * D)], c, lp, default);
             for (int n = 0; n < rows; n++) sum[n] += lp[n];
         }
         for (int n = 0; n < rows; n++) logProb[n] = sum[n] / Members.Count;

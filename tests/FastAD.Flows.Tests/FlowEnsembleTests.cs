@@ -86,6 +86,11 @@ public class FlowEnsembleTests
             Assert.Equal(z, z2);
             Assert.Equal(ld, ld2);
             Assert.Equal(back, back2);
+            var lp3 = new double[rows];
+            var z3 = new double[rows * 3];
+            flow.EvaluateLogProb(x, c, lp3, z3);
+            for (int n = 0; n < rows; n++) Assert.Equal(lp[n], lp3[n], 10);
+            for (int i = 0; i < z.Length; i++) Assert.Equal(z[i], z3[i], 10);
         }
     }
 
