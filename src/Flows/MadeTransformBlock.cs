@@ -151,10 +151,16 @@ public sealed class MadeTransformBlock
     /// <summary>Creates a cache for a batch size.</summary>
     public Cache NewCache(int batch) => new(this, batch);
 
+    /// <summary>Batches up to this many rows (training minibatches) run on the calling thread; larger ones may use the cores.</summary>
+    private const int SerialRows = 1024;
+
+    private static void Apply(MaskedLinear layer, ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate = false) =>
+        layer.Forward(layer.MaskedWeightsTransposed(), x, y, batch, accumulate, parallel: batch > SerialRows);
+
     private void Network(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int batch, Cache cache)
     {
-        Input.Forward(x, cache.A0, batch);
-        Condition?.Forward(c, cache.A0, batch, accumulate: true);
+        Apply(Input, x, cache.A0, batch);
+        if (Condition is not null) Apply(Condition, c, cache.A0, batch, accumulate: true);
         if (IsResidual)
         {
             ResidualNetwork(c, batch, cache);
@@ -164,11 +170,11 @@ public sealed class MadeTransformBlock
         for (int l = 0; l < Hidden.Length; l++)
         {
             var a = cache.Act[l];
-            Hidden[l].Forward(previous, a, batch);
+            Apply(Hidden[l], previous, a, batch);
             for (int i = 0; i < batch * H; i++) if (a[i] < 0) a[i] = 0;
             previous = a;
         }
-        Output.Forward(previous, cache.Out, batch);
+        Apply(Output, previous, cache.Out, batch);
     }
 
     private static void Relu(ReadOnlySpan<double> from, Span<double> to)
@@ -184,13 +190,13 @@ public sealed class MadeTransformBlock
         {
             var r = Residual[k];
             Relu(cache.ResidualIn[k].AsSpan(0, size), cache.ResidualT1[k]);
-            r.First.Forward(cache.ResidualT1[k], cache.ResidualPre[k], batch);
-            r.Context?.Forward(c, cache.ResidualPre[k], batch, accumulate: true);
+            Apply(r.First, cache.ResidualT1[k], cache.ResidualPre[k], batch);
+            if (r.Context is not null) Apply(r.Context, c, cache.ResidualPre[k], batch, accumulate: true);
             Relu(cache.ResidualPre[k].AsSpan(0, size), cache.ResidualT2[k]);
             cache.ResidualIn[k].AsSpan(0, size).CopyTo(cache.ResidualIn[k + 1]);
-            r.Second.Forward(cache.ResidualT2[k], cache.ResidualIn[k + 1], batch, accumulate: true);
+            Apply(r.Second, cache.ResidualT2[k], cache.ResidualIn[k + 1], batch, accumulate: true);
         }
-        Output.Forward(cache.ResidualIn[^1], cache.Out, batch);
+        Apply(Output, cache.ResidualIn[^1], cache.Out, batch);
     }
 
     private void ResidualBackward(ReadOnlySpan<double> c, Span<double> dc, int batch, Cache cache)
