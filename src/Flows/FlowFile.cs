@@ -77,11 +77,7 @@ public static class FlowFile
             };
         }).ToArray();
         var dto = new DtoV2(Format, Version, members, standardization, ensemble.ConditionRange, featureNames?.ToArray(), conditionNames?.ToArray());
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(dto, Options));
-        File.Move(tmp, full, overwrite: true);
+        FastAD.Kernels.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(dto, Options));
     }
 
     /// <summary>Loads a file holding one SPEC 1.3 MAF.</summary>

@@ -1,3 +1,4 @@
+using FastAD.Analyses.Reports;
 using FastAD.Flows;
 
 namespace FastAD.Analyses.Flows;
@@ -47,7 +48,10 @@ public static class FlowLatentJob
         var logProb = new double[rows];
         flow.LogProbInChunks(x, c, logProb, rows);
         var header = Enumerable.Range(0, d).Select(j => $"z_{j}").Append("log_det").Append("log_prob").ToArray();
-        FlowTable.WriteCsv(r.OutFile, header, rows, (n, j) => j < d ? z[n * d + j] : j == d ? logDet[n] : logProb[n]);
+        var table = new CsvTable(header);
+        for (int n = 0; n < rows; n++)
+            table.AddRow(Enumerable.Range(0, d + 2).Select(j => (object)(j < d ? z[n * d + j] : j == d ? logDet[n] : logProb[n])).ToArray());
+        table.Save(r.OutFile);
         var range = s is not null && ensemble.C > 0 ? ensemble.ConditionRange?.Unstandardised(s.ConditionMean, s.ConditionStd) : ensemble.ConditionRange;
         return new FlowLatentReport(rows, outside, range, rows > 0 ? logProb.Average() : double.NaN, r.OutFile);
     }

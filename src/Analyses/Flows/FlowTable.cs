@@ -30,23 +30,4 @@ internal static class FlowTable
         }
         return (Columns(features), conditions.Count > 0 ? Columns(conditions) : new double[rows.Length], rows.Length);
     }
-
-    /// <summary>Writes a CSV with a header atomically (temporary file, then rename).</summary>
-    public static void WriteCsv(string path, IReadOnlyList<string> header, int rows, Func<int, int, double> value)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".{Environment.ProcessId}.tmp";
-        using (var w = new StreamWriter(tmp))
-        {
-            w.WriteLine(string.Join(',', header));
-            var line = new string[header.Count];
-            for (int r = 0; r < rows; r++)
-            {
-                for (int j = 0; j < header.Count; j++) line[j] = value(r, j).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-                w.WriteLine(string.Join(',', line));
-            }
-        }
-        File.Move(tmp, full, overwrite: true);
-    }
 }
