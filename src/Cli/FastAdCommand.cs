@@ -36,6 +36,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(StatsCommands.Toys(console));
         root.Subcommands.Add(TreesCommands.TrainBdt(console));
         root.Subcommands.Add(FlowsCommands.TrainFlow(console));
+        root.Subcommands.Add(FlowsCommands.FlowLatent(console));
         root.Subcommands.Add(DataCommands.Inspect(console));
         root.Subcommands.Add(DataCommands.Convert(console));
         root.Subcommands.Add(GenerateCommand.Create(console));

@@ -22,6 +22,7 @@ internal static class FlowsCommands
         var bins = new Option<int>("--bins") { Description = "rqs: spline bins K.", DefaultValueFactory = _ => 8 };
         var tailBound = new Option<double>("--tail-bound") { Description = "rqs: the spline acts on [-B, B] of the standardised inputs, identity outside.", DefaultValueFactory = _ => 3.0 };
         var permutation = new Option<string>("--permutation") { Description = "rqs/affine-nflows: reverse or random (seeded) permutations.", DefaultValueFactory = _ => "reverse" };
+        var residual = new Option<bool>("--residual") { Description = "rqs/affine-nflows: nflows residual MADE blocks." };
         var ensemble = new Option<int>("--ensemble") { Description = "Train this many flows concurrently (seeds seed, seed+1, ...); the file holds them all.", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 400 };
         var batch = new Option<int>("--batch") { Description = "Minibatch size.", DefaultValueFactory = _ => 256 };
@@ -36,7 +37,7 @@ internal static class FlowsCommands
         var quiet = new Option<bool>("--quiet") { Description = "No per-epoch lines." };
         var cmd = new Command("train-flow", "Train a conditional MAF (SPEC 1.3 affine, or the SPEC 2.1 spline) on standardised columns; prints the best validation NLL.")
         {
-            data, features, condition, where, transform, blocks, hidden, hiddenLayers, bins, tailBound, permutation, ensemble, epochs, batch, rate, decay, optimizer,
+            data, features, condition, where, transform, blocks, hidden, hiddenLayers, bins, tailBound, permutation, residual, ensemble, epochs, batch, rate, decay, optimizer,
             patience, validation, seed, config, output, quiet,
         };
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
@@ -45,7 +46,8 @@ internal static class FlowsCommands
             var kind = FlowArchitecture.ParseKind(parse.GetValue(transform)!);
             bool spec13 = kind == FlowKind.AffineSpec13;
             var architecture = new FlowArchitecture(kind, parse.GetValue(blocks) ?? (spec13 ? 6 : 4), parse.GetValue(hidden) ?? (spec13 ? 20 : 64),
-                parse.GetValue(hiddenLayers), parse.GetValue(bins), parse.GetValue(tailBound), FlowArchitecture.ParsePermutation(parse.GetValue(permutation)!));
+                parse.GetValue(hiddenLayers), parse.GetValue(bins), parse.GetValue(tailBound), FlowArchitecture.ParsePermutation(parse.GetValue(permutation)!),
+                parse.GetValue(residual));
             var options = new FlowTrainingOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), WeightDecay = parse.GetValue(decay),
@@ -56,10 +58,11 @@ internal static class FlowsCommands
             var request = new TrainFlowRequest(parse.GetValue(data)!, Split(parse.GetValue(features)), Split(parse.GetValue(condition)), settings,
                 StatsCommands.ParseWhere(parse.GetValue(where)), parse.GetValue(output));
             int lastEpoch = settings.Options.Epochs - 1;
+            var gate = new object();     // ensemble members report from several threads
             var progress = parse.GetValue(quiet) ? null : new Progress<(int Member, int Epoch, double Train, double Validation)>(p =>
             {
                 if (p.Epoch % 10 == 0 || p.Epoch == lastEpoch)
-                    console.MarkupLineInterpolated($"{(settings.Ensemble > 1 ? $"flow {p.Member + 1}, " : "")}epoch {p.Epoch + 1}: train {p.Train.ToString("F4", CultureInfo.InvariantCulture)}, validation {p.Validation.ToString("F4", CultureInfo.InvariantCulture)}");
+                    lock (gate) console.MarkupLineInterpolated($"{(settings.Ensemble > 1 ? $"flow {p.Member + 1}, " : "")}epoch {p.Epoch + 1}: train {p.Train.ToString("F4", CultureInfo.InvariantCulture)}, validation {p.Validation.ToString("F4", CultureInfo.InvariantCulture)}");
             });
             var r = TrainFlowJob.Run(request, progress);
             console.MarkupLineInterpolated($"{r.TrainRows:N0} training / {r.ValidationRows:N0} validation rows, {r.Epochs} epochs, {r.SecondsPerEpoch:F3} s per epoch");
@@ -68,9 +71,40 @@ internal static class FlowsCommands
                 console.MarkupLineInterpolated($"best validation NLL [bold]{best}[/] (mean of {r.MemberValidationLoss.Length} flows: {string.Join(", ", r.MemberValidationLoss.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}; standardised units)");
             else
                 console.MarkupLineInterpolated($"best validation NLL [bold]{best}[/] at epoch {r.BestEpoch + 1} (standardised units)");
-            if (r.ValidationConditionsOutside > 0 && r.TrainingConditionRange is { } range)
-                console.MarkupLineInterpolated($"[yellow]warning:[/] {r.ValidationConditionsOutside:N0} validation rows have conditions outside the training range [[{string.Join(", ", range.Min.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}]] to [[{string.Join(", ", range.Max.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}]]; the flow extrapolates there.");
+            WarnOutsideRange(console, r.ValidationConditionsOutside, "validation rows", r.TrainingConditionRange);
             if (r.FlowFile is not null) console.MarkupLineInterpolated($"flow written to {r.FlowFile}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static void WarnOutsideRange(IAnsiConsole console, int count, string what, ConditionRange? range)
+    {
+        if (count == 0 || range is null) return;
+        static string Join(double[] v) => string.Join(", ", v.Select(e => e.ToString("G6", CultureInfo.InvariantCulture)));
+        console.MarkupLineInterpolated($"[yellow]warning:[/] {count} {what} have conditions outside the training range [[{Join(range.Min)}]] to [[{Join(range.Max)}]]; the flow extrapolates there.");
+    }
+
+    internal static Command FlowLatent(IAnsiConsole console)
+    {
+        var flow = new Option<string>("--flow") { Description = "Flow file (fastad-flow JSON).", Required = true };
+        var data = new Option<string>("--data") { Description = "Delimited table (CSV/TSV).", Required = true };
+        var features = new Option<string?>("--features") { Description = "Comma-separated feature columns (default: the names saved with the flow)." };
+        var condition = new Option<string?>("--condition") { Description = "Comma-separated condition columns (default: the names saved with the flow)." };
+        var where = new Option<string?>("--where") { Description = "Row selection, e.g. selection=os_cathode." };
+        var member = new Option<int>("--member") { Description = "Which flow of an ensemble file (1-based).", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "CSV to write: z_0 … z_{D-1}, log_det, log_prob per row.", Required = true };
+        var cmd = new Command("flow-latent", "Map rows to a trained flow's latent space z = T(x|c) (CONRAD), standardised as in training; warns about conditions outside the training range.")
+        {
+            flow, data, features, condition, where, member, output,
+        };
+        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
+        {
+            static string[]? Split(string? s) => s?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var r = FlowLatentJob.Run(new FlowLatentRequest(parse.GetValue(flow)!, parse.GetValue(data)!, parse.GetValue(output)!, Split(parse.GetValue(features)),
+                Split(parse.GetValue(condition)), StatsCommands.ParseWhere(parse.GetValue(where)), parse.GetValue(member) - 1));
+            console.MarkupLineInterpolated($"{r.Rows:N0} rows mapped, mean log p {r.MeanLogProb.ToString("F4", CultureInfo.InvariantCulture)} (standardised units); written to {r.OutFile}");
+            WarnOutsideRange(console, r.ConditionsOutside, "rows", r.TrainingConditionRange);
             return 0;
         }));
         return cmd;

@@ -17,7 +17,7 @@ public enum FlowPermutation
 /// with a standard-normal base, no batch norm. The blocks are rational-quadratic splines (CONRAD: 4 transforms,
 /// 8 bins) or nflows affine. <see cref="LogProb"/> gives log p(x|c); <see cref="Backward"/> the gradients of the
 /// mean negative log-likelihood; <see cref="Sample"/> inverts block by block (D network passes each);
-/// <see cref="Latent"/> is z = T(x|c) with log|det ∂z/∂x|.
+/// <see cref="Latent"/> is z = T(x|c) with log|det ∂z/∂x|. The MADEs are plain (relu layers) or nflows' residual MADE.
 /// </summary>
 public sealed class AutoregressiveFlow : IConditionalFlow
 {
@@ -25,7 +25,7 @@ public sealed class AutoregressiveFlow : IConditionalFlow
 
     /// <summary>Creates a flow with PyTorch-default initialisation (seeded) and the given permutations.</summary>
     public AutoregressiveFlow(int features, int conditions, int hidden, int transforms, AutoregressiveTransform transform,
-        int bins = 8, double tailBound = 3.0, int hiddenLayers = 2, FlowPermutation permutation = FlowPermutation.Reverse, ulong seed = 0)
+        int bins = 8, double tailBound = 3.0, int hiddenLayers = 2, FlowPermutation permutation = FlowPermutation.Reverse, ulong seed = 0, bool residual = false)
     {
         if (features < 1) throw new ArgumentOutOfRangeException(nameof(features), "A flow needs at least one feature.");
         if (transforms < 1) throw new ArgumentOutOfRangeException(nameof(transforms), "A flow needs at least one transform.");
@@ -37,7 +37,7 @@ public sealed class AutoregressiveFlow : IConditionalFlow
         ulong stream = 0;
         for (int t = 0; t < transforms; t++)
         {
-            Blocks[t] = new MadeTransformBlock(features, conditions, hidden, hiddenLayers, transform, bins, tailBound);
+            Blocks[t] = new MadeTransformBlock(features, conditions, hidden, hiddenLayers, transform, bins, tailBound, residual);
             Blocks[t].InitialiseLikeTorch(seed, stream);
             stream += 100;
             Permutations[t] = permutation == FlowPermutation.Reverse ? Enumerable.Range(0, D).Reverse().ToArray() : RandomPermutation(D, seed, 0xF100 + (ulong)t);
@@ -204,6 +204,24 @@ public sealed class AutoregressiveFlow : IConditionalFlow
             Unpermute(u, z, Permutations[t], batch);
         }
         z.CopyTo(x);
+    }
+
+    /// <summary>Evaluation-mode log p(x|c) of any number of rows (and z when <paramref name="latent"/> is not empty), in bounded chunks.</summary>
+    public void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent)
+    {
+        int rows = logProb.Length;
+        if (latent.IsEmpty)
+            this.LogProbInChunks(x, c, logProb, rows);
+        else
+        {
+            this.LatentInChunks(x, c, latent, logProb, rows);      // log|det| into logProb, then the base density added
+            for (int n = 0; n < rows; n++)
+            {
+                double s = 0;
+                for (int d = 0; d < D; d++) s += latent[n * D + d] * latent[n * D + d];
+                logProb[n] += -0.5 * s - D * HalfLog2Pi;
+            }
+        }
     }
 
     /// <summary>z = T(x|c) and log|det ∂z/∂x| per row.</summary>

@@ -15,17 +15,17 @@ public enum FlowKind
 
 /// <summary>
 /// The shape of a flow: kind, transforms (blocks), hidden units, hidden layers after the first (nflows kinds), spline
-/// bins and tail bound (RQS), permutation (nflows kinds; SPEC 1.3 always reverses).
+/// bins and tail bound (RQS), permutation (nflows kinds; SPEC 1.3 always reverses), residual MADE (nflows kinds).
 /// </summary>
 public sealed record FlowArchitecture(FlowKind Kind = FlowKind.AffineSpec13, int Blocks = 6, int Hidden = 20, int HiddenLayers = 2, int Bins = 8,
-    double TailBound = 3.0, FlowPermutation Permutation = FlowPermutation.Reverse)
+    double TailBound = 3.0, FlowPermutation Permutation = FlowPermutation.Reverse, bool Residual = false)
 {
     /// <summary>A new flow of this shape for D features and C conditions, initialised from <paramref name="seed"/>.</summary>
     public IConditionalFlow Create(int features, int conditions, ulong seed) => Kind switch
     {
         FlowKind.AffineSpec13 => new MaskedAutoregressiveFlow(features, conditions, Hidden, Blocks, seed),
-        FlowKind.AffineNflows => new AutoregressiveFlow(features, conditions, Hidden, Blocks, AutoregressiveTransform.AffineNflows, Bins, TailBound, HiddenLayers, Permutation, seed),
-        _ => new AutoregressiveFlow(features, conditions, Hidden, Blocks, AutoregressiveTransform.RationalQuadratic, Bins, TailBound, HiddenLayers, Permutation, seed),
+        FlowKind.AffineNflows => new AutoregressiveFlow(features, conditions, Hidden, Blocks, AutoregressiveTransform.AffineNflows, Bins, TailBound, HiddenLayers, Permutation, seed, Residual),
+        _ => new AutoregressiveFlow(features, conditions, Hidden, Blocks, AutoregressiveTransform.RationalQuadratic, Bins, TailBound, HiddenLayers, Permutation, seed, Residual),
     };
 
     /// <summary>Parses "affine" (or "affine-spec13"), "affine-nflows" and "rqs".</summary>

@@ -19,6 +19,10 @@ public sealed record ConditionRange(double[] Min, double[] Max)
         return new ConditionRange(min, max);
     }
 
+    /// <summary>The range in the units before a standardisation (v·std + mean per column).</summary>
+    public ConditionRange Unstandardised(double[] mean, double[] std) =>
+        new(Min.Select((v, j) => v * std[j] + mean[j]).ToArray(), Max.Select((v, j) => v * std[j] + mean[j]).ToArray());
+
     /// <summary>Rows with any condition outside [Min, Max] (or not finite): the flow extrapolates there.</summary>
     public int CountOutside(ReadOnlySpan<double> c, int rows)
     {
@@ -97,7 +101,7 @@ public sealed class FlowEnsemble
         var lp = new double[rows];
         foreach (var m in Members)
         {
-            m.LogProb(x, c, lp, training: false, m.NewFlowPass(rows));
+            m.EvaluateLogProb(x[..(rows * D)], c, lp, default);
             for (int n = 0; n < rows; n++) sum[n] += lp[n];
         }
         for (int n = 0; n < rows; n++) logProb[n] = sum[n] / Members.Count;
@@ -116,7 +120,7 @@ public sealed class FlowEnsemble
         {
             var noise = new double[rows * d];
             Philox4x32.FillNormal(noise, seed, (ulong)m);
-            Members[m].Sample(noise, conditions, result.AsSpan(m * rows * d, rows * d), Members[m].NewFlowPass(rows));
+            Members[m].SampleInChunks(noise, conditions, result.AsSpan(m * rows * d, rows * d), rows);
         });
         return result;
     }

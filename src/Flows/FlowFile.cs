@@ -11,10 +11,12 @@ namespace FastAD.Flows;
 ///       "features": D, "conditions": C, "hidden": H, "blocks": transforms,
 ///       "hiddenLayers": 2, "bins": K, "tailBound": B,  // nflows-style kinds only
 ///       "permutation": "reverse" | "random", "permutations": [[...], ...],   // nflows-style kinds only
+///       "residual": false,                           // nflows-style kinds: residual MADE
 ///       "parameters": [[...], ...],                  // IConditionalFlow.Parameters() order
 ///       "state": [[...], ...] } ],                   // batch-norm running mean, variance per block (affine-spec13)
 ///   "standardization": { "featureMean": [...], "featureStd": [...], "conditionMean": [...], "conditionStd": [...] },  // optional
-///   "conditionRange": { "min": [...], "max": [...] } }                                                           // optional
+///   "conditionRange": { "min": [...], "max": [...] },                                                            // optional
+///   "featureNames": [...], "conditionNames": [...] }                                                             // optional
 /// </code>
 /// Version 1 (one SPEC 1.3 MAF, kind "maf-affine", with "parameters", "runningMean", "runningVariance") is still read.
 /// Writes are atomic (temporary file, then rename); other formats, kinds or versions are errors naming the file.
@@ -39,9 +41,10 @@ public static class FlowFile
         double[][] Parameters, double[][] RunningMean, double[][] RunningVariance, Standardization? Standardization = null);
 
     private sealed record Member(string Kind, int Features, int Conditions, int Hidden, int Blocks, double[][] Parameters, double[][] State,
-        int HiddenLayers = 0, int Bins = 0, double TailBound = 0, string? Permutation = null, int[][]? Permutations = null);
+        int HiddenLayers = 0, int Bins = 0, double TailBound = 0, string? Permutation = null, int[][]? Permutations = null, bool Residual = false);
 
-    private sealed record DtoV2(string Format, int Version, Member[] Members, Standardization? Standardization = null, ConditionRange? ConditionRange = null);
+    private sealed record DtoV2(string Format, int Version, Member[] Members, Standardization? Standardization = null, ConditionRange? ConditionRange = null,
+        string[]? FeatureNames = null, string[]? ConditionNames = null);
 
     /// <summary>The kind name of a flow.</summary>
     public static string KindOf(IConditionalFlow flow) => flow switch
@@ -56,8 +59,9 @@ public static class FlowFile
     public static void Save(string path, MaskedAutoregressiveFlow flow, Standardization? standardization = null) =>
         Save(path, new FlowEnsemble([flow]), standardization);
 
-    /// <summary>Saves an ensemble (its members, condition range and the standardisation when given).</summary>
-    public static void Save(string path, FlowEnsemble ensemble, Standardization? standardization = null)
+    /// <summary>Saves an ensemble (its members, condition range, and the standardisation and column names when given).</summary>
+    public static void Save(string path, FlowEnsemble ensemble, Standardization? standardization = null, IReadOnlyList<string>? featureNames = null,
+        IReadOnlyList<string>? conditionNames = null)
     {
         var members = ensemble.Members.Select(f =>
         {
@@ -68,16 +72,12 @@ public static class FlowFile
             {
                 MaskedAutoregressiveFlow m => new Member(kind, m.D, m.C, m.Hidden, m.Made.Length, parameters, state),
                 AutoregressiveFlow a => new Member(kind, a.D, a.C, a.Blocks[0].H, a.Transforms, parameters, state, a.Blocks[0].HiddenLayers,
-                    a.Blocks[0].Bins, a.Blocks[0].TailBound, a.Permutation == FlowPermutation.Random ? "random" : "reverse", a.Permutations),
+                    a.Blocks[0].Bins, a.Blocks[0].TailBound, a.Permutation == FlowPermutation.Random ? "random" : "reverse", a.Permutations, a.Blocks[0].IsResidual),
                 _ => throw new ArgumentException($"Flows of type {f.GetType().Name} cannot be saved."),
             };
         }).ToArray();
-        var dto = new DtoV2(Format, Version, members, standardization, ensemble.ConditionRange);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(dto, Options));
-        File.Move(tmp, full, overwrite: true);
+        var dto = new DtoV2(Format, Version, members, standardization, ensemble.ConditionRange, featureNames?.ToArray(), conditionNames?.ToArray());
+        FastAD.Kernels.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(dto, Options));
     }
 
     /// <summary>Loads a file holding one SPEC 1.3 MAF.</summary>
@@ -94,6 +94,13 @@ public static class FlowFile
 
     /// <summary>Loads any flow file (version 1 or 2) as an ensemble, with its standardisation (null when none was saved).</summary>
     public static (FlowEnsemble Ensemble, Standardization? Standardization) LoadEnsemble(string path)
+    {
+        var saved = LoadSaved(path);
+        return (saved.Ensemble, saved.Standardization);
+    }
+
+    /// <summary>Loads any flow file with everything saved beside the flows (null where a file has none).</summary>
+    public static SavedFlows LoadSaved(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Flow file not found: {path}", path);
         string text = File.ReadAllText(path);
@@ -112,11 +119,12 @@ public static class FlowFile
                 if (v1.Kind != "maf-affine") throw new InvalidDataException($"{path} holds a '{v1.Kind}' flow; version 1 files hold only maf-affine.");
                 var state = v1.RunningMean.Zip(v1.RunningVariance).SelectMany(p => new[] { p.First, p.Second }).ToArray();
                 var member = new Member(AffineSpec13, v1.Features, v1.Conditions, v1.Hidden, v1.Blocks, v1.Parameters, state);
-                return (new FlowEnsemble([Build(path, member)]), v1.Standardization);
+                return new SavedFlows(new FlowEnsemble([Build(path, member)]), v1.Standardization, null, null);
             }
             var v2 = JsonSerializer.Deserialize<DtoV2>(text, Options)!;
             if (v2.Members is not { Length: > 0 }) throw new InvalidDataException($"{path} holds no flows.");
-            return (new FlowEnsemble(v2.Members.Select(m => Build(path, m)).ToArray(), v2.ConditionRange), v2.Standardization);
+            return new SavedFlows(new FlowEnsemble(v2.Members.Select(m => Build(path, m)).ToArray(), v2.ConditionRange), v2.Standardization,
+                v2.FeatureNames, v2.ConditionNames);
         }
         catch (JsonException e) { throw new InvalidDataException($"{path} is not a valid FastAD flow file: {e.Message}"); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
@@ -151,11 +159,14 @@ public static class FlowFile
         var transform = m.Kind == Rqs ? AutoregressiveTransform.RationalQuadratic : AutoregressiveTransform.AffineNflows;
         var permutation = m.Permutation == "random" ? FlowPermutation.Random : FlowPermutation.Reverse;
         var flow = new AutoregressiveFlow(m.Features, m.Conditions, m.Hidden, m.Blocks, transform, Math.Max(m.Bins, 2), m.TailBound > 0 ? m.TailBound : 3.0,
-            m.HiddenLayers, permutation, seed: 0);
+            m.HiddenLayers, permutation, seed: 0, m.Residual);
         if (m.Permutations is not null) flow.SetPermutations(m.Permutations);
         return flow;
     }
 }
+/// <summary>The contents of a flow file: the flows, and the standardisation and column names they were trained with.</summary>
+public sealed record SavedFlows(FlowEnsemble Ensemble, Standardization? Standardization, string[]? FeatureNames, string[]? ConditionNames);
+
 /// <summary>z-scores of features and conditions: the flow models (x − mean)/std given (c − mean)/std.</summary>
 public sealed record Standardization(double[] FeatureMean, double[] FeatureStd, double[] ConditionMean, double[] ConditionStd)
 {

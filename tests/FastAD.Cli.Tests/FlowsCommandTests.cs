@@ -74,4 +74,53 @@ public class FlowsCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--bins must be at least 2", output);
     }
+
+    [Fact]
+    public void FlowLatentWritesZAndCountsConditionsOutsideTheTrainingRange()
+    {
+        string flowFile = Path.Combine(Path.GetTempPath(), $"fastad-flow-{Guid.NewGuid():N}.json");
+        var (code, output) = CliRunner.Run("train-flow", "--data", Features, "--features", "dimu_pt,mu0_ip3d,mu1_ip3d", "--condition", "dimu_mass",
+            "--transform", "rqs", "--blocks", "2", "--hidden", "8", "--epochs", "1", "--quiet", "--out", flowFile);
+        Assert.True(code == 0, output);
+        // The reference rows plus two with masses far outside the data.
+        var lines = File.ReadAllLines(Features);
+        string table = Path.ChangeExtension(flowFile, ".csv");
+        var extra = lines[1].Split(',');
+        extra[0] = "40";
+        var extra2 = (string[])extra.Clone();
+        extra2[0] = "1";
+        File.WriteAllLines(table, lines.Append(string.Join(',', extra)).Append(string.Join(',', extra2)));
+        string zFile = Path.ChangeExtension(flowFile, ".z.csv");
+        (code, output) = CliRunner.Run("flow-latent", "--flow", flowFile, "--data", table, "--out", zFile);
+        Assert.True(code == 0, output);
+
+        var saved = FastAD.Flows.FlowFile.LoadSaved(flowFile);
+        var s = saved.Standardization!;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var rows = lines.Skip(1).Select(l => l.Split(',')).Append(extra).Append(extra2).ToArray();
+        int[] columns = [1, 7, 8];     // dimu_pt, mu0_ip3d, mu1_ip3d
+        var x = rows.SelectMany(r => columns.Select((col, j) => (double.Parse(r[col], inv) - s.FeatureMean[j]) / s.FeatureStd[j])).ToArray();
+        var c = rows.Select(r => (double.Parse(r[0], inv) - s.ConditionMean[0]) / s.ConditionStd[0]).ToArray();
+        var range = saved.Ensemble.ConditionRange!;
+        int outside = c.Count(v => v < range.Min[0] || v > range.Max[0]);
+        Assert.True(outside >= 2);
+        Assert.Contains($"warning: {outside} rows have conditions outside the training range", output);
+        var z = new double[x.Length];
+        var logDet = new double[c.Length];
+        saved.Ensemble.Members[0].Latent(x, c, z, logDet, saved.Ensemble.Members[0].NewFlowPass(c.Length));
+        var written = File.ReadAllLines(zFile);
+        Assert.Equal("z_0,z_1,z_2,log_det,log_prob", written[0]);
+        Assert.Equal(rows.Length, written.Length - 1);
+        foreach (int k in new[] { 0, 1000, rows.Length - 1 })
+        {
+            var v = written[k + 1].Split(',').Select(e => double.Parse(e, inv)).ToArray();
+            Assert.Equal(z[3 * k], v[0], 12);
+            Assert.Equal(z[3 * k + 2], v[2], 12);
+            Assert.Equal(logDet[k], v[3], 12);
+        }
+        (code, output) = CliRunner.Run("flow-latent", "--flow", flowFile, "--data", table, "--out", zFile, "--member", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("holds 1 flow(s)", output);
+        foreach (var f in new[] { flowFile, table, zFile }) File.Delete(f);
+    }
 }

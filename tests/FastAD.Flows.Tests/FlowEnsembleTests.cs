@@ -61,6 +61,40 @@ public class FlowEnsembleTests
     }
 
     [Fact]
+    public void ChunkedEvaluationEqualsOnePass()
+    {
+        const int rows = 50;
+        var (x, c) = Data(rows, 7);
+        foreach (IConditionalFlow flow in new IConditionalFlow[] { Rqs(0), new MaskedAutoregressiveFlow(3, 1, 6, 2, seed: 1) })
+        {
+            var pass = flow.NewFlowPass(rows);
+            var lp = new double[rows];
+            var z = new double[rows * 3];
+            var ld = new double[rows];
+            var back = new double[rows * 3];
+            flow.LogProb(x, c, lp, false, pass);
+            flow.Latent(x, c, z, ld, pass);
+            flow.Sample(z, c, back, pass);
+            var lp2 = new double[rows];
+            var z2 = new double[rows * 3];
+            var ld2 = new double[rows];
+            var back2 = new double[rows * 3];
+            flow.LogProbInChunks(x, c, lp2, rows, chunk: 8);
+            flow.LatentInChunks(x, c, z2, ld2, rows, chunk: 7);
+            flow.SampleInChunks(z, c, back2, rows, chunk: 16);
+            Assert.Equal(lp, lp2);
+            Assert.Equal(z, z2);
+            Assert.Equal(ld, ld2);
+            Assert.Equal(back, back2);
+            var lp3 = new double[rows];
+            var z3 = new double[rows * 3];
+            flow.EvaluateLogProb(x, c, lp3, z3);
+            for (int n = 0; n < rows; n++) Assert.Equal(lp[n], lp3[n], 10);
+            for (int i = 0; i < z.Length; i++) Assert.Equal(z[i], z3[i], 10);
+        }
+    }
+
+    [Fact]
     public void AdamWDecaysWeightsInsteadOfAddingToTheGradient()
     {
         // One full-batch step from the same start: Adam's first step moves each weight by lr·g/(|g| + ε), so
@@ -142,6 +176,7 @@ public class FlowFileV2Tests
             maf,
             new AutoregressiveFlow(3, 1, 6, 3, AutoregressiveTransform.RationalQuadratic, bins: 5, tailBound: 2.5, hiddenLayers: 1, FlowPermutation.Random, seed: 2),
             new AutoregressiveFlow(3, 1, 6, 2, AutoregressiveTransform.AffineNflows, permutation: FlowPermutation.Random, seed: 3),
+            new AutoregressiveFlow(3, 1, 6, 2, AutoregressiveTransform.RationalQuadratic, seed: 4, residual: true),
         ];
         var ensemble = new FlowEnsemble(members, ConditionRange.Of(c, 1));
         string path = TempFile();
@@ -151,9 +186,10 @@ public class FlowFileV2Tests
         File.Delete(path);
         Assert.Equal(standardization.FeatureStd, s!.FeatureStd);
         Assert.Equal(ensemble.ConditionRange!.Max, loaded.ConditionRange!.Max);
-        Assert.Equal(new[] { FlowFile.AffineSpec13, FlowFile.Rqs, FlowFile.AffineNflows }, loaded.Members.Select(FlowFile.KindOf));
+        Assert.Equal(new[] { FlowFile.AffineSpec13, FlowFile.Rqs, FlowFile.AffineNflows, FlowFile.Rqs }, loaded.Members.Select(FlowFile.KindOf));
+        Assert.True(((AutoregressiveFlow)loaded.Members[3]).Blocks[0].IsResidual);
         Assert.Equal(((AutoregressiveFlow)members[1]).Permutations, ((AutoregressiveFlow)loaded.Members[1]).Permutations);
-        for (int m = 0; m < 3; m++)
+        for (int m = 0; m < members.Length; m++)
         {
             var a = new double[20];
             var b = new double[20];

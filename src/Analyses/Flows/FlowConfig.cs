@@ -15,6 +15,7 @@ public sealed record FlowSettings(FlowArchitecture Architecture, FlowTrainingOpt
 /// bins: 8                   # rqs
 /// tail_bound: 3.0           # rqs: the spline acts on [−B, B] of standardised inputs
 /// permutation: reverse      # nflows kinds: reverse or random
+/// residual: false           # nflows kinds: residual MADE blocks
 /// ensemble: 5
 /// epochs: 50
 /// batch: 128
@@ -39,6 +40,7 @@ public static class FlowConfig
         public int? Bins { get; set; }
         public double? TailBound { get; set; }
         public string? Permutation { get; set; }
+        public bool? Residual { get; set; }
         public int? Ensemble { get; set; }
         public int? Epochs { get; set; }
         public int? Batch { get; set; }
@@ -69,6 +71,7 @@ public static class FlowConfig
                 Bins = d.Bins ?? a.Bins,
                 TailBound = d.TailBound ?? a.TailBound,
                 Permutation = d.Permutation is { } p ? FlowArchitecture.ParsePermutation(p) : a.Permutation,
+                Residual = d.Residual ?? a.Residual,
             };
             o = o with
             {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FastAD.Data;
 using FastAD.Flows;
 using FastAD.Kernels.Random;
 
@@ -34,35 +33,18 @@ public static class TrainFlowJob
         if (a.Blocks < 1 || a.Hidden < 1 || a.HiddenLayers < 1) throw new ArgumentException("--blocks, --hidden and --hidden-layers must be positive.");
         if (a.Kind == FlowKind.RationalQuadratic && (a.Bins < 2 || !(a.TailBound > 0)))
             throw new ArgumentException($"--bins must be at least 2 and --tail-bound positive (got {a.Bins} and {a.TailBound}).");
-        var table = EventTableIO.Read(r.DataFile, new ReadOptions(AllowEmpty: true));
-        var mask = r.Where is { Count: > 0 } ? table.Matches(r.Where) : Enumerable.Repeat(true, table.RowCount).ToArray();
-        var rows = Enumerable.Range(0, table.RowCount).Where(i => mask[i]).ToArray();
-        if (rows.Length < 10) throw new InvalidDataException($"{r.DataFile}: only {rows.Length} rows selected; a flow needs more.");
-        double[] Columns(IReadOnlyList<string> names)
-        {
-            var cols = names.Select(n => table.GetDouble(n)).ToArray();
-            var data = new double[rows.Length * names.Count];
-            for (int k = 0; k < rows.Length; k++)
-                for (int j = 0; j < names.Count; j++)
-                {
-                    double v = cols[j][rows[k]];
-                    if (!double.IsFinite(v)) throw new InvalidDataException($"{r.DataFile}, {table.Locate(rows[k])}, column '{names[j]}': {v}; flows need finite inputs.");
-                    data[k * names.Count + j] = v;
-                }
-            return data;
-        }
+        var (x, cond, rowCount) = FlowTable.Read(r.DataFile, r.Where, r.Features, r.Conditions);
+        if (rowCount < 10) throw new InvalidDataException($"{r.DataFile}: only {rowCount} rows selected; a flow needs more.");
         int d = r.Features.Count, c = r.Conditions.Count;
-        var x = Columns(r.Features);
-        var cond = c > 0 ? Columns(r.Conditions) : new double[rows.Length];
         var (fm, fs) = Standardization.Of(x, d);
         var (cm, cs) = c > 0 ? Standardization.Of(cond, c) : (Array.Empty<double>(), Array.Empty<double>());
         Standardization.Apply(x, fm, fs);
         if (c > 0) Standardization.Apply(cond, cm, cs);
         // Philox-seeded split.
-        var u = new double[rows.Length];
+        var u = new double[rowCount];
         Philox4x32.FillUniform(u, settings.Options.Seed, 0x5EED);
-        var val = Enumerable.Range(0, rows.Length).Where(i => u[i] < settings.ValidationFraction).ToArray();
-        var train = Enumerable.Range(0, rows.Length).Where(i => u[i] >= settings.ValidationFraction).ToArray();
+        var val = Enumerable.Range(0, rowCount).Where(i => u[i] < settings.ValidationFraction).ToArray();
+        var train = Enumerable.Range(0, rowCount).Where(i => u[i] >= settings.ValidationFraction).ToArray();
         if (val.Length == 0) throw new InvalidDataException("The validation split is empty; raise --validation or use more rows.");
         int cw = Math.Max(c, 1);
         static double[] Take(double[] data, int width, int[] idx)
@@ -77,12 +59,10 @@ public static class TrainFlowJob
             xTrain, cTrain, xVal, cVal, settings.Options, progress: progress);
         int epochs = results.Max(t => t.TrainLoss.Length);
         double perEpoch = sw.Elapsed.TotalSeconds / epochs;
-        if (r.FlowOut is not null) FlowFile.Save(r.FlowOut, ensemble, new Standardization(fm, fs, cm, cs));
+        if (r.FlowOut is not null) FlowFile.Save(r.FlowOut, ensemble, new Standardization(fm, fs, cm, cs), r.Features, r.Conditions);
         var memberLoss = results.Select(t => t.BestEpoch >= 0 ? t.ValidationLoss[t.BestEpoch] : double.NaN).ToArray();
         int outside = ensemble.ConditionRange?.CountOutside(cVal, val.Length) ?? 0;
-        var range = ensemble.ConditionRange is { } cr
-            ? new ConditionRange(cr.Min.Select((v, j) => v * cs[j] + cm[j]).ToArray(), cr.Max.Select((v, j) => v * cs[j] + cm[j]).ToArray())
-            : null;
+        var range = ensemble.ConditionRange?.Unstandardised(cm, cs);
         return new TrainFlowReport(train.Length, val.Length, epochs, results[0].BestEpoch, memberLoss.Average(), perEpoch, r.FlowOut, memberLoss, outside, range);
     }
 }
