@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Numerics;
+using FastAD.Kernels;
+using FastAD.Kernels.Random;
+
+namespace FastAD.Flows;
+
+/// <summary>
+/// Adam training steps of an ensemble of <see cref="MaskedAutoregressiveFlow"/>s of one shape as kernels
+/// (Sources/maf_train.cl): one work-group per flow runs the training-mode forward pass (batch statistics), the
+/// hand-written backward pass of −mean log p and the <see cref="FlowTrainer"/> update (coupled weight decay,
+/// global gradient-norm clip, bias-corrected Adam) for many minibatches in one launch. Parameters and Adam
+/// moments stay on the device between calls; <see cref="CopyToFlows"/> writes the parameters back. The
+/// epoch bookkeeping of <see cref="FlowTrainer"/> (running statistics, validation, best epoch) stays on the host.
+/// </summary>
+public sealed class KernelFlowTrainer : IDisposable
+{
+    private readonly ComputeDevice _device;
+    private readonly KernelProgram _program;
+    private readonly int _wg;
+    private readonly DeviceBuffer _params, _m, _v, _grads, _masks;
+    private readonly int _flowLength;
+    private readonly IReadOnlyList<MaskedAutoregressiveFlow> _flows;
+
+    /// <summary>Creates the trainer; copies the flows' parameters to the device and starts Adam from zero moments.</summary>
+    public KernelFlowTrainer(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowTrainingOptions options,
+        FlowPrecision precision = FlowPrecision.Double)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!device.SupportsKernels) throw new ArgumentException($"Device '{device.Id}' does not run kernels; use FlowTrainer.", nameof(device));
+        if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision));
+        using var shape = new ManagedFlowEvaluator(flows);   // validates one shape for the ensemble
+        _device = device;
+        _flows = shape.Flows;
+        Options = options;
+        Precision = precision;
+        D = shape.D;
+        C = shape.C;
+        int h = shape.Hidden, blocks = shape.Blocks;
+        _wg = 1;
+        while (_wg * 2 <= Math.Min(256, device.MaxWorkGroupSize)) _wg *= 2;
+        var defines = KernelFlowEvaluator.Defines(D, C, h, blocks, precision);
+        defines["WG"] = _wg.ToString(CultureInfo.InvariantCulture);
+        _program = device.GetProgram(typeof(KernelFlowTrainer).Assembly, "maf_train.cl", defines);
+        var packed = _flows.SelectMany(f => f.Parameters().SelectMany(p => p.Value)).ToArray();
+        _flowLength = packed.Length / _flows.Count;
+        _params = Upload(packed);
+        _m = Upload(new double[packed.Length]);
+        _v = Upload(new double[packed.Length]);
+        _grads = Upload(new double[packed.Length]);
+        var made = _flows[0].Made[0];
+        _masks = Upload([.. made.Input.Mask, .. made.Hidden.Mask, .. made.Output.Mask]);
+    }
+
+    /// <summary>Training settings (learning rate, weight decay, clip, batch size, shuffle seed).</summary>
+    public FlowTrainingOptions Options { get; }
+    /// <summary>Arithmetic precision.</summary>
+    public FlowPrecision Precision { get; }
+    /// <summary>Features D.</summary>
+    public int D { get; }
+    /// <summary>Conditions C.</summary>
+    public int C { get; }
+    /// <summary>Adam steps taken so far (the bias correction's t).</summary>
+    public long StepsTaken { get; private set; }
+
+    private DeviceBuffer Upload(ReadOnlySpan<double> values) => Precision == FlowPrecision.Single ? Upload<float>(values) : Upload<double>(values);
+
+    private DeviceBuffer<T> Upload<T>(ReadOnlySpan<double> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var converted = new T[Math.Max(values.Length, 1)];
+        for (int i = 0; i < values.Length; i++) converted[i] = T.CreateTruncating(values[i]);
+        return _device.Upload<T>(converted);
+    }
+
+    private double[] Download(DeviceBuffer buffer)
+    {
+        if (buffer is DeviceBuffer<double> d) return _device.Download(d);
+        return Array.ConvertAll(_device.Download((DeviceBuffer<float>)buffer), v => (double)v);
+    }
+
+    private long ScratchLength(int nb)
+    {
+        int h = _flows[0].Made[0].H, b = _flows[0].Made.Length, cc = Math.Max(C, 1);
+        return 4L * b * nb * D + 2L * b * nb * h + (long)nb * (4 * D + 1 + 2 * h + cc) + 2L * b * D;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="steps"/> Adam steps per flow: step s of flow f uses the rows
+    /// <c>order[(f × steps + s) × batch ..][..batch]</c> of its data (x, c shared by every flow or one set per flow,
+    /// <paramref name="rows"/> rows each). Returns the training loss −mean log p of every step: [flow × step].
+    /// </summary>
+    public double[] Steps(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows, ReadOnlySpan<int> order, int batch, int steps)
+    {
+        if (batch < 1 || steps < 1) throw new ArgumentOutOfRangeException(nameof(batch), "Batch size and step count must be positive.");
+        long xStride = Stride(x.Length, rows, D, "features"), cStride = Stride(c.Length, rows, C, "conditions");
+        if (order.Length != (long)_flows.Count * steps * batch)
+            throw new ArgumentException($"The row order holds {order.Length} indices; expected {_flows.Count} flows × {steps} steps × {batch} rows.");
+        foreach (int r in order)
+            if ((uint)r >= (uint)rows) throw new ArgumentException($"Row index {r} lies outside the {rows} rows.");
+        using var xs = Upload(x);
+        using var cs = Upload(c);
+        using var idx = _device.Upload<int>(order);
+        long scratchLength = ScratchLength(batch);
+        using var scratch = Precision == FlowPrecision.Single ? (DeviceBuffer)_device.Allocate<float>(scratchLength * _flows.Count) : _device.Allocate<double>(scratchLength * _flows.Count);
+        using var losses = Precision == FlowPrecision.Single ? (DeviceBuffer)_device.Allocate<float>((long)_flows.Count * steps) : _device.Allocate<double>((long)_flows.Count * steps);
+        var o = Options;
+        _program.GetKernel("maf_train_steps").Launch(LaunchGrid.Linear((long)_flows.Count * _wg, _wg),
+            _params, _m, _v, _masks, xs, xStride, cs, cStride, idx, batch, steps, _flows.Count, StepsTaken,
+            o.LearningRate, 0.9, 0.999, 1e-8, o.WeightDecay, o.ClipNorm, scratch, scratchLength, _grads, losses);
+        StepsTaken += steps;
+        return Download(losses);
+    }
+
+    /// <summary>One Adam step per flow on all <paramref name="rows"/> rows of its data as one minibatch; returns each flow's loss.</summary>
+    public double[] Step(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
+    {
+        var order = new int[_flows.Count * rows];
+        for (int i = 0; i < order.Length; i++) order[i] = i % rows;
+        return Steps(x, c, rows, order, rows, 1);
+    }
+
+    /// <summary>
+    /// One epoch over shared training data as <see cref="FlowTrainer"/> runs it: flow f shuffles the rows with the
+    /// Philox stream (Options.Seed + f, epoch) and takes minibatches of Options.BatchSize (the last one shorter).
+    /// Returns each flow's mean training loss over the epoch. The running statistics are not updated (see
+    /// <see cref="MaskedAutoregressiveFlow.UpdateRunningStatistics"/> after <see cref="CopyToFlows"/>).
+    /// </summary>
+    public double[] Epoch(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows, int epoch)
+    {
+        int batch = Options.BatchSize, full = rows / batch, rest = rows - full * batch;
+        if (rows < 1) throw new ArgumentException("The training set is empty.");
+        var orders = new int[_flows.Count][];
+        var u = new double[rows];
+        for (int f = 0; f < _flows.Count; f++)
+        {
+            var order = orders[f] = Enumerable.Range(0, rows).ToArray();
+            Philox4x32.FillUniform(u, Options.Seed + (ulong)f, (ulong)epoch);
+            for (int i = rows - 1; i > 0; i--)
+            {
+                int j = (int)(u[i] * (i + 1));
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+        }
+        var total = new double[_flows.Count];
+        if (full > 0)
+        {
+            var loss = Steps(x, c, rows, orders.SelectMany(o => o.Take(full * batch)).ToArray(), batch, full);
+            for (int f = 0; f < total.Length; f++)
+                for (int s = 0; s < full; s++) total[f] += loss[f * full + s] * batch;
+        }
+        if (rest > 0)
+        {
+            var loss = Steps(x, c, rows, orders.SelectMany(o => o.Skip(full * batch)).ToArray(), rest, 1);
+            for (int f = 0; f < total.Length; f++) total[f] += loss[f] * rest;
+        }
+        return total.Select(t => t / rows).ToArray();
+    }
+
+    /// <summary>The gradients of the last step of flow <paramref name="flow"/> (without weight decay), in Parameters() order.</summary>
+    internal double[] LastGradients(int flow) => Download(_grads).AsSpan(flow * _flowLength, _flowLength).ToArray();
+
+    /// <summary>Writes the device parameters back into the flows' arrays.</summary>
+    public void CopyToFlows()
+    {
+        var all = Download(_params);
+        int o = 0;
+        foreach (var flow in _flows)
+            foreach (var (value, _) in flow.Parameters())
+            {
+                all.AsSpan(o, value.Length).CopyTo(value);
+                o += value.Length;
+            }
+    }
+
+    private long Stride(int length, int rows, int width, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        long shared = (long)rows * width;
+        if (length == shared) return 0;
+        if (length == shared * _flows.Count) return shared;
+        throw new ArgumentException($"The {name} hold {length} values; expected {rows} rows × {width} (shared by every flow) " +
+            $"or {_flows.Count} flows × {rows} rows × {width} (one set per flow).");
+    }
+
+    /// <summary>Releases the device buffers.</summary>
+    public void Dispose()
+    {
+        _params.Dispose();
+        _m.Dispose();
+        _v.Dispose();
+        _grads.Dispose();
+        _masks.Dispose();
+    }
+}
