@@ -117,16 +117,8 @@ public abstract class FlowEvaluator : IDisposable
     private (long, long) Strides(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows) =>
         (Stride(x, rows, D, "features"), Stride(c, rows, C, "conditions"));
 
-    /// <summary>0 for input shared by every flow, rows × width for one set per flow.</summary>
-    private long Stride(ReadOnlySpan<double> values, int rows, int width, string name)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        long shared = (long)rows * width;
-        if (values.Length == shared) return 0;
-        if (values.Length == shared * Flows.Count) return shared;
-        throw new ArgumentException($"The {name} hold {values.Length} values; expected {rows} rows × {width} (shared by every flow) " +
-            $"or {Flows.Count} flows × {rows} rows × {width} (one set per flow).");
-    }
+    private long Stride(ReadOnlySpan<double> values, int rows, int width, string name) =>
+        FlowDeviceData.Stride(values.Length, rows, width, Flows.Count, name);
 
     /// <summary>Releases device memory (nothing on the managed path).</summary>
     public void Dispose()

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Numerics;
 using FastAD.Kernels;
 using FastAD.Kernels.Random;
 
@@ -64,19 +63,13 @@ public sealed class KernelFlowTrainer : IDisposable
     /// <summary>Adam steps taken so far (the bias correction's t).</summary>
     public long StepsTaken { get; private set; }
 
-    private DeviceBuffer Upload(ReadOnlySpan<double> values) => Precision == FlowPrecision.Single ? Upload<float>(values) : Upload<double>(values);
-
-    private DeviceBuffer<T> Upload<T>(ReadOnlySpan<double> values) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var converted = new T[Math.Max(values.Length, 1)];
-        for (int i = 0; i < values.Length; i++) converted[i] = T.CreateTruncating(values[i]);
-        return _device.Upload<T>(converted);
-    }
+    private DeviceBuffer Upload(ReadOnlySpan<double> values) => FlowDeviceData.Upload(_device, Precision, values);
 
     private double[] Download(DeviceBuffer buffer)
     {
-        if (buffer is DeviceBuffer<double> d) return _device.Download(d);
-        return Array.ConvertAll(_device.Download((DeviceBuffer<float>)buffer), v => (double)v);
+        var values = new double[buffer.Length];
+        FlowDeviceData.Read(_device, buffer, values);
+        return values;
     }
 
     private long ScratchLength(int nb)
@@ -102,8 +95,8 @@ public sealed class KernelFlowTrainer : IDisposable
         using var cs = Upload(c);
         using var idx = _device.Upload<int>(order);
         long scratchLength = ScratchLength(batch);
-        using var scratch = Precision == FlowPrecision.Single ? (DeviceBuffer)_device.Allocate<float>(scratchLength * _flows.Count) : _device.Allocate<double>(scratchLength * _flows.Count);
-        using var losses = Precision == FlowPrecision.Single ? (DeviceBuffer)_device.Allocate<float>((long)_flows.Count * steps) : _device.Allocate<double>((long)_flows.Count * steps);
+        using var scratch = FlowDeviceData.Allocate(_device, Precision, scratchLength * _flows.Count);
+        using var losses = FlowDeviceData.Allocate(_device, Precision, (long)_flows.Count * steps);
         var o = Options;
         _program.GetKernel("maf_train_steps").Launch(LaunchGrid.Linear((long)_flows.Count * _wg, _wg),
             _params, _m, _v, _masks, xs, xStride, cs, cStride, idx, batch, steps, _flows.Count, StepsTaken,
@@ -173,15 +166,7 @@ public sealed class KernelFlowTrainer : IDisposable
             }
     }
 
-    private long Stride(int length, int rows, int width, string name)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        long shared = (long)rows * width;
-        if (length == shared) return 0;
-        if (length == shared * _flows.Count) return shared;
-        throw new ArgumentException($"The {name} hold {length} values; expected {rows} rows × {width} (shared by every flow) " +
-            $"or {_flows.Count} flows × {rows} rows × {width} (one set per flow).");
-    }
+    private long Stride(int length, int rows, int width, string name) => FlowDeviceData.Stride(length, rows, width, _flows.Count, name);
 
     /// <summary>Releases the device buffers.</summary>
     public void Dispose()
