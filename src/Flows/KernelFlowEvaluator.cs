@@ -38,11 +38,11 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
 
     internal static Dictionary<string, string> Defines(int d, int c, int h, int blocks, FlowPrecision precision) => new()
     {
-        ["D"] = d.ToString(CultureInfo.InvariantCulture),
-        ["C"] = c.ToString(CultureInfo.InvariantCulture),
-        ["H"] = h.ToString(CultureInfo.InvariantCulture),
-        ["B"] = blocks.ToString(CultureInfo.InvariantCulture),
-        ["REAL"] = precision == FlowPrecision.Single ? "float" : "double",
+        ["MAF_D"] = d.ToString(CultureInfo.InvariantCulture),
+        ["MAF_C"] = c.ToString(CultureInfo.InvariantCulture),
+        ["MAF_H"] = h.ToString(CultureInfo.InvariantCulture),
+        ["MAF_B"] = blocks.ToString(CultureInfo.InvariantCulture),
+        ["MAF_REAL"] = precision == FlowPrecision.Single ? "float" : "double",
     };
 
     /// <inheritdoc />

@@ -40,7 +40,7 @@ public sealed class KernelFlowTrainer : IDisposable
         _wg = 1;
         while (_wg * 2 <= Math.Min(256, device.MaxWorkGroupSize)) _wg *= 2;
         var defines = KernelFlowEvaluator.Defines(D, C, h, blocks, precision);
-        defines["WG"] = _wg.ToString(CultureInfo.InvariantCulture);
+        defines["MAF_WG"] = _wg.ToString(CultureInfo.InvariantCulture);
         _program = device.GetProgram(typeof(KernelFlowTrainer).Assembly, "maf_train.cl", defines);
         var packed = _flows.SelectMany(f => f.Parameters().SelectMany(p => p.Value)).ToArray();
         _flowLength = packed.Length / _flows.Count;

@@ -3,29 +3,35 @@
    Adam update of FlowTrainer (coupled weight decay, global gradient-norm clip, bias correction).
    One work-group of WG work-items per flow of the ensemble trains that flow for `steps` minibatches of nb
    rows (row indices given by the host); per-event values live in a global scratch area of the flow.
-   Sizes: D features, C conditions (0 allowed), H hidden units, B blocks, WG work-group size; REAL float/double.
+   Sizes: D features, C conditions (0 allowed), H hidden units, B blocks, WG work-group size; REAL float/double
+   (defined by the host as MAF_D, MAF_C, MAF_H, MAF_B, MAF_WG, MAF_REAL).
    Parameters of one flow, block after block, in MaskedAutoregressiveFlow.Parameters() order:
      W1 [H x D]  b1 [H]  Wc [H x C]  W2 [H x H]  b2 [H]  W3 [2D x H]  b3 [2D]  log gamma [D]  beta [D]
    Masks (shared): M1 [H x D], M2 [H x H], M3 [2D x H]. Gradients keep the layout (without weight decay). */
-#ifndef D
-#error D must be defined
+#ifndef MAF_D
+#error MAF_D must be defined
 #endif
-#ifndef C
-#error C must be defined
+#define D MAF_D
+#ifndef MAF_C
+#error MAF_C must be defined
 #endif
-#ifndef H
-#error H must be defined
+#define C MAF_C
+#ifndef MAF_H
+#error MAF_H must be defined
 #endif
-#ifndef B
-#error B must be defined
+#define H MAF_H
+#ifndef MAF_B
+#error MAF_B must be defined
 #endif
-#ifndef WG
-#error WG must be defined
+#define B MAF_B
+#ifndef MAF_WG
+#error MAF_WG must be defined
 #endif
-#ifndef REAL
-#define REAL double
+#define WG MAF_WG
+#ifndef MAF_REAL
+#define MAF_REAL double
 #endif
-typedef REAL real;
+typedef MAF_REAL real;
 
 #ifdef FASTAD_OPENCL
 #define GBARRIER() barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)
@@ -72,7 +78,12 @@ typedef REAL real;
 /* S_STATS: per block mean [D], variance [D] of the batch. */
 
 /* Sum of v over the work-group, returned to every work-item (all must call it). */
-DEVFN real group_sum(LOCAL real* red, real v, int lid)
+#ifdef FASTAD_OPENCL
+#define LOCAL_PTR __local
+#else
+#define LOCAL_PTR
+#endif
+DEVFN real group_sum(LOCAL_PTR real* red, real v, int lid)
 {
     red[lid] = v;
     BARRIER();
