@@ -36,6 +36,11 @@ internal static class FastAdCommand
         root.Subcommands.Add(StatsCommands.Toys(console));
         root.Subcommands.Add(TreesCommands.TrainBdt(console));
         root.Subcommands.Add(FlowsCommands.TrainFlow(console));
+        root.Subcommands.Add(DataCommands.Inspect(console));
+        root.Subcommands.Add(DataCommands.Convert(console));
+        root.Subcommands.Add(GenerateCommand.Create(console));
+        root.Subcommands.Add(CathodeCommand.Create(console));
+        root.Subcommands.Add(CathodeCommand.Merge(console));
         return root;
     }
 

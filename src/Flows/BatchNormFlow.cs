@@ -78,11 +78,17 @@ public sealed class BatchNormFlow
             variance = cache.Variance;
         }
         double ld = 0;
-        for (int d = 0; d < D; d++) ld += LogGamma[d] - 0.5 * Math.Log(variance[d]);
+        Span<double> scale = D <= 128 ? stackalloc double[D] : new double[D];
+        Span<double> shift = D <= 128 ? stackalloc double[D] : new double[D];
+        for (int d = 0; d < D; d++)
+        {
+            ld += LogGamma[d] - 0.5 * Math.Log(variance[d]);
+            scale[d] = Math.Exp(LogGamma[d]) / Math.Sqrt(variance[d]);
+            shift[d] = Beta[d] - mean[d] * scale[d];
+        }
         for (int n = 0; n < batch; n++)
         {
-            for (int d = 0; d < D; d++)
-                y[n * D + d] = Math.Exp(LogGamma[d]) * (x[n * D + d] - mean[d]) / Math.Sqrt(variance[d]) + Beta[d];
+            for (int d = 0; d < D; d++) y[n * D + d] = x[n * D + d] * scale[d] + shift[d];
             logDet[n] = ld;
         }
     }
@@ -94,23 +100,21 @@ public sealed class BatchNormFlow
         for (int n = 0; n < batch; n++) sumL += dLogDet[n];
         for (int d = 0; d < D; d++)
         {
-            double sigma = Math.Sqrt(cache.Variance[d]), gamma = Math.Exp(LogGamma[d]);
-            double meanG = 0, meanGx = 0;
+            double mean = cache.Mean[d], inv = 1 / Math.Sqrt(cache.Variance[d]), gamma = Math.Exp(LogGamma[d]);
+            double sumG = 0, sumGx = 0;
             for (int n = 0; n < batch; n++)
             {
-                double xh = (x[n * D + d] - cache.Mean[d]) / sigma, g = dy[n * D + d];
-                BetaGrad[d] += g;
-                LogGammaGrad[d] += g * gamma * xh;
-                meanG += g * gamma;
-                meanGx += g * gamma * xh;
+                double xh = (x[n * D + d] - mean) * inv, g = dy[n * D + d];
+                sumG += g;
+                sumGx += g * xh;
             }
-            LogGammaGrad[d] += sumL;
-            meanG /= batch;
-            meanGx /= batch;
+            BetaGrad[d] += sumG;
+            LogGammaGrad[d] += gamma * sumGx + sumL;
+            double meanG = gamma * sumG / batch, meanGx = gamma * sumGx / batch, l = sumL / batch;
             for (int n = 0; n < batch; n++)
             {
-                double xh = (x[n * D + d] - cache.Mean[d]) / sigma;
-                dx[n * D + d] = (dy[n * D + d] * gamma - meanG - xh * meanGx) / sigma - sumL * xh / (batch * sigma);
+                double xh = (x[n * D + d] - mean) * inv;
+                dx[n * D + d] = (dy[n * D + d] * gamma - meanG - xh * (meanGx + l)) * inv;
             }
         }
     }
@@ -118,9 +122,15 @@ public sealed class BatchNormFlow
     /// <summary>Evaluation-mode inverse: x = (y − β)·σ/γ + μ with the running statistics.</summary>
     public void Inverse(ReadOnlySpan<double> y, Span<double> x, int batch)
     {
+        Span<double> scale = D <= 128 ? stackalloc double[D] : new double[D];
+        Span<double> shift = D <= 128 ? stackalloc double[D] : new double[D];
+        for (int d = 0; d < D; d++)
+        {
+            scale[d] = Math.Sqrt(RunningVariance[d]) / Math.Exp(LogGamma[d]);
+            shift[d] = RunningMean[d] - Beta[d] * scale[d];
+        }
         for (int n = 0; n < batch; n++)
-            for (int d = 0; d < D; d++)
-                x[n * D + d] = (y[n * D + d] - Beta[d]) * Math.Sqrt(RunningVariance[d]) / Math.Exp(LogGamma[d]) + RunningMean[d];
+            for (int d = 0; d < D; d++) x[n * D + d] = y[n * D + d] * scale[d] + shift[d];
     }
 
     /// <summary>Zeroes the gradients.</summary>

@@ -41,83 +41,272 @@ public sealed class MadeAffineBlock
     /// <summary>Every layer, for optimisers and initialisation.</summary>
     public IEnumerable<MaskedLinear> Layers => Condition is null ? [Input, Hidden, Output] : [Input, Condition, Hidden, Output];
 
-    /// <summary>Intermediate values of a forward pass, kept for the backward pass.</summary>
+    /// <summary>Intermediate values of a forward pass, kept for the backward pass (and its scratch).</summary>
     public sealed class Cache(int batch, int d, int h)
     {
         internal readonly double[] H1 = new double[batch * h], H2 = new double[batch * h], Out = new double[batch * 2 * d];
+        internal readonly double[] Scale = new double[batch * d], DOut = new double[batch * 2 * d], DH2 = new double[batch * h], DH1 = new double[batch * h];
         internal int Batch = batch;
     }
 
     /// <summary>Creates a cache for a batch size.</summary>
     public Cache NewCache(int batch) => new(batch, D, H);
 
-    private void Network(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int batch, Cache cache)
+    /// <summary>(W ⊙ M)ᵀ of every layer, formed once so that several threads can run the network on it.</summary>
+    internal readonly record struct Prepared(double[] Input, double[]? Condition, double[] Hidden, double[] Output);
+
+    /// <summary>Forms the masked, transposed weights from the current parameters.</summary>
+    internal Prepared Prepare() => new(Input.MaskedWeightsTransposed(), Condition?.MaskedWeightsTransposed(), Hidden.MaskedWeightsTransposed(), Output.MaskedWeightsTransposed());
+
+    private void Network(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int batch, Cache cache, Prepared w, bool parallel)
     {
-        Input.Forward(x, cache.H1, batch);
-        Condition?.Forward(c, cache.H1, batch, accumulate: true);
-        TensorPrimitives.Tanh(cache.H1.AsSpan(0, batch * H), cache.H1.AsSpan(0, batch * H));
-        Hidden.Forward(cache.H1, cache.H2, batch);
-        TensorPrimitives.Tanh(cache.H2.AsSpan(0, batch * H), cache.H2.AsSpan(0, batch * H));
-        Output.Forward(cache.H2, cache.Out, batch);
+        var h1 = cache.H1.AsSpan(0, batch * H);
+        var h2 = cache.H2.AsSpan(0, batch * H);
+        Input.Forward(w.Input, x, h1, batch, accumulate: false, parallel);
+        Condition?.Forward(w.Condition!, c, h1, batch, accumulate: true, parallel);
+        TensorPrimitives.Tanh(h1, h1);
+        Hidden.Forward(w.Hidden, h1, h2, batch, accumulate: false, parallel);
+        TensorPrimitives.Tanh(h2, h2);
+        Output.Forward(w.Output, h2, cache.Out, batch, accumulate: false, parallel);
     }
 
     /// <summary>u = (x − m)·exp(−a) and logdet[n] = −Σ a for a batch.</summary>
-    public void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> u, Span<double> logDet, int batch, Cache cache)
+    public void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> u, Span<double> logDet, int batch, Cache cache) =>
+        Forward(x, c, u, logDet, batch, cache, Prepare(), parallel: true);
+
+    /// <summary><see cref="Forward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double}, int, Cache)"/> on prepared weights.</summary>
+    internal void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> u, Span<double> logDet, int batch, Cache cache, Prepared w, bool parallel)
     {
-        Network(x, c, batch, cache);
+        Network(x, c, batch, cache, w, parallel);
+        var o = cache.Out;
+        var scale = cache.Scale.AsSpan(0, batch * D);
         for (int n = 0; n < batch; n++)
         {
             double ld = 0;
             for (int d = 0; d < D; d++)
             {
-                double m = cache.Out[n * 2 * D + d], a = cache.Out[n * 2 * D + D + d];
-                u[n * D + d] = (x[n * D + d] - m) * Math.Exp(-a);
+                double a = o[n * 2 * D + D + d];
+                scale[n * D + d] = -a;
                 ld -= a;
             }
             logDet[n] = ld;
         }
+        TensorPrimitives.Exp(scale, scale);
+        for (int n = 0; n < batch; n++)
+            for (int d = 0; d < D; d++) u[n * D + d] = (x[n * D + d] - o[n * 2 * D + d]) * scale[n * D + d];
     }
 
     /// <summary>
-    /// Back-propagates dL/du and dL/dlogdet through the block after <see cref="Forward"/> on the same
-    /// inputs (with its <paramref name="u"/>): accumulates parameter gradients and writes dL/dx and dL/dc.
+    /// Back-propagates dL/du and dL/dlogdet through the block after <see cref="Forward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double}, int, Cache)"/>
+    /// on the same inputs (with its <paramref name="u"/>): accumulates parameter gradients and writes dL/dx and dL/dc.
     /// </summary>
     public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, ReadOnlySpan<double> u, ReadOnlySpan<double> du, ReadOnlySpan<double> dLogDet,
         Span<double> dx, Span<double> dc, int batch, Cache cache)
     {
-        var dOut = new double[batch * 2 * D];
+        var dOut = cache.DOut.AsSpan(0, batch * 2 * D);
         for (int n = 0; n < batch; n++)
             for (int d = 0; d < D; d++)
             {
-                double a = cache.Out[n * 2 * D + D + d], g = du[n * D + d], scale = Math.Exp(-a);
+                double g = du[n * D + d], scale = cache.Scale[n * D + d];
                 dOut[n * 2 * D + d] = -g * scale;                               // ∂u/∂m = −exp(−a)
                 dOut[n * 2 * D + D + d] = -g * u[n * D + d] - dLogDet[n];       // ∂u/∂a = −u, ∂logdet/∂a = −1
                 dx[n * D + d] = g * scale;                                      // direct path ∂u/∂x
             }
-        var dH2 = new double[batch * H];
+        var dH2 = cache.DH2.AsSpan(0, batch * H);
+        var dH1 = cache.DH1.AsSpan(0, batch * H);
         Output.Backward(cache.H2, dOut, dH2, batch);
-        for (int i = 0; i < batch * H; i++) dH2[i] *= 1 - cache.H2[i] * cache.H2[i];
-        var dH1 = new double[batch * H];
+        VectorMath.TanhBackward(dH2, cache.H2.AsSpan(0, batch * H));
         Hidden.Backward(cache.H1, dH2, dH1, batch);
-        for (int i = 0; i < batch * H; i++) dH1[i] *= 1 - cache.H1[i] * cache.H1[i];
+        VectorMath.TanhBackward(dH1, cache.H1.AsSpan(0, batch * H));
         Input.Backward(x, dH1, dx, batch, accumulateDx: true);
         if (Condition is not null) Condition.Backward(c, dH1, dc, batch);
     }
 
     /// <summary>
-    /// x from u (sampling direction): D passes, pass d fixing x_d = u_d·exp(a_d) + m_d, since the outputs of
-    /// dimension d depend only on x_&lt;d.
+    /// x from u (sampling direction): x_d = u_d·exp(a_d) + m_d dimension by dimension, since the outputs of
+    /// dimension d depend only on x_&lt;d. Each hidden unit is computed once, in the first pass where its inputs
+    /// are known (see <see cref="SamplingPlan"/>).
     /// </summary>
     public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
+    {
+        var plan = new SamplingPlan(this);
+        var scratch = plan.NewScratch(Math.Min(batch, SamplingPlan.ChunkRows));
+        for (int start = 0; start < batch; start += SamplingPlan.ChunkRows)
+        {
+            int rows = Math.Min(SamplingPlan.ChunkRows, batch - start);
+            plan.Inverse(u.Slice(start * D, rows * D), C > 0 ? c.Slice(start * C, rows * C) : default, x.Slice(start * D, rows * D), rows, scratch);
+        }
+    }
+
+    /// <summary>The reference inverse: D full network passes, pass d fixing x_d (what <see cref="Inverse"/> is tested against).</summary>
+    internal void InverseReference(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
         x[..(batch * D)].Clear();
         for (int d = 0; d < D; d++)
         {
-            Network(x, c, batch, cache);
+            Network(x, c, batch, cache, Prepare(), parallel: false);
             for (int n = 0; n < batch; n++)
             {
                 double m = cache.Out[n * 2 * D + d], a = cache.Out[n * 2 * D + D + d];
                 x[n * D + d] = u[n * D + d] * Math.Exp(a) + m;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The inverse pass reorganised by when each hidden unit becomes computable: a first-layer unit needs the
+    /// inputs it is connected to (x_i is known after pass i), a second-layer unit the first-layer units it is
+    /// connected to, and pass d needs the second-layer units feeding the outputs of dimension d. Units are
+    /// grouped by the pass that first allows them (later-ready units are never needed), the masked weights
+    /// are gathered per group into dense transposed blocks, and each pass runs small products over the
+    /// groups computed so far — one network evaluation per row in total instead of D, and no masked zeros.
+    /// </summary>
+    internal sealed class SamplingPlan
+    {
+        /// <summary>Rows per chunk of work (the scratch of one chunk stays in cache).</summary>
+        public const int ChunkRows = 256;
+
+        private readonly int _d, _c;
+        private readonly int[] _s1, _s2;                 // group offsets (pass p: [s[p], s[p+1]))
+        private readonly double[] _w1, _wc, _b1;         // [D × n1], [C × n1] transposed, gathered; bias [n1]
+        private readonly double[] _w2, _b2;              // [n1 × n2] transposed, gathered; bias [n2]
+        private readonly double[] _w3, _b3;              // [n2 × 2D], columns (m_0, a_0, m_1, a_1, …); bias likewise
+
+        public SamplingPlan(MadeAffineBlock block)
+        {
+            int d = block.D, h = block.H;
+            _d = d;
+            _c = block.C;
+            var w1 = Masked(block.Input);
+            var w2 = Masked(block.Hidden);
+            var w3 = Masked(block.Output);
+            var ready1 = new int[h];
+            for (int j = 0; j < h; j++)
+                for (int i = 0; i < d; i++)
+                    if (w1[j * d + i] != 0) ready1[j] = Math.Max(ready1[j], i + 1);
+            var ready2 = new int[h];
+            for (int j = 0; j < h; j++)
+                for (int i = 0; i < h; i++)
+                    if (w2[j * h + i] != 0) ready2[j] = Math.Max(ready2[j], ready1[i]);
+            var order1 = Order(ready1, d, out _s1);
+            var order2 = Order(ready2, d, out _s2);
+            int n1 = order1.Length, n2 = order2.Length;
+            var pos1 = Positions(order1, h);
+            var pos2 = Positions(order2, h);
+            _w1 = new double[d * n1];
+            _wc = new double[Math.Max(_c, 1) * n1];
+            _b1 = new double[n1];
+            var wc = block.Condition?.Weight;
+            for (int k = 0; k < n1; k++)
+            {
+                int j = order1[k];
+                _b1[k] = block.Input.Bias[j];
+                for (int i = 0; i < d; i++) _w1[i * n1 + k] = w1[j * d + i];
+                for (int i = 0; i < _c; i++) _wc[i * n1 + k] = wc![j * _c + i];
+            }
+            _w2 = new double[n1 * n2];
+            _b2 = new double[n2];
+            for (int k = 0; k < n2; k++)
+            {
+                int j = order2[k];
+                _b2[k] = block.Hidden.Bias[j];
+                for (int i = 0; i < h; i++)
+                {
+                    if (w2[j * h + i] == 0) continue;
+                    _w2[pos1[i] * n2 + k] = w2[j * h + i];
+                }
+            }
+            _w3 = new double[n2 * 2 * d];
+            _b3 = new double[2 * d];
+            for (int dim = 0; dim < d; dim++)
+                for (int half = 0; half < 2; half++)
+                {
+                    int row = half * d + dim, col = 2 * dim + half;
+                    _b3[col] = block.Output.Bias[row];
+                    for (int i = 0; i < h; i++)
+                    {
+                        if (w3[row * h + i] == 0) continue;
+                        if (ready2[i] > dim)
+                            throw new InvalidOperationException($"The MADE masks are not autoregressive: output {row} sees hidden unit {i}, which needs x_{ready2[i] - 1}.");
+                        _w3[pos2[i] * 2 * d + col] = w3[row * h + i];
+                    }
+                }
+        }
+
+        private static double[] Masked(MaskedLinear layer)
+        {
+            var w = new double[layer.Weight.Length];
+            TensorPrimitives.Multiply(layer.Weight, layer.Mask, w);
+            return w;
+        }
+
+        /// <summary>Units with ready pass &lt; D, ordered by ready pass; offsets[p] is where pass p's group starts.</summary>
+        private static int[] Order(int[] ready, int d, out int[] offsets)
+        {
+            offsets = new int[d + 1];
+            var order = new List<int>();
+            for (int p = 0; p < d; p++)
+            {
+                offsets[p] = order.Count;
+                for (int j = 0; j < ready.Length; j++) if (ready[j] == p) order.Add(j);
+            }
+            offsets[d] = order.Count;
+            return order.ToArray();
+        }
+
+        private static int[] Positions(int[] order, int h)
+        {
+            var pos = Enumerable.Repeat(-1, h).ToArray();
+            for (int k = 0; k < order.Length; k++) pos[order[k]] = k;
+            return pos;
+        }
+
+        /// <summary>Per-thread buffers for chunks of up to <paramref name="rows"/> rows.</summary>
+        public double[][] NewScratch(int rows) => [new double[rows * Math.Max(_s1[_d], 1)], new double[rows * Math.Max(_s2[_d], 1)], new double[rows * 2], new double[rows]];
+
+        /// <summary>x from u for <paramref name="rows"/> rows (at most the scratch's rows).</summary>
+        public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int rows, double[][] scratch)
+        {
+            int d = _d, n1 = _s1[d], n2 = _s2[d];
+            // Group g of a layer is stored as its own [rows × size] block at rows·offset[g].
+            var h1 = scratch[0].AsSpan(0, rows * Math.Max(n1, 1));
+            var h2 = scratch[1].AsSpan(0, rows * Math.Max(n2, 1));
+            var ma = scratch[2].AsSpan(0, rows * 2);
+            var e = scratch[3].AsSpan(0, rows);
+            x[..(rows * d)].Clear();
+            for (int p = 0; p < d; p++)
+            {
+                int g1 = _s1[p + 1] - _s1[p], g2 = _s2[p + 1] - _s2[p];
+                if (g1 > 0)
+                {
+                    var block = h1.Slice(rows * _s1[p], rows * g1);
+                    for (int r = 0; r < rows; r++) _b1.AsSpan(_s1[p], g1).CopyTo(block.Slice(r * g1, g1));
+                    SmallGemm.MultiplyAdd(x, d, 1, _w1.AsSpan(_s1[p]), n1, block, g1, rows, g1, p, parallel: false);
+                    if (_c > 0) SmallGemm.MultiplyAdd(c, _c, 1, _wc.AsSpan(_s1[p]), n1, block, g1, rows, g1, _c, parallel: false);
+                    TensorPrimitives.Tanh(block, block);
+                }
+                if (g2 > 0)
+                {
+                    var block = h2.Slice(rows * _s2[p], rows * g2);
+                    for (int r = 0; r < rows; r++) _b2.AsSpan(_s2[p], g2).CopyTo(block.Slice(r * g2, g2));
+                    for (int q = 0; q <= p; q++)
+                    {
+                        int size = _s1[q + 1] - _s1[q];
+                        if (size > 0)
+                            SmallGemm.MultiplyAdd(h1.Slice(rows * _s1[q], rows * size), size, 1, _w2.AsSpan(_s1[q] * n2 + _s2[p]), n2, block, g2, rows, g2, size, parallel: false);
+                    }
+                    TensorPrimitives.Tanh(block, block);
+                }
+                for (int r = 0; r < rows; r++) _b3.AsSpan(2 * p, 2).CopyTo(ma.Slice(2 * r, 2));
+                for (int q = 0; q <= p; q++)
+                {
+                    int size = _s2[q + 1] - _s2[q];
+                    if (size > 0)
+                        SmallGemm.MultiplyAdd(h2.Slice(rows * _s2[q], rows * size), size, 1, _w3.AsSpan(_s2[q] * 2 * d + 2 * p), 2 * d, ma, 2, rows, 2, size, parallel: false);
+                }
+                for (int r = 0; r < rows; r++) e[r] = ma[2 * r + 1];
+                TensorPrimitives.Exp(e, e);
+                for (int r = 0; r < rows; r++) x[r * d + p] = u[r * d + p] * e[r] + ma[2 * r];
             }
         }
     }

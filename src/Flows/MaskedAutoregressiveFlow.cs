@@ -7,7 +7,7 @@ namespace FastAD.Flows;
 /// normal base. <see cref="LogProb"/> gives log p(x|c); <see cref="Backward"/> the gradients of the mean
 /// negative log-likelihood of a batch; <see cref="Sample"/> inverts block by block (D passes per MADE).
 /// </summary>
-public sealed class MaskedAutoregressiveFlow
+public sealed partial class MaskedAutoregressiveFlow
 {
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
@@ -80,18 +80,15 @@ public sealed class MaskedAutoregressiveFlow
     }
 
     /// <summary>Intermediate values of one pass.</summary>
-    public sealed class Pass
+    public sealed partial class Pass
     {
+        private readonly MaskedAutoregressiveFlow _flow;
+
         internal Pass(MaskedAutoregressiveFlow flow, int batch)
         {
-            int blocks = flow.Made.Length, size = batch * flow.D;
+            _flow = flow;
             Batch = batch;
-            In = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
-            U = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
-            V = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
-            Z = new double[size];
-            MadeCache = flow.Made.Select(m => m.NewCache(batch)).ToArray();
-            NormCache = flow.Norm.Select(n => n.NewCache()).ToArray();
+            Z = new double[batch * flow.D];
             LogDet = new double[batch];
             Scratch = new double[batch];
         }
@@ -100,19 +97,60 @@ public sealed class MaskedAutoregressiveFlow
         public ReadOnlySpan<double> Latent => Z;
 
         internal readonly int Batch;
-        internal readonly double[][] In, U, V;
         internal readonly double[] Z, LogDet, Scratch;
-        internal readonly MadeAffineBlock.Cache[] MadeCache;
-        internal readonly BatchNormFlow.Cache[] NormCache;
+        private double[][]? _in, _u, _v;
+        private double[]? _dz, _dv, _du, _dIn, _dc, _dLogDet;
+        private MadeAffineBlock.Cache[]? _madeCache;
+        private BatchNormFlow.Cache[]? _normCache;
+
+        internal double[][] In => _in ?? throw new InvalidOperationException("No training-mode pass has run.");
+        internal double[][] U => _u!;
+        internal double[][] V => _v!;
+        internal MadeAffineBlock.Cache[] MadeCache => _madeCache!;
+        internal BatchNormFlow.Cache[] NormCache => _normCache!;
+        internal double[] Dz => _dz!;
+        internal double[] Dv => _dv!;
+        internal double[] Du => _du!;
+        internal double[] DIn => _dIn!;
+        internal double[] Dc => _dc!;
+        internal double[] DLogDet => _dLogDet!;
+
+        /// <summary>Allocates the buffers a training-mode pass and its backward pass need (once).</summary>
+        internal void EnsureTraining()
+        {
+            if (_in is not null) return;
+            var flow = _flow;
+            int blocks = flow.Made.Length, size = Batch * flow.D;
+            _in = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
+            _u = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
+            _v = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
+            _madeCache = flow.Made.Select(m => m.NewCache(Batch)).ToArray();
+            _normCache = flow.Norm.Select(n => n.NewCache()).ToArray();
+            _dz = new double[size];
+            _dv = new double[size];
+            _du = new double[size];
+            _dIn = new double[size];
+            _dc = new double[Batch * Math.Max(flow.C, 1)];
+            _dLogDet = new double[Batch];
+        }
     }
 
     /// <summary>Buffers for batches of this size.</summary>
     public Pass NewPass(int batch) => new(this, batch);
 
-    /// <summary>log p(x|c) per row; <paramref name="training"/> uses batch statistics in the batch-norm layers.</summary>
+    /// <summary>
+    /// log p(x|c) per row; <paramref name="training"/> uses batch statistics in the batch-norm layers and keeps
+    /// what <see cref="Backward"/> needs. Evaluation mode runs as <see cref="EvaluateLogProb"/> (rows in parallel).
+    /// </summary>
     public void LogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, bool training, Pass pass)
     {
         int batch = pass.Batch, size = batch * D;
+        if (!training)
+        {
+            EvaluateBlocks(x[..size], C > 0 ? c[..(batch * C)] : c, logProb, pass.Z, training: false, null);
+            return;
+        }
+        pass.EnsureTraining();
         x[..size].CopyTo(pass.In[0]);
         Array.Clear(pass.LogDet);
         for (int b = 0; b < Made.Length; b++)
@@ -124,12 +162,71 @@ public sealed class MaskedAutoregressiveFlow
             var next = b + 1 < Made.Length ? pass.In[b + 1] : pass.Z;
             Reverse(pass.V[b], next, batch);
         }
+        Finish(pass.Z, pass.LogDet, logProb, batch);
+    }
+
+    private void Finish(ReadOnlySpan<double> z, ReadOnlySpan<double> logDet, Span<double> logProb, int batch)
+    {
         for (int n = 0; n < batch; n++)
         {
             double s = 0;
-            for (int d = 0; d < D; d++) s += pass.Z[n * D + d] * pass.Z[n * D + d];
-            logProb[n] = -0.5 * s - D * HalfLog2Pi + pass.LogDet[n];
+            for (int d = 0; d < D; d++) s += z[n * D + d] * z[n * D + d];
+            logProb[n] = -0.5 * s - D * HalfLog2Pi + logDet[n];
         }
+    }
+
+    /// <summary>Rows per chunk when large batches are split over the cores.</summary>
+    private const int ChunkRows = 512;
+
+    /// <summary>
+    /// Evaluation-mode log p(x|c) for any number of rows (x is rows × D), the latent z written to
+    /// <paramref name="latent"/> when it is not empty. Rows run in parallel chunks, block after block; no
+    /// <see cref="Pass"/> (and none of its per-row caches) is needed.
+    /// </summary>
+    public void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent) =>
+        EvaluateBlocks(x, c, logProb, latent, training: false, null);
+
+    /// <summary>
+    /// Block-major pass over all rows: each MADE block in parallel chunks, then the batch-norm layer over all
+    /// rows (with the statistics of all rows when <paramref name="training"/>; returned in <paramref name="statistics"/>).
+    /// </summary>
+    private unsafe void EvaluateBlocks(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent, bool training,
+        BatchNormFlow.Cache[]? statistics)
+    {
+        if (x.Length % D != 0) throw new ArgumentException($"x holds {x.Length} values, not a whole number of rows of {D} features.");
+        int rows = x.Length / D;
+        if (C > 0 && c.Length < rows * C) throw new ArgumentException($"c holds {c.Length} values; expected {rows} rows of {C} conditions.");
+        if (logProb.Length < rows) throw new ArgumentException($"logProb holds {logProb.Length} values; expected {rows}.");
+        var cur = x.ToArray();
+        var u = new double[rows * D];
+        var v = new double[rows * D];
+        var logDet = new double[rows];
+        var ld = new double[rows];
+        int chunks = (rows + ChunkRows - 1) / ChunkRows;
+        fixed (double* pc = c)
+        {
+            nint cp = (nint)pc;
+            int cl = c.Length;
+            for (int b = 0; b < Made.Length; b++)
+            {
+                var made = Made[b];
+                var prepared = made.Prepare();
+                Parallel.For(0, chunks, () => made.NewCache(ChunkRows), (chunk, _, cache) =>
+                {
+                    int start = chunk * ChunkRows, n = Math.Min(ChunkRows, rows - start);
+                    var cs = C > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * C, n * C) : default;
+                    made.Forward(cur.AsSpan(start * D, n * D), cs, u.AsSpan(start * D, n * D), ld.AsSpan(start, n), n, cache, prepared, parallel: false);
+                    return cache;
+                }, _ => { });
+                var normCache = statistics?[b] ?? Norm[b].NewCache();
+                for (int n = 0; n < rows; n++) logDet[n] += ld[n];
+                Norm[b].Forward(u, v, ld, rows, training, normCache);
+                for (int n = 0; n < rows; n++) logDet[n] += ld[n];
+                Reverse(v, cur, rows);
+            }
+        }
+        Finish(cur, logDet, logProb, rows);
+        if (!latent.IsEmpty) cur.CopyTo(latent);
     }
 
     private void Reverse(ReadOnlySpan<double> from, Span<double> to, int batch)
@@ -145,48 +242,68 @@ public sealed class MaskedAutoregressiveFlow
     public void Backward(ReadOnlySpan<double> c, Pass pass)
     {
         int batch = pass.Batch, size = batch * D;
-        var dz = new double[size];
+        var dz = pass.Dz;
         for (int i = 0; i < size; i++) dz[i] = pass.Z[i] / batch;      // −∂ log N(z)/∂z / B
-        var dLogDet = Enumerable.Repeat(-1.0 / batch, batch).ToArray();
-        var dv = new double[size];
-        var du = new double[size];
-        var dIn = new double[size];
-        var dc = new double[batch * Math.Max(C, 1)];
+        var dLogDet = pass.DLogDet;
+        Array.Fill(dLogDet, -1.0 / batch);
         for (int b = Made.Length - 1; b >= 0; b--)
         {
-            Reverse(dz, dv, batch);
-            Norm[b].Backward(pass.U[b], dv, dLogDet, du, batch, pass.NormCache[b]);
-            Made[b].Backward(pass.In[b], c, pass.U[b], du, dLogDet, dIn, dc, batch, pass.MadeCache[b]);
-            Array.Copy(dIn, dz, size);
+            Reverse(dz, pass.Dv, batch);
+            Norm[b].Backward(pass.U[b], pass.Dv, dLogDet, pass.Du, batch, pass.NormCache[b]);
+            Made[b].Backward(pass.In[b], c, pass.U[b], pass.Du, dLogDet, pass.DIn, pass.Dc, batch, pass.MadeCache[b]);
+            Array.Copy(pass.DIn, dz, size);
         }
     }
 
-    /// <summary>Evaluation-mode samples x ~ p(x|c) from standard normal noise <paramref name="noise"/>.</summary>
-    public void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass)
+    /// <summary>Evaluation-mode samples x ~ p(x|c) from standard normal noise <paramref name="noise"/> (rows in parallel chunks).</summary>
+    public unsafe void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass)
     {
-        int batch = pass.Batch, size = batch * D;
-        var z = noise[..size].ToArray();
-        var v = new double[size];
-        var u = new double[size];
-        for (int b = Made.Length - 1; b >= 0; b--)
+        int batch = pass.Batch;
+        var plans = Made.Select(m => new MadeAffineBlock.SamplingPlan(m)).ToArray();
+        int chunks = (batch + MadeAffineBlock.SamplingPlan.ChunkRows - 1) / MadeAffineBlock.SamplingPlan.ChunkRows;
+        fixed (double* pn = noise)
+        fixed (double* pc = c)
+        fixed (double* px = x)
         {
-            Reverse(z, v, batch);
-            Norm[b].Inverse(v, u, batch);
-            Made[b].Inverse(u, c, z, batch, pass.MadeCache[b]);
+            nint np = (nint)pn, cp = (nint)pc, xp = (nint)px;
+            int nl = noise.Length, cl = c.Length, xl = x.Length;
+            Parallel.For(0, chunks, () => SampleScratch(plans), (chunk, _, s) =>
+            {
+                int rows = MadeAffineBlock.SamplingPlan.ChunkRows, start = chunk * rows, n = Math.Min(rows, batch - start);
+                var z = s.Z.AsSpan(0, n * D);
+                var v = s.V.AsSpan(0, n * D);
+                new ReadOnlySpan<double>((double*)np, nl).Slice(start * D, n * D).CopyTo(z);
+                var cs = C > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * C, n * C) : default;
+                for (int b = Made.Length - 1; b >= 0; b--)
+                {
+                    Reverse(z, v, n);
+                    Norm[b].Inverse(v, s.U, n);
+                    plans[b].Inverse(s.U.AsSpan(0, n * D), cs, z, n, s.Plan[b]);
+                }
+                z.CopyTo(new Span<double>((double*)xp, xl).Slice(start * D, n * D));
+                return s;
+            }, _ => { });
         }
-        z.CopyTo(x);
     }
+
+    private sealed class SampleBuffers(int size, double[][][] plan)
+    {
+        public readonly double[] Z = new double[size], V = new double[size], U = new double[size];
+        public readonly double[][][] Plan = plan;
+    }
+
+    private SampleBuffers SampleScratch(MadeAffineBlock.SamplingPlan[] plans) =>
+        new(MadeAffineBlock.SamplingPlan.ChunkRows * D, plans.Select(p => p.NewScratch(MadeAffineBlock.SamplingPlan.ChunkRows)).ToArray());
 
     /// <summary>Sets every batch-norm layer's running statistics from the whole training set (one training-mode pass).</summary>
     public void UpdateRunningStatistics(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
     {
-        var pass = NewPass(rows);
-        var lp = new double[rows];
-        LogProb(x, c, lp, training: true, pass);
+        var statistics = Norm.Select(n => n.NewCache()).ToArray();
+        EvaluateBlocks(x[..(rows * D)], C > 0 ? c[..(rows * C)] : c, new double[rows], default, training: true, statistics);
         for (int b = 0; b < Made.Length; b++)
         {
-            pass.NormCache[b].Mean.CopyTo(Norm[b].RunningMean, 0);
-            pass.NormCache[b].Variance.CopyTo(Norm[b].RunningVariance, 0);
+            statistics[b].Mean.CopyTo(Norm[b].RunningMean, 0);
+            statistics[b].Variance.CopyTo(Norm[b].RunningVariance, 0);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace FastAD.Flows;
@@ -40,9 +41,9 @@ public sealed class MaskedLinear
     /// <summary>True when the layer has a bias.</summary>
     public bool HasBias => Bias.Length > 0;
 
-    private double[] _masked = [];
+    private double[] _masked = [], _transposed = [], _scratch = [];
 
-    /// <summary>W ⊙ M, refreshed from the current weights (the optimiser changes W between passes).</summary>
+    /// <summary>W ⊙ M [out × in], refreshed from the current weights (the optimiser changes W between passes).</summary>
     private double[] MaskedWeights()
     {
         if (_masked.Length != Weight.Length) _masked = new double[Weight.Length];
@@ -50,41 +51,50 @@ public sealed class MaskedLinear
         return _masked;
     }
 
-    /// <summary>y = (W ⊙ M) x + b; <paramref name="accumulate"/> adds to y instead of overwriting it.</summary>
-    public void Forward(ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate = false)
+    /// <summary>(W ⊙ M)ᵀ [in × out], refreshed from the current weights.</summary>
+    internal double[] MaskedWeightsTransposed()
     {
-        var w = MaskedWeights();
-        if ((long)batch * Inputs * Outputs < 1 << 20)
-        {
-            ForwardRows(w, x, y, 0, batch, accumulate);
-            return;
-        }
-        // Large batches (evaluation, sampling): rows in parallel chunks; each row's result is the same either way.
-        unsafe
-        {
-            fixed (double* px = x)
-            fixed (double* py = y)
-            {
-                nint xp = (nint)px, yp = (nint)py;
-                int xl = x.Length, yl = y.Length;
-                Parallel.For(0, (batch + 511) / 512, chunk =>
-                {
-                    int start = chunk * 512, end = Math.Min(batch, start + 512);
-                    ForwardRows(w, new ReadOnlySpan<double>((double*)xp, xl), new Span<double>((double*)yp, yl), start, end, accumulate);
-                });
-            }
-        }
+        if (_transposed.Length != Weight.Length) _transposed = new double[Weight.Length];
+        for (int o = 0; o < Outputs; o++)
+            for (int i = 0; i < Inputs; i++) _transposed[i * Outputs + o] = Weight[o * Inputs + i] * Mask[o * Inputs + i];
+        return _transposed;
     }
 
-    private void ForwardRows(double[] w, ReadOnlySpan<double> x, Span<double> y, int start, int end, bool accumulate)
+    /// <summary>y = (W ⊙ M) x + b; <paramref name="accumulate"/> adds to y instead of overwriting it.</summary>
+    public void Forward(ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate = false) =>
+        Forward(MaskedWeightsTransposed(), x, y, batch, accumulate, parallel: true);
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{double}, Span{double}, int, bool)"/> with (W ⊙ M)ᵀ already formed by
+    /// <see cref="MaskedWeightsTransposed"/> (so that several threads can share it).
+    /// </summary>
+    internal void Forward(double[] wt, ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate, bool parallel)
     {
-        for (int n = start; n < end; n++)
+        for (int n = 0; n < batch; n++)
+        {
+            var yr = y.Slice(n * Outputs, Outputs);
+            if (accumulate) { if (HasBias) TensorPrimitives.Add(yr, Bias, yr); }
+            else if (HasBias) Bias.CopyTo(yr);
+            else yr.Clear();
+        }
+        SmallGemm.MultiplyAdd(x, Inputs, 1, wt, Outputs, y, Outputs, batch, Outputs, Inputs, parallel);
+    }
+
+    /// <summary>
+    /// The reference forward pass (row by row, dot products of the masked rows): the definition the blocked
+    /// <see cref="Forward(ReadOnlySpan{double}, Span{double}, int, bool)"/> is tested against.
+    /// </summary>
+    internal void ForwardReference(ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate = false)
+    {
+        var w = MaskedWeights();
+        for (int n = 0; n < batch; n++)
         {
             var xr = x.Slice(n * Inputs, Inputs);
             var yr = y.Slice(n * Outputs, Outputs);
             for (int o = 0; o < Outputs; o++)
             {
-                double v = (HasBias ? Bias[o] : 0) + TensorPrimitives.Dot(w.AsSpan(o * Inputs, Inputs), xr);
+                double v = HasBias ? Bias[o] : 0;
+                for (int i = 0; i < Inputs; i++) v += w[o * Inputs + i] * xr[i];
                 yr[o] = accumulate ? yr[o] + v : v;
             }
         }
@@ -93,8 +103,42 @@ public sealed class MaskedLinear
     /// <summary>Accumulates dW, db from dy and x; writes (or adds, with <paramref name="accumulateDx"/>) dx when given.</summary>
     public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, int batch, bool accumulateDx = false)
     {
+        if (HasBias)
+            for (int n = 0; n < batch; n++) TensorPrimitives.Add(BiasGrad, dy.Slice(n * Outputs, Outputs), BiasGrad);
+        bool narrow = Inputs < 2 * Vector<double>.Count;
+        if (!dx.IsEmpty)
+        {
+            if (!accumulateDx) dx[..(batch * Inputs)].Clear();
+            if (!narrow) SmallGemm.MultiplyAdd(dy, Outputs, 1, MaskedWeights(), Inputs, dx, Inputs, batch, Inputs, Outputs);
+            else
+            {
+                // Few inputs (the first MADE layer, the condition layer): one dot product of length Outputs per input.
+                var wt = MaskedWeightsTransposed();
+                for (int n = 0; n < batch; n++)
+                {
+                    var dyr = dy.Slice(n * Outputs, Outputs);
+                    for (int i = 0; i < Inputs; i++) dx[n * Inputs + i] += TensorPrimitives.Dot(dyr, wt.AsSpan(i * Outputs, Outputs));
+                }
+            }
+        }
+        // dW = dyᵀ x accumulates unmasked here and is masked once at the end: masked entries must stay exactly zero.
+        if (!narrow) SmallGemm.MultiplyAdd(dy, 1, Outputs, x, Inputs, WeightGrad, Inputs, Outputs, Inputs, batch);
+        else
+        {
+            // dWᵀ = xᵀ dy has the wide dimension (Outputs) along the vectors.
+            if (_scratch.Length != Weight.Length) _scratch = new double[Weight.Length];
+            Array.Clear(_scratch);
+            SmallGemm.MultiplyAdd(x, 1, Inputs, dy, Outputs, _scratch, Outputs, Inputs, Outputs, batch);
+            for (int o = 0; o < Outputs; o++)
+                for (int i = 0; i < Inputs; i++) WeightGrad[o * Inputs + i] += _scratch[i * Outputs + o];
+        }
+        TensorPrimitives.Multiply(WeightGrad, Mask, WeightGrad);
+    }
+
+    /// <summary>The reference backward pass (row by row): the definition the blocked <see cref="Backward"/> is tested against.</summary>
+    internal void BackwardReference(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, int batch, bool accumulateDx = false)
+    {
         var w = MaskedWeights();
-        // dW accumulates unmasked here and is masked once at the end: masked entries must stay exactly zero.
         for (int n = 0; n < batch; n++)
         {
             var xr = x.Slice(n * Inputs, Inputs);
@@ -104,11 +148,12 @@ public sealed class MaskedLinear
             for (int o = 0; o < Outputs; o++)
             {
                 double g = dyr[o];
-                if (g == 0) continue;
                 if (HasBias) BiasGrad[o] += g;
-                var gradRow = WeightGrad.AsSpan(o * Inputs, Inputs);
-                TensorPrimitives.MultiplyAdd(xr, g, gradRow, gradRow);
-                if (!dx.IsEmpty) TensorPrimitives.MultiplyAdd(w.AsSpan(o * Inputs, Inputs), g, dxr, dxr);
+                for (int i = 0; i < Inputs; i++)
+                {
+                    WeightGrad[o * Inputs + i] += g * xr[i];
+                    if (!dx.IsEmpty) dxr[i] += g * w[o * Inputs + i];
+                }
             }
         }
         TensorPrimitives.Multiply(WeightGrad, Mask, WeightGrad);
