@@ -160,6 +160,23 @@ public class FlowEvaluatorTests
         Assert.NotEqual(before.AsSpan(rows, rows).ToArray(), after.AsSpan(rows, rows).ToArray());
     }
 
+    [SkippableTheory]
+    [InlineData("cpu")]
+    [InlineData("opencl")]
+    [InlineData("cuda")]
+    public void StandsInForFlowEnsembleSamplingAndMeanLogProb(string backend)
+    {
+        var device = TestDevices.Get(backend);
+        const int rows = 150;
+        var ensemble = new FlowEnsemble(FlowsSelfTest.TrainedLikeFlows(3, 20, 6, 15));
+        var (x, c) = Inputs(rows, 1, 20);
+        using var evaluator = FlowEvaluator.For(device, ensemble, FlowPrecision.Double);
+        AssertClose(ensemble.Sample(c, rows, 77), evaluator.Sample(77, 0, c, rows), 1e-9, "pooled samples");
+        var mean = new double[rows];
+        ensemble.MeanLogProb(x, c, mean, rows);
+        AssertClose(mean, evaluator.MeanLogProb(x, c, rows), 1e-9, "mean log p");
+    }
+
     [Fact]
     public void BadShapesAreClearErrors()
     {
