@@ -20,6 +20,7 @@ public sealed class KernelFlowTrainer : IDisposable
     private readonly DeviceBuffer _params, _m, _v, _grads, _masks;
     private readonly int _flowLength;
     private readonly IReadOnlyList<MaskedAutoregressiveFlow> _flows;
+    private int[][]? _orders;
 
     /// <summary>Creates the trainer; copies the flows' parameters to the device and starts Adam from zero moments.</summary>
     public KernelFlowTrainer(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowTrainingOptions options,
@@ -100,7 +101,8 @@ public sealed class KernelFlowTrainer : IDisposable
         var o = Options;
         _program.GetKernel("maf_train_steps").Launch(LaunchGrid.Linear((long)_flows.Count * _wg, _wg),
             _params, _m, _v, _masks, xs, xStride, cs, cStride, idx, batch, steps, _flows.Count, StepsTaken,
-            o.LearningRate, 0.9, 0.999, 1e-8, o.WeightDecay, o.ClipNorm, scratch, scratchLength, _grads, losses);
+            o.LearningRate, 0.9, 0.999, 1e-8, o.DecoupledWeightDecay ? 0.0 : o.WeightDecay,
+            o.DecoupledWeightDecay ? 1 - o.LearningRate * o.WeightDecay : 1.0, o.ClipNorm, scratch, scratchLength, _grads, losses);
         StepsTaken += steps;
         return Download(losses);
     }
@@ -115,7 +117,8 @@ public sealed class KernelFlowTrainer : IDisposable
 
     /// <summary>
     /// One epoch over shared training data as <see cref="FlowTrainer"/> runs it: flow f shuffles the rows with the
-    /// Philox stream (Options.Seed + f, epoch) and takes minibatches of Options.BatchSize (the last one shorter).
+    /// Philox stream (Options.Seed + f, epoch), starting from the order of its previous epoch (the identity at
+    /// first), and takes minibatches of Options.BatchSize (the last one shorter).
     /// Returns each flow's mean training loss over the epoch. The running statistics are not updated (see
     /// <see cref="MaskedAutoregressiveFlow.UpdateRunningStatistics"/> after <see cref="CopyToFlows"/>).
     /// </summary>
@@ -123,11 +126,14 @@ public sealed class KernelFlowTrainer : IDisposable
     {
         int batch = Options.BatchSize, full = rows / batch, rest = rows - full * batch;
         if (rows < 1) throw new ArgumentException("The training set is empty.");
-        var orders = new int[_flows.Count][];
+        // FlowTrainer shuffles the previous epoch's order again: keep it between calls (new on another row count).
+        if (_orders is null || _orders[0].Length != rows)
+            _orders = Enumerable.Range(0, _flows.Count).Select(_ => Enumerable.Range(0, rows).ToArray()).ToArray();
+        var orders = _orders;
         var u = new double[rows];
         for (int f = 0; f < _flows.Count; f++)
         {
-            var order = orders[f] = Enumerable.Range(0, rows).ToArray();
+            var order = orders[f];
             Philox4x32.FillUniform(u, Options.Seed + (ulong)f, (ulong)epoch);
             for (int i = rows - 1; i > 0; i--)
             {
@@ -148,6 +154,62 @@ public sealed class KernelFlowTrainer : IDisposable
             for (int f = 0; f < total.Length; f++) total[f] += loss[f] * rest;
         }
         return total.Select(t => t / rows).ToArray();
+    }
+
+    /// <summary>
+    /// Trains every flow as <see cref="FlowTrainer.Train"/> would, flow i shuffling with Options.Seed + i (as
+    /// <see cref="FlowEnsemble.Train"/> does), with the minibatch steps of all flows in one launch per epoch. After
+    /// each epoch the parameters come back to the host for the managed running-statistics and validation passes;
+    /// each flow keeps the parameters and statistics of its epoch with the lowest validation loss. A flow stopped
+    /// by patience keeps being stepped on the device (its results are not used) until every flow has stopped.
+    /// </summary>
+    public static FlowTrainingResult[] Train(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, double[] xTrain, double[] cTrain,
+        double[] xVal, double[] cVal, FlowTrainingOptions options, FlowPrecision precision = FlowPrecision.Single,
+        IProgress<(int Member, int Epoch, double Train, double Validation)>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var trainer = new KernelFlowTrainer(device, flows, options, precision);
+        int members = trainer._flows.Count, d = trainer.D, c = trainer.C;
+        int nTrain = xTrain.Length / d, nVal = xVal.Length / d;
+        if (nTrain == 0) throw new ArgumentException("The training set is empty.");
+        if (nVal == 0) throw new ArgumentException("The validation set is empty.");
+        if (xTrain.Length != nTrain * d || cTrain.Length != nTrain * c || xVal.Length != nVal * d || cVal.Length != nVal * c)
+            throw new ArgumentException($"Training/validation arrays do not hold whole rows of {d} features and {c} conditions.");
+        var trainLoss = Enumerable.Range(0, members).Select(_ => new List<double>()).ToArray();
+        var valLoss = Enumerable.Range(0, members).Select(_ => new List<double>()).ToArray();
+        var best = Enumerable.Repeat(double.PositiveInfinity, members).ToArray();
+        var bestEpoch = Enumerable.Repeat(-1, members).ToArray();
+        var snapshot = new double[members][][];
+        var active = Enumerable.Repeat(true, members).ToArray();
+        for (int epoch = 0; epoch < options.Epochs && active.Any(a => a); epoch++)
+        {
+            var loss = trainer.Epoch(xTrain, cTrain, nTrain, epoch);
+            trainer.CopyToFlows();
+            for (int f = 0; f < members; f++)
+            {
+                if (!active[f]) continue;
+                var flow = trainer._flows[f];
+                flow.UpdateRunningStatistics(xTrain, cTrain, nTrain);
+                double vl = FlowTrainer.ValidationLoss(flow, xVal, cVal, nVal);
+                trainLoss[f].Add(loss[f]);
+                valLoss[f].Add(vl);
+                progress?.Report((f, epoch, loss[f], vl));
+                if (vl < best[f])
+                {
+                    best[f] = vl;
+                    bestEpoch[f] = epoch;
+                    snapshot[f] = flow.Parameters().Select(p => (double[])p.Value.Clone()).Concat(flow.State().Select(s => (double[])s.Clone())).ToArray();
+                }
+                else if (options.Patience > 0 && epoch - bestEpoch[f] >= options.Patience) active[f] = false;
+            }
+        }
+        for (int f = 0; f < members; f++)
+        {
+            if (snapshot[f] is not { } saved) continue;   // no finite validation loss: keep the last parameters
+            int k = 0;
+            foreach (var target in trainer._flows[f].Parameters().Select(p => p.Value).Concat(trainer._flows[f].State())) saved[k++].CopyTo(target, 0);
+        }
+        return Enumerable.Range(0, members).Select(f => new FlowTrainingResult(trainLoss[f].ToArray(), valLoss[f].ToArray(), bestEpoch[f])).ToArray();
     }
 
     /// <summary>The gradients of the last step of flow <paramref name="flow"/> (without weight decay), in Parameters() order.</summary>

@@ -85,6 +85,31 @@ public class KernelFlowTrainerTests
     }
 
     [SkippableTheory]
+    [InlineData("opencl", false)]
+    [InlineData("opencl", true)]
+    [InlineData("cuda", false)]
+    public void EnsembleTrainingEqualsFlowEnsembleTrain(string backend, bool decoupled)
+    {
+        var device = TestDevices.Get(backend);
+        const int rows = 150;
+        var options = new FlowTrainingOptions { Epochs = 3, BatchSize = 64, Seed = 3, WeightDecay = decoupled ? 0.05 : 1e-6, DecoupledWeightDecay = decoupled };
+        var (x, c) = Data(rows, 30);
+        var (xv, cv) = Data(60, 32);
+        var (managed, expected) = FlowEnsemble.Train(2, i => FlowsSelfTest.TrainedLikeFlows(2, 12, 3, 24)[i], x, c, xv, cv, options);
+        var flows = FlowsSelfTest.TrainedLikeFlows(2, 12, 3, 24);
+        var results = KernelFlowTrainer.Train(device, flows, x, c, xv, cv, options, FlowPrecision.Double);
+        for (int f = 0; f < 2; f++)
+        {
+            Assert.Equal(expected[f].BestEpoch, results[f].BestEpoch);
+            AssertClose(expected[f].TrainLoss, results[f].TrainLoss, 1e-9, $"training losses of flow {f}");
+            AssertClose(expected[f].ValidationLoss, results[f].ValidationLoss, 1e-9, $"validation losses of flow {f}");
+            var m = (MaskedAutoregressiveFlow)managed.Members[f];
+            AssertClose(m.Parameters().SelectMany(p => p.Value).ToArray(), flows[f].Parameters().SelectMany(p => p.Value).ToArray(), 1e-9, $"parameters of flow {f}");
+            AssertClose(m.State().SelectMany(s => s).ToArray(), flows[f].State().SelectMany(s => s).ToArray(), 1e-9, $"running statistics of flow {f}");
+        }
+    }
+
+    [SkippableTheory]
     [InlineData("opencl")]
     [InlineData("cuda")]
     public void EnsembleMembersTrainIndependentlyInOneLaunch(string backend)

@@ -1,6 +1,7 @@
 /* Training steps of the affine conditional MAF of SPEC 1.3 (FastAD.Flows.KernelFlowTrainer): a mirror of
    MaskedAutoregressiveFlow.LogProb (training = true, batch statistics), .Backward (L = -mean log p) and the
-   Adam update of FlowTrainer (coupled weight decay, global gradient-norm clip, bias correction).
+   Adam update of FlowTrainer (global gradient-norm clip, bias correction; weight decay coupled through wd or
+   decoupled through keep = 1 - lr * decay).
    One work-group of WG work-items per flow of the ensemble trains that flow for `steps` minibatches of nb
    rows (row indices given by the host); per-event values live in a global scratch area of the flow.
    Sizes: D features, C conditions (0 allowed), H hidden units, B blocks, WG work-group size; REAL float/double
@@ -99,7 +100,7 @@ DEVFN real group_sum(LOCAL_PTR real* red, real v, int lid)
 
 KERNEL void maf_train_steps(GLOBAL real* params, GLOBAL real* adamM, GLOBAL real* adamV, GLOBAL const real* masks,
     GLOBAL const real* xs, i64 xFlowStride, GLOBAL const real* cs, i64 cFlowStride, GLOBAL const int* rows,
-    int nb, int steps, int flows, i64 stepsBefore, double lr, double beta1, double beta2, double eps, double wd, double clip,
+    int nb, int steps, int flows, i64 stepsBefore, double lr, double beta1, double beta2, double eps, double wd, double keep, double clip,
     GLOBAL real* scratch, i64 scratchStride, GLOBAL real* grads, GLOBAL real* losses)
 {
     LOCAL real red[WG];
@@ -346,7 +347,7 @@ KERNEL void maf_train_steps(GLOBAL real* params, GLOBAL real* adamM, GLOBAL real
             real vi = (real)beta2 * av[i] + (real)(1 - beta2) * gi * gi;
             am[i] = mi;
             av[i] = vi;
-            p[i] -= (real)lr * (mi / c1) / (sqrt(vi / c2) + (real)eps);
+            p[i] = (real)keep * p[i] - (real)lr * (mi / c1) / (sqrt(vi / c2) + (real)eps);
         }
         GBARRIER();
     }
