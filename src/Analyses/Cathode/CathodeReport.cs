@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using FastAD.Analyses.Reports;
-using FastAD.Kernels.IO;
 using FastAD.Stats;
 
 namespace FastAD.Analyses.Cathode;
@@ -16,90 +13,75 @@ public static class CathodeReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>JSON options of results.json: camelCase, indented, NaN and ±∞ written as the strings "NaN", "Infinity", "-Infinity".</summary>
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>Writes everything; returns the files written (relative to <paramref name="outDir"/>).</summary>
     public static IReadOnlyList<string> Write(string outDir, CathodeResults r, CathodeAnalysis.ChannelState primary, CathodeAnalysis.ChannelState? control)
     {
-        var files = new List<string>();
-        void Text(string name, string text)
-        {
-            AtomicFile.WriteAllText(Path.Combine(outDir, name), text);
-            files.Add(name);
-        }
-        void Svg(string name, Figure f)
-        {
-            f.Save(Path.Combine(outDir, name));
-            files.Add(name);
-        }
-        Text("results.json", JsonSerializer.Serialize(r, Json));
-        Text("config.yaml", CathodeConfig.ToYaml(r.Config));
+        var run = new ReportWriter(outDir);
+        run.WriteJson("results.json", r);
+        run.WriteText("config.yaml", CathodeConfig.ToYaml(r.Config));
         var channels = new List<(ChannelResult Result, CathodeAnalysis.ChannelState State)> { (r.Primary, primary) };
         if (r.Control is not null && control is not null) channels.Add((r.Control, control));
         foreach (var (res, st) in channels)
         {
             string ch = res.Channel.ToLowerInvariant();
-            Text($"scan-{ch}.csv", ScanCsv(res));
-            Text($"cut-scan-{ch}.csv", CutScanCsv(res.TwoFeatureScan));
-            Text($"variations-{ch}.csv", VariationsCsv(res));
-            Text($"scores-{ch}.csv", ScoresCsv(st));
-            Svg($"spectra-{ch}.svg", SpectraFigure(r.Config, res, st));
-            Svg($"significance-{ch}.svg", SignificanceFigure(res));
-            Svg($"features-{ch}.svg", FeaturesFigure(r.Config, res, st));
-            Svg($"variations-{ch}.svg", VariationsFigure(res));
-            if (res.TwoFeatureScan.PtCuts.Length > 0) Svg($"cut-scan-{ch}.svg", CutScanFigure(res.TwoFeatureScan));
+            run.WriteCsv($"scan-{ch}.csv", ScanCsv(res));
+            run.WriteCsv($"cut-scan-{ch}.csv", CutScanCsv(res.TwoFeatureScan));
+            run.WriteCsv($"variations-{ch}.csv", VariationsCsv(res));
+            run.WriteCsv($"scores-{ch}.csv", ScoresCsv(st));
+            run.WriteFigure($"spectra-{ch}.svg", SpectraFigure(r.Config, res, st));
+            run.WriteFigure($"significance-{ch}.svg", SignificanceFigure(res));
+            run.WriteFigure($"features-{ch}.svg", FeaturesFigure(r.Config, res, st));
+            run.WriteFigure($"variations-{ch}.svg", VariationsFigure(res));
+            if (res.TwoFeatureScan.PtCuts.Length > 0) run.WriteFigure($"cut-scan-{ch}.svg", CutScanFigure(res.TwoFeatureScan));
         }
-        if (r.Control is not null) Svg("control.svg", ControlFigure(r));
-        files.Add("report.md");
-        Text("report.md", Markdown(r, files));
-        return files;
+        if (r.Control is not null) run.WriteFigure("control.svg", ControlFigure(r));
+        run.WriteText("report.md", Markdown(r, run.Written.Append("report.md").ToArray()));
+        return run.Written;
     }
-
-    private static string G(double v, string format = "G6") => double.IsNaN(v) ? "NaN" : v.ToString(format, Inv);
 
     // ------------------------------------------------------------------ tables
 
-    private static string Csv(IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows)
+    private static CsvTable ScanCsv(ChannelResult res)
     {
-        var sb = new StringBuilder();
-        sb.AppendLine(string.Join(',', header));
-        foreach (var row in rows) sb.AppendLine(string.Join(',', row));
-        return sb.ToString();
+        var t = new CsvTable("curve", "target_fpr", "fpr", "cut", "selected", "n_sr", "s", "b", "q0", "z", "p", "truth_signal_efficiency", "sample_efficiency");
+        foreach (var c in new[] { res.Cathode }.Concat(res.Baselines).Concat(res.CrossApplied is null ? [] : new[] { res.CrossApplied }))
+            foreach (var p in c.Points)
+                t.AddRow(c.Name, p.TargetFpr, p.Fpr, p.Cut, p.Selected, p.NSr, p.S, p.B, p.Q0, p.Z, p.P, p.TruthSignalEfficiency, p.SampleEfficiency);
+        return t;
     }
 
-    private static string ScanCsv(ChannelResult res)
+    private static CsvTable CutScanCsv(CutScan s)
     {
-        var curves = new[] { res.Cathode }.Concat(res.Baselines).Concat(res.CrossApplied is null ? [] : new[] { res.CrossApplied });
-        return Csv(["curve", "target_fpr", "fpr", "cut", "selected", "n_sr", "s", "b", "q0", "z", "p", "truth_signal_efficiency", "sample_efficiency"],
-            curves.SelectMany(c => c.Points.Select(p => new[]
-            {
-                $"\"{c.Name}\"", G(p.TargetFpr), G(p.Fpr), G(p.Cut), p.Selected.ToString(Inv), G(p.NSr), G(p.S), G(p.B), G(p.Q0), G(p.Z), G(p.P),
-                G(p.TruthSignalEfficiency), G(p.SampleEfficiency),
-            })));
+        var t = new CsvTable($"{s.PtFeature}_above", $"{string.Join("_and_", s.IpFeatures)}_below", "z");
+        for (int i = 0; i < s.PtCuts.Length; i++)
+            for (int j = 0; j < s.IpCuts.Length; j++) t.AddRow(s.PtCuts[i], s.IpCuts[j], s.Z[i][j]);
+        return t;
     }
 
-    private static string CutScanCsv(CutScan s) =>
-        Csv([$"{s.PtFeature}_above", $"{string.Join("_and_", s.IpFeatures)}_below", "z"],
-            Enumerable.Range(0, s.PtCuts.Length).SelectMany(i => Enumerable.Range(0, s.IpCuts.Length).Select(j => new[] { G(s.PtCuts[i]), G(s.IpCuts[j]), G(s.Z[i][j]) })));
+    private static CsvTable VariationsCsv(ChannelResult res)
+    {
+        var t = new CsvTable("degree", "bins_sr", "fpr", "z", "reweighted_z");
+        foreach (var v in res.Variations)
+            for (int i = 0; i < v.Fpr.Length; i++) t.AddRow(v.Degree, v.BinsSr, v.Fpr[i], v.Z[i], v.ReweightedZ);
+        return t;
+    }
 
-    private static string VariationsCsv(ChannelResult res) =>
-        Csv(["degree", "bins_sr", "fpr", "z", "reweighted_z"],
-            res.Variations.SelectMany(v => v.Fpr.Select((f, i) => new[] { v.Degree.ToString(Inv), v.BinsSr.ToString(Inv), G(f), G(v.Z[i]), G(v.ReweightedZ) })));
-
-    private static string ScoresCsv(CathodeAnalysis.ChannelState st)
+    private static CsvTable ScoresCsv(CathodeAnalysis.ChannelState st)
     {
         var d = st.Data;
-        var header = new[] { "dimu_mass" }.Concat(d.FeatureNames).Concat(["band", "fold", "score"]).Concat(d.Truth is null ? [] : new[] { "truth" });
+        var t = new CsvTable(new[] { "dimu_mass" }.Concat(d.FeatureNames).Concat(["band", "fold", "score"]).Concat(d.Truth is null ? [] : new[] { "truth" }).ToArray());
         string Band(int b) => b switch { -1 => "SBL", 0 => "SR", 1 => "SBH", _ => "outside" };
-        return Csv(header, Enumerable.Range(0, d.Rows).Select(i =>
-            new[] { G(d.Mass[i], "R") }.Concat(Enumerable.Range(0, d.D).Select(j => G(d.Features[i * d.D + j], "R")))
-                .Concat([Band(st.Band[i]), st.Fold[i].ToString(Inv), G(st.Scores[i], "R")])
-                .Concat(d.Truth is null ? [] : new[] { G(d.Truth[i]) })));
+        for (int i = 0; i < d.Rows; i++)
+        {
+            var row = new List<object?> { d.Mass[i] };
+            for (int j = 0; j < d.D; j++) row.Add(d.Features[i * d.D + j]);
+            row.Add(Band(st.Band[i]));
+            row.Add(st.Fold[i]);
+            row.Add(st.Scores[i]);
+            if (d.Truth is not null) row.Add(d.Truth[i]);
+            t.AddRow(row.ToArray());
+        }
+        return t;
     }
 
     // ------------------------------------------------------------------ figures
@@ -128,13 +110,13 @@ public static class CathodeReport
                 var xs = Enumerable.Range(0, 221).Select(i => c.Regions.SblLow + (c.Regions.SbhHigh - c.Regions.SblLow) * i / 220.0).ToArray();
                 p.Line(xs, xs.Select(m => BackgroundModel.Evaluate(point.ThetaHat, m)).ToArray(), k == 0 ? $"sideband fit (degree {c.Statistics.Degree})" : null, Palette.Vermillion);
             }
-            p.X.Label = "m_μμ [GeV]";
+            p.X.Label = "m_{μμ} [GeV]";
             p.Y.Label = k % cols == 0 ? $"events / {binning.Width.ToString("0.###", Inv)} GeV" : null;
             p.Y.Min = 0;
             // Head room for the legend and the numbers above the tallest point.
             p.Y.Max = Math.Max(1, counts.Select((n, i) => n + Math.Sqrt(n)).Max()) * 1.45;
             p.Title = $"FPR {FprText(point.TargetFpr)}";
-            p.Text(0.97, 0.95, $"Z = {point.Z.ToString("F2", Inv)}σ\nN_SR = {point.NSr:F0}, B = {point.B:F1}", anchor: TextAnchor.End, fontSize: 12);
+            p.Text(0.97, 0.95, $"Z = {point.Z.ToString("F2", Inv)}σ\nN_{{SR}} = {point.NSr.ToString("F0", Inv)}, B = {point.B.ToString("F1", Inv)}", anchor: TextAnchor.End, fontSize: 12);
             p.Legend = LegendPosition.UpperLeft;
         }
         return fig;
