@@ -40,6 +40,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(DataCommands.Convert(console));
         root.Subcommands.Add(GenerateCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Create(console));
+        root.Subcommands.Add(ConradCommand.Create(console));
         return root;
     }
 
