@@ -61,7 +61,9 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
             // Enough events in A for the test to mean something even at the tightest point.
             Assert.True(p.NA >= 10, $"FPR {p.TargetFpr}: only {p.NA} events in A");
             Assert.InRange(p.Fpr, 0.8 * p.TargetFpr, 1.25 * p.TargetFpr);
-            Assert.True(Math.Abs(p.Ratio - 1) <= 3 * p.RatioError, $"FPR {p.TargetFpr:G3}: r = {p.Ratio:F3} ± {p.RatioError:F3}");
+            // Within 3σ (Poisson) plus 5% for what a short flow training leaves: at loose cuts the Poisson error is
+            // below 2%, where a percent-level mismodelling of the template density already shows.
+            Assert.True(Math.Abs(p.Ratio - 1) <= 3 * p.RatioError + 0.05, $"FPR {p.TargetFpr:G3}: r = {p.Ratio:F3} ± {p.RatioError:F3}");
         }
         // The ratio's Poisson error is what the counts say: √(1/N_A,pred + 1/N_B + 1/N_C + 1/N_D).
         var q = scanned[^1];

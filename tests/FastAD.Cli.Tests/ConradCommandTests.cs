@@ -85,7 +85,7 @@ public class ConradCommandTests
         Assert.Equal(20_200, root.GetProperty("dataEvents").GetInt32());
         Assert.Equal(20_000, root.GetProperty("templateEvents").GetInt32());
         // From a file there is no perfect background: supervised (by halves, truth labels) and realistic only.
-        var names = root.GetProperty("sic").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToArray();
+        var names = root.GetProperty("sic").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray();
         Assert.Equal(["supervised", "realistic"], names);
         Assert.Equal([0, 200], root.GetProperty("injections").EnumerateArray().Select(l => l.GetProperty("injected").GetInt32()));
     }

@@ -434,7 +434,7 @@ public static class ConradAnalysis
         if (dd > 0) (pred, err) = ClassifierMetrics.Abcd(b, cc, dd);
         double ratio = a > 0 ? pred / a : double.NaN;
         double ratioErr = pred > 0 && b > 0 && cc > 0 ? Math.Sqrt(1 / pred + 1.0 / b + 1.0 / cc + 1.0 / dd) : double.NaN;
-        double sOverB = truth is null ? double.NaN : bA > 0 ? sA / Math.Sqrt(bA) : double.NaN;
+        double sOverB = truth is null ? double.NaN : sA / Math.Sqrt(Math.Max(bA, 1));
         double z = pred > 0 ? (a - pred) / Math.Sqrt(pred + err * err) : double.NaN;
         return new ConradWorkingPoint(target, cut, cc + dd > 0 ? cc / (double)(cc + dd) : double.NaN, a, b, cc, dd, pred, err, ratio, ratioErr,
             truth is null ? double.NaN : sA, truth is null ? double.NaN : bA, sOverB, z);

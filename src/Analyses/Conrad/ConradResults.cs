@@ -40,7 +40,7 @@ public sealed record ConradSic(string Name, double[] BackgroundEfficiency, doubl
 /// <param name="RatioError">Poisson uncertainty of r expected under closure: √(1/N_A,pred + 1/N_B + 1/N_C + 1/N_D).</param>
 /// <param name="SignalA">Truth signal events in A (NaN without truth).</param>
 /// <param name="BackgroundA">Truth background events in A.</param>
-/// <param name="SOverSqrtB">S_A / √B_A (truth).</param>
+/// <param name="SOverSqrtB">S_A / √B_A (truth; B_A floored at one event, so that a cut passing signal only stays finite).</param>
 /// <param name="ObservedZ">(N_A − N_A,pred) / √(N_A,pred + σ_pred²): the data-driven excess.</param>
 public sealed record ConradWorkingPoint(double TargetFpr, double Cut, double Fpr, int NA, int NB, int NC, int ND, double Predicted, double PredictedError,
     double Ratio, double RatioError, double SignalA, double BackgroundA, double SOverSqrtB, double ObservedZ);
