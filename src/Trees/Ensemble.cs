@@ -121,17 +121,7 @@ public sealed class Ensemble
             Parallel.For(0, (test.Length + 1023) / 1024, chunk =>
             {
                 int end = Math.Min(test.Length, (chunk + 1) * 1024);
-                for (int i = chunk * 1024; i < end; i++)
-                {
-                    double sum = 0;
-                    foreach (var m in models)
-                    {
-                        double margin = m.Baseline;
-                        foreach (var t in m.Trees) margin += t.Predict(x, test[i]);
-                        sum += BoostedModel.Sigmoid(margin);
-                    }
-                    scores[test[i]] = sum / models.Length;
-                }
+                for (int i = chunk * 1024; i < end; i++) scores[test[i]] = SumOfProbabilities(models, x, test[i]) / models.Length;
             });
         }
         return scores;
@@ -157,19 +147,26 @@ public sealed class Ensemble
                 int end = Math.Min(test.Length, (chunk + 1) * 1024);
                 for (int i = chunk * 1024; i < end; i++)
                 {
-                    int row = test[i];
-                    foreach (var m in models)
-                    {
-                        double margin = m.Baseline;
-                        foreach (var t in m.Trees) margin += t.Predict(x, row);
-                        sum[row] += BoostedModel.Sigmoid(margin);
-                    }
-                    count[row] += models.Length;
+                    sum[test[i]] += SumOfProbabilities(models, x, test[i]);
+                    count[test[i]] += models.Length;
                 }
             });
         }
         var scores = new double[x.Rows];
         for (int r = 0; r < scores.Length; r++) scores[r] = count[r] > 0 ? sum[r] / count[r] : double.NaN;
         return scores;
+    }
+
+    /// <summary>Σ over <paramref name="models"/> of the probability of <paramref name="row"/> (trees summed in a fixed order: deterministic).</summary>
+    private static double SumOfProbabilities(BoostedModel[] models, BinnedFeatures x, int row)
+    {
+        double sum = 0;
+        foreach (var m in models)
+        {
+            double margin = m.Baseline;
+            foreach (var t in m.Trees) margin += t.Predict(x, row);
+            sum += BoostedModel.Sigmoid(margin);
+        }
+        return sum;
     }
 }
