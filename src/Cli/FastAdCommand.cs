@@ -42,6 +42,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(GenerateCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Merge(console));
+        root.Subcommands.Add(ConradCommand.Create(console));
         return root;
     }
 
