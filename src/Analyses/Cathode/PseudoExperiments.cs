@@ -142,13 +142,81 @@ public static class PseudoExperiments
         var todo = Enumerable.Range(0, r.Count).Where(j => r.Shard.Owns(j) && !done.Contains(j)).ToArray();
         int owned = Enumerable.Range(0, r.Count).Count(r.Shard.Owns);
         if (todo.Length == 0) return (path, 0, done.Count, 0);
+        var study = Prepare(r, input, device, progress, cancel);
+        var sw = Stopwatch.StartNew();
+        int added = 0;
+        string stage = $"pseudoexperiments ({r.Mode.ToString().ToLowerInvariant()}, shard {r.Shard})";
+        progress?.Report(new StageProgress(stage, done.Count, owned, $"{todo.Length} to run, {done.Count} already in {path}"));
+        foreach (var batch in todo.Chunk(r.Batch))
+        {
+            cancel.ThrowIfCancellationRequested();
+            foreach (var result in study.Evaluate(batch, cancel))
+            {
+                PseudoLog.Append(path, result, done.Count + added);
+                added++;
+            }
+            progress?.Report(new StageProgress(stage, done.Count + added, owned));
+        }
+        return (path, added, done.Count + added, sw.Elapsed.TotalSeconds);
+    }
 
-        // The background model of the main run (flows reused from --out/models when there, trained and saved otherwise).
-        var seconds = new Dictionary<string, double>();
+    /// <summary>Everything pseudoexperiments share: the background model, the flow samples, the binning, the fitter.</summary>
+    public sealed class Study
+    {
+        internal Study(PseudoRequest request, CathodeChannelData data, CathodeAnalysis.BackgroundSamples background, CathodePreprocessing pre,
+            QuantileBinner binner, Ensemble? saved, ComputeDevice device)
+        {
+            Request = request;
+            Data = data;
+            Background = background;
+            Pre = pre;
+            Binner = binner;
+            Saved = saved;
+            Device = device;
+            var c = request.Config;
+            Model = new BackgroundModel(new BumpHuntBinning(c.Regions.SblLow, c.Regions.SrLow, c.Regions.SrHigh, c.Regions.SbhHigh, c.Statistics.BinsSr), c.Statistics.Degree);
+            Fitter = ProfileLikelihoodFitter.For(device);
+        }
+
+        internal PseudoRequest Request { get; }
+        internal CathodeChannelData Data { get; }
+        internal CathodeAnalysis.BackgroundSamples Background { get; }
+        internal CathodePreprocessing Pre { get; }
+        internal QuantileBinner Binner { get; }
+        internal Ensemble? Saved { get; }
+        internal ComputeDevice Device { get; }
+        internal BackgroundModel Model { get; }
+        internal ProfileLikelihoodFitter Fitter { get; }
+
+        /// <summary>
+        /// Runs the pseudoexperiments <paramref name="indices"/> together: pseudo-data, one ensemble call for all of them
+        /// (or the saved ensemble's scores), and every statistic. The results depend on the indices alone.
+        /// </summary>
+        public PseudoResult[] Evaluate(IReadOnlyList<int> indices, CancellationToken cancel = default)
+        {
+            var c = Request.Config;
+            int d = Data.D;
+            var samples = Background.TrainingSamples;
+            var sets = indices.Select(j => PseudoData(Request, Data, Background, Pre, j)).ToArray();
+            var scores = Saved is not null
+                ? sets.Select(s => CathodeAnalysis.MeanOverFolds(Saved, s.Features, d)).ToArray()
+                : TrainAndScore(c, Device, Binner, sets, indices.ToArray(), samples, samples.Length / d, d, cancel);
+            var fprs = Fprs(c);
+            return sets.Select((s, b) => Statistics(c, Model, Fitter, s, scores[b], fprs, indices[b])).ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Prepares a study: the main run's flows (reused from --out/models when there, trained and saved otherwise), their
+    /// samples, the saved ensemble for <see cref="PseudoRetrain.None"/>, and one feature binning shared by every pseudoexperiment.
+    /// </summary>
+    public static Study Prepare(PseudoRequest r, string input, ComputeDevice device, IProgress<StageProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var c = r.Config;
+        var data = InRange(r.Data, c);
         var pre = CathodeAnalysis.FitPreprocessing(r.PreprocessingData ?? r.Data, c);
-        var bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input), r.Data, pre, seconds, progress, cancel);
-        var samples = bg.TrainingSamples;
-        int d = r.Data.D, nSamples = samples.Length / d;
+        var bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input), r.Data, pre, new Dictionary<string, double>(), progress, cancel);
+        int d = r.Data.D;
         Ensemble? saved = null;
         if (r.Retrain == PseudoRetrain.None)
         {
@@ -158,29 +226,8 @@ public static class PseudoExperiments
             saved = ModelFile.Load(bdt);
         }
         // One binning for every pseudoexperiment: results depend on the pseudoexperiment's index alone.
-        var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, samples), d), seed: bg.ChannelSeed);
-        var model = new BackgroundModel(new BumpHuntBinning(c.Regions.SblLow, c.Regions.SrLow, c.Regions.SrHigh, c.Regions.SbhHigh, c.Statistics.BinsSr), c.Statistics.Degree);
-        var fitter = ProfileLikelihoodFitter.For(device);
-        var sw = Stopwatch.StartNew();
-        int added = 0;
-        string stage = $"pseudoexperiments ({r.Mode.ToString().ToLowerInvariant()}, shard {r.Shard})";
-        progress?.Report(new StageProgress(stage, done.Count, owned, $"{todo.Length} to run, {done.Count} already in {path}"));
-        foreach (var batch in todo.Chunk(r.Batch))
-        {
-            cancel.ThrowIfCancellationRequested();
-            var sets = batch.Select(j => PseudoData(r, data, bg, pre, j)).ToArray();
-            var scores = saved is not null
-                ? sets.Select(s => CathodeAnalysis.MeanOverFolds(saved, s.Features, d)).ToArray()
-                : TrainAndScore(c, device, binner, sets, batch, samples, nSamples, d, cancel);
-            for (int b = 0; b < batch.Length; b++)
-            {
-                var result = Statistics(c, model, fitter, sets[b], scores[b], fprs, batch[b]);
-                PseudoLog.Append(path, result, done.Count + added);
-                added++;
-            }
-            progress?.Report(new StageProgress(stage, done.Count + added, owned));
-        }
-        return (path, added, done.Count + added, sw.Elapsed.TotalSeconds);
+        var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, bg.TrainingSamples), d), seed: bg.ChannelSeed);
+        return new Study(r, data, bg, pre, binner, saved, device);
     }
 
     private static double[] Concat(double[] a, double[] b)
