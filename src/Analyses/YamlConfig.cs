@@ -1,4 +1,5 @@
 using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -24,6 +25,57 @@ internal static class YamlConfig
             string detail = e.InnerException?.Message ?? e.Message;
             string known = string.Join(", ", typeof(T).GetProperties().Select(p => UnderscoredNamingConvention.Instance.Apply(p.Name)));
             throw new InvalidDataException($"{path}, line {e.Start.Line}: {detail} Known keys: {known}.");
+        }
+    }
+
+    private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
+    private static readonly ISerializer Writer = new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
+
+    /// <summary>Settings as YAML with snake_case keys (what <c>--print-config</c> prints).</summary>
+    public static string ToYaml<T>(T settings) where T : class => Writer.Serialize(settings);
+
+    /// <summary>
+    /// Reads YAML over a preset: keys given replace the preset's values, nested sections merge key by key; unknown keys
+    /// and wrong types are errors naming the file and line (and <paramref name="printConfigHint"/>, the command listing
+    /// every key). The result is not validated.
+    /// </summary>
+    public static T LoadOver<T>(string path, T preset, string printConfigHint) where T : class
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path}", path);
+        try
+        {
+            var text = File.ReadAllText(path);
+            // Validate keys and types against the schema first (errors carry the file's own line numbers).
+            Reader.Deserialize<T>(text);
+            var baseNode = Parse(ToYaml(preset));
+            if (Parse(text) is YamlMappingNode over && baseNode is YamlMappingNode b) Merge(b, over);
+            var yaml = new YamlStream(new YamlDocument(baseNode));
+            using var sw = new StringWriter();
+            yaml.Save(sw, assignAnchors: false);
+            return Reader.Deserialize<T>(sw.ToString()) ?? preset;
+        }
+        catch (YamlException e)
+        {
+            string detail = e.InnerException?.Message ?? e.Message;
+            throw new InvalidDataException($"{path}, line {e.Start.Line}: {detail} (`{printConfigHint}` lists every key).");
+        }
+    }
+
+    private static YamlNode Parse(string text)
+    {
+        var s = new YamlStream();
+        s.Load(new StringReader(text));
+        return s.Documents.Count > 0 ? s.Documents[0].RootNode : new YamlMappingNode();
+    }
+
+    private static void Merge(YamlMappingNode target, YamlMappingNode over)
+    {
+        foreach (var (key, value) in over.Children)
+        {
+            if (value is YamlMappingNode vm && target.Children.TryGetValue(key, out var existing) && existing is YamlMappingNode em)
+                Merge(em, vm);
+            else
+                target.Children[key] = value;
         }
     }
 }

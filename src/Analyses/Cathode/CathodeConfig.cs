@@ -1,8 +1,5 @@
 using FastAD.Flows;
 using FastAD.Trees;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace FastAD.Analyses.Cathode;
 
@@ -155,59 +152,16 @@ public sealed class CathodeConfig
         _ => throw new ArgumentException($"--preset must be paper or quick (got '{name}')."),
     };
 
-    private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-    private static readonly ISerializer Writer = new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-
     /// <summary>Reads YAML over a preset: keys given replace the preset's values; unknown keys are errors naming the file and line.</summary>
     public static CathodeConfig Load(string path, CathodeConfig preset)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path}", path);
-        // Overlay: serialise the preset, merge the file's mapping over it, read back (so nested sections merge key by key).
-        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
-        try
-        {
-            var text = File.ReadAllText(path);
-            // Validate keys and types against the schema first (errors carry the file's own line numbers).
-            Reader.Deserialize<CathodeConfig>(text);
-            var baseNode = Parse(ToYaml(preset));
-            var overNode = Parse(text);
-            if (overNode is YamlDotNet.RepresentationModel.YamlMappingNode over && baseNode is YamlDotNet.RepresentationModel.YamlMappingNode b)
-                Merge(b, over);
-            yaml.Documents.Add(new YamlDotNet.RepresentationModel.YamlDocument(baseNode));
-            using var sw = new StringWriter();
-            yaml.Save(sw, assignAnchors: false);
-            var result = Reader.Deserialize<CathodeConfig>(sw.ToString()) ?? preset;
-            result.Validate();
-            return result;
-        }
-        catch (YamlException e)
-        {
-            string detail = e.InnerException?.Message ?? e.Message;
-            throw new InvalidDataException($"{path}, line {e.Start.Line}: {detail} (`fastad cathode --print-config` lists every key).");
-        }
-    }
-
-    private static YamlDotNet.RepresentationModel.YamlNode Parse(string text)
-    {
-        var s = new YamlDotNet.RepresentationModel.YamlStream();
-        s.Load(new StringReader(text));
-        return s.Documents.Count > 0 ? s.Documents[0].RootNode : new YamlDotNet.RepresentationModel.YamlMappingNode();
-    }
-
-    private static void Merge(YamlDotNet.RepresentationModel.YamlMappingNode target, YamlDotNet.RepresentationModel.YamlMappingNode over)
-    {
-        foreach (var (key, value) in over.Children)
-        {
-            if (value is YamlDotNet.RepresentationModel.YamlMappingNode vm && target.Children.TryGetValue(key, out var existing)
-                && existing is YamlDotNet.RepresentationModel.YamlMappingNode em)
-                Merge(em, vm);
-            else
-                target.Children[key] = value;
-        }
+        var result = YamlConfig.LoadOver(path, preset, "fastad cathode --print-config");
+        result.Validate();
+        return result;
     }
 
     /// <summary>The configuration as YAML (what <c>--print-config</c> prints).</summary>
-    public static string ToYaml(CathodeConfig c) => Writer.Serialize(c);
+    public static string ToYaml(CathodeConfig c) => YamlConfig.ToYaml(c);
 
     /// <summary>Checks ranges; errors name the key.</summary>
     public void Validate()
