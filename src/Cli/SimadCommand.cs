@@ -56,7 +56,7 @@ internal static class SimadCommand
             bool showProgress = !parse.GetValue(quiet);
             if (showProgress)
                 console.MarkupLineInterpolated($"[bold]simad[/] on {sample.Source}: {sample.Background.RowCount:N0} background-only data, {sample.Simulation.RowCount:N0} simulation events, {sample.Pools.Count} signal pools");
-            console.MarkupLineInterpolated($"devices: networks on the managed CPU path ({c.Parallelism} at once; selected {dev.Id})");
+            console.MarkupLineInterpolated($"devices: networks on the managed CPU path ({c.Workers()} at once; selected {dev.Id})");
             var sw = Stopwatch.StartNew();
             if (!AnalysisRunner.TryRun(console, !showProgress,
                     $"the tables of the finished stages (null-*.csv, scan-*.csv) are kept in {outDir}.",

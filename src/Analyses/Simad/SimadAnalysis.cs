@@ -57,10 +57,10 @@ public static class SimadAnalysis
         {
             ulong stageSeed = Derive(c.Seed, NetworkStream, stageNo++);
             int total = jobs * c.Classifier.Ensemble, done = 0;
-            progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks, {c.Parallelism} at once"));
+            progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks, {c.Workers()} at once"));
             var sw = Stopwatch.StartNew();
             var results = new StatisticSet[jobs];
-            Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = c.Parallelism, CancellationToken = cancel }, j =>
+            Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = c.Workers(), CancellationToken = cancel }, j =>
             {
                 var (train, test) = make(j);
                 results[j] = Evaluate(c, loss, train.Matrix(s.Features), simTrainX, test.Matrix(s.Features), simTestX, s.Features.Length,

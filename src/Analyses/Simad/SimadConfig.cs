@@ -169,6 +169,6 @@ public sealed class SimadConfig
         Require(Threads >= 0, "threads must be ≥ 0 (0: one per core).");
     }
 
-    /// <summary>Networks trained at once.</summary>
-    public int Parallelism => Threads > 0 ? Threads : Environment.ProcessorCount;
+    /// <summary>Networks trained at once (<see cref="Threads"/>, or one per core).</summary>
+    public int Workers() => Threads > 0 ? Threads : Environment.ProcessorCount;
 }
