@@ -93,7 +93,8 @@ public static class SimadReport
             var p = fig[k / 2, k % 2];
             p.X.Label = "injected signal events";
             p.Y.Label = StatisticSet.Labels[k];
-            p.Legend = StatisticSet.Direction(k) > 0 ? LegendPosition.UpperLeft : LegendPosition.LowerLeft;
+            // One legend (the mean loss panel, whose points fall) keeps the other panels' crossing labels readable.
+            p.Legend = k == 0 ? LegendPosition.LowerLeft : LegendPosition.None;
             p.Band(span, [b.Lower2, b.Lower2], [b.Upper2, b.Upper2], "null ±2σ", Palette.Yellow, 0.6);
             p.Band(span, [b.Lower1, b.Lower1], [b.Upper1, b.Upper1], "null ±1σ", Palette.Green, 0.45);
             p.HorizontalLine(b.BackgroundOnly, label: "background only");
