@@ -74,7 +74,7 @@ internal static class SimadCommand
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumns(["loss", "signal", .. StatisticSet.Names.Select(n => $"{n} at 2σ (events)")]);
         foreach (var s in r.Scans)
-            table.AddRow([s.Loss, Markup.Escape(s.Pool), .. s.Crossings.Select(x => x.Signal is { } n ? n.ToString("F1", CultureInfo.InvariantCulture) : "–")]);
+            table.AddRow([s.Loss, Markup.Escape(s.Pool), .. s.Crossings.Select(x => x.Signal is { } n ? n.ToString("F1", CultureInfo.InvariantCulture) : x.BeyondAtLowest ? "beyond at lowest" : "–")]);
         foreach (var o in r.Observed)
             table.AddRow([o.Loss, "observed p", .. o.PValue.Select(p => p.ToString("G3", CultureInfo.InvariantCulture))]);
         console.Write(table);

@@ -254,6 +254,11 @@ public class SimadUnitTests
         Assert.Null(SimadAnalysis.Cross(nul, 0, points, 100).Signal);
         var down = SimadAnalysis.Cross(nul, 0, [P(0, 50), P(10, 10), P(30, 0)], 100);
         Assert.Equal(10 + 20 * (10 - 2.2750131948179195) / 10, down.Signal!.Value, 1e-9);
+        // Already beyond the edge at the lowest point: no crossing is defined.
+        var early = SimadAnalysis.Cross(nul, 1, [P(0, 99), P(10, 120)], 100);
+        Assert.Null(early.Signal);
+        Assert.True(early.BeyondAtLowest);
+        Assert.False(up.BeyondAtLowest);
         // p-values in the signal direction: a score above all 101 bootstraps gets 1/102; a loss above them gets 1.
         Assert.Equal(1.0 / 102, SimadAnalysis.PValue(nul, 1, 1000), 1e-12);
         Assert.Equal(1.0, SimadAnalysis.PValue(nul, 0, 1000), 1e-12);

@@ -195,7 +195,8 @@ public static class SimadAnalysis
 
     /// <summary>
     /// The injected signal at which the mean of statistic <paramref name="k"/> leaves the 2σ band on its signal side
-    /// (the upper edge for scores, the lower for losses), interpolating linearly between scan points.
+    /// (the upper edge for scores, the lower for losses), interpolating linearly between scan points; none if the
+    /// lowest scanned amount is already beyond the edge.
     /// </summary>
     public static Crossing Cross(NullResult nul, int k, IReadOnlyList<InjectionPoint> points, double luminosityFb)
     {
@@ -204,12 +205,9 @@ public static class SimadAnalysis
         for (int i = 0; i < points.Count; i++)
         {
             if (!(dir * (points[i].Mean[k] - edge) > 0)) continue;
-            double at = points[i].Signal;
-            if (i > 0)
-            {
-                double v0 = points[i - 1].Mean[k], v1 = points[i].Mean[k];
-                at = points[i - 1].Signal + (edge - v0) / (v1 - v0) * (points[i].Signal - points[i - 1].Signal);
-            }
+            if (i == 0) return new Crossing(StatisticSet.Names[k], null, null, BeyondAtLowest: true);
+            double v0 = points[i - 1].Mean[k], v1 = points[i].Mean[k];
+            double at = points[i - 1].Signal + (edge - v0) / (v1 - v0) * (points[i].Signal - points[i - 1].Signal);
             return new Crossing(StatisticSet.Names[k], at, at / luminosityFb);
         }
         return new Crossing(StatisticSet.Names[k], null, null);

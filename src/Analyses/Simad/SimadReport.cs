@@ -66,9 +66,9 @@ public static class SimadReport
 
     private static CsvTable CrossingTable(SimadResults r)
     {
-        var t = new CsvTable("loss", "signal", "statistic", "signal_events_at_2sigma", "cross_section_fb_at_2sigma");
+        var t = new CsvTable("loss", "signal", "statistic", "signal_events_at_2sigma", "cross_section_fb_at_2sigma", "beyond_at_lowest");
         foreach (var s in r.Scans)
-            foreach (var c in s.Crossings) t.AddRow(s.Loss, s.Pool, c.Statistic, c.Signal, c.CrossSectionFb);
+            foreach (var c in s.Crossings) t.AddRow(s.Loss, s.Pool, c.Statistic, c.Signal, c.CrossSectionFb, c.BeyondAtLowest);
         return t;
     }
 
@@ -164,9 +164,9 @@ public static class SimadReport
         if (r.Scans.Length > 0)
         {
             md.Heading("Injected signal at the 2σ band", 2);
-            md.Paragraph("Signal events (cross section in fb) at which the mean statistic over injections leaves the 2σ null band on its signal side; – where it never does in the scanned range.");
+            md.Paragraph("Signal events (cross section in fb) at which the mean statistic over injections leaves the 2σ null band on its signal side; – where it never does in the scanned range; \"beyond at the lowest point\" where the lowest scanned amount is already outside (the null then does not describe the background-only classifiers).");
             md.Table(["loss", "signal", .. StatisticSet.Names],
-                r.Scans.Select(s => (IReadOnlyList<string>)[s.Loss, s.Pool, .. s.Crossings.Select(x => x.Signal is { } n ? $"{n:F1} ({x.CrossSectionFb!.Value.ToString("G3", Inv)} fb)" : "–")]));
+                r.Scans.Select(s => (IReadOnlyList<string>)[s.Loss, s.Pool, .. s.Crossings.Select(x => x.Signal is { } n ? $"{n:F1} ({x.CrossSectionFb!.Value.ToString("G3", Inv)} fb)" : x.BeyondAtLowest ? "beyond at the lowest point" : "–")]));
             md.Heading("Scans", 2);
             foreach (var s in r.Scans)
             {

@@ -34,8 +34,12 @@ public sealed record NullResult(string Loss, StatisticSet BackgroundOnly, Statis
 /// <param name="PValue">Bootstrap p-value of the mean (in the statistic's signal direction), per statistic.</param>
 public sealed record InjectionPoint(int Signal, double CrossSectionFb, StatisticSet[] Injections, double[] Mean, double[] Std, double[] PValue);
 
-/// <summary>Where the mean of a statistic leaves the 2σ null band (linear interpolation between scan points); null if it never does.</summary>
-public sealed record Crossing(string Statistic, double? Signal, double? CrossSectionFb);
+/// <summary>
+/// Where the mean of a statistic leaves the 2σ null band (linear interpolation between scan points); null if it never
+/// does, or if it is already outside at the lowest scanned amount (<paramref name="BeyondAtLowest"/>; with no signal
+/// there, the null does not describe the background-only classifiers and no crossing is defined).
+/// </summary>
+public sealed record Crossing(string Statistic, double? Signal, double? CrossSectionFb, bool BeyondAtLowest = false);
 
 /// <summary>The injection scan of one loss at one mass point.</summary>
 public sealed record ScanResult(string Loss, string Pool, double MassA, InjectionPoint[] Points, Crossing[] Crossings);
