@@ -40,6 +40,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(DataCommands.Inspect(console));
         root.Subcommands.Add(DataCommands.Convert(console));
         root.Subcommands.Add(GenerateCommand.Create(console));
+        root.Subcommands.Add(SimadCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Merge(console));
         root.Subcommands.Add(ConradCommand.Create(console));
