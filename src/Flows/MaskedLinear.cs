@@ -43,6 +43,20 @@ public sealed class MaskedLinear
 
     private double[] _masked = [], _transposed = [], _scratch = [];
 
+    /// <summary>
+    /// Form the wide products of <see cref="Forward(ReadOnlySpan{double}, Span{double}, int, bool)"/> and
+    /// <see cref="Backward"/> in single precision (see <see cref="SmallGemm.MultiplyAddSingle"/>); parameters,
+    /// activations and gradients stay double. Off by default; <see cref="FlowTrainer"/> turns it on while it trains
+    /// when <see cref="FlowTrainingOptions.SinglePrecisionProducts"/> is set.
+    /// </summary>
+    public bool SinglePrecisionProducts { get; set; }
+
+    private void Product(ReadOnlySpan<double> a, int ars, int acs, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int rows, int cols, int depth, bool parallel = true)
+    {
+        if (SinglePrecisionProducts) SmallGemm.MultiplyAddSingle(a, ars, acs, b, ldb, c, ldc, rows, cols, depth, parallel);
+        else SmallGemm.MultiplyAdd(a, ars, acs, b, ldb, c, ldc, rows, cols, depth, parallel);
+    }
+
     /// <summary>W ⊙ M [out × in], refreshed from the current weights (the optimiser changes W between passes).</summary>
     private double[] MaskedWeights()
     {
@@ -77,7 +91,7 @@ public sealed class MaskedLinear
             else if (HasBias) Bias.CopyTo(yr);
             else yr.Clear();
         }
-        SmallGemm.MultiplyAdd(x, Inputs, 1, wt, Outputs, y, Outputs, batch, Outputs, Inputs, parallel);
+        Product(x, Inputs, 1, wt, Outputs, y, Outputs, batch, Outputs, Inputs, parallel);
     }
 
     /// <summary>
@@ -109,7 +123,7 @@ public sealed class MaskedLinear
         if (!dx.IsEmpty)
         {
             if (!accumulateDx) dx[..(batch * Inputs)].Clear();
-            if (!narrow) SmallGemm.MultiplyAdd(dy, Outputs, 1, MaskedWeights(), Inputs, dx, Inputs, batch, Inputs, Outputs);
+            if (!narrow) Product(dy, Outputs, 1, MaskedWeights(), Inputs, dx, Inputs, batch, Inputs, Outputs);
             else
             {
                 // Few inputs (the first MADE layer, the condition layer): one dot product of length Outputs per input.
@@ -122,13 +136,13 @@ public sealed class MaskedLinear
             }
         }
         // dW = dyᵀ x accumulates unmasked here and is masked once at the end: masked entries must stay exactly zero.
-        if (!narrow) SmallGemm.MultiplyAdd(dy, 1, Outputs, x, Inputs, WeightGrad, Inputs, Outputs, Inputs, batch);
+        if (!narrow) Product(dy, 1, Outputs, x, Inputs, WeightGrad, Inputs, Outputs, Inputs, batch);
         else
         {
             // dWᵀ = xᵀ dy has the wide dimension (Outputs) along the vectors.
             if (_scratch.Length != Weight.Length) _scratch = new double[Weight.Length];
             Array.Clear(_scratch);
-            SmallGemm.MultiplyAdd(x, 1, Inputs, dy, Outputs, _scratch, Outputs, Inputs, Outputs, batch);
+            Product(x, 1, Inputs, dy, Outputs, _scratch, Outputs, Inputs, Outputs, batch);
             for (int o = 0; o < Outputs; o++)
                 for (int i = 0; i < Inputs; i++) WeightGrad[o * Inputs + i] += _scratch[i * Outputs + o];
         }

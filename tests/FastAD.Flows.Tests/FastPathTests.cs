@@ -209,4 +209,31 @@ public class FastPathTests
         flow.Sample(z, c, back, flow.NewPass(rows));
         AssertClose(x, back, 1e-9, "x from z");
     }
+
+    [Fact]
+    public void SinglePrecisionProductsStayWithinFloatToleranceOfDouble()
+    {
+        // H = 64: the hidden products qualify for floats. Float rounding is 2⁻²⁴ ≈ 6e-8 per operation; sums of
+        // ≤ 256 terms and six blocks keep the relative error well below 1e-4 of each array's scale, while a
+        // wrong index or dropped term would be O(1).
+        const int d = 3, batch = 256;
+        var flow = new MaskedAutoregressiveFlow(d, 1, 64, 6, seed: 9);
+        var x = Normal(batch * d, 80);
+        var c = Normal(batch, 81);
+        (double[] LogProb, double[][] Grads) Run(bool single)
+        {
+            foreach (var layer in flow.Made.SelectMany(m => m.Layers)) layer.SinglePrecisionProducts = single;
+            var pass = flow.NewPass(batch);
+            var lp = new double[batch];
+            flow.LogProb(x, c, lp, training: true, pass);
+            flow.ZeroGrad();
+            flow.Backward(c, pass);
+            return (lp, flow.Parameters().Select(p => (double[])p.Grad.Clone()).ToArray());
+        }
+        var reference = Run(single: false);
+        var fast = Run(single: true);
+        AssertClose(reference.LogProb, fast.LogProb, 1e-5, "log p");
+        for (int i = 0; i < reference.Grads.Length; i++) AssertClose(reference.Grads[i], fast.Grads[i], 1e-4, $"gradient array {i}");
+        Assert.NotEqual(reference.LogProb, fast.LogProb);   // the float path did run
+    }
 }
