@@ -57,7 +57,7 @@ internal static class FlowsCommands
     /// <summary>
     /// The flows suite: one training epoch of the SPEC 1.3 MAF (6 blocks, H = 20 and H = 128) on 8,500 × 3
     /// sideband-like events with one condition (plus the running-statistics pass and a validation pass over the
-    /// same events), sampling, and — after a 40-epoch training on <see cref="ConditionalGaussianData"/> (8,500
+    /// same events; wide products in float as in training), sampling in double and with float networks, and — after a 40-epoch training on <see cref="ConditionalGaussianData"/> (8,500
     /// training, 8,500 validation events) — the log-prob throughput over 100,000 test events, whose NLL and
     /// excess over the true density are shown in the size column (the accuracy half of the peer comparison:
     /// bench/peers/flows_peers.py trains the same way). Managed path only so far.
@@ -80,7 +80,7 @@ internal static class FlowsCommands
                     () => FlowTrainer.Train(flow, x, c, x, c, options));
             };
         }
-        foreach (int hidden in new[] { 20, 128 })
+        foreach (var (hidden, single) in new[] { (20, false), (20, true), (128, false), (128, true) })
         {
             yield return d =>
             {
@@ -92,8 +92,8 @@ internal static class FlowsCommands
                 FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
                 var output = new double[n * 3];
                 var pass = flow.NewPass(n);
-                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF sampling (6 blocks, H={hidden})", $"{n:N0} samples", d, n,
-                    () => flow.Sample(noise, cond, output, pass));
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF sampling (6 blocks, H={hidden}){(single ? ", float" : "")}", $"{n:N0} samples", d, n,
+                    () => flow.Sample(noise, cond, output, pass, single));
             };
         }
         foreach (int hidden in new[] { 20, 128 })

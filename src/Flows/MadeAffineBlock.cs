@@ -126,15 +126,15 @@ public sealed class MadeAffineBlock
     /// <summary>
     /// x from u (sampling direction): x_d = u_d·exp(a_d) + m_d dimension by dimension, since the outputs of
     /// dimension d depend only on x_&lt;d. Each hidden unit is computed once, in the first pass where its inputs
-    /// are known (see <see cref="SamplingPlan"/>).
+    /// are known (see <see cref="SamplingPlan{T}"/>).
     /// </summary>
     public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
-        var plan = new SamplingPlan(this);
-        var scratch = plan.NewScratch(Math.Min(batch, SamplingPlan.ChunkRows));
-        for (int start = 0; start < batch; start += SamplingPlan.ChunkRows)
+        var plan = new SamplingPlan<double>(this);
+        var scratch = plan.NewScratch(Math.Min(batch, SamplingPlan<double>.ChunkRows));
+        for (int start = 0; start < batch; start += SamplingPlan<double>.ChunkRows)
         {
-            int rows = Math.Min(SamplingPlan.ChunkRows, batch - start);
+            int rows = Math.Min(SamplingPlan<double>.ChunkRows, batch - start);
             plan.Inverse(u.Slice(start * D, rows * D), C > 0 ? c.Slice(start * C, rows * C) : default, x.Slice(start * D, rows * D), rows, scratch);
         }
     }
@@ -165,18 +165,18 @@ public sealed class MadeAffineBlock
     /// (m_p, a_p) from the second-layer groups so far — one network evaluation per row in total instead of D,
     /// without most of the masked zeros.
     /// </summary>
-    internal sealed class SamplingPlan
+    internal sealed class SamplingPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         /// <summary>Rows per chunk of work (the scratch of one chunk stays in cache).</summary>
         public const int ChunkRows = 256;
 
         private readonly int _d, _c, _kx, _n1, _n2, _p;
         private readonly int[] _o1, _o2, _g1, _g2;       // padded group offsets and widths per pass
-        private readonly double[] _w1, _w2, _w3;         // [(1+C+D) × n1], [(1+n1) × n2], [(1+n2) × D·P]; row 0 = bias
+        private readonly T[] _w1, _w2, _w3;         // [(1+C+D) × n1], [(1+n1) × n2], [(1+n2) × D·P]; row 0 = bias
 
         public SamplingPlan(MadeAffineBlock block)
         {
-            int d = block.D, h = block.H, c = block.C, pad = Math.Max(Vector<double>.Count, 1);
+            int d = block.D, h = block.H, c = block.C, pad = Math.Max(Vector<T>.Count, 1);
             _d = d;
             _c = c;
             _kx = 1 + c + d;
@@ -194,40 +194,45 @@ public sealed class MadeAffineBlock
                     if (w2[j * h + i] != 0) ready2[j] = Math.Max(ready2[j], ready1[i]);
             var pos1 = Layout(ready1, d, pad, out _o1, out _g1, out _n1);
             var pos2 = Layout(ready2, d, pad, out _o2, out _g2, out _n2);
-            _w1 = new double[_kx * _n1];
+            var w1p = new double[_kx * _n1];
             var wc = block.Condition?.Weight;
             for (int j = 0; j < h; j++)
             {
                 int k = pos1[j];
                 if (k < 0) continue;
-                _w1[k] = block.Input.Bias[j];
-                for (int i = 0; i < c; i++) _w1[(1 + i) * _n1 + k] = wc![j * c + i];
-                for (int i = 0; i < d; i++) _w1[(1 + c + i) * _n1 + k] = w1[j * d + i];
+                w1p[k] = block.Input.Bias[j];
+                for (int i = 0; i < c; i++) w1p[(1 + i) * _n1 + k] = wc![j * c + i];
+                for (int i = 0; i < d; i++) w1p[(1 + c + i) * _n1 + k] = w1[j * d + i];
             }
-            _w2 = new double[(1 + _n1) * _n2];
+            var w2p = new double[(1 + _n1) * _n2];
             for (int j = 0; j < h; j++)
             {
                 int k = pos2[j];
                 if (k < 0) continue;
-                _w2[k] = block.Hidden.Bias[j];
+                w2p[k] = block.Hidden.Bias[j];
                 for (int i = 0; i < h; i++)
-                    if (w2[j * h + i] != 0) _w2[(1 + pos1[i]) * _n2 + k] = w2[j * h + i];
+                    if (w2[j * h + i] != 0) w2p[(1 + pos1[i]) * _n2 + k] = w2[j * h + i];
             }
-            _w3 = new double[(1 + _n2) * d * _p];
+            var w3p = new double[(1 + _n2) * d * _p];
             for (int dim = 0; dim < d; dim++)
                 for (int half = 0; half < 2; half++)
                 {
                     int row = half * d + dim, col = dim * _p + half;
-                    _w3[col] = block.Output.Bias[row];
+                    w3p[col] = block.Output.Bias[row];
                     for (int i = 0; i < h; i++)
                     {
                         if (w3[row * h + i] == 0) continue;
                         if (ready2[i] > dim)
                             throw new InvalidOperationException($"The MADE masks are not autoregressive: output {row} sees hidden unit {i}, which needs x_{ready2[i] - 1}.");
-                        _w3[(1 + pos2[i]) * d * _p + col] = w3[row * h + i];
+                        w3p[(1 + pos2[i]) * d * _p + col] = w3[row * h + i];
                     }
                 }
+            _w1 = Convert(w1p);
+            _w2 = Convert(w2p);
+            _w3 = Convert(w3p);
         }
+
+        private static T[] Convert(double[] v) => v.Select(T.CreateTruncating).ToArray();
 
         private static double[] Masked(MaskedLinear layer)
         {
@@ -261,29 +266,29 @@ public sealed class MadeAffineBlock
         }
 
         /// <summary>Per-thread buffers for chunks of up to <paramref name="rows"/> rows.</summary>
-        public double[][] NewScratch(int rows)
+        public T[][] NewScratch(int rows)
         {
-            var xa = new double[rows * _kx];
-            var h1 = new double[rows * (1 + _n1)];
-            var h2 = new double[rows * (1 + _n2)];
+            var xa = new T[rows * _kx];
+            var h1 = new T[rows * (1 + _n1)];
+            var h2 = new T[rows * (1 + _n2)];
             for (int r = 0; r < rows; r++)
             {
-                xa[r * _kx] = 1;
-                h1[r * (1 + _n1)] = 1;
-                h2[r * (1 + _n2)] = 1;
+                xa[r * _kx] = T.One;
+                h1[r * (1 + _n1)] = T.One;
+                h2[r * (1 + _n2)] = T.One;
             }
-            return [xa, h1, h2, new double[rows * _p], new double[rows]];
+            return [xa, h1, h2, new T[rows * _p], new T[rows]];
         }
 
         /// <summary>x from u for <paramref name="rows"/> rows (at most the scratch's rows).</summary>
-        public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int rows, double[][] scratch)
+        public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int rows, T[][] scratch)
         {
             int d = _d, kx = _kx, l1 = 1 + _n1, l2 = 1 + _n2;
-            double[] xa = scratch[0], h1 = scratch[1], h2 = scratch[2], ma = scratch[3], e = scratch[4];
+            T[] xa = scratch[0], h1 = scratch[1], h2 = scratch[2], ma = scratch[3], e = scratch[4];
             for (int r = 0; r < rows; r++)
             {
-                for (int i = 0; i < _c; i++) xa[r * kx + 1 + i] = c[r * _c + i];
-                for (int i = 0; i < d; i++) xa[r * kx + 1 + _c + i] = 0;
+                for (int i = 0; i < _c; i++) xa[r * kx + 1 + i] = T.CreateTruncating(c[r * _c + i]);
+                for (int i = 0; i < d; i++) xa[r * kx + 1 + _c + i] = T.Zero;
             }
             for (int p = 0; p < d; p++)
             {
@@ -295,12 +300,12 @@ public sealed class MadeAffineBlock
                         parallel: false, overwrite: true, tanh: true);
                 SmallGemm.MultiplyAdd(h2, l2, 1, _w3.AsSpan(p * _p), d * _p, ma, _p, rows, _p, 1 + _o2[p + 1], parallel: false, overwrite: true);
                 for (int r = 0; r < rows; r++) e[r] = ma[r * _p + 1];
-                TensorPrimitives.Exp(e.AsSpan(0, rows), e.AsSpan(0, rows));
+                TensorPrimitives.Exp<T>(e.AsSpan(0, rows), e.AsSpan(0, rows));
                 for (int r = 0; r < rows; r++)
                 {
-                    double v = u[r * d + p] * e[r] + ma[r * _p];
+                    double v = u[r * d + p] * double.CreateTruncating(e[r]) + double.CreateTruncating(ma[r * _p]);
                     x[r * d + p] = v;
-                    xa[r * kx + 1 + _c + p] = v;
+                    xa[r * kx + 1 + _c + p] = T.CreateTruncating(v);
                 }
             }
         }

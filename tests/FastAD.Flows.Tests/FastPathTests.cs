@@ -236,4 +236,26 @@ public class FastPathTests
         for (int i = 0; i < reference.Grads.Length; i++) AssertClose(reference.Grads[i], fast.Grads[i], 1e-4, $"gradient array {i}");
         Assert.NotEqual(reference.LogProb, fast.LogProb);   // the float path did run
     }
+
+    [Fact]
+    public void SinglePrecisionSamplingStaysWithinFloatToleranceOfDouble()
+    {
+        // The networks in float: each (m, a) carries ~1e-7 relative rounding, compounded over 6 blocks of 3
+        // dimensions into ≲1e-5 of the samples' scale; 1e-4 leaves room, a wrong weight would be O(1).
+        const int d = 3, rows = 700;
+        var flow = new MaskedAutoregressiveFlow(d, 1, 20, 6, seed: 12);
+        foreach (var (value, _) in flow.Parameters())
+        {
+            var noise = Normal(value.Length, (ulong)value.Length + 90, 0.1);
+            for (int i = 0; i < value.Length; i++) value[i] += noise[i];
+        }
+        var z = Normal(rows * d, 91);
+        var c = Normal(rows, 92);
+        var reference = new double[rows * d];
+        var fast = new double[rows * d];
+        flow.Sample(z, c, reference, flow.NewPass(rows));
+        flow.Sample(z, c, fast, flow.NewPass(rows), singlePrecision: true);
+        AssertClose(reference, fast, 1e-4, "samples");
+        Assert.NotEqual(reference, fast);
+    }
 }
