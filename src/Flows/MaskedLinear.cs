@@ -42,6 +42,7 @@ public sealed class MaskedLinear
     public bool HasBias => Bias.Length > 0;
 
     private double[] _masked = [], _transposed = [], _scratch = [];
+    private static readonly double[] Ones = [1.0];
 
     /// <summary>
     /// Form the wide products of <see cref="Forward(ReadOnlySpan{double}, Span{double}, int, bool)"/> and
@@ -84,13 +85,9 @@ public sealed class MaskedLinear
     /// </summary>
     internal void Forward(double[] wt, ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate, bool parallel)
     {
-        for (int n = 0; n < batch; n++)
-        {
-            var yr = y.Slice(n * Outputs, Outputs);
-            if (accumulate) { if (HasBias) TensorPrimitives.Add(yr, Bias, yr); }
-            else if (HasBias) Bias.CopyTo(yr);
-            else yr.Clear();
-        }
+        // The bias as a product with a column of ones: y = 1·bᵀ (+ y) in vector tiles rather than row by row.
+        if (HasBias) SmallGemm.MultiplyAdd<double>(Ones, 0, 0, Bias, Outputs, y, Outputs, batch, Outputs, 1, parallel: false, overwrite: !accumulate);
+        else if (!accumulate) y[..(batch * Outputs)].Clear();
         Product(x, Inputs, 1, wt, Outputs, y, Outputs, batch, Outputs, Inputs, parallel);
     }
 
@@ -117,8 +114,7 @@ public sealed class MaskedLinear
     /// <summary>Accumulates dW, db from dy and x; writes (or adds, with <paramref name="accumulateDx"/>) dx when given.</summary>
     public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, int batch, bool accumulateDx = false)
     {
-        if (HasBias)
-            for (int n = 0; n < batch; n++) TensorPrimitives.Add(BiasGrad, dy.Slice(n * Outputs, Outputs), BiasGrad);
+        if (HasBias) SmallGemm.MultiplyAdd<double>(Ones, 0, 0, dy, Outputs, BiasGrad, Outputs, 1, Outputs, batch, parallel: false);   // db += 1ᵀ dy
         bool narrow = Inputs < 2 * Vector<double>.Count;
         if (!dx.IsEmpty)
         {
