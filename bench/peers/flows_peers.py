@@ -16,6 +16,7 @@ import argparse
 import copy
 import json
 import math
+import sys
 import time
 
 import torch
@@ -230,7 +231,9 @@ if __name__ == "__main__":
     out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
            "epoch_seconds_h20": epoch_seconds(20, repeats=args.repeats), "epoch_seconds_h128": epoch_seconds(128, repeats=args.repeats),
            "samples_per_second_h20": sampling_rate(20), "samples_per_second_h128": sampling_rate(128, 20_000)}
+    print(json.dumps(out), file=sys.stderr, flush=True)     # timings so far, while the accuracy runs go on
     if not args.skip_nll:
         out["nll_h20"] = nll_comparison(20, args.nll_epochs)
+        print(json.dumps(out["nll_h20"]), file=sys.stderr, flush=True)
         out["nll_h128"] = nll_comparison(128, args.nll_epochs)
     print(json.dumps(out, indent=1))
