@@ -2,7 +2,7 @@
 """PyTorch peer of `fastad bench --suite flows`: the SPEC 1.3 conditional MAF (pytorch-flows style MADE with a
 bias-free condition layer, tanh, batch-norm flow layer, reverse permutation; 6 blocks) trained one epoch on
 8,500 x 3 events with batch 256 (Adam 7.5e-4, weight decay 1e-6, clip 1.0) plus the validation pass, and sampling
-100,000 events. Debian's python3-torch, 2 threads. Prints one JSON object.
+100,000 events (H = 20; 20,000 at H = 128). Debian's python3-torch, 2 threads. Prints one JSON object.
 
 Second part, the RQS MAF of SPEC 2.1 written here in torch (no nflows package; the same code as nflows'
 MaskedPiecewiseRationalQuadraticAutoregressiveTransform with linear tails): 4 transforms (reverse permutation,
@@ -13,10 +13,21 @@ validation events as `fastad bench --suite flows`). Reports seconds per epoch (m
 validation NLL after 5 epochs next to the true density's NLL on the same events, and samples per second.
 
     /usr/bin/python3 bench/peers/flows_peers.py
+
+Accuracy half of the comparison (as `fastad bench --suite flows`, workload "MAF log-prob"): 40 epochs on the
+conditional Gaussian of FastAD.Flows.ConditionalGaussianData (8,500 training and 8,500 validation events, the
+epoch with the best validation NLL kept, running batch-norm statistics from the whole training set after each
+epoch), then the NLL of 100,000 test events, the true density's NLL on the same events and the excess, plus the
+log-prob throughput over those events.
+
+    /usr/bin/python3 bench/peers/flows_peers.py [--nll-epochs 40] [--skip-nll] [--repeats 3]
 """
+import argparse
+import copy
 import json
 import math
 import os
+import sys
 import time
 
 import numpy as np
@@ -79,10 +90,14 @@ class BatchNormFlow(nn.Module):
         self.eps = eps
         self.register_buffer("rm", torch.zeros(d))
         self.register_buffer("rv", torch.ones(d))
+        self.capture = False    # set while the whole training set passes: running statistics = its statistics
 
     def forward(self, x):
         if self.training:
             mean, var = x.mean(0), (x - x.mean(0)).pow(2).mean(0) + self.eps
+            if self.capture:
+                self.rm.copy_(mean)
+                self.rv.copy_(var)
         else:
             mean, var = self.rm, self.rv
         y = torch.exp(self.log_gamma) * (x - mean) / var.sqrt() + self.beta
@@ -119,6 +134,39 @@ class Maf(nn.Module):
         return z
 
 
+def set_capture(flow, on):
+    for bn in flow.bn:
+        bn.capture = on
+
+
+def train_epoch(flow, opt, x, c, batch=256):
+    flow.train()
+    rows = x.shape[0]
+    perm = torch.randperm(rows)
+    total = 0.0
+    for s in range(0, rows, batch):
+        idx = perm[s:s + batch]
+        loss = -flow.log_prob(x[idx], c[idx]).mean()
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(flow.parameters(), 1.0)
+        opt.step()
+        total += loss.item() * len(idx)
+    with torch.no_grad():
+        set_capture(flow, True)
+        flow.log_prob(x, c)                  # the running-statistics pass over the training set (train mode, full batch)
+        set_capture(flow, False)
+    return total / rows
+
+
+def validation_nll(flow, x, c):
+    flow.eval()
+    with torch.no_grad():
+        lp = flow.log_prob(x, c)
+    keep = torch.isfinite(lp) & (lp.abs() < 1000)
+    return float(-lp[keep].mean())
+
+
 def epoch_seconds(h, rows=8500, repeats=3):
     x, c = torch.randn(rows, 3), torch.randn(rows, 1)
     flow = Maf(3, h, 1, 6)
@@ -126,25 +174,14 @@ def epoch_seconds(h, rows=8500, repeats=3):
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        flow.train()
-        perm = torch.randperm(rows)
-        for s in range(0, rows, 256):
-            idx = perm[s:s + 256]
-            loss = -flow.log_prob(x[idx], c[idx]).mean()
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(flow.parameters(), 1.0)
-            opt.step()
-        with torch.no_grad():
-            flow.log_prob(x, c)              # the running-statistics pass over the training set (train mode, full batch)
-            flow.eval()
-            flow.log_prob(x, c)              # validation pass
+        train_epoch(flow, opt, x, c)
+        validation_nll(flow, x, c)           # validation pass
         times.append(time.perf_counter() - t0)
     return sorted(times)[len(times) // 2]
 
 
-def sampling_rate(n=100_000):
-    flow = Maf(3, 20, 1, 6).eval()
+def sampling_rate(h=20, n=100_000):
+    flow = Maf(3, h, 1, 6).eval()
     z, c = torch.randn(n, 3), torch.randn(n, 1)
     with torch.no_grad():
         flow.sample(z[:1000], c[:1000])
@@ -339,9 +376,66 @@ def rqs_benchmark(epochs=5, batch=128):
             "rqs_true_val_nll": true_nll, "rqs_samples_per_second": rate}
 
 
+L = torch.tensor([[1.0, 0, 0], [0.6, 0.8, 0], [-0.3, 0.4, 0.5]], dtype=torch.float64)
+
+
+def conditional_gaussian(n, gen):
+    """FastAD.Flows.ConditionalGaussianData: c ~ U(-1,1), x = mu(c) + exp(0.3c) L eps (float64 draws)."""
+    c = 2 * torch.rand(n, 1, generator=gen, dtype=torch.float64) - 1
+    eps = torch.randn(n, 3, generator=gen, dtype=torch.float64)
+    mu = torch.cat([c, 0.5 * c * c, -c], 1)
+    return mu + torch.exp(0.3 * c) * (eps @ L.T), c
+
+
+def true_nll(x, c):
+    mu = torch.cat([c, 0.5 * c * c, -c], 1)
+    s = torch.exp(0.3 * c)
+    e = torch.linalg.solve_triangular(L, ((x - mu) / s).T, upper=False).T
+    return float((0.5 * (e * e).sum(1) + 1.5 * math.log(2 * math.pi) + 3 * torch.log(s[:, 0]) + math.log(0.4)).mean())
+
+
+def nll_comparison(h, epochs, rows=8500, n_test=100_000):
+    gen = torch.Generator().manual_seed(11)
+    xt, ct = conditional_gaussian(rows, gen)
+    xv, cv = conditional_gaussian(rows, gen)
+    xs, cs = conditional_gaussian(n_test, gen)
+    f32 = lambda *a: [t.float() for t in a]
+    xt, ct, xv, cv, xs32, cs32 = f32(xt, ct, xv, cv, xs, cs)
+    flow = Maf(3, h, 1, 6)
+    opt = torch.optim.Adam(flow.parameters(), lr=7.5e-4, weight_decay=1e-6)
+    best, best_state, best_epoch = float("inf"), None, -1
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        train_epoch(flow, opt, xt, ct)
+        v = validation_nll(flow, xv, cv)
+        if v < best:
+            best, best_state, best_epoch = v, copy.deepcopy(flow.state_dict()), epoch
+    train_seconds = time.perf_counter() - t0
+    flow.load_state_dict(best_state)
+    flow.eval()
+    with torch.no_grad():
+        flow.log_prob(xs32[:1000], cs32[:1000])
+        t0 = time.perf_counter()
+        lp = flow.log_prob(xs32, cs32)
+        eval_seconds = time.perf_counter() - t0
+    nll, truth = float(-lp.double().mean()), true_nll(xs, cs)
+    return {"epochs": epochs, "best_epoch": best_epoch + 1, "best_validation_nll": best, "test_nll": nll, "true_nll": truth,
+            "excess": nll - truth, "train_seconds": train_seconds, "logprob_per_second": n_test / eval_seconds}
+
+
 if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nll-epochs", type=int, default=40, help="epochs of the accuracy comparison (default 40)")
+    ap.add_argument("--skip-nll", action="store_true", help="timings only")
+    ap.add_argument("--repeats", type=int, default=3, help="epochs timed per H; the median is reported (default 3)")
+    args = ap.parse_args()
     out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
-           "epoch_seconds_h20": epoch_seconds(20), "epoch_seconds_h128": epoch_seconds(128),
-           "samples_per_second": sampling_rate()}
+           "epoch_seconds_h20": epoch_seconds(20, repeats=args.repeats), "epoch_seconds_h128": epoch_seconds(128, repeats=args.repeats),
+           "samples_per_second_h20": sampling_rate(20), "samples_per_second_h128": sampling_rate(128, 20_000)}
     out.update(rqs_benchmark())
+    print(json.dumps(out), file=sys.stderr, flush=True)     # timings so far, while the accuracy runs go on
+    if not args.skip_nll:
+        out["nll_h20"] = nll_comparison(20, args.nll_epochs)
+        print(json.dumps(out["nll_h20"]), file=sys.stderr, flush=True)
+        out["nll_h128"] = nll_comparison(128, args.nll_epochs)
     print(json.dumps(out, indent=1))

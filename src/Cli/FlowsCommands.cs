@@ -112,7 +112,11 @@ internal static class FlowsCommands
 
     /// <summary>
     /// The flows suite: one training epoch of the SPEC 1.3 MAF (6 blocks, H = 20 and H = 128) on 8,500 × 3
-    /// sideband-like events with one condition, and sampling 100,000 events; then the RQS MAF (see RqsSuite). Managed path only so far.
+    /// sideband-like events with one condition (plus the running-statistics pass and a validation pass over the
+    /// same events; wide products in float as in training), sampling in double and with float networks, and — after a 40-epoch training on <see cref="ConditionalGaussianData"/> (8,500
+    /// training, 8,500 validation events) — the log-prob throughput over 100,000 test events, whose NLL and
+    /// excess over the true density are shown in the size column (the accuracy half of the peer comparison:
+    /// bench/peers/flows_peers.py trains the same way); then the RQS MAF (see RqsSuite) and the ensemble workloads.
     /// </summary>
     internal static IEnumerable<Func<FastAD.Kernels.ComputeDevice, FastAD.Kernels.Diagnostics.PrimitiveWorkload>> Suite(bool quick)
     {
@@ -132,19 +136,44 @@ internal static class FlowsCommands
                     () => FlowTrainer.Train(flow, x, c, x, c, options));
             };
         }
-        yield return d =>
+        foreach (var (hidden, single) in new[] { (20, false), (20, true), (128, false), (128, true) })
         {
-            RequireCpu(d);
-            int n = quick ? 10_000 : 100_000;
-            var flow = new MaskedAutoregressiveFlow(3, 1, 20, 6, seed: 1);
-            var noise = new double[n * 3];
-            var cond = new double[n];
-            FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
-            var output = new double[n * 3];
-            var pass = flow.NewPass(n);
-            return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create("MAF sampling (6 blocks, H=20)", $"{n:N0} samples", d, n,
-                () => flow.Sample(noise, cond, output, pass));
-        };
+            yield return d =>
+            {
+                RequireCpu(d);
+                int n = quick ? 10_000 : hidden > 64 ? 20_000 : 100_000;
+                var flow = new MaskedAutoregressiveFlow(3, 1, hidden, 6, seed: 1);
+                var noise = new double[n * 3];
+                var cond = new double[n];
+                FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
+                var output = new double[n * 3];
+                var pass = flow.NewPass(n);
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF sampling (6 blocks, H={hidden}){(single ? ", float" : "")}", $"{n:N0} samples", d, n,
+                    () => flow.Sample(noise, cond, output, pass, single));
+            };
+        }
+        foreach (int hidden in new[] { 20, 128 })
+        {
+            yield return d =>
+            {
+                RequireCpu(d);
+                int epochs = quick ? 2 : 40, n = quick ? 10_000 : 100_000;
+                var (xt, ct) = ConditionalGaussianData.Generate(rows, 11, 0);
+                var (xv, cv) = ConditionalGaussianData.Generate(rows, 11, 1);
+                var (xs, cs) = ConditionalGaussianData.Generate(n, 11, 2);
+                var flow = new MaskedAutoregressiveFlow(3, 1, hidden, 6, seed: 2);
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = epochs, Seed = 3 });
+                double seconds = watch.Elapsed.TotalSeconds;
+                var lp = new double[n];
+                flow.EvaluateLogProb(xs, cs, lp, default);
+                double nll = -lp.Average(), truth = ConditionalGaussianData.TrueNll(xs, cs);
+                var size = string.Create(CultureInfo.InvariantCulture,
+                    $"{n:N0} events; test NLL {nll:F4}, truth {truth:F4}, excess {nll - truth:F4} after {epochs} epochs ({seconds:F1} s)");
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF log-prob (6 blocks, H={hidden})", size, d, n,
+                    () => flow.EvaluateLogProb(xs, cs, lp, default));
+            };
+        }
         foreach (var w in RqsSuite(quick)) yield return w;
         foreach (var workload in EnsembleSuite(quick)) yield return workload;
     }

@@ -22,6 +22,11 @@ public sealed record FlowTrainingOptions
     public int Patience { get; init; }
     /// <summary>Seed of the minibatch shuffles.</summary>
     public ulong Seed { get; init; }
+    /// <summary>
+    /// Form the wide matrix products (hidden widths ≥ 32) in single precision while training, as PyTorch does;
+    /// parameters, optimiser state and losses stay double. False keeps every product in double.
+    /// </summary>
+    public bool SinglePrecisionProducts { get; init; } = true;
 }
 
 /// <summary>Per-epoch losses and the epoch kept.</summary>
@@ -47,6 +52,24 @@ public static class FlowTrainer
         Validate(cTrain, Math.Max(c, 1), "training conditions");
         Validate(xVal, d, "validation features");
         Validate(cVal, Math.Max(c, 1), "validation conditions");
+        // The MAF's wide products run in float when asked (its layers' switch); other flows train in double.
+        var layers = (flow as MaskedAutoregressiveFlow)?.Made.SelectMany(m => m.Layers).ToArray() ?? [];
+        var precision = layers.Select(l => l.SinglePrecisionProducts).ToArray();
+        foreach (var l in layers) l.SinglePrecisionProducts = o.SinglePrecisionProducts;
+        try
+        {
+            return TrainCore(flow, xTrain, cTrain, xVal, cVal, o, progress, nTrain, nVal);
+        }
+        finally
+        {
+            for (int i = 0; i < layers.Length; i++) layers[i].SinglePrecisionProducts = precision[i];
+        }
+    }
+
+    private static FlowTrainingResult TrainCore(IConditionalFlow flow, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal,
+        FlowTrainingOptions o, IProgress<(int Epoch, double Train, double Validation)>? progress, int nTrain, int nVal)
+    {
+        int d = flow.D, c = flow.C;
         var parameters = flow.Parameters().ToArray();
         var m = parameters.Select(p => new double[p.Value.Length]).ToArray();
         var v = parameters.Select(p => new double[p.Value.Length]).ToArray();

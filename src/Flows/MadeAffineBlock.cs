@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace FastAD.Flows;
@@ -125,15 +126,15 @@ public sealed class MadeAffineBlock
     /// <summary>
     /// x from u (sampling direction): x_d = u_d·exp(a_d) + m_d dimension by dimension, since the outputs of
     /// dimension d depend only on x_&lt;d. Each hidden unit is computed once, in the first pass where its inputs
-    /// are known (see <see cref="SamplingPlan"/>).
+    /// are known (see <see cref="SamplingPlan{T}"/>).
     /// </summary>
     public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
-        var plan = new SamplingPlan(this);
-        var scratch = plan.NewScratch(Math.Min(batch, SamplingPlan.ChunkRows));
-        for (int start = 0; start < batch; start += SamplingPlan.ChunkRows)
+        var plan = new SamplingPlan<double>(this);
+        var scratch = plan.NewScratch(Math.Min(batch, SamplingPlan<double>.ChunkRows));
+        for (int start = 0; start < batch; start += SamplingPlan<double>.ChunkRows)
         {
-            int rows = Math.Min(SamplingPlan.ChunkRows, batch - start);
+            int rows = Math.Min(SamplingPlan<double>.ChunkRows, batch - start);
             plan.Inverse(u.Slice(start * D, rows * D), C > 0 ? c.Slice(start * C, rows * C) : default, x.Slice(start * D, rows * D), rows, scratch);
         }
     }
@@ -157,26 +158,29 @@ public sealed class MadeAffineBlock
     /// The inverse pass reorganised by when each hidden unit becomes computable: a first-layer unit needs the
     /// inputs it is connected to (x_i is known after pass i), a second-layer unit the first-layer units it is
     /// connected to, and pass d needs the second-layer units feeding the outputs of dimension d. Units are
-    /// grouped by the pass that first allows them (later-ready units are never needed), the masked weights
-    /// are gathered per group into dense transposed blocks, and each pass runs small products over the
-    /// groups computed so far — one network evaluation per row in total instead of D, and no masked zeros.
+    /// grouped by the pass that first allows them (later-ready units are never needed) and the masked weights
+    /// gathered into dense transposed blocks, each group padded to whole vectors and each layer's input led by
+    /// a constant 1 that carries the bias. Pass p then runs three products with tanh fused in: the new
+    /// first-layer group from (1, c, x_&lt;p), the new second-layer group from the first-layer groups so far, and
+    /// (m_p, a_p) from the second-layer groups so far — one network evaluation per row in total instead of D,
+    /// without most of the masked zeros.
     /// </summary>
-    internal sealed class SamplingPlan
+    internal sealed class SamplingPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         /// <summary>Rows per chunk of work (the scratch of one chunk stays in cache).</summary>
         public const int ChunkRows = 256;
 
-        private readonly int _d, _c;
-        private readonly int[] _s1, _s2;                 // group offsets (pass p: [s[p], s[p+1]))
-        private readonly double[] _w1, _wc, _b1;         // [D × n1], [C × n1] transposed, gathered; bias [n1]
-        private readonly double[] _w2, _b2;              // [n1 × n2] transposed, gathered; bias [n2]
-        private readonly double[] _w3, _b3;              // [n2 × 2D], columns (m_0, a_0, m_1, a_1, …); bias likewise
+        private readonly int _d, _c, _kx, _n1, _n2, _p;
+        private readonly int[] _o1, _o2, _g1, _g2;       // padded group offsets and widths per pass
+        private readonly T[] _w1, _w2, _w3;         // [(1+C+D) × n1], [(1+n1) × n2], [(1+n2) × D·P]; row 0 = bias
 
         public SamplingPlan(MadeAffineBlock block)
         {
-            int d = block.D, h = block.H;
+            int d = block.D, h = block.H, c = block.C, pad = Math.Max(Vector<T>.Count, 1);
             _d = d;
-            _c = block.C;
+            _c = c;
+            _kx = 1 + c + d;
+            _p = Math.Max(2, pad);
             var w1 = Masked(block.Input);
             var w2 = Masked(block.Hidden);
             var w3 = Masked(block.Output);
@@ -188,50 +192,47 @@ public sealed class MadeAffineBlock
             for (int j = 0; j < h; j++)
                 for (int i = 0; i < h; i++)
                     if (w2[j * h + i] != 0) ready2[j] = Math.Max(ready2[j], ready1[i]);
-            var order1 = Order(ready1, d, out _s1);
-            var order2 = Order(ready2, d, out _s2);
-            int n1 = order1.Length, n2 = order2.Length;
-            var pos1 = Positions(order1, h);
-            var pos2 = Positions(order2, h);
-            _w1 = new double[d * n1];
-            _wc = new double[Math.Max(_c, 1) * n1];
-            _b1 = new double[n1];
+            var pos1 = Layout(ready1, d, pad, out _o1, out _g1, out _n1);
+            var pos2 = Layout(ready2, d, pad, out _o2, out _g2, out _n2);
+            var w1p = new double[_kx * _n1];
             var wc = block.Condition?.Weight;
-            for (int k = 0; k < n1; k++)
+            for (int j = 0; j < h; j++)
             {
-                int j = order1[k];
-                _b1[k] = block.Input.Bias[j];
-                for (int i = 0; i < d; i++) _w1[i * n1 + k] = w1[j * d + i];
-                for (int i = 0; i < _c; i++) _wc[i * n1 + k] = wc![j * _c + i];
+                int k = pos1[j];
+                if (k < 0) continue;
+                w1p[k] = block.Input.Bias[j];
+                for (int i = 0; i < c; i++) w1p[(1 + i) * _n1 + k] = wc![j * c + i];
+                for (int i = 0; i < d; i++) w1p[(1 + c + i) * _n1 + k] = w1[j * d + i];
             }
-            _w2 = new double[n1 * n2];
-            _b2 = new double[n2];
-            for (int k = 0; k < n2; k++)
+            var w2p = new double[(1 + _n1) * _n2];
+            for (int j = 0; j < h; j++)
             {
-                int j = order2[k];
-                _b2[k] = block.Hidden.Bias[j];
+                int k = pos2[j];
+                if (k < 0) continue;
+                w2p[k] = block.Hidden.Bias[j];
                 for (int i = 0; i < h; i++)
-                {
-                    if (w2[j * h + i] == 0) continue;
-                    _w2[pos1[i] * n2 + k] = w2[j * h + i];
-                }
+                    if (w2[j * h + i] != 0) w2p[(1 + pos1[i]) * _n2 + k] = w2[j * h + i];
             }
-            _w3 = new double[n2 * 2 * d];
-            _b3 = new double[2 * d];
+            var w3p = new double[(1 + _n2) * d * _p];
             for (int dim = 0; dim < d; dim++)
                 for (int half = 0; half < 2; half++)
                 {
-                    int row = half * d + dim, col = 2 * dim + half;
-                    _b3[col] = block.Output.Bias[row];
+                    int row = half * d + dim, col = dim * _p + half;
+                    w3p[col] = block.Output.Bias[row];
                     for (int i = 0; i < h; i++)
                     {
                         if (w3[row * h + i] == 0) continue;
                         if (ready2[i] > dim)
                             throw new InvalidOperationException($"The MADE masks are not autoregressive: output {row} sees hidden unit {i}, which needs x_{ready2[i] - 1}.");
-                        _w3[pos2[i] * 2 * d + col] = w3[row * h + i];
+                        w3p[(1 + pos2[i]) * d * _p + col] = w3[row * h + i];
                     }
                 }
+            _w1 = Convert(w1p);
+            _w2 = Convert(w2p);
+            _w3 = Convert(w3p);
         }
+
+        private static T[] Convert(double[] v) => v.Select(T.CreateTruncating).ToArray();
 
         private static double[] Masked(MaskedLinear layer)
         {
@@ -240,73 +241,72 @@ public sealed class MadeAffineBlock
             return w;
         }
 
-        /// <summary>Units with ready pass &lt; D, ordered by ready pass; offsets[p] is where pass p's group starts.</summary>
-        private static int[] Order(int[] ready, int d, out int[] offsets)
+        /// <summary>
+        /// Column of each unit (−1: never needed) with units grouped by ready pass, each group padded to a
+        /// multiple of <paramref name="pad"/>; offsets[p], widths[p] per pass, total padded width.
+        /// </summary>
+        private static int[] Layout(int[] ready, int d, int pad, out int[] offsets, out int[] widths, out int total)
         {
+            var pos = Enumerable.Repeat(-1, ready.Length).ToArray();
             offsets = new int[d + 1];
-            var order = new List<int>();
+            widths = new int[d];
+            int at = 0;
             for (int p = 0; p < d; p++)
             {
-                offsets[p] = order.Count;
-                for (int j = 0; j < ready.Length; j++) if (ready[j] == p) order.Add(j);
+                offsets[p] = at;
+                int count = 0;
+                for (int j = 0; j < ready.Length; j++)
+                    if (ready[j] == p) pos[j] = at + count++;
+                widths[p] = (count + pad - 1) / pad * pad;
+                at += widths[p];
             }
-            offsets[d] = order.Count;
-            return order.ToArray();
-        }
-
-        private static int[] Positions(int[] order, int h)
-        {
-            var pos = Enumerable.Repeat(-1, h).ToArray();
-            for (int k = 0; k < order.Length; k++) pos[order[k]] = k;
+            offsets[d] = at;
+            total = Math.Max(at, 1);
             return pos;
         }
 
         /// <summary>Per-thread buffers for chunks of up to <paramref name="rows"/> rows.</summary>
-        public double[][] NewScratch(int rows) => [new double[rows * Math.Max(_s1[_d], 1)], new double[rows * Math.Max(_s2[_d], 1)], new double[rows * 2], new double[rows]];
+        public T[][] NewScratch(int rows)
+        {
+            var xa = new T[rows * _kx];
+            var h1 = new T[rows * (1 + _n1)];
+            var h2 = new T[rows * (1 + _n2)];
+            for (int r = 0; r < rows; r++)
+            {
+                xa[r * _kx] = T.One;
+                h1[r * (1 + _n1)] = T.One;
+                h2[r * (1 + _n2)] = T.One;
+            }
+            return [xa, h1, h2, new T[rows * _p], new T[rows]];
+        }
 
         /// <summary>x from u for <paramref name="rows"/> rows (at most the scratch's rows).</summary>
-        public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int rows, double[][] scratch)
+        public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int rows, T[][] scratch)
         {
-            int d = _d, n1 = _s1[d], n2 = _s2[d];
-            // Group g of a layer is stored as its own [rows × size] block at rows·offset[g].
-            var h1 = scratch[0].AsSpan(0, rows * Math.Max(n1, 1));
-            var h2 = scratch[1].AsSpan(0, rows * Math.Max(n2, 1));
-            var ma = scratch[2].AsSpan(0, rows * 2);
-            var e = scratch[3].AsSpan(0, rows);
-            x[..(rows * d)].Clear();
+            int d = _d, kx = _kx, l1 = 1 + _n1, l2 = 1 + _n2;
+            T[] xa = scratch[0], h1 = scratch[1], h2 = scratch[2], ma = scratch[3], e = scratch[4];
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < _c; i++) xa[r * kx + 1 + i] = T.CreateTruncating(c[r * _c + i]);
+                for (int i = 0; i < d; i++) xa[r * kx + 1 + _c + i] = T.Zero;
+            }
             for (int p = 0; p < d; p++)
             {
-                int g1 = _s1[p + 1] - _s1[p], g2 = _s2[p + 1] - _s2[p];
-                if (g1 > 0)
+                if (_g1[p] > 0)
+                    SmallGemm.MultiplyAdd(xa, kx, 1, _w1.AsSpan(_o1[p]), _n1, h1.AsSpan(1 + _o1[p]), l1, rows, _g1[p], 1 + _c + p,
+                        parallel: false, overwrite: true, tanh: true);
+                if (_g2[p] > 0)
+                    SmallGemm.MultiplyAdd(h1, l1, 1, _w2.AsSpan(_o2[p]), _n2, h2.AsSpan(1 + _o2[p]), l2, rows, _g2[p], 1 + _o1[p + 1],
+                        parallel: false, overwrite: true, tanh: true);
+                SmallGemm.MultiplyAdd(h2, l2, 1, _w3.AsSpan(p * _p), d * _p, ma, _p, rows, _p, 1 + _o2[p + 1], parallel: false, overwrite: true);
+                for (int r = 0; r < rows; r++) e[r] = ma[r * _p + 1];
+                TensorPrimitives.Exp<T>(e.AsSpan(0, rows), e.AsSpan(0, rows));
+                for (int r = 0; r < rows; r++)
                 {
-                    var block = h1.Slice(rows * _s1[p], rows * g1);
-                    for (int r = 0; r < rows; r++) _b1.AsSpan(_s1[p], g1).CopyTo(block.Slice(r * g1, g1));
-                    SmallGemm.MultiplyAdd(x, d, 1, _w1.AsSpan(_s1[p]), n1, block, g1, rows, g1, p, parallel: false);
-                    if (_c > 0) SmallGemm.MultiplyAdd(c, _c, 1, _wc.AsSpan(_s1[p]), n1, block, g1, rows, g1, _c, parallel: false);
-                    TensorPrimitives.Tanh(block, block);
+                    double v = u[r * d + p] * double.CreateTruncating(e[r]) + double.CreateTruncating(ma[r * _p]);
+                    x[r * d + p] = v;
+                    xa[r * kx + 1 + _c + p] = T.CreateTruncating(v);
                 }
-                if (g2 > 0)
-                {
-                    var block = h2.Slice(rows * _s2[p], rows * g2);
-                    for (int r = 0; r < rows; r++) _b2.AsSpan(_s2[p], g2).CopyTo(block.Slice(r * g2, g2));
-                    for (int q = 0; q <= p; q++)
-                    {
-                        int size = _s1[q + 1] - _s1[q];
-                        if (size > 0)
-                            SmallGemm.MultiplyAdd(h1.Slice(rows * _s1[q], rows * size), size, 1, _w2.AsSpan(_s1[q] * n2 + _s2[p]), n2, block, g2, rows, g2, size, parallel: false);
-                    }
-                    TensorPrimitives.Tanh(block, block);
-                }
-                for (int r = 0; r < rows; r++) _b3.AsSpan(2 * p, 2).CopyTo(ma.Slice(2 * r, 2));
-                for (int q = 0; q <= p; q++)
-                {
-                    int size = _s2[q + 1] - _s2[q];
-                    if (size > 0)
-                        SmallGemm.MultiplyAdd(h2.Slice(rows * _s2[q], rows * size), size, 1, _w3.AsSpan(_s2[q] * 2 * d + 2 * p), 2 * d, ma, 2, rows, 2, size, parallel: false);
-                }
-                for (int r = 0; r < rows; r++) e[r] = ma[2 * r + 1];
-                TensorPrimitives.Exp(e, e);
-                for (int r = 0; r < rows; r++) x[r * d + p] = u[r * d + p] * e[r] + ma[2 * r];
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using FastAD.Kernels.Random;
 
 namespace FastAD.Flows;
@@ -5,7 +6,7 @@ namespace FastAD.Flows;
 /// <summary>
 /// The conditional MAF of SPEC 1.3: blocks of MADE (affine) → batch norm → reverse permutation, standard
 /// normal base. <see cref="LogProb"/> gives log p(x|c); <see cref="Backward"/> the gradients of the mean
-/// negative log-likelihood of a batch; <see cref="Sample"/> inverts block by block (D passes per MADE).
+/// negative log-likelihood of a batch; <see cref="Sample(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Pass)"/> inverts block by block (D passes per MADE).
 /// </summary>
 public sealed partial class MaskedAutoregressiveFlow
 {
@@ -256,20 +257,32 @@ public sealed partial class MaskedAutoregressiveFlow
     }
 
     /// <summary>Evaluation-mode samples x ~ p(x|c) from standard normal noise <paramref name="noise"/> (rows in parallel chunks).</summary>
-    public unsafe void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass)
+    public void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass) => Sample(noise, c, x, pass, singlePrecision: false);
+
+    /// <summary>
+    /// <see cref="Sample(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Pass)"/>, with the MADE networks evaluated in
+    /// single precision when <paramref name="singlePrecision"/> (the affine updates and batch-norm inverses stay
+    /// double): samples then differ from the double ones by about 1e-6 relative — PyTorch's precision.
+    /// </summary>
+    public void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass, bool singlePrecision)
     {
-        int batch = pass.Batch;
-        var plans = Made.Select(m => new MadeAffineBlock.SamplingPlan(m)).ToArray();
-        int chunks = (batch + MadeAffineBlock.SamplingPlan.ChunkRows - 1) / MadeAffineBlock.SamplingPlan.ChunkRows;
+        if (singlePrecision) Sample<float>(noise, c, x, pass.Batch);
+        else Sample<double>(noise, c, x, pass.Batch);
+    }
+
+    private unsafe void Sample<T>(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, int batch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var plans = Made.Select(m => new MadeAffineBlock.SamplingPlan<T>(m)).ToArray();
+        int chunkRows = MadeAffineBlock.SamplingPlan<T>.ChunkRows, chunks = (batch + chunkRows - 1) / chunkRows;
         fixed (double* pn = noise)
         fixed (double* pc = c)
         fixed (double* px = x)
         {
             nint np = (nint)pn, cp = (nint)pc, xp = (nint)px;
             int nl = noise.Length, cl = c.Length, xl = x.Length;
-            Parallel.For(0, chunks, () => SampleScratch(plans), (chunk, _, s) =>
+            Parallel.For(0, chunks, () => new SampleBuffers<T>(chunkRows * D, plans.Select(p => p.NewScratch(chunkRows)).ToArray()), (chunk, _, s) =>
             {
-                int rows = MadeAffineBlock.SamplingPlan.ChunkRows, start = chunk * rows, n = Math.Min(rows, batch - start);
+                int start = chunk * chunkRows, n = Math.Min(chunkRows, batch - start);
                 var z = s.Z.AsSpan(0, n * D);
                 var v = s.V.AsSpan(0, n * D);
                 new ReadOnlySpan<double>((double*)np, nl).Slice(start * D, n * D).CopyTo(z);
@@ -286,14 +299,11 @@ public sealed partial class MaskedAutoregressiveFlow
         }
     }
 
-    private sealed class SampleBuffers(int size, double[][][] plan)
+    private sealed class SampleBuffers<T>(int size, T[][][] plan)
     {
         public readonly double[] Z = new double[size], V = new double[size], U = new double[size];
-        public readonly double[][][] Plan = plan;
+        public readonly T[][][] Plan = plan;
     }
-
-    private SampleBuffers SampleScratch(MadeAffineBlock.SamplingPlan[] plans) =>
-        new(MadeAffineBlock.SamplingPlan.ChunkRows * D, plans.Select(p => p.NewScratch(MadeAffineBlock.SamplingPlan.ChunkRows)).ToArray());
 
     /// <summary>Sets every batch-norm layer's running statistics from the whole training set (one training-mode pass).</summary>
     public void UpdateRunningStatistics(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)

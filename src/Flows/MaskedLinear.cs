@@ -42,6 +42,21 @@ public sealed class MaskedLinear
     public bool HasBias => Bias.Length > 0;
 
     private double[] _masked = [], _transposed = [], _scratch = [];
+    private static readonly double[] Ones = [1.0];
+
+    /// <summary>
+    /// Form the wide products of <see cref="Forward(ReadOnlySpan{double}, Span{double}, int, bool)"/> and
+    /// <see cref="Backward"/> in single precision (see <see cref="SmallGemm.MultiplyAddSingle"/>); parameters,
+    /// activations and gradients stay double. Off by default; <see cref="FlowTrainer"/> turns it on while it trains
+    /// when <see cref="FlowTrainingOptions.SinglePrecisionProducts"/> is set.
+    /// </summary>
+    public bool SinglePrecisionProducts { get; set; }
+
+    private void Product(ReadOnlySpan<double> a, int ars, int acs, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int rows, int cols, int depth, bool parallel = true)
+    {
+        if (SinglePrecisionProducts) SmallGemm.MultiplyAddSingle(a, ars, acs, b, ldb, c, ldc, rows, cols, depth, parallel);
+        else SmallGemm.MultiplyAdd(a, ars, acs, b, ldb, c, ldc, rows, cols, depth, parallel);
+    }
 
     /// <summary>W ⊙ M [out × in], refreshed from the current weights (the optimiser changes W between passes).</summary>
     private double[] MaskedWeights()
@@ -70,14 +85,10 @@ public sealed class MaskedLinear
     /// </summary>
     internal void Forward(double[] wt, ReadOnlySpan<double> x, Span<double> y, int batch, bool accumulate, bool parallel)
     {
-        for (int n = 0; n < batch; n++)
-        {
-            var yr = y.Slice(n * Outputs, Outputs);
-            if (accumulate) { if (HasBias) TensorPrimitives.Add(yr, Bias, yr); }
-            else if (HasBias) Bias.CopyTo(yr);
-            else yr.Clear();
-        }
-        SmallGemm.MultiplyAdd(x, Inputs, 1, wt, Outputs, y, Outputs, batch, Outputs, Inputs, parallel);
+        // The bias as a product with a column of ones: y = 1·bᵀ (+ y) in vector tiles rather than row by row.
+        if (HasBias) SmallGemm.MultiplyAdd<double>(Ones, 0, 0, Bias, Outputs, y, Outputs, batch, Outputs, 1, parallel: false, overwrite: !accumulate);
+        else if (!accumulate) y[..(batch * Outputs)].Clear();
+        Product(x, Inputs, 1, wt, Outputs, y, Outputs, batch, Outputs, Inputs, parallel);
     }
 
     /// <summary>
@@ -103,13 +114,12 @@ public sealed class MaskedLinear
     /// <summary>Accumulates dW, db from dy and x; writes (or adds, with <paramref name="accumulateDx"/>) dx when given.</summary>
     public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, int batch, bool accumulateDx = false)
     {
-        if (HasBias)
-            for (int n = 0; n < batch; n++) TensorPrimitives.Add(BiasGrad, dy.Slice(n * Outputs, Outputs), BiasGrad);
+        if (HasBias) SmallGemm.MultiplyAdd<double>(Ones, 0, 0, dy, Outputs, BiasGrad, Outputs, 1, Outputs, batch, parallel: false);   // db += 1ᵀ dy
         bool narrow = Inputs < 2 * Vector<double>.Count;
         if (!dx.IsEmpty)
         {
             if (!accumulateDx) dx[..(batch * Inputs)].Clear();
-            if (!narrow) SmallGemm.MultiplyAdd(dy, Outputs, 1, MaskedWeights(), Inputs, dx, Inputs, batch, Inputs, Outputs);
+            if (!narrow) Product(dy, Outputs, 1, MaskedWeights(), Inputs, dx, Inputs, batch, Inputs, Outputs);
             else
             {
                 // Few inputs (the first MADE layer, the condition layer): one dot product of length Outputs per input.
@@ -122,13 +132,13 @@ public sealed class MaskedLinear
             }
         }
         // dW = dyᵀ x accumulates unmasked here and is masked once at the end: masked entries must stay exactly zero.
-        if (!narrow) SmallGemm.MultiplyAdd(dy, 1, Outputs, x, Inputs, WeightGrad, Inputs, Outputs, Inputs, batch);
+        if (!narrow) Product(dy, 1, Outputs, x, Inputs, WeightGrad, Inputs, Outputs, Inputs, batch);
         else
         {
             // dWᵀ = xᵀ dy has the wide dimension (Outputs) along the vectors.
             if (_scratch.Length != Weight.Length) _scratch = new double[Weight.Length];
             Array.Clear(_scratch);
-            SmallGemm.MultiplyAdd(x, 1, Inputs, dy, Outputs, _scratch, Outputs, Inputs, Outputs, batch);
+            Product(x, 1, Inputs, dy, Outputs, _scratch, Outputs, Inputs, Outputs, batch);
             for (int o = 0; o < Outputs; o++)
                 for (int i = 0; i < Inputs; i++) WeightGrad[o * Inputs + i] += _scratch[i * Outputs + o];
         }

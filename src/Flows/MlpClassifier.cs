@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using FastAD.Kernels.Random;
 
 namespace FastAD.Flows;
@@ -52,10 +53,12 @@ public sealed class MlpClassifier
         {
             Batch = batch;
             Acts = m._layers.Select(l => new double[batch * l.Outputs]).ToArray();
+            Grads = m._layers.Select(l => new double[batch * l.Outputs]).ToArray();
         }
 
         internal readonly int Batch;
         internal readonly double[][] Acts; // post-activation per layer (the last: raw output f)
+        internal readonly double[][] Grads; // dL/d(pre-activation) per layer
     }
 
     /// <summary>Buffers for a batch size.</summary>
@@ -69,8 +72,7 @@ public sealed class MlpClassifier
         for (int l = 0; l < _layers.Length; l++)
         {
             _layers[l].Forward(input, pass.Acts[l], batch);
-            if (l < _layers.Length - 1)
-                for (int i = 0; i < pass.Acts[l].Length; i++) pass.Acts[l][i] = Math.Max(pass.Acts[l][i], 0);
+            if (l < _layers.Length - 1) TensorPrimitives.Max(pass.Acts[l], 0.0, pass.Acts[l]);
             input = pass.Acts[l];
         }
         pass.Acts[^1].AsSpan(0, batch).CopyTo(f);
@@ -97,22 +99,18 @@ public sealed class MlpClassifier
     public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> f, ReadOnlySpan<double> y, ReadOnlySpan<double> w, Pass pass)
     {
         int batch = pass.Batch;
-        var dOut = new double[batch];
+        var dOut = pass.Grads[^1];
         for (int n = 0; n < batch; n++)
         {
             double wn = w.IsEmpty ? 1 : w[n];
             dOut[n] = (Loss == ClassifierLoss.Bce ? wn * (1 / (1 + Math.Exp(-f[n])) - y[n]) : y[n] == 1 ? -1 : Math.Exp(f[n])) / batch;
         }
-        double[] d = dOut;
         for (int l = _layers.Length - 1; l >= 0; l--)
         {
             ReadOnlySpan<double> input = l == 0 ? x : pass.Acts[l - 1];
-            var dIn = l == 0 ? Span<double>.Empty : new double[batch * _layers[l].Inputs];
-            _layers[l].Backward(input, d, dIn, batch);
-            if (l == 0) break;
-            var a = pass.Acts[l - 1];
-            for (int i = 0; i < dIn.Length; i++) if (a[i] <= 0) dIn[i] = 0;   // ReLU
-            d = dIn.ToArray();
+            var dIn = l == 0 ? Span<double>.Empty : pass.Grads[l - 1].AsSpan(0, batch * _layers[l].Inputs);
+            _layers[l].Backward(input, pass.Grads[l].AsSpan(0, batch * _layers[l].Outputs), dIn, batch);
+            if (l > 0) VectorMath.ReluBackward(dIn, pass.Acts[l - 1]);
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace FastAD.Flows;
 
@@ -18,22 +20,40 @@ internal static unsafe class SmallGemm
     /// <summary>True when the vector path runs.</summary>
     internal static bool Accelerated => Vector.IsHardwareAccelerated && Vector<double>.Count >= 2;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Fma<T>(Vector<T> a, Vector<T> b, Vector<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+        if (typeof(T) == typeof(float)) return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        return a * b + c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Exp<T>(Vector<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) return Vector.Exp(v.As<T, double>()).As<double, T>();
+        if (typeof(T) == typeof(float)) return Vector.Exp(v.As<T, float>()).As<float, T>();
+        throw new NotSupportedException(typeof(T).Name);
+    }
+
     /// <summary>
     /// C[m, n] += Σ_k A[m·ars + k·acs]·B[k·ldb + n] for m &lt; rows, n &lt; cols, k &lt; depth; <paramref name="parallel"/>
-    /// false keeps it on the calling thread (callers that already split work over the cores).
+    /// false keeps it on the calling thread (callers that already split work over the cores). With
+    /// <paramref name="overwrite"/> C's old values are ignored (C = AB); with <paramref name="tanh"/> the result
+    /// goes through tanh before it is stored (C = tanh(C + AB)).
     /// </summary>
-    public static void MultiplyAdd(ReadOnlySpan<double> a, int ars, int acs, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc,
-        int rows, int cols, int depth, bool parallel = true)
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> a, int ars, int acs, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
+        int rows, int cols, int depth, bool parallel = true, bool overwrite = false, bool tanh = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (rows <= 0 || cols <= 0 || depth <= 0) return;
-        fixed (double* pa = a)
-        fixed (double* pb = b)
-        fixed (double* pc = c)
+        if (rows <= 0 || cols <= 0) return;
+        fixed (T* pa = a)
+        fixed (T* pb = b)
+        fixed (T* pc = c)
         {
             long work = (long)rows * cols * depth;
             if (!parallel || work < ParallelThreshold || rows < 8 || Environment.ProcessorCount < 2)
             {
-                Run(pa, ars, acs, pb, ldb, pc, ldc, 0, rows, cols, depth);
+                Run(pa, ars, acs, pb, ldb, pc, ldc, 0, rows, cols, depth, overwrite, tanh);
                 return;
             }
             int parts = Math.Min(Environment.ProcessorCount, rows / 4);
@@ -41,124 +61,205 @@ internal static unsafe class SmallGemm
             Parallel.For(0, parts, part =>
             {
                 int r0 = (int)((long)rows * part / parts) & ~3, r1 = part == parts - 1 ? rows : (int)((long)rows * (part + 1) / parts) & ~3;
-                Run((double*)ia, ars, acs, (double*)ib, ldb, (double*)ic, ldc, r0, r1, cols, depth);
+                Run((T*)ia, ars, acs, (T*)ib, ldb, (T*)ic, ldc, r0, r1, cols, depth, overwrite, tanh);
             });
         }
     }
 
+    /// <summary>
+    /// <see cref="MultiplyAdd{T}"/> with the products formed in single precision: A and B are rounded to float
+    /// (packed contiguously), multiplied with float tiles (twice the lanes), and the product added to C in
+    /// double. Each product then carries a relative error of about depth·2⁻²⁴ of the magnitude of its terms,
+    /// the precision PyTorch trains with; used only where that is enough (training passes), never by the
+    /// gradient checks. Falls back to double when the product is too thin for the packing to pay.
+    /// </summary>
+    public static void MultiplyAddSingle(ReadOnlySpan<double> a, int ars, int acs, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc,
+        int rows, int cols, int depth, bool parallel = true)
+    {
+        if (cols < SingleMinimum || depth < SingleMinimum || rows < 4)
+        {
+            MultiplyAdd(a, ars, acs, b, ldb, c, ldc, rows, cols, depth, parallel);
+            return;
+        }
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        float[] af = pool.Rent(rows * depth), bf = pool.Rent(depth * cols), cf = pool.Rent(rows * cols);
+        try
+        {
+            if (acs == 1 && ars == depth) TensorPrimitives.ConvertTruncating(a[..(rows * depth)], af.AsSpan(0, rows * depth));
+            else
+                for (int m = 0; m < rows; m++)
+                    for (int k = 0; k < depth; k++) af[m * depth + k] = (float)a[m * ars + k * acs];
+            if (ldb == cols) TensorPrimitives.ConvertTruncating(b[..(depth * cols)], bf.AsSpan(0, depth * cols));
+            else
+                for (int k = 0; k < depth; k++) TensorPrimitives.ConvertTruncating(b.Slice(k * ldb, cols), bf.AsSpan(k * cols, cols));
+            MultiplyAdd<float>(af, depth, 1, bf, cols, cf, cols, rows, cols, depth, parallel, overwrite: true);
+            Span<double> widened = cols <= 1024 ? stackalloc double[cols] : new double[cols];
+            for (int m = 0; m < rows; m++)
+            {
+                TensorPrimitives.ConvertTruncating<float, double>(cf.AsSpan(m * cols, cols), widened);
+                var cr = c.Slice(m * ldc, cols);
+                TensorPrimitives.Add(cr, widened, cr);
+            }
+        }
+        finally
+        {
+            pool.Return(af);
+            pool.Return(bf);
+            pool.Return(cf);
+        }
+    }
+
+    /// <summary>Both the width and the depth of a product must reach this for <see cref="MultiplyAddSingle"/> to use floats.</summary>
+    internal const int SingleMinimum = 32;
+
     /// <summary>The scalar definition (used when vectors are not accelerated, and by the tests).</summary>
-    public static void Reference(ReadOnlySpan<double> a, int ars, int acs, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc,
-        int rows, int cols, int depth)
+    public static void Reference<T>(ReadOnlySpan<T> a, int ars, int acs, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
+        int rows, int cols, int depth, bool overwrite = false, bool tanh = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int m = 0; m < rows; m++)
             for (int n = 0; n < cols; n++)
             {
-                double s = 0;
+                T s = overwrite ? T.Zero : c[m * ldc + n];
                 for (int k = 0; k < depth; k++) s += a[m * ars + k * acs] * b[k * ldb + n];
-                c[m * ldc + n] += s;
+                c[m * ldc + n] = tanh ? T.Tanh(s) : s;
             }
     }
 
-    private static void Run(double* a, int ars, int acs, double* b, int ldb, double* c, int ldc, int r0, int r1, int cols, int depth)
+    private static void Run<T>(T* a, int ars, int acs, T* b, int ldb, T* c, int ldc, int r0, int r1, int cols, int depth, bool overwrite, bool tanh)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = 0;
-        if (Accelerated)
+        a += r0 * ars;
+        c += r0 * ldc;
+        r1 -= r0;
+        if (!Accelerated)
         {
-            int w = Vector<double>.Count;
-            for (; n + 2 * w <= cols; n += 2 * w)
+            Reference(new ReadOnlySpan<T>(a, (r1 - 1) * ars + Math.Max(depth - 1, 0) * acs + 1), ars, acs,
+                new ReadOnlySpan<T>(b, Math.Max(depth - 1, 0) * ldb + cols), ldb, new Span<T>(c, (r1 - 1) * ldc + cols), ldc,
+                r1, cols, depth, overwrite, tanh);
+            return;
+        }
+        int w = Vector<T>.Count, n = 0;
+        for (; n + 2 * w <= cols; n += 2 * w)
+        {
+            int m = 0;
+            for (; m + 4 <= r1; m += 4) Tile4x2(a + m * ars, ars, acs, b + n, ldb, c + m * ldc + n, ldc, depth, overwrite, tanh);
+            for (; m < r1; m++) Tile1(a + m * ars, acs, b + n, ldb, c + m * ldc + n, depth, overwrite, tanh);
+            for (m = m - (r1 % 4); m < r1; m++) Tile1(a + m * ars, acs, b + n + w, ldb, c + m * ldc + n + w, depth, overwrite, tanh);
+        }
+        for (; n + w <= cols; n += w)
+        {
+            int m = 0;
+            for (; m + 4 <= r1; m += 4) Tile4x1(a + m * ars, ars, acs, b + n, ldb, c + m * ldc + n, ldc, depth, overwrite, tanh);
+            for (; m < r1; m++) Tile1(a + m * ars, acs, b + n, ldb, c + m * ldc + n, depth, overwrite, tanh);
+        }
+        int rem = cols - n;
+        if (rem == 0) return;
+        // The last columns: B's columns packed into zero-padded vectors, the tile formed aside and its first lanes stored.
+        int size = depth * w;
+        T[]? rented = size > 2048 ? System.Buffers.ArrayPool<T>.Shared.Rent(size) : null;
+        Span<T> packed = rented ?? stackalloc T[Math.Max(size, 1)];
+        packed[..size].Clear();
+        for (int k = 0; k < depth; k++)
+            for (int j = 0; j < rem; j++) packed[k * w + j] = b[k * ldb + n + j];
+        Span<T> tile = stackalloc T[4 * w];
+        fixed (T* pp = packed)
+        fixed (T* pt = tile)
+        {
+            int m = 0;
+            for (; m < r1; m += 4)
             {
-                int m = r0;
-                for (; m + 4 <= r1; m += 4) Tile4x2(a + m * ars, ars, acs, b + n, ldb, c + m * ldc + n, ldc, depth);
-                for (; m < r1; m++) Tile1x2(a + m * ars, acs, b + n, ldb, c + m * ldc + n, depth);
-            }
-            for (; n + w <= cols; n += w)
-            {
-                int m = r0;
-                for (; m + 4 <= r1; m += 4) Tile4x1(a + m * ars, ars, acs, b + n, ldb, c + m * ldc + n, ldc, depth);
-                for (; m < r1; m++) Tile1x1(a + m * ars, acs, b + n, ldb, c + m * ldc + n, depth);
+                int count = Math.Min(4, r1 - m);
+                tile.Clear();
+                if (count == 4) Tile4x1(a + m * ars, ars, acs, pp, w, pt, w, depth, overwrite: true, tanh: false);
+                else for (int r = 0; r < count; r++) Tile1(a + (m + r) * ars, acs, pp, w, pt + r * w, depth, overwrite: true, tanh: false);
+                for (int r = 0; r < count; r++)
+                    for (int j = 0; j < rem; j++)
+                    {
+                        ref T target = ref c[(m + r) * ldc + n + j];
+                        T v = (overwrite ? T.Zero : target) + pt[r * w + j];
+                        target = tanh ? T.Tanh(v) : v;
+                    }
             }
         }
-        for (; n < cols; n++)
-            for (int m = r0; m < r1; m++)
-            {
-                double s = 0;
-                double* ar = a + m * ars;
-                for (int k = 0; k < depth; k++) s += ar[k * acs] * b[k * ldb + n];
-                c[m * ldc + n] += s;
-            }
+        if (rented is not null) System.Buffers.ArrayPool<T>.Shared.Return(rented);
     }
 
-    private static Vector<double> Load(double* p) => *(Vector<double>*)p;
-
-    private static void Store(double* p, Vector<double> v) => *(Vector<double>*)p = v;
-
-    private static void Tile4x2(double* a, int ars, int acs, double* b, int ldb, double* c, int ldc, int depth)
+    /// <summary>tanh on a vector: (1 − e^{−2|v|}) / (1 + e^{−2|v|}) with the sign of v.</summary>
+    internal static Vector<T> Tanh<T>(Vector<T> v) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int w = Vector<double>.Count;
-        var c00 = Load(c); var c01 = Load(c + w);
-        var c10 = Load(c + ldc); var c11 = Load(c + ldc + w);
-        var c20 = Load(c + 2 * ldc); var c21 = Load(c + 2 * ldc + w);
-        var c30 = Load(c + 3 * ldc); var c31 = Load(c + 3 * ldc + w);
-        double* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars;
+        var e = Exp(Vector.Abs(v) * T.CreateTruncating(-2.0));
+        var t = (Vector<T>.One - e) / (Vector<T>.One + e);
+        return Vector.ConditionalSelect(Vector.LessThan(v, Vector<T>.Zero), -t, t);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Start<T>(T* c, bool overwrite) where T : unmanaged, IFloatingPointIeee754<T> => overwrite ? Vector<T>.Zero : Load(c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish<T>(T* c, Vector<T> v, bool tanh) where T : unmanaged, IFloatingPointIeee754<T> => Store(c, tanh ? Tanh(v) : v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Load<T>(T* p) where T : unmanaged => *(Vector<T>*)p;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(T* p, Vector<T> v) where T : unmanaged => *(Vector<T>*)p = v;
+
+    private static void Tile4x2<T>(T* a, int ars, int acs, T* b, int ldb, T* c, int ldc, int depth, bool overwrite, bool tanh)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        var c00 = Start(c, overwrite); var c01 = Start(c + w, overwrite);
+        var c10 = Start(c + ldc, overwrite); var c11 = Start(c + ldc + w, overwrite);
+        var c20 = Start(c + 2 * ldc, overwrite); var c21 = Start(c + 2 * ldc + w, overwrite);
+        var c30 = Start(c + 3 * ldc, overwrite); var c31 = Start(c + 3 * ldc + w, overwrite);
+        T* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars;
         for (int k = 0; k < depth; k++)
         {
             var b0 = Load(b); var b1 = Load(b + w);
             b += ldb;
             int o = k * acs;
-            var x = new Vector<double>(a0[o]);
-            c00 = Vector.FusedMultiplyAdd(x, b0, c00); c01 = Vector.FusedMultiplyAdd(x, b1, c01);
-            x = new Vector<double>(a1[o]);
-            c10 = Vector.FusedMultiplyAdd(x, b0, c10); c11 = Vector.FusedMultiplyAdd(x, b1, c11);
-            x = new Vector<double>(a2[o]);
-            c20 = Vector.FusedMultiplyAdd(x, b0, c20); c21 = Vector.FusedMultiplyAdd(x, b1, c21);
-            x = new Vector<double>(a3[o]);
-            c30 = Vector.FusedMultiplyAdd(x, b0, c30); c31 = Vector.FusedMultiplyAdd(x, b1, c31);
+            var x = new Vector<T>(a0[o]);
+            c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = new Vector<T>(a1[o]);
+            c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = new Vector<T>(a2[o]);
+            c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = new Vector<T>(a3[o]);
+            c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
         }
-        Store(c, c00); Store(c + w, c01);
-        Store(c + ldc, c10); Store(c + ldc + w, c11);
-        Store(c + 2 * ldc, c20); Store(c + 2 * ldc + w, c21);
-        Store(c + 3 * ldc, c30); Store(c + 3 * ldc + w, c31);
+        Finish(c, c00, tanh); Finish(c + w, c01, tanh);
+        Finish(c + ldc, c10, tanh); Finish(c + ldc + w, c11, tanh);
+        Finish(c + 2 * ldc, c20, tanh); Finish(c + 2 * ldc + w, c21, tanh);
+        Finish(c + 3 * ldc, c30, tanh); Finish(c + 3 * ldc + w, c31, tanh);
     }
 
-    private static void Tile4x1(double* a, int ars, int acs, double* b, int ldb, double* c, int ldc, int depth)
+    private static void Tile4x1<T>(T* a, int ars, int acs, T* b, int ldb, T* c, int ldc, int depth, bool overwrite, bool tanh)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var c0 = Load(c); var c1 = Load(c + ldc); var c2 = Load(c + 2 * ldc); var c3 = Load(c + 3 * ldc);
-        double* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars;
+        var c0 = Start(c, overwrite); var c1 = Start(c + ldc, overwrite); var c2 = Start(c + 2 * ldc, overwrite); var c3 = Start(c + 3 * ldc, overwrite);
+        T* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars;
         for (int k = 0; k < depth; k++)
         {
             var b0 = Load(b);
             b += ldb;
             int o = k * acs;
-            c0 = Vector.FusedMultiplyAdd(new Vector<double>(a0[o]), b0, c0);
-            c1 = Vector.FusedMultiplyAdd(new Vector<double>(a1[o]), b0, c1);
-            c2 = Vector.FusedMultiplyAdd(new Vector<double>(a2[o]), b0, c2);
-            c3 = Vector.FusedMultiplyAdd(new Vector<double>(a3[o]), b0, c3);
+            c0 = Fma(new Vector<T>(a0[o]), b0, c0);
+            c1 = Fma(new Vector<T>(a1[o]), b0, c1);
+            c2 = Fma(new Vector<T>(a2[o]), b0, c2);
+            c3 = Fma(new Vector<T>(a3[o]), b0, c3);
         }
-        Store(c, c0); Store(c + ldc, c1); Store(c + 2 * ldc, c2); Store(c + 3 * ldc, c3);
+        Finish(c, c0, tanh); Finish(c + ldc, c1, tanh); Finish(c + 2 * ldc, c2, tanh); Finish(c + 3 * ldc, c3, tanh);
     }
 
-    private static void Tile1x2(double* a, int acs, double* b, int ldb, double* c, int depth)
+    private static void Tile1<T>(T* a, int acs, T* b, int ldb, T* c, int depth, bool overwrite, bool tanh)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int w = Vector<double>.Count;
-        var c0 = Load(c); var c1 = Load(c + w);
+        var c0 = Start(c, overwrite);
         for (int k = 0; k < depth; k++)
         {
-            var x = new Vector<double>(a[k * acs]);
-            c0 = Vector.FusedMultiplyAdd(x, Load(b), c0);
-            c1 = Vector.FusedMultiplyAdd(x, Load(b + w), c1);
+            c0 = Fma(new Vector<T>(a[k * acs]), Load(b), c0);
             b += ldb;
         }
-        Store(c, c0); Store(c + w, c1);
-    }
-
-    private static void Tile1x1(double* a, int acs, double* b, int ldb, double* c, int depth)
-    {
-        var c0 = Load(c);
-        for (int k = 0; k < depth; k++)
-        {
-            c0 = Vector.FusedMultiplyAdd(new Vector<double>(a[k * acs]), Load(b), c0);
-            b += ldb;
-        }
-        Store(c, c0);
+        Finish(c, c0, tanh);
     }
 }
