@@ -116,7 +116,7 @@ public static class CathodeReport
             // Head room for the legend and the numbers above the tallest point.
             p.Y.Max = Math.Max(1, counts.Select((n, i) => n + Math.Sqrt(n)).Max()) * 1.45;
             p.Title = $"FPR {FprText(point.TargetFpr)}";
-            p.Text(0.97, 0.95, $"Z = {point.Z.ToString("F2", Inv)}σ\nN_{{SR}} = {point.NSr.ToString("F0", Inv)}, B = {point.B.ToString("F1", Inv)}", anchor: TextAnchor.End, fontSize: 12);
+            p.Text(0.97, 0.88, $"Z = {point.Z.ToString("F2", Inv)}σ\nN_{{SR}} = {point.NSr.ToString("F0", Inv)}, B = {point.B.ToString("F1", Inv)}", anchor: TextAnchor.End, fontSize: 12);
             p.Legend = LegendPosition.UpperLeft;
         }
         return fig;
@@ -198,7 +198,7 @@ public static class CathodeReport
     /// <summary>Figure 4: the degree × binning variations of the CATHODE scan.</summary>
     private static Figure VariationsFigure(ChannelResult res)
     {
-        var fig = new Figure(620, 440) { Title = $"{res.Channel}: systematic variations (degree × SR boundaries)" };
+        var fig = new Figure(900, 440) { Title = $"{res.Channel}: systematic variations (degree × SR boundaries)" };
         var p = fig.Main;
         var degrees = res.Variations.Select(v => v.Degree).Distinct().Order().ToArray();
         var bins = res.Variations.Select(v => v.BinsSr).Distinct().Order().ToArray();
@@ -234,7 +234,7 @@ public static class CathodeReport
 
     private static Figure ControlFigure(CathodeResults r)
     {
-        var fig = new Figure(620, 440) { Title = "Validation: control channel and cross-applied ensembles" };
+        var fig = new Figure(820, 440) { Title = "Validation: control channel and cross-applied ensembles" };
         var p = fig.Main;
         var c = r.Control!;
         Curve(p, c.Cathode with { Name = $"{c.Channel} CATHODE" }, Palette.Black, LineStyle.Solid, Marker.Circle);
