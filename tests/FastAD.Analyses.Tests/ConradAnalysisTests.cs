@@ -30,7 +30,7 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
                 var c = ConradConfig.Quick();
                 c.Generation.Injections = [0, 150, 300];
                 c.Flows.Ensemble = 1;
-                c.Flows.Epochs = 4;
+                c.Flows.Epochs = 12;
                 c.Flows.TrainEvents = 30_000;
                 c.Classifier.MaxIterations = 50;
                 return c;
