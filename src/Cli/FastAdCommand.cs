@@ -36,6 +36,14 @@ internal static class FastAdCommand
         root.Subcommands.Add(StatsCommands.Toys(console));
         root.Subcommands.Add(TreesCommands.TrainBdt(console));
         root.Subcommands.Add(FlowsCommands.TrainFlow(console));
+        root.Subcommands.Add(FlowsCommands.FlowLatent(console));
+        root.Subcommands.Add(DataCommands.Inspect(console));
+        root.Subcommands.Add(DataCommands.Convert(console));
+        root.Subcommands.Add(GenerateCommand.Create(console));
+        root.Subcommands.Add(SimadCommand.Create(console));
+        root.Subcommands.Add(CathodeCommand.Create(console));
+        root.Subcommands.Add(CathodeCommand.Merge(console));
+        root.Subcommands.Add(ConradCommand.Create(console));
         return root;
     }
 

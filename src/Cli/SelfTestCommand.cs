@@ -21,7 +21,8 @@ internal static class SelfTestCommand
             using var registry = DeviceRegistry.Discover();
             var d = registry.Select(parse.GetValue(device));
             console.MarkupLineInterpolated($"selftest on [bold]{d.Id}[/] ({d.Name})");
-            var results = SelfTest.Run(d).Concat(FastAD.Stats.FitSelfTest.Run(d)).Concat(FastAD.Trees.TreesSelfTest.Run(d)).ToList();
+            var results = SelfTest.Run(d).Concat(FastAD.Stats.FitSelfTest.Run(d)).Concat(FastAD.Trees.TreesSelfTest.Run(d))
+                .Concat(FastAD.Flows.FlowsSelfTest.Run(d)).ToList();
             var table = new Table().Border(TableBorder.Rounded).AddColumns("check", "result", "max error", "tolerance", "time", "covered");
             foreach (var r in results)
                 table.AddRow(Markup.Escape(r.Check), r.Passed ? "[green]pass[/]" : "[red]FAIL[/]",

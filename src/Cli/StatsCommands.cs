@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using FastAD.Analyses.BumpHunt;
 using FastAD.Kernels;
+using FastAD.Kernels.IO;
 using Spectre.Console;
 
 namespace FastAD.Cli;
@@ -30,7 +31,7 @@ internal static class StatsCommands
 
     internal static Command BumpHunt(IAnsiConsole console)
     {
-        var masses = new Option<string>("--masses") { Description = "Delimited file (CSV/TSV) with a mass column.", Required = true };
+        var masses = new Option<string>("--masses") { Description = "Data file with a mass column: CSV/TSV, .npy, .npz or Feather (docs/DATA.md).", Required = true };
         var column = new Option<string>("--column") { Description = "Mass column.", DefaultValueFactory = _ => "dimu_mass" };
         var where = new Option<string?>("--where") { Description = "Row selection, e.g. selection=os_cathode,fpr=1." };
         var weights = new Option<string?>("--weights") { Description = "Per-event weight column (scaled-Poisson likelihood)." };
@@ -104,18 +105,4 @@ internal static class StatsCommands
     }
 
     private static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
-}
-
-/// <summary>Writes files atomically (temporary file, then rename) so an interruption never leaves half a file.</summary>
-internal static class AtomicFile
-{
-    internal static void WriteAllText(string path, string text)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, full, overwrite: true);
-    }
 }

@@ -12,8 +12,10 @@ public sealed record FlowTrainingOptions
     public int BatchSize { get; init; } = 256;
     /// <summary>Adam learning rate.</summary>
     public double LearningRate { get; init; } = 7.5e-4;
-    /// <summary>Coupled weight decay (L2 added to the gradient).</summary>
+    /// <summary>Weight decay: coupled (L2 added to the gradient, the default) or decoupled (see <see cref="DecoupledWeightDecay"/>).</summary>
     public double WeightDecay { get; init; } = 1e-6;
+    /// <summary>AdamW: decay the weights by lr·λ·w at each step instead of adding λ·w to the gradient.</summary>
+    public bool DecoupledWeightDecay { get; init; }
     /// <summary>Global gradient-norm clip (0 = none).</summary>
     public double ClipNorm { get; init; } = 1.0;
     /// <summary>Stop after this many epochs without validation improvement (0 = run all epochs).</summary>
@@ -31,7 +33,7 @@ public sealed record FlowTrainingOptions
 public sealed record FlowTrainingResult(double[] TrainLoss, double[] ValidationLoss, int BestEpoch);
 
 /// <summary>
-/// Adam training of a <see cref="MaskedAutoregressiveFlow"/> on −mean log p(x|c): Philox-shuffled minibatches,
+/// Adam (or AdamW) training of any <see cref="IConditionalFlow"/> on −mean log p(x|c): Philox-shuffled minibatches,
 /// coupled weight decay, global gradient-norm clipping, running batch-norm statistics from the whole
 /// training set after every epoch, and the parameters of the epoch with the lowest validation loss kept
 /// (validation events with NaN or |log p| ≥ 1000 are ignored, as in the reference).
@@ -39,7 +41,7 @@ public sealed record FlowTrainingResult(double[] TrainLoss, double[] ValidationL
 public static class FlowTrainer
 {
     /// <summary>Trains in place and returns the loss history.</summary>
-    public static FlowTrainingResult Train(MaskedAutoregressiveFlow flow, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal,
+    public static FlowTrainingResult Train(IConditionalFlow flow, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal,
         FlowTrainingOptions o, IProgress<(int Epoch, double Train, double Validation)>? progress = null)
     {
         int d = flow.D, c = flow.C;
@@ -50,12 +52,13 @@ public static class FlowTrainer
         Validate(cTrain, Math.Max(c, 1), "training conditions");
         Validate(xVal, d, "validation features");
         Validate(cVal, Math.Max(c, 1), "validation conditions");
-        var layers = flow.Made.SelectMany(m => m.Layers).ToArray();
+        // The MAF's wide products run in float when asked (its layers' switch); other flows train in double.
+        var layers = (flow as MaskedAutoregressiveFlow)?.Made.SelectMany(m => m.Layers).ToArray() ?? [];
         var precision = layers.Select(l => l.SinglePrecisionProducts).ToArray();
         foreach (var l in layers) l.SinglePrecisionProducts = o.SinglePrecisionProducts;
         try
         {
-            return Train(flow, xTrain, cTrain, xVal, cVal, o, progress, nTrain, nVal);
+            return TrainCore(flow, xTrain, cTrain, xVal, cVal, o, progress, nTrain, nVal);
         }
         finally
         {
@@ -63,7 +66,7 @@ public static class FlowTrainer
         }
     }
 
-    private static FlowTrainingResult Train(MaskedAutoregressiveFlow flow, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal,
+    private static FlowTrainingResult TrainCore(IConditionalFlow flow, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal,
         FlowTrainingOptions o, IProgress<(int Epoch, double Train, double Validation)>? progress, int nTrain, int nVal)
     {
         int d = flow.D, c = flow.C;
@@ -82,7 +85,7 @@ public static class FlowTrainer
         var xb = new double[o.BatchSize * d];
         var cb = new double[o.BatchSize * Math.Max(c, 1)];
         var lp = new double[o.BatchSize];
-        var fullPass = new Dictionary<int, MaskedAutoregressiveFlow.Pass>();
+        var fullPass = new Dictionary<int, IFlowPass>();
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
             Philox4x32.FillUniform(u, o.Seed, (ulong)epoch);
@@ -100,19 +103,21 @@ public static class FlowTrainer
                     Array.Copy(xTrain, order[start + k] * d, xb, k * d, d);
                     if (c > 0) Array.Copy(cTrain, order[start + k] * c, cb, k * c, c);
                 }
-                if (!fullPass.TryGetValue(batch, out var pass)) fullPass[batch] = pass = flow.NewPass(batch);
+                if (!fullPass.TryGetValue(batch, out var pass)) fullPass[batch] = pass = flow.NewFlowPass(batch);
                 flow.LogProb(xb, cb, lp, training: true, pass);
                 for (int k = 0; k < batch; k++) total -= lp[k];
                 flow.ZeroGrad();
                 flow.Backward(cb, pass);
                 double norm = 0;
-                for (int p = 0; p < parameters.Length; p++) norm += DecayAndSquare(parameters[p].Value, parameters[p].Grad, o.WeightDecay);
+                // Coupled decay adds λ·θ to the gradient; decoupled (AdamW) shrinks θ by (1 − lr·λ) in the step instead.
+                for (int p = 0; p < parameters.Length; p++) norm += DecayAndSquare(parameters[p].Value, parameters[p].Grad, o.DecoupledWeightDecay ? 0 : o.WeightDecay);
                 norm = Math.Sqrt(norm);
                 double scale = o.ClipNorm > 0 && norm > o.ClipNorm ? o.ClipNorm / (norm + 1e-6) : 1.0;
                 step++;
                 double c1 = 1 - Math.Pow(Beta1, step), c2 = 1 - Math.Pow(Beta2, step);
+                double keep = o.DecoupledWeightDecay ? 1 - o.LearningRate * o.WeightDecay : 1;
                 for (int p = 0; p < parameters.Length; p++)
-                    AdamStep(parameters[p].Value, parameters[p].Grad, m[p], v[p], scale, o.LearningRate, c1, c2);
+                    AdamStep(parameters[p].Value, parameters[p].Grad, m[p], v[p], scale, o.LearningRate, c1, c2, keep);
             }
             flow.UpdateRunningStatistics(xTrain, cTrain, nTrain);
             double vl = ValidationLoss(flow, xVal, cVal, nVal);
@@ -124,24 +129,21 @@ public static class FlowTrainer
                 best = vl;
                 bestEpoch = epoch;
                 snapshot = parameters.Select(p => (double[])p.Value.Clone()).ToArray();
-                snapshotStats = flow.Norm.SelectMany(n => new[] { (double[])n.RunningMean.Clone(), (double[])n.RunningVariance.Clone() }).ToArray();
+                snapshotStats = flow.State().Select(s => (double[])s.Clone()).ToArray();
             }
             else if (o.Patience > 0 && epoch - bestEpoch >= o.Patience) break;
         }
         if (snapshot is not null)
         {
             for (int p = 0; p < parameters.Length; p++) snapshot[p].CopyTo(parameters[p].Value, 0);
-            for (int b = 0; b < flow.Norm.Length; b++)
-            {
-                snapshotStats![2 * b].CopyTo(flow.Norm[b].RunningMean, 0);
-                snapshotStats[2 * b + 1].CopyTo(flow.Norm[b].RunningVariance, 0);
-            }
+            int s = 0;
+            foreach (var state in flow.State()) snapshotStats![s++].CopyTo(state, 0);
         }
         return new FlowTrainingResult(trainLoss.ToArray(), valLoss.ToArray(), bestEpoch);
     }
 
     /// <summary>Mean −log p in evaluation mode, ignoring NaN and |log p| ≥ 1000 events.</summary>
-    public static double ValidationLoss(MaskedAutoregressiveFlow flow, double[] x, double[] c, int rows)
+    public static double ValidationLoss(IConditionalFlow flow, double[] x, double[] c, int rows)
     {
         var lp = new double[rows];
         flow.EvaluateLogProb(x.AsSpan(0, rows * flow.D), c, lp, default);
@@ -184,7 +186,7 @@ public static class FlowTrainer
     }
 
     /// <summary>One Adam update of <paramref name="value"/> with the gradient times <paramref name="scale"/> (bias corrections c1, c2).</summary>
-    internal static void AdamStep(double[] value, double[] grad, double[] m, double[] v, double scale, double rate, double c1, double c2)
+    internal static void AdamStep(double[] value, double[] grad, double[] m, double[] v, double scale, double rate, double c1, double c2, double keep = 1)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -198,7 +200,7 @@ public static class FlowTrainer
                 mv.CopyTo(m, i);
                 vv.CopyTo(v, i);
                 var step = rate * (mv / c1) / (Vector.SquareRoot(vv / c2) + new Vector<double>(AdamEpsilon));
-                (new Vector<double>(value, i) - step).CopyTo(value, i);
+                (keep * new Vector<double>(value, i) - step).CopyTo(value, i);
             }
         }
         for (; i < grad.Length; i++)
@@ -206,7 +208,7 @@ public static class FlowTrainer
             double g = grad[i] * scale;
             m[i] = Beta1 * m[i] + (1 - Beta1) * g;
             v[i] = Beta2 * v[i] + (1 - Beta2) * g * g;
-            value[i] -= rate * (m[i] / c1) / (Math.Sqrt(v[i] / c2) + AdamEpsilon);
+            value[i] = keep * value[i] - rate * (m[i] / c1) / (Math.Sqrt(v[i] / c2) + AdamEpsilon);
         }
     }
 

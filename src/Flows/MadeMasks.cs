@@ -21,6 +21,13 @@ public static class MadeMasks
     public static double[] HiddenToOutput(int d, int h, int outputsPerDimension = 2) =>
         Build(outputsPerDimension * d, h, (o, i) => o % d - 1 >= HiddenDegree(i, d));
 
+    /// <summary>
+    /// Hidden (H) to outputs grouped per dimension as nflows lays them out: outputs k·P … k·P + P − 1 belong to
+    /// dimension k (degree k − 1), so each dimension's P parameters see only inputs of lower index.
+    /// </summary>
+    public static double[] HiddenToGroupedOutput(int d, int h, int outputsPerDimension) =>
+        Build(outputsPerDimension * d, h, (o, i) => o / outputsPerDimension - 1 >= HiddenDegree(i, d));
+
     private static double[] Build(int rows, int cols, Func<int, int, bool> keep)
     {
         if (rows < 1 || cols < 1) throw new ArgumentOutOfRangeException(nameof(rows), "Layer sizes must be positive.");

@@ -8,7 +8,7 @@ namespace FastAD.Flows;
 /// normal base. <see cref="LogProb"/> gives log p(x|c); <see cref="Backward"/> the gradients of the mean
 /// negative log-likelihood of a batch; <see cref="Sample(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Pass)"/> inverts block by block (D passes per MADE).
 /// </summary>
-public sealed class MaskedAutoregressiveFlow
+public sealed partial class MaskedAutoregressiveFlow
 {
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
@@ -81,7 +81,7 @@ public sealed class MaskedAutoregressiveFlow
     }
 
     /// <summary>Intermediate values of one pass.</summary>
-    public sealed class Pass
+    public sealed partial class Pass
     {
         private readonly MaskedAutoregressiveFlow _flow;
 

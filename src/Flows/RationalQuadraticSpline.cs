@@ -20,36 +20,39 @@ public static class RationalQuadraticSpline
     {
         if (bins < 2) throw new ArgumentOutOfRangeException(nameof(bins));
         if (parameters.Length != 3 * bins - 1) throw new ArgumentException($"A {bins}-bin spline needs {3 * bins - 1} parameters, got {parameters.Length}.");
-        var x = Cumulative(parameters[..bins], bins, bound, MinWidth);
-        var y = Cumulative(parameters.Slice(bins, bins), bins, bound, MinHeight);
-        var d = new double[bins + 1];
+        var k = new Knots(new double[bins + 1], new double[bins + 1], new double[bins + 1]);
+        BuildInto(parameters, bins, bound, k.X, k.Y, k.Derivative);
+        return k;
+    }
+
+    /// <summary>The knots into caller buffers of K + 1 entries each (no allocation; parameters already checked).</summary>
+    internal static void BuildInto(ReadOnlySpan<double> parameters, int bins, double bound, Span<double> x, Span<double> y, Span<double> d)
+    {
+        Cumulative(parameters[..bins], bins, bound, MinWidth, x);
+        Cumulative(parameters.Slice(bins, bins), bins, bound, MinHeight, y);
         d[0] = d[bins] = 1.0;
         for (int k = 1; k < bins; k++) d[k] = MinDerivative + Softplus(parameters[2 * bins + k - 1]);
-        return new Knots(x, y, d);
     }
 
     private static double Softplus(double u) => Math.Max(u, 0) + Math.Log(1 + Math.Exp(-Math.Abs(u)));
 
-    private static double[] Cumulative(ReadOnlySpan<double> raw, int bins, double bound, double min)
+    private static void Cumulative(ReadOnlySpan<double> raw, int bins, double bound, double min, Span<double> c)
     {
         double max = double.NegativeInfinity;
         foreach (var v in raw) max = Math.Max(max, v);
-        var w = new double[bins];
         double sum = 0;
-        for (int k = 0; k < bins; k++) sum += w[k] = Math.Exp(raw[k] - max);
-        var c = new double[bins + 1];
+        for (int k = 0; k < bins; k++) sum += c[k + 1] = Math.Exp(raw[k] - max);    // c[1..K] holds the exponentials first
         double acc = 0;
         for (int k = 0; k < bins; k++)
         {
-            acc += min + (1 - min * bins) * w[k] / sum;
+            acc += min + (1 - min * bins) * c[k + 1] / sum;
             c[k + 1] = 2 * bound * acc - bound;
         }
         c[0] = -bound;
         c[bins] = bound;
-        return c;
     }
 
-    private static int Bin(double[] edges, double v)
+    private static int Bin(ReadOnlySpan<double> edges, double v)
     {
         int lo = 0, hi = edges.Length - 2;
         while (lo < hi)
@@ -61,32 +64,38 @@ public static class RationalQuadraticSpline
     }
 
     /// <summary>y = spline(x) and log dy/dx; identity outside [−B, B].</summary>
-    public static (double Y, double LogDet) Forward(double x, in Knots k)
+    public static (double Y, double LogDet) Forward(double x, in Knots k) => Forward(x, k.X, k.Y, k.Derivative);
+
+    /// <summary><see cref="Forward(double, in Knots)"/> on knots in spans.</summary>
+    internal static (double Y, double LogDet) Forward(double x, ReadOnlySpan<double> kx, ReadOnlySpan<double> ky, ReadOnlySpan<double> kd)
     {
-        if (x <= k.X[0] || x >= k.X[^1]) return (x, 0);
-        int b = Bin(k.X, x);
-        double w = k.X[b + 1] - k.X[b], h = k.Y[b + 1] - k.Y[b], s = h / w;
-        double t = (x - k.X[b]) / w, tt = t * (1 - t);
-        double d0 = k.Derivative[b], d1 = k.Derivative[b + 1];
+        if (x <= kx[0] || x >= kx[^1]) return (x, 0);
+        int b = Bin(kx, x);
+        double w = kx[b + 1] - kx[b], h = ky[b + 1] - ky[b], s = h / w;
+        double t = (x - kx[b]) / w, tt = t * (1 - t);
+        double d0 = kd[b], d1 = kd[b + 1];
         double denom = s + (d1 + d0 - 2 * s) * tt;
-        double y = k.Y[b] + h * (s * t * t + d0 * tt) / denom;
+        double y = ky[b] + h * (s * t * t + d0 * tt) / denom;
         double dydx = s * s * (d1 * t * t + 2 * s * tt + d0 * (1 - t) * (1 - t)) / (denom * denom);
         return (y, Math.Log(dydx));
     }
 
     /// <summary>x = spline⁻¹(y) (root of the bin's quadratic) and log dx/dy.</summary>
-    public static (double X, double LogDet) Inverse(double y, in Knots k)
+    public static (double X, double LogDet) Inverse(double y, in Knots k) => Inverse(y, k.X, k.Y, k.Derivative);
+
+    /// <summary><see cref="Inverse(double, in Knots)"/> on knots in spans.</summary>
+    internal static (double X, double LogDet) Inverse(double y, ReadOnlySpan<double> kx, ReadOnlySpan<double> ky, ReadOnlySpan<double> kd)
     {
-        if (y <= k.Y[0] || y >= k.Y[^1]) return (y, 0);
-        int b = Bin(k.Y, y);
-        double w = k.X[b + 1] - k.X[b], h = k.Y[b + 1] - k.Y[b], s = h / w;
-        double d0 = k.Derivative[b], d1 = k.Derivative[b + 1];
-        double dy = y - k.Y[b], kappa = d1 + d0 - 2 * s;
+        if (y <= ky[0] || y >= ky[^1]) return (y, 0);
+        int b = Bin(ky, y);
+        double w = kx[b + 1] - kx[b], h = ky[b + 1] - ky[b], s = h / w;
+        double d0 = kd[b], d1 = kd[b + 1];
+        double dy = y - ky[b], kappa = d1 + d0 - 2 * s;
         double a = h * (s - d0) + dy * kappa, bq = h * d0 - dy * kappa, c = -s * dy;
         double disc = Math.Max(bq * bq - 4 * a * c, 0);
         double t = 2 * c / (-bq - Math.Sqrt(disc));
-        double x = t * w + k.X[b];
-        var (_, logDet) = Forward(x, k);
+        double x = t * w + kx[b];
+        var (_, logDet) = Forward(x, kx, ky, kd);
         return (x, -logDet);
     }
 }
@@ -105,99 +114,82 @@ public static class RationalQuadraticSplineGradient
     {
         dyDParameters.Clear();
         dLogDetDParameters.Clear();
-        var k = RationalQuadraticSpline.Build(parameters, bins, bound);
-        if (x <= k.X[0] || x >= k.X[^1]) return (x, 0, 1, 0);
+        if (bins < 2 || parameters.Length != 3 * bins - 1) throw new ArgumentException($"A {bins}-bin spline needs {3 * bins - 1} parameters, got {parameters.Length}.");
+        Span<double> kx = stackalloc double[bins + 1], ky = stackalloc double[bins + 1], kd = stackalloc double[bins + 1];
+        RationalQuadraticSpline.BuildInto(parameters, bins, bound, kx, ky, kd);
+        if (x <= kx[0] || x >= kx[^1]) return (x, 0, 1, 0);
         int b = 0;
-        while (b < bins - 1 && k.X[b + 1] <= x) b++;
-        // Local quantities as functions of (x, x0, x1, y0, y1, d0, d1): value and gradient (7 entries).
-        var X = new Dual(x, 0); var X0 = new Dual(k.X[b], 1); var X1 = new Dual(k.X[b + 1], 2);
-        var Y0 = new Dual(k.Y[b], 3); var Y1 = new Dual(k.Y[b + 1], 4); var D0 = new Dual(k.Derivative[b], 5); var D1 = new Dual(k.Derivative[b + 1], 6);
-        var w = X1 - X0; var h = Y1 - Y0; var s = h / w;
-        var t = (X - X0) / w; var tt = t * (1 - t);
-        var denom = s + (D1 + D0 - 2 * s) * tt;
-        var y = Y0 + h * (s * t * t + D0 * tt) / denom;
-        var dydx = s * s * (D1 * t * t + 2 * s * tt + D0 * (1 - t) * (1 - t)) / (denom * denom);
-        var logDet = Dual.Log(dydx);
+        while (b < bins - 1 && kx[b + 1] <= x) b++;
+        // Local quantities as functions of (x, x0, x1, y0, y1, d0, d1), differentiated in closed form:
+        // y = y0 + h·num/den, log dy/dx = 2 ln s + ln g − 2 ln den with w = x1 − x0, h = y1 − y0, s = h/w,
+        // t = (x − x0)/w, τ = t(1 − t), κ = d0 + d1 − 2s, num = s t² + d0 τ, den = s + κτ, g = d1 t² + 2sτ + d0 (1 − t)².
+        double x0 = kx[b], w = kx[b + 1] - x0, y0 = ky[b], h = ky[b + 1] - y0, d0 = kd[b], d1 = kd[b + 1];
+        double sl = h / w, t = (x - x0) / w, tau = t * (1 - t), kappa = d0 + d1 - 2 * sl;
+        double num = sl * t * t + d0 * tau, den = sl + kappa * tau, g = d1 * t * t + 2 * sl * tau + d0 * (1 - t) * (1 - t);
+        double r = num / den, dydxValue = sl * sl * g / (den * den);
+        // Partials with respect to t, s, d0, d1 (h and y0 enter y directly).
+        double numT = 2 * sl * t + d0 * (1 - 2 * t), denT = kappa * (1 - 2 * t), denS = 1 - 2 * tau;
+        double yT = h * (numT * den - num * denT) / (den * den);
+        double yS = h * (t * t * den - num * denS) / (den * den);
+        double yD0 = h * (tau * den - num * tau) / (den * den), yD1 = -h * num * tau / (den * den);
+        double gT = 2 * d1 * t + 2 * sl * (1 - 2 * t) - 2 * d0 * (1 - t);
+        double lT = gT / g - 2 * denT / den, lS = 2 / sl + 2 * tau / g - 2 * denS / den;
+        double lD0 = (1 - t) * (1 - t) / g - 2 * tau / den, lD1 = t * t / g - 2 * tau / den;
+        // Chain t = (x − x0)/w, s = h/w, h = y1 − y0 to the knots: entries (x, x0, x1, y0, y1, d0, d1).
+        Span<double> yG = stackalloc double[7], lG = stackalloc double[7];
+        void Knots(Span<double> G, double fT, double fS, double fH, double fY0, double fD0, double fD1)
+        {
+            G[0] = fT / w;
+            G[1] = fT * (t - 1) / w + fS * sl / w;
+            G[2] = -fT * t / w - fS * sl / w;
+            G[3] = fY0 - fS / w - fH;
+            G[4] = fS / w + fH;
+            G[5] = fD0;
+            G[6] = fD1;
+        }
+        Knots(yG, yT, yS, r, 1, yD0, yD1);
+        Knots(lG, lT, lS, 0, 0, lD0, lD1);
         // Chain the knot gradients to the raw parameters.
-        Chain(parameters[..bins], bins, bound, RationalQuadraticSpline.MinWidth, b, y.G[1], y.G[2], dyDParameters[..bins]);
-        Chain(parameters[..bins], bins, bound, RationalQuadraticSpline.MinWidth, b, logDet.G[1], logDet.G[2], dLogDetDParameters[..bins]);
-        Chain(parameters.Slice(bins, bins), bins, bound, RationalQuadraticSpline.MinHeight, b, y.G[3], y.G[4], dyDParameters.Slice(bins, bins));
-        Chain(parameters.Slice(bins, bins), bins, bound, RationalQuadraticSpline.MinHeight, b, logDet.G[3], logDet.G[4], dLogDetDParameters.Slice(bins, bins));
+        Chain(parameters[..bins], bins, bound, RationalQuadraticSpline.MinWidth, b, yG[1], yG[2], dyDParameters[..bins], lG[1], lG[2], dLogDetDParameters[..bins]);
+        Chain(parameters.Slice(bins, bins), bins, bound, RationalQuadraticSpline.MinHeight, b, yG[3], yG[4], dyDParameters.Slice(bins, bins),
+            lG[3], lG[4], dLogDetDParameters.Slice(bins, bins));
         // Interior derivative j (1..K-1) comes from raw parameter 2K + j − 1 through min_d + softplus(u).
         for (int side = 0; side < 2; side++)
         {
             int j = b + side;
             if (j < 1 || j > bins - 1) continue;
             double u = parameters[2 * bins + j - 1], sig = 1 / (1 + Math.Exp(-u));
-            dyDParameters[2 * bins + j - 1] += y.G[5 + side] * sig;
-            dLogDetDParameters[2 * bins + j - 1] += logDet.G[5 + side] * sig;
+            dyDParameters[2 * bins + j - 1] += yG[5 + side] * sig;
+            dLogDetDParameters[2 * bins + j - 1] += lG[5 + side] * sig;
         }
-        return (y.V, logDet.V, dydx.V, logDet.G[0]);
+        return (y0 + h * r, Math.Log(dydxValue), dydxValue, lG[0]);
     }
 
     /// <summary>
     /// ∂/∂raw of g_lo·c[b] + g_hi·c[b+1] where c = cumulative positions: c_m = 2B·Σ_{i&lt;m}(min + (1 − min·K) p_i) − B,
-    /// p = softmax(raw), ends pinned (c_0 = −B, c_K = B have no gradient).
+    /// p = softmax(raw), ends pinned (c_0 = −B, c_K = B have no gradient); for two (g_lo, g_hi) pairs sharing the softmax.
     /// </summary>
-    private static void Chain(ReadOnlySpan<double> raw, int bins, double bound, double min, int b, double gLo, double gHi, Span<double> result)
+    private static void Chain(ReadOnlySpan<double> raw, int bins, double bound, double min, int b, double gLo, double gHi, Span<double> result,
+        double gLo2, double gHi2, Span<double> result2)
     {
         double max = double.NegativeInfinity;
         foreach (var v in raw) max = Math.Max(max, v);
-        var p = new double[bins];
+        Span<double> p = stackalloc double[bins];
         double sum = 0;
         for (int i = 0; i < bins; i++) sum += p[i] = Math.Exp(raw[i] - max);
         for (int i = 0; i < bins; i++) p[i] /= sum;
         double scale = 2 * bound * (1 - min * bins);
-        // ∂c_m/∂p_i = scale for i < m (0 < m < K); ∂p_i/∂raw_j = p_i(δ_ij − p_j).
-        var dP = new double[bins];
-        void Add(int m, double g)
+        // ∂c_m/∂p_i = scale for i < m (0 < m < K), so ∂/∂p_i = scale·(g_lo [i < b, b > 0] + g_hi [i ≤ b, b + 1 < K]);
+        // then ∂p_i/∂raw_j = p_i(δ_ij − p_j).
+        Apply(p, b, bins, scale, gLo, gHi, result);
+        Apply(p, b, bins, scale, gLo2, gHi2, result2);
+
+        static void Apply(ReadOnlySpan<double> p, int b, int bins, double scale, double gLo, double gHi, Span<double> result)
         {
-            if (m <= 0 || m >= bins || g == 0) return;
-            for (int i = 0; i < m; i++) dP[i] += g * scale;
+            double lo = b > 0 ? gLo * scale : 0, hi = b + 1 < bins ? gHi * scale : 0;
+            double dot = 0;
+            for (int i = 0; i < bins; i++) dot += p[i] * ((i < b ? lo : 0) + (i <= b ? hi : 0));
+            for (int j = 0; j < bins; j++) result[j] += p[j] * ((j < b ? lo : 0) + (j <= b ? hi : 0) - dot);
         }
-        Add(b, gLo);
-        Add(b + 1, gHi);
-        double dot = 0;
-        for (int i = 0; i < bins; i++) dot += dP[i] * p[i];
-        for (int j = 0; j < bins; j++) result[j] += p[j] * (dP[j] - dot);
-    }
-
-    /// <summary>Forward-mode value with a gradient over the 7 local inputs.</summary>
-    private readonly struct Dual
-    {
-        public readonly double V;
-        public readonly double[] G;
-
-        public Dual(double v, int index)
-        {
-            V = v;
-            G = new double[7];
-            G[index] = 1;
-        }
-
-        private Dual(double v, double[] g)
-        {
-            V = v;
-            G = g;
-        }
-
-        private static Dual Combine(double v, Dual a, double da, Dual b, double db)
-        {
-            var g = new double[7];
-            for (int i = 0; i < 7; i++) g[i] = da * a.G[i] + db * b.G[i];
-            return new Dual(v, g);
-        }
-
-        private static Dual Constant(double v) => new(v, new double[7]);
-
-        public static Dual operator +(Dual a, Dual b) => Combine(a.V + b.V, a, 1, b, 1);
-        public static Dual operator -(Dual a, Dual b) => Combine(a.V - b.V, a, 1, b, -1);
-        public static Dual operator *(Dual a, Dual b) => Combine(a.V * b.V, a, b.V, b, a.V);
-        public static Dual operator /(Dual a, Dual b) => Combine(a.V / b.V, a, 1 / b.V, b, -a.V / (b.V * b.V));
-        public static Dual operator *(double c, Dual a) => Combine(c * a.V, a, c, a, 0);
-        public static Dual operator -(double c, Dual a) => Combine(c - a.V, a, -1, a, 0);
-        public static Dual operator +(Dual a, double c) => Combine(a.V + c, a, 1, a, 0);
-        public static Dual Log(Dual a) => Combine(Math.Log(a.V), a, 1 / a.V, a, 0);
-        public static implicit operator Dual(double c) => Constant(c);
     }
 }

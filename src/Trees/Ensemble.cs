@@ -121,19 +121,52 @@ public sealed class Ensemble
             Parallel.For(0, (test.Length + 1023) / 1024, chunk =>
             {
                 int end = Math.Min(test.Length, (chunk + 1) * 1024);
-                for (int i = chunk * 1024; i < end; i++)
-                {
-                    double sum = 0;
-                    foreach (var m in models)
-                    {
-                        double margin = m.Baseline;
-                        foreach (var t in m.Trees) margin += t.Predict(x, test[i]);
-                        sum += BoostedModel.Sigmoid(margin);
-                    }
-                    scores[test[i]] = sum / models.Length;
-                }
+                for (int i = chunk * 1024; i < end; i++) scores[test[i]] = SumOfProbabilities(models, x, test[i]) / models.Length;
             });
         }
         return scores;
+    }
+
+    /// <summary>
+    /// Like <see cref="OutOfFoldScores"/>, but a row in the test sets of several folds gets the mean over all of those
+    /// folds' models (each fold weighted by its member count); rows in no test set get NaN. Used when every fold is
+    /// one model with its own training/validation split and the test sets overlap (CONRAD: each data half is scored
+    /// by all the models trained on the other half).
+    /// </summary>
+    public double[] MeanTestScores(BinnedFeatures x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var sum = new double[x.Rows];
+        var count = new int[x.Rows];
+        for (int f = 0; f < Folds.Length; f++)
+        {
+            var test = Folds[f].Test;
+            var models = Models[f];
+            Parallel.For(0, (test.Length + 1023) / 1024, chunk =>
+            {
+                int end = Math.Min(test.Length, (chunk + 1) * 1024);
+                for (int i = chunk * 1024; i < end; i++)
+                {
+                    sum[test[i]] += SumOfProbabilities(models, x, test[i]);
+                    count[test[i]] += models.Length;
+                }
+            });
+        }
+        var scores = new double[x.Rows];
+        for (int r = 0; r < scores.Length; r++) scores[r] = count[r] > 0 ? sum[r] / count[r] : double.NaN;
+        return scores;
+    }
+
+    /// <summary>Σ over <paramref name="models"/> of the probability of <paramref name="row"/> (trees summed in a fixed order: deterministic).</summary>
+    private static double SumOfProbabilities(BoostedModel[] models, BinnedFeatures x, int row)
+    {
+        double sum = 0;
+        foreach (var m in models)
+        {
+            double margin = m.Baseline;
+            foreach (var t in m.Trees) margin += t.Predict(x, row);
+            sum += BoostedModel.Sigmoid(margin);
+        }
+        return sum;
     }
 }

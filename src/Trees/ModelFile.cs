@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FastAD.Kernels.IO;
 
 namespace FastAD.Trees;
 
@@ -40,11 +41,7 @@ public static class ModelFile
         var dto = new FileDto(Format, Version, ensemble.Binner.FeatureNames, ensemble.Binner.Thresholds,
             ensemble.Folds.Select(f => new FoldDto(f.Train, f.Validation, f.Test)).ToArray(),
             ensemble.Models.Select(fold => fold.Select(ToDto).ToArray()).ToArray());
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".{Environment.ProcessId}.tmp";
-        using (var stream = File.Create(tmp)) JsonSerializer.Serialize(stream, dto, Options);
-        File.Move(tmp, full, overwrite: true);
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, dto, Options));
     }
 
     /// <summary>Saves a single model (one fold, one member, no split).</summary>

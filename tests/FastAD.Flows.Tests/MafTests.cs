@@ -74,56 +74,17 @@ public class MafTests(ITestOutputHelper output)
     [Fact]
     public void LearnsAConditionalGaussianToItsEntropy()
     {
-        // x | c = μ(c) + e^{0.3c} L ε with a fixed correlation L; the true conditional entropy averages to
-        // 3/2 ln(2πe) + Σ ln L_ii (E[c] = 0 for c ~ U(−1, 1)).
-        const int d = 3, nTrain = 16000, nVal = 4000;
-        double[,] l = { { 1.0, 0, 0 }, { 0.6, 0.8, 0 }, { -0.3, 0.4, 0.5 } };
-        (double[] X, double[] C) Make(int n, ulong stream)
-        {
-            var eps = new double[n * d];
-            var cu = new double[n];
-            Philox4x32.FillNormal(eps, 21, stream);
-            Philox4x32.FillUniform(cu, 21, stream + 100);
-            var x = new double[n * d];
-            var c = new double[n];
-            for (int k = 0; k < n; k++)
-            {
-                double cc = 2 * cu[k] - 1, s = Math.Exp(0.3 * cc);
-                double[] mu = [cc, 0.5 * cc * cc, -cc];
-                for (int i = 0; i < d; i++)
-                {
-                    double v = 0;
-                    for (int j = 0; j <= i; j++) v += l[i, j] * eps[k * d + j];
-                    x[k * d + i] = mu[i] + s * v;
-                }
-                c[k] = cc;
-            }
-            return (x, c);
-        }
-        var (xt, ct) = Make(nTrain, 1);
-        var (xv, cv) = Make(nVal, 2);
-        double entropy = 1.5 * Math.Log(2 * Math.PI * Math.E) + Math.Log(1.0) + Math.Log(0.8) + Math.Log(0.5);
+        // x | c = μ(c) + e^{0.3c} L ε (see ReferenceConditionalDensity).
+        const int d = ReferenceConditionalDensity.D, nTrain = 16000, nVal = 4000;
+        var (xt, ct) = ReferenceConditionalDensity.Draw(nTrain, 1);
+        var (xv, cv) = ReferenceConditionalDensity.Draw(nVal, 2);
+        double entropy = ReferenceConditionalDensity.Entropy;
         var flow = new MaskedAutoregressiveFlow(d, 1, 32, 5, seed: 3);
         var result = FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = 25, LearningRate = 3e-3, BatchSize = 256, Seed = 7 });
         double best = result.ValidationLoss[result.BestEpoch];
         // The true density's NLL on the same validation events: the flow's excess over it estimates the KL
         // divergence without the ±0.02 sampling noise of comparing with the analytic entropy.
-        double trueNll = 0;
-        for (int k = 0; k < nVal; k++)
-        {
-            double cc = cv[k], s = Math.Exp(0.3 * cc);
-            double[] mu = [cc, 0.5 * cc * cc, -cc];
-            var e = new double[d];
-            for (int i = 0; i < d; i++)
-            {
-                double r = (xv[k * d + i] - mu[i]) / s;
-                for (int j = 0; j < i; j++) r -= l[i, j] * e[j];
-                e[i] = r / l[i, i];
-            }
-            double q = e.Sum(v => v * v);
-            trueNll += 0.5 * q + 1.5 * Math.Log(2 * Math.PI) + d * Math.Log(s) + Math.Log(l[0, 0] * l[1, 1] * l[2, 2]);
-        }
-        trueNll /= nVal;
+        double trueNll = ReferenceConditionalDensity.MeanNll(xv, cv);
         output.WriteLine($"validation NLL {best:F4} at epoch {result.BestEpoch}; true density on the same events {trueNll:F4}; analytic entropy {entropy:F4}");
         Assert.InRange(best - trueNll, -0.005, 0.02);
 
@@ -133,20 +94,7 @@ public class MafTests(ITestOutputHelper output)
         Philox4x32.FillNormal(noise, 99, 1);
         var samples = new double[nVal * d];
         flow.Sample(noise, cv, samples, flow.NewPass(nVal));
-        var fresh = new double[nVal * d];
-        var eps2 = new double[nVal * d];
-        Philox4x32.FillNormal(eps2, 98, 1);
-        for (int k = 0; k < nVal; k++)
-        {
-            double cc = cv[k], s2 = Math.Exp(0.3 * cc);
-            double[] mu = [cc, 0.5 * cc * cc, -cc];
-            for (int i = 0; i < d; i++)
-            {
-                double v = 0;
-                for (int j = 0; j <= i; j++) v += l[i, j] * eps2[k * d + j];
-                fresh[k * d + i] = mu[i] + s2 * v;
-            }
-        }
+        var fresh = ReferenceConditionalDensity.DrawAt(cv, 98, 1);
         double critical = Math.Sqrt(-Math.Log(0.005) / nVal);   // c(0.01)·√((n+m)/(nm)) with c = √(−ln(0.005)/2), n = m
         for (int i = 0; i < d; i++)
         {

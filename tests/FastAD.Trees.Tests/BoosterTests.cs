@@ -143,6 +143,26 @@ public class BoosterTests
     }
 
     [Fact]
+    public void MeanTestScoresAverageEveryFoldThatTestsARow()
+    {
+        var (binner, x, y) = SyntheticBinned(2000);
+        // Three one-model folds: rows 0..999 are tested by folds 0 and 1, rows 1000..1499 by fold 2 only, the rest by none.
+        var first = Enumerable.Range(0, 1000).ToArray();
+        var second = Enumerable.Range(1000, 500).ToArray();
+        var trainA = Enumerable.Range(1000, 1000).ToArray();
+        var trainB = Enumerable.Range(0, 1000).ToArray();
+        var folds = new[] { new FoldSplit(trainA, [], first), new FoldSplit(trainA.Where(r => r % 2 == 0).ToArray(), [], first), new FoldSplit(trainB, [], second) };
+        var ensemble = Ensemble.Train(binner, x, y, folds, 1, BoostingParameters.ScikitLearn with { MaxRounds = 20 });
+        var mean = ensemble.MeanTestScores(x);
+        double[] Single(int f) => new Ensemble(binner, [folds[f]], [ensemble.Models[f]]).OutOfFoldScores(x);
+        var (s0, s1, s2) = (Single(0), Single(1), Single(2));
+        Assert.NotEqual(s0[5], s1[5]);  // the two folds' models differ, so the mean is a real average
+        for (int r = 0; r < 1000; r++) Assert.Equal((s0[r] + s1[r]) / 2, mean[r], 12);
+        for (int r = 1000; r < 1500; r++) Assert.Equal(s2[r], mean[r], 12);
+        Assert.All(Enumerable.Range(1500, 500), r => Assert.True(double.IsNaN(mean[r])));
+    }
+
+    [Fact]
     public void EnsemblesTrainConcurrentlyAndRoundTripThroughTheModelFile()
     {
         var (binner, x, y) = SyntheticBinned(3000);

@@ -6,7 +6,7 @@ using FastAD.Stats;
 namespace FastAD.Analyses.BumpHunt;
 
 /// <summary>What <c>fastad bumphunt</c> asks for.</summary>
-/// <param name="MassesFile">A delimited file with a mass column.</param>
+/// <param name="MassesFile">A data file with a mass column (CSV/TSV, .npy, .npz or Feather; see docs/DATA.md).</param>
 /// <param name="Column">Mass column name.</param>
 /// <param name="Where">Row selection: column = value pairs (all must hold).</param>
 /// <param name="WeightsColumn">Per-event weights column, or null for unweighted.</param>
@@ -23,22 +23,22 @@ public sealed record BumpHuntReport(
 /// <summary>Loads masses, applies the selection, fits (SPEC 1.6) and reports.</summary>
 public static class BumpHuntJob
 {
-    /// <summary>Masses (and weights) of the selected rows; non-finite values are errors naming the file line.</summary>
+    /// <summary>Masses (and weights) of the selected rows; non-finite values are errors naming the file and line (or row).</summary>
     public static (double[] Masses, double[]? Weights) Load(BumpHuntRequest request)
     {
-        var table = DelimitedTable.Read(request.MassesFile);
-        var masses = table.GetDoubles(request.Column);
-        var weights = request.WeightsColumn is null ? null : table.GetDoubles(request.WeightsColumn);
-        var mask = request.Where is { Count: > 0 } ? table.Where(request.Where) : Enumerable.Repeat(true, table.RowCount).ToArray();
+        var table = EventTableIO.Read(request.MassesFile, new ReadOptions(AllowEmpty: true));
+        var masses = table.GetDouble(request.Column);
+        var weights = request.WeightsColumn is null ? null : table.GetDouble(request.WeightsColumn);
+        var mask = request.Where is { Count: > 0 } ? table.Matches(request.Where) : Enumerable.Repeat(true, table.RowCount).ToArray();
         var m = new List<double>();
         var w = weights is null ? null : new List<double>();
         for (int i = 0; i < table.RowCount; i++)
         {
             if (!mask[i]) continue;
             if (!double.IsFinite(masses[i]))
-                throw new InvalidDataException($"{request.MassesFile}, line {table.LineOf(i)}: mass '{request.Column}' is {masses[i]}; masses must be finite.");
+                throw new InvalidDataException($"{request.MassesFile}, {table.Locate(i)}: mass '{request.Column}' is {masses[i]}; masses must be finite.");
             if (weights is not null && (!double.IsFinite(weights[i]) || weights[i] < 0))
-                throw new InvalidDataException($"{request.MassesFile}, line {table.LineOf(i)}: weight '{request.WeightsColumn}' is {weights[i]}; weights must be finite and non-negative.");
+                throw new InvalidDataException($"{request.MassesFile}, {table.Locate(i)}: weight '{request.WeightsColumn}' is {weights[i]}; weights must be finite and non-negative.");
             m.Add(masses[i]);
             w?.Add(weights![i]);
         }

@@ -1,7 +1,4 @@
 using FastAD.Trees;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace FastAD.Analyses.Trees;
 
@@ -46,19 +43,7 @@ public static class BoostingConfig
     /// <summary>Reads a YAML file over <paramref name="baseParameters"/>; errors name the file, line and key.</summary>
     public static BoostingParameters Load(string path, BoostingParameters baseParameters)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path}", path);
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-        Dto? d;
-        try
-        {
-            d = deserializer.Deserialize<Dto>(File.ReadAllText(path));
-        }
-        catch (YamlException e)
-        {
-            string detail = e.InnerException?.Message ?? e.Message;
-            throw new InvalidDataException($"{path}, line {e.Start.Line}: {detail} Known keys: growth, max_rounds, learning_rate, max_depth, max_leaf_nodes, " +
-                                           "lambda, gamma, min_child_weight, min_samples_leaf, subsample, patience, tolerance, seed.");
-        }
+        var d = YamlConfig.Read<Dto>(path);
         if (d is null) return baseParameters;
         var p = baseParameters;
         if (d.Growth is { } g)

@@ -8,7 +8,7 @@ using FastAD.Trees;
 namespace FastAD.Analyses.Trees;
 
 /// <summary>What <c>fastad train-bdt</c> asks for.</summary>
-/// <param name="DataFile">Delimited table with features and a label.</param>
+/// <param name="DataFile">Table with features and a label (CSV/TSV, .npy, .npz or Feather; see docs/DATA.md).</param>
 /// <param name="Label">A 0/1 column, or a conjunction of comparisons such as <c>mu0_iso04&gt;=0.55&amp;mu1_iso04&gt;=0.55</c>.</param>
 /// <param name="Features">Feature columns.</param>
 /// <param name="Parameters">Boosting hyperparameters.</param>
@@ -25,7 +25,7 @@ public sealed record TrainBdtReport(int Rows, int Positives, double OutOfFoldAuc
 public static class TrainBdtJob
 {
     /// <summary>Parses the label expression into 0/1 labels.</summary>
-    public static double[] Labels(DelimitedTable table, string label)
+    public static double[] Labels(EventTable table, string label)
     {
         var terms = label.Split('&', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var result = Enumerable.Repeat(1.0, table.RowCount).ToArray();
@@ -35,17 +35,17 @@ public static class TrainBdtJob
             var op = ops.FirstOrDefault(o => term.Contains(o, StringComparison.Ordinal));
             if (op is null)
             {
-                var col = table.GetDoubles(term);
+                var col = table.GetDouble(term);
                 for (int i = 0; i < col.Length; i++)
                 {
                     if (col[i] != 0 && col[i] != 1)
-                        throw new InvalidDataException($"{table.Source}, line {table.LineOf(i)}: label '{term}' is {col[i]}; labels must be 0 or 1 (or give a condition such as {term}>=0.5).");
+                        throw new InvalidDataException($"{table.Source}, {table.Locate(i)}: label '{term}' is {col[i]}; labels must be 0 or 1 (or give a condition such as {term}>=0.5).");
                     result[i] *= col[i];
                 }
                 continue;
             }
             var parts = term.Split(op, 2);
-            var values = table.GetDoubles(parts[0].Trim());
+            var values = table.GetDouble(parts[0].Trim());
             if (!double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double threshold))
                 throw new ArgumentException($"--label: '{parts[1]}' in '{term}' is not a number.");
             for (int i = 0; i < values.Length; i++)
@@ -63,13 +63,13 @@ public static class TrainBdtJob
     {
         if (request.Features.Count == 0) throw new ArgumentException("--features: name at least one feature column.");
         if (request.Folds < 2) throw new ArgumentOutOfRangeException(nameof(request), $"--folds must be at least 2 (got {request.Folds}).");
-        var table = DelimitedTable.Read(request.DataFile);
+        var table = EventTableIO.Read(request.DataFile);
         var labels = Labels(table, request.Label);
-        var columns = request.Features.Select(f => table.GetDoubles(f)).ToArray();
+        var columns = request.Features.Select(f => table.GetDouble(f)).ToArray();
         foreach (var (col, name) in columns.Zip(request.Features))
             for (int i = 0; i < col.Length; i++)
                 if (double.IsInfinity(col[i]))
-                    throw new InvalidDataException($"{request.DataFile}, line {table.LineOf(i)}: feature '{name}' is {col[i]}; use NaN (or an empty cell) for missing values.");
+                    throw new InvalidDataException($"{request.DataFile}, {table.Locate(i)}: feature '{name}' is {col[i]}; use NaN (or an empty cell) for missing values.");
         int n = labels.Length, positives = (int)labels.Sum();
         if (positives == 0 || positives == n) throw new InvalidDataException($"{request.DataFile}: the label '{request.Label}' gives a single class ({positives} of {n} rows positive).");
         var sw = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FastAD.Kernels.IO;
 
 namespace FastAD.Kernels.Cuda;
 
@@ -117,16 +118,7 @@ internal static class PtxCache
 
     private static void TryWrite(string path, byte[] ptx)
     {
-        string tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            File.WriteAllBytes(tmp, ptx);
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(tmp); }
-            catch (Exception e2) when (e2 is IOException or UnauthorizedAccessException) { }
-        }
+        try { AtomicFile.WriteAllBytes(path, ptx); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

@@ -1,0 +1,212 @@
+using FastAD.Flows;
+using FastAD.Trees;
+
+namespace FastAD.Analyses.Cathode;
+
+/// <summary>
+/// Every hyperparameter of the CATHODE analysis (SPEC 1), in YAML with snake_case keys. The defaults are the
+/// paper's configuration; <see cref="Quick"/> is the under-a-minute demo. Unknown keys are errors naming the
+/// line; keys not given keep the preset's value.
+/// </summary>
+public sealed class CathodeConfig
+{
+    /// <summary>Base seed: flows use seed + member, BDT members seed + member, sampling and splits derived streams.</summary>
+    public ulong Seed { get; set; } = 1;
+    /// <summary>The channel searched: OS (signal search) or SS (control).</summary>
+    public string Channel { get; set; } = "OS";
+    /// <summary>Column names.</summary>
+    public ColumnsSection Columns { get; set; } = new();
+    /// <summary>Mass bands.</summary>
+    public RegionsSection Regions { get; set; } = new();
+    /// <summary>The background density (SPEC 1.3).</summary>
+    public FlowsSection Flows { get; set; } = new();
+    /// <summary>The classifier (SPEC 1.5).</summary>
+    public BdtSection Bdt { get; set; } = new();
+    /// <summary>Bump-hunt statistics (SPEC 1.6).</summary>
+    public StatisticsSection Statistics { get; set; } = new();
+    /// <summary>The classical baselines.</summary>
+    public BaselinesSection Baselines { get; set; } = new();
+
+    /// <summary>
+    /// Single-feature cuts (each feature in <see cref="High"/> cut from above, as "dimu_pt high"; each in <see cref="Low"/> from
+    /// below) and the two-feature scan of the first high feature against all low features together.
+    /// </summary>
+    public sealed class BaselinesSection
+    {
+        /// <summary>Features whose signal-like side is high.</summary>
+        public List<string> High { get; set; } = ["dimu_pt"];
+        /// <summary>Features whose signal-like side is low.</summary>
+        public List<string> Low { get; set; } = ["mu0_ip3d", "mu1_ip3d"];
+    }
+
+    /// <summary>Column names of the input table.</summary>
+    public sealed class ColumnsSection
+    {
+        /// <summary>The resonant feature (GeV).</summary>
+        public string Mass { get; set; } = "dimu_mass";
+        /// <summary>Auxiliary features (the flow's x and the classifier's inputs).</summary>
+        public List<string> Features { get; set; } = ["dimu_pt", "mu0_ip3d", "mu1_ip3d"];
+        /// <summary>Optional 0/1 truth column (generated data): used only for ROC/SIC diagnostics.</summary>
+        public string Truth { get; set; } = "is_signal";
+    }
+
+    /// <summary>Half-open bands SBL [sbl_low, sr_low), SR [sr_low, sr_high), SBH [sr_high, sbh_high].</summary>
+    public sealed class RegionsSection
+    {
+        /// <summary>Lower edge of the low sideband.</summary>
+        public double SblLow { get; set; } = 5.0;
+        /// <summary>Lower edge of the signal region.</summary>
+        public double SrLow { get; set; } = 9.0;
+        /// <summary>Upper edge of the signal region.</summary>
+        public double SrHigh { get; set; } = 10.6;
+        /// <summary>Upper edge of the high sideband.</summary>
+        public double SbhHigh { get; set; } = 16.0;
+    }
+
+    /// <summary>The conditional MAF ensemble.</summary>
+    public sealed class FlowsSection
+    {
+        /// <summary>Flows in the ensemble (different seeds; samples pooled).</summary>
+        public int Ensemble { get; set; } = 5;
+        /// <summary>MADE blocks.</summary>
+        public int Blocks { get; set; } = 6;
+        /// <summary>Hidden units per MADE layer.</summary>
+        public int Hidden { get; set; } = 20;
+        /// <summary>Epochs.</summary>
+        public int Epochs { get; set; } = 400;
+        /// <summary>Minibatch size.</summary>
+        public int BatchSize { get; set; } = 256;
+        /// <summary>Adam learning rate.</summary>
+        public double LearningRate { get; set; } = 7.5e-4;
+        /// <summary>Coupled weight decay.</summary>
+        public double WeightDecay { get; set; } = 1e-6;
+        /// <summary>Gradient-norm clip.</summary>
+        public double ClipNorm { get; set; } = 1.0;
+        /// <summary>Validation fraction, taken separately in SBL and SBH.</summary>
+        public double ValidationFraction { get; set; } = 0.2;
+        /// <summary>Early-stopping patience in epochs (0: all epochs, best kept).</summary>
+        public int Patience { get; set; }
+        /// <summary>Samples per flow and set; 0 = the SR count predicted by the sideband polynomial (SPEC 1.4).</summary>
+        public int SamplesPerFlow { get; set; }
+    }
+
+    /// <summary>The BDT ensemble.</summary>
+    public sealed class BdtSection
+    {
+        /// <summary>Folds of the rotation.</summary>
+        public int Folds { get; set; } = 5;
+        /// <summary>BDTs per fold (different seeds), scores averaged.</summary>
+        public int Members { get; set; } = 100;
+        /// <summary>Boosting rounds at most.</summary>
+        public int MaxRounds { get; set; } = 300;
+        /// <summary>Tree depth.</summary>
+        public int MaxDepth { get; set; } = 3;
+        /// <summary>Learning rate.</summary>
+        public double LearningRate { get; set; } = 0.1;
+        /// <summary>Row subsample per tree.</summary>
+        public double Subsample { get; set; } = 0.7;
+        /// <summary>Early-stopping patience in rounds.</summary>
+        public int Patience { get; set; } = 10;
+    }
+
+    /// <summary>Bump hunt, working points and variations.</summary>
+    public sealed class StatisticsSection
+    {
+        /// <summary>Polynomial degree (nominal).</summary>
+        public int Degree { get; set; } = 5;
+        /// <summary>SR bin boundaries (nominal).</summary>
+        public int BinsSr { get; set; } = 12;
+        /// <summary>Points of the log-spaced FPR scan from 1 down to <see cref="FprLowest"/>.</summary>
+        public int FprPoints { get; set; } = 25;
+        /// <summary>Lowest FPR of the scan.</summary>
+        public double FprLowest { get; set; } = 1e-3;
+        /// <summary>FPRs whose spectra and feature distributions are drawn.</summary>
+        public List<double> HistogramFprs { get; set; } = [1, 0.25, 0.1, 0.05, 0.01, 0.005, 0.001];
+        /// <summary>Degrees of the systematic variations.</summary>
+        public List<int> VariationDegrees { get; set; } = [3, 5, 7];
+        /// <summary>SR boundaries of the systematic variations.</summary>
+        public List<int> VariationBins { get; set; } = [8, 12, 16];
+        /// <summary>Steps of the two-feature cut scan per axis.</summary>
+        public int CutScanSteps { get; set; } = 10;
+    }
+
+    /// <summary>The paper's configuration.</summary>
+    public static CathodeConfig Paper() => new();
+
+    /// <summary>A demo that finishes in well under a minute on two cores: 2 short flows, 5 × 8 BDTs.</summary>
+    public static CathodeConfig Quick()
+    {
+        var c = new CathodeConfig();
+        c.Flows.Ensemble = 2;
+        c.Flows.Epochs = 40;
+        c.Bdt.Members = 8;
+        c.Bdt.MaxRounds = 100;
+        return c;
+    }
+
+    /// <summary>A preset by name.</summary>
+    public static CathodeConfig Preset(string name) => name.ToLowerInvariant() switch
+    {
+        "paper" => Paper(),
+        "quick" => Quick(),
+        _ => throw new ArgumentException($"--preset must be paper or quick (got '{name}')."),
+    };
+
+    /// <summary>Reads YAML over a preset: keys given replace the preset's values; unknown keys are errors naming the file and line.</summary>
+    public static CathodeConfig Load(string path, CathodeConfig preset)
+    {
+        var result = YamlConfig.Overlay(path, preset, "fastad cathode");
+        result.Validate();
+        return result;
+    }
+
+    /// <summary>The configuration as YAML (what <c>--print-config</c> prints).</summary>
+    public static string ToYaml(CathodeConfig c) => YamlConfig.ToYaml(c);
+
+    /// <summary>Checks ranges; errors name the key.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+        Require(Channel is "OS" or "SS", $"channel must be OS or SS (got '{Channel}').");
+        Require(Columns.Features.Count >= 2, "columns.features: the flow needs at least two features.");
+        Require(Columns.Features.Distinct().Count() == Columns.Features.Count, "columns.features: a feature is named twice.");
+        Require(Regions.SblLow < Regions.SrLow && Regions.SrLow < Regions.SrHigh && Regions.SrHigh < Regions.SbhHigh,
+            $"regions: need sbl_low < sr_low < sr_high < sbh_high (got {Regions.SblLow}, {Regions.SrLow}, {Regions.SrHigh}, {Regions.SbhHigh}).");
+        Require(Flows.Ensemble >= 1, "flows.ensemble must be at least 1.");
+        Require(Flows.Blocks >= 1 && Flows.Hidden >= 2, "flows.blocks must be ≥ 1 and flows.hidden ≥ 2.");
+        Require(Flows.Epochs >= 1 && Flows.BatchSize >= 1, "flows.epochs and flows.batch_size must be positive.");
+        Require(Flows.ValidationFraction > 0 && Flows.ValidationFraction < 1, $"flows.validation_fraction must be in (0, 1) (got {Flows.ValidationFraction}).");
+        Require(Flows.LearningRate > 0, "flows.learning_rate must be positive.");
+        Require(Flows.SamplesPerFlow >= 0, "flows.samples_per_flow must be ≥ 0 (0 = the predicted SR count).");
+        Require(Bdt.Folds >= 3, $"bdt.folds must be at least 3 (got {Bdt.Folds}).");
+        Require(Bdt.Members >= 1 && Bdt.MaxRounds >= 1 && Bdt.MaxDepth >= 1, "bdt.members, bdt.max_rounds and bdt.max_depth must be positive.");
+        Require(Bdt.Subsample > 0 && Bdt.Subsample <= 1, $"bdt.subsample must be in (0, 1] (got {Bdt.Subsample}).");
+        Require(Statistics.Degree is >= 1 and <= FastAD.Stats.BackgroundModel.MaxDegree, $"statistics.degree must be 1..{FastAD.Stats.BackgroundModel.MaxDegree}.");
+        Require(Statistics.BinsSr >= 2, "statistics.bins_sr must be at least 2.");
+        Require(Statistics.FprPoints >= 2, "statistics.fpr_points must be at least 2.");
+        Require(Statistics.FprLowest > 0 && Statistics.FprLowest < 1, $"statistics.fpr_lowest must be in (0, 1) (got {Statistics.FprLowest}).");
+        foreach (var f in Statistics.HistogramFprs)
+            Require(f > 0 && f <= 1, $"statistics.histogram_fprs: {f} is outside (0, 1]; an FPR is a fraction of sideband events.");
+        foreach (var d in Statistics.VariationDegrees)
+            Require(d is >= 1 and <= FastAD.Stats.BackgroundModel.MaxDegree, $"statistics.variation_degrees: {d} is not in 1..{FastAD.Stats.BackgroundModel.MaxDegree}.");
+        foreach (var b in Statistics.VariationBins) Require(b >= 2, $"statistics.variation_bins: {b} is below 2.");
+        Require(Statistics.CutScanSteps >= 2, "statistics.cut_scan_steps must be at least 2.");
+    }
+
+    /// <summary>Flow training options of member <paramref name="member"/>.</summary>
+    public FlowTrainingOptions FlowOptions(int member) => new()
+    {
+        Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = Flows.WeightDecay,
+        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience, Seed = Seed * 1000 + (ulong)member,
+    };
+
+    /// <summary>Boosting parameters (SPEC 1.5).</summary>
+    public BoostingParameters BoostingParameters() => FastAD.Trees.BoostingParameters.Cathode with
+    {
+        MaxRounds = Bdt.MaxRounds, MaxDepth = Bdt.MaxDepth, LearningRate = Bdt.LearningRate, Subsample = Bdt.Subsample,
+        Patience = Bdt.Patience, Seed = Seed * 7919,
+    };
+}

@@ -1,0 +1,67 @@
+namespace FastAD.Analyses.Cathode;
+
+/// <summary>One working point of a scan: the cut, the FPR it reaches on sideband data, and the bump hunt after it.</summary>
+/// <param name="TargetFpr">The FPR asked for.</param>
+/// <param name="Cut">Score cut (score ≥ cut passes).</param>
+/// <param name="Fpr">FPR reached on the sideband data.</param>
+/// <param name="Selected">Events passing (all bands).</param>
+/// <param name="NSr">Events strictly inside the SR.</param>
+/// <param name="S">Fitted signal N_SR − B(θ̂).</param>
+/// <param name="B">Background expected in the SR from the sideband fit.</param>
+/// <param name="Q0">Test statistic.</param>
+/// <param name="Z">Significance √q0.</param>
+/// <param name="P">One-sided p-value.</param>
+/// <param name="ThetaHat">Raw-GeV coefficients of the sideband fit (for the figures).</param>
+/// <param name="TruthSignalEfficiency">With truth labels: fraction of true signal SR events passing; else NaN.</param>
+/// <param name="SampleEfficiency">Fraction of the flow's ROC samples passing (the background model's SR efficiency); NaN for baselines.</param>
+public sealed record ScanPoint(double TargetFpr, double Cut, double Fpr, int Selected, double NSr, double S, double B, double Q0, double Z, double P,
+    double[] ThetaHat, double TruthSignalEfficiency, double SampleEfficiency);
+
+/// <summary>A working-point scan of one score (CATHODE, a single-feature cut, random).</summary>
+public sealed record ScanCurve(string Name, ScanPoint[] Points)
+{
+    /// <summary>The point with the largest Z.</summary>
+    public ScanPoint Best => Points.MaxBy(p => p.Z)!;
+}
+
+/// <summary>The likelihood-reweighted significance (SPEC 1.6).</summary>
+public sealed record ReweightedResult(double Mu, double S, double B, double Q0, double Z, double P);
+
+/// <summary>The 10 × 10 scan of dimu_pt &gt; a and both ip3d &lt; b: Z[i, j] for pt cut i and ip3d cut j.</summary>
+public sealed record CutScan(string PtFeature, string[] IpFeatures, double[] PtCuts, double[] IpCuts, double[][] Z)
+{
+    /// <summary>The best cell.</summary>
+    public (double PtCut, double IpCut, double Z) Best
+    {
+        get
+        {
+            (double, double, double) best = (PtCuts[0], IpCuts[0], double.NegativeInfinity);
+            for (int i = 0; i < PtCuts.Length; i++)
+                for (int j = 0; j < IpCuts.Length; j++)
+                    if (Z[i][j] > best.Item3) best = (PtCuts[i], IpCuts[j], Z[i][j]);
+            return best;
+        }
+    }
+}
+
+/// <summary>One systematic variation: the CATHODE scan and the reweighted Z with another degree and binning.</summary>
+public sealed record Variation(int Degree, int BinsSr, double[] Fpr, double[] Z, double ReweightedZ);
+
+/// <summary>A flow of the ensemble: its best epoch and validation loss.</summary>
+public sealed record FlowSummary(int Member, int BestEpoch, double BestValidationLoss, int EpochsRun, bool Reused);
+
+/// <summary>Everything computed for one channel.</summary>
+public sealed record ChannelResult(
+    string Channel, int Events, int Sbl, int Sr, int Sbh, int TruthSignalInSr,
+    double InitialZ, double InitialS, double InitialB, double PredictedSrCount, int SamplesPerSet,
+    FlowSummary[] Flows, int BdtModels, double MeanTreesPerModel, double SrVsSamplesAuc, double TruthAuc,
+    ScanCurve Cathode, ScanCurve[] Baselines, ReweightedResult? Reweighted, CutScan TwoFeatureScan, Variation[] Variations,
+    ScanCurve? CrossApplied, string? CrossAppliedBy);
+
+/// <summary>The headline numbers of a run (the final table).</summary>
+public sealed record CathodeHeadline(double InitialZ, double BestCathodeZ, double BestCathodeFpr, double? ReweightedZ,
+    double BestSingleCutZ, string BestSingleCutName, double BestTwoFeatureCutZ, double? ControlMaxZ, double? ControlReweightedZ);
+
+/// <summary>A whole run.</summary>
+public sealed record CathodeResults(string Version, string Device, string Input, string Preset, CathodeConfig Config,
+    ChannelResult Primary, ChannelResult? Control, CathodeHeadline Headline, IReadOnlyDictionary<string, double> StageSeconds);

@@ -1,0 +1,213 @@
+using FastAD.Flows;
+using FastAD.Trees;
+
+namespace FastAD.Analyses.Conrad;
+
+/// <summary>
+/// Every hyperparameter of the CONRAD analysis (SPEC 2), in YAML with snake_case keys. The defaults are the paper's
+/// configuration; <see cref="Quick"/> is the demo of about a minute. Unknown keys are errors naming the line; keys
+/// not given keep the preset's value.
+/// </summary>
+public sealed class ConradConfig
+{
+    /// <summary>Base seed: generation, data halves, flows (seed + member), classifiers and reference samples use derived streams.</summary>
+    public ulong Seed { get; set; } = 1;
+    /// <summary>Background template the flow learns: gamma (the data-driven γ+jets rows of the input) or znunu (a fresh Z(νν)+jets sample from the generator: perfect simulation).</summary>
+    public string Template { get; set; } = "gamma";
+    /// <summary>Signal of generated data: 3prong or 2prong.</summary>
+    public string Signal { get; set; } = "3prong";
+    /// <summary>Column names.</summary>
+    public ColumnsSection Columns { get; set; } = new();
+    /// <summary>Trigger and signal region on the tail feature.</summary>
+    public RegionsSection Regions { get; set; } = new();
+    /// <summary>Generated samples (with --generate) and the signal-injection scan.</summary>
+    public GenerationSection Generation { get; set; } = new();
+    /// <summary>The conditional RQS flow ensemble p_bg(x | MET).</summary>
+    public FlowsSection Flows { get; set; } = new();
+    /// <summary>The histogram gradient-boosting ensembles.</summary>
+    public ClassifierSection Classifier { get; set; } = new();
+    /// <summary>Working points.</summary>
+    public StatisticsSection Statistics { get; set; } = new();
+
+    /// <summary>Column names of the input table.</summary>
+    public sealed class ColumnsSection
+    {
+        /// <summary>The tail feature the flow is conditioned on (GeV).</summary>
+        public string Met { get; set; } = "MET";
+        /// <summary>Auxiliary features x: jet mass (GeV, log-standardised) and subjettiness ratios (in (0, 1), logit-standardised).</summary>
+        public List<string> Features { get; set; } = ["m_J", "tau21", "tau32"];
+        /// <summary>Features in (0, 1) that get a logit before standardising (the others get a log: positive, like m_J).</summary>
+        public List<string> Bounded { get; set; } = ["tau21", "tau32"];
+        /// <summary>Optional 0/1 truth column: SIC curves, S/√B and the signal-injection scan.</summary>
+        public string Truth { get; set; } = "is_signal";
+        /// <summary>0/1 column: 1 marks the background-template rows, 0 the data.</summary>
+        public string IsTemplate { get; set; } = "is_template";
+    }
+
+    /// <summary>Regions on the tail feature: control [trigger, sr), signal region [sr, ∞).</summary>
+    public sealed class RegionsSection
+    {
+        /// <summary>Trigger threshold (events below are dropped).</summary>
+        public double Trigger { get; set; } = 700;
+        /// <summary>Signal-region threshold.</summary>
+        public double SignalRegion { get; set; } = 1000;
+    }
+
+    /// <summary>Sizes of generated samples; the injection scan.</summary>
+    public sealed class GenerationSection
+    {
+        /// <summary>Background events in the generated data (and in the template and the perfect-background sample).</summary>
+        public int Events { get; set; } = 700_000;
+        /// <summary>Signal events generated into the data (the most that can be injected).</summary>
+        public int SignalEvents { get; set; } = 1_200;
+        /// <summary>Signal events injected in the scan (each ≤ the signal in the data; the whole data set is always run as well).</summary>
+        public List<int> Injections { get; set; } = [0, 300, 600, 900];
+        /// <summary>Signal events of the supervised classifier's own training sample (generated; 0 = train on the data's truth labels by halves).</summary>
+        public int SupervisedSignalEvents { get; set; } = 50_000;
+    }
+
+    /// <summary>The conditional RQS flow ensemble.</summary>
+    public sealed class FlowsSection
+    {
+        /// <summary>Flows (different seeds); data event i is mapped by member i mod ensemble.</summary>
+        public int Ensemble { get; set; } = 5;
+        /// <summary>Autoregressive transforms.</summary>
+        public int Transforms { get; set; } = 4;
+        /// <summary>Spline bins.</summary>
+        public int Bins { get; set; } = 8;
+        /// <summary>Spline interval [−B, B] (linear tails outside), in standardised units.</summary>
+        public double TailBound { get; set; } = 4;
+        /// <summary>Hidden units per MADE layer.</summary>
+        public int Hidden { get; set; } = 32;
+        /// <summary>Epochs.</summary>
+        public int Epochs { get; set; } = 50;
+        /// <summary>Minibatch size.</summary>
+        public int BatchSize { get; set; } = 128;
+        /// <summary>Adam learning rate.</summary>
+        public double LearningRate { get; set; } = 1e-4;
+        /// <summary>Validation fraction of the template (best epoch kept).</summary>
+        public double ValidationFraction { get; set; } = 0.2;
+        /// <summary>Template events used (0 = all; fewer for quick runs).</summary>
+        public int TrainEvents { get; set; }
+    }
+
+    /// <summary>Leaf-wise histogram gradient boosting (scikit-learn HistGradientBoostingClassifier).</summary>
+    public sealed class ClassifierSection
+    {
+        /// <summary>Models per data half (each with its own 75/25 split), scores averaged.</summary>
+        public int Models { get; set; } = 50;
+        /// <summary>Boosting iterations at most.</summary>
+        public int MaxIterations { get; set; } = 200;
+        /// <summary>Leaves per tree at most.</summary>
+        public int MaxLeafNodes { get; set; } = 61;
+        /// <summary>Learning rate.</summary>
+        public double LearningRate { get; set; } = 0.1;
+        /// <summary>Validation fraction of each model's half (early stopping).</summary>
+        public double ValidationFraction { get; set; } = 0.25;
+        /// <summary>Early-stopping patience in iterations.</summary>
+        public int Patience { get; set; } = 10;
+        /// <summary>Reference samples (standard-normal latents) per data event.</summary>
+        public double ReferenceRatio { get; set; } = 1;
+    }
+
+    /// <summary>Working points.</summary>
+    public sealed class StatisticsSection
+    {
+        /// <summary>Points of the log-spaced FPR scan from 1 down to <see cref="FprLowest"/>.</summary>
+        public int FprPoints { get; set; } = 25;
+        /// <summary>Lowest FPR of the scan.</summary>
+        public double FprLowest { get; set; } = 1e-3;
+        /// <summary>FPRs of the S/√B summary (Figure 5).</summary>
+        public List<double> WorkingPoints { get; set; } = [0.01, 0.001];
+    }
+
+    /// <summary>The paper's configuration.</summary>
+    public static ConradConfig Paper() => new();
+
+    /// <summary>A demo of about a minute on two cores: a smaller sample, one short flow, 4 + 4 small classifiers.</summary>
+    public static ConradConfig Quick()
+    {
+        var c = new ConradConfig();
+        c.Generation.Events = 150_000;
+        c.Generation.SignalEvents = 600;
+        c.Generation.Injections = [0, 300];
+        c.Generation.SupervisedSignalEvents = 10_000;
+        c.Flows.Ensemble = 2;
+        c.Flows.Epochs = 3;
+        c.Flows.TrainEvents = 40_000;
+        c.Flows.LearningRate = 1e-3;
+        c.Classifier.Models = 2;
+        c.Classifier.MaxIterations = 60;
+        c.Classifier.MaxLeafNodes = 31;
+        return c;
+    }
+
+    /// <summary>A preset by name.</summary>
+    public static ConradConfig Preset(string name) => name.ToLowerInvariant() switch
+    {
+        "paper" => Paper(),
+        "quick" => Quick(),
+        _ => throw new ArgumentException($"--preset must be paper or quick (got '{name}')."),
+    };
+
+    /// <summary>Reads YAML over a preset: keys given replace the preset's values; unknown keys are errors naming the file and line.</summary>
+    public static ConradConfig Load(string path, ConradConfig preset)
+    {
+        var result = YamlConfig.Overlay(path, preset, "fastad conrad");
+        result.Validate();
+        return result;
+    }
+
+    /// <summary>The configuration as YAML (what <c>--print-config</c> prints).</summary>
+    public static string ToYaml(ConradConfig c) => YamlConfig.ToYaml(c);
+
+    /// <summary>Checks ranges; errors name the key.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+        Require(Template is "gamma" or "znunu", $"template must be gamma or znunu (got '{Template}').");
+        Require(Signal is "3prong" or "2prong", $"signal must be 3prong or 2prong (got '{Signal}').");
+        Require(Columns.Features.Count >= 1, "columns.features: the flow needs at least one feature.");
+        Require(Columns.Features.Distinct().Count() == Columns.Features.Count, "columns.features: a feature is named twice.");
+        foreach (var b in Columns.Bounded) Require(Columns.Features.Contains(b), $"columns.bounded: '{b}' is not one of columns.features.");
+        Require(Regions.Trigger >= 0 && Regions.SignalRegion > Regions.Trigger,
+            $"regions: need 0 ≤ trigger < signal_region (got {Regions.Trigger}, {Regions.SignalRegion}).");
+        Require(Generation.Events >= 100, $"generation.events must be at least 100 (got {Generation.Events}).");
+        Require(Generation.SignalEvents >= 0 && Generation.SignalEvents < Generation.Events, "generation.signal_events must be in [0, events).");
+        foreach (var k in Generation.Injections) Require(k >= 0, $"generation.injections: {k} is negative.");
+        Require(Generation.SupervisedSignalEvents >= 0, "generation.supervised_signal_events must be ≥ 0.");
+        Require(Flows.Ensemble >= 1 && Flows.Transforms >= 1 && Flows.Bins >= 2 && Flows.Hidden >= 2,
+            "flows.ensemble and flows.transforms must be ≥ 1, flows.bins and flows.hidden ≥ 2.");
+        Require(Flows.TailBound > 0, "flows.tail_bound must be positive.");
+        Require(Flows.Epochs >= 1 && Flows.BatchSize >= 1, "flows.epochs and flows.batch_size must be positive.");
+        Require(Flows.LearningRate > 0, "flows.learning_rate must be positive.");
+        Require(Flows.ValidationFraction > 0 && Flows.ValidationFraction < 1, $"flows.validation_fraction must be in (0, 1) (got {Flows.ValidationFraction}).");
+        Require(Flows.TrainEvents >= 0, "flows.train_events must be ≥ 0 (0 = all).");
+        Require(Classifier.Models >= 1 && Classifier.MaxIterations >= 1 && Classifier.MaxLeafNodes >= 2,
+            "classifier.models and classifier.max_iterations must be ≥ 1, classifier.max_leaf_nodes ≥ 2.");
+        Require(Classifier.LearningRate > 0, "classifier.learning_rate must be positive.");
+        Require(Classifier.ValidationFraction > 0 && Classifier.ValidationFraction < 1, $"classifier.validation_fraction must be in (0, 1) (got {Classifier.ValidationFraction}).");
+        Require(Classifier.Patience >= 0, "classifier.patience must be ≥ 0.");
+        Require(Classifier.ReferenceRatio > 0, "classifier.reference_ratio must be positive.");
+        Require(Statistics.FprPoints >= 2, "statistics.fpr_points must be at least 2.");
+        Require(Statistics.FprLowest > 0 && Statistics.FprLowest < 1, $"statistics.fpr_lowest must be in (0, 1) (got {Statistics.FprLowest}).");
+        foreach (var f in Statistics.WorkingPoints) Require(f > 0 && f <= 1, $"statistics.working_points: {f} is outside (0, 1].");
+    }
+
+    /// <summary>Flow training options of member <paramref name="member"/>.</summary>
+    public FlowTrainingOptions FlowOptions(int member) => new()
+    {
+        Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = 0, ClipNorm = 5,
+        Seed = Seed * 1000 + (ulong)member,
+    };
+
+    /// <summary>Boosting parameters: scikit-learn's leaf-wise HistGradientBoosting with the configured limits.</summary>
+    public BoostingParameters BoostingParameters() => FastAD.Trees.BoostingParameters.ScikitLearn with
+    {
+        MaxRounds = Classifier.MaxIterations, MaxLeafNodes = Classifier.MaxLeafNodes, LearningRate = Classifier.LearningRate,
+        Patience = Classifier.Patience, Seed = Seed * 7919,
+    };
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using FastAD.Data;
+using FastAD.Flows;
+using FastAD.Kernels;
+using FastAD.Kernels.Random;
+using FastAD.Stats;
+
+namespace FastAD.Analyses.Simad;
+
+/// <summary>What a run needs.</summary>
+/// <param name="Config">Hyperparameters.</param>
+/// <param name="Sample">The events.</param>
+/// <param name="OutDir">Where each finished stage's table is written as soon as it exists.</param>
+/// <param name="Preset">Name of the preset the config started from (for the report).</param>
+/// <param name="Input">Where the data came from (for the report).</param>
+public sealed record SimadRequest(SimadConfig Config, SimadSample Sample, string OutDir, string Preset, string Input);
+
+/// <summary>
+/// Simulation-based anomaly detection for multileptons (SPEC 3). Background "data" and simulation are each split
+/// once into training and test events (<c>evaluation.test_fraction</c> held out). A classifier (an ensemble of MLPs
+/// on standardised inputs, label 1 = data, 0 = simulation) is trained on the training events and the four statistics
+/// are evaluated on the test events: the mean loss over test data and test simulation, and the mean, maximum and
+/// standard deviation of the scores of the test data. The null: the background-only sample itself and
+/// <c>bootstrap.samples</c> bootstrap "data" sets (the training and the test background resampled separately with
+/// replacement, so no event is in both), one classifier each; quantiles give the ±1σ/±2σ bands. The scans: for each
+/// signal pool (mass point) and injected amount, <c>injection.repeats</c> independent draws of signal events, split
+/// like the data and added to the background, one classifier each. Classifiers of a stage are trained concurrently
+/// (one per core); each stage's table is written to the output folder when the stage ends.
+/// </summary>
+public static class SimadAnalysis
+{
+    private const ulong SplitStream = 1, BootstrapStream = 2, SignalStream = 3, NetworkStream = 4;
+    private static readonly double[] BandQuantiles = [0.022750131948179195, 0.15865525393145707, 0.5, 0.8413447460685429, 0.9772498680518208];
+
+    /// <summary>Runs the null and the scans of every loss.</summary>
+    public static SimadResults Run(SimadRequest request, ComputeDevice device, IProgress<StageProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var c = request.Config;
+        c.Validate();
+        var s = request.Sample;
+        var seconds = new Dictionary<string, double>();
+        int networks = 0;
+        var (bgTrain, bgTest) = s.Background.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 0));
+        var (simTrain, simTest) = s.Simulation.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 1));
+        var simTrainX = simTrain.Matrix(s.Features);
+        var simTestX = simTest.Matrix(s.Features);
+        Directory.CreateDirectory(request.OutDir);
+        var notes = s.Notes.ToList();
+        var nulls = new List<NullResult>();
+        var scans = new List<ScanResult>();
+        var observed = new List<ObservedResult>();
+        var losses = c.LossList();
+        ulong stageNo = 0;
+
+        // One stage: `jobs` classifiers, each on (training data, test data) from `make`, trained concurrently.
+        StatisticSet[] Stage(string stage, int jobs, Func<int, (EventTable Train, EventTable Test)> make, ClassifierLoss loss)
+        {
+            ulong stageSeed = Derive(c.Seed, NetworkStream, stageNo++);
+            int total = jobs * c.Classifier.Ensemble, done = 0;
+            progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks, {c.Workers()} at once"));
+            var sw = Stopwatch.StartNew();
+            var results = new StatisticSet[jobs];
+            Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = c.Workers(), CancellationToken = cancel }, j =>
+            {
+                var (train, test) = make(j);
+                results[j] = Evaluate(c, loss, train.Matrix(s.Features), simTrainX, test.Matrix(s.Features), simTestX, s.Features.Length,
+                    Derive(stageSeed, 0, (ulong)j), () => progress?.Report(new StageProgress(stage, Interlocked.Increment(ref done), total)), cancel);
+            });
+            seconds[stage] = sw.Elapsed.TotalSeconds;
+            networks += total;
+            return results;
+        }
+
+        foreach (var loss in losses)
+        {
+            string name = loss.ToString().ToLowerInvariant();
+            var stats = Stage($"null ({name})", c.Bootstrap.Samples + 1, j => j == 0
+                ? (bgTrain, bgTest)
+                : (bgTrain.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j)), bgTest.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j + 1))), loss);
+            var nul = Null(name, stats[0], stats[1..]);
+            nulls.Add(nul);
+            SimadReport.NullTable(nul).Save(Path.Combine(request.OutDir, $"null-{name}.csv"));
+            cancel.ThrowIfCancellationRequested();
+
+            if (s.Observed is { } obs)
+            {
+                var (oTrain, oTest) = obs.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 2));
+                var o = Stage($"observed ({name})", 1, _ => (oTrain, oTest), loss)[0];
+                observed.Add(new ObservedResult(name, o, Enumerable.Range(0, 4).Select(k => PValue(nul, k, o[k])).ToArray()));
+            }
+
+            for (int p = 0; p < s.Pools.Count; p++)
+            {
+                var pool = s.Pools[p];
+                var counts = c.Injection.Signal.Where(n => n <= pool.Events.RowCount).ToArray();
+                if (counts.Length < c.Injection.Signal.Count && loss == losses[0])
+                    notes.Add($"{pool.Name}: injections above the {pool.Events.RowCount} signal events available were skipped");
+                if (counts.Length == 0) continue;
+                int reps = c.Injection.Repeats;
+                int poolIndex = p;
+                var point = Stage($"scan ({name}, {pool.Name})", counts.Length * reps, j =>
+                {
+                    int k = j / reps, r = j % reps;
+                    // The same signal draws for every loss: the seed depends on the pool, amount and repeat only.
+                    ulong draw = Derive(c.Seed, SignalStream, ((ulong)(uint)poolIndex << 40) | ((ulong)(uint)k << 20) | (uint)r);
+                    var signal = pool.Events.Take(EventTable.Permutation(pool.Events.RowCount, draw, 0).AsSpan(0, counts[k]));
+                    var (sTrain, sTest) = signal.Split(1 - c.Evaluation.TestFraction, draw + 1);
+                    return (EventTable.Concat(bgTrain, sTrain), EventTable.Concat(bgTest, sTest));
+                }, loss);
+                var points = counts.Select((n, k) => Point(nul, n, n / c.Generate.LuminosityFb, point[(k * reps)..((k + 1) * reps)])).ToArray();
+                var scan = new ScanResult(name, pool.Name, pool.MassA, points,
+                    Enumerable.Range(0, 4).Select(k => Cross(nul, k, points, c.Generate.LuminosityFb)).ToArray());
+                scans.Add(scan);
+                SimadReport.ScanTable(scan).Save(Path.Combine(request.OutDir, $"scan-{name}-{SimadReport.Slug(pool)}.csv"));
+                cancel.ThrowIfCancellationRequested();
+            }
+        }
+        return new SimadResults(typeof(SimadAnalysis).Assembly.GetName().Version?.ToString() ?? "", device.Id, request.Input, request.Preset, c,
+            new SplitSizes(bgTrain.RowCount, bgTest.RowCount, simTrain.RowCount, simTest.RowCount), notes,
+            [.. nulls], [.. scans], [.. observed], networks, seconds);
+    }
+
+    /// <summary>
+    /// Trains one classifier (the ensemble) on training data (label 1) against training simulation (label 0) and
+    /// returns the four statistics on the test events. BCE class weights, if configured, give each class equal total weight.
+    /// </summary>
+    public static StatisticSet Evaluate(SimadConfig c, ClassifierLoss loss, double[] dataTrain, double[] simTrain, double[] dataTest, double[] simTest, int d,
+        ulong seed, Action? memberDone = null, CancellationToken cancel = default)
+    {
+        var (x, y, w) = Labelled(c, loss, dataTrain, simTrain, d);
+        var options = new MlpTrainingOptions { Epochs = c.Classifier.Epochs, BatchSize = c.Classifier.BatchSize, LearningRate = c.Classifier.LearningRate, Seed = seed };
+        var ensemble = MlpEnsemble.Train(x, y, w, d, c.Classifier.Hidden, loss, c.Classifier.Ensemble, options, seed, 1, memberDone, cancel);
+        var (xt, yt, wt) = Labelled(c, loss, dataTest, simTest, d);
+        var f = ensemble.Outputs(xt);
+        int nd = dataTest.Length / d;
+        var scores = f.AsSpan(0, nd).ToArray().Select(ensemble.Score).ToArray();
+        double mean = scores.Average();
+        double std = Math.Sqrt(scores.Sum(v => (v - mean) * (v - mean)) / scores.Length);
+        return new StatisticSet(ensemble.MeanLoss(f, yt, wt), mean, scores.Max(), std);
+    }
+
+    private static (double[] X, double[] Y, double[]? W) Labelled(SimadConfig c, ClassifierLoss loss, double[] data, double[] sim, int d)
+    {
+        int nd = data.Length / d, ns = sim.Length / d;
+        var x = data.Concat(sim).ToArray();
+        var y = new double[nd + ns];
+        Array.Fill(y, 1.0, 0, nd);
+        double[]? w = null;
+        if (loss == ClassifierLoss.Bce && c.Classifier.BalanceClasses)
+        {
+            w = new double[nd + ns];
+            Array.Fill(w, (nd + ns) / (2.0 * nd), 0, nd);
+            Array.Fill(w, (nd + ns) / (2.0 * ns), nd, ns);
+        }
+        return (x, y, w);
+    }
+
+    /// <summary>Bands from the background-only statistics and the bootstrap statistics.</summary>
+    public static NullResult Null(string loss, StatisticSet backgroundOnly, StatisticSet[] bootstraps)
+    {
+        var bands = Enumerable.Range(0, 4).Select(k =>
+        {
+            var v = bootstraps.Select(b => b[k]).Order().ToArray();
+            double mean = v.Average();
+            double std = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / Math.Max(1, v.Length - 1));
+            var q = BandQuantiles.Select(p => Quantile(v, p)).ToArray();
+            return new NullBand(StatisticSet.Names[k], backgroundOnly[k], mean, std, q[0], q[1], q[2], q[3], q[4]);
+        }).ToArray();
+        return new NullResult(loss, backgroundOnly, bootstraps, bands);
+    }
+
+    /// <summary>Quantile of sorted values, linear interpolation between order statistics.</summary>
+    public static double Quantile(double[] sorted, double p)
+    {
+        if (sorted.Length == 0) throw new ArgumentException("No values.");
+        double h = p * (sorted.Length - 1);
+        int lo = (int)Math.Floor(h);
+        int hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    /// <summary>Bootstrap p-value of a value of statistic <paramref name="k"/> in its signal direction.</summary>
+    public static double PValue(NullResult nul, int k, double value)
+    {
+        int dir = StatisticSet.Direction(k);
+        return ClassifierMetrics.BootstrapPValue(dir * value, nul.Bootstraps.Select(b => dir * b[k]).ToArray());
+    }
+
+    private static InjectionPoint Point(NullResult nul, int signal, double fb, StatisticSet[] reps)
+    {
+        var mean = Enumerable.Range(0, 4).Select(k => reps.Average(r => r[k])).ToArray();
+        var std = Enumerable.Range(0, 4).Select(k => reps.Length < 2 ? 0 : Math.Sqrt(reps.Sum(r => (r[k] - mean[k]) * (r[k] - mean[k])) / (reps.Length - 1))).ToArray();
+        return new InjectionPoint(signal, fb, reps, mean, std, Enumerable.Range(0, 4).Select(k => PValue(nul, k, mean[k])).ToArray());
+    }
+
+    /// <summary>
+    /// The injected signal at which the mean of statistic <paramref name="k"/> leaves the 2σ band on its signal side
+    /// (the upper edge for scores, the lower for losses), interpolating linearly between scan points; none if the
+    /// lowest scanned amount is already beyond the edge.
+    /// </summary>
+    public static Crossing Cross(NullResult nul, int k, IReadOnlyList<InjectionPoint> points, double luminosityFb)
+    {
+        int dir = StatisticSet.Direction(k);
+        double edge = dir > 0 ? nul.Bands[k].Upper2 : nul.Bands[k].Lower2;
+        for (int i = 0; i < points.Count; i++)
+        {
+            if (!(dir * (points[i].Mean[k] - edge) > 0)) continue;
+            if (i == 0) return new Crossing(StatisticSet.Names[k], null, null, BeyondAtLowest: true);
+            double v0 = points[i - 1].Mean[k], v1 = points[i].Mean[k];
+            double at = points[i - 1].Signal + (edge - v0) / (v1 - v0) * (points[i].Signal - points[i - 1].Signal);
+            return new Crossing(StatisticSet.Names[k], at, at / luminosityFb);
+        }
+        return new Crossing(StatisticSet.Names[k], null, null);
+    }
+
+    private static ulong Derive(ulong seed, ulong stream, ulong index)
+    {
+        var (a, b, _, _) = Philox4x32.Block(seed, stream, index);
+        return ((ulong)a << 32) | b;
+    }
+}

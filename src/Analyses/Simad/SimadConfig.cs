@@ -1,0 +1,174 @@
+using FastAD.Data.Synthetic;
+using FastAD.Flows;
+
+namespace FastAD.Analyses.Simad;
+
+/// <summary>
+/// Every hyperparameter of the simulation-based anomaly detection for multileptons (SPEC 3), in YAML with
+/// snake_case keys. The defaults are the paper's configuration (10 networks of 3 × 50 ReLU, 20 epochs, Adam)
+/// with our choices where the paper is silent (100 bootstraps, the injection grid, a half/half train/test split);
+/// <see cref="Quick"/> is the demo of about a minute. Unknown keys are errors naming the line.
+/// </summary>
+public sealed class SimadConfig
+{
+    /// <summary>Base seed: generation, splits, bootstrap draws, signal draws and network initialisations derive from it.</summary>
+    public ulong Seed { get; set; } = 1;
+    /// <summary>Column names of an input table.</summary>
+    public ColumnsSection Columns { get; set; } = new();
+    /// <summary>The generated samples (with <c>--generate</c>).</summary>
+    public GenerateSection Generate { get; set; } = new();
+    /// <summary>The classifier ensemble.</summary>
+    public ClassifierSection Classifier { get; set; } = new();
+    /// <summary>Held-out evaluation.</summary>
+    public EvaluationSection Evaluation { get; set; } = new();
+    /// <summary>The bootstrap null.</summary>
+    public BootstrapSection Bootstrap { get; set; } = new();
+    /// <summary>The signal-injection scans.</summary>
+    public InjectionSection Injection { get; set; } = new();
+    /// <summary>Networks trained at once on the CPU (0: one per core).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Column names.</summary>
+    public sealed class ColumnsSection
+    {
+        /// <summary>Classifier inputs.</summary>
+        public List<string> Features { get; set; } = ["m_ee", "m_mumu", "m_4l"];
+        /// <summary>0 = data, 1 = simulation.</summary>
+        public string Simulation { get; set; } = "is_simulation";
+        /// <summary>Optional 0/1 truth of data events: the signal events of a file feed its injection scan.</summary>
+        public string Truth { get; set; } = "is_signal";
+    }
+
+    /// <summary>Sizes of the generated samples.</summary>
+    public sealed class GenerateSection
+    {
+        /// <summary>Background events in each of "data" and simulation (our scale for about 150 fb⁻¹).</summary>
+        public int Events { get; set; } = MultileptonGenerator.DefaultEvents;
+        /// <summary>Integrated luminosity the background size stands for (fb⁻¹): converts injected events to a cross section.</summary>
+        public double LuminosityFb { get; set; } = 150;
+    }
+
+    /// <summary>The networks.</summary>
+    public sealed class ClassifierSection
+    {
+        /// <summary>Losses run: bce and/or mlc.</summary>
+        public List<string> Losses { get; set; } = ["bce", "mlc"];
+        /// <summary>Networks averaged per classifier.</summary>
+        public int Ensemble { get; set; } = 10;
+        /// <summary>Hidden layer sizes (ReLU).</summary>
+        public List<int> Hidden { get; set; } = [50, 50, 50];
+        /// <summary>Epochs.</summary>
+        public int Epochs { get; set; } = 20;
+        /// <summary>Minibatch size.</summary>
+        public int BatchSize { get; set; } = 128;
+        /// <summary>Adam learning rate.</summary>
+        public double LearningRate { get; set; } = 1e-3;
+        /// <summary>BCE only: weight the classes to equal total weight (the MLC loss is never weighted).</summary>
+        public bool BalanceClasses { get; set; }
+    }
+
+    /// <summary>How the statistics are evaluated on events the networks did not see.</summary>
+    public sealed class EvaluationSection
+    {
+        /// <summary>Fraction of data (background and injected signal alike) and of simulation held out for the statistics.</summary>
+        public double TestFraction { get; set; } = 0.5;
+    }
+
+    /// <summary>The null distribution.</summary>
+    public sealed class BootstrapSection
+    {
+        /// <summary>Bootstrap "data" sets (resamples of the background-only sample), one classifier each.</summary>
+        public int Samples { get; set; } = 100;
+    }
+
+    /// <summary>Signal injections.</summary>
+    public sealed class InjectionSection
+    {
+        /// <summary>Signal mass points m_A (GeV; m_B = 25, m_C = 15).</summary>
+        public List<double> MassPoints { get; set; } = [.. MultileptonGenerator.SignalMassPoints];
+        /// <summary>Injected signal events (whole "data" set, before the train/test split).</summary>
+        public List<int> Signal { get; set; } = [0, 10, 20, 40, 80, 160];
+        /// <summary>Independent injections (signal draws and network seeds) per point.</summary>
+        public int Repeats { get; set; } = 10;
+    }
+
+    /// <summary>The paper's configuration.</summary>
+    public static SimadConfig Paper() => new();
+
+    /// <summary>A demo of well under a minute on two cores: 3 networks of 3 × 32, 10 epochs, 30 bootstraps, 0/30/100 events injected 4 times.</summary>
+    public static SimadConfig Quick()
+    {
+        var c = new SimadConfig();
+        c.Classifier.Ensemble = 3;
+        c.Classifier.Hidden = [32, 32, 32];
+        c.Classifier.Epochs = 10;
+        c.Bootstrap.Samples = 30;
+        c.Injection.Signal = [0, 30, 100];
+        c.Injection.Repeats = 4;
+        return c;
+    }
+
+    /// <summary>A preset by name.</summary>
+    public static SimadConfig Preset(string name) => name.ToLowerInvariant() switch
+    {
+        "paper" => Paper(),
+        "quick" => Quick(),
+        _ => throw new ArgumentException($"--preset must be paper or quick (got '{name}')."),
+    };
+
+    /// <summary>Reads YAML over a preset: keys given replace the preset's values; unknown keys are errors naming the file and line.</summary>
+    public static SimadConfig Load(string path, SimadConfig preset)
+    {
+        var result = YamlConfig.Overlay(path, preset, "fastad simad");
+        result.Validate();
+        return result;
+    }
+
+    /// <summary>The configuration as YAML (what <c>--print-config</c> prints).</summary>
+    public static string ToYaml(SimadConfig c) => YamlConfig.ToYaml(c);
+
+    /// <summary>The losses, parsed.</summary>
+    public IReadOnlyList<ClassifierLoss> LossList() => Classifier.Losses.Select(ParseLoss).ToArray();
+
+    /// <summary>"bce" or "mlc" (any case).</summary>
+    public static ClassifierLoss ParseLoss(string name) => name.ToLowerInvariant() switch
+    {
+        "bce" => ClassifierLoss.Bce,
+        "mlc" => ClassifierLoss.Mlc,
+        _ => throw new ArgumentException($"Unknown loss '{name}': use bce or mlc."),
+    };
+
+    /// <summary>Checks ranges; errors name the key.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+        Require(Columns.Features.Count >= 1, "columns.features: give at least one feature.");
+        Require(Columns.Features.Distinct().Count() == Columns.Features.Count, "columns.features: a feature is named twice.");
+        Require(Generate.Events >= 20, $"generate.events must be at least 20 (got {Generate.Events}).");
+        Require(Generate.LuminosityFb > 0, "generate.luminosity_fb must be positive.");
+        Require(Classifier.Losses.Count >= 1, "classifier.losses: give bce, mlc or both.");
+        foreach (var l in Classifier.Losses)
+            Require(l.ToLowerInvariant() is "bce" or "mlc", $"classifier.losses: unknown loss '{l}' (use bce or mlc).");
+        Require(Classifier.Losses.Select(l => l.ToLowerInvariant()).Distinct().Count() == Classifier.Losses.Count, "classifier.losses: a loss is named twice.");
+        Require(Classifier.Ensemble >= 1, "classifier.ensemble must be at least 1.");
+        Require(Classifier.Hidden.Count >= 1 && Classifier.Hidden.All(h => h >= 1), "classifier.hidden: give at least one positive layer size.");
+        Require(Classifier.Epochs >= 1 && Classifier.BatchSize >= 1, "classifier.epochs and classifier.batch_size must be positive.");
+        Require(Classifier.LearningRate > 0, "classifier.learning_rate must be positive.");
+        Require(Evaluation.TestFraction > 0 && Evaluation.TestFraction < 1, $"evaluation.test_fraction must be in (0, 1) (got {Evaluation.TestFraction}).");
+        Require(Bootstrap.Samples >= 2, $"bootstrap.samples must be at least 2 (got {Bootstrap.Samples}).");
+        foreach (var m in Injection.MassPoints)
+            Require(MultileptonGenerator.SignalMassPoints.Contains(m),
+                $"injection.mass_points: {m} is not one of {string.Join(", ", MultileptonGenerator.SignalMassPoints)} GeV.");
+        Require(Injection.Signal.All(s => s >= 0), "injection.signal: injected events must be ≥ 0.");
+        Require(Injection.Signal.Distinct().Count() == Injection.Signal.Count && Injection.Signal.SequenceEqual(Injection.Signal.Order()),
+            "injection.signal: give distinct injected counts in increasing order.");
+        Require(Injection.Repeats >= 1, "injection.repeats must be at least 1.");
+        Require(Threads >= 0, "threads must be ≥ 0 (0: one per core).");
+    }
+
+    /// <summary>Networks trained at once (<see cref="Threads"/>, or one per core).</summary>
+    public int Workers() => Threads > 0 ? Threads : Environment.ProcessorCount;
+}

@@ -1,0 +1,14 @@
+namespace FastAD.Analyses;
+
+/// <summary>Progress of an analysis: the stage, how far it is, and an optional note (what runs where, what was reused).</summary>
+public readonly record struct StageProgress(string Stage, double Done, double Total, string? Note = null);
+
+/// <summary>
+/// An <see cref="IProgress{T}"/> that reports on the calling thread. <see cref="Progress{T}"/> posts to the thread pool,
+/// so its reports can arrive late or out of order; progress bars and cancellation checks need them in order.
+/// </summary>
+public sealed class CallbackProgress<T>(Action<T> report) : IProgress<T>
+{
+    /// <inheritdoc />
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,225 @@
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Apache.Arrow.Types;
+using System.Text;
+using Array = System.Array;
+
+namespace FastAD.Data;
+
+/// <summary>
+/// Arrow IPC files (Feather v2, what <c>pandas.DataFrame.to_feather</c> and <c>pyarrow.feather.write_feather</c>
+/// write) and Arrow IPC streams, through Apache.Arrow. Columns of float32, float64, int32, int64 and strings are
+/// read as such; int8/int16/uint8/uint16/bool widen to int32 and uint32 to int64. Nulls in floating columns
+/// become NaN; nulls elsewhere are errors. LZ4-frame compressed buffers (pandas' default) are decoded by
+/// <see cref="Lz4Frame"/>; ZSTD is rejected with a message saying how to re-save the file. Files are written
+/// uncompressed.
+/// </summary>
+public static class ArrowFormat
+{
+    private static readonly byte[] FileMagic = "ARROW1"u8.ToArray();
+
+    /// <summary>Whether bytes start like an Arrow IPC file (<c>ARROW1</c>) or stream (continuation marker).</summary>
+    public static bool HasMagic(ReadOnlySpan<byte> head)
+        => head.StartsWith(FileMagic) || (head.Length >= 4 && head[..4].SequenceEqual(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF }));
+
+    /// <summary>Reads an Arrow IPC file or stream.</summary>
+    public static EventTable Read(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var head = new byte[8];
+        int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        if (n >= 4 && head.AsSpan(0, 4).SequenceEqual("FEA1"u8))
+            throw new NotSupportedException($"{path} is a Feather v1 file; re-save it with pandas >= 1.1 or pyarrow (Feather v2).");
+        if (!HasMagic(head.AsSpan(0, n))) throw new InvalidDataException($"{path} is not an Arrow IPC / Feather v2 file (no ARROW1 magic).");
+        try
+        {
+            return head.AsSpan(0, n).StartsWith(FileMagic) ? ReadFile(stream, path) : ReadStream(stream, path);
+        }
+        catch (Exception e) when (e is not (NotSupportedException or OutOfMemoryException) && !e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path} is not a readable Arrow IPC / Feather v2 file: {e.Message}", e);
+        }
+    }
+
+    private static EventTable ReadFile(Stream stream, string path)
+    {
+        if (stream.Length < 2 * FileMagic.Length + 4) throw new InvalidDataException($"{path} is truncated ({stream.Length} bytes).");
+        var tail = new byte[FileMagic.Length];
+        stream.Seek(-FileMagic.Length, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        stream.Position = 0;
+        if (!tail.AsSpan().SequenceEqual(FileMagic))
+            throw new InvalidDataException($"{path} is truncated: an Arrow IPC / Feather v2 file ends with ARROW1, this one does not.");
+        using var reader = new ArrowFileReader(stream, allocator: null, compressionCodecFactory: new ArrowCodecs(path), leaveOpen: true);
+        return ReadBatches(reader, path);
+    }
+
+    private static EventTable ReadStream(Stream stream, string path)
+    {
+        using var reader = new ArrowStreamReader(stream, new ArrowCodecs(path), leaveOpen: true);
+        return ReadBatches(reader, path);
+    }
+
+    private static EventTable ReadBatches(ArrowStreamReader reader, string path)
+    {
+        var batches = new List<RecordBatch>();
+        RecordBatch? batch;
+        while ((batch = reader.ReadNextRecordBatch()) is not null) batches.Add(batch);
+        return Convert(reader.Schema, batches, path);
+    }
+
+    private static EventTable Convert(Schema schema, List<RecordBatch> batches, string path)
+    {
+        var columns = new List<KeyValuePair<string, Array>>();
+        for (int c = 0; c < schema.FieldsList.Count; c++)
+        {
+            var field = schema.FieldsList[c];
+            var parts = batches.Select(b => ToArray(b.Column(c), field, path)).ToList();
+            var column = parts.Count switch
+            {
+                0 => EmptyOf(field, path),
+                1 => parts[0],
+                _ => EventTable.ConcatColumn(parts.ToArray()),
+            };
+            columns.Add(new(field.Name, column));
+        }
+        try
+        {
+            return new EventTable(columns);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}");
+        }
+    }
+
+    private static Array EmptyOf(Field field, string path) => field.DataType.TypeId switch
+    {
+        ArrowTypeId.Float => Array.Empty<float>(),
+        ArrowTypeId.Double => Array.Empty<double>(),
+        ArrowTypeId.Int64 or ArrowTypeId.UInt32 => Array.Empty<long>(),
+        ArrowTypeId.String or ArrowTypeId.LargeString => Array.Empty<string>(),
+        ArrowTypeId.Dictionary when ((DictionaryType)field.DataType).ValueType.TypeId is ArrowTypeId.String or ArrowTypeId.LargeString => Array.Empty<string>(),
+        ArrowTypeId.Int32 or ArrowTypeId.Int16 or ArrowTypeId.Int8 or ArrowTypeId.UInt16 or ArrowTypeId.UInt8 or ArrowTypeId.Boolean => Array.Empty<int>(),
+        _ => throw Unsupported(field, path),
+    };
+
+    private static NotSupportedException Unsupported(Field field, string path) => new(
+        $"{path}: column '{field.Name}' has Arrow type {field.DataType.Name}, which is not supported (float32, float64, int8-64, uint8-32, bool, string, large_string and dictionary-encoded strings are).");
+
+    private static Array ToArray(IArrowArray array, Field field, string path)
+    {
+        void NoNulls()
+        {
+            if (array.NullCount > 0)
+                throw new InvalidDataException($"{path}: column '{field.Name}' has {array.NullCount} missing values; only floating-point columns may have them (read as NaN).");
+        }
+        switch (array)
+        {
+            case DoubleArray d:
+                {
+                    var r = d.Values.ToArray();
+                    if (d.NullCount > 0) for (int i = 0; i < r.Length; i++) if (d.IsNull(i)) r[i] = double.NaN;
+                    return r;
+                }
+            case FloatArray f:
+                {
+                    var r = f.Values.ToArray();
+                    if (f.NullCount > 0) for (int i = 0; i < r.Length; i++) if (f.IsNull(i)) r[i] = float.NaN;
+                    return r;
+                }
+            case Int32Array a: NoNulls(); return a.Values.ToArray();
+            case Int64Array a: NoNulls(); return a.Values.ToArray();
+            case Int16Array a: NoNulls(); return Widen(a.Values);
+            case Int8Array a: NoNulls(); return Widen(a.Values);
+            case UInt16Array a: NoNulls(); return Widen(a.Values);
+            case UInt8Array a: NoNulls(); return Widen(a.Values);
+            case UInt32Array a:
+                {
+                    NoNulls();
+                    var r = new long[a.Length];
+                    for (int i = 0; i < r.Length; i++) r[i] = a.Values[i];
+                    return r;
+                }
+            case BooleanArray b:
+                {
+                    NoNulls();
+                    var r = new int[b.Length];
+                    for (int i = 0; i < r.Length; i++) r[i] = b.GetValue(i) == true ? 1 : 0;
+                    return r;
+                }
+            case StringArray s:
+                NoNulls();
+                return Strings(s.ValueOffsets, s.Values, s.Length, field, path);
+            case LargeStringArray s:
+                NoNulls();
+                return Strings(s.ValueOffsets, s.ValueBuffer.Span, s.Length, field, path);
+            case DictionaryArray d when ToArray(d.Dictionary, field, path) is string[] words:
+                {
+                    // pandas' category dtype: integer codes into a dictionary of strings.
+                    NoNulls();
+                    var codes = ToArray(d.Indices, field, path);
+                    var r = new string[d.Length];
+                    for (int i = 0; i < r.Length; i++)
+                    {
+                        long code = codes is long[] l ? l[i] : ((int[])codes)[i];
+                        if ((ulong)code >= (ulong)words.Length)
+                            throw new InvalidDataException($"{path}: column '{field.Name}' has dictionary code {code} at row {i + 1}, outside the {words.Length} entries.");
+                        r[i] = words[code];
+                    }
+                    return r;
+                }
+            default: throw Unsupported(field, path);
+        }
+    }
+
+    // Offsets are checked here: Apache.Arrow's GetString trusts them and reads out of bounds on corrupt files.
+    private static string[] Strings<TOffset>(ReadOnlySpan<TOffset> offsets, ReadOnlySpan<byte> bytes, int length, Field field, string path)
+        where TOffset : struct, System.Numerics.IBinaryInteger<TOffset>
+    {
+        if (offsets.Length < length + 1) throw new InvalidDataException($"{path}: column '{field.Name}' has {offsets.Length} string offsets for {length} rows.");
+        var r = new string[length];
+        for (int i = 0; i < r.Length; i++)
+        {
+            long start = long.CreateTruncating(offsets[i]), end = long.CreateTruncating(offsets[i + 1]);
+            if (start < 0 || end < start || end > bytes.Length)
+                throw new InvalidDataException($"{path}: column '{field.Name}' has corrupt string offsets at row {i + 1}.");
+            r[i] = Encoding.UTF8.GetString(bytes[(int)start..(int)end]);
+        }
+        return r;
+    }
+
+    private static int[] Widen<T>(ReadOnlySpan<T> values) where T : struct, IConvertible
+    {
+        var r = new int[values.Length];
+        for (int i = 0; i < r.Length; i++) r[i] = values[i].ToInt32(null);
+        return r;
+    }
+
+    /// <summary>Writes an uncompressed Arrow IPC file (Feather v2), one record batch, non-nullable columns.</summary>
+    public static void Write(EventTable table, Stream stream)
+    {
+        var fields = new List<Field>();
+        var arrays = new List<IArrowArray>();
+        foreach (var name in table.ColumnNames)
+        {
+            (IArrowType type, IArrowArray array) = table.Column(name) switch
+            {
+                float[] f => ((IArrowType)FloatType.Default, (IArrowArray)new FloatArray.Builder().AppendRange(f).Build()),
+                double[] d => (DoubleType.Default, new DoubleArray.Builder().AppendRange(d).Build()),
+                int[] n => (Int32Type.Default, new Int32Array.Builder().AppendRange(n).Build()),
+                long[] l => (Int64Type.Default, new Int64Array.Builder().AppendRange(l).Build()),
+                string[] s => (StringType.Default, new StringArray.Builder().AppendRange(s).Build()),
+                _ => throw new InvalidOperationException(),
+            };
+            fields.Add(new Field(name, type, nullable: false));
+            arrays.Add(array);
+        }
+        var schema = new Schema(fields, null);
+        using var batch = new RecordBatch(schema, arrays, table.RowCount);
+        using var writer = new ArrowFileWriter(stream, schema, leaveOpen: true);
+        writer.WriteRecordBatch(batch);
+        writer.WriteEnd();
+    }
+}

@@ -1,0 +1,119 @@
+using FastAD.Kernels.IO;
+
+namespace FastAD.Data;
+
+/// <summary>Options for <see cref="EventTableIO.Read(string, ReadOptions?)"/>.</summary>
+/// <param name="NonFinite">What to do with NaN and ±infinity in floating-point columns.</param>
+/// <param name="AllowEmpty">Whether a table without rows is acceptable (by default it is an error).</param>
+public sealed record ReadOptions(NonFinitePolicy NonFinite = NonFinitePolicy.Keep, bool AllowEmpty = false);
+
+/// <summary>
+/// Reads and writes <see cref="EventTable"/>s. The format comes from the file's magic bytes (NumPy
+/// <c>\x93NUMPY</c>, zip <c>PK</c> for <c>.npz</c>, Arrow <c>ARROW1</c>) and otherwise from its extension:
+/// <c>.csv/.tsv/.txt</c> delimited text, <c>.npy</c>, <c>.npz</c>, <c>.feather/.arrow/.ipc</c> Arrow IPC.
+/// Writes go to a temporary file in the target directory that is renamed over the target when complete,
+/// so a failed write leaves nothing behind.
+/// </summary>
+public static class EventTableIO
+{
+    /// <summary>The file formats.</summary>
+    public enum Format
+    {
+        /// <summary>Delimited text with a header line.</summary>
+        Delimited,
+        /// <summary>NumPy array.</summary>
+        Npy,
+        /// <summary>NumPy zip archive of arrays.</summary>
+        Npz,
+        /// <summary>Arrow IPC file (Feather v2).</summary>
+        Arrow,
+    }
+
+    /// <summary>Reads a table, keeping NaN and infinities and rejecting tables without rows.</summary>
+    public static EventTable Read(string path) => Read(path, null);
+
+    /// <summary>Reads a table with the given options.</summary>
+    public static EventTable Read(string path, ReadOptions? options) => Read(path, options, out _);
+
+    /// <summary>Reads a table with the given options; <paramref name="dropped"/> counts rows dropped for non-finite values.</summary>
+    public static EventTable Read(string path, ReadOptions? options, out int dropped)
+    {
+        options ??= new ReadOptions();
+        if (Directory.Exists(path)) throw new FileNotFoundException($"{path} is a directory, not a data file.", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"File not found: {path}", path);
+        var table = (DetectFormat(path) switch
+        {
+            Format.Npy => NpyFormat.ReadNpy(path),
+            Format.Npz => NpyFormat.ReadNpz(path),
+            Format.Arrow => ArrowFormat.Read(path),
+            _ => DelimitedTable.Read(path).ToEventTable(),
+        }).WithSource(path);
+        if (table.ColumnNames.Count == 0) throw new InvalidDataException($"{path} has no columns.");
+        if (table.RowCount == 0 && !options.AllowEmpty)
+            throw new InvalidDataException($"{path} has no data rows (columns: {string.Join(", ", table.ColumnNames)}).");
+        return table.ApplyNonFinitePolicy(options.NonFinite, path, out dropped);
+    }
+
+    /// <summary>The format of an existing file: magic bytes first, then the extension.</summary>
+    public static Format DetectFormat(string path)
+    {
+        Span<byte> head = stackalloc byte[8];
+        int n;
+        using (var stream = File.OpenRead(path)) n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        head = head[..n];
+        if (NpyFormat.HasMagic(head)) return Format.Npy;
+        if (head.StartsWith("PK"u8)) return Format.Npz;
+        if (ArrowFormat.HasMagic(head) || head.StartsWith("FEA1"u8)) return Format.Arrow;
+        return FormatOf(path, reading: true);
+    }
+
+    /// <summary>The format an extension names; unknown extensions are an error when writing and text when reading.</summary>
+    public static Format FormatOf(string path, bool reading = false) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".npy" => Format.Npy,
+        ".npz" => Format.Npz,
+        ".feather" or ".arrow" or ".ipc" or ".arrows" => Format.Arrow,
+        ".csv" or ".tsv" or ".txt" or ".dat" => Format.Delimited,
+        var ext when reading => Format.Delimited,
+        var ext => throw new ArgumentException(
+            $"Cannot tell the format of '{path}' from its extension '{ext}'; use .csv, .tsv, .txt, .npy, .npz, .feather, .arrow or .ipc."),
+    };
+
+    /// <summary>Writes a table in the format its extension names, atomically (temporary file, then rename).</summary>
+    public static void Write(EventTable table, string path)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var format = FormatOf(path);
+        char delimiter = Path.GetExtension(path).Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
+        WriteAtomically(path, stream =>
+        {
+            switch (format)
+            {
+                case Format.Npy: NpyFormat.WriteNpy(table, stream); break;
+                case Format.Npz: NpyFormat.WriteNpz(table, stream); break;
+                case Format.Arrow: ArrowFormat.Write(table, stream); break;
+                default: DelimitedTable.Write(table, stream, delimiter); break;
+            }
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> on a temporary file next to <paramref name="path"/> and renames it over
+    /// <paramref name="path"/> when it succeeds; on failure the temporary file is removed and the target is untouched.
+    /// </summary>
+    public static void WriteAtomically(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Cannot write {path}: the directory {directory} does not exist.");
+        if (Directory.Exists(full)) throw new IOException($"Cannot write {path}: it is a directory.");
+        try
+        {
+            AtomicFile.Write(full, write);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"Cannot write {path}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using FastAD.Kernels;
+using FastAD.Kernels.Cpu;
+
+namespace FastAD.Flows;
+
+/// <summary>Arithmetic precision of the flow kernels.</summary>
+public enum FlowPrecision
+{
+    /// <summary>32-bit floats (inputs, weights and arithmetic); about 1e-5 relative against the managed double path.</summary>
+    Single,
+    /// <summary>64-bit doubles: the managed path's results to rounding.</summary>
+    Double,
+}
+
+/// <summary>The latent image z = T(x|c) and log|det ∂z/∂x| of every (flow, event).</summary>
+/// <param name="Z">[flow × event × D].</param>
+/// <param name="LogDet">[flow × event].</param>
+public sealed record FlowLatent(double[] Z, double[] LogDet);
+
+/// <summary>
+/// Evaluation-mode log-prob, latent map and sampling of an ensemble of <see cref="MaskedAutoregressiveFlow"/>s
+/// sharing one shape (D, C, H, blocks), batch norm with the running statistics. <c>For</c> picks the
+/// managed flows on the CPU device and <see cref="KernelFlowEvaluator"/> on OpenCL/CUDA.
+/// Inputs are row-major [event × width] and either shared by every flow (rows × width values) or one set per
+/// flow ([flow × event × width]); results are [flow × event] or [flow × event × D].
+/// </summary>
+public abstract class FlowEvaluator : IDisposable
+{
+    private protected FlowEvaluator(IReadOnlyList<MaskedAutoregressiveFlow> flows)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        if (flows.Count == 0) throw new ArgumentException("The ensemble holds no flows.", nameof(flows));
+        var first = flows[0] ?? throw new ArgumentException("Flow 0 is null.", nameof(flows));
+        for (int f = 1; f < flows.Count; f++)
+        {
+            var g = flows[f] ?? throw new ArgumentException($"Flow {f} is null.", nameof(flows));
+            if (g.D != first.D || g.C != first.C || g.Made.Length != first.Made.Length || g.Made[0].H != first.Made[0].H)
+                throw new ArgumentException($"Flow {f} has D={g.D}, C={g.C}, {g.Made.Length} blocks, H={g.Made[0].H}; flow 0 has " +
+                    $"D={first.D}, C={first.C}, {first.Made.Length} blocks, H={first.Made[0].H}: an ensemble needs one shape.", nameof(flows));
+        }
+        Flows = flows.ToArray();
+        D = first.D;
+        C = first.C;
+        Hidden = first.Made[0].H;
+        Blocks = first.Made.Length;
+    }
+
+    /// <summary>The evaluator for a device: managed flows on the CPU device, kernels elsewhere.</summary>
+    public static FlowEvaluator For(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowPrecision precision = FlowPrecision.Single)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device is CpuDevice ? new ManagedFlowEvaluator(flows) : new KernelFlowEvaluator(device, flows, precision);
+    }
+
+    /// <summary>
+    /// The evaluator for the members of a <see cref="FlowEnsemble"/> of affine MAFs: <see cref="Sample(ulong, ulong, ReadOnlySpan{double}, int)"/>
+    /// with first stream 0 and <see cref="MeanLogProb"/> give <see cref="FlowEnsemble.Sample"/> and
+    /// <see cref="FlowEnsemble.MeanLogProb"/> (other member types have no kernels: NotSupportedException).
+    /// </summary>
+    public static FlowEvaluator For(ComputeDevice device, FlowEnsemble ensemble, FlowPrecision precision = FlowPrecision.Single)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        var flows = new MaskedAutoregressiveFlow[ensemble.Members.Count];
+        for (int m = 0; m < flows.Length; m++)
+            flows[m] = ensemble.Members[m] as MaskedAutoregressiveFlow
+                ?? throw new NotSupportedException($"Ensemble member {m} is a {ensemble.Members[m].GetType().Name}; flow kernels exist for the affine MaskedAutoregressiveFlow only.");
+        return For(device, flows, precision);
+    }
+
+    /// <summary>The flows, in ensemble order.</summary>
+    public IReadOnlyList<MaskedAutoregressiveFlow> Flows { get; }
+    /// <summary>Features D.</summary>
+    public int D { get; }
+    /// <summary>Conditions C.</summary>
+    public int C { get; }
+    /// <summary>Hidden units H.</summary>
+    public int Hidden { get; }
+    /// <summary>MADE blocks.</summary>
+    public int Blocks { get; }
+
+    /// <summary>Re-reads the flows' parameters after they changed (training); the kernel evaluator copies them to the device.</summary>
+    public virtual void Refresh() { }
+
+    /// <summary>log p(x|c) of every event under every flow: [flow × event].</summary>
+    public double[] LogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
+    {
+        var (xStride, cStride) = Strides(x, c, rows);
+        var logProb = new double[(long)Flows.Count * rows];
+        if (rows > 0) LogProbCore(x, xStride, c, cStride, rows, logProb, null);
+        return logProb;
+    }
+
+    /// <summary>The mean over the flows of log p(x|c) per event (as <see cref="FlowEnsemble.MeanLogProb"/>).</summary>
+    public double[] MeanLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
+    {
+        var all = LogProb(x, c, rows);
+        var mean = new double[rows];
+        for (int f = 0; f < Flows.Count; f++)
+            for (int n = 0; n < rows; n++) mean[n] += all[f * rows + n];
+        for (int n = 0; n < rows; n++) mean[n] /= Flows.Count;
+        return mean;
+    }
+
+    /// <summary>z = T(x|c) and log|det| of every event under every flow.</summary>
+    public FlowLatent Latent(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
+    {
+        var (xStride, cStride) = Strides(x, c, rows);
+        var latent = new FlowLatent(new double[(long)Flows.Count * rows * D], new double[(long)Flows.Count * rows]);
+        if (rows > 0) LogProbCore(x, xStride, c, cStride, rows, new double[latent.LogDet.Length], latent);
+        return latent;
+    }
+
+    /// <summary>Samples x = T⁻¹(noise|c) of every flow from standard normal <paramref name="noise"/>: [flow × event × D].</summary>
+    public double[] Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, int rows)
+    {
+        long noiseStride = Stride(noise, rows, D, "noise");
+        long cStride = Stride(c, rows, C, "conditions");
+        var x = new double[(long)Flows.Count * rows * D];
+        if (rows > 0) SampleCore(noise, noiseStride, 0, 0, c, cStride, rows, x);
+        return x;
+    }
+
+    /// <summary>
+    /// Samples with Philox noise: flow f uses the standard normal doubles
+    /// <c>Philox4x32.FillNormal(double[rows × D], seed, firstStream + f)</c> as its noise (the same on every device).
+    /// </summary>
+    public double[] Sample(ulong seed, ulong firstStream, ReadOnlySpan<double> c, int rows)
+    {
+        long cStride = Stride(c, rows, C, "conditions");
+        var x = new double[(long)Flows.Count * rows * D];
+        if (rows > 0) SampleCore(default, -1, seed, firstStream, c, cStride, rows, x);
+        return x;
+    }
+
+    /// <summary>Log-prob (and, when <paramref name="latent"/> is given, the latent map) of validated inputs.</summary>
+    private protected abstract void LogProbCore(ReadOnlySpan<double> x, long xStride, ReadOnlySpan<double> c, long cStride, int rows,
+        double[] logProb, FlowLatent? latent);
+
+    /// <summary>Sampling from validated inputs; <paramref name="noiseStride"/> −1 means Philox noise.</summary>
+    private protected abstract void SampleCore(ReadOnlySpan<double> noise, long noiseStride, ulong seed, ulong firstStream,
+        ReadOnlySpan<double> c, long cStride, int rows, double[] x);
+
+    private (long, long) Strides(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows) =>
+        (Stride(x, rows, D, "features"), Stride(c, rows, C, "conditions"));
+
+    private long Stride(ReadOnlySpan<double> values, int rows, int width, string name) =>
+        FlowDeviceData.Stride(values.Length, rows, width, Flows.Count, name);
+
+    /// <summary>Releases device memory (nothing on the managed path).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases resources.</summary>
+    protected virtual void Dispose(bool disposing) { }
+}
+
+/// <summary>The managed path of <see cref="FlowEvaluator"/>: each flow's own <c>LogProb</c> and <c>Sample</c>.</summary>
+public sealed class ManagedFlowEvaluator : FlowEvaluator
+{
+    private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+
+    /// <summary>Creates the evaluator (reads the flows' parameters at every call).</summary>
+    public ManagedFlowEvaluator(IReadOnlyList<MaskedAutoregressiveFlow> flows) : base(flows) { }
+
+    private protected override void LogProbCore(ReadOnlySpan<double> x, long xStride, ReadOnlySpan<double> c, long cStride, int rows,
+        double[] logProb, FlowLatent? latent)
+    {
+        for (int f = 0; f < Flows.Count; f++)
+        {
+            var pass = Flows[f].NewPass(rows);
+            var lp = logProb.AsSpan(f * rows, rows);
+            Flows[f].LogProb(Slice(x, xStride, f), Slice(c, cStride, f), lp, training: false, pass);
+            if (latent is null) continue;
+            pass.Latent.CopyTo(latent.Z.AsSpan(f * rows * D, rows * D));
+            for (int n = 0; n < rows; n++)
+            {
+                double s = 0;
+                for (int d = 0; d < D; d++) s += pass.Latent[n * D + d] * pass.Latent[n * D + d];
+                latent.LogDet[f * rows + n] = lp[n] + 0.5 * s + D * HalfLog2Pi;
+            }
+        }
+    }
+
+    private protected override void SampleCore(ReadOnlySpan<double> noise, long noiseStride, ulong seed, ulong firstStream,
+        ReadOnlySpan<double> c, long cStride, int rows, double[] x)
+    {
+        var drawn = noiseStride < 0 ? new double[rows * D] : null;
+        for (int f = 0; f < Flows.Count; f++)
+        {
+            if (drawn is not null) FastAD.Kernels.Random.Philox4x32.FillNormal(drawn, seed, firstStream + (ulong)f);
+            Flows[f].Sample(drawn ?? Slice(noise, noiseStride, f), Slice(c, cStride, f), x.AsSpan(f * rows * D, rows * D), Flows[f].NewPass(rows));
+        }
+    }
+
+    private static ReadOnlySpan<double> Slice(ReadOnlySpan<double> values, long stride, int f) =>
+        stride == 0 ? values : values.Slice((int)(f * stride), (int)stride);
+}

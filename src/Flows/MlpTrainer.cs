@@ -1,0 +1,191 @@
+using FastAD.Kernels.Random;
+
+namespace FastAD.Flows;
+
+/// <summary>Training options of <see cref="MlpTrainer"/>.</summary>
+public sealed record MlpTrainingOptions
+{
+    /// <summary>Passes over the training set.</summary>
+    public int Epochs { get; init; } = 20;
+    /// <summary>Minibatch size.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Philox seed of the per-epoch shuffles.</summary>
+    public ulong Seed { get; init; }
+}
+
+/// <summary>
+/// Adam training of an <see cref="MlpClassifier"/> on its loss: Philox-shuffled minibatches, optional per-event
+/// weights (BCE class weights), the same Adam step as <see cref="FlowTrainer"/>. Inputs are taken as given
+/// (standardise them first: <see cref="MlpEnsemble"/> does).
+/// </summary>
+public static class MlpTrainer
+{
+    /// <summary>Trains in place; returns the mean training loss of each epoch.</summary>
+    /// <param name="mlp">The network.</param>
+    /// <param name="x">Inputs, row-major (rows × inputs).</param>
+    /// <param name="y">Labels: 1 data, 0 simulation.</param>
+    /// <param name="w">Per-event weights (BCE only; empty = 1).</param>
+    /// <param name="o">Options.</param>
+    /// <param name="cancel">Checked once per epoch.</param>
+    public static double[] Train(MlpClassifier mlp, double[] x, double[] y, double[]? w, MlpTrainingOptions o, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(mlp);
+        ArgumentNullException.ThrowIfNull(o);
+        int d = mlp.Layers[0].Inputs, n = y.Length;
+        if (n == 0) throw new ArgumentException("The training set is empty.");
+        if (x.Length != n * d) throw new ArgumentException($"The inputs hold {x.Length} values; {n} events × {d} inputs expected.");
+        if (w is not null && w.Length != n) throw new ArgumentException($"{w.Length} weights for {n} events.");
+        if (o.Epochs < 1 || o.BatchSize < 1 || !(o.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(o), "Epochs, batch size and learning rate must be positive.");
+        var parameters = mlp.Layers.SelectMany(l => new[] { (l.Weight, l.WeightGrad), (l.Bias, l.BiasGrad) }).ToArray();
+        var m = parameters.Select(p => new double[p.Item1.Length]).ToArray();
+        var v = parameters.Select(p => new double[p.Item1.Length]).ToArray();
+        int bs = Math.Min(o.BatchSize, n);
+        var xb = new double[bs * d];
+        var yb = new double[bs];
+        var wb = new double[bs];
+        var fb = new double[bs];
+        var passes = new Dictionary<int, MlpClassifier.Pass>();
+        var order = Enumerable.Range(0, n).ToArray();
+        var u = new double[n];
+        var history = new double[o.Epochs];
+        long step = 0;
+        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            Philox4x32.FillUniform(u, o.Seed, (ulong)epoch);
+            for (int i = n - 1; i > 0; i--)
+            {
+                int j = (int)(u[i] * (i + 1));
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+            double total = 0;
+            for (int start = 0; start < n; start += bs)
+            {
+                int batch = Math.Min(bs, n - start);
+                for (int k = 0; k < batch; k++)
+                {
+                    int r = order[start + k];
+                    Array.Copy(x, r * d, xb, k * d, d);
+                    yb[k] = y[r];
+                    wb[k] = w is null ? 1 : w[r];
+                }
+                if (!passes.TryGetValue(batch, out var pass)) passes[batch] = pass = mlp.NewPass(batch);
+                var xs = xb.AsSpan(0, batch * d);
+                var fs = fb.AsSpan(0, batch);
+                mlp.Forward(xs, fs, pass);
+                total += mlp.BatchLoss(fs, yb.AsSpan(0, batch), wb.AsSpan(0, batch)) * batch;
+                mlp.ZeroGrad();
+                mlp.Backward(xs, fs, yb.AsSpan(0, batch), wb.AsSpan(0, batch), pass);
+                step++;
+                double c1 = 1 - Math.Pow(0.9, step), c2 = 1 - Math.Pow(0.999, step);
+                for (int p = 0; p < parameters.Length; p++)
+                    FlowTrainer.AdamStep(parameters[p].Item1, parameters[p].Item2, m[p], v[p], 1, o.LearningRate, c1, c2);
+            }
+            history[epoch] = total / n;
+        }
+        return history;
+    }
+}
+
+/// <summary>
+/// An average of <see cref="MlpClassifier"/>s trained on standardised inputs (mean and standard deviation of the
+/// training set, per column). The ensemble score is the mean of the members' scores (sigmoid for BCE, the
+/// log-ratio f for MLC); its raw output is the score mapped back (logit for BCE), so the loss of the ensemble is
+/// the members' loss applied to it.
+/// </summary>
+public sealed class MlpEnsemble
+{
+    private readonly double[] _mean, _std;
+
+    /// <summary>An ensemble of trained members with their input standardisation.</summary>
+    public MlpEnsemble(IReadOnlyList<MlpClassifier> members, double[] mean, double[] std)
+    {
+        if (members.Count == 0) throw new ArgumentException("An ensemble needs at least one member.");
+        Members = members;
+        _mean = mean;
+        _std = std;
+    }
+
+    /// <summary>The networks.</summary>
+    public IReadOnlyList<MlpClassifier> Members { get; }
+    /// <summary>The loss (of every member).</summary>
+    public ClassifierLoss Loss => Members[0].Loss;
+
+    /// <summary>Per-column mean and standard deviation (1 where a column is constant) of row-major inputs.</summary>
+    public static (double[] Mean, double[] Std) Standardization(ReadOnlySpan<double> x, int d)
+    {
+        int n = x.Length / d;
+        if (n == 0) throw new ArgumentException("No events to standardise.");
+        var mean = new double[d];
+        var std = new double[d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) mean[j] += x[i * d + j];
+        for (int j = 0; j < d; j++) mean[j] /= n;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) std[j] += (x[i * d + j] - mean[j]) * (x[i * d + j] - mean[j]);
+        for (int j = 0; j < d; j++)
+        {
+            std[j] = Math.Sqrt(std[j] / n);
+            if (!(std[j] > 0)) std[j] = 1;
+        }
+        return (mean, std);
+    }
+
+    /// <summary>Standardised copy of row-major inputs.</summary>
+    public double[] Standardize(ReadOnlySpan<double> x)
+    {
+        int d = _mean.Length;
+        var z = new double[x.Length];
+        for (int i = 0; i < x.Length; i++) z[i] = (x[i] - _mean[i % d]) / _std[i % d];
+        return z;
+    }
+
+    /// <summary>
+    /// Trains <paramref name="members"/> networks (seeds <paramref name="seed"/> + k) on the same standardised data, up
+    /// to <paramref name="parallelism"/> at once; <paramref name="memberDone"/> is called (from worker threads) after each.
+    /// </summary>
+    public static MlpEnsemble Train(double[] x, double[] y, double[]? w, int d, IReadOnlyList<int> hidden, ClassifierLoss loss, int members,
+        MlpTrainingOptions options, ulong seed, int parallelism = 1, Action? memberDone = null, CancellationToken cancel = default)
+    {
+        var (mean, std) = Standardization(x, d);
+        var shell = new MlpEnsemble([new MlpClassifier(d, hidden, loss, seed)], mean, std);
+        var z = shell.Standardize(x);
+        var nets = new MlpClassifier[members];
+        Parallel.For(0, members, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancel }, k =>
+        {
+            var net = new MlpClassifier(d, hidden, loss, seed + (ulong)k);
+            MlpTrainer.Train(net, z, y, w, options with { Seed = options.Seed + (ulong)k }, cancel);
+            nets[k] = net;
+            memberDone?.Invoke();
+        });
+        return new MlpEnsemble(nets, mean, std);
+    }
+
+    /// <summary>Raw ensemble outputs f (logit of the mean sigmoid for BCE; mean f for MLC) of row-major inputs.</summary>
+    public double[] Outputs(ReadOnlySpan<double> x)
+    {
+        var z = Standardize(x);
+        int n = x.Length / _mean.Length;
+        var sum = new double[n];
+        var f = new double[n];
+        foreach (var m in Members)
+        {
+            m.Forward(z, f, m.NewPass(n));
+            for (int i = 0; i < n; i++) sum[i] += m.Score(f[i]);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            double s = sum[i] / Members.Count;
+            sum[i] = Loss == ClassifierLoss.Bce ? Math.Log(Math.Max(s, 1e-300) / Math.Max(1 - s, 1e-300)) : s;
+        }
+        return sum;
+    }
+
+    /// <summary>Scores of outputs from <see cref="Outputs"/> (probability for BCE, log-ratio for MLC).</summary>
+    public double Score(double f) => Members[0].Score(f);
+
+    /// <summary>Mean loss of the ensemble on labelled events (per-event weights for BCE; empty = 1).</summary>
+    public double MeanLoss(ReadOnlySpan<double> f, ReadOnlySpan<double> y, ReadOnlySpan<double> w = default) => Members[0].BatchLoss(f, y, w);
+}

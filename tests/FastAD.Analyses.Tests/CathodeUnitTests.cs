@@ -1,0 +1,151 @@
+using FastAD.Analyses.Cathode;
+using FastAD.Kernels.Random;
+using FastAD.Stats;
+using FastAD.TestSupport;
+using Xunit;
+
+namespace FastAD.Analyses.Tests;
+
+/// <summary>The pieces of the CATHODE pipeline that need no training: config, preprocessing, mass sampling, the scan on real CMS masses.</summary>
+public class CathodeUnitTests
+{
+    [Fact]
+    public void PreprocessingInverseIsExactAndSidebandZScoresAreStandard()
+    {
+        int n = 5000, d = 3;
+        var mass = new double[n];
+        var x = new double[n * d];
+        var u = new double[n];
+        Philox4x32.FillUniform(u, 3, 1);
+        Philox4x32.FillNormal(x, 3, 2);
+        for (int i = 0; i < n; i++)
+        {
+            mass[i] = 5 + 11 * u[i];
+            x[i * d] = Math.Exp(3 + 0.5 * x[i * d]);          // pt-like, positive
+            x[i * d + 1] = Math.Exp(-5 + x[i * d + 1]);       // ip3d-like
+            x[i * d + 2] = x[i * d + 2] - 0.3;                // signed, max may be negative
+        }
+        var sb = mass.Select(m => m < 9 || m >= 10.6).ToArray();
+        var p = CathodePreprocessing.Fit(mass, x, d, sb);
+        var z = p.Features(x);
+        var back = p.InverseFeatures(z);
+        for (int i = 0; i < x.Length; i++) Assert.Equal(x[i], back[i], 1e-9 * Math.Max(1, Math.Abs(x[i])));
+        for (int j = 0; j < d; j++)
+        {
+            var col = Enumerable.Range(0, n).Where(i => sb[i]).Select(i => z[i * d + j]).ToArray();
+            Assert.Equal(0, col.Average(), 1e-9);
+            Assert.Equal(1, Math.Sqrt(col.Select(v => v * v).Average()), 1e-9);
+        }
+        var ms = p.Masses(mass).Where((_, i) => sb[i]).ToArray();
+        Assert.Equal(0, ms.Average(), 1e-9);
+    }
+
+    [Fact]
+    public void SrMassesFollowThePolynomial()
+    {
+        // f(m) = 10 − m on [9, 10.6]: density ∝ (10 − m)⁺… use a positive linear f = 20 − m.
+        double[] theta = [20, -1];
+        var m = CathodeAnalysis.SampleMasses(theta, 9, 10.6, 200_000, 1, 5);
+        Assert.All(m, v => Assert.InRange(v, 9, 10.6));
+        // Mean of a density ∝ 20 − m on [9, 10.6].
+        double num = 0, den = 0;
+        for (int i = 0; i < 10_000; i++)
+        {
+            double v = 9 + 1.6 * (i + 0.5) / 10_000;
+            num += v * (20 - v);
+            den += 20 - v;
+        }
+        Assert.Equal(num / den, m.Average(), 3e-3);
+        Assert.NotEqual(9.8, m.Average(), 3e-3); // the uniform mean would be 9.8
+    }
+
+    [Fact]
+    public void ScanAtFprOneReproducesThePublishedSignificances()
+    {
+        var fitter = new ManagedProfileFitter();
+        var model = new BackgroundModel(BumpHuntBinning.Dimuon(12), 5);
+        foreach (var (selection, z) in new[] { ("os_cathode", 1.5956), ("ss_cathode", 0.5263) })
+        {
+            var masses = ReferenceData.CutMasses(selection, "1");
+            var sideband = masses.Select(v => v < 9 || v > 10.6).ToArray();
+            var scores = new double[masses.Length];
+            Philox4x32.FillUniform(scores, 9, 9);
+            var scan = CathodeAnalysis.Scan("test", model, fitter, masses, scores, sideband, [1.0], null, null);
+            Assert.Equal(1.0, scan.Points[0].Fpr);
+            Assert.Equal(z, scan.Points[0].Z, 3e-4);
+        }
+        var os = ReferenceData.CutMasses("os_cathode", "1");
+        var s = new ManagedProfileFitter().Fit(model, Spectra.FromEvents(model.Binning, os, default, out _));
+        Assert.Equal(97.16, s.S[0], 0.01);
+    }
+
+    [Fact]
+    public void ConfigYamlOverlaysThePresetAndRejectsUnknownKeys()
+    {
+        var dir = Directory.CreateTempSubdirectory("fastad-cfg");
+        try
+        {
+            var good = Path.Combine(dir.FullName, "good.yaml");
+            File.WriteAllText(good, "seed: 42\nflows:\n  epochs: 7\nstatistics:\n  histogram_fprs: [1, 0.5]\n");
+            var c = CathodeConfig.Load(good, CathodeConfig.Quick());
+            Assert.Equal(42UL, c.Seed);
+            Assert.Equal(7, c.Flows.Epochs);
+            Assert.Equal(CathodeConfig.Quick().Flows.Ensemble, c.Flows.Ensemble); // not given: the preset's value
+            Assert.Equal(CathodeConfig.Quick().Bdt.Members, c.Bdt.Members);
+            Assert.Equal([1, 0.5], c.Statistics.HistogramFprs);
+
+            var roundTrip = Path.Combine(dir.FullName, "dump.yaml");
+            File.WriteAllText(roundTrip, CathodeConfig.ToYaml(c));
+            Assert.Equal(CathodeConfig.ToYaml(c), CathodeConfig.ToYaml(CathodeConfig.Load(roundTrip, CathodeConfig.Paper())));
+
+            var unknown = Path.Combine(dir.FullName, "unknown.yaml");
+            File.WriteAllText(unknown, "seed: 1\nflows:\n  epochs: 3\n  hiden: 20\n");
+            var e = Assert.Throws<InvalidDataException>(() => CathodeConfig.Load(unknown, CathodeConfig.Paper()));
+            Assert.Contains("line 4", e.Message);
+            Assert.Contains("hiden", e.Message);
+
+            var badFpr = Path.Combine(dir.FullName, "fpr.yaml");
+            File.WriteAllText(badFpr, "statistics:\n  histogram_fprs: [1, 1.5]\n");
+            var f = Assert.Throws<ArgumentException>(() => CathodeConfig.Load(badFpr, CathodeConfig.Paper()));
+            Assert.Contains("1.5", f.Message);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+}
+
+/// <summary>An interrupted run keeps what it finished and a rerun with reuse continues from it.</summary>
+public class CathodeInterruptionTests
+{
+    [Fact]
+    public void CancellingAfterTheFlowsKeepsThemForReuse()
+    {
+        var dir = Directory.CreateTempSubdirectory("fastad-cancel").FullName;
+        try
+        {
+            var c = CathodeConfig.Quick();
+            c.Flows.Epochs = 4;
+            c.Flows.Blocks = 2;
+            c.Bdt.Members = 2;
+            c.Bdt.MaxRounds = 20;
+            var (os, _) = CathodeData.Generate(c);
+            using var cancel = new CancellationTokenSource();
+            var progress = new CallbackProgress<StageProgress>(p => { if (p.Stage.StartsWith("BDTs", StringComparison.Ordinal)) cancel.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance, progress, cancel.Token));
+            var flows = Directory.GetFiles(Path.Combine(dir, "models"), "flow-os-*.json");
+            Assert.Equal(c.Flows.Ensemble, flows.Length);
+            Assert.False(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+            var (r, _, _) = CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, true, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance);
+            Assert.All(r.Primary.Flows, f => Assert.True(f.Reused));
+            Assert.True(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+using FastAD.Analyses.Conrad;
+using FastAD.Data;
+using FastAD.Kernels.Cpu;
+using Xunit;
+
+namespace FastAD.Analyses.Tests;
+
+/// <summary>
+/// The whole CONRAD chain on generated data at a reduced size (150k background events so that the ABCD regions still
+/// hold tens of events at FPR 1e-3; one short flow; 2 + 2 small classifiers per ensemble): the outcomes SPEC 2 and the
+/// issue promise, with margins.
+/// </summary>
+public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
+{
+    /// <summary>One run shared by the tests of this class.</summary>
+    public sealed class Run : IDisposable
+    {
+        public Run()
+        {
+            Dir = Directory.CreateTempSubdirectory("fastad-conrad").FullName;
+            var input = ConradData.Generate(Config);
+            (Results, State) = ConradAnalysis.Run(new ConradRequest(Config, input, Dir, "test"), CpuDevice.Instance);
+            Files = ConradReport.Write(Dir, Results, State);
+        }
+
+        public static ConradConfig Config
+        {
+            get
+            {
+                var c = ConradConfig.Quick();
+                c.Generation.Injections = [0, 150, 300];
+                c.Flows.Ensemble = 1;
+                c.Flows.Epochs = 12;
+                c.Flows.TrainEvents = 30_000;
+                c.Classifier.MaxIterations = 50;
+                return c;
+            }
+        }
+
+        public string Dir { get; }
+        public ConradResults Results { get; }
+        public ConradAnalysis.State State { get; }
+        public IReadOnlyList<string> Files { get; }
+
+        public void Dispose() => Directory.Delete(Dir, true);
+    }
+
+    private readonly Run _run;
+
+    public ConradAnalysisTests(Run run) => _run = run;
+
+    [Fact]
+    public void AbcdClosesWithoutSignalDownToFpr1e3()
+    {
+        var zero = _run.Results.Injections.Single(l => l.Injected == 0);
+        Assert.Equal(0, zero.SrSignal);
+        var scanned = zero.Points.Where(p => p.TargetFpr < 1).ToArray();
+        Assert.Contains(scanned, p => p.TargetFpr <= 1.01e-3);
+        foreach (var p in scanned)
+        {
+            // Enough events in A for the test to mean something even at the tightest point.
+            Assert.True(p.NA >= 10, $"FPR {p.TargetFpr}: only {p.NA} events in A");
+            Assert.InRange(p.Fpr, 0.8 * p.TargetFpr, 1.25 * p.TargetFpr);
+            // Within 3σ (Poisson) plus 5% for what a short flow training leaves: at loose cuts the Poisson error is
+            // below 2%, where a percent-level mismodelling of the template density already shows.
+            Assert.True(Math.Abs(p.Ratio - 1) <= 3 * p.RatioError + 0.05, $"FPR {p.TargetFpr:G3}: r = {p.Ratio:F3} ± {p.RatioError:F3}");
+        }
+        // The ratio's Poisson error is what the counts say: √(1/N_A,pred + 1/N_B + 1/N_C + 1/N_D).
+        var q = scanned[^1];
+        Assert.Equal(Math.Sqrt(1 / q.Predicted + 1.0 / q.NB + 1.0 / q.NC + 1.0 / q.ND), q.RatioError, 12);
+        Assert.Equal(q.NB * (double)q.NC / q.ND, q.Predicted, 9);
+    }
+
+    [Fact]
+    public void SignalBreaksClosureWhereTheCutKeepsIt()
+    {
+        // With signal in the SR the observed A exceeds the background prediction at tight cuts.
+        var full = _run.Results.Injections[^1];
+        Assert.True(full.SrSignal > 0);
+        var tight = ConradAnalysis.WorkingPoints(_run.Results.Config, full)[^1];
+        Assert.True(tight.Ratio < 1 - 3 * tight.RatioError, $"r = {tight.Ratio:F3} ± {tight.RatioError:F3} with signal");
+    }
+
+    [Fact]
+    public void SicOrderingSupervisedIdealisedRealistic()
+    {
+        var sic = _run.Results.Sic.ToDictionary(s => s.Name, s => s.MaxSic);
+        Assert.Equal(["supervised", "idealised-x", "idealised-z", ConradAnalysis.Realistic], _run.Results.Sic.Select(s => s.Name));
+        // Every classifier finds the signal far better than a random cut (SIC of a random cut ≤ 1).
+        Assert.All(sic.Values, v => Assert.True(v > 5, $"SIC {v:F2}"));
+        Assert.True(sic["supervised"] >= 0.95 * sic["idealised-x"], $"supervised {sic["supervised"]:F2} vs idealised-x {sic["idealised-x"]:F2}");
+        Assert.True(sic["idealised-x"] >= 0.9 * sic["idealised-z"], $"idealised-x {sic["idealised-x"]:F2} vs idealised-z {sic["idealised-z"]:F2}");
+        Assert.InRange(sic[ConradAnalysis.Realistic] / sic["idealised-z"], 0.75, 1.25);
+        // The AUCs agree with the ordering too (a whole-curve measure, not only the maximum).
+        var auc = _run.Results.Sic.ToDictionary(s => s.Name, s => s.Auc);
+        Assert.True(auc["supervised"] >= auc[ConradAnalysis.Realistic] - 0.01, $"AUC supervised {auc["supervised"]:F3} vs realistic {auc[ConradAnalysis.Realistic]:F3}");
+    }
+
+    [Fact]
+    public void SignificanceIsNearZeroWithoutSignalAndRisesWithIt()
+    {
+        var c = _run.Results.Config;
+        var levels = _run.Results.Injections;
+        Assert.Equal([0, 150, 300, 600], levels.Select(l => l.Injected));
+        for (int k = 0; k < c.Statistics.WorkingPoints.Count; k++)
+        {
+            var wp = levels.Select(l => ConradAnalysis.WorkingPoints(c, l)[k]).ToArray();
+            // Without signal: no truth signal passes and the data-driven excess is a fluctuation.
+            Assert.Equal(0, wp[0].SOverSqrtB);
+            Assert.InRange(wp[0].ObservedZ, -3, 3);
+            for (int i = 1; i < wp.Length; i++)
+            {
+                Assert.True(wp[i].SOverSqrtB > wp[i - 1].SOverSqrtB, $"S/√B at FPR {c.Statistics.WorkingPoints[k]}: {wp[i].SOverSqrtB:F2} after {wp[i - 1].SOverSqrtB:F2}");
+                Assert.True(wp[i].ObservedZ > wp[0].ObservedZ + 2, $"observed excess {wp[i].ObservedZ:F2} vs {wp[0].ObservedZ:F2} without signal");
+            }
+            // The cut enhances the significance over the SR count alone.
+            Assert.True(wp[^1].SOverSqrtB > 2 * levels[^1].SOverSqrtBNoCut);
+        }
+    }
+
+    [Fact]
+    public void LatentsOfTheDataAreCloseToStandardNormal()
+    {
+        // The flow learned the template; the data (close to, not the same as, the template) maps near N(0, 1).
+        Assert.All(_run.Results.LatentMean, m => Assert.InRange(m, -0.3, 0.3));
+        Assert.All(_run.Results.LatentStd, s => Assert.InRange(s, 0.8, 1.2));
+        // Every data event was scored by the models of the other half.
+        Assert.All(_run.State.Scores[ConradAnalysis.Realistic], s => Assert.InRange(s, 0, 1));
+        Assert.InRange(_run.State.Half.Average(), 0.47, 0.53);
+    }
+
+    [Fact]
+    public void ReportAndModelsAreWritten()
+    {
+        foreach (var f in new[] { "results.json", "config.yaml", "closure.csv", "sic.csv", "sic.svg", "closure.svg", "significance.svg", "latent.svg", "flow-loss.svg", "report.md" })
+            Assert.Contains(f, _run.Files);
+        Assert.True(File.Exists(Path.Combine(_run.Dir, "models", "flow-0.json")));
+        foreach (var m in new[] { "model-realistic", "model-realistic-0", "model-idealised-x", "model-idealised-z", "model-supervised" })
+            Assert.True(File.Exists(Path.Combine(_run.Dir, "models", m + ".json")), m);
+        var closure = EventTableIO.Read(Path.Combine(_run.Dir, "closure.csv"));
+        Assert.Equal(_run.Results.Injections.Sum(l => l.Points.Length), closure.RowCount);
+        string md = File.ReadAllText(Path.Combine(_run.Dir, "report.md"));
+        Assert.Contains("![ABCD closure](closure.svg)", md);
+        Assert.Contains(_run.Results.Headline.MaxSic[ConradAnalysis.Realistic].ToString("F2", System.Globalization.CultureInfo.InvariantCulture), md);
+    }
+}
+
+/// <summary>Configuration, bad input and interruption.</summary>
+public class ConradUnitTests
+{
+    private static string TempDir() => Directory.CreateTempSubdirectory("fastad-conrad-unit").FullName;
+
+    [Fact]
+    public void PresetsAndOverlay()
+    {
+        var paper = ConradConfig.Paper();
+        Assert.Equal((4, 8, 1e-4, 128, 50, 5), (paper.Flows.Transforms, paper.Flows.Bins, paper.Flows.LearningRate, paper.Flows.BatchSize, paper.Flows.Epochs, paper.Flows.Ensemble));
+        Assert.Equal((50, 200, 61, 0.25), (paper.Classifier.Models, paper.Classifier.MaxIterations, paper.Classifier.MaxLeafNodes, paper.Classifier.ValidationFraction));
+        var p = paper.BoostingParameters();
+        Assert.Equal(FastAD.Trees.GrowthPolicy.LeafWise, p.Growth);
+        Assert.Equal(61, p.MaxLeafNodes);
+        string dir = TempDir();
+        string cfg = Path.Combine(dir, "c.yaml");
+        File.WriteAllText(cfg, "flows:\n  hidden: 16\nclassifier:\n  models: 3\n");
+        var c = ConradConfig.Load(cfg, ConradConfig.Quick());
+        Assert.Equal(16, c.Flows.Hidden);
+        Assert.Equal(3, c.Classifier.Models);
+        Assert.Equal(ConradConfig.Quick().Flows.Epochs, c.Flows.Epochs);     // the preset's value survives
+        File.WriteAllText(cfg, "flows:\n  hidden: 16\n  binz: 8\n");
+        var e = Assert.Throws<InvalidDataException>(() => ConradConfig.Load(cfg, ConradConfig.Quick()));
+        Assert.Contains("line 3", e.Message);
+        Assert.Contains("binz", e.Message);
+        Assert.Contains("fastad conrad --print-config", e.Message);
+        File.WriteAllText(cfg, "template: photon\n");
+        Assert.Contains("template must be gamma or znunu", Assert.Throws<ArgumentException>(() => ConradConfig.Load(cfg, ConradConfig.Quick())).Message);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void PreprocessingStandardisesTheTemplate()
+    {
+        var c = ConradConfig.Quick();
+        c.Generation.Events = 20_000;
+        var input = ConradData.Generate(c);
+        var pre = ConradPreprocessing.Fit(input.Template, [false, true, true], c.Regions.Trigger);
+        var x = pre.Features(input.Template.Features);
+        for (int j = 0; j < 3; j++)
+        {
+            var col = Enumerable.Range(0, input.Template.Rows).Select(i => x[i * 3 + j]).ToArray();
+            Assert.Equal(0, col.Average(), 9);
+            Assert.Equal(1, Math.Sqrt(col.Sum(v => v * v) / col.Length), 6);
+        }
+        // A logit makes the bounded features unbounded: tau values near 0 and 1 map far out, monotonically.
+        var t = pre.Features([80, 1e-9, 0.5, 80, 0.5, 1 - 1e-9]);
+        Assert.True(t[1] < -3 && t[5] > 3);
+        var cond = pre.Conditions(input.Template.Met);
+        Assert.Equal(0, cond.Average(), 9);
+    }
+
+    [Fact]
+    public void BadInputIsNamed()
+    {
+        string dir = TempDir();
+        var c = ConradConfig.Quick();
+        string file = Path.Combine(dir, "events.csv");
+        File.WriteAllText(file, "MET,m_J,tau21\n1100,80,0.4\n");
+        var e = Assert.Throws<InvalidDataException>(() => ConradData.Load(file, c));
+        Assert.Contains("'tau32'", e.Message);
+        Assert.Contains("'is_template'", e.Message);
+        Assert.Contains("MET, m_J, tau21", e.Message);
+        // An empty signal region: every data event below 1 TeV.
+        var lines = new List<string> { "MET,m_J,tau21,tau32,is_template" };
+        for (int i = 0; i < 400; i++) lines.Add($"{750 + i % 200},{60 + i % 40},0.{3 + i % 5},0.{5 + i % 4},{i % 2}");
+        File.WriteAllLines(file, lines);
+        e = Assert.Throws<InvalidDataException>(() => ConradData.Load(file, c));
+        Assert.Contains("signal region is empty", e.Message);
+        // tau outside [0, 1] names the row and column.
+        lines[5] = "1200,80,1.4,0.5,0";
+        File.WriteAllLines(file, lines);
+        e = Assert.Throws<InvalidDataException>(() => ConradData.Load(file, c));
+        Assert.Contains("row 5, column 'tau21'", e.Message);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void CancellingDuringTheClassifiersKeepsTheFlows()
+    {
+        string dir = TempDir();
+        try
+        {
+            var c = ConradConfig.Quick();
+            c.Generation.Events = 20_000;
+            c.Generation.SupervisedSignalEvents = 2_000;
+            c.Flows.Epochs = 1;
+            c.Flows.TrainEvents = 5_000;
+            var input = ConradData.Generate(c);
+            using var cancel = new CancellationTokenSource();
+            var progress = new CallbackProgress<StageProgress>(p => { if (p.Stage.StartsWith("classifier", StringComparison.Ordinal)) cancel.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                ConradAnalysis.Run(new ConradRequest(c, input, dir, "test"), CpuDevice.Instance, progress, cancel.Token));
+            Assert.Equal(c.Flows.Ensemble, Directory.GetFiles(Path.Combine(dir, "models"), "flow-*.json").Length);
+            Assert.Empty(Directory.GetFiles(Path.Combine(dir, "models"), "model-*.json"));
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+            // The saved flows load back as RQS flows.
+            var (ensemble, _) = FastAD.Flows.FlowFile.LoadEnsemble(Path.Combine(dir, "models", "flow-0.json"));
+            Assert.Equal(FastAD.Flows.FlowFile.Rqs, FastAD.Flows.FlowFile.KindOf(ensemble.Members[0]));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using FastAD.Analyses.Reports;
+using FastAD.Data;
+using FastAD.Kernels.IO;
+using Xunit;
+
+namespace FastAD.Analyses.Tests.Reports;
+
+public sealed class ReportFilesTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fastad-reports-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+    public ReportFilesTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void AtomicWriteReplacesTheFileAndLeavesNoTemporaryFile()
+    {
+        string path = Path.Combine(_dir, "sub", "result.json");
+        AtomicFile.WriteAllText(path, "first version, rather longer than the second");
+        AtomicFile.WriteAllText(path, "second");
+        Assert.Equal("second", File.ReadAllText(path));
+        Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!));
+
+        // A writer that fails half-way keeps the old file whole and removes its temporary file.
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write("partial"u8);
+            throw new InvalidOperationException("interrupted");
+        }));
+        Assert.Equal("second", File.ReadAllText(path));
+        Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    public void CsvRoundTripsThroughTheDelimitedTableReader()
+    {
+        double[] values = [0.1 + 0.2, -1e-300, 12345678.901234567, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 0];
+        var table = new CsvTable("name", "value", "count");
+        for (int i = 0; i < values.Length; i++) table.AddRow($"row {i}", values[i], i * 1000);
+        string path = Path.Combine(_dir, "t.csv");
+        table.Save(path);
+        var read = DelimitedTable.Read(path);
+        Assert.Equal(["name", "value", "count"], read.Columns);
+        var back = read.GetDoubles("value");
+        for (int i = 0; i < values.Length; i++) Assert.Equal(BitConverter.DoubleToInt64Bits(values[i]), BitConverter.DoubleToInt64Bits(back[i]));
+        Assert.Equal(values.Select((_, i) => $"row {i}").ToArray(), read.GetStrings("name"));
+        Assert.Equal([0.0, 1000, 2000, 3000, 4000, 5000, 6000], read.GetDoubles("count"));
+    }
+
+    [Fact]
+    public void CsvQuotesCellsThatNeedItAndRejectsRaggedRows()
+    {
+        var t = new CsvTable("a", "b").AddRow("x,y", "say \"hi\"").AddRow(null, true);
+        Assert.Equal("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n,true\n", t.ToString());
+        Assert.Contains("2 columns", Assert.Throws<ArgumentException>(() => t.AddRow(1)).Message);
+        Assert.Throws<ArgumentException>(() => new CsvTable("a", "a"));
+    }
+
+    private sealed record Result(string Selection, double Z, double P, double Missing, AxisScale Scale, IReadOnlyDictionary<string, double> PerFpr);
+
+    [Fact]
+    public void JsonIsCamelCaseAndWritesNonFiniteNumbersAsNamedStrings()
+    {
+        var r = new Result("os_cathode", 2.5, double.PositiveInfinity, double.NaN, AxisScale.Log, new Dictionary<string, double> { ["Fpr1"] = double.NegativeInfinity });
+        string json = ReportJson.Serialize(r);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal("os_cathode", doc.RootElement.GetProperty("selection").GetString());
+        Assert.Equal(2.5, doc.RootElement.GetProperty("z").GetDouble());
+        Assert.Equal("Infinity", doc.RootElement.GetProperty("p").GetString());
+        Assert.Equal("NaN", doc.RootElement.GetProperty("missing").GetString());
+        Assert.Equal("log", doc.RootElement.GetProperty("scale").GetString());
+        Assert.Equal("-Infinity", doc.RootElement.GetProperty("perFpr").GetProperty("fpr1").GetString());
+
+        string path = Path.Combine(_dir, "r.json");
+        ReportJson.Save(path, r);
+        var back = ReportJson.Load<Result>(path);
+        Assert.Equal(r.Selection, back.Selection);
+        Assert.True(double.IsNaN(back.Missing));
+        Assert.Equal(double.PositiveInfinity, back.P);
+        Assert.Equal(AxisScale.Log, back.Scale);
+        File.WriteAllText(path, "{ not json");
+        Assert.Contains(path, Assert.Throws<InvalidDataException>(() => ReportJson.Load<Result>(path)).Message);
+    }
+
+    [Fact]
+    public void MarkdownEscapesTableCellsAndLinksImages()
+    {
+        var md = new MarkdownReport()
+            .Heading("CATHODE run")
+            .Paragraph("Z at FPR = 1%.")
+            .Table(["selection", "Z"], [["a|b", "1.5"], ["c", "\u22120.25"]])
+            .Image("figures/mass spectrum.svg", "mass", "The SR [9, 10.6] GeV is shaded.");
+        string text = md.ToString();
+        Assert.Contains("# CATHODE run\n\nZ at FPR = 1%.\n\n| selection | Z |\n|---|---:|\n| a\\|b | 1.5 |\n| c | \u22120.25 |\n", text);
+        Assert.Contains("![mass](figures/mass%20spectrum.svg)\n\n*The SR [9, 10.6] GeV is shaded.*\n", text);
+        Assert.Throws<ArgumentException>(() => md.Table(["a", "b"], [["only one"]]));
+    }
+
+    [Fact]
+    public void ReportWriterKeepsFilesInsideTheRunFolderAndListsThem()
+    {
+        var run = new ReportWriter(Path.Combine(_dir, "run"));
+        var fig = new Figure();
+        fig.Main.Line([0, 1], [0, 1]);
+        string svg = run.WriteFigure("figures/line", fig);
+        string csv = run.WriteCsv("z.csv", new CsvTable("fpr", "z").AddRow(0.01, 2.5));
+        run.WriteJson("result.json", new { Z = 2.5 });
+        run.WriteMarkdown("report.md", new MarkdownReport().Image(svg, "line"));
+        run.WriteJson("result.json", new { Z = 3.0 });
+        Assert.Equal("figures/line.svg", svg);
+        Assert.Equal(["figures/line.svg", "z.csv", "result.json", "report.md"], run.Written);
+        Assert.True(File.Exists(Path.Combine(run.Directory, "figures", "line.svg")));
+        Assert.Contains("\"z\": 3", File.ReadAllText(run.PathOf("result.json")));
+        Assert.Equal("fpr,z\n0.01,2.5\n", File.ReadAllText(run.PathOf(csv)));
+        Assert.Contains("leaves the run folder", Assert.Throws<ArgumentException>(() => run.WriteText("../escape.txt", "x")).Message);
+        Assert.Throws<ArgumentException>(() => run.WriteText(Path.Combine(_dir, "abs.txt"), "x"));
+        Assert.Empty(Directory.GetFiles(run.Directory, "*.tmp", SearchOption.AllDirectories));
+    }
+}

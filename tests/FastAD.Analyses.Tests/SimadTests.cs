@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Xml.Linq;
+using FastAD.Analyses.Reports;
+using FastAD.Analyses.Simad;
+using FastAD.Data;
+using FastAD.Kernels.Cpu;
+using Xunit;
+
+namespace FastAD.Analyses.Tests;
+
+/// <summary>One reduced simulation-based run (both losses, one mass point), shared by the tests that read it.</summary>
+public sealed class SimadRunFixture
+{
+    public SimadRunFixture()
+    {
+        Config = SimadConfig.Quick();
+        Config.Classifier.Ensemble = 3;
+        Config.Classifier.Hidden = [16, 16];
+        Config.Classifier.Epochs = 6;
+        Config.Bootstrap.Samples = 19;
+        Config.Injection.MassPoints = [250];
+        Config.Injection.Signal = [0, 60, 200];
+        Config.Injection.Repeats = 3;
+        Dir = Directory.CreateTempSubdirectory("fastad-simad").FullName;
+        Results = SimadAnalysis.Run(new SimadRequest(Config, SimadData.Generate(Config), Dir, "test", "generated"), CpuDevice.Instance);
+    }
+
+    public SimadConfig Config { get; }
+    public string Dir { get; }
+    public SimadResults Results { get; }
+}
+
+public class SimadAnalysisTests(SimadRunFixture run) : IClassFixture<SimadRunFixture>
+{
+    private SimadResults R => run.Results;
+
+    [Fact]
+    public void EveryStatisticMovesWithInjectedSignalAndLeavesTheBand()
+    {
+        Assert.Equal(2, R.Scans.Length);
+        foreach (var s in R.Scans)
+        {
+            var nul = R.Nulls.Single(n => n.Loss == s.Loss);
+            for (int k = 0; k < 4; k++)
+            {
+                int dir = StatisticSet.Direction(k);
+                var means = s.Points.Select(p => dir * p.Mean[k]).ToArray();
+                // Larger at 200 injected events than at 0 in the signal direction (mean of the injections). The middle point
+                // (60 events, 3 %) is not required to lie between: with 3 networks of 6 epochs the MLC loss has heavy tails
+                // (e^f on simulation events far out in the m_4l tail, where ReLU networks extrapolate linearly).
+                Assert.True(means[2] > means[0], $"{s.Loss} {StatisticSet.Names[k]}: {string.Join(", ", means)}");
+                // At 200 events (10 % of the background) the mean loss and mean score are beyond the 2σ edge, so a crossing is
+                // found below 200. The max score and the score spread are not required to be: their MLC nulls have heavy tails.
+                if (s.Crossings[k].Signal is { } at)
+                {
+                    Assert.InRange(at, 0, 200);
+                    Assert.Equal(at / 150, s.Crossings[k].CrossSectionFb!.Value, 1e-12);
+                }
+                if (k >= 2) continue;
+                double edge = dir > 0 ? nul.Bands[k].Upper2 : nul.Bands[k].Lower2;
+                Assert.True(dir * (s.Points[^1].Mean[k] - edge) > 0, $"{s.Loss} {StatisticSet.Names[k]} at 200 events: {s.Points[^1].Mean[k]} vs edge {edge}");
+                Assert.NotNull(s.Crossings[k].Signal);
+                Assert.True(s.Points[^1].PValue[k] <= 2.0 / (R.Config.Bootstrap.Samples + 1), $"{s.Loss} {StatisticSet.Names[k]} p = {s.Points[^1].PValue[k]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void NullBandsContainTheBackgroundOnlyValue()
+    {
+        foreach (var n in R.Nulls)
+        {
+            Assert.Equal(R.Config.Bootstrap.Samples, n.Bootstraps.Length);
+            // Every classifier trained on the background-only sample itself: the null's first job and the zero-injection
+            // repeats (same events, other network seeds). One such value is inside a 2σ band 95 % of the time; their mean,
+            // with the training noise averaged down, must be inside.
+            var zero = R.Scans.Single(s => s.Loss == n.Loss).Points.Single(p => p.Signal == 0);
+            for (int k = 0; k < 4; k++)
+            {
+                var b = n.Bands[k];
+                Assert.True(b.Lower2 <= b.Lower1 && b.Lower1 <= b.Median && b.Median <= b.Upper1 && b.Upper1 <= b.Upper2, $"{n.Loss} {b.Statistic}: bands out of order");
+                double mean = zero.Injections.Select(v => v[k]).Append(b.BackgroundOnly).Average();
+                Assert.True(mean >= b.Lower2 && mean <= b.Upper2, $"{n.Loss} {b.Statistic}: background-only mean {mean} outside [{b.Lower2}, {b.Upper2}]");
+            }
+            // The bootstraps differ (resampling and seeds), so the bands have width.
+            Assert.All(n.Bands, b => Assert.True(b.Upper2 > b.Lower2));
+        }
+    }
+
+    [Fact]
+    public void MlcMeanLossFollowsItsAsymptoticBehaviour()
+    {
+        // For data = simulation the MLC minimiser is f = 0 and the loss per event −f (data), e^f − 1 (simulation) → 0;
+        // with signal f = ln(p_data/p_sim) and the expected loss −E_data f + E_sim(e^f − 1) < 0.
+        var nul = R.Nulls.Single(n => n.Loss == "mlc");
+        var band = nul.Bands[0];
+        var zero = R.Scans.Single(s => s.Loss == "mlc").Points[0];
+        double bgOnly = zero.Injections.Select(v => v.MeanLoss).Append(nul.BackgroundOnly.MeanLoss).Average();
+        Assert.True(Math.Abs(bgOnly) <= 2 * band.Std, $"background-only MLC loss {bgOnly}, bootstrap sd {band.Std}");
+        Assert.True(Math.Abs(band.Median) <= 2 * band.Std, $"bootstrap median {band.Median}");
+        var scan = R.Scans.Single(s => s.Loss == "mlc");
+        var loss = scan.Points.Select(p => p.Mean[0]).ToArray();
+        Assert.True(loss[^1] < 0 && loss[^1] < loss[0], string.Join(", ", loss));
+        // The BCE loss starts near ln 2 (no separation) and falls.
+        var bce = R.Nulls.Single(n => n.Loss == "bce");
+        Assert.InRange(bce.BackgroundOnly.MeanLoss, Math.Log(2) - 0.02, Math.Log(2) + 0.05);
+    }
+
+    [Fact]
+    public void SplitsAndCountsFollowTheConfiguration()
+    {
+        Assert.Equal(1000, R.Split.BackgroundTrain);
+        Assert.Equal(1000, R.Split.BackgroundTest);
+        Assert.Equal(1000, R.Split.SimulationTest);
+        var c = R.Config;
+        int perLoss = (c.Bootstrap.Samples + 1 + c.Injection.Signal.Count * c.Injection.Repeats) * c.Classifier.Ensemble;
+        Assert.Equal(2 * perLoss, R.NetworksTrained);
+        Assert.All(R.Scans, s => Assert.All(s.Points, p => Assert.Equal(c.Injection.Repeats, p.Injections.Length)));
+        // The stage tables were written as the stages finished.
+        var nullCsv = DelimitedTable.Read(Path.Combine(run.Dir, "null-bce.csv"));
+        Assert.Equal(c.Bootstrap.Samples + 1, nullCsv.RowCount);
+        Assert.True(File.Exists(Path.Combine(run.Dir, "scan-mlc-m250.csv")));
+    }
+
+    [Fact]
+    public void ReportHoldsTheNumbersAndFigures()
+    {
+        var dir = Directory.CreateTempSubdirectory("fastad-simad-report").FullName;
+        var files = SimadReport.Write(dir, R);
+        foreach (var f in new[] { "results.json", "config.yaml", "null-bce.csv", "null-mlc.csv", "scan-bce-m250.csv", "scan-bce-m250.svg", "scan-mlc-m250.svg", "crossings.csv", "null.svg", "report.md" })
+            Assert.Contains(f, files);
+        var back = ReportJson.Load<SimadResults>(Path.Combine(dir, "results.json"));
+        Assert.Equal(R.Nulls[1].Bands[0].Upper2, back.Nulls[1].Bands[0].Upper2);
+        Assert.Equal(R.Scans[0].Crossings[2].Signal, back.Scans[0].Crossings[2].Signal);
+        var svg = XDocument.Load(Path.Combine(dir, "scan-bce-m250.svg"));
+        var texts = svg.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value).ToArray();
+        Assert.Contains("null ±2σ", texts);
+        Assert.Contains("max score", texts);
+        var scan = DelimitedTable.Read(Path.Combine(dir, "scan-mlc-m250.csv"));
+        Assert.Equal(3 * 3, scan.RowCount);
+        Assert.Equal(R.Scans[1].Points[2].Injections[1].MaxScore, scan.GetDoubles("max_score")[7]);
+        var md = File.ReadAllText(Path.Combine(dir, "report.md"));
+        Assert.Contains("![bce m_A = 250 GeV](scan-bce-m250.svg)", md);
+    }
+}
+
+/// <summary>Config, input and the band/crossing arithmetic: no training except one cancelled run.</summary>
+public class SimadUnitTests
+{
+    private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("fastad-simad-unit").FullName, name);
+
+    [Fact]
+    public void ConfigLoadsOverPresetsAndNamesBadKeys()
+    {
+        var paper = SimadConfig.Paper();
+        Assert.Equal(10, paper.Classifier.Ensemble);
+        Assert.Equal([50, 50, 50], paper.Classifier.Hidden);
+        Assert.Equal(20, paper.Classifier.Epochs);
+        Assert.Equal(100, paper.Bootstrap.Samples);
+        Assert.Equal(10, paper.Injection.Repeats);
+        Assert.Equal([125.0, 150, 250], paper.Injection.MassPoints);
+        var good = Temp("c.yaml");
+        File.WriteAllText(good, "classifier:\n  epochs: 3\nbootstrap:\n  samples: 7\n");
+        var c = SimadConfig.Load(good, SimadConfig.Quick());
+        Assert.Equal(3, c.Classifier.Epochs);
+        Assert.Equal(7, c.Bootstrap.Samples);
+        Assert.Equal(SimadConfig.Quick().Classifier.Ensemble, c.Classifier.Ensemble);   // the preset's value survives
+        var round = Temp("r.yaml");
+        File.WriteAllText(round, SimadConfig.ToYaml(c));
+        Assert.Equal(SimadConfig.ToYaml(c), SimadConfig.ToYaml(SimadConfig.Load(round, SimadConfig.Paper())));
+        var bad = Temp("bad.yaml");
+        File.WriteAllText(bad, "classifier:\n  epochs: 3\n  hiden: [4]\n");
+        var e = Assert.Throws<InvalidDataException>(() => SimadConfig.Load(bad, SimadConfig.Paper()));
+        Assert.Contains("line 3", e.Message);
+        Assert.Contains("hiden", e.Message);
+        File.WriteAllText(bad, "injection:\n  mass_points: [125, 200]\n");
+        Assert.Contains("200", Assert.Throws<ArgumentException>(() => SimadConfig.Load(bad, SimadConfig.Paper())).Message);
+        File.WriteAllText(bad, "classifier:\n  losses: [bce, hinge]\n");
+        Assert.Contains("hinge", Assert.Throws<ArgumentException>(() => SimadConfig.Load(bad, SimadConfig.Paper())).Message);
+        File.WriteAllText(bad, "evaluation:\n  test_fraction: 1\n");
+        Assert.Contains("test_fraction", Assert.Throws<ArgumentException>(() => SimadConfig.Load(bad, SimadConfig.Paper())).Message);
+    }
+
+    private static EventTable Table(int data, int sim, bool truth, int signal = 0)
+    {
+        int n = data + signal + sim;
+        var m = Enumerable.Range(0, n).Select(i => 80.0 + i % 17).ToArray();
+        var cols = new List<(string, Array)> { ("m_ee", m), ("m_mumu", m.Select(v => v + 1).ToArray()), ("m_4l", m.Select(v => 2 * v).ToArray()),
+            ("is_simulation", Enumerable.Range(0, n).Select(i => i >= data + signal ? 1 : 0).ToArray()) };
+        if (truth) cols.Add(("is_signal", Enumerable.Range(0, n).Select(i => i >= data && i < data + signal ? 1 : 0).ToArray()));
+        return EventTable.FromColumns([.. cols]);
+    }
+
+    [Fact]
+    public void FileInputIsSplitIntoBackgroundSimulationAndSignalPool()
+    {
+        var c = SimadConfig.Quick();
+        var s = SimadData.FromTable(Table(100, 120, truth: true, signal: 30), "f.csv", c);
+        Assert.Equal(100, s.Background.RowCount);
+        Assert.Equal(120, s.Simulation.RowCount);
+        Assert.Equal(130, s.Observed!.RowCount);
+        Assert.Equal("file", Assert.Single(s.Pools).Name);
+        Assert.Equal(30, s.Pools[0].Events.RowCount);
+        Assert.Equal(["m_ee", "m_mumu", "m_4l"], s.Background.ColumnNames);
+        var noTruth = SimadData.FromTable(Table(100, 120, truth: false), "g.csv", c);
+        Assert.Empty(noTruth.Pools);
+        Assert.Contains(noTruth.Notes, n => n.Contains("no 'is_signal' column"));
+    }
+
+    [Fact]
+    public void BadInputIsNamed()
+    {
+        var c = SimadConfig.Quick();
+        var missing = EventTable.FromColumns(("m_ee", new double[50]), ("m_4l", new double[50]));
+        var e = Assert.Throws<InvalidDataException>(() => SimadData.FromTable(missing, "x.csv", c));
+        Assert.Contains("'m_mumu'", e.Message);
+        Assert.Contains("'is_simulation'", e.Message);
+        Assert.Contains("m_ee, m_4l", e.Message);
+        e = Assert.Throws<InvalidDataException>(() => SimadData.FromTable(Table(30, 120, truth: true, signal: 5), "y.csv", c));
+        Assert.Contains("30 events", e.Message);
+        Assert.Contains($"at least {SimadData.MinEvents}", e.Message);
+        e = Assert.Throws<InvalidDataException>(() => SimadData.FromTable(Table(100, 10, truth: false), "z.csv", c));
+        Assert.Contains("simulation rows", e.Message);
+        var flags = Table(60, 60, truth: false).WithColumn("is_simulation", Enumerable.Range(0, 120).Select(i => i == 7 ? 2.0 : i % 2).ToArray());
+        e = Assert.Throws<InvalidDataException>(() => SimadData.FromTable(flags, "w.csv", c));
+        Assert.Contains("row 8", e.Message);
+        var nan = Table(60, 60, truth: false);
+        var m = nan.GetDouble("m_4l");
+        m[3] = double.NaN;
+        e = Assert.Throws<InvalidDataException>(() => SimadData.FromTable(nan.WithColumn("m_4l", m), "v.csv", c));
+        Assert.Contains("row 4, column 'm_4l'", e.Message);
+    }
+
+    private static NullResult Null(double[] values) =>
+        SimadAnalysis.Null("x", new StatisticSet(values[0], values[0], values[0], values[0]), values.Select(v => new StatisticSet(v, v, v, v)).ToArray());
+
+    [Fact]
+    public void BandsAreQuantilesAndCrossingsInterpolate()
+    {
+        // Bootstrap values 0..100: the quantile at p is 100 p (linear interpolation between order statistics).
+        var nul = Null(Enumerable.Range(0, 101).Select(i => (double)i).ToArray());
+        var b = nul.Bands[1];
+        Assert.Equal(100 * 0.9772498680518208, b.Upper2, 1e-9);
+        Assert.Equal(100 * 0.15865525393145707, b.Lower1, 1e-9);
+        Assert.Equal(50, b.Median, 1e-12);
+        Assert.Equal(50, b.Mean, 1e-12);
+        InjectionPoint P(int s, double v) => new(s, s / 100.0, [], [v, v, v, v], [0, 0, 0, 0], [1, 1, 1, 1]);
+        // Scores cross the upper 2σ edge (97.725) between 10 (v = 90) and 30 (v = 110): at 10 + 20·7.725/20.
+        var points = new[] { P(0, 50), P(10, 90), P(30, 110) };
+        var up = SimadAnalysis.Cross(nul, 1, points, 100);
+        Assert.Equal(10 + 20 * (97.72498680518208 - 90) / 20, up.Signal!.Value, 1e-9);
+        Assert.Equal(up.Signal.Value / 100, up.CrossSectionFb!.Value, 1e-12);
+        // The loss crosses the lower edge (2.275) instead: 50 → 90 → 110 never does; 50 → 10 → 0 does between 10 and 30.
+        Assert.Null(SimadAnalysis.Cross(nul, 0, points, 100).Signal);
+        var down = SimadAnalysis.Cross(nul, 0, [P(0, 50), P(10, 10), P(30, 0)], 100);
+        Assert.Equal(10 + 20 * (10 - 2.2750131948179195) / 10, down.Signal!.Value, 1e-9);
+        // Already beyond the edge at the lowest point: no crossing is defined.
+        var early = SimadAnalysis.Cross(nul, 1, [P(0, 99), P(10, 120)], 100);
+        Assert.Null(early.Signal);
+        Assert.True(early.BeyondAtLowest);
+        Assert.False(up.BeyondAtLowest);
+        // p-values in the signal direction: a score above all 101 bootstraps gets 1/102; a loss above them gets 1.
+        Assert.Equal(1.0 / 102, SimadAnalysis.PValue(nul, 1, 1000), 1e-12);
+        Assert.Equal(1.0, SimadAnalysis.PValue(nul, 0, 1000), 1e-12);
+    }
+
+    [Fact]
+    public void CancelledRunKeepsTheFinishedStage()
+    {
+        var c = SimadConfig.Quick();
+        c.Generate.Events = 200;
+        c.Classifier.Ensemble = 1;
+        c.Classifier.Hidden = [4];
+        c.Classifier.Epochs = 1;
+        c.Bootstrap.Samples = 3;
+        c.Injection.MassPoints = [125];
+        var dir = Temp("run");
+        using var cts = new CancellationTokenSource();
+        var progress = new CallbackProgress<StageProgress>(p =>
+        {
+            if (p.Stage.StartsWith("scan", StringComparison.Ordinal)) cts.Cancel();
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            SimadAnalysis.Run(new SimadRequest(c, SimadData.Generate(c), dir, "test", "generated"), CpuDevice.Instance, progress, cts.Token));
+        var table = DelimitedTable.Read(Path.Combine(dir, "null-bce.csv"));
+        Assert.Equal(4, table.RowCount);
+        Assert.False(File.Exists(Path.Combine(dir, "scan-bce-m125.csv")));
+    }
+}
