@@ -376,7 +376,7 @@ def rqs_benchmark(epochs=5, batch=128):
             "rqs_true_val_nll": true_nll, "rqs_samples_per_second": rate}
 
 
-L = torch.tensor([[1.0, 0, 0], [0.6, 0.8, 0], [-0.3, 0.4, 0.5]], dtype=torch.float64)
+L_TORCH = torch.tensor([[1.0, 0, 0], [0.6, 0.8, 0], [-0.3, 0.4, 0.5]], dtype=torch.float64)   # the same L as above, for the torch draws
 
 
 def conditional_gaussian(n, gen):
@@ -384,13 +384,13 @@ def conditional_gaussian(n, gen):
     c = 2 * torch.rand(n, 1, generator=gen, dtype=torch.float64) - 1
     eps = torch.randn(n, 3, generator=gen, dtype=torch.float64)
     mu = torch.cat([c, 0.5 * c * c, -c], 1)
-    return mu + torch.exp(0.3 * c) * (eps @ L.T), c
+    return mu + torch.exp(0.3 * c) * (eps @ L_TORCH.T), c
 
 
 def true_nll(x, c):
     mu = torch.cat([c, 0.5 * c * c, -c], 1)
     s = torch.exp(0.3 * c)
-    e = torch.linalg.solve_triangular(L, ((x - mu) / s).T, upper=False).T
+    e = torch.linalg.solve_triangular(L_TORCH, ((x - mu) / s).T, upper=False).T
     return float((0.5 * (e * e).sum(1) + 1.5 * math.log(2 * math.pi) + 3 * torch.log(s[:, 0]) + math.log(0.4)).mean())
 
 

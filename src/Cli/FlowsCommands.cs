@@ -114,7 +114,7 @@ internal static class FlowsCommands
     /// The flows suite: one training epoch of the SPEC 1.3 MAF (6 blocks, H = 20 and H = 128) on 8,500 × 3
     /// sideband-like events with one condition (plus the running-statistics pass and a validation pass over the
     /// same events; wide products in float as in training), sampling in double and with float networks, and — after a 40-epoch training on <see cref="ConditionalGaussianData"/> (8,500
-    /// training, 8,500 validation events) — the log-prob throughput over 100,000 test events, whose NLL and
+    /// training, 8,500 validation events) — the log-prob throughput (wide products in float) over 100,000 test events, whose NLL and
     /// excess over the true density are shown in the size column (the accuracy half of the peer comparison:
     /// bench/peers/flows_peers.py trains the same way); then the RQS MAF (see RqsSuite) and the ensemble workloads.
     /// </summary>
@@ -170,8 +170,8 @@ internal static class FlowsCommands
                 double nll = -lp.Average(), truth = ConditionalGaussianData.TrueNll(xs, cs);
                 var size = string.Create(CultureInfo.InvariantCulture,
                     $"{n:N0} events; test NLL {nll:F4}, truth {truth:F4}, excess {nll - truth:F4} after {epochs} epochs ({seconds:F1} s)");
-                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF log-prob (6 blocks, H={hidden})", size, d, n,
-                    () => flow.EvaluateLogProb(xs, cs, lp, default));
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF log-prob (6 blocks, H={hidden}), float", size, d, n,
+                    () => flow.EvaluateLogProb(xs, cs, lp, default, singlePrecision: true));
             };
         }
         foreach (var w in RqsSuite(quick)) yield return w;

@@ -141,7 +141,7 @@ public sealed partial class MaskedAutoregressiveFlow
 
     /// <summary>
     /// log p(x|c) per row; <paramref name="training"/> uses batch statistics in the batch-norm layers and keeps
-    /// what <see cref="Backward"/> needs. Evaluation mode runs as <see cref="EvaluateLogProb"/> (rows in parallel).
+    /// what <see cref="Backward"/> needs. Evaluation mode runs as <see cref="EvaluateLogProb(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> (rows in parallel).
     /// </summary>
     public void LogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, bool training, Pass pass)
     {
@@ -186,6 +186,26 @@ public sealed partial class MaskedAutoregressiveFlow
     /// </summary>
     public void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent) =>
         EvaluateBlocks(x, c, logProb, latent, training: false, null);
+
+    /// <summary>
+    /// <see cref="EvaluateLogProb(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> with the wide
+    /// matrix products in single precision when <paramref name="singlePrecision"/> (log p then differs by about
+    /// 1e-6 relative, as in PyTorch).
+    /// </summary>
+    public void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent, bool singlePrecision)
+    {
+        var layers = Made.SelectMany(m => m.Layers).ToArray();
+        var keep = layers.Select(l => l.SinglePrecisionProducts).ToArray();
+        foreach (var l in layers) l.SinglePrecisionProducts = singlePrecision;
+        try
+        {
+            EvaluateBlocks(x, c, logProb, latent, training: false, null);
+        }
+        finally
+        {
+            for (int i = 0; i < layers.Length; i++) layers[i].SinglePrecisionProducts = keep[i];
+        }
+    }
 
     /// <summary>
     /// Block-major pass over all rows: each MADE block in parallel chunks, then the batch-norm layer over all

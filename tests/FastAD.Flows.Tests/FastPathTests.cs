@@ -233,6 +233,12 @@ public class FastPathTests
         var reference = Run(single: false);
         var fast = Run(single: true);
         AssertClose(reference.LogProb, fast.LogProb, 1e-5, "log p");
+        var evalDouble = new double[batch];
+        var evalSingle = new double[batch];
+        flow.EvaluateLogProb(x, c, evalDouble, default, singlePrecision: false);
+        flow.EvaluateLogProb(x, c, evalSingle, default, singlePrecision: true);
+        AssertClose(evalDouble, evalSingle, 1e-5, "evaluation log p");
+        Assert.NotEqual(evalDouble, evalSingle);
         for (int i = 0; i < reference.Grads.Length; i++) AssertClose(reference.Grads[i], fast.Grads[i], 1e-4, $"gradient array {i}");
         Assert.NotEqual(reference.LogProb, fast.LogProb);   // the float path did run
     }
