@@ -11,59 +11,78 @@ namespace FastAD.Cli;
 /// <summary><c>fastad cathode</c>: the whole dimuon CATHODE analysis with its report.</summary>
 internal static class CathodeCommand
 {
+    /// <summary>The options that say what to analyse and how; shared by <c>cathode</c> and <c>cathode pseudo</c>.</summary>
+    private sealed class Inputs
+    {
+        internal readonly Option<string?> Data = new("--data") { Description = "Event table of the searched channel (CSV, .npy/.npz, Feather) with dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d." };
+        internal readonly Option<string?> Control = new("--control") { Description = "Event table of the other channel (SS when searching OS) for the validation and cross-applications." };
+        internal readonly Option<bool> Generate = new("--generate") { Description = "Run on generated OS and SS samples (the built-in data; seeded by --seed)." };
+        internal readonly Option<string?> Channel = new("--channel") { Description = "Channel searched: OS (default) or SS." };
+        internal readonly Option<string?> Config = new("--config") { Description = "YAML configuration over the preset (see --print-config); unknown keys are errors." };
+        internal readonly Option<string> Preset = new("--preset") { Description = "paper (the published configuration) or quick (a demo under a minute).", DefaultValueFactory = _ => "paper" };
+        internal readonly Option<string> Device = FastAdCommand.DeviceOption();
+        internal readonly Option<string> Output = new("--out") { Description = "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).", DefaultValueFactory = _ => "out/cathode" };
+        internal readonly Option<ulong?> Seed = new("--seed") { Description = "Base seed (overrides the config)." };
+        internal readonly Option<bool> Quiet = new("--quiet") { Description = "No progress bars; only the final table." };
+        internal readonly Option<bool> PrintConfig = new("--print-config") { Description = "Print the configuration (preset, then --config and options applied) as YAML and exit." };
+
+        internal void AddTo(Command cmd)
+        {
+            foreach (var o in new Option[] { Data, Control, Generate, Channel, Config, Preset, Device, Output, Seed, Quiet, PrintConfig }) cmd.Options.Add(o);
+        }
+
+        /// <summary>The configuration: preset, then --config, then the options.</summary>
+        internal CathodeConfig Configuration(ParseResult parse)
+        {
+            var c = CathodeConfig.Preset(parse.GetValue(Preset)!);
+            if (parse.GetValue(Config) is { } path) c = CathodeConfig.Load(path, c);
+            if (parse.GetValue(Seed) is { } s) c.Seed = s;
+            if (parse.GetValue(Channel) is { } ch) c.Channel = ch.ToUpperInvariant();
+            c.Validate();
+            return c;
+        }
+
+        /// <summary>The searched channel, the other channel (or null), and a description of the input.</summary>
+        internal (CathodeChannelData Primary, CathodeChannelData? Control, string Input) Load(ParseResult parse, CathodeConfig c)
+        {
+            bool gen = parse.GetValue(Generate);
+            string? dataFile = parse.GetValue(Data), controlFile = parse.GetValue(Control);
+            if (gen == (dataFile is not null))
+                throw new ArgumentException("Give either --data FILE (with --control FILE for the other channel, optional) or --generate.");
+            if (gen)
+            {
+                var (p, o) = CathodeData.Generate(c);
+                return (p, o, $"generated OS and SS samples (seed {c.Seed})");
+            }
+            string other = c.Channel == "OS" ? "SS" : "OS";
+            var primary = CathodeData.Load(dataFile!, c.Channel, c);
+            var ctrl = controlFile is null ? null : CathodeData.Load(controlFile, other, c);
+            return (primary, ctrl, controlFile is null ? dataFile! : $"{dataFile} ({c.Channel}), {controlFile} ({other})");
+        }
+    }
+
     internal static Command Create(IAnsiConsole console)
     {
-        var data = new Option<string?>("--data") { Description = "Event table of the searched channel (CSV, .npy/.npz, Feather) with dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d." };
-        var control = new Option<string?>("--control") { Description = "Event table of the other channel (SS when searching OS) for the validation and cross-applications." };
-        var generate = new Option<bool>("--generate") { Description = "Run on generated OS and SS samples (the built-in data; seeded by --seed)." };
-        var channel = new Option<string?>("--channel") { Description = "Channel searched: OS (default) or SS." };
-        var config = new Option<string?>("--config") { Description = "YAML configuration over the preset (see --print-config); unknown keys are errors." };
-        var preset = new Option<string>("--preset") { Description = "paper (the published configuration) or quick (a demo under a minute).", DefaultValueFactory = _ => "paper" };
-        var device = FastAdCommand.DeviceOption();
-        var output = new Option<string>("--out") { Description = "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).", DefaultValueFactory = _ => "out/cathode" };
-        var seed = new Option<ulong?>("--seed") { Description = "Base seed (overrides the config)." };
+        var inputs = new Inputs();
         var reuse = new Option<bool>("--reuse") { Description = "Reuse the flows and BDTs saved in --out instead of retraining (statistics are redone)." };
-        var quiet = new Option<bool>("--quiet") { Description = "No progress bars; only the final table." };
-        var printConfig = new Option<bool>("--print-config") { Description = "Print the configuration (preset, then --config and options applied) as YAML and exit." };
-        var cmd = new Command("cathode", "The dimuon CATHODE analysis of SPEC 1: flows on the sidebands, SR samples, BDT ensemble, FPR scans, reweighting, SS validation, variations; writes a report.")
-        {
-            data, control, generate, channel, config, preset, device, output, seed, reuse, quiet, printConfig,
-        };
+        var cmd = new Command("cathode", "The dimuon CATHODE analysis of SPEC 1: flows on the sidebands, SR samples, BDT ensemble, FPR scans, reweighting, SS validation, variations; writes a report.");
+        inputs.AddTo(cmd);
+        cmd.Options.Add(reuse);
+        cmd.Subcommands.Add(Pseudo(console));
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
         {
-            var c = CathodeConfig.Preset(parse.GetValue(preset)!);
-            if (parse.GetValue(config) is { } path) c = CathodeConfig.Load(path, c);
-            if (parse.GetValue(seed) is { } s) c.Seed = s;
-            if (parse.GetValue(channel) is { } ch) c.Channel = ch.ToUpperInvariant();
-            c.Validate();
-            if (parse.GetValue(printConfig))
+            var c = inputs.Configuration(parse);
+            if (parse.GetValue(inputs.PrintConfig))
             {
                 console.Profile.Out.Writer.Write(CathodeConfig.ToYaml(c));
                 return 0;
             }
-            bool gen = parse.GetValue(generate);
-            string? dataFile = parse.GetValue(data), controlFile = parse.GetValue(control);
-            if (gen == (dataFile is not null))
-                throw new ArgumentException("Give either --data FILE (with --control FILE for the other channel, optional) or --generate.");
-            string other = c.Channel == "OS" ? "SS" : "OS";
-            CathodeChannelData primary, ctrl;
-            string input;
-            if (gen)
-            {
-                (primary, ctrl) = CathodeData.Generate(c);
-                input = $"generated OS and SS samples (seed {c.Seed})";
-            }
-            else
-            {
-                primary = CathodeData.Load(dataFile!, c.Channel, c);
-                ctrl = controlFile is null ? null! : CathodeData.Load(controlFile, other, c);
-                input = controlFile is null ? dataFile! : $"{dataFile} ({c.Channel}), {controlFile} ({other})";
-            }
+            var (primary, ctrl, input) = inputs.Load(parse, c);
             using var registry = DeviceRegistry.Discover();
-            var dev = registry.Select(parse.GetValue(device));
-            string outDir = parse.GetValue(output)!;
-            var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(reuse), parse.GetValue(preset)!, input);
-            bool showProgress = !parse.GetValue(quiet);
+            var dev = registry.Select(parse.GetValue(inputs.Device));
+            string outDir = parse.GetValue(inputs.Output)!;
+            var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(reuse), parse.GetValue(inputs.Preset)!, input);
+            bool showProgress = !parse.GetValue(inputs.Quiet);
             if (showProgress)
                 console.MarkupLineInterpolated($"[bold]CATHODE[/] on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}");
             console.MarkupLineInterpolated($"devices: flows on the managed CPU path ({Environment.ProcessorCount} threads); BDTs {(dev.SupportsKernels ? $"in one launch on {dev.Id}" : "on the managed CPU path")}; fits on {dev.Id}");
@@ -77,6 +96,90 @@ internal static class CathodeCommand
             var written = CathodeReport.Write(outDir, results, ps, cs);
             PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
             console.MarkupLineInterpolated($"report: [link]{Path.Combine(outDir, "report.md")}[/] ({written.Count} files in {outDir})");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary><c>fastad cathode pseudo</c>: bootstrap or null pseudoexperiments, sharded and resumable.</summary>
+    private static Command Pseudo(IAnsiConsole console)
+    {
+        var inputs = new Inputs();
+        var n = new Option<int>("--n") { Description = "Pseudoexperiments in the whole study (all shards).", DefaultValueFactory = _ => 100 };
+        var mode = new Option<string>("--mode") { Description = "bootstrap (resample the data) or null (background-only pseudo-data from the flows).", DefaultValueFactory = _ => "bootstrap" };
+        var retrain = new Option<string>("--retrain") { Description = "bdt (retrain the whole k-fold ensemble per pseudoexperiment) or none (score with the saved ensemble).", DefaultValueFactory = _ => "bdt" };
+        var shard = new Option<string>("--shard") { Description = "i/K: run the pseudoexperiments j with j mod K = i (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT).", DefaultValueFactory = _ => "0/1" };
+        var batch = new Option<int>("--batch") { Description = "Pseudoexperiments trained together in one ensemble call (one launch on a device).", DefaultValueFactory = _ => 8 };
+        var cmd = new Command("pseudo", "Pseudoexperiments of the CATHODE chain (SPEC 1.6): each retrains the BDT ensemble and redoes the statistics; results are appended to --out/pseudo/*.jsonl and resume after a kill. Combine shards with `fastad merge`.")
+        {
+            n, mode, retrain, shard, batch,
+        };
+        inputs.AddTo(cmd);
+        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
+        {
+            var c = inputs.Configuration(parse);
+            if (parse.GetValue(inputs.PrintConfig))
+            {
+                console.Profile.Out.Writer.Write(CathodeConfig.ToYaml(c));
+                return 0;
+            }
+            var m = parse.GetValue(mode)!.ToLowerInvariant() switch
+            {
+                "bootstrap" => PseudoMode.Bootstrap,
+                "null" => PseudoMode.Null,
+                var other => throw new ArgumentException($"--mode must be bootstrap or null (got '{other}')."),
+            };
+            var rt = parse.GetValue(retrain)!.ToLowerInvariant() switch
+            {
+                "bdt" => PseudoRetrain.Bdt,
+                "none" => PseudoRetrain.None,
+                var other => throw new ArgumentException($"--retrain must be bdt or none (got '{other}')."),
+            };
+            var sh = Shard.Parse(parse.GetValue(shard)!);
+            var (primary, ctrl, input) = inputs.Load(parse, c);
+            var os = primary.Channel == "OS" ? primary : ctrl;
+            using var registry = DeviceRegistry.Discover();
+            var dev = registry.Select(parse.GetValue(inputs.Device));
+            string outDir = parse.GetValue(inputs.Output)!;
+            var request = new PseudoRequest(c, primary, os, outDir, m, rt, parse.GetValue(n), sh, parse.GetValue(batch));
+            string file = PseudoExperiments.ResultsPath(outDir, m, rt, sh);
+            if (!AnalysisRunner.TryRun(console, parse.GetValue(inputs.Quiet), $"every finished pseudoexperiment is saved in {file}; run the same command again to resume.",
+                    (progress, token) => PseudoExperiments.Run(request, input, dev, progress, token), out var r))
+                return AnalysisRunner.Interrupted;
+            string rate = r.Added > 0 ? $", {(r.Added / r.Seconds * 3600).ToString("N0", CultureInfo.InvariantCulture)} per hour" : "";
+            console.MarkupLineInterpolated($"shard {sh}: {r.Added} pseudoexperiments run now ({r.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s{rate}), {r.Total} in {r.Path}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary><c>fastad merge</c>: combines pseudoexperiment shards and compares the null distribution with the asymptotic law.</summary>
+    internal static Command Merge(IAnsiConsole console)
+    {
+        var inputs = new Argument<string[]>("DIR") { Description = "Output folders of `fastad cathode pseudo` (or their .jsonl files).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--out") { Description = "Where to write the merged table, null-distribution.json and the figure (default: the first folder)." };
+        var cmd = new Command("merge", "Combine pseudoexperiment shards (refusing different configurations, duplicates named, gaps listed) and compare the null distribution of Z with ½δ(0) + ½χ²₁.")
+        {
+            inputs, output,
+        };
+        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
+        {
+            var dirs = parse.GetValue(inputs)!;
+            string outDir = parse.GetValue(output) ?? (Directory.Exists(dirs[0]) ? dirs[0] : Path.GetDirectoryName(Path.GetFullPath(dirs[0]))!);
+            var r = PseudoMerge.Merge(dirs, outDir);
+            console.MarkupLineInterpolated($"{r.Results:N0} of {r.Header.Count:N0} pseudoexperiments from {r.Files} files ({r.Header.Mode}, retrain {r.Header.Retrain})");
+            if (r.Missing.Length > 0)
+                console.MarkupLineInterpolated($"[yellow]missing {r.Missing.Length} pseudoexperiments:[/] {string.Join(", ", r.Missing.Take(20))}{(r.Missing.Length > 20 ? ", ..." : "")}");
+            foreach (var s in new[] { r.Reweighted, r.MaxOverScan })
+            {
+                var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(s.Name)).AddColumns("quantity", "value", "±", "asymptotic", "published");
+                foreach (var t in s.Tails)
+                    table.AddRow(Markup.Escape(t.Quantity), F(t.Fraction, 4), F(t.Error, 4), F(t.Asymptotic, 4), "");
+                foreach (var q in s.Quantiles)
+                    table.AddRow($"{(q.Level * 100).ToString("G3", CultureInfo.InvariantCulture)}% quantile", F(q.Value), F(q.Error), F(q.Asymptotic), q.Published is { } p ? F(p) : "");
+                console.Write(table);
+            }
+            console.MarkupLineInterpolated($"written: {string.Join(", ", r.Written.Select(Path.GetFileName))} in {outDir}");
             return 0;
         }));
         return cmd;

@@ -41,6 +41,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(DataCommands.Convert(console));
         root.Subcommands.Add(GenerateCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Create(console));
+        root.Subcommands.Add(CathodeCommand.Merge(console));
         return root;
     }
 

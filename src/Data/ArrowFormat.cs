@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
+using System.Text;
 using Array = System.Array;
 
 namespace FastAD.Data;
@@ -35,7 +36,7 @@ public static class ArrowFormat
         {
             return head.AsSpan(0, n).StartsWith(FileMagic) ? ReadFile(stream, path) : ReadStream(stream, path);
         }
-        catch (Exception e) when (e is not (InvalidDataException or NotSupportedException or ArgumentException))
+        catch (Exception e) when (e is not (NotSupportedException or OutOfMemoryException) && !e.Message.Contains(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path} is not a readable Arrow IPC / Feather v2 file: {e.Message}", e);
         }
@@ -95,16 +96,17 @@ public static class ArrowFormat
 
     private static Array EmptyOf(Field field, string path) => field.DataType.TypeId switch
     {
-        ArrowTypeId.Float or ArrowTypeId.HalfFloat => Array.Empty<float>(),
+        ArrowTypeId.Float => Array.Empty<float>(),
         ArrowTypeId.Double => Array.Empty<double>(),
         ArrowTypeId.Int64 or ArrowTypeId.UInt32 => Array.Empty<long>(),
         ArrowTypeId.String or ArrowTypeId.LargeString => Array.Empty<string>(),
+        ArrowTypeId.Dictionary when ((DictionaryType)field.DataType).ValueType.TypeId is ArrowTypeId.String or ArrowTypeId.LargeString => Array.Empty<string>(),
         ArrowTypeId.Int32 or ArrowTypeId.Int16 or ArrowTypeId.Int8 or ArrowTypeId.UInt16 or ArrowTypeId.UInt8 or ArrowTypeId.Boolean => Array.Empty<int>(),
         _ => throw Unsupported(field, path),
     };
 
     private static NotSupportedException Unsupported(Field field, string path) => new(
-        $"{path}: column '{field.Name}' has Arrow type {field.DataType.Name}, which is not supported (float32, float64, int8-64, uint8-32, bool and string are).");
+        $"{path}: column '{field.Name}' has Arrow type {field.DataType.Name}, which is not supported (float32, float64, int8-64, uint8-32, bool, string, large_string and dictionary-encoded strings are).");
 
     private static Array ToArray(IArrowArray array, Field field, string path)
     {
@@ -148,14 +150,44 @@ public static class ArrowFormat
                     return r;
                 }
             case StringArray s:
+                NoNulls();
+                return Strings(s.ValueOffsets, s.Values, s.Length, field, path);
+            case LargeStringArray s:
+                NoNulls();
+                return Strings(s.ValueOffsets, s.ValueBuffer.Span, s.Length, field, path);
+            case DictionaryArray d when ToArray(d.Dictionary, field, path) is string[] words:
                 {
+                    // pandas' category dtype: integer codes into a dictionary of strings.
                     NoNulls();
-                    var r = new string[s.Length];
-                    for (int i = 0; i < r.Length; i++) r[i] = s.GetString(i);
+                    var codes = ToArray(d.Indices, field, path);
+                    var r = new string[d.Length];
+                    for (int i = 0; i < r.Length; i++)
+                    {
+                        long code = codes is long[] l ? l[i] : ((int[])codes)[i];
+                        if ((ulong)code >= (ulong)words.Length)
+                            throw new InvalidDataException($"{path}: column '{field.Name}' has dictionary code {code} at row {i + 1}, outside the {words.Length} entries.");
+                        r[i] = words[code];
+                    }
                     return r;
                 }
             default: throw Unsupported(field, path);
         }
+    }
+
+    // Offsets are checked here: Apache.Arrow's GetString trusts them and reads out of bounds on corrupt files.
+    private static string[] Strings<TOffset>(ReadOnlySpan<TOffset> offsets, ReadOnlySpan<byte> bytes, int length, Field field, string path)
+        where TOffset : struct, System.Numerics.IBinaryInteger<TOffset>
+    {
+        if (offsets.Length < length + 1) throw new InvalidDataException($"{path}: column '{field.Name}' has {offsets.Length} string offsets for {length} rows.");
+        var r = new string[length];
+        for (int i = 0; i < r.Length; i++)
+        {
+            long start = long.CreateTruncating(offsets[i]), end = long.CreateTruncating(offsets[i + 1]);
+            if (start < 0 || end < start || end > bytes.Length)
+                throw new InvalidDataException($"{path}: column '{field.Name}' has corrupt string offsets at row {i + 1}.");
+            r[i] = Encoding.UTF8.GetString(bytes[(int)start..(int)end]);
+        }
+        return r;
     }
 
     private static int[] Widen<T>(ReadOnlySpan<T> values) where T : struct, IConvertible

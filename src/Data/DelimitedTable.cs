@@ -6,20 +6,25 @@ namespace FastAD.Data;
 /// A delimited text table (CSV/TSV): a header line of column names, then rows. The delimiter (comma,
 /// tab or semicolon) is detected from the header; blank lines and lines starting with '#' are skipped.
 /// Cells stay text until a column is asked for as numbers, when every cell must parse (the error names
-/// the file, line and column).
+/// the file, line and column). Rows are kept as their line with the cell boundaries, so numeric columns
+/// parse from spans without a string per cell.
 /// </summary>
 public sealed class DelimitedTable
 {
     private readonly Dictionary<string, int> _index;
-    private readonly List<string[]> _rows;
+    private readonly List<string> _rows;
     private readonly List<int> _lines;
+    // Start of every cell of every row plus one past the row's end: row r, cell c spans
+    // [_starts[r*(n+1)+c], _starts[r*(n+1)+c+1] - 1).
+    private readonly List<int> _starts;
 
-    private DelimitedTable(string source, string[] columns, List<string[]> rows, List<int> lines)
+    private DelimitedTable(string source, string[] columns, List<string> rows, List<int> lines, List<int> starts)
     {
         Source = source;
         Columns = columns;
         _rows = rows;
         _lines = lines;
+        _starts = starts;
         _index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < columns.Length; i++)
             if (!_index.TryAdd(columns[i], i))
@@ -37,7 +42,7 @@ public sealed class DelimitedTable
     public static DelimitedTable Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"File not found: {path}", path);
-        using var reader = new StreamReader(path);
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16 });
         return Read(reader, path);
     }
 
@@ -48,8 +53,9 @@ public sealed class DelimitedTable
         int lineNo = 0;
         string[]? header = null;
         char delimiter = ',';
-        var rows = new List<string[]>();
+        var rows = new List<string>();
         var lines = new List<int>();
+        var starts = new List<int>();
         while ((line = reader.ReadLine()) is not null)
         {
             lineNo++;
@@ -58,17 +64,19 @@ public sealed class DelimitedTable
             {
                 if (line.Contains('\0')) throw new InvalidDataException($"{source} is not a text table (binary content on line {lineNo}).");
                 delimiter = line.Contains('\t') ? '\t' : line.Count(c => c == ';') > line.Count(c => c == ',') ? ';' : ',';
-                header = line.Split(delimiter).Select(h => h.Trim().Trim('"')).ToArray();
+                var bounds = new List<int>();
+                int count = CellStarts(line, delimiter, bounds, source, lineNo);
+                header = Enumerable.Range(0, count).Select(c => Unescape(Unquote(line.AsSpan(bounds[c], bounds[c + 1] - 1 - bounds[c])))).ToArray();
                 continue;
             }
-            var cells = line.Split(delimiter);
-            if (cells.Length != header.Length)
-                throw new InvalidDataException($"{source}, line {lineNo}: {cells.Length} cells, the header has {header.Length} columns.");
-            rows.Add(cells);
+            int cells = CellStarts(line, delimiter, starts, source, lineNo);
+            if (cells != header.Length)
+                throw new InvalidDataException($"{source}, line {lineNo}: {cells} cells, the header has {header.Length} columns.");
+            rows.Add(line);
             lines.Add(lineNo);
         }
         if (header is null) throw new InvalidDataException($"{source} is empty: expected a header line of column names.");
-        return new DelimitedTable(source, header, rows, lines);
+        return new DelimitedTable(source, header, rows, lines, starts);
     }
 
     /// <summary>The index of a column, or an error listing the columns that exist.</summary>
@@ -78,11 +86,64 @@ public sealed class DelimitedTable
         throw new KeyNotFoundException($"{Source} has no column '{column}'; columns are: {string.Join(", ", Columns)}.");
     }
 
-    /// <summary>A column as text.</summary>
+    /// <summary>
+    /// Appends the start of every cell of <paramref name="line"/> and one past its end to <paramref name="starts"/>;
+    /// returns the number of cells. Delimiters inside double quotes do not split (RFC 4180 quoting, on one line).
+    /// </summary>
+    private static int CellStarts(string line, char delimiter, List<int> starts, string source, int lineNo)
+    {
+        int cells = 1;
+        starts.Add(0);
+        if (!line.Contains('"'))
+        {
+            for (int at = line.IndexOf(delimiter); at >= 0; at = line.IndexOf(delimiter, at + 1))
+            {
+                starts.Add(at + 1);
+                cells++;
+            }
+        }
+        else
+        {
+            bool quoted = false;
+            for (int i = 0; i < line.Length; i++)
+            {
+                if (line[i] == '"') quoted = !quoted; // a doubled quote toggles twice
+                else if (line[i] == delimiter && !quoted)
+                {
+                    starts.Add(i + 1);
+                    cells++;
+                }
+            }
+            if (quoted) throw new InvalidDataException($"{source}, line {lineNo}: a quoted cell is not closed (cells spanning lines are not supported).");
+        }
+        starts.Add(line.Length + 1);
+        return cells;
+    }
+
+    /// <summary>A cell without surrounding blanks and, when quoted, without its quotes (doubled quotes inside stay doubled).</summary>
+    private static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> cell)
+    {
+        cell = cell.Trim();
+        return cell.Length >= 2 && cell[0] == '"' && cell[^1] == '"' ? cell[1..^1] : cell;
+    }
+
+    private static string Unescape(ReadOnlySpan<char> cell) => cell.Contains("\"\"", StringComparison.Ordinal) ? cell.ToString().Replace("\"\"", "\"") : new string(cell);
+
+    /// <summary>Cell (row, column) without surrounding blanks and quotes.</summary>
+    private ReadOnlySpan<char> Cell(int row, int column)
+    {
+        int k = row * (Columns.Count + 1) + column;
+        int start = _starts[k];
+        return Unquote(_rows[row].AsSpan(start, _starts[k + 1] - 1 - start));
+    }
+
+    /// <summary>A column as text (quoted cells unquoted, doubled quotes undoubled).</summary>
     public string[] GetStrings(string column)
     {
         int c = IndexOf(column);
-        return _rows.Select(r => r[c].Trim().Trim('"')).ToArray();
+        var result = new string[_rows.Count];
+        for (int i = 0; i < result.Length; i++) result[i] = Unescape(Cell(i, c));
+        return result;
     }
 
     /// <summary>
@@ -94,25 +155,21 @@ public sealed class DelimitedTable
         int c = IndexOf(column);
         var result = new double[_rows.Count];
         for (int i = 0; i < _rows.Count; i++)
-        {
-            string cell = _rows[i][c].Trim().Trim('"');
-            if (!TryParseNumber(cell, out result[i]))
-                throw new FormatException($"{Source}, line {_lines[i]}, column '{column}': '{cell}' is not a number.");
-        }
+            if (!TryParseNumber(Cell(i, c), out result[i]))
+                throw new FormatException($"{Source}, line {_lines[i]}, column '{column}': '{Cell(i, c)}' is not a number.");
         return result;
     }
 
     /// <summary>Invariant-culture numbers, plus the spellings numpy and pandas write: nan, inf, -inf (any case).</summary>
-    internal static bool TryParseNumber(string cell, out double value)
+    internal static bool TryParseNumber(ReadOnlySpan<char> cell, out double value)
     {
         if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return true;
-        switch (cell.ToLowerInvariant())
-        {
-            case "inf" or "+inf": value = double.PositiveInfinity; return true;
-            case "-inf": value = double.NegativeInfinity; return true;
-            case "nan" or "-nan": value = double.NaN; return true;
-            default: return false;
-        }
+        const StringComparison Any = StringComparison.OrdinalIgnoreCase;
+        if (cell.Equals("inf", Any) || cell.Equals("+inf", Any)) value = double.PositiveInfinity;
+        else if (cell.Equals("-inf", Any)) value = double.NegativeInfinity;
+        else if (cell.Equals("nan", Any) || cell.Equals("-nan", Any)) value = double.NaN;
+        else return false;
+        return true;
     }
 
     /// <summary>
@@ -127,39 +184,41 @@ public sealed class DelimitedTable
         for (int c = 0; c < Columns.Count; c++)
         {
             string name = Columns[c];
-            var cells = GetStrings(name);
-            var first = cells.FirstOrDefault(s => s.Length > 0);
-            if (first is not null && !TryParseNumber(first, out _))
+            int first = 0;
+            while (first < _rows.Count && Cell(first, c).IsEmpty) first++;
+            if (first < _rows.Count && !TryParseNumber(Cell(first, c), out _))
             {
-                columns[c] = new(name, cells);
+                columns[c] = new(name, GetStrings(name));
                 continue;
             }
-            var values = new double[cells.Length];
-            bool integral = first is not null;
-            for (int i = 0; i < cells.Length; i++)
+            var values = new double[_rows.Count];
+            bool integral = first < _rows.Count;
+            for (int i = 0; i < values.Length; i++)
             {
-                if (cells[i].Length == 0) { values[i] = double.NaN; integral = false; continue; }
-                if (!TryParseNumber(cells[i], out values[i]))
-                    throw new FormatException($"{Source}, line {_lines[i]}, column '{name}': '{cells[i]}' is not a number (the column's first value, '{first}', is).");
-                if (integral) integral = IsIntegerLiteral(cells[i]);
+                var cell = Cell(i, c);
+                if (cell.IsEmpty) { values[i] = double.NaN; integral = false; continue; }
+                if (!TryParseNumber(cell, out values[i]))
+                    throw new FormatException($"{Source}, line {_lines[i]}, column '{name}': '{cell}' is not a number (the column's first value, '{Cell(first, c)}', is).");
+                if (integral) integral = IsIntegerLiteral(cell);
             }
-            columns[c] = new(name, integral ? Integers(cells) : values);
+            columns[c] = new(name, integral ? Integers(c) : values);
         }
-        return new EventTable(columns);
+        return new EventTable(columns).WithSourceLines(_lines.ToArray());
     }
 
     /// <summary>
     /// Writes a table as delimited text: a header, then one line per row, numbers in invariant round-trip form
-    /// (<c>nan</c>, <c>inf</c>, <c>-inf</c> for non-finite values). Names and text cells may not contain the
-    /// delimiter, quotes or line breaks (this reader does not unquote them).
+    /// (<c>nan</c>, <c>inf</c>, <c>-inf</c> for non-finite values). Names and text cells holding the delimiter,
+    /// a quote, a leading '#' or surrounding blanks are quoted (RFC 4180); line breaks cannot be written.
     /// </summary>
     public static void Write(EventTable table, Stream stream, char delimiter = ',')
     {
         string Checked(string cell, string what)
         {
-            if (cell.IndexOfAny([delimiter, '"', '\n', '\r']) >= 0 || (cell.StartsWith('#') && what == "column name"))
-                throw new ArgumentException($"Cannot write {what} '{cell}' as delimited text: it contains the delimiter, a quote or a line break.");
-            return cell;
+            if (cell.IndexOfAny(['\n', '\r']) >= 0)
+                throw new ArgumentException($"Cannot write {what} '{cell}' as delimited text: it contains a line break.");
+            bool quote = cell.IndexOfAny([delimiter, '"']) >= 0 || cell.StartsWith('#') || (cell.Length > 0 && (char.IsWhiteSpace(cell[0]) || char.IsWhiteSpace(cell[^1])));
+            return quote ? "\"" + cell.Replace("\"", "\"\"") + "\"" : cell;
         }
         using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
         writer.WriteLine(string.Join(delimiter, table.ColumnNames.Select(n => Checked(n, "column name"))));
@@ -187,35 +246,27 @@ public sealed class DelimitedTable
     private static string FormatNumber(double v, string text) =>
         double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : text;
 
-    private static bool IsIntegerLiteral(string cell)
-        => cell.All(c => char.IsAsciiDigit(c) || c is '-' or '+')
-           && long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
-
-    private static Array Integers(string[] cells)
+    private static bool IsIntegerLiteral(ReadOnlySpan<char> cell)
     {
-        var longs = cells.Select(s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)).ToArray();
-        return longs.All(v => v is >= int.MinValue and <= int.MaxValue) ? longs.Select(v => (int)v).ToArray() : longs;
+        foreach (char ch in cell) if (!char.IsAsciiDigit(ch) && ch is not ('-' or '+')) return false;
+        return long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+    }
+
+    private Array Integers(int column)
+    {
+        var longs = new long[_rows.Count];
+        bool fitsInt = true;
+        for (int i = 0; i < longs.Length; i++)
+        {
+            longs[i] = long.Parse(Cell(i, column), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            fitsInt &= longs[i] is >= int.MinValue and <= int.MaxValue;
+        }
+        if (!fitsInt) return longs;
+        var ints = new int[longs.Length];
+        for (int i = 0; i < ints.Length; i++) ints[i] = (int)longs[i];
+        return ints;
     }
 
     /// <summary>The file line of a data row (for messages).</summary>
     public int LineOf(int row) => _lines[row];
-
-    /// <summary>Rows whose cells equal the given values (text comparison, or numeric when both parse).</summary>
-    public bool[] Where(IReadOnlyDictionary<string, string> equals)
-    {
-        var mask = Enumerable.Repeat(true, _rows.Count).ToArray();
-        foreach (var (column, value) in equals)
-        {
-            int c = IndexOf(column);
-            bool numeric = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double target);
-            for (int i = 0; i < _rows.Count; i++)
-            {
-                string cell = _rows[i][c].Trim().Trim('"');
-                mask[i] &= numeric && double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
-                    ? v == target
-                    : string.Equals(cell, value, StringComparison.Ordinal);
-            }
-        }
-        return mask;
-    }
 }

@@ -83,11 +83,19 @@ public sealed class EventTable
     public string? Source { get; private init; }
 
     /// <summary>The same columns (not copied) with <see cref="Source"/> set.</summary>
-    public EventTable WithSource(string? source) => new(Pairs()) { Source = source };
+    public EventTable WithSource(string? source) => new(Pairs()) { Source = source, _sourceLines = _sourceLines };
+
+    // File line of each row when the table was read from delimited text (kept through row operations), for messages.
+    private int[]? _sourceLines;
+
+    internal EventTable WithSourceLines(int[] lines) => new(Pairs()) { Source = Source, _sourceLines = lines };
+
+    /// <summary>Where a row came from, for messages: <c>line N</c> for rows read from delimited text, else <c>row N</c> (1-based).</summary>
+    public string Locate(int row) => _sourceLines is null ? $"row {row + 1}" : $"line {_sourceLines[row]}";
 
     private IEnumerable<KeyValuePair<string, Array>> Pairs() => _names.Select((n, c) => new KeyValuePair<string, Array>(n, _columns[c]));
 
-    private EventTable Derived(IEnumerable<KeyValuePair<string, Array>> columns) => new(columns) { Source = Source };
+    private EventTable Derived(IEnumerable<KeyValuePair<string, Array>> columns) => new(columns) { Source = Source, _sourceLines = _sourceLines };
 
     /// <summary>Column names in order.</summary>
     public IReadOnlyList<string> ColumnNames => _names;
@@ -169,7 +177,7 @@ public sealed class EventTable
     {
         var columns = new KeyValuePair<string, Array>[_names.Length];
         for (int c = 0; c < _names.Length; c++) columns[c] = new(_names[c], Gather(_columns[c], rows));
-        return Derived(columns);
+        return new EventTable(columns) { Source = Source, _sourceLines = _sourceLines is null ? null : Gather(_sourceLines, rows) };
     }
 
     private static Array Gather(Array source, int[] rows) => source switch
@@ -249,7 +257,7 @@ public sealed class EventTable
                     throw new ArgumentException($"Cannot concatenate: column '{n}' is {first.TypeOf(n)} in table 1 and {other.TypeOf(n)} in table {t + 1}.");
         }
         var columns = first._names.Select(n => new KeyValuePair<string, Array>(n, ConcatColumn(tables.Select(t => t.Column(n)).ToArray())));
-        return first.Derived(columns);
+        return new EventTable(columns) { Source = first.Source };
     }
 
     internal static Array ConcatColumn(Array[] parts)
@@ -363,7 +371,7 @@ public sealed class EventTable
                 if (double.IsFinite(values[i])) continue;
                 if (policy == NonFinitePolicy.Error)
                     throw new InvalidDataException(
-                        $"{source}, column '{name}', row {i + 1}: value {values[i].ToString(CultureInfo.InvariantCulture)} is not finite (use the drop policy to discard such rows).");
+                        $"{source}, column '{name}', {Locate(i)}: value {values[i].ToString(CultureInfo.InvariantCulture)} is not finite (use the drop policy to discard such rows).");
                 keep[i] = false;
             }
         }

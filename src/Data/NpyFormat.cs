@@ -25,6 +25,18 @@ public static class NpyFormat
     /// <summary>Reads a <c>.npz</c> archive: every <c>*.npy</c> member becomes columns (named after the member).</summary>
     public static EventTable ReadNpz(string path)
     {
+        try
+        {
+            return ReadZip(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException && e is not FileNotFoundException && !e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path} is not a valid .npz (zip) archive: {e.Message}", e);
+        }
+    }
+
+    private static EventTable ReadZip(string path)
+    {
         using var zip = OpenZip(path);
         var columns = new List<KeyValuePair<string, Array>>();
         var sources = new List<string>();
@@ -71,6 +83,18 @@ public static class NpyFormat
 
     /// <summary>Parses <c>.npy</c> bytes. <paramref name="key"/> names plain arrays (null: <c>f0, f1, ...</c>).</summary>
     public static EventTable ReadNpy(byte[] bytes, string source, string? key)
+    {
+        try
+        {
+            return Parse(bytes, source, key);
+        }
+        catch (Exception e) when (e is not (InvalidDataException or NotSupportedException or OutOfMemoryException))
+        {
+            throw new InvalidDataException($"{source} is not a readable .npy file: {e.Message}", e);
+        }
+    }
+
+    private static EventTable Parse(byte[] bytes, string source, string? key)
     {
         if (bytes.Length < 10 || !HasMagic(bytes)) throw new InvalidDataException($"{source} is not a .npy file (no \\x93NUMPY magic).");
         int major = bytes[6];
@@ -229,6 +253,8 @@ public static class NpyFormat
         foreach (var name in table.ColumnNames)
         {
             var entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression);
+            // A fixed time stamp (numpy writes 1980-01-01 too): the same table gives the same bytes.
+            entry.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
             using var s = entry.Open();
             var type = Descr(table, name);
             WriteHeader(s, $"'{type.Descr}'", table.RowCount);
@@ -277,15 +303,15 @@ public static class NpyFormat
     {
         string dict = $"{{'descr': {descr}, 'fortran_order': False, 'shape': ({rows},), }}";
         var text = Encoding.UTF8.GetBytes(dict);
-        bool v1 = text.Length + 10 + 64 < 65536;
-        bool ascii = text.All(b => b < 128);
+        // Version 1.0 for short Latin-1 headers, 2.0 for long ones, 3.0 (UTF-8) when a name is not ASCII.
+        int major = text.Any(b => b >= 128) ? 3 : text.Length + 10 + 64 < 65536 ? 1 : 2;
+        bool v1 = major == 1;
         int prefix = v1 ? 10 : 12;
         int total = (prefix + text.Length + 1 + 63) / 64 * 64;
         int headerLength = total - prefix;
         stream.Write(Magic);
-        stream.WriteByte((byte)(v1 ? 1 : ascii ? 2 : 3));
+        stream.WriteByte((byte)major);
         stream.WriteByte(0);
-        if (v1 && !ascii) throw new NotSupportedException("Column names must be ASCII in a .npy file.");
         Span<byte> length = stackalloc byte[4];
         if (v1) { BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)headerLength); stream.Write(length[..2]); }
         else { BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)headerLength); stream.Write(length); }

@@ -87,3 +87,50 @@ public class CathodeCommandTests
         Assert.False(File.Exists(Path.Combine(outDir, "control.svg"))); // no --control given
     }
 }
+
+/// <summary>The Slurm array script runs shards that <c>fastad merge</c> combines into what one process gives.</summary>
+public class SlurmScriptTests
+{
+    [Fact]
+    public void ArrayTasksMergeToTheSingleProcessResult()
+    {
+        string root = Directory.CreateTempSubdirectory("fastad-slurm").FullName;
+        try
+        {
+            string cfg = Path.Combine(root, "tiny.yaml");
+            File.WriteAllText(cfg, "flows:\n  ensemble: 1\n  epochs: 2\n  blocks: 2\nbdt:\n  folds: 3\n  members: 1\n  max_rounds: 5\nstatistics:\n  fpr_points: 4\n");
+            string extra = $"--config {cfg} --preset quick";
+            string script = Path.Combine(Layering.RepositoryRoot(), "scripts", "slurm-pseudo.sh");
+            string fastad = $"dotnet {typeof(FastAdCommand).Assembly.Location}";
+            foreach (int task in new[] { 3, 4 })  // an array --array=3-4: shards 0/2 and 1/2
+            {
+                var psi = new System.Diagnostics.ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+                psi.Environment["FASTAD"] = fastad;
+                psi.Environment["FASTAD_OUT"] = Path.Combine(root, "array");
+                psi.Environment["FASTAD_N"] = "6";
+                psi.Environment["FASTAD_MODE"] = "null";
+                psi.Environment["FASTAD_EXTRA_ARGS"] = extra;
+                psi.Environment["SLURM_ARRAY_TASK_ID"] = task.ToString(CultureInfo.InvariantCulture);
+                psi.Environment["SLURM_ARRAY_TASK_MIN"] = "3";
+                psi.Environment["SLURM_ARRAY_TASK_COUNT"] = "2";
+                using var p = System.Diagnostics.Process.Start(psi)!;
+                string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, output);
+                Assert.Contains($"shard {task - 3}/2", output);
+            }
+            var (code, output2) = CliRunner.Run("cathode", "pseudo", "--generate", "--config", cfg, "--preset", "quick", "--n", "6", "--mode", "null",
+                "--out", Path.Combine(root, "single"), "--quiet");
+            Assert.True(code == 0, output2);
+            Assert.Equal(0, CliRunner.Run("merge", Path.Combine(root, "array")).Code);
+            var (mc, merged) = CliRunner.Run("merge", Path.Combine(root, "single"));
+            Assert.True(mc == 0, merged);
+            Assert.Contains("6 of 6 pseudoexperiments", merged);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(root, "single", "pseudo-merged.csv")), File.ReadAllBytes(Path.Combine(root, "array", "pseudo-merged.csv")));
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+}

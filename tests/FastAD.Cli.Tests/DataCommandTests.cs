@@ -91,7 +91,7 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(new[] { 1.0, 5 }, EventTableIO.Read(Path.Combine(_dir, "clean.npy")).GetDouble("a"));
         (code, output) = CliRunner.Run("inspect", nan, "--nan", "error");
         Assert.Equal(2, code);
-        Assert.Contains("column 'a', row 2: value NaN is not finite", output);
+        Assert.Contains("column 'a', line 3: value NaN is not finite", output);
         (code, output) = CliRunner.Run("inspect", nan, "--nan", "maybe");
         Assert.Equal(2, code);
         Assert.Contains("--nan expects keep, error or drop", output);

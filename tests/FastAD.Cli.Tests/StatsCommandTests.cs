@@ -42,7 +42,7 @@ public class StatsCommandTests
         string nan = WriteTemp("dimu_mass\n9.5\nnan\n");
         (code, output) = CliRunner.Run("bumphunt", "--masses", nan);
         Assert.Equal(2, code);
-        Assert.Contains("data row 2", output);
+        Assert.Contains("line 3", output);
         Assert.Contains("must be finite", output);
 
         string text = WriteTemp("dimu_mass\n9.5\nabc\n");

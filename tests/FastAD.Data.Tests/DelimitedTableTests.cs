@@ -36,7 +36,7 @@ public class DelimitedTableTests
     public void WhereComparesNumbersNumericallyAndTextExactly()
     {
         var t = Parse("selection,fpr,m\nos,1,9.1\nos,1.0,9.2\nss,1,9.3\nos,0.25,9.4\n");
-        var mask = t.Where(new Dictionary<string, string> { ["selection"] = "os", ["fpr"] = "1" });
+        var mask = t.ToEventTable().Matches(new Dictionary<string, string> { ["selection"] = "os", ["fpr"] = "1" });
         Assert.Equal(new[] { true, true, false, false }, mask);
     }
 

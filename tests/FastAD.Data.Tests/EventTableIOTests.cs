@@ -180,7 +180,7 @@ public sealed class EventTableIOTests : IDisposable
         File.WriteAllText(p, "a,b\n1,2\nnan,3\n4,inf\n5,6\n");
         Assert.Equal(4, EventTableIO.Read(p).RowCount);
         var e = Assert.Throws<InvalidDataException>(() => EventTableIO.Read(p, new ReadOptions(NonFinitePolicy.Error))).Message;
-        Assert.Equal($"{p}, column 'a', row 2: value NaN is not finite (use the drop policy to discard such rows).", e);
+        Assert.Equal($"{p}, column 'a', line 3: value NaN is not finite (use the drop policy to discard such rows).", e);
         var d = EventTableIO.Read(p, new ReadOptions(NonFinitePolicy.Drop), out int dropped);
         Assert.Equal(2, dropped);
         Assert.Equal(new[] { 1.0, 5 }, d.GetDouble("a"));
@@ -248,6 +248,51 @@ public sealed class EventTableIOTests : IDisposable
     }
 
     [Fact]
+    public void ArrowLargeStringsAndPandasCategoriesReadAsText()
+    {
+        var words = new StringArray.Builder().AppendRange(["os_cathode", "ss_cathode", "os_no_isolation"]).Build();
+        var codes = new Int8Array.Builder().AppendRange([(sbyte)2, (sbyte)0, (sbyte)0, (sbyte)1]).Build();
+        var category = new DictionaryArray(new DictionaryType(Int8Type.Default, StringType.Default, false), codes, words);
+        var large = new LargeStringArray.Builder().AppendRange(["a", "", "µµ", "d"]).Build();
+        var schema = new Schema([new Field("selection", category.Data.DataType, false), new Field("tag", LargeStringType.Default, false)], null);
+        string p = PathOf("cat.feather");
+        using (var stream = File.Create(p))
+        using (var batch = new RecordBatch(schema, [category, large], 4))
+        using (var writer = new ArrowFileWriter(stream, schema))
+        {
+            writer.WriteRecordBatch(batch);
+            writer.WriteEnd();
+        }
+        var t = EventTableIO.Read(p);
+        Assert.Equal(new[] { ColumnType.Text, ColumnType.Text }, t.ColumnNames.Select(t.TypeOf));
+        Assert.Equal(new[] { "os_no_isolation", "os_cathode", "os_cathode", "ss_cathode" }, t.View<string>("selection").ToArray());
+        Assert.Equal(new[] { "a", "", "µµ", "d" }, t.View<string>("tag").ToArray());
+        Assert.Equal(2, t.WhereEquals(new Dictionary<string, string> { ["selection"] = "os_cathode" }).RowCount);
+    }
+
+    [Fact]
+    public void QuotedCellsRoundTripAndReadAsPandasWritesThem()
+    {
+        string[] awkward = ["a,b", "say \"hi\"", "#not a comment", " padded ", "", "plain", "x;y\tz", "\"\""];
+        var t = EventTable.FromColumns(("text, with comma", awkward), ("#n", Enumerable.Range(0, awkward.Length).ToArray()));
+        foreach (var name in new[] { "q.csv", "q.tsv" })
+        {
+            EventTableIO.Write(t, PathOf(name));
+            var back = EventTableIO.Read(PathOf(name));
+            Assert.Equal(t.ColumnNames, back.ColumnNames);
+            Assert.Equal(awkward, back.View<string>("text, with comma").ToArray());
+            Assert.Equal(t.View<int>("#n").ToArray(), back.View<int>("#n").ToArray());
+        }
+        // pandas.DataFrame.to_csv quotes only where needed; numbers may be quoted too.
+        File.WriteAllText(PathOf("pandas.csv"), "selection,note,m\nos_cathode,\"low, mass\",\"9.5\"\nss,\"he said \"\"no\"\"\",10\n");
+        var p = EventTableIO.Read(PathOf("pandas.csv"));
+        Assert.Equal(new[] { "low, mass", "he said \"no\"" }, p.View<string>("note").ToArray());
+        Assert.Equal(new[] { 9.5, 10 }, p.GetDouble("m"));
+        File.WriteAllText(PathOf("open.csv"), "a,b\n1,\"unclosed\n");
+        Assert.Contains("line 2: a quoted cell is not closed", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(PathOf("open.csv"))).Message);
+    }
+
+    [Fact]
     public void FailedWritesLeaveNothingBehind()
     {
         var table = AllTypes(10);
@@ -258,12 +303,60 @@ public sealed class EventTableIOTests : IDisposable
         // A write that fails half-way (a text cell with the delimiter) keeps the old file and leaves no temporary.
         string p = PathOf("keep.csv");
         File.WriteAllText(p, "old\n1\n");
-        var bad = table.WithColumn("selection", Enumerable.Range(0, 10).Select(i => i == 7 ? "a,b" : "ok").ToArray());
-        Assert.Contains("text in column 'selection' 'a,b'", Assert.Throws<ArgumentException>(() => EventTableIO.Write(bad, p)).Message);
+        var bad = table.WithColumn("selection", Enumerable.Range(0, 10).Select(i => i == 7 ? "a\nb" : "ok").ToArray());
+        Assert.Contains("text in column 'selection' 'a\nb' as delimited text: it contains a line break", Assert.Throws<ArgumentException>(() => EventTableIO.Write(bad, p)).Message);
         Assert.Equal("old\n1\n", File.ReadAllText(p));
         Assert.Equal(new[] { "keep.csv" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
         Directory.CreateDirectory(PathOf("adir.csv"));
         Assert.Contains("is a directory", Assert.Throws<IOException>(() => EventTableIO.Write(table, PathOf("adir.csv"))).Message);
+    }
+
+    [Fact]
+    public void RowsRememberTheirFileLineThroughRowOperations()
+    {
+        string p = PathOf("lines.csv");
+        File.WriteAllText(p, "# header comment\nsel,m\nos,1\n\n# more\nss,2\nos,3\n");
+        var t = EventTableIO.Read(p);
+        Assert.Equal(new[] { "line 3", "line 6", "line 7" }, Enumerable.Range(0, 3).Select(t.Locate));
+        var os = t.WhereEquals(new Dictionary<string, string> { ["sel"] = "os" }).Shuffle(1);
+        Assert.Equal(os.GetDouble("m").Select(m => m == 1 ? "line 3" : "line 7"), Enumerable.Range(0, 2).Select(os.Locate));
+        EventTableIO.Write(t, PathOf("lines.npy"));
+        Assert.Equal("row 2", EventTableIO.Read(PathOf("lines.npy")).Locate(1));
+    }
+
+    [Fact]
+    public void EveryTruncationAndCorruptionIsAnInvalidDataError()
+    {
+        var table = AllTypes(6);
+        foreach (var name in new[] { "f.npy", "f.npz", "f.feather" })
+        {
+            string path = PathOf(name);
+            EventTableIO.Write(table, path);
+            var bytes = File.ReadAllBytes(path);
+            string bad = PathOf("bad" + Path.GetExtension(name));
+            var rng = new Random(11);
+            for (int trial = 0; trial < 60; trial++)
+            {
+                byte[] broken;
+                if (trial < 30) broken = bytes[..rng.Next(1, bytes.Length)]; // truncated anywhere
+                else
+                {
+                    broken = (byte[])bytes.Clone(); // a few bytes overwritten past the magic
+                    for (int k = 0; k < 4; k++) broken[rng.Next(8, broken.Length - 8)] = (byte)rng.Next(256);
+                }
+                File.WriteAllBytes(bad, broken);
+                try
+                {
+                    // Without checksums (npy, stored npz, Arrow) a corrupted value or name may still read; a cut file may not.
+                    EventTableIO.Read(bad, new ReadOptions(AllowEmpty: true));
+                    Assert.True(trial >= 30, $"{name}: a file cut to {broken.Length} of {bytes.Length} bytes was read");
+                }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+                {
+                    Assert.Contains("bad" + Path.GetExtension(name), e.Message);
+                }
+            }
+        }
     }
 
     private static string? Python(string script, params string[] args)
@@ -320,6 +413,10 @@ np.save(sys.argv[3], a2)
                     _ => double.Parse(s, CultureInfo.InvariantCulture),
                 }));
         }
+        var named = EventTable.FromColumns(("µ_mass", new[] { 1.5, 2.5 }));
+        EventTableIO.Write(named, PathOf("utf8.npy"));
+        Assert.Equal("µ_mass 4.0", Python("import sys, numpy as np; a = np.load(sys.argv[1]); print(a.dtype.names[0], a['µ_mass'].sum())", PathOf("utf8.npy"))!.Trim());
+        Assert.Equal(named.ColumnNames, EventTableIO.Read(PathOf("utf8.npy")).ColumnNames);
         var theirs = EventTableIO.Read(PathOf("theirs.npy"));
         Assert.Equal(new[] { 0.1, 1e300, -2.5 }, theirs.View<double>("p").ToArray());
         Assert.Equal(new[] { -(1L << 62), 0, 1L << 62 }, theirs.View<long>("q").ToArray());

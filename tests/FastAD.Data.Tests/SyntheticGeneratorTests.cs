@@ -47,6 +47,13 @@ public class SyntheticGeneratorTests(ITestOutputHelper output)
     private static (int Sbl, int Sr, int Sbh) Bands(double[] mass) =>
         (mass.Count(m => m < 9), mass.Count(m => m >= 9 && m < 10.6), mass.Count(m => m >= 10.6));
 
+    private static void WithinPoisson((int Sbl, int Sr, int Sbh) observed, (int Sbl, int Sr, int Sbh) published)
+    {
+        Assert.InRange(observed.Sbl, published.Sbl - 3 * Math.Sqrt(published.Sbl), published.Sbl + 3 * Math.Sqrt(published.Sbl));
+        Assert.InRange(observed.Sr, published.Sr - 3 * Math.Sqrt(published.Sr), published.Sr + 3 * Math.Sqrt(published.Sr));
+        Assert.InRange(observed.Sbh, published.Sbh - 3 * Math.Sqrt(published.Sbh), published.Sbh + 3 * Math.Sqrt(published.Sbh));
+    }
+
     [Fact]
     public void DimuonSamplesHaveThePublishedSizes()
     {
@@ -69,10 +76,7 @@ public class SyntheticGeneratorTests(ITestOutputHelper output)
             Assert.Equal(97, os.View<int>("is_signal").ToArray().Sum());
             var b = Bands(os.GetDouble("dimu_mass"));
             output.WriteLine($"OS seed {seed}: {b}");
-            // Within 3 Poisson standard deviations of the published counts.
-            Assert.InRange(b.Sbl, 6924 - 3 * Math.Sqrt(6924), 6924 + 3 * Math.Sqrt(6924));
-            Assert.InRange(b.Sr, 1692 - 3 * Math.Sqrt(1692), 1692 + 3 * Math.Sqrt(1692));
-            Assert.InRange(b.Sbh, 3716 - 3 * Math.Sqrt(3716), 3716 + 3 * Math.Sqrt(3716));
+            WithinPoisson(b, (6924, 1692, 3716));
             Assert.All(os.GetDouble("dimu_mass"), m => Assert.InRange(m, 4.5, 16.0));
             Assert.All(os.GetDouble("mu0_ip3d"), v => Assert.True(v > 0));
 
@@ -81,9 +85,7 @@ public class SyntheticGeneratorTests(ITestOutputHelper output)
             Assert.Equal(0, ss.View<int>("is_signal").ToArray().Sum());
             var s = Bands(ss.GetDouble("dimu_mass"));
             output.WriteLine($"SS seed {seed}: {s}");
-            Assert.InRange(s.Sbl, 3868 - 3 * Math.Sqrt(3868), 3868 + 3 * Math.Sqrt(3868));
-            Assert.InRange(s.Sr, 989 - 3 * Math.Sqrt(989), 989 + 3 * Math.Sqrt(989));
-            Assert.InRange(s.Sbh, 2311 - 3 * Math.Sqrt(2311), 2311 + 3 * Math.Sqrt(2311));
+            WithinPoisson(s, (3868, 989, 2311));
         }
 
         var big = DimuonGenerator.Generate(new DimuonOptions(Events: 200_000, SignalFraction: 0.1));

@@ -23,7 +23,7 @@ public sealed record BumpHuntReport(
 /// <summary>Loads masses, applies the selection, fits (SPEC 1.6) and reports.</summary>
 public static class BumpHuntJob
 {
-    /// <summary>Masses (and weights) of the selected rows; non-finite values are errors naming the file and data row.</summary>
+    /// <summary>Masses (and weights) of the selected rows; non-finite values are errors naming the file and line (or row).</summary>
     public static (double[] Masses, double[]? Weights) Load(BumpHuntRequest request)
     {
         var table = EventTableIO.Read(request.MassesFile, new ReadOptions(AllowEmpty: true));
@@ -36,9 +36,9 @@ public static class BumpHuntJob
         {
             if (!mask[i]) continue;
             if (!double.IsFinite(masses[i]))
-                throw new InvalidDataException($"{request.MassesFile}, data row {i + 1}: mass '{request.Column}' is {masses[i]}; masses must be finite.");
+                throw new InvalidDataException($"{request.MassesFile}, {table.Locate(i)}: mass '{request.Column}' is {masses[i]}; masses must be finite.");
             if (weights is not null && (!double.IsFinite(weights[i]) || weights[i] < 0))
-                throw new InvalidDataException($"{request.MassesFile}, data row {i + 1}: weight '{request.WeightsColumn}' is {weights[i]}; weights must be finite and non-negative.");
+                throw new InvalidDataException($"{request.MassesFile}, {table.Locate(i)}: weight '{request.WeightsColumn}' is {weights[i]}; weights must be finite and non-negative.");
             m.Add(masses[i]);
             w?.Add(weights![i]);
         }

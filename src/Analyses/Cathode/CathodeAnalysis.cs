@@ -88,12 +88,7 @@ public static class CathodeAnalysis
         var seconds = new Dictionary<string, double>();
         var os = request.Primary.Channel == "OS" ? request.Primary : request.Control;
         var fitOn = os ?? request.Primary;
-        var pre = Time(seconds, "preprocessing", () =>
-        {
-            var band = Bands(fitOn, c);
-            var sb = band.Select(b => b is -1 or 1).ToArray();
-            return CathodePreprocessing.Fit(fitOn.Mass, fitOn.Features, fitOn.D, sb);
-        });
+        var pre = Time(seconds, "preprocessing", () => FitPreprocessing(fitOn, c));
         // Fail on unusable input before anything is trained.
         CheckTrainable(request.Primary, c);
         if (request.Control is not null) CheckTrainable(request.Control, c);
@@ -156,35 +151,16 @@ public static class CathodeAnalysis
         var sbhRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 1).ToArray();
         st.SrRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 0).ToArray();
         st.SbRows = sblRows.Concat(sbhRows).Order().ToArray();
-        ulong channelSeed = c.Seed * 31 + (data.Channel == "OS" ? 0UL : 17UL);
-
-        // Flows on the sidebands (SPEC 1.3): 80/20 split separately in SBL and SBH.
-        var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, sblRows, sbhRows, channelSeed, progress, cancel, out var summaries)
-            .Also(() => st.Flows = summaries));
-
-        cancel.ThrowIfCancellationRequested();
-        // Mass model and SR samples (SPEC 1.4).
-        Time(seconds, $"sampling ({data.Channel})", () =>
-        {
-            var model = new BackgroundModel(Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
-            var spectra = Spectra.FromEvents(model.Binning, data.Mass, default, out _);
-            spectra.CheckFittable(model);
-            var fit = new ManagedProfileFitter().Fit(model, spectra);
-            st.MassModel = fit.ThetaHatOf(0).ToArray();
-            st.PredictedSr = fit.B[0];
-            return 0;
-        });
-        int perFlow = c.Flows.SamplesPerFlow > 0 ? c.Flows.SamplesPerFlow : Math.Max(1, (int)Math.Round(st.PredictedSr));
-        st.SamplesPerSet = perFlow * flows.Length;
-        var sets = Time(seconds, $"sampling ({data.Channel})", () =>
-            Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, st.MassModel, c, perFlow, channelSeed, set)).ToArray());
-        progress?.Report(new StageProgress($"sampling {data.Channel}", 1, 1, $"{st.SamplesPerSet:N0} samples per set"));
-        var (trainX, _) = sets[0];
-        var (valX, _) = sets[1];
-        (st.RocSamples, st.RocSampleMasses) = sets[2];
+        var bg = TrainBackground(request, data, pre, seconds, progress, cancel);
+        ulong channelSeed = bg.ChannelSeed;
+        st.Flows = bg.Summaries;
+        st.MassModel = bg.MassModel;
+        st.PredictedSr = bg.PredictedSr;
+        st.SamplesPerSet = bg.SamplesPerSet;
+        (st.RocSamples, st.RocSampleMasses) = (bg.RocSamples, bg.RocSampleMasses);
 
         // Classifier (SPEC 1.5): rows = SR data, SB data, samples (training then validation set, pooled in the rotation).
-        var samples = trainX.Concat(valX).ToArray();
+        var samples = bg.TrainingSamples;
         int nSr = st.SrRows.Length, nSb = st.SbRows.Length, nSamples = samples.Length / d;
         var columns = Enumerable.Range(0, d).Select(j =>
         {
@@ -222,7 +198,7 @@ public static class CathodeAnalysis
             }
             else
             {
-                var bar = progress is null ? null : new Progress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
+                var bar = progress is null ? null : new CallbackProgress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
                 e = Ensemble.Train(binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
             }
             progress?.Report(new StageProgress($"BDTs {data.Channel}", total, total));
@@ -245,10 +221,58 @@ public static class CathodeAnalysis
         return st;
     }
 
-    private static T Also<T>(this T value, Action action)
+    /// <summary>The background model of a channel: its flows, the sideband mass polynomial and the three SR sample sets.</summary>
+    /// <param name="Flows">The trained (or reused) flows.</param>
+    /// <param name="Summaries">Their training summaries.</param>
+    /// <param name="MassModel">Raw-GeV coefficients of the sideband fit.</param>
+    /// <param name="PredictedSr">SR events the polynomial predicts.</param>
+    /// <param name="SamplesPerSet">Samples in each set (all flows).</param>
+    /// <param name="TrainingSamples">Training and validation sets pooled (physical features, rows × D): the classifier's label 0.</param>
+    /// <param name="RocSamples">The independent ROC set.</param>
+    /// <param name="RocSampleMasses">Masses of the ROC set.</param>
+    /// <param name="ChannelSeed">Seed of this channel's streams.</param>
+    public sealed record BackgroundSamples(MaskedAutoregressiveFlow[] Flows, FlowSummary[] Summaries, double[] MassModel, double PredictedSr, int SamplesPerSet,
+        double[] TrainingSamples, double[] RocSamples, double[] RocSampleMasses, ulong ChannelSeed);
+
+    /// <summary>Seed of a channel's random streams.</summary>
+    public static ulong ChannelSeed(CathodeConfig c, string channel) => c.Seed * 31 + (channel == "OS" ? 0UL : 17UL);
+
+    /// <summary>
+    /// SPEC 1.3–1.4 for one channel: flows on the sidebands (80/20 split separately in SBL and SBH; saved, or reused when
+    /// <see cref="CathodeRequest.Reuse"/>), the sideband polynomial, and SR samples at masses drawn from it (training,
+    /// validation and ROC sets).
+    /// </summary>
+    public static BackgroundSamples TrainBackground(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre,
+        Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
-        action();
-        return value;
+        var c = request.Config;
+        var band = Bands(data, c);
+        var sblRows = Enumerable.Range(0, data.Rows).Where(i => band[i] == -1).ToArray();
+        var sbhRows = Enumerable.Range(0, data.Rows).Where(i => band[i] == 1).ToArray();
+        ulong channelSeed = ChannelSeed(c, data.Channel);
+        FlowSummary[] summaries = [];
+        var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, sblRows, sbhRows, channelSeed, progress, cancel, out summaries));
+        cancel.ThrowIfCancellationRequested();
+        var (theta, predicted) = Time(seconds, $"sampling ({data.Channel})", () =>
+        {
+            var model = new BackgroundModel(Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
+            var spectra = Spectra.FromEvents(model.Binning, data.Mass, default, out _);
+            spectra.CheckFittable(model);
+            var fit = new ManagedProfileFitter().Fit(model, spectra);
+            return (fit.ThetaHatOf(0).ToArray(), fit.B[0]);
+        });
+        int perFlow = c.Flows.SamplesPerFlow > 0 ? c.Flows.SamplesPerFlow : Math.Max(1, (int)Math.Round(predicted));
+        var sets = Time(seconds, $"sampling ({data.Channel})", () =>
+            Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, theta, c, perFlow, channelSeed, set)).ToArray());
+        progress?.Report(new StageProgress($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set"));
+        return new BackgroundSamples(flows, summaries, theta, predicted, perFlow * flows.Length, sets[0].X.Concat(sets[1].X).ToArray(), sets[2].X, sets[2].Mass, channelSeed);
+    }
+
+    /// <summary>The SPEC 1.2 preprocessing, fitted on <paramref name="fitOn"/> (the OS channel).</summary>
+    public static CathodePreprocessing FitPreprocessing(CathodeChannelData fitOn, CathodeConfig c)
+    {
+        var band = Bands(fitOn, c);
+        return CathodePreprocessing.Fit(fitOn.Mass, fitOn.Features, fitOn.D, band.Select(b => b is -1 or 1).ToArray());
     }
 
     /// <summary>Scores rows (row-major features) with every fold's models, averaged over folds.</summary>
@@ -482,7 +506,7 @@ public static class CathodeAnalysis
         return result;
     }
 
-    private static ReweightedResult? Reweight(ProfileLikelihoodFitter fitter, BackgroundModel model, double[] masses, double[] scores)
+    internal static ReweightedResult? Reweight(ProfileLikelihoodFitter fitter, BackgroundModel model, double[] masses, double[] scores)
     {
         var plain = fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, default, out _));
         double mu = plain.S[0] / (plain.S[0] + plain.B[0]);

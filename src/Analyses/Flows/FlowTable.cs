@@ -2,7 +2,7 @@ using FastAD.Data;
 
 namespace FastAD.Analyses.Flows;
 
-/// <summary>Feature and condition columns of a delimited table as row-major arrays, for training and applying flows.</summary>
+/// <summary>Feature and condition columns of an event table (any format EventTableIO reads) as row-major arrays, for training and applying flows.</summary>
 internal static class FlowTable
 {
     /// <summary>
@@ -12,18 +12,18 @@ internal static class FlowTable
     public static (double[] X, double[] C, int Rows) Read(string dataFile, IReadOnlyDictionary<string, string>? where, IReadOnlyList<string> features,
         IReadOnlyList<string> conditions)
     {
-        var table = DelimitedTable.Read(dataFile);
-        var mask = where is { Count: > 0 } ? table.Where(where) : Enumerable.Repeat(true, table.RowCount).ToArray();
+        var table = EventTableIO.Read(dataFile, new ReadOptions(AllowEmpty: true));
+        var mask = where is { Count: > 0 } ? table.Matches(where) : Enumerable.Repeat(true, table.RowCount).ToArray();
         var rows = Enumerable.Range(0, table.RowCount).Where(i => mask[i]).ToArray();
         double[] Columns(IReadOnlyList<string> names)
         {
-            var cols = names.Select(n => table.GetDoubles(n)).ToArray();
+            var cols = names.Select(n => table.GetDouble(n)).ToArray();
             var data = new double[rows.Length * names.Count];
             for (int k = 0; k < rows.Length; k++)
                 for (int j = 0; j < names.Count; j++)
                 {
                     double v = cols[j][rows[k]];
-                    if (!double.IsFinite(v)) throw new InvalidDataException($"{dataFile}, line {table.LineOf(rows[k])}, column '{names[j]}': {v}; flows need finite inputs.");
+                    if (!double.IsFinite(v)) throw new InvalidDataException($"{dataFile}, {table.Locate(rows[k])}, column '{names[j]}': {v}; flows need finite inputs.");
                     data[k * names.Count + j] = v;
                 }
             return data;

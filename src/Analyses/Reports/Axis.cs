@@ -115,6 +115,15 @@ internal struct Extent
         if (v > Hi) Hi = v;
     }
 
+    /// <summary>When the x range is fixed, y extents count only data inside it: [WindowLo, WindowHi].</summary>
+    public double WindowLo = double.NegativeInfinity, WindowHi = double.PositiveInfinity;
+
+    /// <summary>Adds a y value belonging to x ∈ [x0, x1] if that interval meets the x window.</summary>
+    public void AddAt(double x0, double x1, double v, AxisScale scale)
+    {
+        if (x1 >= WindowLo && x0 <= WindowHi) Add(v, scale);
+    }
+
     public void Add(IEnumerable<double> values, AxisScale scale)
     {
         foreach (double v in values) Add(v, scale);

@@ -6,7 +6,9 @@ namespace FastAD.Analyses.Reports;
 /// <summary>Where a panel's legend goes.</summary>
 public enum LegendPosition
 {
-    /// <summary>Inside the plot area, upper right (default).</summary>
+    /// <summary>Inside the plot area where it covers the fewest drawn points and texts (default): a corner (upper right first), else the middle of an edge.</summary>
+    Best,
+    /// <summary>Inside the plot area, upper right.</summary>
     UpperRight,
     /// <summary>Inside, upper left.</summary>
     UpperLeft,
@@ -54,7 +56,7 @@ public sealed class Panel
     public string? TitleRight { get; set; }
 
     /// <summary>Legend placement.</summary>
-    public LegendPosition Legend { get; set; } = LegendPosition.UpperRight;
+    public LegendPosition Legend { get; set; } = LegendPosition.Best;
 
     /// <summary>Set on the lower panel of a stack whose frames touch (ratio panel): its top tick label is left out.</summary>
     internal bool AttachedBelow { get; set; }
@@ -301,16 +303,19 @@ public sealed class Panel
 
     // ---- rendering ----
 
-    internal void DataExtent(out Extent x, out Extent y)
+    internal void DataExtent(out Extent x, out Extent y, bool windowed = false)
     {
         x = new Extent();
         y = new Extent();
-        foreach (var s in _series) s.Extend(ref x, ref y, XRoot.X, Y);
+        // With a fixed x range the automatic y range follows only what is visible (x is resolved first).
+        var root = XRoot.X;
+        if (windowed && (root.Min is not null || root.Max is not null)) (y.WindowLo, y.WindowHi) = (X.Lo, X.Hi);
+        foreach (var s in _series) s.Extend(ref x, ref y, root, Y);
     }
 
     internal void ResolveY()
     {
-        DataExtent(out _, out var y);
+        DataExtent(out _, out var y, windowed: true);
         (Y.Lo, Y.Hi) = y.Resolve(Y);
     }
 
@@ -480,6 +485,30 @@ public sealed class Panel
         sb.Append("</g>\n");
     }
 
+    /// <summary>
+    /// The legend's top-left corner for <see cref="LegendPosition.Best"/>: of the four corners, then the middles of
+    /// the top, bottom, left and right edges, the first that covers the fewest drawn points and texts.
+    /// </summary>
+    private (double X, double Y) BestPlace(PlotFrame f, double w, double h, double inset)
+    {
+        var points = _series.SelectMany(s => s.Occupied(f)).ToList();
+        double left = f.X0 + inset, right = f.X0 + f.Width - inset - w, centreX = f.X0 + (f.Width - w) / 2;
+        double top = f.Y0 + inset, bottom = f.Y0 + f.Height - inset - h, centreY = f.Y0 + (f.Height - h) / 2;
+        (double X, double Y)[] candidates =
+        [
+            (right, top), (left, top), (right, bottom), (left, bottom),
+            (centreX, top), (centreX, bottom), (left, centreY), (right, centreY),
+        ];
+        var best = candidates[0];
+        int fewest = int.MaxValue;
+        foreach (var c in candidates)
+        {
+            int n = points.Count(p => p.X >= c.X && p.X <= c.X + w && p.Y >= c.Y && p.Y <= c.Y + h);
+            if (n < fewest) { fewest = n; best = c; }
+        }
+        return best;
+    }
+
     private void RenderLegend(StringBuilder sb, PlotFrame f, double outsideX)
     {
         var entries = LegendEntries().ToList();
@@ -494,6 +523,7 @@ public sealed class Panel
         };
         double y = Legend is LegendPosition.LowerLeft or LegendPosition.LowerRight ? f.Y0 + f.Height - inset - h : f.Y0 + inset;
         if (Legend == LegendPosition.OutsideRight) y = f.Y0;
+        if (Legend == LegendPosition.Best) (x, y) = BestPlace(f, w, h, inset);
         sb.Append("<g class=\"legend\">\n");
         sb.Append($"<rect x=\"{Num(x)}\" y=\"{Num(y)}\" width=\"{Num(w)}\" height=\"{Num(h)}\" fill=\"#FFFFFF\" fill-opacity=\"0.85\" stroke=\"#CCCCCC\" stroke-width=\"0.8\" rx=\"2\"/>\n");
         for (int i = 0; i < entries.Count; i++)

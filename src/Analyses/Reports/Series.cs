@@ -81,6 +81,23 @@ internal abstract class Series
     public virtual bool UsesPalette => true;
     public abstract void Extend(ref Extent x, ref Extent y, Axis xa, Axis ya);
     public abstract void Render(StringBuilder sb, PlotFrame f);
+    /// <summary>Pixel positions the series occupies, for placing the legend where it hides least.</summary>
+    public virtual IEnumerable<(double X, double Y)> Occupied(PlotFrame f) => [];
+
+    /// <summary>Points every few pixels along the segment from a to b.</summary>
+    internal static IEnumerable<(double X, double Y)> Along(double ax, double ay, double bx, double by)
+    {
+        int n = Math.Clamp((int)(Math.Sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay)) / 4), 1, 400);
+        for (int i = 0; i <= n; i++) yield return (ax + (bx - ax) * i / n, ay + (by - ay) * i / n);
+    }
+
+    /// <summary>Points every 3 px over a box (text the legend should not hide).</summary>
+    internal static IEnumerable<(double X, double Y)> Box(double x0, double y0, double w, double h)
+    {
+        for (double y = y0; y <= y0 + h; y += 3)
+            for (double x = x0; x <= x0 + w; x += 3) yield return (x, y);
+    }
+
     /// <summary>A legend sample in the box [x, x + w] centred vertically on y.</summary>
     public abstract void Swatch(StringBuilder sb, double x, double y, double w, double h);
 
@@ -140,7 +157,7 @@ internal sealed class LineSeries(double[] xs, double[] ys, LineStyle style, doub
     public override void Extend(ref Extent x, ref Extent y, Axis xa, Axis ya)
     {
         for (int i = 0; i < xs.Length; i++)
-            if (double.IsFinite(ys[i]) && double.IsFinite(xs[i])) { x.Add(xs[i], xa.Scale); y.Add(ys[i], ya.Scale); }
+            if (double.IsFinite(ys[i]) && double.IsFinite(xs[i])) { x.Add(xs[i], xa.Scale); y.AddAt(xs[i], xs[i], ys[i], ya.Scale); }
     }
 
     public override void Render(StringBuilder sb, PlotFrame f)
@@ -149,6 +166,19 @@ internal sealed class LineSeries(double[] xs, double[] ys, LineStyle style, doub
         if (marker == Marker.None) return;
         for (int i = 0; i < xs.Length; i++)
             if (Drawable(xs[i], f.X) && Drawable(ys[i], f.Y)) DrawMarker(sb, marker, f.Px(xs[i]), f.Py(ys[i]), markerSize, Color);
+    }
+
+    public override IEnumerable<(double X, double Y)> Occupied(PlotFrame f)
+    {
+        (double X, double Y)? last = null;
+        for (int i = 0; i < xs.Length; i++)
+        {
+            if (!Drawable(xs[i], f.X) || !Drawable(ys[i], f.Y)) { last = null; continue; }
+            var p = (f.Px(xs[i]), f.Py(ys[i]));
+            if (line && last is { } l) foreach (var q in Along(l.X, l.Y, p.Item1, p.Item2)) yield return q;
+            else yield return p;
+            last = p;
+        }
     }
 
     public override void Swatch(StringBuilder sb, double x, double y, double w, double h)
@@ -164,7 +194,7 @@ internal sealed class StepSeries(double[] edges, double[] contents, LineStyle st
     {
         x.Add(edges, xa.Scale);
         x.Sticky(edges[0], edges[^1], xa.Scale);
-        y.Add(contents, ya.Scale);
+        for (int i = 0; i < contents.Length; i++) y.AddAt(edges[i], edges[i + 1], contents[i], ya.Scale);
         if (ya.Scale == AxisScale.Linear) { y.Add(0, ya.Scale); y.Sticky(0, double.NaN, ya.Scale); }
     }
 
@@ -184,6 +214,19 @@ internal sealed class StepSeries(double[] edges, double[] contents, LineStyle st
         if (fill is not null)
             sb.Append($"<path class=\"hist-fill\" d=\"{d}Z\" fill=\"{fill}\" fill-opacity=\"{Num(fillOpacity)}\" stroke=\"none\"/>\n");
         if (width > 0) Stroke(sb, d.ToString(), Color, width, style, "hist");
+    }
+
+    public override IEnumerable<(double X, double Y)> Occupied(PlotFrame f)
+    {
+        for (int i = 0; i < contents.Length; i++)
+        {
+            if (!Drawable(contents[i], f.Y)) continue;
+            double py = f.Py(contents[i]);
+            foreach (var q in Along(f.Px(edges[i]), py, f.Px(edges[i + 1]), py)) yield return q;
+            // A filled histogram covers the area under it too.
+            if (fill is not null)
+                for (double y = py + 8; y < f.Y0 + f.Height; y += 8) yield return (0.5 * (f.Px(edges[i]) + f.Px(edges[i + 1])), y);
+        }
     }
 
     public override void Swatch(StringBuilder sb, double x, double y, double w, double h)
@@ -207,9 +250,9 @@ internal sealed class ErrorBarSeries(double[] xs, double[] ys, double[]? yLow, d
             if (!double.IsFinite(xs[i]) || !double.IsFinite(ys[i])) continue;
             x.Add(xs[i] - (xLow?[i] ?? 0), xa.Scale);
             x.Add(xs[i] + (xHigh?[i] ?? 0), xa.Scale);
-            y.Add(ys[i] - (yLow?[i] ?? 0), ya.Scale);
-            y.Add(ys[i] + (yHigh?[i] ?? 0), ya.Scale);
-            y.Add(ys[i], ya.Scale);
+            y.AddAt(xs[i], xs[i], ys[i] - (yLow?[i] ?? 0), ya.Scale);
+            y.AddAt(xs[i], xs[i], ys[i] + (yHigh?[i] ?? 0), ya.Scale);
+            y.AddAt(xs[i], xs[i], ys[i], ya.Scale);
         }
     }
 
@@ -238,6 +281,18 @@ internal sealed class ErrorBarSeries(double[] xs, double[] ys, double[]? yLow, d
             if (Drawable(xs[i], f.X) && Drawable(ys[i], f.Y)) DrawMarker(sb, marker, f.Px(xs[i]), f.Py(ys[i]), markerSize, Color);
     }
 
+    public override IEnumerable<(double X, double Y)> Occupied(PlotFrame f)
+    {
+        for (int i = 0; i < xs.Length; i++)
+        {
+            if (!Drawable(xs[i], f.X) || !Drawable(ys[i], f.Y)) continue;
+            double px = f.Px(xs[i]);
+            double lo = ys[i] - (yLow?[i] ?? 0), hi = ys[i] + (yHigh?[i] ?? 0);
+            double plo = Drawable(lo, f.Y) ? f.Py(lo) : f.Y0 + f.Height;
+            foreach (var q in Along(px, plo, px, f.Py(hi))) yield return q;
+        }
+    }
+
     public override void Swatch(StringBuilder sb, double x, double y, double w, double h)
     {
         double cx = x + w / 2;
@@ -251,8 +306,11 @@ internal sealed class BandSeries(double[] xs, double[] lower, double[] upper, do
     public override void Extend(ref Extent x, ref Extent y, Axis xa, Axis ya)
     {
         x.Add(xs, xa.Scale);
-        y.Add(lower, ya.Scale);
-        y.Add(upper, ya.Scale);
+        for (int i = 0; i < xs.Length; i++)
+        {
+            y.AddAt(xs[i], xs[i], lower[i], ya.Scale);
+            y.AddAt(xs[i], xs[i], upper[i], ya.Scale);
+        }
     }
 
     public override void Render(StringBuilder sb, PlotFrame f)
@@ -269,6 +327,16 @@ internal sealed class BandSeries(double[] xs, double[] lower, double[] upper, do
             for (int k = start; k < i; k++) d.Append(k == start ? 'M' : 'L').Append(Num(f.Px(xs[k]))).Append(',').Append(Num(f.Py(upper[k])));
             for (int k = i - 1; k >= start; k--) d.Append('L').Append(Num(f.Px(xs[k]))).Append(',').Append(Num(f.Py(lower[k])));
             sb.Append($"<path class=\"band\" d=\"{d}Z\" fill=\"{Color}\" fill-opacity=\"{Num(opacity)}\" stroke=\"none\"/>\n");
+        }
+    }
+
+    public override IEnumerable<(double X, double Y)> Occupied(PlotFrame f)
+    {
+        for (int k = 0; k < xs.Length; k++)
+        {
+            if (!Ok(k, f)) continue;
+            double px = f.Px(xs[k]);
+            foreach (var q in Along(px, f.Py(lower[k]), px, f.Py(upper[k]))) yield return q;
         }
     }
 
@@ -307,6 +375,26 @@ internal sealed class ReferenceLine(bool horizontal, double value, string? text,
             if (text is not null)
                 sb.Append($"<text transform=\"translate({Num(px - 4)},{Num(f.Y0 + 8)}) rotate(-90)\" text-anchor=\"end\" font-size=\"12\" fill=\"{Color}\">{Markup(text, 12)}</text>\n");
         }
+    }
+
+    public override IEnumerable<(double X, double Y)> Occupied(PlotFrame f)
+    {
+        if (horizontal && Drawable(value, f.Y))
+        {
+            double py = f.Py(value);
+            var line = Along(f.X0, py, f.X0 + f.Width, py);
+            if (text is null) return line;
+            double w = Width(text, 12);
+            return line.Concat(Box(f.X0 + f.Width - 6 - w, py - 16, w, 12));
+        }
+        if (!horizontal && Drawable(value, f.X))
+        {
+            double px = f.Px(value);
+            var line = Along(px, f.Y0, px, f.Y0 + f.Height);
+            if (text is null) return line;
+            return line.Concat(Box(px - 16, f.Y0 + 8, 12, Width(text, 12)));
+        }
+        return [];
     }
 
     public override void Swatch(StringBuilder sb, double x, double y, double w, double h) =>
@@ -356,6 +444,17 @@ internal sealed class TextAnnotation(double x, double y, string text, Coordinate
             else sb.Append($"<tspan x=\"{Num(px)}\" y=\"{Num(py + i * 1.25 * fontSize)}\">{Markup(lines[i], fontSize)}</tspan>");
         }
         sb.Append("</text>\n");
+    }
+
+    public override IEnumerable<(double X, double Y)> Occupied(PlotFrame f)
+    {
+        double px = coordinates == Coordinates.Axes ? f.AxesX(x) : f.Px(x);
+        double py = coordinates == Coordinates.Axes ? f.AxesY(y) : f.Py(y);
+        if (double.IsNaN(px) || double.IsNaN(py)) return [];
+        var lines = text.Split('\n');
+        double w = lines.Max(l => Width(l, fontSize));
+        double x0 = anchor switch { TextAnchor.Middle => px - w / 2, TextAnchor.End => px - w, _ => px };
+        return Box(x0, py - fontSize, w, lines.Length * 1.25 * fontSize);
     }
 
     public override void Swatch(StringBuilder sb, double x0, double y0, double w, double h) { }

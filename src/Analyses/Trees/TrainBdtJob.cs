@@ -39,7 +39,7 @@ public static class TrainBdtJob
                 for (int i = 0; i < col.Length; i++)
                 {
                     if (col[i] != 0 && col[i] != 1)
-                        throw new InvalidDataException($"{table.Source}, data row {i + 1}: label '{term}' is {col[i]}; labels must be 0 or 1 (or give a condition such as {term}>=0.5).");
+                        throw new InvalidDataException($"{table.Source}, {table.Locate(i)}: label '{term}' is {col[i]}; labels must be 0 or 1 (or give a condition such as {term}>=0.5).");
                     result[i] *= col[i];
                 }
                 continue;
@@ -69,7 +69,7 @@ public static class TrainBdtJob
         foreach (var (col, name) in columns.Zip(request.Features))
             for (int i = 0; i < col.Length; i++)
                 if (double.IsInfinity(col[i]))
-                    throw new InvalidDataException($"{request.DataFile}, data row {i + 1}: feature '{name}' is {col[i]}; use NaN (or an empty cell) for missing values.");
+                    throw new InvalidDataException($"{request.DataFile}, {table.Locate(i)}: feature '{name}' is {col[i]}; use NaN (or an empty cell) for missing values.");
         int n = labels.Length, positives = (int)labels.Sum();
         if (positives == 0 || positives == n) throw new InvalidDataException($"{request.DataFile}: the label '{request.Label}' gives a single class ({positives} of {n} rows positive).");
         var sw = Stopwatch.StartNew();

@@ -46,7 +46,7 @@ public static class DimuonGenerator
     // Mass shapes exp(c1 t + c2 t^2 + c3 t^3), t = (m - 10.5)/5.5, fitted to the published spectra
     // (scripts/fit_dimuon_generator.py): hadron decays to the SS masses, the OS-only part to OS - SS.
     private static readonly TabulatedSpectrum HadronMass = new(MassLow, MassHigh, 10.5, 5.5, [-0.65252113, 0.17551616, -0.06608654]);
-    private static readonly TabulatedSpectrum OsOnlyMass = new(MassLow, MassHigh, 10.5, 5.5, [-1.10030225, 0.62842069, 0.4742765]);
+    private static readonly TabulatedSpectrum OsOnlyMass = new(MassLow, MassHigh, 10.5, 5.5, [-1.10030204, 0.62842058, 0.47427612]);
 
     // Fraction of the OS-only background that is Drell–Yan (prompt); the rest is correlated bb̄ (displaced).
     private const double DrellYanFraction = 0.05;
@@ -54,11 +54,11 @@ public static class DimuonGenerator
     // Displaced muons: pt = 22 + exp(mu + b (m - 10) + s SA(z)), ip = exp(mu + b (m - 10) + s SA(z)),
     // SA the sinh-arcsinh transform, z normal with correlation matrix R (order pt, ip0, ip1).
     private const double PtShift = 22.0;
-    private const double DisplacedPtMu = 2.836921, DisplacedPtSigma = 0.757101, DisplacedPtDelta = 0.977512, DisplacedPtEpsilon = -0.004082;
-    private const double DisplacedIp0Mu = -4.398231, DisplacedIp0Sigma = 1.628787, DisplacedIp0Delta = 0.826978, DisplacedIp0Epsilon = 0.005631;
-    private const double DisplacedIp1Mu = -4.214724, DisplacedIp1Sigma = 1.810906, DisplacedIp1Delta = 0.757688, DisplacedIp1Epsilon = 0.003143;
+    private const double DisplacedPtMu = 2.808924, DisplacedPtSigma = 0.756030, DisplacedPtDelta = 0.942339, DisplacedPtEpsilon = 0.000101;
+    private const double DisplacedIp0Mu = -4.409445, DisplacedIp0Sigma = 1.631359, DisplacedIp0Delta = 0.824929, DisplacedIp0Epsilon = 0.000188;
+    private const double DisplacedIp1Mu = -4.225807, DisplacedIp1Sigma = 1.817118, DisplacedIp1Delta = 0.759614, DisplacedIp1Epsilon = 0.000160;
     private const double PtMassSlope = -0.03, IpMassSlope = 0.08;
-    private const double RhoPtIp0 = -0.05, RhoPtIp1 = 0.005, RhoIp0Ip1 = 0.03;
+    private const double RhoPtIp0 = -0.049933, RhoPtIp1 = 0.005042, RhoIp0Ip1 = 0.029843;
 
     // Prompt muons (Υ and Drell–Yan): log-normal ip3d from the sideband-subtracted isolated Υ(1S) peak.
     private const double PromptIp0Mu = -6.377127, PromptIp0Sigma = 0.80, PromptIp1Mu = -5.991465, PromptIp1Sigma = 0.75;

@@ -7,7 +7,7 @@ namespace FastAD.Data.Synthetic;
 /// <see cref="BlockRows"/>; block <c>b</c> of a sample draws its uniforms from Philox stream
 /// <c>(sample &lt;&lt; 40) | (0 &lt;&lt; 32) | b</c> and its normals from <c>(sample &lt;&lt; 40) | (1 &lt;&lt; 32) | b</c>,
 /// row <c>r</c> of the block taking a fixed number of each. Blocks are independent, so they run in
-/// parallel and the output does not depend on the thread count: a seed gives the same bytes everywhere.
+/// parallel and the output does not depend on the thread count (same seed, same bytes on a given platform).
 /// </summary>
 internal static class SyntheticRows
 {

@@ -147,6 +147,14 @@ public class FigureTests
         pts.ToSvg();
         Assert.Equal(1 - 0.1, pts.Main.X.Lo, 1e-12);
         Assert.Equal(3 + 0.1, pts.Main.X.Hi, 1e-12);
+
+        // A fixed x range: the automatic y range follows only the visible data.
+        var zoom = new Figure();
+        var xs = Enumerable.Range(0, 101).Select(i => i / 10.0).ToArray();
+        zoom.Main.Line(xs, xs.Select(v => v * v).ToArray());
+        zoom.Main.X.Limits(0, 2);
+        zoom.ToSvg();
+        Assert.Equal(4 + 0.05 * 4, zoom.Main.Y.Hi, 1e-9);
     }
 
     [Fact]
@@ -188,6 +196,26 @@ public class FigureTests
         Assert.True(fig.Main.X.Hi > 9, "the shared range covers the lower panel's data too");
         // Tick labels only under the lower panel.
         Assert.All(ByClass(doc, "tick-label").Where(e => ByClassIs(e, "x")), e => Assert.True(D(e, "y") > bottom.Y + bottom.H));
+    }
+
+    [Fact]
+    public void BestLegendPlacementAvoidsTheData()
+    {
+        (double X, double Y) LegendCorner(double[] x, double[] y)
+        {
+            var fig = new Figure();
+            fig.Main.Line(x, y, "curve");
+            var doc = Parse(fig);
+            var (fx, fy, fw, fh) = Frame(doc);
+            var box = ByClass(doc, "legend").Single().Elements().First();
+            return ((D(box, "x") - fx) / fw, (D(box, "y") - fy) / fh);
+        }
+        // Rising diagonal: upper right and lower left are taken, upper left is the first free corner.
+        var rising = LegendCorner([0, 1], [0, 1]);
+        Assert.True(rising.X < 0.2 && rising.Y < 0.2, $"legend at {rising}");
+        // A curve along the top and down the right edge: only the lower left is free.
+        var hook = LegendCorner([0, 0.9, 0.95, 1], [1, 0.95, 0.8, 0]);
+        Assert.True(hook.X < 0.2 && hook.Y > 0.5, $"legend at {hook}");
     }
 
     [Fact]

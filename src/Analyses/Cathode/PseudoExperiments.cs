@@ -1,0 +1,388 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FastAD.Analyses.Reports;
+using FastAD.Flows;
+using FastAD.Kernels;
+using FastAD.Kernels.IO;
+using FastAD.Kernels.Random;
+using FastAD.Stats;
+using FastAD.Trees;
+
+namespace FastAD.Analyses.Cathode;
+
+/// <summary>How pseudo-data are made (SPEC 1.6, pseudoexperiments).</summary>
+public enum PseudoMode
+{
+    /// <summary>The data resampled with replacement (same size).</summary>
+    Bootstrap,
+    /// <summary>Background-only pseudo-data from the trained flows, masses from the sideband polynomial over the whole range.</summary>
+    Null,
+}
+
+/// <summary>What is retrained per pseudoexperiment.</summary>
+public enum PseudoRetrain
+{
+    /// <summary>The whole k-fold BDT ensemble (the reference's procedure).</summary>
+    Bdt,
+    /// <summary>Nothing: the saved ensemble scores the pseudo-data (statistics only).</summary>
+    None,
+}
+
+/// <summary>Shard <c>i/K</c>: this process runs the pseudoexperiments j with j mod K = i.</summary>
+public readonly record struct Shard(int Index, int Count)
+{
+    /// <summary>All pseudoexperiments in one shard.</summary>
+    public static Shard Whole => new(0, 1);
+
+    /// <summary>Parses <c>i/K</c> (0 ≤ i &lt; K); errors say what was expected.</summary>
+    public static Shard Parse(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int k))
+            throw new ArgumentException($"--shard expects i/K such as 0/4 (got '{text}').");
+        if (k < 1 || i < 0 || i >= k)
+            throw new ArgumentException($"--shard {text}: need 0 ≤ i < K (shards are numbered from 0, as $SLURM_ARRAY_TASK_ID is).");
+        return new Shard(i, k);
+    }
+
+    /// <summary>Whether pseudoexperiment <paramref name="pseudo"/> belongs to this shard.</summary>
+    public bool Owns(int pseudo) => pseudo % Count == Index;
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Index}/{Count}";
+}
+
+/// <summary>What a pseudoexperiment run asks for.</summary>
+public sealed record PseudoRequest(CathodeConfig Config, CathodeChannelData Data, CathodeChannelData? PreprocessingData, string OutDir, PseudoMode Mode,
+    PseudoRetrain Retrain, int Count, Shard Shard, int Batch = 8);
+
+/// <summary>One pseudoexperiment: the significances it reached.</summary>
+/// <param name="Index">Its index (seeds derive from it alone).</param>
+/// <param name="Events">Events in the pseudo-data (in the mass range).</param>
+/// <param name="InitialZ">Z without a cut.</param>
+/// <param name="Mu">S/(S+B) of the unweighted fit.</param>
+/// <param name="ReweightedZ">Likelihood-reweighted Z (0 when μ ≤ 0).</param>
+/// <param name="Z">Cut-and-count Z at each FPR of the header's grid.</param>
+public sealed record PseudoResult(int Index, int Events, double InitialZ, double Mu, double ReweightedZ, double[] Z);
+
+/// <summary>The first line of a shard's results file: everything that must match for results to be merged.</summary>
+public sealed record PseudoHeader(string Format, int Version, string Mode, string Retrain, int Count, ulong Seed, string Channel, string Input, int DataEvents,
+    double[] Fprs, string ConfigDigest, string Config, int ShardIndex, int ShardCount)
+{
+    /// <summary>Format name.</summary>
+    public const string FormatName = "fastad-pseudo";
+    /// <summary>Format version.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>The first field (other than the shard) where two headers differ, as "name: a vs b"; null when they agree.</summary>
+    public string? Difference(PseudoHeader o)
+    {
+        if (Format != o.Format || Version != o.Version) return $"format {Format} v{Version} vs {o.Format} v{o.Version}";
+        if (Mode != o.Mode) return $"mode: {Mode} vs {o.Mode}";
+        if (Retrain != o.Retrain) return $"retrain: {Retrain} vs {o.Retrain}";
+        if (Count != o.Count) return $"--n: {Count} vs {o.Count}";
+        if (Channel != o.Channel) return $"channel: {Channel} vs {o.Channel}";
+        if (DataEvents != o.DataEvents || Input != o.Input) return $"input: {Input} ({DataEvents} events) vs {o.Input} ({o.DataEvents} events)";
+        if (!Fprs.SequenceEqual(o.Fprs)) return "FPR grid differs";
+        if (ConfigDigest != o.ConfigDigest)
+        {
+            var a = Config.Split('\n');
+            var b = o.Config.Split('\n');
+            for (int i = 0; i < Math.Max(a.Length, b.Length); i++)
+            {
+                string la = i < a.Length ? a[i].TrimEnd() : "", lb = i < b.Length ? b[i].TrimEnd() : "";
+                if (la != lb) return $"configuration line {i + 1}: '{la.Trim()}' vs '{lb.Trim()}'";
+            }
+            return "configuration differs";
+        }
+        return null;
+    }
+}
+
+/// <summary>
+/// Pseudoexperiments of the CATHODE chain (SPEC 1.6): bootstrap or background-only pseudo-data, each with the whole
+/// k-fold BDT ensemble retrained and every statistic redone. Pseudoexperiment j draws from Philox streams derived from
+/// the seed and j alone, and every pseudoexperiment shares one feature binning (fitted on the data and the flow samples),
+/// so its result does not depend on the shard, the batch or the order: shards merge bit for bit. Several
+/// pseudoexperiments train together in one ensemble call (one kernel launch on a device). Each finished pseudoexperiment
+/// is appended to the shard's results file and flushed, so a killed run resumes where it stopped.
+/// </summary>
+public static class PseudoExperiments
+{
+    private static readonly JsonSerializerOptions Line = new(ReportJson.Options) { WriteIndented = false };
+
+    /// <summary>The results file of a shard.</summary>
+    public static string ResultsPath(string outDir, PseudoMode mode, PseudoRetrain retrain, Shard shard) =>
+        Path.Combine(outDir, "pseudo", $"{mode.ToString().ToLowerInvariant()}-{retrain.ToString().ToLowerInvariant()}-shard-{shard.Index}-of-{shard.Count}.jsonl");
+
+    /// <summary>The FPR grid of the scans.</summary>
+    public static double[] Fprs(CathodeConfig c) => ClassifierMetrics.FprGrid(c.Statistics.FprPoints, c.Statistics.FprLowest);
+
+    /// <summary>A digest of the configuration (what the results depend on).</summary>
+    public static string Digest(string configYaml) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(configYaml)))[..16].ToLowerInvariant();
+
+    /// <summary>Runs (or resumes) a shard; returns the results file and how many pseudoexperiments this call added.</summary>
+    public static (string Path, int Added, int Total, double Seconds) Run(PseudoRequest r, string input, ComputeDevice device,
+        IProgress<StageProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var c = r.Config;
+        c.Validate();
+        if (r.Count < 1) throw new ArgumentException($"--n must be at least 1 (got {r.Count}).");
+        if (r.Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {r.Batch}).");
+        CathodeAnalysis.CheckTrainable(r.Data, c);
+        var fprs = Fprs(c);
+        string yaml = CathodeConfig.ToYaml(c);
+        var data = InRange(r.Data, c);
+        var header = new PseudoHeader(PseudoHeader.FormatName, PseudoHeader.CurrentVersion, r.Mode.ToString().ToLowerInvariant(), r.Retrain.ToString().ToLowerInvariant(),
+            r.Count, c.Seed, r.Data.Channel, input, data.Rows, fprs, Digest(yaml), yaml, r.Shard.Index, r.Shard.Count);
+        string path = ResultsPath(r.OutDir, r.Mode, r.Retrain, r.Shard);
+        var done = PseudoLog.Open(path, header);
+        var todo = Enumerable.Range(0, r.Count).Where(j => r.Shard.Owns(j) && !done.Contains(j)).ToArray();
+        int owned = Enumerable.Range(0, r.Count).Count(r.Shard.Owns);
+        if (todo.Length == 0) return (path, 0, done.Count, 0);
+
+        // The background model of the main run (flows reused from --out/models when there, trained and saved otherwise).
+        var seconds = new Dictionary<string, double>();
+        var pre = CathodeAnalysis.FitPreprocessing(r.PreprocessingData ?? r.Data, c);
+        var bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input), r.Data, pre, seconds, progress, cancel);
+        var samples = bg.TrainingSamples;
+        int d = r.Data.D, nSamples = samples.Length / d;
+        Ensemble? saved = null;
+        if (r.Retrain == PseudoRetrain.None)
+        {
+            string bdt = Path.Combine(r.OutDir, "models", $"bdt-{r.Data.Channel.ToLowerInvariant()}.json");
+            if (!File.Exists(bdt))
+                throw new FileNotFoundException($"--retrain none scores with the saved ensemble, but {bdt} does not exist: run `fastad cathode` with the same --out first.", bdt);
+            saved = ModelFile.Load(bdt);
+        }
+        // One binning for every pseudoexperiment: results depend on the pseudoexperiment's index alone.
+        var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, samples), d), seed: bg.ChannelSeed);
+        var model = new BackgroundModel(new BumpHuntBinning(c.Regions.SblLow, c.Regions.SrLow, c.Regions.SrHigh, c.Regions.SbhHigh, c.Statistics.BinsSr), c.Statistics.Degree);
+        var fitter = ProfileLikelihoodFitter.For(device);
+        var sw = Stopwatch.StartNew();
+        int added = 0;
+        string stage = $"pseudoexperiments ({r.Mode.ToString().ToLowerInvariant()}, shard {r.Shard})";
+        progress?.Report(new StageProgress(stage, done.Count, owned, $"{todo.Length} to run, {done.Count} already in {path}"));
+        foreach (var batch in todo.Chunk(r.Batch))
+        {
+            cancel.ThrowIfCancellationRequested();
+            var sets = batch.Select(j => PseudoData(r, data, bg, pre, j)).ToArray();
+            var scores = saved is not null
+                ? sets.Select(s => CathodeAnalysis.MeanOverFolds(saved, s.Features, d)).ToArray()
+                : TrainAndScore(c, device, binner, sets, batch, samples, nSamples, d, cancel);
+            for (int b = 0; b < batch.Length; b++)
+            {
+                var result = Statistics(c, model, fitter, sets[b], scores[b], fprs, batch[b]);
+                PseudoLog.Append(path, result, done.Count + added);
+                added++;
+            }
+            progress?.Report(new StageProgress(stage, done.Count + added, owned));
+        }
+        return (path, added, done.Count + added, sw.Elapsed.TotalSeconds);
+    }
+
+    private static double[] Concat(double[] a, double[] b)
+    {
+        var r = new double[a.Length + b.Length];
+        a.CopyTo(r, 0);
+        b.CopyTo(r, a.Length);
+        return r;
+    }
+
+    private static double[][] Columns(double[] rows, int d) =>
+        Enumerable.Range(0, d).Select(j => Enumerable.Range(0, rows.Length / d).Select(i => rows[i * d + j]).ToArray()).ToArray();
+
+    private static CathodeChannelData InRange(CathodeChannelData data, CathodeConfig c)
+    {
+        var band = CathodeAnalysis.Bands(data, c);
+        var keep = Enumerable.Range(0, data.Rows).Where(i => band[i] != 2).ToArray();
+        if (keep.Length == data.Rows) return data;
+        int d = data.D;
+        var f = new double[keep.Length * d];
+        for (int k = 0; k < keep.Length; k++) Array.Copy(data.Features, keep[k] * d, f, k * d, d);
+        return data with { Mass = keep.Select(i => data.Mass[i]).ToArray(), Features = f, Truth = data.Truth is null ? null : keep.Select(i => data.Truth[i]).ToArray() };
+    }
+
+    private const ulong PseudoStreams = 1UL << 40;
+
+    /// <summary>The pseudo-data of pseudoexperiment <paramref name="j"/> (Philox streams derived from the seed and j).</summary>
+    internal static CathodeChannelData PseudoData(PseudoRequest r, CathodeChannelData data, CathodeAnalysis.BackgroundSamples bg, CathodePreprocessing pre, int j)
+    {
+        var c = r.Config;
+        int n = data.Rows, d = data.D;
+        ulong stream = PseudoStreams + (ulong)j * 8;
+        if (r.Mode == PseudoMode.Bootstrap)
+        {
+            var u = new double[n];
+            Philox4x32.FillUniform(u, c.Seed, stream);
+            var rows = u.Select(v => Math.Min((int)(v * n), n - 1)).ToArray();
+            var f = new double[n * d];
+            for (int i = 0; i < n; i++) Array.Copy(data.Features, rows[i] * d, f, i * d, d);
+            return data with { Mass = rows.Select(i => data.Mass[i]).ToArray(), Features = f, Truth = null };
+        }
+        // Null: masses from the sideband polynomial over the whole range, features from the flows at those masses
+        // (event i from flow i mod E, so the pooled ensemble is the background model).
+        var mass = CathodeAnalysis.SampleMasses(bg.MassModel, c.Regions.SblLow, c.Regions.SbhHigh, n, c.Seed, stream + 1);
+        var features = new double[n * d];
+        int e = bg.Flows.Length;
+        for (int k = 0; k < e; k++)
+        {
+            var idx = Enumerable.Range(0, n).Where(i => i % e == k).ToArray();
+            if (idx.Length == 0) continue;
+            var noise = new double[idx.Length * d];
+            Philox4x32.FillNormal(noise, c.Seed, stream + 2 + (ulong)k * (PseudoStreams / 4));
+            var z = new double[idx.Length * d];
+            bg.Flows[k].Sample(noise, pre.Masses(idx.Select(i => mass[i]).ToArray()), z, bg.Flows[k].NewPass(idx.Length));
+            var x = pre.InverseFeatures(z);
+            for (int m = 0; m < idx.Length; m++) Array.Copy(x, m * d, features, idx[m] * d, d);
+        }
+        return data with { Mass = mass, Features = features, Truth = null, Source = $"null pseudo-data {j}" };
+    }
+
+    /// <summary>
+    /// Trains the k-fold ensembles of several pseudoexperiments in one call over one matrix
+    /// [flow samples | pseudo-data 1 (SR, SB) | pseudo-data 2 | …] and returns each one's out-of-fold scores.
+    /// </summary>
+    private static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, CathodeChannelData[] sets, int[] indices, double[] samples, int nSamples, int d,
+        CancellationToken cancel)
+    {
+        var bands = sets.Select(s => CathodeAnalysis.Bands(s, c)).ToArray();
+        var srRows = bands.Select(b => Enumerable.Range(0, b.Length).Where(i => b[i] == 0).ToArray()).ToArray();
+        var sbRows = bands.Select(b => Enumerable.Range(0, b.Length).Where(i => b[i] is -1 or 1).ToArray()).ToArray();
+        var offsets = new int[sets.Length];
+        int rows = nSamples;
+        for (int p = 0; p < sets.Length; p++)
+        {
+            offsets[p] = rows;
+            rows += srRows[p].Length + sbRows[p].Length;
+        }
+        var features = new double[rows * d];
+        Array.Copy(samples, features, samples.Length);
+        var labels = new double[rows];
+        var folds = new List<FoldSplit>();
+        for (int p = 0; p < sets.Length; p++)
+        {
+            int o = offsets[p], nSr = srRows[p].Length, nSb = sbRows[p].Length;
+            for (int i = 0; i < nSr; i++)
+            {
+                Array.Copy(sets[p].Features, srRows[p][i] * d, features, (o + i) * d, d);
+                labels[o + i] = 1;
+            }
+            for (int i = 0; i < nSb; i++) Array.Copy(sets[p].Features, sbRows[p][i] * d, features, (o + nSr + i) * d, d);
+            int Map(int r) => r < nSr + nSb ? o + r : r - nSr - nSb;
+            // The rotation's shuffles are seeded by the pseudoexperiment's index: folds differ between pseudoexperiments
+            // but not with the batch a pseudoexperiment lands in.
+            foreach (var f in CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, c.Seed * 1_000_003 + PseudoStreams + (ulong)indices[p]))
+                folds.Add(new FoldSplit(f.Train.Select(Map).ToArray(), f.Validation.Select(Map).ToArray(), f.Test.Select(Map).ToArray()));
+        }
+        var x = binner.Transform(Columns(features, d));
+        var p0 = c.BoostingParameters();
+        var ensemble = device.SupportsKernels && p0.Growth == GrowthPolicy.DepthWise
+            ? Ensemble.Train(device, binner, x, labels, folds.ToArray(), c.Bdt.Members, p0)
+            : Ensemble.Train(binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, null, cancel);
+        var oof = ensemble.OutOfFoldScores(x);
+        var result = new double[sets.Length][];
+        for (int p = 0; p < sets.Length; p++)
+        {
+            var s = new double[sets[p].Rows];
+            Array.Fill(s, double.NaN);
+            int o = offsets[p], nSr = srRows[p].Length;
+            for (int i = 0; i < nSr; i++) s[srRows[p][i]] = oof[o + i];
+            for (int i = 0; i < sbRows[p].Length; i++) s[sbRows[p][i]] = oof[o + nSr + i];
+            result[p] = s;
+        }
+        return result;
+    }
+
+    private static PseudoResult Statistics(CathodeConfig c, BackgroundModel model, ProfileLikelihoodFitter fitter, CathodeChannelData set, double[] scores, double[] fprs, int index)
+    {
+        var band = CathodeAnalysis.Bands(set, c);
+        var keep = Enumerable.Range(0, set.Rows).Where(i => band[i] != 2 && !double.IsNaN(scores[i])).ToArray();
+        var masses = keep.Select(i => set.Mass[i]).ToArray();
+        var s = keep.Select(i => scores[i]).ToArray();
+        var sideband = keep.Select(i => band[i] != 0).ToArray();
+        var scan = CathodeAnalysis.Scan("pseudo", model, fitter, masses, s, sideband, fprs, null, null);
+        var rw = CathodeAnalysis.Reweight(fitter, model, masses, s);
+        var initial = scan.Points.First(p => p.TargetFpr == 1);
+        return new PseudoResult(index, masses.Length, initial.Z, rw?.Mu ?? double.NaN, rw?.Z ?? 0, scan.Points.Select(p => p.Z).ToArray());
+    }
+
+    /// <summary>The append-only results file of a shard: a header line, then one JSON line per finished pseudoexperiment.</summary>
+    internal static class PseudoLog
+    {
+        /// <summary>Opens or creates the file; returns the indices already done. A line cut short by a kill is dropped.</summary>
+        public static HashSet<int> Open(string path, PseudoHeader header)
+        {
+            var done = new HashSet<int>();
+            if (!File.Exists(path))
+            {
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(header, Line) + "\n");
+                return done;
+            }
+            var text = File.ReadAllText(path);
+            int complete = text.LastIndexOf('\n') + 1;
+            if (complete < text.Length)
+            {
+                // The last line was being written when the run stopped: it is not a result.
+                text = text[..complete];
+                AtomicFile.WriteAllText(path, text);
+            }
+            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (lines.Length == 0) throw new InvalidDataException($"{path} is empty; delete it to start this shard again.");
+            var existing = ReadHeader(path, lines[0]);
+            string? diff = existing.Difference(header)
+                           ?? (existing.ShardIndex != header.ShardIndex || existing.ShardCount != header.ShardCount ? $"shard {existing.ShardIndex}/{existing.ShardCount}" : null);
+            if (diff is not null)
+                throw new InvalidDataException($"{path} holds results of another configuration ({diff}); use another --out or delete the file.");
+            foreach (var line in lines.Skip(1))
+            {
+                var r = ReadResult(path, line);
+                if (!done.Add(r.Index)) throw new InvalidDataException($"{path}: pseudoexperiment {r.Index} appears twice.");
+            }
+            return done;
+        }
+
+        /// <summary>Appends one result and flushes it to disk; a full disk is reported with what was kept.</summary>
+        public static void Append(string path, PseudoResult result, int saved)
+        {
+            var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(result, Line) + "\n");
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            catch (IOException e)
+            {
+                throw new IOException($"Could not append pseudoexperiment {result.Index} to {path} ({e.Message}); the {saved} results before it are saved. " +
+                                      "Free some space and run the same command again to resume.", e);
+            }
+        }
+
+        internal static PseudoHeader ReadHeader(string path, string line)
+        {
+            PseudoHeader? h;
+            try { h = JsonSerializer.Deserialize<PseudoHeader>(line, Line); }
+            catch (JsonException e) { throw new InvalidDataException($"{path} is not a FastAD pseudoexperiment file: {e.Message}"); }
+            if (h is null || h.Format != PseudoHeader.FormatName)
+                throw new InvalidDataException($"{path} is not a FastAD pseudoexperiment file (format '{h?.Format}').");
+            if (h.Version != PseudoHeader.CurrentVersion)
+                throw new InvalidDataException($"{path} has pseudoexperiment format version {h.Version}; this FastAD reads version {PseudoHeader.CurrentVersion}.");
+            return h;
+        }
+
+        internal static PseudoResult ReadResult(string path, string line)
+        {
+            try
+            {
+                return JsonSerializer.Deserialize<PseudoResult>(line, Line) ?? throw new InvalidDataException($"{path}: an empty result line.");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}: a result line is not valid ({e.Message}).");
+            }
+        }
+    }
+}

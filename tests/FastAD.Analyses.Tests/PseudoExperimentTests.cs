@@ -1,0 +1,126 @@
+using FastAD.Analyses.Cathode;
+using FastAD.Kernels.Cpu;
+using Xunit;
+
+namespace FastAD.Analyses.Tests;
+
+/// <summary>
+/// Pseudoexperiments on a tiny configuration: shards merge bit for bit whatever their count, a killed run resumes
+/// with nothing lost or counted twice, merges refuse mismatched runs, and the null distribution follows the asymptotic law.
+/// </summary>
+public class PseudoExperimentTests : IClassFixture<PseudoExperimentTests.Study>
+{
+    /// <summary>40 null pseudoexperiments run as 1 × 40 and as 4 × 10 shards (shared by the tests).</summary>
+    public sealed class Study : IDisposable
+    {
+        public Study()
+        {
+            Root = Directory.CreateTempSubdirectory("fastad-pseudo").FullName;
+            (Os, _) = CathodeData.Generate(Config());
+            Run(Path.Combine(Root, "one"), Shard.Whole);
+            for (int i = 0; i < 4; i++) Run(Path.Combine(Root, "four"), new Shard(i, 4));
+            One = PseudoMerge.Merge([Path.Combine(Root, "one")], Path.Combine(Root, "merged-one"));
+            Four = PseudoMerge.Merge([Path.Combine(Root, "four")], Path.Combine(Root, "merged-four"));
+        }
+
+        public static CathodeConfig Config()
+        {
+            var c = CathodeConfig.Quick();
+            c.Flows.Ensemble = 1;
+            c.Flows.Epochs = 3;
+            c.Flows.Blocks = 2;
+            c.Bdt.Folds = 3;
+            c.Bdt.Members = 1;
+            c.Bdt.MaxRounds = 10;
+            c.Statistics.FprPoints = 5;
+            return c;
+        }
+
+        public void Run(string dir, Shard shard, CathodeConfig? config = null, CancellationToken cancel = default, IProgress<StageProgress>? progress = null) =>
+            PseudoExperiments.Run(new PseudoRequest(config ?? Config(), Os, Os, dir, PseudoMode.Null, PseudoRetrain.Bdt, 40, shard, Batch: 3), "generated", CpuDevice.Instance,
+                progress, cancel);
+
+        public string Root { get; }
+        public CathodeChannelData Os { get; }
+        public MergeReport One { get; }
+        public MergeReport Four { get; }
+
+        public void Dispose() => Directory.Delete(Root, true);
+    }
+
+    private readonly Study _s;
+
+    public PseudoExperimentTests(Study s) => _s = s;
+
+    [Fact]
+    public void OneShardAndFourShardsMergeToTheSameBytes()
+    {
+        Assert.Equal(40, _s.One.Results);
+        Assert.Equal(4, _s.Four.Files);
+        Assert.Empty(_s.Four.Missing);
+        foreach (var name in new[] { "pseudo-merged.csv", "null-distribution.json", "null-distribution.svg" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_s.Root, "merged-one", name)), File.ReadAllBytes(Path.Combine(_s.Root, "merged-four", name)));
+        // Not a degenerate study: the pseudoexperiments differ from each other.
+        var lines = File.ReadAllLines(Path.Combine(_s.Root, "merged-one", "pseudo-merged.csv")).Skip(1).Select(l => l.Split(',')[4]).Distinct().Count();
+        Assert.True(lines > 10, $"{lines} distinct reweighted Z values");
+    }
+
+    [Fact]
+    public void TheNullDistributionFollowsTheAsymptoticLaw()
+    {
+        // 40 pseudoexperiments: Z = 0 about half the time (binomial σ ≈ 0.08), and the 84% quantile near Φ⁻¹(0.84) ≈ 1.
+        var r = _s.One.Reweighted;
+        Assert.InRange(r.Tails[0].Fraction, 0.26, 0.74);
+        var q84 = r.Quantiles.Single(q => q.Level == 0.84);
+        Assert.InRange(q84.Value, 0.4, 2.0);
+        Assert.True(r.Tails.Single(t => t.Quantity == "Z ≥ 3").Fraction <= 0.1);
+    }
+
+    [Fact]
+    public void AKilledRunResumesWithNothingLostOrCountedTwice()
+    {
+        string dir = Path.Combine(_s.Root, "killed");
+        using var cancel = new CancellationTokenSource();
+        var progress = new CallbackProgress<StageProgress>(p => { if (p.Stage.StartsWith("pseudo", StringComparison.Ordinal) && p.Done >= 6) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => _s.Run(dir, Shard.Whole, cancel: cancel.Token, progress: progress));
+        string file = PseudoExperiments.ResultsPath(dir, PseudoMode.Null, PseudoRetrain.Bdt, Shard.Whole);
+        int saved = File.ReadAllLines(file).Length - 1;
+        Assert.InRange(saved, 6, 39);
+        // A kill in the middle of a line: the half line is not a result and is redone.
+        File.AppendAllText(file, "{\"index\":39,\"events\":12");
+        _s.Run(dir, Shard.Whole);
+        var merged = PseudoMerge.Merge([dir], Path.Combine(_s.Root, "merged-killed"));
+        Assert.Equal(40, merged.Results);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_s.Root, "merged-one", "pseudo-merged.csv")), File.ReadAllBytes(Path.Combine(_s.Root, "merged-killed", "pseudo-merged.csv")));
+    }
+
+    [Fact]
+    public void MergeRefusesOtherConfigurationsAndNamesDuplicatesAndGaps()
+    {
+        string other = Path.Combine(_s.Root, "other");
+        var c = Study.Config();
+        c.Bdt.MaxRounds = 11;
+        PseudoExperiments.Run(new PseudoRequest(c, _s.Os, _s.Os, other, PseudoMode.Null, PseudoRetrain.Bdt, 40, new Shard(1, 4), Batch: 10), "generated", CpuDevice.Instance);
+        var e = Assert.Throws<InvalidDataException>(() => PseudoMerge.Merge([Path.Combine(_s.Root, "four"), other], Path.Combine(_s.Root, "m2")));
+        Assert.Contains("max_rounds: 10", e.Message);
+        Assert.Contains("max_rounds: 11", e.Message);
+        // The same shard twice: duplicates are named.
+        var dup = Assert.Throws<InvalidDataException>(() => PseudoMerge.Merge([Path.Combine(_s.Root, "one"), Path.Combine(_s.Root, "four")], Path.Combine(_s.Root, "m3")));
+        Assert.Contains("appears in both", dup.Message);
+        // Two of four shards: the gaps are listed.
+        var part = PseudoMerge.Merge([PseudoExperiments.ResultsPath(Path.Combine(_s.Root, "four"), PseudoMode.Null, PseudoRetrain.Bdt, new Shard(0, 4)),
+            PseudoExperiments.ResultsPath(Path.Combine(_s.Root, "four"), PseudoMode.Null, PseudoRetrain.Bdt, new Shard(2, 4))], Path.Combine(_s.Root, "m4"));
+        Assert.Equal(20, part.Results);
+        Assert.Equal(Enumerable.Range(0, 40).Where(j => j % 2 == 1), part.Missing);
+        // Resuming into a file of another configuration is refused too.
+        Assert.Throws<InvalidDataException>(() => _s.Run(other, new Shard(1, 4)));
+    }
+
+    [Theory]
+    [InlineData("4/4")]
+    [InlineData("-1/4")]
+    [InlineData("1/0")]
+    [InlineData("1-4")]
+    public void BadShardSpecsAreRejected(string spec) =>
+        Assert.Contains("--shard", Assert.Throws<ArgumentException>(() => Shard.Parse(spec)).Message);
+}
