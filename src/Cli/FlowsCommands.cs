@@ -146,7 +146,7 @@ internal static class FlowsCommands
                 () => flow.Sample(noise, cond, output, pass));
         };
         foreach (var w in RqsSuite(quick)) yield return w;
-        foreach (var workload in EnsembleEvaluationSuite(quick)) yield return workload;
+        foreach (var workload in EnsembleSuite(quick)) yield return workload;
     }
 
     /// <summary>
@@ -190,15 +190,30 @@ internal static class FlowsCommands
     }
 
     /// <summary>
-    /// Ensemble evaluation on any device (FlowEvaluator: managed on the CPU, kernels on OpenCL/CUDA): log p and
-    /// sampling (Philox noise drawn on the device) of 5 trained-like flows of 6 blocks, H = 20 and 128, each flow
-    /// on its own events; items = flows × events; host transfers included.
+    /// Ensembles of 5 trained-like flows of 6 blocks, H = 20 and 128. Evaluation on any device (FlowEvaluator: managed
+    /// on the CPU, kernels on OpenCL/CUDA): log p and sampling (Philox noise drawn on the device), each flow on its own
+    /// events, items = flows × events, host transfers included. Training on kernel devices only (KernelFlowTrainer,
+    /// single precision): one epoch of 8,500 rows in minibatches of 256 for every member, items = flows × rows.
     /// </summary>
-    private static IEnumerable<Func<FastAD.Kernels.ComputeDevice, FastAD.Kernels.Diagnostics.PrimitiveWorkload>> EnsembleEvaluationSuite(bool quick)
+    private static IEnumerable<Func<FastAD.Kernels.ComputeDevice, FastAD.Kernels.Diagnostics.PrimitiveWorkload>> EnsembleSuite(bool quick)
     {
         const int members = 5;
         foreach (int hidden in new[] { 20, 128 })
         {
+            yield return d =>
+            {
+                if (!d.SupportsKernels) throw new NotSupportedException("The managed path trains one flow at a time (the 'MAF epoch' rows).");
+                int rows = quick ? 1000 : 8500;
+                var flows = FlowsSelfTest.TrainedLikeFlows(members, hidden, 6, 1);
+                var x = new double[rows * 3];
+                var c = new double[rows];
+                FastAD.Kernels.Random.Philox4x32.FillNormal(x, 3, 1);
+                FastAD.Kernels.Random.Philox4x32.FillNormal(c, 3, 2);
+                var trainer = new KernelFlowTrainer(d, flows, new FlowTrainingOptions { BatchSize = 256 }, FlowPrecision.Single);
+                int epoch = 0;
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF ensemble epoch ({members} flows, 6 blocks, H={hidden}; f32 kernels)",
+                    $"{members} x {rows:N0} x 3 events", d, (double)members * rows, () => trainer.Epoch(x, c, rows, epoch++), trainer);
+            };
             yield return d =>
             {
                 int n = Events(d, quick, hidden);

@@ -19,7 +19,7 @@ public sealed record FlowLatent(double[] Z, double[] LogDet);
 
 /// <summary>
 /// Evaluation-mode log-prob, latent map and sampling of an ensemble of <see cref="MaskedAutoregressiveFlow"/>s
-/// sharing one shape (D, C, H, blocks), batch norm with the running statistics. <see cref="For"/> picks the
+/// sharing one shape (D, C, H, blocks), batch norm with the running statistics. <c>For</c> picks the
 /// managed flows on the CPU device and <see cref="KernelFlowEvaluator"/> on OpenCL/CUDA.
 /// Inputs are row-major [event × width] and either shared by every flow (rows × width values) or one set per
 /// flow ([flow × event × width]); results are [flow × event] or [flow × event × D].
@@ -52,6 +52,21 @@ public abstract class FlowEvaluator : IDisposable
         return device is CpuDevice ? new ManagedFlowEvaluator(flows) : new KernelFlowEvaluator(device, flows, precision);
     }
 
+    /// <summary>
+    /// The evaluator for the members of a <see cref="FlowEnsemble"/> of affine MAFs: <see cref="Sample(ulong, ulong, ReadOnlySpan{double}, int)"/>
+    /// with first stream 0 and <see cref="MeanLogProb"/> give <see cref="FlowEnsemble.Sample"/> and
+    /// <see cref="FlowEnsemble.MeanLogProb"/> (other member types have no kernels: NotSupportedException).
+    /// </summary>
+    public static FlowEvaluator For(ComputeDevice device, FlowEnsemble ensemble, FlowPrecision precision = FlowPrecision.Single)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        var flows = new MaskedAutoregressiveFlow[ensemble.Members.Count];
+        for (int m = 0; m < flows.Length; m++)
+            flows[m] = ensemble.Members[m] as MaskedAutoregressiveFlow
+                ?? throw new NotSupportedException($"Ensemble member {m} is a {ensemble.Members[m].GetType().Name}; flow kernels exist for the affine MaskedAutoregressiveFlow only.");
+        return For(device, flows, precision);
+    }
+
     /// <summary>The flows, in ensemble order.</summary>
     public IReadOnlyList<MaskedAutoregressiveFlow> Flows { get; }
     /// <summary>Features D.</summary>
@@ -73,6 +88,17 @@ public abstract class FlowEvaluator : IDisposable
         var logProb = new double[(long)Flows.Count * rows];
         if (rows > 0) LogProbCore(x, xStride, c, cStride, rows, logProb, null);
         return logProb;
+    }
+
+    /// <summary>The mean over the flows of log p(x|c) per event (as <see cref="FlowEnsemble.MeanLogProb"/>).</summary>
+    public double[] MeanLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
+    {
+        var all = LogProb(x, c, rows);
+        var mean = new double[rows];
+        for (int f = 0; f < Flows.Count; f++)
+            for (int n = 0; n < rows; n++) mean[n] += all[f * rows + n];
+        for (int n = 0; n < rows; n++) mean[n] /= Flows.Count;
+        return mean;
     }
 
     /// <summary>z = T(x|c) and log|det| of every event under every flow.</summary>
@@ -117,16 +143,8 @@ public abstract class FlowEvaluator : IDisposable
     private (long, long) Strides(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows) =>
         (Stride(x, rows, D, "features"), Stride(c, rows, C, "conditions"));
 
-    /// <summary>0 for input shared by every flow, rows × width for one set per flow.</summary>
-    private long Stride(ReadOnlySpan<double> values, int rows, int width, string name)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        long shared = (long)rows * width;
-        if (values.Length == shared) return 0;
-        if (values.Length == shared * Flows.Count) return shared;
-        throw new ArgumentException($"The {name} hold {values.Length} values; expected {rows} rows × {width} (shared by every flow) " +
-            $"or {Flows.Count} flows × {rows} rows × {width} (one set per flow).");
-    }
+    private long Stride(ReadOnlySpan<double> values, int rows, int width, string name) =>
+        FlowDeviceData.Stride(values.Length, rows, width, Flows.Count, name);
 
     /// <summary>Releases device memory (nothing on the managed path).</summary>
     public void Dispose()

@@ -76,6 +76,44 @@ public static class FlowsSelfTest
         return new Comparison(lpError, sampleError, roundTrip);
     }
 
+    /// <summary>
+    /// One Adam step of 2 trained-like flows (6 blocks, H = 20) on a minibatch of 256 events each with
+    /// <see cref="KernelFlowTrainer"/> on <paramref name="device"/>: the largest error of the loss and of the gradients
+    /// against the managed training-mode forward and backward, relative to the largest gradient magnitude.
+    /// </summary>
+    public static double CompareTrainingStep(ComputeDevice device, FlowPrecision precision)
+    {
+        const int rows = 256;
+        var flows = TrainedLikeFlows(2, 20, 6, 79);
+        var x = new double[2 * rows * 3];
+        var c = new double[2 * rows];
+        Philox4x32.FillNormal(x, 80, 0);
+        Philox4x32.FillNormal(c, 80, 1);
+        using var trainer = new KernelFlowTrainer(device, flows, new FlowTrainingOptions(), precision);
+        var losses = trainer.Step(x, c, rows);
+        double worst = 0;
+        for (int f = 0; f < flows.Length; f++)
+        {
+            var flow = flows[f];
+            var pass = flow.NewPass(rows);
+            var lp = new double[rows];
+            flow.LogProb(x.AsSpan(f * rows * 3, rows * 3), c.AsSpan(f * rows, rows), lp, training: true, pass);
+            flow.ZeroGrad();
+            flow.Backward(c.AsSpan(f * rows, rows), pass);
+            var expected = flow.Parameters().SelectMany(p => p.Grad).ToArray();
+            var got = trainer.LastGradients(f);
+            double scale = expected.Max(Math.Abs);
+            worst = Math.Max(worst, MaxRelative([-lp.Average()], [losses[f]]));
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double e = Math.Abs(expected[i] - got[i]) / scale;
+                if (double.IsNaN(e)) return double.NaN;
+                worst = Math.Max(worst, e);
+            }
+        }
+        return worst;
+    }
+
     /// <summary>max |a − b| / max(1, |a|), NaN-aware (a NaN anywhere gives NaN).</summary>
     internal static double MaxRelative(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual)
     {
@@ -89,7 +127,7 @@ public static class FlowsSelfTest
         return worst;
     }
 
-    /// <summary>Runs <see cref="Compare"/> in single and double precision as selftest rows (none on the managed CPU device).</summary>
+    /// <summary>Runs <see cref="Compare"/> and <see cref="CompareTrainingStep"/> in single and double precision as selftest rows (none on the managed CPU device).</summary>
     public static IReadOnlyList<SelfTestResult> Run(ComputeDevice device)
     {
         if (device is CpuDevice) return [];
@@ -106,6 +144,22 @@ public static class FlowsSelfTest
                 bool ok = worst <= tolerance && r.RoundTripError <= 100 * tolerance;
                 results.Add(new SelfTestResult(name, ok, worst, tolerance,
                     $"5 flows x 4,000 events, 6 blocks, H=20: max rel error of log p {r.LogProbError:E1}, samples {r.SampleError:E1}; latent(sample) round trip {r.RoundTripError:E1}",
+                    sw.Elapsed.TotalSeconds));
+            }
+            catch (Exception e) when (e is ComputeException or ArgumentException or NotSupportedException or InvalidOperationException)
+            {
+                results.Add(new SelfTestResult(name, false, double.NaN, tolerance, e.Message, sw.Elapsed.TotalSeconds));
+            }
+        }
+        foreach (var (precision, tolerance) in new[] { (FlowPrecision.Single, 1e-5), (FlowPrecision.Double, 1e-9) })
+        {
+            var sw = Stopwatch.StartNew();
+            string name = $"MAF training step ({precision.ToString().ToLowerInvariant()}, kernel vs managed)";
+            try
+            {
+                double worst = CompareTrainingStep(device, precision);
+                results.Add(new SelfTestResult(name, worst <= tolerance, worst, tolerance,
+                    "2 flows x 256 events, 6 blocks, H=20: loss and gradients of one Adam step vs managed backward (relative to the largest gradient)",
                     sw.Elapsed.TotalSeconds));
             }
             catch (Exception e) when (e is ComputeException or ArgumentException or NotSupportedException or InvalidOperationException)

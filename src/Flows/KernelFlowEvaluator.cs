@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Numerics;
 using FastAD.Kernels;
 
 namespace FastAD.Flows;
@@ -39,11 +38,11 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
 
     internal static Dictionary<string, string> Defines(int d, int c, int h, int blocks, FlowPrecision precision) => new()
     {
-        ["D"] = d.ToString(CultureInfo.InvariantCulture),
-        ["C"] = c.ToString(CultureInfo.InvariantCulture),
-        ["H"] = h.ToString(CultureInfo.InvariantCulture),
-        ["B"] = blocks.ToString(CultureInfo.InvariantCulture),
-        ["REAL"] = precision == FlowPrecision.Single ? "float" : "double",
+        ["MAF_D"] = d.ToString(CultureInfo.InvariantCulture),
+        ["MAF_C"] = c.ToString(CultureInfo.InvariantCulture),
+        ["MAF_H"] = h.ToString(CultureInfo.InvariantCulture),
+        ["MAF_B"] = blocks.ToString(CultureInfo.InvariantCulture),
+        ["MAF_REAL"] = precision == FlowPrecision.Single ? "float" : "double",
     };
 
     /// <inheritdoc />
@@ -54,28 +53,11 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
         _params = fresh;
     }
 
-    private DeviceBuffer Upload(ReadOnlySpan<double> values) => Precision == FlowPrecision.Single ? Upload<float>(values) : Upload<double>(values);
+    private DeviceBuffer Upload(ReadOnlySpan<double> values) => FlowDeviceData.Upload(_device, Precision, values);
 
-    private DeviceBuffer<T> Upload<T>(ReadOnlySpan<double> values) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        // A buffer of at least one element: kernels take a (possibly unused) pointer for absent inputs.
-        var converted = new T[Math.Max(values.Length, 1)];
-        for (int i = 0; i < values.Length; i++) converted[i] = T.CreateTruncating(values[i]);
-        return _device.Upload<T>(converted);
-    }
+    private void Download(DeviceBuffer buffer, Span<double> destination) => FlowDeviceData.Read(_device, buffer, destination);
 
-    private void Download(DeviceBuffer buffer, Span<double> destination)
-    {
-        if (buffer is DeviceBuffer<double> d) _device.Read(d, destination);
-        else
-        {
-            var f = new float[destination.Length];
-            _device.Read((DeviceBuffer<float>)buffer, f);
-            for (int i = 0; i < f.Length; i++) destination[i] = f[i];
-        }
-    }
-
-    private DeviceBuffer Allocate(long length) => Precision == FlowPrecision.Single ? _device.Allocate<float>(Math.Max(length, 1)) : _device.Allocate<double>(Math.Max(length, 1));
+    private DeviceBuffer Allocate(long length) => FlowDeviceData.Allocate(_device, Precision, length);
 
     private LaunchGrid Grid(int rows) => LaunchGrid.Planar(rows, Flows.Count, Wg, 1);
 

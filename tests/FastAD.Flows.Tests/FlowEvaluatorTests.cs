@@ -58,7 +58,7 @@ public class FlowEvaluatorTests
     public void LogProbAndLatentOfAnEnsembleMatchEachFlow(string backend, FlowPrecision precision, int hidden)
     {
         var device = TestDevices.Get(backend);
-        const int rows = 300;
+        int rows = hidden > 32 ? 100 : 300;
         var flows = FlowsSelfTest.TrainedLikeFlows(3, hidden, 6, 11);
         var (x, c) = Inputs(rows, 1, 0);
         using var evaluator = FlowEvaluator.For(device, flows, precision);
@@ -158,6 +158,23 @@ public class FlowEvaluatorTests
         var after = evaluator.LogProb(x, [], rows);
         AssertClose(Reference(flows[1], x, [], rows).LogProb, after.AsSpan(rows, rows), 1e-9, "log p after refresh");
         Assert.NotEqual(before.AsSpan(rows, rows).ToArray(), after.AsSpan(rows, rows).ToArray());
+    }
+
+    [SkippableTheory]
+    [InlineData("cpu")]
+    [InlineData("opencl")]
+    [InlineData("cuda")]
+    public void StandsInForFlowEnsembleSamplingAndMeanLogProb(string backend)
+    {
+        var device = TestDevices.Get(backend);
+        const int rows = 150;
+        var ensemble = new FlowEnsemble(FlowsSelfTest.TrainedLikeFlows(3, 20, 6, 15));
+        var (x, c) = Inputs(rows, 1, 20);
+        using var evaluator = FlowEvaluator.For(device, ensemble, FlowPrecision.Double);
+        AssertClose(ensemble.Sample(c, rows, 77), evaluator.Sample(77, 0, c, rows), 1e-9, "pooled samples");
+        var mean = new double[rows];
+        ensemble.MeanLogProb(x, c, mean, rows);
+        AssertClose(mean, evaluator.MeanLogProb(x, c, rows), 1e-9, "mean log p");
     }
 
     [Fact]

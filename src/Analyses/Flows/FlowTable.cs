@@ -2,7 +2,7 @@ using FastAD.Data;
 
 namespace FastAD.Analyses.Flows;
 
-/// <summary>Feature and condition columns of an event table (any format EventTableIO reads) as row-major arrays, for training and applying flows.</summary>
+/// <summary>Feature and condition columns of an event table (any supported format) as row-major arrays, for training and applying flows.</summary>
 internal static class FlowTable
 {
     /// <summary>

@@ -3,27 +3,33 @@
    (running statistics) -> reverse permutation, standard normal base.
    One work-item per (event, flow): x = event (dimension 0), y = flow (dimension 1) of an ensemble of flows
    sharing one shape. Sizes are compile-time: D features, C conditions (0 allowed), H hidden units, B blocks;
-   REAL is float or double (the arithmetic precision).
+   REAL is float or double (the arithmetic precision);
+   the host passes them as MAF_D, MAF_C, MAF_H, MAF_B, MAF_REAL (prefixed, so that no -D touches the CUDA
+   builtin headers).
    Parameters of one flow are packed block after block (FastAD.Flows.FlowParameterPacking):
      W1 [H x D] (mask applied)  Wc [H x C]  b1 [H]  W2 [H x H] (mask applied)  b2 [H]
      W3 [2D x H] (mask applied)  b3 [2D]  mean [D]  scale [D] = exp(log gamma) / sqrt(var)  beta [D]
      logdet = sum(log gamma - 0.5 ln var)                                                              */
-#ifndef D
-#error D must be defined
+#ifndef MAF_D
+#error MAF_D must be defined
 #endif
-#ifndef C
-#error C must be defined
+#define D MAF_D
+#ifndef MAF_C
+#error MAF_C must be defined
 #endif
-#ifndef H
-#error H must be defined
+#define C MAF_C
+#ifndef MAF_H
+#error MAF_H must be defined
 #endif
-#ifndef B
-#error B must be defined
+#define H MAF_H
+#ifndef MAF_B
+#error MAF_B must be defined
 #endif
-#ifndef REAL
-#define REAL double
+#define B MAF_B
+#ifndef MAF_REAL
+#define MAF_REAL double
 #endif
-typedef REAL real;
+typedef MAF_REAL real;
 
 #define CC (C > 0 ? C : 1)
 #define OFF_W1 0
