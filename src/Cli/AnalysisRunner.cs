@@ -21,7 +21,8 @@ internal static class AnalysisRunner
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
-            e.Cancel = true;
+            // The first Ctrl+C asks for a clean stop at the next check; a second one (e.g. during a long device launch) ends the process.
+            e.Cancel = !cancel.IsCancellationRequested;
             cancel.Cancel();
         };
         Console.CancelKeyPress += onCancel;

@@ -57,7 +57,9 @@ internal static class CathodeCommand
             string other = c.Channel == "OS" ? "SS" : "OS";
             var primary = CathodeData.Load(dataFile!, c.Channel, c);
             var ctrl = controlFile is null ? null : CathodeData.Load(controlFile, other, c);
-            return (primary, ctrl, controlFile is null ? dataFile! : $"{dataFile} ({c.Channel}), {controlFile} ({other})");
+            // Full paths: shards started from different folders must still agree on their input.
+            string data = Path.GetFullPath(dataFile!);
+            return (primary, ctrl, controlFile is null ? data : $"{data} ({c.Channel}), {Path.GetFullPath(controlFile)} ({other})");
         }
     }
 
@@ -85,7 +87,8 @@ internal static class CathodeCommand
             bool showProgress = !parse.GetValue(inputs.Quiet);
             if (showProgress)
                 console.MarkupLineInterpolated($"[bold]CATHODE[/] on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}");
-            console.MarkupLineInterpolated($"devices: flows on the managed CPU path ({Environment.ProcessorCount} threads); BDTs {(dev.SupportsKernels ? $"in one launch on {dev.Id}" : "on the managed CPU path")}; fits on {dev.Id}");
+            if (showProgress)
+                console.MarkupLineInterpolated($"devices: flows on the managed CPU path ({Environment.ProcessorCount} threads); BDTs {(dev.SupportsKernels ? $"in one launch on {dev.Id}" : "on the managed CPU path")}; fits on {dev.Id}");
             var sw = Stopwatch.StartNew();
             // Ctrl+C stops at the next epoch or stage; what was saved (flows, BDTs) stays in --out for --reuse.
             if (!AnalysisRunner.TryRun(console, !showProgress,

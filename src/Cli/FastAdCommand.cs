@@ -67,12 +67,27 @@ internal static class FastAdCommand
         {
             return body();
         }
-        catch (Exception e) when (e is ArgumentException or ComputeException or IOException or UnauthorizedAccessException or NotSupportedException
-                                   or FormatException or InvalidOperationException or KeyNotFoundException or InvalidDataException)
+        catch (Exception e) when (UserError(e) is { } user)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            console.MarkupLineInterpolated($"[red]error:[/] {user.Message}");
             if (Environment.GetEnvironmentVariable("FASTAD_DEBUG") == "1") console.WriteException(e);
             return UsageError;
         }
+    }
+
+    /// <summary>
+    /// The exception to report in one line, or null for a bug (which keeps its stack trace). Work run in parallel
+    /// (flows, ensembles) wraps a user mistake such as a corrupt model file in an AggregateException: unwrap it.
+    /// </summary>
+    private static Exception? UserError(Exception e)
+    {
+        if (e is AggregateException { InnerExceptions.Count: > 0 } ae)
+        {
+            // Several parallel jobs may fail the same way (e.g. every saved flow file is unreadable): report the first.
+            var users = ae.Flatten().InnerExceptions.Select(UserError).ToList();
+            return users.All(u => u is not null) ? users[0] : null;
+        }
+        return e is ArgumentException or ComputeException or IOException or UnauthorizedAccessException or NotSupportedException
+            or FormatException or InvalidOperationException or KeyNotFoundException or InvalidDataException ? e : null;
     }
 }

@@ -111,7 +111,13 @@ public class CathodeAnalysisTests : IClassFixture<CathodeAnalysisTests.Run>
     public void ReuseRedoesTheStatisticsWithoutRetraining()
     {
         var (os, ss) = CathodeData.Generate(Run.Config);
-        var (again, _, _) = CathodeAnalysis.Run(new CathodeRequest(Run.Config, os, ss, _run.Dir, true, "test", "generated"), CpuDevice.Instance);
+        string bdt = Path.Combine(_run.Dir, "models", "bdt-os.json");
+        var written = File.GetLastWriteTimeUtc(bdt);
+        var notes = new List<string>();
+        var progress = new CallbackProgress<StageProgress>(p => { if (p.Note is not null) lock (notes) notes.Add(p.Note); });
+        var (again, _, _) = CathodeAnalysis.Run(new CathodeRequest(Run.Config, os, ss, _run.Dir, true, "test", "generated"), CpuDevice.Instance, progress);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(bdt));
+        Assert.Contains(notes, n => n.StartsWith("reused", StringComparison.Ordinal) && n.Contains("bdt-os.json"));
         Assert.All(again.Primary.Flows, f => Assert.True(f.Reused));
         Assert.Equal(_run.Results.Primary.Cathode.Points.Select(q => q.Z), again.Primary.Cathode.Points.Select(q => q.Z));
         Assert.Equal(_run.Results.Headline.ReweightedZ, again.Headline.ReweightedZ);

@@ -85,6 +85,19 @@ public class CathodeCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "results.json")));
         Assert.True(File.Exists(Path.Combine(outDir, "significance-os.svg")));
         Assert.False(File.Exists(Path.Combine(outDir, "control.svg"))); // no --control given
+        // The printed headline is the one in results.json.
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        double initial = json.RootElement.GetProperty("headline").GetProperty("initialZ").GetDouble();
+        var line = output.Split('\n').Single(l => l.Contains("initial Z (OS, no cut)"));
+        Assert.Contains($"│ {initial.ToString("F2", CultureInfo.InvariantCulture)} ", line);
+        Assert.InRange(initial, 0, 5);
+
+        // A saved flow that is not a flow file: --reuse fails in one line naming it, no stack trace.
+        File.WriteAllText(Path.Combine(outDir, "models", "flow-os-0.json"), "{ \"format\": \"something-else\" }");
+        (code, output) = CliRunner.Run("cathode", "--data", file, "--config", cfg, "--out", outDir, "--quiet", "--reuse");
+        Assert.Equal(2, code);
+        Assert.Contains("flow-os-0.json", output);
+        Assert.DoesNotContain("   at ", output);
     }
 }
 

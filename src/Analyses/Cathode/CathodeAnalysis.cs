@@ -98,7 +98,7 @@ public static class CathodeAnalysis
         cancel.ThrowIfCancellationRequested();
         var primaryResult = Time(seconds, "statistics", () => Statistics(c, primary, control, device, progress));
         var controlResult = control is null ? null : Time(seconds, "statistics", () => Statistics(c, control, primary, device, progress));
-        var single = primaryResult.Baselines.Where(b => b.Name != "random").MaxBy(b => b.Best.Z)!;
+        var single = primaryResult.Baselines.Where(b => b.Name != "random").MaxBy(b => b.Best.Z) ?? primaryResult.Baselines.Last();
         var best = primaryResult.Cathode.Best;
         var headline = new CathodeHeadline(primaryResult.InitialZ, best.Z, best.Fpr, primaryResult.Reweighted?.Z, single.Best.Z, single.Name,
             primaryResult.TwoFeatureScan.PtCuts.Length > 0 ? primaryResult.TwoFeatureScan.Best.Z : double.NaN,
@@ -175,7 +175,8 @@ public static class CathodeAnalysis
         string bdtPath = BdtPath(request.OutDir, data.Channel);
         var ensemble = Time(seconds, $"bdt ({data.Channel})", () =>
         {
-            if (request.Reuse && File.Exists(bdtPath))
+            // A BDT is reused only with the flows it was trained against: a retrained flow means new samples.
+            if (request.Reuse && File.Exists(bdtPath) && st.Flows.All(f => f.Reused))
             {
                 var loaded = ModelFile.Load(bdtPath);
                 if (loaded.Folds.Length == c.Bdt.Folds && loaded.Models[0].Length == c.Bdt.Members && loaded.Folds.Sum(f => f.Test.Length) == nSr + nSb)

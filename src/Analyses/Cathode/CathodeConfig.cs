@@ -194,6 +194,10 @@ public sealed class CathodeConfig
             Require(d is >= 1 and <= FastAD.Stats.BackgroundModel.MaxDegree, $"statistics.variation_degrees: {d} is not in 1..{FastAD.Stats.BackgroundModel.MaxDegree}.");
         foreach (var b in Statistics.VariationBins) Require(b >= 2, $"statistics.variation_bins: {b} is below 2.");
         Require(Statistics.CutScanSteps >= 2, "statistics.cut_scan_steps must be at least 2.");
+        foreach (var name in Baselines.High.Concat(Baselines.Low))
+            Require(Columns.Features.Contains(name),
+                $"baselines: '{name}' is not one of columns.features ({string.Join(", ", Columns.Features)}); list the features to cut on under baselines.high / baselines.low.");
+        Require(Flows.Ensemble <= 99, $"flows.ensemble must be at most 99 (got {Flows.Ensemble}); each flow draws from its own random streams.");
     }
 
     /// <summary>Flow training options of member <paramref name="member"/>.</summary>

@@ -131,6 +131,8 @@ public static class PseudoExperiments
         c.Validate();
         if (r.Count < 1) throw new ArgumentException($"--n must be at least 1 (got {r.Count}).");
         if (r.Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {r.Batch}).");
+        if (r.Mode == PseudoMode.Bootstrap && r.Retrain == PseudoRetrain.None)
+            throw new ArgumentException("--mode bootstrap needs --retrain bdt: the saved ensemble was trained on these very events, so its scores of resampled data are in-sample.");
         CathodeAnalysis.CheckTrainable(r.Data, c);
         var fprs = Fprs(c);
         string yaml = CathodeConfig.ToYaml(c);
