@@ -310,16 +310,10 @@ public static class CathodeAnalysis
             int nVal = Math.Max(1, (int)Math.Round(rows.Length * c.Flows.ValidationFraction));
             for (int k = 0; k < order.Length; k++) (k < nVal ? valRows : trainRows).Add(rows[order[k]]);
         }
-        double[] Gather(List<int> rows, double[] src, int w)
-        {
-            var r = new double[rows.Count * w];
-            for (int i = 0; i < rows.Count; i++) Array.Copy(src, rows[i] * w, r, i * w, w);
-            return r;
-        }
-        var xTrain = Gather(trainRows, z, d);
-        var xVal = Gather(valRows, z, d);
-        var cTrain = Gather(trainRows, m, 1);
-        var cVal = Gather(valRows, m, 1);
+        var xTrain = Rows.Gather(z, trainRows, d);
+        var xVal = Rows.Gather(z, valRows, d);
+        var cTrain = Rows.Gather(m, trainRows, 1);
+        var cVal = Rows.Gather(m, valRows, 1);
         int e = c.Flows.Ensemble;
         var flows = new MaskedAutoregressiveFlow[e];
         var sums = new FlowSummary[e];

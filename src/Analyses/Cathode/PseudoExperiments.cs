@@ -248,10 +248,7 @@ public static class PseudoExperiments
         var band = CathodeAnalysis.Bands(data, c);
         var keep = Enumerable.Range(0, data.Rows).Where(i => band[i] != 2).ToArray();
         if (keep.Length == data.Rows) return data;
-        int d = data.D;
-        var f = new double[keep.Length * d];
-        for (int k = 0; k < keep.Length; k++) Array.Copy(data.Features, keep[k] * d, f, k * d, d);
-        return data with { Mass = keep.Select(i => data.Mass[i]).ToArray(), Features = f, Truth = data.Truth is null ? null : keep.Select(i => data.Truth[i]).ToArray() };
+        return data with { Mass = keep.Select(i => data.Mass[i]).ToArray(), Features = Rows.Gather(data.Features, keep, data.D), Truth = data.Truth is null ? null : keep.Select(i => data.Truth[i]).ToArray() };
     }
 
     private const ulong PseudoStreams = 1UL << 40;
@@ -267,9 +264,7 @@ public static class PseudoExperiments
             var u = new double[n];
             Philox4x32.FillUniform(u, c.Seed, stream);
             var rows = u.Select(v => Math.Min((int)(v * n), n - 1)).ToArray();
-            var f = new double[n * d];
-            for (int i = 0; i < n; i++) Array.Copy(data.Features, rows[i] * d, f, i * d, d);
-            return data with { Mass = rows.Select(i => data.Mass[i]).ToArray(), Features = f, Truth = null };
+            return data with { Mass = rows.Select(i => data.Mass[i]).ToArray(), Features = Rows.Gather(data.Features, rows, d), Truth = null };
         }
         // Null: masses from the sideband polynomial over the whole range, features from the flows at those masses
         // (event i from flow i mod E, so the pooled ensemble is the background model).

@@ -144,7 +144,7 @@ public static class ConradAnalysis
             string name = full ? Realistic : $"realistic, {k} signal";
             var scores = Time(seconds, "classifiers", () =>
             {
-                var x = Gather(st.Latent, rows, d);
+                var x = Rows.Gather(st.Latent, rows, d);
                 int refRows = Math.Max(2, (int)Math.Round(c.Classifier.ReferenceRatio * rows.Length));
                 var (s, summary) = Halves(request, name, full ? "model-realistic" : $"model-realistic-{k}",
                     $"data latents against standard-normal samples ({k switch { < 0 => "data as given", _ => $"{k} signal events" }})",
@@ -216,13 +216,6 @@ public static class ConradAnalysis
         return r;
     }
 
-    private static double[] Gather(double[] src, IReadOnlyList<int> rows, int w)
-    {
-        var r = new double[rows.Count * w];
-        for (int i = 0; i < rows.Count; i++) Array.Copy(src, rows[i] * w, r, i * w, w);
-        return r;
-    }
-
     // ---------------------------------------------------------------- flows
 
     private static (AutoregressiveFlow[] Flows, ConradFlowSummary[] Summaries) TrainFlows(ConradRequest request, ConradPreprocessing pre,
@@ -240,10 +233,10 @@ public static class ConradAnalysis
         if (trainRows.Length == 0) throw new ArgumentException($"flows.train_events = {used} leaves no training events after the validation split.");
         var x = pre.Features(t.Features);
         var cond = pre.Conditions(t.Met);
-        var xTrain = Gather(x, trainRows, d);
-        var xVal = Gather(x, valRows, d);
-        var cTrain = Gather(cond, trainRows, 1);
-        var cVal = Gather(cond, valRows, 1);
+        var xTrain = Rows.Gather(x, trainRows, d);
+        var xVal = Rows.Gather(x, valRows, d);
+        var cTrain = Rows.Gather(cond, trainRows, 1);
+        var cVal = Rows.Gather(cond, valRows, 1);
         int e = c.Flows.Ensemble;
         var flows = new AutoregressiveFlow[e];
         var summaries = new ConradFlowSummary[e];
@@ -289,8 +282,8 @@ public static class ConradAnalysis
             int k = job % e, block = job / e;
             var rows = Enumerable.Range(block * chunk, Math.Min(chunk, n - block * chunk)).Where(i => i % e == k).ToArray();
             if (rows.Length == 0) return;
-            var xb = Gather(x, rows, d);
-            var cb = Gather(cond, rows, 1);
+            var xb = Rows.Gather(x, rows, d);
+            var cb = Rows.Gather(cond, rows, 1);
             var zb = new double[rows.Length * d];
             flows[k].Latent(xb, cb, zb, new double[rows.Length], flows[k].NewPass(rows.Length));
             for (int i = 0; i < rows.Length; i++) Array.Copy(zb, i * d, z, rows[i] * d, d);
