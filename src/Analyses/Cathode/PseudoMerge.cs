@@ -153,7 +153,7 @@ public static class PseudoMerge
         p.X.Label = "Z [σ]";
         p.Y.Label = "probability density";
         double zero = 1 - s.Tails[0].Fraction;
-        p.Text(0.97, 0.62, $"Z = 0: {zero.ToString("F3", CultureInfo.InvariantCulture)} (asymptotic 0.5)", anchor: TextAnchor.End, fontSize: 12);
+        p.Text(0.03, 0.06, $"Z = 0: {zero.ToString("F3", CultureInfo.InvariantCulture)} (asymptotic 0.5)", anchor: TextAnchor.Start, fontSize: 12);
         p.Legend = LegendPosition.UpperRight;
         return fig;
     }
