@@ -314,42 +314,23 @@ public static class CathodeAnalysis
         var xVal = Rows.Gather(z, valRows, d);
         var cTrain = Rows.Gather(m, trainRows, 1);
         var cVal = Rows.Gather(m, valRows, 1);
-        int e = c.Flows.Ensemble;
-        var flows = new MaskedAutoregressiveFlow[e];
-        var sums = new FlowSummary[e];
-        var epochsDone = new int[e];
-        string stage = $"flows {data.Channel}";
-        progress?.Report(new StageProgress(stage, 0, (double)e * c.Flows.Epochs, $"{e} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events"));
-        Parallel.For(0, e, new ParallelOptions { CancellationToken = cancel }, k =>
-        {
-            string path = FlowPath(request.OutDir, data.Channel, k);
-            if (request.Reuse && File.Exists(path))
+        var members = FlowStage.Train(c.Flows.Ensemble,
+            k =>
             {
+                string path = FlowPath(request.OutDir, data.Channel, k);
+                if (!request.Reuse || !File.Exists(path)) return null;
                 var loaded = FlowFile.Load(path);
-                if (loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden)
-                {
-                    flows[k] = loaded;
-                    sums[k] = new FlowSummary(k, -1, FlowTrainer.ValidationLoss(loaded, xVal, cVal, valRows.Count), 0, true);
-                    Interlocked.Add(ref epochsDone[k], c.Flows.Epochs);
-                    progress?.Report(new StageProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
-                    return;
-                }
-            }
-            var flow = new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k);
-            // Checked after every epoch: an interrupted run keeps the flows already saved.
-            var bar = new CallbackProgress<(int Epoch, double Train, double Validation)>(p =>
-            {
-                cancel.ThrowIfCancellationRequested();
-                epochsDone[k] = p.Epoch + 1;
-                progress?.Report(new StageProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
-            });
-            var r = FlowTrainer.Train(flow, xTrain, cTrain, xVal, cVal, c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k }, bar);
-            FlowFile.Save(path, flow);
-            flows[k] = flow;
-            sums[k] = new FlowSummary(k, r.BestEpoch, r.ValidationLoss[r.BestEpoch], r.ValidationLoss.Length, false);
-        });
-        summaries = sums;
-        return flows;
+                return loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
+            },
+            k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k),
+            k => c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k },
+            (k, flow) => FlowFile.Save(FlowPath(request.OutDir, data.Channel, k), flow),
+            xTrain, cTrain, xVal, cVal, c.Flows.Epochs, $"flows {data.Channel}",
+            $"{c.Flows.Ensemble} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events", progress, cancel);
+        summaries = members.Select((mb, k) => mb.Training is { } r
+            ? new FlowSummary(k, r.BestEpoch, r.ValidationLoss[r.BestEpoch], r.ValidationLoss.Length, false)
+            : new FlowSummary(k, -1, FlowTrainer.ValidationLoss(mb.Flow, xVal, cVal, valRows.Count), 0, true)).ToArray();
+        return members.Select(mb => mb.Flow).ToArray();
     }
 
     /// <summary>

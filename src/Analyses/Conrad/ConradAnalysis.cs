@@ -237,29 +237,19 @@ public static class ConradAnalysis
         var xVal = Rows.Gather(x, valRows, d);
         var cTrain = Rows.Gather(cond, trainRows, 1);
         var cVal = Rows.Gather(cond, valRows, 1);
-        int e = c.Flows.Ensemble;
-        var flows = new AutoregressiveFlow[e];
-        var summaries = new ConradFlowSummary[e];
-        var epochsDone = new int[e];
-        const string stage = "flows";
-        progress?.Report(new StageProgress(stage, 0, (double)e * c.Flows.Epochs, $"{e} RQS flows on {trainRows.Length:N0} + {valRows.Length:N0} template events"));
-        Parallel.For(0, e, new ParallelOptions { CancellationToken = cancel }, k =>
+        var members = FlowStage.Train<AutoregressiveFlow>(c.Flows.Ensemble, _ => null,
+            k => new AutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
+                c.Flows.TailBound, seed: c.Seed * 100 + (ulong)k),
+            c.FlowOptions,
+            (k, flow) => FlowFile.Save(Path.Combine(request.OutDir, "models", $"flow-{k}.json"), new FlowEnsemble([flow], ConditionRange.Of(cTrain, 1))),
+            xTrain, cTrain, xVal, cVal, c.Flows.Epochs, "flows",
+            $"{c.Flows.Ensemble} RQS flows on {trainRows.Length:N0} + {valRows.Length:N0} template events", progress, cancel);
+        var summaries = members.Select((mb, k) =>
         {
-            var flow = new AutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
-                c.Flows.TailBound, seed: c.Seed * 100 + (ulong)k);
-            // Checked after every epoch: an interrupted run keeps the flows already saved.
-            var bar = new CallbackProgress<(int Epoch, double Train, double Validation)>(q =>
-            {
-                cancel.ThrowIfCancellationRequested();
-                epochsDone[k] = q.Epoch + 1;
-                progress?.Report(new StageProgress(stage, epochsDone.Sum(), (double)e * c.Flows.Epochs));
-            });
-            var r = FlowTrainer.Train(flow, xTrain, cTrain, xVal, cVal, c.FlowOptions(k), bar);
-            FlowFile.Save(Path.Combine(request.OutDir, "models", $"flow-{k}.json"), new FlowEnsemble([flow], ConditionRange.Of(cTrain, 1)));
-            flows[k] = flow;
-            summaries[k] = new ConradFlowSummary(k, r.BestEpoch, r.ValidationLoss[r.BestEpoch], r.TrainLoss, r.ValidationLoss);
-        });
-        return (flows, summaries);
+            var r = mb.Training!;
+            return new ConradFlowSummary(k, r.BestEpoch, r.ValidationLoss[r.BestEpoch], r.TrainLoss, r.ValidationLoss);
+        }).ToArray();
+        return (members.Select(mb => mb.Flow).ToArray(), summaries);
     }
 
     private static int[] EventOrder(int n, ulong seed, ulong stream)

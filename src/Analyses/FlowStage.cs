@@ -1,0 +1,60 @@
+using FastAD.Flows;
+
+namespace FastAD.Analyses;
+
+/// <summary>
+/// The flow stage every analysis shares: the members of an ensemble trained concurrently on one split, the stage's
+/// progress counted in epochs, the cancellation token checked after every epoch, and each member saved as soon as it is
+/// trained (so an interrupted run keeps the finished ones). A member the caller can reuse is not trained.
+/// </summary>
+internal static class FlowStage
+{
+    /// <summary>One member: the flow, and its training history (null when it was reused).</summary>
+    public readonly record struct Member<TFlow>(TFlow Flow, FlowTrainingResult? Training);
+
+    /// <summary>Trains (or reuses) <paramref name="members"/> flows in parallel.</summary>
+    /// <param name="members">Ensemble size.</param>
+    /// <param name="reuse">A saved member to use instead of training (or null).</param>
+    /// <param name="create">A fresh, seeded member.</param>
+    /// <param name="options">Training options of a member.</param>
+    /// <param name="save">Writes a trained member (atomically).</param>
+    /// <param name="xTrain">Training features (rows × D).</param>
+    /// <param name="cTrain">Training conditions.</param>
+    /// <param name="xVal">Validation features.</param>
+    /// <param name="cVal">Validation conditions.</param>
+    /// <param name="epochs">Epochs per member (the progress total).</param>
+    /// <param name="stage">Stage name for progress.</param>
+    /// <param name="note">Note shown when the stage starts.</param>
+    /// <param name="progress">Progress sink.</param>
+    /// <param name="cancel">Checked after every epoch.</param>
+    public static Member<TFlow>[] Train<TFlow>(int members, Func<int, TFlow?> reuse, Func<int, TFlow> create, Func<int, FlowTrainingOptions> options,
+        Action<int, TFlow> save, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal, int epochs, string stage, string note,
+        IProgress<StageProgress>? progress, CancellationToken cancel) where TFlow : class, IConditionalFlow
+    {
+        var result = new Member<TFlow>[members];
+        var epochsDone = new int[members];
+        double total = (double)members * epochs;
+        progress?.Report(new StageProgress(stage, 0, total, note));
+        Parallel.For(0, members, new ParallelOptions { CancellationToken = cancel }, k =>
+        {
+            if (reuse(k) is { } saved)
+            {
+                result[k] = new Member<TFlow>(saved, null);
+                Interlocked.Exchange(ref epochsDone[k], epochs);
+                progress?.Report(new StageProgress(stage, epochsDone.Sum(), total));
+                return;
+            }
+            var flow = create(k);
+            var bar = new CallbackProgress<(int Epoch, double Train, double Validation)>(p =>
+            {
+                cancel.ThrowIfCancellationRequested();
+                epochsDone[k] = p.Epoch + 1;
+                progress?.Report(new StageProgress(stage, epochsDone.Sum(), total));
+            });
+            var r = FlowTrainer.Train(flow, xTrain, cTrain, xVal, cVal, options(k), bar);
+            save(k, flow);
+            result[k] = new Member<TFlow>(flow, r);
+        });
+        return result;
+    }
+}
