@@ -28,10 +28,9 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
             get
             {
                 var c = ConradConfig.Quick();
-                c.Generation.Injections = [0, 150, 300];
+                c.Generation.Injections = [0, 300];
                 c.Flows.Ensemble = 1;
-                c.Flows.Epochs = 12;
-                c.Flows.TrainEvents = 30_000;
+                c.Flows.Epochs = 4;
                 c.Classifier.MaxIterations = 50;
                 return c;
             }
@@ -61,14 +60,30 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
             // Enough events in A for the test to mean something even at the tightest point.
             Assert.True(p.NA >= 10, $"FPR {p.TargetFpr}: only {p.NA} events in A");
             Assert.InRange(p.Fpr, 0.8 * p.TargetFpr, 1.25 * p.TargetFpr);
-            // Within 3σ (Poisson) plus 5% for what a short flow training leaves: at loose cuts the Poisson error is
-            // below 2%, where a percent-level mismodelling of the template density already shows.
-            Assert.True(Math.Abs(p.Ratio - 1) <= 3 * p.RatioError + 0.05, $"FPR {p.TargetFpr:G3}: r = {p.Ratio:F3} ± {p.RatioError:F3}");
+            // Within 3σ (Poisson) and nothing else: at loose cuts σ is below 2%, so a MET dependence of the latents
+            // of a few hundredths of a standard deviation already fails this.
+            Assert.True(Math.Abs(p.Ratio - 1) <= 3 * p.RatioError, $"FPR {p.TargetFpr:G3}: r = {p.Ratio:F3} ± {p.RatioError:F3}");
         }
         // The ratio's Poisson error is what the counts say: √(1/N_A,pred + 1/N_B + 1/N_C + 1/N_D).
         var q = scanned[^1];
         Assert.Equal(Math.Sqrt(1 / q.Predicted + 1.0 / q.NB + 1.0 / q.NC + 1.0 / q.ND), q.RatioError, 12);
         Assert.Equal(q.NB * (double)q.NC / q.ND, q.Predicted, 9);
+    }
+
+    [Fact]
+    public void BackgroundLatentsDoNotDependOnMet()
+    {
+        // What the closure rests on: z of background events is independent of MET. Compare the latent means of the
+        // MET tail (≥ 1.3 TeV, about 4,000 events: standard error 0.015) with those of the control region.
+        var data = _run.State.Data;
+        int d = data.D;
+        var background = Enumerable.Range(0, data.Rows).Where(i => data.Truth![i] != 1).ToArray();
+        for (int j = 0; j < d; j++)
+        {
+            double Mean(Func<double, bool> met) => background.Where(i => met(data.Met[i])).Average(i => _run.State.Latent[i * d + j]);
+            double control = Mean(m => m < 1000), tail = Mean(m => m >= 1300);
+            Assert.True(Math.Abs(tail - control) < 0.05, $"z{j}: mean {tail:F3} for MET ≥ 1.3 TeV, {control:F3} below 1 TeV");
+        }
     }
 
     [Fact]
@@ -86,14 +101,23 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
     {
         var sic = _run.Results.Sic.ToDictionary(s => s.Name, s => s.MaxSic);
         Assert.Equal(["supervised", "idealised-x", "idealised-z", ConradAnalysis.Realistic], _run.Results.Sic.Select(s => s.Name));
-        // Every classifier finds the signal far better than a random cut (SIC of a random cut ≤ 1).
-        Assert.All(sic.Values, v => Assert.True(v > 5, $"SIC {v:F2}"));
-        Assert.True(sic["supervised"] >= 0.95 * sic["idealised-x"], $"supervised {sic["supervised"]:F2} vs idealised-x {sic["idealised-x"]:F2}");
-        Assert.True(sic["idealised-x"] >= 0.9 * sic["idealised-z"], $"idealised-x {sic["idealised-x"]:F2} vs idealised-z {sic["idealised-z"]:F2}");
-        Assert.InRange(sic[ConradAnalysis.Realistic] / sic["idealised-z"], 0.75, 1.25);
-        // The AUCs agree with the ordering too (a whole-curve measure, not only the maximum).
+        string all = string.Join(", ", sic.Select(kv => $"{kv.Key} {kv.Value:F2}"));
+        // Every classifier finds the signal far better than a random cut (SIC ≤ 1), and none separates it perfectly:
+        // the paper's scale (up to about 8 supervised, below 5 in latent space), not the ε_S ≈ 1 of a trivial signal
+        // (which would read 1/√ε_B ≥ 14 where 100 background events of the 19k in the SR pass).
+        Assert.All(sic.Values, v => Assert.InRange(v, 2.5, 13));
+        Assert.All(_run.Results.Sic, s => Assert.True(s.SignalEfficiency[Array.IndexOf(s.Sic, s.MaxSic)] < 0.9, $"{s.Name}: ε_S at the maximum SIC"));
+        // supervised > idealised-x by a margin: it is trained on 10,000 labelled signal events, the idealised ones find
+        // 600 signal events among 150,000 (measured margins 10–45% over seeds 1–3).
+        Assert.True(sic["supervised"] >= 1.1 * sic["idealised-x"], all);
+        Assert.True(sic["idealised-x"] >= 0.9 * sic["idealised-z"], all);
+        Assert.InRange(sic[ConradAnalysis.Realistic] / sic["idealised-z"], 0.65, 1.5);
+        // The AUCs agree with the ordering too (a whole-curve measure, not only the maximum): the supervised classifier
+        // is far ahead, x no worse than z.
         var auc = _run.Results.Sic.ToDictionary(s => s.Name, s => s.Auc);
-        Assert.True(auc["supervised"] >= auc[ConradAnalysis.Realistic] - 0.01, $"AUC supervised {auc["supervised"]:F3} vs realistic {auc[ConradAnalysis.Realistic]:F3}");
+        Assert.True(auc["supervised"] >= auc[ConradAnalysis.Realistic] + 0.03, $"AUC supervised {auc["supervised"]:F3} vs realistic {auc[ConradAnalysis.Realistic]:F3}");
+        Assert.True(auc["supervised"] >= auc["idealised-x"] + 0.03, $"AUC supervised {auc["supervised"]:F3} vs idealised-x {auc["idealised-x"]:F3}");
+        Assert.True(auc["idealised-x"] >= auc["idealised-z"] - 0.01, $"AUC idealised-x {auc["idealised-x"]:F3} vs idealised-z {auc["idealised-z"]:F3}");
     }
 
     [Fact]
@@ -101,7 +125,7 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
     {
         var c = _run.Results.Config;
         var levels = _run.Results.Injections;
-        Assert.Equal([0, 150, 300, 600], levels.Select(l => l.Injected));
+        Assert.Equal([0, 300, 600], levels.Select(l => l.Injected));
         for (int k = 0; k < c.Statistics.WorkingPoints.Count; k++)
         {
             var wp = levels.Select(l => ConradAnalysis.WorkingPoints(c, l)[k]).ToArray();

@@ -124,7 +124,10 @@ public sealed class ConradConfig
     /// <summary>The paper's configuration.</summary>
     public static ConradConfig Paper() => new();
 
-    /// <summary>A demo of about a minute on two cores: a smaller sample, one short flow, 4 + 4 small classifiers.</summary>
+    /// <summary>
+    /// A demo of about a minute on two cores: a smaller sample, two short flows, 2 + 2 small classifiers. The flows see
+    /// the whole template: a short training on a subset overfits it enough to leave the latents dependent on MET.
+    /// </summary>
     public static ConradConfig Quick()
     {
         var c = new ConradConfig();
@@ -134,7 +137,6 @@ public sealed class ConradConfig
         c.Generation.SupervisedSignalEvents = 10_000;
         c.Flows.Ensemble = 2;
         c.Flows.Epochs = 3;
-        c.Flows.TrainEvents = 40_000;
         c.Flows.LearningRate = 1e-3;
         c.Classifier.Models = 2;
         c.Classifier.MaxIterations = 60;

@@ -21,7 +21,7 @@ public sealed record ConradClassifierSummary(string Name, string Description, in
 /// <param name="BackgroundEfficiency">ε_B at the grid points.</param>
 /// <param name="SignalEfficiency">ε_S there.</param>
 /// <param name="Sic">ε_S / √ε_B.</param>
-/// <param name="MaxSic">Largest SIC on the grid (ε_B ≥ statistics.fpr_lowest).</param>
+/// <param name="MaxSic">Largest SIC on the grid (ε_B ≥ statistics.fpr_lowest) where at least ConradAnalysis.MinSicBackground signal-region background events pass.</param>
 /// <param name="MaxSicBackgroundEfficiency">Where.</param>
 /// <param name="Auc">Area under the ROC curve.</param>
 public sealed record ConradSic(string Name, double[] BackgroundEfficiency, double[] SignalEfficiency, double[] Sic, double MaxSic, double MaxSicBackgroundEfficiency, double Auc);

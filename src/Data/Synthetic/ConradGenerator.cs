@@ -72,7 +72,7 @@ public static class ConradGenerator
             if (component[row] == 0) Background(ZNuNu, row, u, z, met, mJ, tau21, tau32);
             else
             {
-                Signal(signal, row, z, met, mJ, tau21, tau32);
+                Signal(signal, row, u, z, met, mJ, tau21, tau32);
                 isSignal[row] = 1;
             }
         });
@@ -100,21 +100,28 @@ public static class ConradGenerator
         tau32[i] = SyntheticRows.Logistic(b);
     }
 
-    private static void Signal(ConradSignal kind, int i, ReadOnlySpan<double> z, double[] met, double[] mJ, double[] tau21, double[] tau32)
+    private static void Signal(ConradSignal kind, int i, ReadOnlySpan<double> u, ReadOnlySpan<double> z, double[] met, double[] mJ, double[] tau21, double[] tau32)
     {
         // MET: the invisible Y (100 GeV) recoils against X from a 2.5 TeV Z': shifted log-normal above the trigger
-        // (median 1.1 TeV). m_J: 300 GeV with 7% resolution. Substructure: low tau32 (3-prong) or low tau21 (2-prong).
+        // (median 1.1 TeV). m_J: in 70% of events the large-R jet holds every prong of X: 300 GeV with a 15% log-normal
+        // spread (resolution and radiation); otherwise a prong falls outside the jet and the mass is lower and broad.
+        // Substructure: three prongs give lower tau32 and two prongs lower tau21 than the QCD jets, with overlap.
+        bool contained = u[0] < SignalContainedFraction;
         met[i] = TriggerMet + Math.Exp(Math.Log(400.0) + 0.45 * z[0]);
-        mJ[i] = 300.0 * (1 + 0.07 * z[1]);
         if (kind == ConradSignal.ThreeProng)
         {
-            tau21[i] = SyntheticRows.Logistic(-0.1 + 0.5 * z[2]);
-            tau32[i] = SyntheticRows.Logistic(-0.9 + 0.4 * z[3]);
+            mJ[i] = contained ? 300.0 * Math.Exp(0.15 * z[1]) : 170.0 * Math.Exp(0.35 * z[1]);
+            tau21[i] = SyntheticRows.Logistic(0.3 + 0.55 * z[2]);
+            tau32[i] = SyntheticRows.Logistic(0.0 + 0.5 * z[3]);
         }
         else
         {
-            tau21[i] = SyntheticRows.Logistic(-1.2 + 0.4 * z[2]);
-            tau32[i] = SyntheticRows.Logistic(0.6 + 0.5 * z[3]);
+            mJ[i] = contained ? 300.0 * Math.Exp(0.15 * z[1]) : 120.0 * Math.Exp(0.4 * z[1]);
+            tau21[i] = SyntheticRows.Logistic(-0.1 + 0.5 * z[2]);
+            tau32[i] = SyntheticRows.Logistic(0.8 + 0.5 * z[3]);
         }
     }
+
+    /// <summary>Fraction of signal events whose large-R jet contains every prong of X (the rest have a lower, broader mass).</summary>
+    public const double SignalContainedFraction = 0.75;
 }
