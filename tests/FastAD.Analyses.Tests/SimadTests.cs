@@ -54,7 +54,13 @@ public class SimadAnalysisTests(SimadRunFixture run) : IClassFixture<SimadRunFix
                 if (s.Crossings[k].Signal is { } at)
                 {
                     Assert.InRange(at, 0, 200);
-                    Assert.Equal(at / 150, s.Crossings[k].CrossSectionFb!.Value, 1e-12);
+                    // The crossing lies between the first scan point beyond the 2σ edge and the one before it, in
+                    // injected events and in cross section alike.
+                    double edge2 = dir > 0 ? nul.Bands[k].Upper2 : nul.Bands[k].Lower2;
+                    int beyond = Array.FindIndex(s.Points, p => dir * (p.Mean[k] - edge2) > 0);
+                    Assert.True(beyond > 0, $"{s.Loss} {StatisticSet.Names[k]}: crossing at {at} but no point beyond the edge after the first");
+                    Assert.InRange(at, s.Points[beyond - 1].Signal, s.Points[beyond].Signal);
+                    Assert.InRange(s.Crossings[k].CrossSectionFb!.Value, s.Points[beyond - 1].CrossSectionFb, s.Points[beyond].CrossSectionFb);
                 }
                 if (k >= 2) continue;
                 double edge = dir > 0 ? nul.Bands[k].Upper2 : nul.Bands[k].Lower2;
@@ -248,12 +254,12 @@ public class SimadUnitTests
         // Scores cross the upper 2σ edge (97.725) between 10 (v = 90) and 30 (v = 110): at 10 + 20·7.725/20.
         var points = new[] { P(0, 50), P(10, 90), P(30, 110) };
         var up = SimadAnalysis.Cross(nul, 1, points, 100);
-        Assert.Equal(10 + 20 * (97.72498680518208 - 90) / 20, up.Signal!.Value, 1e-9);
-        Assert.Equal(up.Signal.Value / 100, up.CrossSectionFb!.Value, 1e-12);
+        Assert.Equal(17.72498680518208, up.Signal!.Value, 1e-9);
+        Assert.Equal(0.1772498680518208, up.CrossSectionFb!.Value, 1e-11);     // 100 fb⁻¹
         // The loss crosses the lower edge (2.275) instead: 50 → 90 → 110 never does; 50 → 10 → 0 does between 10 and 30.
         Assert.Null(SimadAnalysis.Cross(nul, 0, points, 100).Signal);
         var down = SimadAnalysis.Cross(nul, 0, [P(0, 50), P(10, 10), P(30, 0)], 100);
-        Assert.Equal(10 + 20 * (10 - 2.2750131948179195) / 10, down.Signal!.Value, 1e-9);
+        Assert.Equal(25.44997361036416, down.Signal!.Value, 1e-9);               // 10 + 20 · (10 − 2.275)/10
         // Already beyond the edge at the lowest point: no crossing is defined.
         var early = SimadAnalysis.Cross(nul, 1, [P(0, 99), P(10, 120)], 100);
         Assert.Null(early.Signal);
