@@ -190,7 +190,8 @@ public static class ConradReport
                      $"(MET ≥ {G(c.Regions.Trigger)}), {r.DataSr:N0} in the signal region (MET ≥ {G(c.Regions.SignalRegion)}); {r.TemplateEvents:N0} template events ({c.Template}).");
         md.Heading("Headline", 2);
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var (name, sic) in r.Headline.MaxSic) rows.Add([$"max SIC, {Styles[name].Label}", G(sic, "F2")]);
+        foreach (var (name, sic) in r.Headline.MaxSic)
+            rows.Add([$"max SIC, {Styles[name].Label} (where ≥ {ConradAnalysis.MinSicBackground} SR background events pass)", G(sic, "F2")]);
         rows.Add(["worst closure pull |r − 1|/σ without signal", G(r.Headline.WorstClosurePull, "F2")]);
         rows.Add(["S/√B before the cut (full data)", G(r.Headline.SOverSqrtB[0], "F2")]);
         for (int k = 0; k < c.Statistics.WorkingPoints.Count; k++)
