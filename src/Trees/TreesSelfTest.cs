@@ -19,9 +19,10 @@ public static class TreesSelfTest
 
     /// <summary>
     /// Trains 5 folds × 2 models (CATHODE parameters, 60 rounds) on a small CATHODE-like task with missing
-    /// values both ways, on the managed path and on <paramref name="device"/>, and compares them.
+    /// values both ways, on the managed path and on <paramref name="device"/>, and compares them. With
+    /// <paramref name="frequencies"/> every row carries a frequency weight of 1 to 3 (as bootstrap multiplicities do).
     /// </summary>
-    public static Comparison Compare(ComputeDevice device)
+    public static Comparison Compare(ComputeDevice device, bool frequencies = false)
     {
         const int sr = 500, samples = 2500, n = sr + samples;
         var cols = Enumerable.Range(0, 3).Select(f =>
@@ -37,8 +38,15 @@ public static class TreesSelfTest
         var x = binner.Transform(cols);
         var folds = CathodeFolds.Make(sr, 0, samples);
         var p = BoostingParameters.Cathode with { MaxRounds = 60 };
-        var managed = Ensemble.Train(binner, x, labels, folds, 2, p);
-        var kernel = KernelEnsembleTrainer.Train(device, binner, x, labels, folds, 2, p);
+        double[]? k = null;
+        if (frequencies)
+        {
+            k = new double[n];
+            Philox4x32.FillUniform(k, 9, 7);
+            for (int i = 0; i < n; i++) k[i] = 1 + Math.Floor(3 * k[i]);
+        }
+        var managed = Ensemble.Train(binner, x, labels, folds, 2, p, frequencies: k);
+        var kernel = KernelEnsembleTrainer.Train(device, binner, x, labels, folds, 2, p, k);
         int same = 0, total = 0;
         for (int f = 0; f < folds.Length; f++)
             for (int m = 0; m < 2; m++)

@@ -8,12 +8,14 @@ namespace FastAD.Trees.Tests;
 public class KernelTrainerTests(ITestOutputHelper output)
 {
     [SkippableTheory]
-    [InlineData("opencl")]
-    [InlineData("cuda")]
-    public void KernelEnsembleMatchesTheManagedEnsemble(string backend)
+    [InlineData("opencl", false)]
+    [InlineData("cuda", false)]
+    [InlineData("opencl", true)]
+    [InlineData("cuda", true)]
+    public void KernelEnsembleMatchesTheManagedEnsemble(string backend, bool frequencies)
     {
         var device = TestDevices.Get(backend);
-        var c = TreesSelfTest.Compare(device);
+        var c = TreesSelfTest.Compare(device, frequencies);
         output.WriteLine($"{c.IdenticalTrees} of {c.Trees} trees identical in structure; scores differ by up to {c.MaxScoreDifference:E2}");
         for (int f = 0; f < c.Managed.Models.Length; f++)
             for (int m = 0; m < c.Managed.Models[f].Length; m++)
