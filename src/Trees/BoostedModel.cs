@@ -42,6 +42,22 @@ public sealed class Tree
         }
         return Value[n];
     }
+
+    /// <summary>Adds the tree's output to <paramref name="margin"/>[i] for every row i of row-major bins (<c>bins[i * features + f]</c>).</summary>
+    internal void AddTo(double[] margin, byte[] bins, int features)
+    {
+        for (int i = 0; i < margin.Length; i++)
+        {
+            int n = 0, row = i * features;
+            while (Left[n] >= 0)
+            {
+                byte b = bins[row + Feature[n]];
+                bool left = b == QuantileBinner.MissingBin ? DefaultLeft[n] : b <= Threshold[n];
+                n = left ? Left[n] : Right[n];
+            }
+            margin[i] += Value[n];
+        }
+    }
 }
 
 /// <summary>A boosted binary classifier: baseline log-odds plus the sum of its trees' outputs.</summary>
