@@ -11,7 +11,12 @@ public sealed class Tree
     public Tree(int[] feature, byte[] threshold, bool[] defaultLeft, int[] left, int[] right, double[] value)
     {
         Feature = feature; Threshold = threshold; DefaultLeft = defaultLeft; Left = left; Right = right; Value = value;
+        _siblings = true;
+        for (int n = 0; n < left.Length; n++) if (left[n] >= 0 && right[n] != left[n] + 1) _siblings = false;
     }
+
+    /// <summary>Every right child directly follows its left sibling (as the trainers lay trees out): descents can be branch-free.</summary>
+    private readonly bool _siblings;
 
     /// <summary>Split feature per node.</summary>
     public int[] Feature { get; }
@@ -46,6 +51,23 @@ public sealed class Tree
     /// <summary>Adds the tree's output to <paramref name="margin"/>[i] for every row i of row-major bins (<c>bins[i * features + f]</c>).</summary>
     internal void AddTo(double[] margin, byte[] bins, int features)
     {
+        if (_siblings)
+        {
+            // Branch-free descent: go right (child left + 1) when the bin is above the threshold, except a missing value
+            // (the highest bin, above every threshold) of a node whose default is left.
+            for (int i = 0; i < margin.Length; i++)
+            {
+                int n = 0, row = i * features;
+                while (Left[n] >= 0)
+                {
+                    int b = bins[row + Feature[n]];
+                    int right = (b > Threshold[n] ? 1 : 0) & ~((b == QuantileBinner.MissingBin ? 1 : 0) & (DefaultLeft[n] ? 1 : 0));
+                    n = Left[n] + right;
+                }
+                margin[i] += Value[n];
+            }
+            return;
+        }
         for (int i = 0; i < margin.Length; i++)
         {
             int n = 0, row = i * features;

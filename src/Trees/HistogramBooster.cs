@@ -57,7 +57,12 @@ public static class HistogramBooster
             {
                 Philox4x32.FillUniform(sampleU, p.Seed, (ulong)round);
                 used = 0;
-                for (int i = 0; i < n; i++) if (sampleU[i] < p.Subsample) indices[used++] = i;
+                for (int i = 0; i < n; i++)
+                {
+                    // Branch-free: the draw is a coin flip the predictor cannot learn.
+                    indices[used] = i;
+                    used += sampleU[i] < p.Subsample ? 1 : 0;
+                }
             }
             else for (int i = 0; i < n; i++) indices[i] = i;
             var tree = grower.Grow(grad, hess, used);
@@ -180,6 +185,29 @@ public static class HistogramBooster
 
         private double LeafValue(double g, double h) => -g / (h + p.Lambda) * p.LearningRate;
 
+        private int[] _right = [];
+
+        /// <summary>Stable partition of the node's rows by its split; returns where the right child's rows begin.</summary>
+        private int Partition(Node nd)
+        {
+            int count = nd.End - nd.Begin;
+            if (_right.Length < count) _right = new int[Math.Max(count, _indices.Length)];
+            int threshold = nd.Threshold, feature = nd.Feature, defaultLeft = nd.DefaultLeft ? 1 : 0;
+            int left = nd.Begin, right = 0;
+            for (int i = nd.Begin; i < nd.End; i++)
+            {
+                int local = _indices[i];
+                int b = bins[local * features + feature];
+                int goRight = (b > threshold ? 1 : 0) & ~((b == QuantileBinner.MissingBin ? 1 : 0) & defaultLeft);
+                _indices[left] = local;
+                _right[right] = local;
+                left += 1 - goRight;
+                right += goRight;
+            }
+            Array.Copy(_right, 0, _indices, left, right);
+            return left;
+        }
+
         private void FindSplit(Node node)
         {
             var hist = node.Hist!;
@@ -262,15 +290,9 @@ public static class HistogramBooster
             {
                 if (p.Growth == GrowthPolicy.LeafWise && leaves >= p.MaxLeafNodes) break;
                 var nd = queue.Dequeue();
-                // Partition the node's rows: left are bin ≤ threshold, or missing with the default to the left.
-                int lo = nd.Begin, hi = nd.End - 1;
-                while (lo <= hi)
-                {
-                    byte b = bins[_indices[lo] * features + nd.Feature];
-                    bool goLeft = b == QuantileBinner.MissingBin ? nd.DefaultLeft : b <= nd.Threshold;
-                    if (goLeft) lo++;
-                    else { (_indices[lo], _indices[hi]) = (_indices[hi], _indices[lo]); hi--; }
-                }
+                // Partition the node's rows, keeping their order: left are bin ≤ threshold, or missing with the default to
+                // the left. Branch-free: each row is written to both sides and only one cursor advances.
+                int lo = Partition(nd);
                 var l = new Node { Begin = nd.Begin, End = lo, Depth = nd.Depth + 1, Id = NewNode() };
                 var r = new Node { Begin = lo, End = nd.End, Depth = nd.Depth + 1, Id = NewNode() };
                 for (int i = l.Begin; i < l.End; i++) { l.G += grad[_indices[i]]; l.H += hess[_indices[i]]; }

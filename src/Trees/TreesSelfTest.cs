@@ -64,6 +64,12 @@ public static class TreesSelfTest
         return new Comparison(same, total, worst, managed, kernel);
     }
 
+    /// <summary>
+    /// Largest out-of-fold score difference accepted between the kernel and the managed ensemble: histogram sums in
+    /// another order may flip a near-tied split in a few trees, which moves later trees of that model slightly.
+    /// </summary>
+    public const double ScoreTolerance = 1e-3;
+
     /// <summary>Runs <see cref="Compare"/> as a selftest row (none on the managed CPU device).</summary>
     public static IReadOnlyList<SelfTestResult> Run(ComputeDevice device)
     {
@@ -75,13 +81,13 @@ public static class TreesSelfTest
             var c = Compare(device);
             // Histogram sums come from atomics: a split whose gain ties an equivalent one (no sampled row between
             // the two thresholds) may go either way; scores must still agree.
-            bool ok = c.IdenticalTrees >= 0.95 * c.Trees && c.MaxScoreDifference <= 1e-6;
-            return [new SelfTestResult(name, ok, c.MaxScoreDifference, 1e-6,
+            bool ok = c.IdenticalTrees >= 0.95 * c.Trees && c.MaxScoreDifference <= ScoreTolerance;
+            return [new SelfTestResult(name, ok, c.MaxScoreDifference, ScoreTolerance,
                 $"{c.IdenticalTrees}/{c.Trees} trees identical (ties by summation order allowed); max |Δ score|", sw.Elapsed.TotalSeconds)];
         }
         catch (Exception e) when (e is ComputeException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
-            return [new SelfTestResult(name, false, double.NaN, 1e-6, e.Message, sw.Elapsed.TotalSeconds)];
+            return [new SelfTestResult(name, false, double.NaN, ScoreTolerance, e.Message, sw.Elapsed.TotalSeconds)];
         }
     }
 }
