@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FastAD.Trees;
 
 /// <summary>
@@ -51,34 +53,38 @@ public sealed class Tree
     /// <summary>Adds the tree's output to <paramref name="margin"/>[i] for every row i of row-major bins (<c>bins[i * features + f]</c>).</summary>
     internal void AddTo(double[] margin, byte[] bins, int features)
     {
+        for (int i = 0; i < margin.Length; i++) margin[i] += Descend(bins, i * features);
+    }
+
+    /// <summary>Adds the tree's output to <paramref name="margin"/>[r] for the rows r listed.</summary>
+    internal void AddTo(double[] margin, byte[] bins, int features, ReadOnlySpan<int> rows)
+    {
+        foreach (int r in rows) margin[r] += Descend(bins, r * features);
+    }
+
+    /// <summary>The leaf value of the row whose bins start at <paramref name="row"/> of row-major bins.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double Descend(byte[] bins, int row)
+    {
+        int n = 0;
         if (_siblings)
         {
-            // Branch-free descent: go right (child left + 1) when the bin is above the threshold, except a missing value
-            // (the highest bin, above every threshold) of a node whose default is left.
-            for (int i = 0; i < margin.Length; i++)
-            {
-                int n = 0, row = i * features;
-                while (Left[n] >= 0)
-                {
-                    int b = bins[row + Feature[n]];
-                    int right = (b > Threshold[n] ? 1 : 0) & ~((b == QuantileBinner.MissingBin ? 1 : 0) & (DefaultLeft[n] ? 1 : 0));
-                    n = Left[n] + right;
-                }
-                margin[i] += Value[n];
-            }
-            return;
-        }
-        for (int i = 0; i < margin.Length; i++)
-        {
-            int n = 0, row = i * features;
+            // Branch-free: go right (child left + 1) when the bin is above the threshold, except a missing value (the
+            // highest bin, above every threshold) of a node whose default is left.
             while (Left[n] >= 0)
             {
-                byte b = bins[row + Feature[n]];
-                bool left = b == QuantileBinner.MissingBin ? DefaultLeft[n] : b <= Threshold[n];
-                n = left ? Left[n] : Right[n];
+                int b = bins[row + Feature[n]];
+                n = Left[n] + ((b > Threshold[n] ? 1 : 0) & ~((b == QuantileBinner.MissingBin ? 1 : 0) & (DefaultLeft[n] ? 1 : 0)));
             }
-            margin[i] += Value[n];
+            return Value[n];
         }
+        while (Left[n] >= 0)
+        {
+            byte b = bins[row + Feature[n]];
+            bool left = b == QuantileBinner.MissingBin ? DefaultLeft[n] : b <= Threshold[n];
+            n = left ? Left[n] : Right[n];
+        }
+        return Value[n];
     }
 }
 

@@ -40,6 +40,8 @@ public static class HistogramBooster
         int bestRounds = 0, round;
         var grower = new TreeGrower(local.Bins, features, p);
         var sampleU = p.Subsample < 1 ? new double[n] : null;
+        var skipped = sampleU is null ? null : new int[n];
+        int nSkipped = 0;
         var prob = new double[n];
         var softplus = val is null ? null : new double[val.Labels.Length];
         for (round = 0; round < p.MaxRounds; round++)
@@ -57,17 +59,23 @@ public static class HistogramBooster
             {
                 Philox4x32.FillUniform(sampleU, p.Seed, (ulong)round);
                 used = 0;
+                nSkipped = 0;
                 for (int i = 0; i < n; i++)
                 {
                     // Branch-free: the draw is a coin flip the predictor cannot learn.
+                    int take = sampleU[i] < p.Subsample ? 1 : 0;
                     indices[used] = i;
-                    used += sampleU[i] < p.Subsample ? 1 : 0;
+                    skipped![nSkipped] = i;
+                    used += take;
+                    nSkipped += 1 - take;
                 }
             }
             else for (int i = 0; i < n; i++) indices[i] = i;
             var tree = grower.Grow(grad, hess, used);
             trees.Add(tree);
-            tree.AddTo(margin, local.Bins, features);
+            // Rows the tree was grown on: their leaves are known; the rows left out of this round's subsample descend.
+            grower.AddToGrownRows(margin, tree);
+            if (nSkipped > 0) tree.AddTo(margin, local.Bins, features, skipped.AsSpan(0, nSkipped));
             if (val is not null)
             {
                 tree.AddTo(valMargin!, val.Bins, features);
@@ -187,13 +195,17 @@ public static class HistogramBooster
 
         private int[] _right = [];
 
-        /// <summary>Stable partition of the node's rows by its split; returns where the right child's rows begin.</summary>
-        private int Partition(Node nd)
+        /// <summary>
+        /// Stable partition of the node's rows by its split; returns where the right child's rows begin and the gradient
+        /// and hessian sums of the left rows (in row order, so the same sums as a separate pass).
+        /// </summary>
+        private (int Begin, double G, double H) Partition(Node nd, double[] grad, double[] hess)
         {
             int count = nd.End - nd.Begin;
             if (_right.Length < count) _right = new int[Math.Max(count, _indices.Length)];
             int threshold = nd.Threshold, feature = nd.Feature, defaultLeft = nd.DefaultLeft ? 1 : 0;
             int left = nd.Begin, right = 0;
+            double g = 0, h = 0;
             for (int i = nd.Begin; i < nd.End; i++)
             {
                 int local = _indices[i];
@@ -203,9 +215,27 @@ public static class HistogramBooster
                 _right[right] = local;
                 left += 1 - goRight;
                 right += goRight;
+                double isLeft = 1 - goRight;
+                g += grad[local] * isLeft;
+                h += hess[local] * isLeft;
             }
             Array.Copy(_right, 0, _indices, left, right);
-            return left;
+            return (left, g, h);
+        }
+
+        private readonly List<(int Begin, int End, int Id)> _leaves = [];
+
+        /// <summary>
+        /// Adds the last grown tree's leaf values to the margins of the rows it was grown on (their leaves are known from
+        /// the partition: no descent needed).
+        /// </summary>
+        internal void AddToGrownRows(double[] margin, Tree tree)
+        {
+            foreach (var (begin, end, id) in _leaves)
+            {
+                double v = tree.Value[id];
+                for (int i = begin; i < end; i++) margin[_indices[i]] += v;
+            }
         }
 
         private void FindSplit(Node node)
@@ -261,6 +291,7 @@ public static class HistogramBooster
                 feature.Add(-1); threshold.Add(0); defaultLeft.Add(false); left.Add(-1); right.Add(-1); value.Add(0);
                 return feature.Count - 1;
             }
+            _leaves.Clear();
             var root = new Node { Begin = 0, End = used, Depth = 0, Id = NewNode() };
             for (int i = 0; i < used; i++)
             {
@@ -281,7 +312,13 @@ public static class HistogramBooster
             int order = 0;
             void Enqueue(Node nd)
             {
-                if (nd.Feature < 0 || !(nd.Gain > Math.Max(p.Gamma, 1e-12))) { Return(nd.Hist); nd.Hist = null; return; }
+                if (nd.Feature < 0 || !(nd.Gain > Math.Max(p.Gamma, 1e-12)))
+                {
+                    Return(nd.Hist);
+                    nd.Hist = null;
+                    _leaves.Add((nd.Begin, nd.End, nd.Id));
+                    return;
+                }
                 queue.Enqueue(nd, p.Growth == GrowthPolicy.DepthWise ? (order++, 0) : (-nd.Gain, order++));
             }
             Enqueue(root);
@@ -292,10 +329,10 @@ public static class HistogramBooster
                 var nd = queue.Dequeue();
                 // Partition the node's rows, keeping their order: left are bin ≤ threshold, or missing with the default to
                 // the left. Branch-free: each row is written to both sides and only one cursor advances.
-                int lo = Partition(nd);
+                var (lo, leftG, leftH) = Partition(nd, grad, hess);
                 var l = new Node { Begin = nd.Begin, End = lo, Depth = nd.Depth + 1, Id = NewNode() };
                 var r = new Node { Begin = lo, End = nd.End, Depth = nd.Depth + 1, Id = NewNode() };
-                for (int i = l.Begin; i < l.End; i++) { l.G += grad[_indices[i]]; l.H += hess[_indices[i]]; }
+                (l.G, l.H) = (leftG, leftH);
                 r.G = nd.G - l.G;
                 r.H = nd.H - l.H;
                 feature[nd.Id] = nd.Feature;
@@ -318,7 +355,12 @@ public static class HistogramBooster
                 Enqueue(l);
                 Enqueue(r);
             }
-            while (queue.Count > 0) Return(queue.Dequeue().Hist);
+            while (queue.Count > 0)
+            {
+                var leaf = queue.Dequeue();
+                Return(leaf.Hist);
+                _leaves.Add((leaf.Begin, leaf.End, leaf.Id));
+            }
             return new Tree(feature.ToArray(), threshold.ToArray(), defaultLeft.ToArray(), left.ToArray(), right.ToArray(), value.ToArray());
         }
     }
