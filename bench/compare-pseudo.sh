@@ -9,6 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 "${fastad[@]}" generate dimuon --out "$tmp/os.csv" --seed 1 >/dev/null
-"${fastad[@]}" generate dimuon --out "$tmp/bkg.csv" --seed 2 --events 70000 --signal-fraction 0 >/dev/null
-/usr/bin/python3 bench/peers/pseudo_peer.py --data "$tmp/os.csv" --background "$tmp/bkg.csv" --n 3
+"${fastad[@]}" generate dimuon --out "$tmp/bkg.csv" --seed 2 --events 150000 --signal-fraction 0 >/dev/null
+/usr/bin/python3 bench/peers/pseudo_peer.py --data "$tmp/os.csv" --background "$tmp/bkg.csv" --n 3 --procedure weights
+/usr/bin/python3 bench/peers/pseudo_peer.py --data "$tmp/os.csv" --background "$tmp/bkg.csv" --n 3 --procedure rows
 "${fastad[@]}" bench --suite pseudo --device cpu --seconds 1

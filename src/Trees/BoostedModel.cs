@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FastAD.Trees;
 
 /// <summary>
@@ -11,7 +13,12 @@ public sealed class Tree
     public Tree(int[] feature, byte[] threshold, bool[] defaultLeft, int[] left, int[] right, double[] value)
     {
         Feature = feature; Threshold = threshold; DefaultLeft = defaultLeft; Left = left; Right = right; Value = value;
+        _siblings = true;
+        for (int n = 0; n < left.Length; n++) if (left[n] >= 0 && right[n] != left[n] + 1) _siblings = false;
     }
+
+    /// <summary>Every right child directly follows its left sibling (as the trainers lay trees out): descents can be branch-free.</summary>
+    private readonly bool _siblings;
 
     /// <summary>Split feature per node.</summary>
     public int[] Feature { get; }
@@ -37,6 +44,43 @@ public sealed class Tree
         while (Left[n] >= 0)
         {
             byte b = bins[Feature[n] * rows + row];
+            bool left = b == QuantileBinner.MissingBin ? DefaultLeft[n] : b <= Threshold[n];
+            n = left ? Left[n] : Right[n];
+        }
+        return Value[n];
+    }
+
+    /// <summary>Adds the tree's output to <paramref name="margin"/>[i] for every row i of row-major bins (<c>bins[i * features + f]</c>).</summary>
+    internal void AddTo(double[] margin, byte[] bins, int features)
+    {
+        for (int i = 0; i < margin.Length; i++) margin[i] += Descend(bins, i * features);
+    }
+
+    /// <summary>Adds the tree's output to <paramref name="margin"/>[r] for the rows r listed.</summary>
+    internal void AddTo(double[] margin, byte[] bins, int features, ReadOnlySpan<int> rows)
+    {
+        foreach (int r in rows) margin[r] += Descend(bins, r * features);
+    }
+
+    /// <summary>The leaf value of the row whose bins start at <paramref name="row"/> of row-major bins.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double Descend(byte[] bins, int row)
+    {
+        int n = 0;
+        if (_siblings)
+        {
+            // Branch-free: go right (child left + 1) when the bin is above the threshold, except a missing value (the
+            // highest bin, above every threshold) of a node whose default is left.
+            while (Left[n] >= 0)
+            {
+                int b = bins[row + Feature[n]];
+                n = Left[n] + ((b > Threshold[n] ? 1 : 0) & ~((b == QuantileBinner.MissingBin ? 1 : 0) & (DefaultLeft[n] ? 1 : 0)));
+            }
+            return Value[n];
+        }
+        while (Left[n] >= 0)
+        {
+            byte b = bins[row + Feature[n]];
             bool left = b == QuantileBinner.MissingBin ? DefaultLeft[n] : b <= Threshold[n];
             n = left ? Left[n] : Right[n];
         }

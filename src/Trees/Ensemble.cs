@@ -65,19 +65,20 @@ public sealed class Ensemble
     /// <summary>
     /// Trains K models on each fold concurrently (parallel over all fold × member pairs). Class 1 gets the
     /// weight N0/N1 of the fold's training rows, on training and validation alike (SPEC 1.5); member m uses
-    /// seed <c>p.Seed + m</c> for its row subsampling.
+    /// seed <c>p.Seed + m</c> for its row subsampling. <paramref name="frequencies"/> (optional, positive on every
+    /// training and validation row) are frequency weights, e.g. bootstrap multiplicities: a row of frequency k counts as
+    /// k copies in the gradients, the losses and N0/N1 (it is subsampled as one row).
     /// </summary>
     public static Ensemble Train(QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds, int members, BoostingParameters p,
-        IProgress<int>? progress = null, CancellationToken cancel = default)
+        IProgress<int>? progress = null, CancellationToken cancel = default, double[]? frequencies = null)
     {
         ArgumentNullException.ThrowIfNull(folds);
         if (members < 1) throw new ArgumentOutOfRangeException(nameof(members));
         var sets = folds.Select((f, i) =>
         {
-            double n1 = f.Train.Count(r => labels[r] == 1), n0 = f.Train.Length - n1;
-            if (n1 == 0 || n0 == 0) throw new ArgumentException($"Fold {i}: the training rows hold a single class.");
+            var w1 = PositiveClassWeight(labels, f.Train, frequencies, i);
             var w = new double[x.Rows];
-            for (int r = 0; r < w.Length; r++) w[r] = labels[r] == 1 ? n0 / n1 : 1.0;
+            for (int r = 0; r < w.Length; r++) w[r] = (labels[r] == 1 ? w1 : 1.0) * (frequencies?[r] ?? 1.0);
             var train = new TrainingSet(x, labels, w, f.Train, $"fold {i} training");
             var validation = f.Validation.Length > 0 ? new TrainingSet(x, labels, w, f.Validation, $"fold {i} validation") : null;
             return (train, validation);
@@ -101,12 +102,32 @@ public sealed class Ensemble
     /// on OpenCL/CUDA devices.
     /// </summary>
     public static Ensemble Train(FastAD.Kernels.ComputeDevice device, QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds,
-        int members, BoostingParameters p)
+        int members, BoostingParameters p, double[]? frequencies = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         return device.SupportsKernels
-            ? KernelEnsembleTrainer.Train(device, binner, x, labels, folds, members, p)
-            : Train(binner, x, labels, folds, members, p);
+            ? KernelEnsembleTrainer.Train(device, binner, x, labels, folds, members, p, frequencies)
+            : Train(binner, x, labels, folds, members, p, frequencies: frequencies);
+    }
+
+    /// <summary>
+    /// N0/N1 over a fold's training rows, counting each row with its frequency; a clear error when a class is absent or a
+    /// frequency is not positive and finite.
+    /// </summary>
+    internal static double PositiveClassWeight(double[] labels, int[] train, double[]? frequencies, int fold)
+    {
+        if (frequencies is not null && frequencies.Length != labels.Length)
+            throw new ArgumentException($"{frequencies.Length} frequency weights for {labels.Length} rows.");
+        double n1 = 0, n0 = 0;
+        foreach (int r in train)
+        {
+            double k = frequencies?[r] ?? 1.0;
+            if (!(k > 0) || !double.IsFinite(k)) throw new ArgumentException($"Fold {fold}: frequency weight of row {r + 1} is {k}; frequencies must be finite and positive.");
+            if (labels[r] == 1) n1 += k;
+            else n0 += k;
+        }
+        if (n1 == 0 || n0 == 0) throw new ArgumentException($"Fold {fold}: the training rows hold a single class.");
+        return n0 / n1;
     }
 
     /// <summary>Out-of-fold probabilities for every test row (NaN for rows in no test set): the mean over the fold's members.</summary>

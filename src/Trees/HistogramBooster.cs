@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using FastAD.Kernels.Random;
 
 namespace FastAD.Trees;
@@ -30,43 +31,65 @@ public static class HistogramBooster
         Array.Fill(margin, baseline);
         var grad = new double[n];
         var hess = new double[n];
+        // The set's rows gathered once: labels, weights and bins (row-major) in local order, read contiguously every round.
+        var local = LocalRows.Of(train);
+        var val = validation is null ? null : LocalRows.Of(validation);
         double[]? valMargin = validation is null ? null : Enumerable.Repeat(baseline, validation.Rows.Length).ToArray();
         var trees = new List<Tree>();
         double bestLoss = double.PositiveInfinity;
         int bestRounds = 0, round;
-        var grower = new TreeGrower(train.X, features, p);
+        var grower = new TreeGrower(local.Bins, features, p);
         var sampleU = p.Subsample < 1 ? new double[n] : null;
+        var skipped = sampleU is null ? null : new int[n];
+        int nSkipped = 0;
+        var prob = new double[n];
+        var softplus = val is null ? null : new double[val.Labels.Length];
         for (round = 0; round < p.MaxRounds; round++)
         {
+            TensorPrimitives.Sigmoid(margin, prob);
             for (int i = 0; i < n; i++)
             {
-                int r = train.Rows[i];
-                double prob = BoostedModel.Sigmoid(margin[i]), w = train.Weights[r];
-                grad[i] = (prob - train.Labels[r]) * w;
-                hess[i] = prob * (1 - prob) * w;
+                double pr = prob[i], w = local.Weights[i];
+                grad[i] = (pr - local.Labels[i]) * w;
+                hess[i] = pr * (1 - pr) * w;
             }
             int used = n;
-            var local = grower.Indices(n);
+            var indices = grower.Indices(n);
             if (sampleU is not null)
             {
                 Philox4x32.FillUniform(sampleU, p.Seed, (ulong)round);
                 used = 0;
-                for (int i = 0; i < n; i++) if (sampleU[i] < p.Subsample) local[used++] = i;
-            }
-            else for (int i = 0; i < n; i++) local[i] = i;
-            var tree = grower.Grow(train.Rows, grad, hess, used);
-            trees.Add(tree);
-            for (int i = 0; i < n; i++) margin[i] += tree.Predict(train.X, train.Rows[i]);
-            if (validation is not null)
-            {
-                double loss = 0, wsum = 0;
-                for (int i = 0; i < validation.Rows.Length; i++)
+                nSkipped = 0;
+                for (int i = 0; i < n; i++)
                 {
-                    int r = validation.Rows[i];
-                    valMargin![i] += tree.Predict(validation.X, r);
-                    double m = valMargin[i], y = validation.Labels[r], w = validation.Weights[r];
-                    // log(1 + e^m) − y m, computed stably.
-                    loss += w * (Math.Max(m, 0) + Math.Log(1 + Math.Exp(-Math.Abs(m))) - y * m);
+                    // Branch-free: the draw is a coin flip the predictor cannot learn.
+                    int take = sampleU[i] < p.Subsample ? 1 : 0;
+                    indices[used] = i;
+                    skipped![nSkipped] = i;
+                    used += take;
+                    nSkipped += 1 - take;
+                }
+            }
+            else for (int i = 0; i < n; i++) indices[i] = i;
+            var tree = grower.Grow(grad, hess, used);
+            trees.Add(tree);
+            // Rows the tree was grown on: their leaves are known; the rows left out of this round's subsample descend.
+            grower.AddToGrownRows(margin, tree);
+            if (nSkipped > 0) tree.AddTo(margin, local.Bins, features, skipped.AsSpan(0, nSkipped));
+            if (val is not null)
+            {
+                tree.AddTo(valMargin!, val.Bins, features);
+                // log(1 + e^m) − y m, computed stably as max(m, 0) + log(1 + e^−|m|) − y m.
+                TensorPrimitives.Abs(valMargin, softplus);
+                TensorPrimitives.Negate(softplus, softplus);
+                TensorPrimitives.Exp(softplus, softplus);
+                TensorPrimitives.Add(softplus, 1.0, softplus);
+                TensorPrimitives.Log(softplus, softplus);
+                double loss = 0, wsum = 0;
+                for (int i = 0; i < valMargin!.Length; i++)
+                {
+                    double m = valMargin[i], y = val.Labels[i], w = val.Weights[i];
+                    loss += w * (Math.Max(m, 0) + softplus![i] - y * m);
                     wsum += w;
                 }
                 loss /= wsum;
@@ -86,8 +109,29 @@ public static class HistogramBooster
         return new BoostedModel(binner, baseline, trees.Take(keep).ToList(), p, round);
     }
 
-    /// <summary>Grows trees with reusable buffers (one grower per model and thread).</summary>
-    private sealed class TreeGrower(BinnedFeatures x, int features, BoostingParameters p)
+    /// <summary>A set's rows gathered into local order: labels, weights, and bins row-major (<c>Bins[i * features + f]</c>).</summary>
+    private sealed record LocalRows(double[] Labels, double[] Weights, byte[] Bins)
+    {
+        public static LocalRows Of(TrainingSet set)
+        {
+            int n = set.Rows.Length, features = set.X.Features, total = set.X.Rows;
+            var labels = new double[n];
+            var weights = new double[n];
+            var bins = new byte[n * features];
+            var all = set.X.Bins;
+            for (int i = 0; i < n; i++)
+            {
+                int r = set.Rows[i];
+                labels[i] = set.Labels[r];
+                weights[i] = set.Weights[r];
+                for (int f = 0; f < features; f++) bins[i * features + f] = all[f * total + r];
+            }
+            return new LocalRows(labels, weights, bins);
+        }
+    }
+
+    /// <summary>Grows trees on row-major local bins with reusable buffers (one grower per model and thread).</summary>
+    private sealed class TreeGrower(byte[] bins, int features, BoostingParameters p)
     {
         private int[] _indices = [];
         private readonly Stack<double[]> _histPool = new();
@@ -116,23 +160,22 @@ public static class HistogramBooster
             if (h is not null) _histPool.Push(h);
         }
 
-        private void Build(Node node, int[] rows, double[] grad, double[] hess)
+        private void Build(Node node, double[] grad, double[] hess)
         {
             var hist = RentHist();
             Array.Clear(hist);
             var idx = _indices;
-            var bins = x.Bins;
-            int total = x.Rows;
-            for (int f = 0; f < features; f++)
+            // Rows in node order, features inner: each histogram cell still sums its rows in node order.
+            for (int i = node.Begin; i < node.End; i++)
             {
-                int baseCol = f * total, baseHist = f * Bins * 3;
-                for (int i = node.Begin; i < node.End; i++)
+                int local = idx[i];
+                double g = grad[local], h = hess[local];
+                int row = local * features;
+                for (int f = 0; f < features; f++)
                 {
-                    int local = idx[i];
-                    int b = bins[baseCol + rows[local]];
-                    int at = baseHist + b * 3;
-                    hist[at] += grad[local];
-                    hist[at + 1] += hess[local];
+                    int at = (f * Bins + bins[row + f]) * 3;
+                    hist[at] += g;
+                    hist[at + 1] += h;
                     hist[at + 2] += 1;
                 }
             }
@@ -149,6 +192,51 @@ public static class HistogramBooster
         }
 
         private double LeafValue(double g, double h) => -g / (h + p.Lambda) * p.LearningRate;
+
+        private int[] _right = [];
+
+        /// <summary>
+        /// Stable partition of the node's rows by its split; returns where the right child's rows begin and the gradient
+        /// and hessian sums of the left rows (in row order, so the same sums as a separate pass).
+        /// </summary>
+        private (int Begin, double G, double H) Partition(Node nd, double[] grad, double[] hess)
+        {
+            int count = nd.End - nd.Begin;
+            if (_right.Length < count) _right = new int[Math.Max(count, _indices.Length)];
+            int threshold = nd.Threshold, feature = nd.Feature, defaultLeft = nd.DefaultLeft ? 1 : 0;
+            int left = nd.Begin, right = 0;
+            double g = 0, h = 0;
+            for (int i = nd.Begin; i < nd.End; i++)
+            {
+                int local = _indices[i];
+                int b = bins[local * features + feature];
+                int goRight = (b > threshold ? 1 : 0) & ~((b == QuantileBinner.MissingBin ? 1 : 0) & defaultLeft);
+                _indices[left] = local;
+                _right[right] = local;
+                left += 1 - goRight;
+                right += goRight;
+                double isLeft = 1 - goRight;
+                g += grad[local] * isLeft;
+                h += hess[local] * isLeft;
+            }
+            Array.Copy(_right, 0, _indices, left, right);
+            return (left, g, h);
+        }
+
+        private readonly List<(int Begin, int End, int Id)> _leaves = [];
+
+        /// <summary>
+        /// Adds the last grown tree's leaf values to the margins of the rows it was grown on (their leaves are known from
+        /// the partition: no descent needed).
+        /// </summary>
+        internal void AddToGrownRows(double[] margin, Tree tree)
+        {
+            foreach (var (begin, end, id) in _leaves)
+            {
+                double v = tree.Value[id];
+                for (int i = begin; i < end; i++) margin[_indices[i]] += v;
+            }
+        }
 
         private void FindSplit(Node node)
         {
@@ -190,7 +278,7 @@ public static class HistogramBooster
             node.Gain = best;
         }
 
-        internal Tree Grow(int[] rows, double[] grad, double[] hess, int used)
+        internal Tree Grow(double[] grad, double[] hess, int used)
         {
             var feature = new List<int>();
             var threshold = new List<byte>();
@@ -203,6 +291,7 @@ public static class HistogramBooster
                 feature.Add(-1); threshold.Add(0); defaultLeft.Add(false); left.Add(-1); right.Add(-1); value.Add(0);
                 return feature.Count - 1;
             }
+            _leaves.Clear();
             var root = new Node { Begin = 0, End = used, Depth = 0, Id = NewNode() };
             for (int i = 0; i < used; i++)
             {
@@ -216,14 +305,20 @@ public static class HistogramBooster
                 value[nd.Id] = LeafValue(nd.G, nd.H);
                 if (CanSplit(nd) && nd.Hist is not null) FindSplit(nd);
             }
-            if (CanSplit(root)) Build(root, rows, grad, hess);
+            if (CanSplit(root)) Build(root, grad, hess);
             Prepare(root);
             // Depth-wise: first in, first out (level order); leaf-wise: highest gain first.
             var queue = new PriorityQueue<Node, (double, int)>();
             int order = 0;
             void Enqueue(Node nd)
             {
-                if (nd.Feature < 0 || !(nd.Gain > Math.Max(p.Gamma, 1e-12))) { Return(nd.Hist); nd.Hist = null; return; }
+                if (nd.Feature < 0 || !(nd.Gain > Math.Max(p.Gamma, 1e-12)))
+                {
+                    Return(nd.Hist);
+                    nd.Hist = null;
+                    _leaves.Add((nd.Begin, nd.End, nd.Id));
+                    return;
+                }
                 queue.Enqueue(nd, p.Growth == GrowthPolicy.DepthWise ? (order++, 0) : (-nd.Gain, order++));
             }
             Enqueue(root);
@@ -232,20 +327,12 @@ public static class HistogramBooster
             {
                 if (p.Growth == GrowthPolicy.LeafWise && leaves >= p.MaxLeafNodes) break;
                 var nd = queue.Dequeue();
-                // Partition the node's rows: left are bin ≤ threshold, or missing with the default to the left.
-                var bins = x.Bins;
-                int col = nd.Feature * x.Rows;
-                int lo = nd.Begin, hi = nd.End - 1;
-                while (lo <= hi)
-                {
-                    byte b = bins[col + rows[_indices[lo]]];
-                    bool goLeft = b == QuantileBinner.MissingBin ? nd.DefaultLeft : b <= nd.Threshold;
-                    if (goLeft) lo++;
-                    else { (_indices[lo], _indices[hi]) = (_indices[hi], _indices[lo]); hi--; }
-                }
+                // Partition the node's rows, keeping their order: left are bin ≤ threshold, or missing with the default to
+                // the left. Branch-free: each row is written to both sides and only one cursor advances.
+                var (lo, leftG, leftH) = Partition(nd, grad, hess);
                 var l = new Node { Begin = nd.Begin, End = lo, Depth = nd.Depth + 1, Id = NewNode() };
                 var r = new Node { Begin = lo, End = nd.End, Depth = nd.Depth + 1, Id = NewNode() };
-                for (int i = l.Begin; i < l.End; i++) { l.G += grad[_indices[i]]; l.H += hess[_indices[i]]; }
+                (l.G, l.H) = (leftG, leftH);
                 r.G = nd.G - l.G;
                 r.H = nd.H - l.H;
                 feature[nd.Id] = nd.Feature;
@@ -258,7 +345,7 @@ public static class HistogramBooster
                 if (needL || needR)
                 {
                     var (small, large) = l.End - l.Begin <= r.End - r.Begin ? (l, r) : (r, l);
-                    Build(small, rows, grad, hess);
+                    Build(small, grad, hess);
                     Subtract(large, nd, small);
                 }
                 Return(nd.Hist);
@@ -268,7 +355,12 @@ public static class HistogramBooster
                 Enqueue(l);
                 Enqueue(r);
             }
-            while (queue.Count > 0) Return(queue.Dequeue().Hist);
+            while (queue.Count > 0)
+            {
+                var leaf = queue.Dequeue();
+                Return(leaf.Hist);
+                _leaves.Add((leaf.Begin, leaf.End, leaf.Id));
+            }
             return new Tree(feature.ToArray(), threshold.ToArray(), defaultLeft.ToArray(), left.ToArray(), right.ToArray(), value.ToArray());
         }
     }

@@ -7,7 +7,7 @@ namespace FastAD.Trees;
 /// The kernel path of the managed <c>Ensemble.Train</c> for depth-wise growth (Sources/trees.cl): one launch
 /// trains every (fold, member) model, one work-group each, for all rounds; histograms, split finding,
 /// row partitioning, margins and early stopping stay on the device and only the finished trees come back.
-/// Same algorithm, weights (class 1 at N0/N1 of the fold's training rows), subsampling streams and early
+/// Same algorithm, weights (class 1 at N0/N1 of the fold's training rows, times optional frequency weights), subsampling streams and early
 /// stopping as the managed path; histogram sums are accumulated with atomics, so sums may differ from the
 /// managed ones in the last bits and a near-tie split may go the other way.
 /// </summary>
@@ -17,7 +17,7 @@ public static class KernelEnsembleTrainer
 
     /// <summary>Trains the ensemble on an OpenCL or CUDA device.</summary>
     public static Ensemble Train(ComputeDevice device, QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds, int members,
-        BoostingParameters p)
+        BoostingParameters p, double[]? frequencies = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.SupportsKernels) throw new ArgumentException($"Device '{device.Id}' runs no kernels; use Ensemble.Train.");
@@ -30,9 +30,11 @@ public static class KernelEnsembleTrainer
         var baseline = new double[nFolds];
         for (int f = 0; f < nFolds; f++)
         {
-            double n1 = folds[f].Train.Count(r => labels[r] == 1), n0 = folds[f].Train.Length - n1;
-            if (n1 == 0 || n0 == 0) throw new ArgumentException($"Fold {f}: the training rows hold a single class.");
-            positiveWeight[f] = n0 / n1;
+            positiveWeight[f] = Ensemble.PositiveClassWeight(labels, folds[f].Train, frequencies, f);
+            double n1 = 0, n0 = 0;
+            foreach (int r in folds[f].Train)
+                if (labels[r] == 1) n1 += frequencies?[r] ?? 1.0;
+                else n0 += frequencies?[r] ?? 1.0;
             double frac = n1 * positiveWeight[f] / (n1 * positiveWeight[f] + n0);
             baseline[f] = Math.Log(frac / (1 - frac));
             if (p.Patience > 0 && folds[f].Validation.Length == 0) throw new ArgumentException($"Fold {f} has no validation rows for early stopping.");
@@ -55,6 +57,7 @@ public static class KernelEnsembleTrainer
         });
         using var bins = device.Upload<byte>(x.Bins);
         using var lab = device.Upload<double>(labels);
+        using var freq = device.Upload<double>(frequencies ?? Enumerable.Repeat(1.0, x.Rows).ToArray());
         using var tr = device.Upload<int>(folds.SelectMany(f => f.Train).DefaultIfEmpty(0).ToArray());
         using var to = device.Upload<int>(trainOffset);
         using var vr = device.Upload<int>(folds.SelectMany(f => f.Validation).DefaultIfEmpty(0).ToArray());
@@ -74,7 +77,7 @@ public static class KernelEnsembleTrainer
         using var val = device.Allocate<double>(treeCells);
         using var rounds = device.Allocate<int>(2L * jobs);
         program.GetKernel("train_depthwise").Launch(LaunchGrid.Linear((long)jobs * Wg, Wg),
-            bins, lab, tr, to, vr, vo, pw, bl,
+            bins, lab, freq, tr, to, vr, vo, pw, bl,
             p.MaxRounds, p.Patience, p.MinSamplesLeaf, x.Rows, members,
             p.LearningRate, p.Lambda, p.Gamma, p.MinChildWeight, p.Subsample, p.Tolerance, p.Seed,
             maxTrain, maxVal, margin, grad, hess, nodeOf, valMargin, hist, feat, thr, dleft, val, rounds);

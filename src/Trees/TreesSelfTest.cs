@@ -19,9 +19,10 @@ public static class TreesSelfTest
 
     /// <summary>
     /// Trains 5 folds × 2 models (CATHODE parameters, 60 rounds) on a small CATHODE-like task with missing
-    /// values both ways, on the managed path and on <paramref name="device"/>, and compares them.
+    /// values both ways, on the managed path and on <paramref name="device"/>, and compares them. With
+    /// <paramref name="frequencies"/> every row carries a frequency weight of 1 to 3 (as bootstrap multiplicities do).
     /// </summary>
-    public static Comparison Compare(ComputeDevice device)
+    public static Comparison Compare(ComputeDevice device, bool frequencies = false)
     {
         const int sr = 500, samples = 2500, n = sr + samples;
         var cols = Enumerable.Range(0, 3).Select(f =>
@@ -37,8 +38,15 @@ public static class TreesSelfTest
         var x = binner.Transform(cols);
         var folds = CathodeFolds.Make(sr, 0, samples);
         var p = BoostingParameters.Cathode with { MaxRounds = 60 };
-        var managed = Ensemble.Train(binner, x, labels, folds, 2, p);
-        var kernel = KernelEnsembleTrainer.Train(device, binner, x, labels, folds, 2, p);
+        double[]? k = null;
+        if (frequencies)
+        {
+            k = new double[n];
+            Philox4x32.FillUniform(k, 9, 7);
+            for (int i = 0; i < n; i++) k[i] = 1 + Math.Floor(3 * k[i]);
+        }
+        var managed = Ensemble.Train(binner, x, labels, folds, 2, p, frequencies: k);
+        var kernel = KernelEnsembleTrainer.Train(device, binner, x, labels, folds, 2, p, k);
         int same = 0, total = 0;
         for (int f = 0; f < folds.Length; f++)
             for (int m = 0; m < 2; m++)
@@ -56,6 +64,12 @@ public static class TreesSelfTest
         return new Comparison(same, total, worst, managed, kernel);
     }
 
+    /// <summary>
+    /// Largest out-of-fold score difference accepted between the kernel and the managed ensemble: histogram sums in
+    /// another order may flip a near-tied split in a few trees, which moves later trees of that model slightly.
+    /// </summary>
+    public const double ScoreTolerance = 1e-3;
+
     /// <summary>Runs <see cref="Compare"/> as a selftest row (none on the managed CPU device).</summary>
     public static IReadOnlyList<SelfTestResult> Run(ComputeDevice device)
     {
@@ -67,13 +81,13 @@ public static class TreesSelfTest
             var c = Compare(device);
             // Histogram sums come from atomics: a split whose gain ties an equivalent one (no sampled row between
             // the two thresholds) may go either way; scores must still agree.
-            bool ok = c.IdenticalTrees >= 0.95 * c.Trees && c.MaxScoreDifference <= 1e-6;
-            return [new SelfTestResult(name, ok, c.MaxScoreDifference, 1e-6,
+            bool ok = c.IdenticalTrees >= 0.95 * c.Trees && c.MaxScoreDifference <= ScoreTolerance;
+            return [new SelfTestResult(name, ok, c.MaxScoreDifference, ScoreTolerance,
                 $"{c.IdenticalTrees}/{c.Trees} trees identical (ties by summation order allowed); max |Δ score|", sw.Elapsed.TotalSeconds)];
         }
         catch (Exception e) when (e is ComputeException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
-            return [new SelfTestResult(name, false, double.NaN, 1e-6, e.Message, sw.Elapsed.TotalSeconds)];
+            return [new SelfTestResult(name, false, double.NaN, ScoreTolerance, e.Message, sw.Elapsed.TotalSeconds)];
         }
     }
 }

@@ -120,6 +120,62 @@ public class CathodeUnitTests
 public class CathodeInterruptionTests
 {
     [Fact]
+    public void ReuseRetrainsWhatWasTrainedOnOtherInputs()
+    {
+        var dir = Directory.CreateTempSubdirectory("fastad-fingerprint").FullName;
+        try
+        {
+            var c = CathodeConfig.Quick();
+            c.Flows.Epochs = 2;
+            c.Flows.Blocks = 2;
+            c.Bdt.Members = 2;
+            c.Bdt.MaxRounds = 20;
+            var (os, _) = CathodeData.Generate(c);
+            var cpu = FastAD.Kernels.Cpu.CpuDevice.Instance;
+            (CathodeResults R, List<string> Notes) Run(CathodeConfig config, CathodeChannelData data)
+            {
+                var notes = new List<string>();
+                var progress = new CallbackProgress<StageProgress>(p => { if (p.Note is not null) lock (notes) notes.Add(p.Note); });
+                var (r, _, _) = CathodeAnalysis.Run(new CathodeRequest(config, data, null, dir, true, "test", "generated"), cpu, progress);
+                return (r, notes);
+            }
+            string flow0 = Path.Combine(dir, "models", "flow-os-0.json"), bdt = Path.Combine(dir, "models", "bdt-os.json");
+            var first = Run(c, os);
+            Assert.All(first.R.Primary.Flows, f => Assert.False(f.Reused));
+
+            // Another seed: the saved flows and BDTs are not the models of this run.
+            var seed2 = CathodeConfig.Quick();
+            (seed2.Flows.Epochs, seed2.Flows.Blocks, seed2.Bdt.Members, seed2.Bdt.MaxRounds, seed2.Seed) = (2, 2, 2, 20, 2);
+            var bdtBefore = File.ReadAllBytes(bdt);
+            var other = Run(seed2, os);
+            Assert.All(other.R.Primary.Flows, f => Assert.False(f.Reused));
+            Assert.Contains(other.Notes, n => n.Contains("other inputs") && n.Contains("flows"));
+            Assert.NotEqual(bdtBefore, File.ReadAllBytes(bdt));
+
+            // Other data with the same configuration: retrained too.
+            var fewer = os with { Mass = os.Mass[..^500], Features = os.Features[..^(500 * os.D)], Truth = os.Truth?[..^500] };
+            Assert.All(Run(seed2, fewer).R.Primary.Flows, f => Assert.False(f.Reused));
+
+            // Only the classifier changed: the flows are reused, the BDTs retrained.
+            seed2.Bdt.MaxRounds = 15;
+            var flowBytes = File.ReadAllBytes(flow0);
+            var bdtOnly = Run(seed2, fewer);
+            Assert.All(bdtOnly.R.Primary.Flows, f => Assert.True(f.Reused));
+            Assert.Equal(flowBytes, File.ReadAllBytes(flow0));
+            Assert.Contains(bdtOnly.Notes, n => n.Contains("bdt-os.json was trained on other inputs"));
+
+            // Nothing changed: everything reused.
+            var same = Run(seed2, fewer);
+            Assert.Contains(same.Notes, n => n.StartsWith("reused", StringComparison.Ordinal) && n.Contains("bdt-os.json"));
+            Assert.Equal(bdtOnly.R.Primary.Cathode.Points.Select(q => q.Z), same.R.Primary.Cathode.Points.Select(q => q.Z));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void CancellingAfterTheFlowsKeepsThemForReuse()
     {
         var dir = Directory.CreateTempSubdirectory("fastad-cancel").FullName;

@@ -1,5 +1,6 @@
 using FastAD.Analyses.Cathode;
 using FastAD.Kernels.Cpu;
+using FastAD.Stats;
 using Xunit;
 
 namespace FastAD.Analyses.Tests;
@@ -123,4 +124,62 @@ public class PseudoExperimentTests : IClassFixture<PseudoExperimentTests.Study>
     [InlineData("1-4")]
     public void BadShardSpecsAreRejected(string spec) =>
         Assert.Contains("--shard", Assert.Throws<ArgumentException>(() => Shard.Parse(spec)).Message);
+}
+
+/// <summary>Bootstrap pseudoexperiments: resampling with replacement, carried as multiplicities of distinct events.</summary>
+public class BootstrapPseudoExperimentTests
+{
+    [Fact]
+    public void BootstrapCountsCopiesAndDoesNotDependOnTheBatch()
+    {
+        var c = PseudoExperimentTests.Study.Config();
+        var (os, _) = CathodeData.Generate(c);
+        string dir = Directory.CreateTempSubdirectory("fastad-bootstrap").FullName;
+        try
+        {
+            var request = new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 4, Shard.Whole, Batch: 4);
+            var study = PseudoExperiments.Prepare(request, "generated", CpuDevice.Instance);
+            int n = study.Data.Rows;
+            var sets = Enumerable.Range(0, 4).Select(j => PseudoExperiments.PseudoData(request, study.Data, study.Background, study.Pre, j)).ToArray();
+            foreach (var s in sets)
+            {
+                // Same size as the data, drawn with replacement: about 1 − 1/e of the events are distinct, some drawn twice or more.
+                Assert.Equal(n, s.Count);
+                Assert.InRange(s.Events.Rows / (double)n, 0.60, 0.66);
+                Assert.Contains(s.Multiplicity!, k => k >= 3);
+                Assert.Equal(s.Events.Rows, s.Events.Mass.Distinct().Count());
+            }
+            Assert.NotEqual(sets[0].Events.Mass, sets[1].Events.Mass);
+
+            var together = study.Evaluate([0, 1, 2, 3]);
+            var alone = new[] { 2, 0 }.SelectMany(j => study.Evaluate([j])).OrderBy(r => r.Index).ToArray();
+            Assert.Equal(together[0], alone[0], new ResultComparer());
+            Assert.Equal(together[2], alone[1], new ResultComparer());
+            // The statistics count every copy: the FPR = 1 point is the bump hunt of the resampled spectrum, copies included.
+            var fitter = new ManagedProfileFitter();
+            for (int j = 0; j < 4; j++)
+            {
+                var s = sets[j];
+                var masses = Enumerable.Range(0, s.Events.Rows).SelectMany(i => Enumerable.Repeat(s.Events.Mass[i], s.Times(i))).ToArray();
+                var fit = fitter.Fit(study.Model, Spectra.FromEvents(study.Model.Binning, masses, default, out _));
+                Assert.Equal(n, together[j].Events);
+                Assert.Equal(fit.Z[0], together[j].InitialZ, 9);
+            }
+            // A bootstrap of the data is not the data: the initial significances vary around the data's.
+            Assert.True(together.Select(r => r.InitialZ).Distinct().Count() == 4);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private sealed class ResultComparer : IEqualityComparer<PseudoResult>
+    {
+        public bool Equals(PseudoResult? a, PseudoResult? b) =>
+            a is not null && b is not null && a.Index == b.Index && a.Events == b.Events && a.InitialZ.Equals(b.InitialZ) && a.Mu.Equals(b.Mu)
+            && a.ReweightedZ.Equals(b.ReweightedZ) && a.Z.SequenceEqual(b.Z);
+
+        public int GetHashCode(PseudoResult r) => r.Index;
+    }
 }

@@ -163,6 +163,43 @@ public class BoosterTests
     }
 
     [Fact]
+    public void FrequencyWeightsTrainLikeDuplicatedRows()
+    {
+        // A row of frequency k must count as k copies of the row: in the gradients, the validation loss (early stopping)
+        // and the class weight N0/N1. Without row subsampling the two trainings grow the same trees.
+        var (_, x, y) = SyntheticBinned(3000);
+        var cols = Enumerable.Range(0, x.Features).Select(f => x.Column(f).ToArray().Select(b => (double)b).ToArray()).ToArray();
+        var labels = y.Select((v, i) => i < 800 ? 1.0 : 0.0).ToArray();
+        var k = new double[labels.Length];
+        for (int i = 0; i < k.Length; i++) k[i] = 1 + (i * 7919 % 13) % 3;   // 1, 2 or 3
+        var copies = Enumerable.Range(0, labels.Length).SelectMany(i => Enumerable.Repeat(i, (int)k[i])).ToArray();
+        var binner = QuantileBinner.Fit(Enumerable.Range(0, x.Features).Select(f => $"f{f}").ToArray(), cols);
+        var xu = binner.Transform(cols);
+        var xd = binner.Transform(cols.Select(c => copies.Select(i => c[i]).ToArray()).ToArray());
+        var yd = copies.Select(i => labels[i]).ToArray();
+        // Rows of one original event stay in one part: train < 2000 ≤ validation < 2500 ≤ test.
+        static int[] Where(int[] src, Func<int, bool> keep) => Enumerable.Range(0, src.Length).Where(j => keep(src[j])).ToArray();
+        var ids = Enumerable.Range(0, labels.Length).ToArray();
+        FoldSplit Split(int[] src) => new(Where(src, i => i % 5 < 3), Where(src, i => i % 5 == 3), Where(src, i => i % 5 == 4));
+        var p = BoostingParameters.Cathode with { Subsample = 1, MaxRounds = 60 };
+        var weighted = Ensemble.Train(binner, xu, labels, [Split(ids)], 1, p, frequencies: k);
+        var duplicated = Ensemble.Train(binner, xd, yd, [Split(copies)], 1, p);
+        var (mw, md) = (weighted.Models[0][0], duplicated.Models[0][0]);
+        Assert.Equal(md.RoundsTrained, mw.RoundsTrained);
+        Assert.Equal(md.Trees.Length, mw.Trees.Length);
+        Assert.True(mw.Trees.Length < 60, "early stopping never triggered: the test would not cover the validation loss");
+        Assert.Equal(md.Baseline, mw.Baseline, 12);
+        var sw = weighted.OutOfFoldScores(xu);
+        var sd = duplicated.OutOfFoldScores(xd);
+        for (int j = 0; j < copies.Length; j++)
+            if (!double.IsNaN(sd[j])) Assert.Equal(sd[j], sw[copies[j]], 9);
+        // Frequencies change the model: plain rows give other trees.
+        var plain = Ensemble.Train(binner, xu, labels, [Split(ids)], 1, p).OutOfFoldScores(xu);
+        Assert.Contains(Enumerable.Range(0, labels.Length), i => !double.IsNaN(plain[i]) && Math.Abs(plain[i] - sw[i]) > 1e-6);
+        Assert.Throws<ArgumentException>(() => Ensemble.Train(binner, xu, labels, [Split(ids)], 1, p, frequencies: k.Select(v => v - 1).ToArray()));
+    }
+
+    [Fact]
     public void EnsemblesTrainConcurrentlyAndRoundTripThroughTheModelFile()
     {
         var (binner, x, y) = SyntheticBinned(3000);

@@ -8,12 +8,14 @@ namespace FastAD.Trees.Tests;
 public class KernelTrainerTests(ITestOutputHelper output)
 {
     [SkippableTheory]
-    [InlineData("opencl")]
-    [InlineData("cuda")]
-    public void KernelEnsembleMatchesTheManagedEnsemble(string backend)
+    [InlineData("opencl", false)]
+    [InlineData("cuda", false)]
+    [InlineData("opencl", true)]
+    [InlineData("cuda", true)]
+    public void KernelEnsembleMatchesTheManagedEnsemble(string backend, bool frequencies)
     {
         var device = TestDevices.Get(backend);
-        var c = TreesSelfTest.Compare(device);
+        var c = TreesSelfTest.Compare(device, frequencies);
         output.WriteLine($"{c.IdenticalTrees} of {c.Trees} trees identical in structure; scores differ by up to {c.MaxScoreDifference:E2}");
         for (int f = 0; f < c.Managed.Models.Length; f++)
             for (int m = 0; m < c.Managed.Models[f].Length; m++)
@@ -21,10 +23,12 @@ public class KernelTrainerTests(ITestOutputHelper output)
                 Assert.Equal(c.Managed.Models[f][m].RoundsTrained, c.Kernel.Models[f][m].RoundsTrained);
                 Assert.Equal(c.Managed.Models[f][m].Trees.Length, c.Kernel.Models[f][m].Trees.Length);
             }
-        // Atomics change the summation order of the histograms; a split tying an equivalent one may flip
-        // (seen once in 131 trees on an H100), never more than that.
+        // Atomics sum the histograms in another order than the managed path: a split whose gain nearly ties another
+        // may go the other way (1 in 131 trees on an H100, 2 in 131 on PoCL), which moves that model's later trees a
+        // little. Anything beyond that — another algorithm, weights or stopping rule — changes most trees and the scores
+        // by far more than 1e-3.
         Assert.True(c.IdenticalTrees >= 0.95 * c.Trees, $"only {c.IdenticalTrees} of {c.Trees} trees identical");
-        Assert.True(c.MaxScoreDifference < 1e-6, $"out-of-fold scores differ by up to {c.MaxScoreDifference:E2}");
+        Assert.True(c.MaxScoreDifference < TreesSelfTest.ScoreTolerance, $"out-of-fold scores differ by up to {c.MaxScoreDifference:E2}");
     }
 
     [SkippableFact]

@@ -140,6 +140,8 @@ public static class CathodeAnalysis
 
     private static string FlowPath(string outDir, string channel, int k) => Path.Combine(outDir, "models", $"flow-{channel.ToLowerInvariant()}-{k}.json");
     private static string BdtPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.json");
+    private static string FlowInputsPath(string outDir, string channel) => Path.Combine(outDir, "models", $"flows-{channel.ToLowerInvariant()}.inputs");
+    private static string BdtInputsPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.inputs");
 
     private static ChannelState Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
         Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
@@ -173,18 +175,20 @@ public static class CathodeAnalysis
         var labels = new double[columns[0].Length];
         for (int i = 0; i < nSr; i++) labels[i] = 1;
         string bdtPath = BdtPath(request.OutDir, data.Channel);
+        // The BDTs depend on the flows (through their samples), the data and the classifier configuration.
+        string bdtInputs = ModelFingerprint.Of("cathode bdt v1", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, channelSeed,
+            samples, data.Mass, data.Features);
         var ensemble = Time(seconds, $"bdt ({data.Channel})", () =>
         {
-            // A BDT is reused only with the flows it was trained against: a retrained flow means new samples.
-            if (request.Reuse && File.Exists(bdtPath) && st.Flows.All(f => f.Reused))
+            if (request.Reuse && File.Exists(bdtPath))
             {
-                var loaded = ModelFile.Load(bdtPath);
-                if (loaded.Folds.Length == c.Bdt.Folds && loaded.Models[0].Length == c.Bdt.Members && loaded.Folds.Sum(f => f.Test.Length) == nSr + nSb)
+                if (ModelFingerprint.Matches(BdtInputsPath(request.OutDir, data.Channel), bdtInputs) && st.Flows.All(f => f.Reused))
                 {
+                    var loaded = ModelFile.Load(bdtPath);
                     progress?.Report(new StageProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
                     return loaded;
                 }
-                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} does not match this configuration or data: retraining"));
+                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} was trained on other inputs (data, flows or configuration): retraining"));
             }
             var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: channelSeed);
             var x = binner.Transform(columns);
@@ -204,6 +208,7 @@ public static class CathodeAnalysis
             }
             progress?.Report(new StageProgress($"BDTs {data.Channel}", total, total));
             ModelFile.Save(bdtPath, e);
+            ModelFingerprint.Write(BdtInputsPath(request.OutDir, data.Channel), bdtInputs);
             return e;
         });
         st.Ensemble = ensemble;
@@ -232,8 +237,9 @@ public static class CathodeAnalysis
     /// <param name="RocSamples">The independent ROC set.</param>
     /// <param name="RocSampleMasses">Masses of the ROC set.</param>
     /// <param name="ChannelSeed">Seed of this channel's streams.</param>
+    /// <param name="FlowInputs">Fingerprint of the flows' training inputs and configuration (see <see cref="ModelFingerprint"/>).</param>
     public sealed record BackgroundSamples(MaskedAutoregressiveFlow[] Flows, FlowSummary[] Summaries, double[] MassModel, double PredictedSr, int SamplesPerSet,
-        double[] TrainingSamples, double[] RocSamples, double[] RocSampleMasses, ulong ChannelSeed);
+        double[] TrainingSamples, double[] RocSamples, double[] RocSampleMasses, ulong ChannelSeed, string FlowInputs);
 
     /// <summary>Seed of a channel's random streams.</summary>
     public static ulong ChannelSeed(CathodeConfig c, string channel) => c.Seed * 31 + (channel == "OS" ? 0UL : 17UL);
@@ -252,7 +258,8 @@ public static class CathodeAnalysis
         var sbhRows = Enumerable.Range(0, data.Rows).Where(i => band[i] == 1).ToArray();
         ulong channelSeed = ChannelSeed(c, data.Channel);
         FlowSummary[] summaries = [];
-        var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, sblRows, sbhRows, channelSeed, progress, cancel, out summaries));
+        string flowInputs = "";
+        var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, sblRows, sbhRows, channelSeed, progress, cancel, out summaries, out flowInputs));
         cancel.ThrowIfCancellationRequested();
         var (theta, predicted) = Time(seconds, $"sampling ({data.Channel})", () =>
         {
@@ -266,7 +273,8 @@ public static class CathodeAnalysis
         var sets = Time(seconds, $"sampling ({data.Channel})", () =>
             Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, theta, c, perFlow, channelSeed, set)).ToArray());
         progress?.Report(new StageProgress($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set"));
-        return new BackgroundSamples(flows, summaries, theta, predicted, perFlow * flows.Length, sets[0].X.Concat(sets[1].X).ToArray(), sets[2].X, sets[2].Mass, channelSeed);
+        return new BackgroundSamples(flows, summaries, theta, predicted, perFlow * flows.Length, sets[0].X.Concat(sets[1].X).ToArray(), sets[2].X, sets[2].Mass, channelSeed,
+            flowInputs);
     }
 
     /// <summary>The SPEC 1.2 preprocessing, fitted on <paramref name="fitOn"/> (the OS channel).</summary>
@@ -293,7 +301,7 @@ public static class CathodeAnalysis
     }
 
     private static MaskedAutoregressiveFlow[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, int[] sblRows, int[] sbhRows,
-        ulong channelSeed, IProgress<StageProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries)
+        ulong channelSeed, IProgress<StageProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries, out string inputs)
     {
         var c = request.Config;
         int d = data.D;
@@ -314,11 +322,25 @@ public static class CathodeAnalysis
         var xVal = Rows.Gather(z, valRows, d);
         var cTrain = Rows.Gather(m, trainRows, 1);
         var cVal = Rows.Gather(m, valRows, 1);
+        // Saved flows are reused only when they were trained from exactly these inputs; otherwise they are removed before
+        // training, so an interrupted run never leaves flows of other inputs under this fingerprint.
+        inputs = ModelFingerprint.Of("cathode flows v1", YamlConfig.ToYaml(c.Flows), channelSeed, xTrain, cTrain, xVal, cVal);
+        string fingerprint = FlowInputsPath(request.OutDir, data.Channel);
+        bool same = request.Reuse && ModelFingerprint.Matches(fingerprint, inputs);
+        if (!same)
+        {
+            var stale = Enumerable.Range(0, 100).Select(k => FlowPath(request.OutDir, data.Channel, k)).Where(File.Exists).ToArray();
+            if (request.Reuse && stale.Length > 0)
+                progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1,
+                    $"the saved {data.Channel} flows in {Path.Combine(request.OutDir, "models")} were trained on other inputs (data, seed or flows configuration): retraining"));
+            foreach (var f in stale) File.Delete(f);
+            ModelFingerprint.Write(fingerprint, inputs);
+        }
         var members = FlowStage.Train(c.Flows.Ensemble,
             k =>
             {
                 string path = FlowPath(request.OutDir, data.Channel, k);
-                if (!request.Reuse || !File.Exists(path)) return null;
+                if (!same || !File.Exists(path)) return null;
                 var loaded = FlowFile.Load(path);
                 return loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
             },

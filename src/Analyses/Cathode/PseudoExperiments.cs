@@ -15,7 +15,10 @@ namespace FastAD.Analyses.Cathode;
 /// <summary>How pseudo-data are made (SPEC 1.6, pseudoexperiments).</summary>
 public enum PseudoMode
 {
-    /// <summary>The data resampled with replacement (same size).</summary>
+    /// <summary>
+    /// The data resampled with replacement (same size). Each event enters once with its multiplicity as a frequency
+    /// weight, so an event drawn several times stays in one fold: its copies are never both trained on and tested on.
+    /// </summary>
     Bootstrap,
     /// <summary>Background-only pseudo-data from the trained flows, masses from the sideband polynomial over the whole range.</summary>
     Null,
@@ -73,8 +76,8 @@ public sealed record PseudoHeader(string Format, int Version, string Mode, strin
 {
     /// <summary>Format name.</summary>
     public const string FormatName = "fastad-pseudo";
-    /// <summary>Format version.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>Format version (2: bootstrap multiplicities as frequency weights, folds over distinct events).</summary>
+    public const int CurrentVersion = 2;
 
     /// <summary>The first field (other than the shard) where two headers differ, as "name: a vs b"; null when they agree.</summary>
     public string? Difference(PseudoHeader o)
@@ -201,7 +204,7 @@ public static class PseudoExperiments
             var samples = Background.TrainingSamples;
             var sets = indices.Select(j => PseudoData(Request, Data, Background, Pre, j)).ToArray();
             var scores = Saved is not null
-                ? sets.Select(s => CathodeAnalysis.MeanOverFolds(Saved, s.Features, d)).ToArray()
+                ? sets.Select(s => CathodeAnalysis.MeanOverFolds(Saved, s.Events.Features, d)).ToArray()
                 : TrainAndScore(c, Device, Binner, sets, indices.ToArray(), samples, samples.Length / d, d, cancel);
             var fprs = Fprs(c);
             return sets.Select((s, b) => Statistics(c, Model, Fitter, s, scores[b], fprs, indices[b])).ToArray();
@@ -253,8 +256,22 @@ public static class PseudoExperiments
 
     private const ulong PseudoStreams = 1UL << 40;
 
+    /// <summary>
+    /// Pseudo-data: distinct events and how many times each was drawn (null: once each). A bootstrap keeps every drawn
+    /// event once with its multiplicity, so the classifier sees it as a frequency weight and the fold split, made over
+    /// distinct events, never puts copies of one event on both sides; the statistics count it that many times.
+    /// </summary>
+    internal sealed record PseudoSet(CathodeChannelData Events, double[]? Multiplicity)
+    {
+        /// <summary>Events counted with their multiplicity.</summary>
+        public int Count => Multiplicity is null ? Events.Rows : (int)Multiplicity.Sum();
+
+        /// <summary>Event i's multiplicity.</summary>
+        public int Times(int i) => Multiplicity is null ? 1 : (int)Multiplicity[i];
+    }
+
     /// <summary>The pseudo-data of pseudoexperiment <paramref name="j"/> (Philox streams derived from the seed and j).</summary>
-    internal static CathodeChannelData PseudoData(PseudoRequest r, CathodeChannelData data, CathodeAnalysis.BackgroundSamples bg, CathodePreprocessing pre, int j)
+    internal static PseudoSet PseudoData(PseudoRequest r, CathodeChannelData data, CathodeAnalysis.BackgroundSamples bg, CathodePreprocessing pre, int j)
     {
         var c = r.Config;
         int n = data.Rows, d = data.D;
@@ -263,8 +280,12 @@ public static class PseudoExperiments
         {
             var u = new double[n];
             Philox4x32.FillUniform(u, c.Seed, stream);
-            var rows = u.Select(v => Math.Min((int)(v * n), n - 1)).ToArray();
-            return data with { Mass = rows.Select(i => data.Mass[i]).ToArray(), Features = Rows.Gather(data.Features, rows, d), Truth = null };
+            var times = new double[n];
+            foreach (double v in u) times[Math.Min((int)(v * n), n - 1)]++;
+            var drawn = Enumerable.Range(0, n).Where(i => times[i] > 0).ToArray();
+            var events = data with { Mass = drawn.Select(i => data.Mass[i]).ToArray(), Features = Rows.Gather(data.Features, drawn, d), Truth = null,
+                Source = $"bootstrap {j} of {data.Source}" };
+            return new PseudoSet(events, drawn.Select(i => times[i]).ToArray());
         }
         // Null: masses from the sideband polynomial over the whole range, features from the flows at those masses
         // (event i from flow i mod E, so the pooled ensemble is the background model).
@@ -282,16 +303,18 @@ public static class PseudoExperiments
             var x = pre.InverseFeatures(z);
             for (int m = 0; m < idx.Length; m++) Array.Copy(x, m * d, features, idx[m] * d, d);
         }
-        return data with { Mass = mass, Features = features, Truth = null, Source = $"null pseudo-data {j}" };
+        return new PseudoSet(data with { Mass = mass, Features = features, Truth = null, Source = $"null pseudo-data {j}" }, null);
     }
 
     /// <summary>
     /// Trains the k-fold ensembles of several pseudoexperiments in one call over one matrix
-    /// [flow samples | pseudo-data 1 (SR, SB) | pseudo-data 2 | …] and returns each one's out-of-fold scores.
+    /// [flow samples | pseudo-data 1 (SR, SB) | pseudo-data 2 | …] and returns each one's out-of-fold scores (per
+    /// distinct event; multiplicities enter as frequency weights).
     /// </summary>
-    private static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, CathodeChannelData[] sets, int[] indices, double[] samples, int nSamples, int d,
+    private static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, PseudoSet[] pseudo, int[] indices, double[] samples, int nSamples, int d,
         CancellationToken cancel)
     {
+        var sets = pseudo.Select(s => s.Events).ToArray();
         var bands = sets.Select(s => CathodeAnalysis.Bands(s, c)).ToArray();
         var srRows = bands.Select(b => Enumerable.Range(0, b.Length).Where(i => b[i] == 0).ToArray()).ToArray();
         var sbRows = bands.Select(b => Enumerable.Range(0, b.Length).Where(i => b[i] is -1 or 1).ToArray()).ToArray();
@@ -305,6 +328,8 @@ public static class PseudoExperiments
         var features = new double[rows * d];
         Array.Copy(samples, features, samples.Length);
         var labels = new double[rows];
+        var frequencies = new double[rows];
+        Array.Fill(frequencies, 1.0);
         var folds = new List<FoldSplit>();
         for (int p = 0; p < sets.Length; p++)
         {
@@ -313,8 +338,13 @@ public static class PseudoExperiments
             {
                 Array.Copy(sets[p].Features, srRows[p][i] * d, features, (o + i) * d, d);
                 labels[o + i] = 1;
+                frequencies[o + i] = pseudo[p].Times(srRows[p][i]);
             }
-            for (int i = 0; i < nSb; i++) Array.Copy(sets[p].Features, sbRows[p][i] * d, features, (o + nSr + i) * d, d);
+            for (int i = 0; i < nSb; i++)
+            {
+                Array.Copy(sets[p].Features, sbRows[p][i] * d, features, (o + nSr + i) * d, d);
+                frequencies[o + nSr + i] = pseudo[p].Times(sbRows[p][i]);
+            }
             int Map(int r) => r < nSr + nSb ? o + r : r - nSr - nSb;
             // The rotation's shuffles are seeded by the pseudoexperiment's index: folds differ between pseudoexperiments
             // but not with the batch a pseudoexperiment lands in.
@@ -323,9 +353,10 @@ public static class PseudoExperiments
         }
         var x = binner.Transform(Columns(features, d));
         var p0 = c.BoostingParameters();
+        var freq = pseudo.Any(s => s.Multiplicity is not null) ? frequencies : null;
         var ensemble = device.SupportsKernels && p0.Growth == GrowthPolicy.DepthWise
-            ? Ensemble.Train(device, binner, x, labels, folds.ToArray(), c.Bdt.Members, p0)
-            : Ensemble.Train(binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, null, cancel);
+            ? Ensemble.Train(device, binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, freq)
+            : Ensemble.Train(binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, null, cancel, freq);
         var oof = ensemble.OutOfFoldScores(x);
         var result = new double[sets.Length][];
         for (int p = 0; p < sets.Length; p++)
@@ -340,10 +371,12 @@ public static class PseudoExperiments
         return result;
     }
 
-    private static PseudoResult Statistics(CathodeConfig c, BackgroundModel model, ProfileLikelihoodFitter fitter, CathodeChannelData set, double[] scores, double[] fprs, int index)
+    private static PseudoResult Statistics(CathodeConfig c, BackgroundModel model, ProfileLikelihoodFitter fitter, PseudoSet pseudo, double[] scores, double[] fprs, int index)
     {
+        var set = pseudo.Events;
         var band = CathodeAnalysis.Bands(set, c);
-        var keep = Enumerable.Range(0, set.Rows).Where(i => band[i] != 2 && !double.IsNaN(scores[i])).ToArray();
+        // Every event as many times as it was drawn: the spectra and the working points count copies.
+        var keep = Enumerable.Range(0, set.Rows).Where(i => band[i] != 2 && !double.IsNaN(scores[i])).SelectMany(i => Enumerable.Repeat(i, pseudo.Times(i))).ToArray();
         var masses = keep.Select(i => set.Mass[i]).ToArray();
         var s = keep.Select(i => scores[i]).ToArray();
         var sideband = keep.Select(i => band[i] != 0).ToArray();

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastAD.Kernels.Random;
 
@@ -89,6 +91,14 @@ public static class Philox4x32
     /// <summary>Fills with uniform doubles in [0,1).</summary>
     public static void FillUniform(Span<double> destination, ulong seed, ulong stream, long offset = 0)
     {
+        if (Vector256.IsHardwareAccelerated && (offset & 1) == 0 && destination.Length >= 8)
+        {
+            // Four blocks (eight doubles) per step in SIMD lanes, bit-identical to the scalar path; the rest below.
+            int vectorised = destination.Length & ~7;
+            FillUniform8(destination[..vectorised], seed, stream, (ulong)(offset >> 1));
+            destination = destination[vectorised..];
+            offset += vectorised;
+        }
         for (int i = 0; i < destination.Length;)
         {
             long j = offset + i;
@@ -97,6 +107,52 @@ public static class Philox4x32
             if (i < destination.Length) destination[i++] = UnitDouble(b.Item3, b.Item4);
         }
     }
+
+    /// <summary>
+    /// Uniform doubles from blocks <paramref name="firstBlock"/>, … (length a multiple of 8): each 64-bit lane holds one
+    /// block's 32-bit word, so the 32 × 32 → 64-bit products of the rounds are lane-wise multiplies.
+    /// </summary>
+    private static void FillUniform8(Span<double> destination, ulong seed, ulong stream, ulong firstBlock)
+    {
+        var m0 = Vector256.Create((ulong)M0);
+        var m1 = Vector256.Create((ulong)M1);
+        var low = Vector256.Create(0xFFFFFFFFUL);
+        var s0 = Vector256.Create((ulong)(uint)stream);
+        var s1 = Vector256.Create(stream >> 32);
+        var lanes = Vector256.Create(0UL, 1, 2, 3);
+        for (int i = 0; i < destination.Length; i += 8)
+        {
+            var block = Vector256.Create(firstBlock + (ulong)(i >> 1)) + lanes;
+            Vector256<ulong> c0 = block & low, c1 = block >>> 32, c2 = s0, c3 = s1;
+            uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
+            for (int r = 0; r < 10; r++)
+            {
+                if (r > 0) { k0 += W0; k1 += W1; }
+                var p0 = Mul32(c0, m0);
+                var p1 = Mul32(c2, m1);
+                var n0 = (p1 >>> 32) ^ c1 ^ Vector256.Create((ulong)k0);
+                var n2 = (p0 >>> 32) ^ c3 ^ Vector256.Create((ulong)k1);
+                c1 = p1 & low;
+                c3 = p0 & low;
+                c0 = n0;
+                c2 = n2;
+            }
+            // Draw 2b from words (0, 1) of block b, draw 2b + 1 from words (2, 3).
+            var even = Vector256.ConvertToDouble((c0 << 21) | (c1 >>> 11)) * 1.1102230246251565e-16;
+            var odd = Vector256.ConvertToDouble((c2 << 21) | (c3 >>> 11)) * 1.1102230246251565e-16;
+            var dst = destination.Slice(i, 8);
+            for (int k = 0; k < 4; k++)
+            {
+                dst[2 * k] = even.GetElement(k);
+                dst[2 * k + 1] = odd.GetElement(k);
+            }
+        }
+    }
+
+    /// <summary>Lane-wise product of the low 32 bits of each lane (the full 64-bit result).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Mul32(Vector256<ulong> a, Vector256<ulong> b) =>
+        Avx2.IsSupported ? Avx2.Multiply(a.AsUInt32(), b.AsUInt32()) : a * b;
 
     /// <summary>Fills with standard normal floats.</summary>
     public static void FillNormal(Span<float> destination, ulong seed, ulong stream, long offset = 0)

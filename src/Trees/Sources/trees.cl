@@ -31,7 +31,7 @@ DEVFN double tree_predict(GLOBAL const int* feature, GLOBAL const int* threshold
     return value[n];
 }
 
-KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* labels,
+KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* labels, GLOBAL const double* frequencies,
                             GLOBAL const int* trainRows, GLOBAL const int* trainOffset,
                             GLOBAL const int* valRows, GLOBAL const int* valOffset,
                             GLOBAL const double* positiveWeight, GLOBAL const double* baseline,
@@ -80,7 +80,7 @@ KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* label
         for (int i = lid; i < nTrain; i += WG)
         {
             int r = rows[i];
-            double y = labels[r], w = y == 1.0 ? w1 : 1.0;
+            double y = labels[r], w = (y == 1.0 ? w1 : 1.0) * frequencies[r];
             double p = 1.0 / (1.0 + exp(-m[i]));
             g[i] = (p - y) * w;
             h[i] = p * (1.0 - p) * w;
@@ -213,7 +213,7 @@ KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* label
         {
             int r = vrows[i];
             vm[i] += tree_predict(feat, thr, dleft, val, bins, totalRows, r);
-            double y = labels[r], w = y == 1.0 ? w1 : 1.0;
+            double y = labels[r], w = (y == 1.0 ? w1 : 1.0) * frequencies[r];
             loss += w * logloss_term(vm[i], y);
             wsum += w;
         }
