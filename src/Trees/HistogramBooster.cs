@@ -205,7 +205,10 @@ public static class HistogramBooster
             if (_right.Length < count) _right = new int[Math.Max(count, _indices.Length)];
             int threshold = nd.Threshold, feature = nd.Feature, defaultLeft = nd.DefaultLeft ? 1 : 0;
             int left = nd.Begin, right = 0;
-            double g = 0, h = 0;
+            // Four partial sums (row i into sum i mod 4): four short dependency chains instead of one long one.
+            Span<double> g = stackalloc double[4], h = stackalloc double[4];
+            g.Clear();
+            h.Clear();
             for (int i = nd.Begin; i < nd.End; i++)
             {
                 int local = _indices[i];
@@ -216,14 +219,33 @@ public static class HistogramBooster
                 left += 1 - goRight;
                 right += goRight;
                 double isLeft = 1 - goRight;
-                g += grad[local] * isLeft;
-                h += hess[local] * isLeft;
+                g[i & 3] += grad[local] * isLeft;
+                h[i & 3] += hess[local] * isLeft;
             }
             Array.Copy(_right, 0, _indices, left, right);
-            return (left, g, h);
+            return (left, g[0] + g[1] + (g[2] + g[3]), h[0] + h[1] + (h[2] + h[3]));
         }
 
         private readonly List<(int Begin, int End, int Id)> _leaves = [];
+
+        /// <summary>Σ grad and Σ hess over the first <paramref name="count"/> listed rows, in four partial sums.</summary>
+        private (double G, double H) Sums(double[] grad, double[] hess, int count)
+        {
+            double g0 = 0, g1 = 0, g2 = 0, g3 = 0, h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+            int i = 0;
+            for (; i + 4 <= count; i += 4)
+            {
+                int a = _indices[i], b = _indices[i + 1], c = _indices[i + 2], d = _indices[i + 3];
+                g0 += grad[a]; g1 += grad[b]; g2 += grad[c]; g3 += grad[d];
+                h0 += hess[a]; h1 += hess[b]; h2 += hess[c]; h3 += hess[d];
+            }
+            for (; i < count; i++)
+            {
+                g0 += grad[_indices[i]];
+                h0 += hess[_indices[i]];
+            }
+            return (g0 + g1 + (g2 + g3), h0 + h1 + (h2 + h3));
+        }
 
         /// <summary>
         /// Adds the last grown tree's leaf values to the margins of the rows it was grown on (their leaves are known from
@@ -293,11 +315,7 @@ public static class HistogramBooster
             }
             _leaves.Clear();
             var root = new Node { Begin = 0, End = used, Depth = 0, Id = NewNode() };
-            for (int i = 0; i < used; i++)
-            {
-                root.G += grad[_indices[i]];
-                root.H += hess[_indices[i]];
-            }
+            (root.G, root.H) = Sums(grad, hess, used);
             bool CanSplit(Node nd) => (p.MaxDepth <= 0 || nd.Depth < p.MaxDepth)
                                       && nd.End - nd.Begin >= 2 * p.MinSamplesLeaf;
             void Prepare(Node nd)
