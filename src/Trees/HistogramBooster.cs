@@ -146,6 +146,7 @@ public static class HistogramBooster
         {
             public int Begin, End, Depth, Id;
             public double G, H;
+            public double SplitG, SplitH; // Σ grad and Σ hess of the rows the best split sends left
             public double[]? Hist; // [feature][bin] → (G, H, count) triples
             public double Gain = double.NegativeInfinity;
             public int Feature = -1;
@@ -165,6 +166,7 @@ public static class HistogramBooster
             var hist = RentHist();
             Array.Clear(hist);
             var idx = _indices;
+            double counted = counts ? 1 : 0;
             // Rows in node order, features inner: each histogram cell still sums its rows in node order.
             for (int i = node.Begin; i < node.End; i++)
             {
@@ -176,7 +178,7 @@ public static class HistogramBooster
                     int at = (f * Bins + bins[row + f]) * 3;
                     hist[at] += g;
                     hist[at + 1] += h;
-                    hist[at + 2] += 1;
+                    hist[at + 2] += counted;
                 }
             }
             node.Hist = hist;
@@ -193,22 +195,18 @@ public static class HistogramBooster
 
         private double LeafValue(double g, double h) => -g / (h + p.Lambda) * p.LearningRate;
 
+        /// <summary>Row counts per bin are kept only when a minimum leaf size needs them.</summary>
+        private readonly bool counts = p.MinSamplesLeaf > 0;
+
         private int[] _right = [];
 
-        /// <summary>
-        /// Stable partition of the node's rows by its split; returns where the right child's rows begin and the gradient
-        /// and hessian sums of the left rows (in row order, so the same sums as a separate pass).
-        /// </summary>
-        private (int Begin, double G, double H) Partition(Node nd, double[] grad, double[] hess)
+        /// <summary>Stable partition of the node's rows by its split; returns where the right child's rows begin.</summary>
+        private int Partition(Node nd)
         {
             int count = nd.End - nd.Begin;
             if (_right.Length < count) _right = new int[Math.Max(count, _indices.Length)];
             int threshold = nd.Threshold, feature = nd.Feature, defaultLeft = nd.DefaultLeft ? 1 : 0;
             int left = nd.Begin, right = 0;
-            // Four partial sums (row i into sum i mod 4): four short dependency chains instead of one long one.
-            Span<double> g = stackalloc double[4], h = stackalloc double[4];
-            g.Clear();
-            h.Clear();
             for (int i = nd.Begin; i < nd.End; i++)
             {
                 int local = _indices[i];
@@ -218,12 +216,9 @@ public static class HistogramBooster
                 _right[right] = local;
                 left += 1 - goRight;
                 right += goRight;
-                double isLeft = 1 - goRight;
-                g[i & 3] += grad[local] * isLeft;
-                h[i & 3] += hess[local] * isLeft;
             }
             Array.Copy(_right, 0, _indices, left, right);
-            return (left, g[0] + g[1] + (g[2] + g[3]), h[0] + h[1] + (h[2] + h[3]));
+            return left;
         }
 
         private readonly List<(int Begin, int End, int Id)> _leaves = [];
@@ -279,7 +274,9 @@ public static class HistogramBooster
                     gl += hist[at];
                     hl += hist[at + 1];
                     cl += hist[at + 2];
-                    if (hist[at + 2] == 0 && b > 0) continue; // same partition as the previous bin
+                    // An empty bin gives the previous bin's partition (its gain would not beat it): skip it. Without row counts
+                    // (no minimum leaf size) a bin is empty when its hessian sum is 0.
+                    if ((counts ? hist[at + 2] : hist[at + 1]) == 0 && b > 0) continue;
                     for (int side = 0; side < (cm > 0 ? 2 : 1); side++)
                     {
                         bool missLeft = side == 1;
@@ -291,6 +288,8 @@ public static class HistogramBooster
                         {
                             best = gain;
                             node.Feature = f;
+                            node.SplitG = GL;
+                            node.SplitH = HL;
                             node.Threshold = (byte)b;
                             node.DefaultLeft = missLeft;
                         }
@@ -347,10 +346,11 @@ public static class HistogramBooster
                 var nd = queue.Dequeue();
                 // Partition the node's rows, keeping their order: left are bin ≤ threshold, or missing with the default to
                 // the left. Branch-free: each row is written to both sides and only one cursor advances.
-                var (lo, leftG, leftH) = Partition(nd, grad, hess);
+                int lo = Partition(nd);
                 var l = new Node { Begin = nd.Begin, End = lo, Depth = nd.Depth + 1, Id = NewNode() };
                 var r = new Node { Begin = lo, End = nd.End, Depth = nd.Depth + 1, Id = NewNode() };
-                (l.G, l.H) = (leftG, leftH);
+                // The left child's sums are the split's left histogram sums (FindSplit kept them).
+                (l.G, l.H) = (nd.SplitG, nd.SplitH);
                 r.G = nd.G - l.G;
                 r.H = nd.H - l.H;
                 feature[nd.Id] = nd.Feature;
