@@ -160,8 +160,8 @@ internal static class CathodeCommand
     internal static Command Merge(IAnsiConsole console)
     {
         var inputs = new Argument<string[]>("DIR") { Description = "Output folders of `fastad cathode pseudo` (or their .jsonl files).", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string?>("--out") { Description = "Where to write the merged table, null-distribution.json and the figure (default: the first folder)." };
-        var cmd = new Command("merge", "Combine pseudoexperiment shards (refusing different configurations, duplicates named, gaps listed) and compare the null distribution of Z with ½δ(0) + ½χ²₁.")
+        var output = new Option<string?>("--out") { Description = "Where to write the merged table, null-distribution.json (or bootstrap-distribution.json) and the figure (default: the first folder)." };
+        var cmd = new Command("merge", "Combine pseudoexperiment shards (refusing different configurations, duplicates named, gaps listed); null pseudoexperiments: compare the distribution of Z with ½δ(0) + ½χ²₁; bootstrap ones: the spread of each Z.")
         {
             inputs, output,
         };
@@ -173,7 +173,16 @@ internal static class CathodeCommand
             console.MarkupLineInterpolated($"{r.Results:N0} of {r.Header.Count:N0} pseudoexperiments from {r.Files} files ({r.Header.Mode}, retrain {r.Header.Retrain})");
             if (r.Missing.Length > 0)
                 console.MarkupLineInterpolated($"[yellow]missing {r.Missing.Length} pseudoexperiments:[/] {string.Join(", ", r.Missing.Take(20))}{(r.Missing.Length > 20 ? ", ..." : "")}");
-            foreach (var s in new[] { r.Reweighted, r.MaxOverScan })
+            if (r.IsBootstrap)
+            {
+                // Bootstrap pseudoexperiments resample the data: their spread is the statistical uncertainty of each Z.
+                var spread = new Table().Border(TableBorder.Rounded).Title("spread over the bootstrap pseudoexperiments")
+                    .AddColumns("significance", "mean", "sd", "16%", "median", "84%");
+                foreach (var s in r.Spread)
+                    spread.AddRow(Markup.Escape(s.Name), F(s.Mean), F(s.Sd), F(s.Q16), F(s.Median), F(s.Q84));
+                console.Write(spread);
+            }
+            else foreach (var s in new[] { r.Reweighted, r.MaxOverScan })
             {
                 var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(s.Name)).AddColumns("quantity", "value", "±", "asymptotic", "published");
                 foreach (var t in s.Tails)

@@ -174,6 +174,36 @@ public class BootstrapPseudoExperimentTests
         }
     }
 
+    [Fact]
+    public void MergingBootstrapsGivesTheSpreadOfTheSignificances()
+    {
+        var c = PseudoExperimentTests.Study.Config();
+        var (os, _) = CathodeData.Generate(c);
+        string dir = Directory.CreateTempSubdirectory("fastad-bootstrap-merge").FullName;
+        try
+        {
+            PseudoExperiments.Run(new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 24, Shard.Whole, Batch: 8), "generated", CpuDevice.Instance);
+            var m = PseudoMerge.Merge([dir], Path.Combine(dir, "merged"));
+            Assert.True(m.IsBootstrap);
+            // A bootstrap is not a null: no comparison with ½δ(0) + ½χ²₁ is written, the spread is.
+            Assert.Contains(m.Written, f => f.EndsWith("bootstrap-distribution.json", StringComparison.Ordinal));
+            Assert.DoesNotContain(m.Written, f => f.Contains("null-distribution", StringComparison.Ordinal));
+            var initial = m.Spread.Single(s => s.Name.StartsWith("initial", StringComparison.Ordinal));
+            // Resampling N events moves the SR count by about √N_SR, so the bump hunt's Z ≈ S/√B moves by about 1σ
+            // (24 bootstraps: the sd is known to ±15%); the median stays near the data's own Z.
+            Assert.InRange(initial.Sd, 0.6, 1.5);
+            var fit = new ManagedProfileFitter();
+            var study = PseudoExperiments.Prepare(new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 1, Shard.Whole), "generated", CpuDevice.Instance);
+            double dataZ = fit.Fit(study.Model, Spectra.FromEvents(study.Model.Binning, study.Data.Mass, default, out _)).Z[0];
+            Assert.InRange(initial.Median, dataZ - 1.0, dataZ + 1.0);
+            Assert.True(initial.Q16 <= initial.Median && initial.Median <= initial.Q84);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private sealed class ResultComparer : IEqualityComparer<PseudoResult>
     {
         public bool Equals(PseudoResult? a, PseudoResult? b) =>

@@ -13,12 +13,29 @@ public sealed record QuantileRow(double Level, double Value, double Error, doubl
 /// <summary>The merged null distribution of one significance (the reweighted Z, or cut-and-count at one FPR).</summary>
 public sealed record NullSummary(string Name, int Count, TailRow[] Tails, QuantileRow[] Quantiles);
 
+/// <summary>
+/// The spread of a significance over bootstrap pseudoexperiments: its statistical uncertainty (mean, standard deviation,
+/// 16/50/84% quantiles).
+/// </summary>
+public sealed record SpreadRow(string Name, int Count, double Mean, double Sd, double Q16, double Median, double Q84);
+
+/// <summary>The merged bootstrap distribution (bootstrap-distribution.json).</summary>
+public sealed record BootstrapDistribution(PseudoHeader Header, int Results, int[] Missing, SpreadRow[] Spread);
+
 /// <summary>The merged null distribution (null-distribution.json): independent of how the study was sharded.</summary>
 public sealed record NullDistribution(PseudoHeader Header, int Results, int[] Missing, NullSummary Reweighted, NullSummary MaxOverScan, NullSummary[] PerFpr);
 
 /// <summary>What <c>fastad merge</c> found and wrote.</summary>
+/// <remarks>
+/// Null pseudoexperiments are compared with the asymptotic law (<see cref="Reweighted"/>, <see cref="MaxOverScan"/>,
+/// <see cref="PerFpr"/>); bootstrap pseudoexperiments measure the spread of the observed significances (<see cref="Spread"/>).
+/// </remarks>
 public sealed record MergeReport(PseudoHeader Header, int Files, int Results, int[] Missing, NullSummary Reweighted, NullSummary MaxOverScan,
-    NullSummary[] PerFpr, IReadOnlyList<string> Written);
+    NullSummary[] PerFpr, SpreadRow[] Spread, IReadOnlyList<string> Written)
+{
+    /// <summary>Whether these are bootstrap pseudoexperiments (a spread, not a null distribution).</summary>
+    public bool IsBootstrap => Header.Mode == "bootstrap";
+}
 
 /// <summary>
 /// Combines shard files of pseudoexperiments (checking that they share a configuration, with no duplicates, reporting gaps)
@@ -90,10 +107,58 @@ public static class PseudoMerge
         var table = new CsvTable(new[] { "index", "events", "initial_z", "mu", "reweighted_z" }.Concat(h.Fprs.Select(f => $"z_fpr_{f.ToString("G3", CultureInfo.InvariantCulture)}")).ToArray());
         foreach (var r in all) table.AddRow(new object?[] { r.Index, r.Events, r.InitialZ, r.Mu, r.ReweightedZ }.Concat(r.Z.Cast<object?>()).ToArray());
         writer.WriteCsv("pseudo-merged.csv", table);
-        var report = new MergeReport(h with { ShardIndex = 0, ShardCount = 1 }, files.Length, all.Length, missing, rw, max, perFpr, writer.Written);
-        writer.WriteJson("null-distribution.json", new NullDistribution(report.Header, report.Results, missing, rw, max, perFpr));
-        writer.WriteFigure("null-distribution", Figure(rw, all.Select(r => r.ReweightedZ).ToArray(), h));
+        var spread = new[]
+        {
+            Spread("initial Z (no cut)", all.Select(r => r.InitialZ).ToArray()),
+            Spread("reweighted Z", all.Select(r => r.ReweightedZ).ToArray()),
+            Spread("max cut-and-count Z over the FPR scan", all.Select(r => r.Z.Max()).ToArray()),
+        };
+        var report = new MergeReport(h with { ShardIndex = 0, ShardCount = 1 }, files.Length, all.Length, missing, rw, max, perFpr, spread, writer.Written);
+        if (report.IsBootstrap)
+        {
+            writer.WriteJson("bootstrap-distribution.json", new BootstrapDistribution(report.Header, report.Results, missing, spread));
+            writer.WriteFigure("bootstrap-distribution", BootstrapFigure(all));
+        }
+        else
+        {
+            writer.WriteJson("null-distribution.json", new NullDistribution(report.Header, report.Results, missing, rw, max, perFpr));
+            writer.WriteFigure("null-distribution", Figure(rw, all.Select(r => r.ReweightedZ).ToArray(), h));
+        }
         return report with { Written = writer.Written };
+    }
+
+    /// <summary>Mean, standard deviation and 16/50/84% quantiles of one significance over the pseudoexperiments.</summary>
+    public static SpreadRow Spread(string name, double[] z)
+    {
+        var sorted = z.Order().ToArray();
+        double mean = z.Average();
+        double sd = z.Length > 1 ? Math.Sqrt(z.Sum(v => (v - mean) * (v - mean)) / (z.Length - 1)) : double.NaN;
+        return new SpreadRow(name, z.Length, mean, sd, Quantile(sorted, 0.16), Quantile(sorted, 0.5), Quantile(sorted, 0.84));
+    }
+
+    private static Figure BootstrapFigure(PseudoResult[] all)
+    {
+        var fig = new Figure(640, 440) { Title = $"Significances over {all.Length} bootstrap pseudoexperiments" };
+        var p = fig.Main;
+        var series = new (string Name, double[] Z, string Colour)[]
+        {
+            ("initial Z (no cut)", all.Select(r => r.InitialZ).ToArray(), Palette.Blue),
+            ("reweighted Z", all.Select(r => r.ReweightedZ).ToArray(), Palette.Vermillion),
+            ("max cut-and-count Z", all.Select(r => r.Z.Max()).ToArray(), Palette.Green),
+        };
+        double top = Math.Max(1, Math.Ceiling(series.Max(x => x.Z.Max()) + 0.5));
+        int bins = 30;
+        var edges = Enumerable.Range(0, bins + 1).Select(i => top * i / bins).ToArray();
+        var centres = edges.Zip(edges.Skip(1), (a, b) => (a + b) / 2).ToArray();
+        foreach (var (name, z, colour) in series)
+        {
+            var counts = Panel.Count(z, edges);
+            p.Line(centres, counts.Select(c => (double)c).ToArray(), name, colour);
+        }
+        p.X.Label = "Z [σ]";
+        p.Y.Label = $"pseudoexperiments per {(top / bins).ToString("G2", CultureInfo.InvariantCulture)} σ";
+        p.Legend = LegendPosition.UpperRight;
+        return fig;
     }
 
     /// <summary>Tail fractions at Z ≥ 0⁺, 1, 2, 3 and quantiles at 50, 84, 97.5% against the asymptotic law.</summary>
