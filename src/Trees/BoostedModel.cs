@@ -50,6 +50,9 @@ public sealed class Tree
         return Value[n];
     }
 
+    /// <summary>The tree's output for row <paramref name="row"/> of row-major bins (<c>bins[row * features + f]</c>).</summary>
+    internal double Predict(byte[] bins, int features, int row) => Descend(bins, row * features);
+
     /// <summary>Adds the tree's output to <paramref name="margin"/>[i] for every row i of row-major bins (<c>bins[i * features + f]</c>).</summary>
     internal void AddTo(double[] margin, byte[] bins, int features)
     {

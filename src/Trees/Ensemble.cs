@@ -134,6 +134,7 @@ public sealed class Ensemble
     public double[] OutOfFoldScores(BinnedFeatures x)
     {
         var scores = Enumerable.Repeat(double.NaN, x.Rows).ToArray();
+        _ = x.RowMajor; // made once, before the parallel loops read it
         for (int f = 0; f < Folds.Length; f++)
         {
             var test = Folds[f].Test;
@@ -158,6 +159,7 @@ public sealed class Ensemble
     {
         ArgumentNullException.ThrowIfNull(x);
         var sum = new double[x.Rows];
+        _ = x.RowMajor; // made once, before the parallel loops read it
         var count = new int[x.Rows];
         for (int f = 0; f < Folds.Length; f++)
         {
@@ -182,10 +184,12 @@ public sealed class Ensemble
     private static double SumOfProbabilities(BoostedModel[] models, BinnedFeatures x, int row)
     {
         double sum = 0;
+        var bins = x.RowMajor;
+        int features = x.Features;
         foreach (var m in models)
         {
             double margin = m.Baseline;
-            foreach (var t in m.Trees) margin += t.Predict(x, row);
+            foreach (var t in m.Trees) margin += t.Predict(bins, features, row);
             sum += BoostedModel.Sigmoid(margin);
         }
         return sum;

@@ -46,13 +46,13 @@ public static class HistogramBooster
         var softplus = val is null ? null : new double[val.Labels.Length];
         for (round = 0; round < p.MaxRounds; round++)
         {
+            // grad = (p − y) w, hess = p (1 − p) w, vectorised.
             TensorPrimitives.Sigmoid(margin, prob);
-            for (int i = 0; i < n; i++)
-            {
-                double pr = prob[i], w = local.Weights[i];
-                grad[i] = (pr - local.Labels[i]) * w;
-                hess[i] = pr * (1 - pr) * w;
-            }
+            TensorPrimitives.Subtract(prob, local.Labels, grad);
+            TensorPrimitives.Multiply(grad, local.Weights, grad);
+            TensorPrimitives.Subtract(1.0, prob, hess);
+            TensorPrimitives.Multiply(prob, hess, hess);
+            TensorPrimitives.Multiply(hess, local.Weights, hess);
             int used = n;
             var indices = grower.Indices(n);
             if (sampleU is not null)
@@ -166,8 +166,8 @@ public static class HistogramBooster
             var hist = RentHist();
             Array.Clear(hist);
             var idx = _indices;
-            double counted = counts ? 1 : 0;
-            // Rows in node order, features inner: each histogram cell still sums its rows in node order.
+            // Rows in node order, features inner: each histogram cell still sums its rows in node order. Row counts
+            // only when a minimum leaf size needs them.
             for (int i = node.Begin; i < node.End; i++)
             {
                 int local = idx[i];
@@ -178,9 +178,14 @@ public static class HistogramBooster
                     int at = (f * Bins + bins[row + f]) * 3;
                     hist[at] += g;
                     hist[at + 1] += h;
-                    hist[at + 2] += counted;
                 }
             }
+            if (counts)
+                for (int i = node.Begin; i < node.End; i++)
+                {
+                    int row = idx[i] * features;
+                    for (int f = 0; f < features; f++) hist[(f * Bins + bins[row + f]) * 3 + 2] += 1;
+                }
             node.Hist = hist;
         }
 

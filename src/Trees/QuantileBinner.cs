@@ -24,6 +24,21 @@ public sealed class BinnedFeatures
 
     /// <summary>The bins of one feature.</summary>
     public ReadOnlySpan<byte> Column(int feature) => Bins.AsSpan(feature * Rows, Rows);
+
+    private byte[]? _rowMajor;
+
+    /// <summary>The same bins row-major (<c>[row * Features + feature]</c>), made once: a row's features in one cache line.</summary>
+    internal byte[] RowMajor
+    {
+        get
+        {
+            if (_rowMajor is not null) return _rowMajor;
+            var r = new byte[Bins.Length];
+            for (int f = 0; f < Features; f++)
+                for (int i = 0; i < Rows; i++) r[i * Features + f] = Bins[f * Rows + i];
+            return _rowMajor = r;
+        }
+    }
 }
 
 /// <summary>
