@@ -127,81 +127,69 @@ public class PseudoExperimentTests : IClassFixture<PseudoExperimentTests.Study>
 }
 
 /// <summary>Bootstrap pseudoexperiments: resampling with replacement, carried as multiplicities of distinct events.</summary>
-public class BootstrapPseudoExperimentTests
+public sealed class BootstrapPseudoExperimentTests : IDisposable
 {
+    private readonly CathodeConfig c = PseudoExperimentTests.Study.Config();
+    private readonly CathodeChannelData os;
+    private readonly string dir = Directory.CreateTempSubdirectory("fastad-bootstrap").FullName;
+
+    public BootstrapPseudoExperimentTests() => (os, _) = CathodeData.Generate(c);
+
+    public void Dispose() => Directory.Delete(dir, true);
+
     [Fact]
     public void BootstrapCountsCopiesAndDoesNotDependOnTheBatch()
     {
-        var c = PseudoExperimentTests.Study.Config();
-        var (os, _) = CathodeData.Generate(c);
-        string dir = Directory.CreateTempSubdirectory("fastad-bootstrap").FullName;
-        try
+        var request = new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 4, Shard.Whole, Batch: 4);
+        var study = PseudoExperiments.Prepare(request, "generated", CpuDevice.Instance);
+        int n = study.Data.Rows;
+        var sets = Enumerable.Range(0, 4).Select(j => PseudoExperiments.PseudoData(request, study.Data, study.Background, study.Pre, j)).ToArray();
+        foreach (var s in sets)
         {
-            var request = new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 4, Shard.Whole, Batch: 4);
-            var study = PseudoExperiments.Prepare(request, "generated", CpuDevice.Instance);
-            int n = study.Data.Rows;
-            var sets = Enumerable.Range(0, 4).Select(j => PseudoExperiments.PseudoData(request, study.Data, study.Background, study.Pre, j)).ToArray();
-            foreach (var s in sets)
-            {
-                // Same size as the data, drawn with replacement: about 1 − 1/e of the events are distinct, some drawn twice or more.
-                Assert.Equal(n, s.Count);
-                Assert.InRange(s.Events.Rows / (double)n, 0.60, 0.66);
-                Assert.Contains(s.Multiplicity!, k => k >= 3);
-                Assert.Equal(s.Events.Rows, s.Events.Mass.Distinct().Count());
-            }
-            Assert.NotEqual(sets[0].Events.Mass, sets[1].Events.Mass);
+            // Same size as the data, drawn with replacement: about 1 − 1/e of the events are distinct, some drawn twice or more.
+            Assert.Equal(n, s.Count);
+            Assert.InRange(s.Events.Rows / (double)n, 0.60, 0.66);
+            Assert.Contains(s.Multiplicity!, k => k >= 3);
+            Assert.Equal(s.Events.Rows, s.Events.Mass.Distinct().Count());
+        }
+        Assert.NotEqual(sets[0].Events.Mass, sets[1].Events.Mass);
 
-            var together = study.Evaluate([0, 1, 2, 3]);
-            var alone = new[] { 2, 0 }.SelectMany(j => study.Evaluate([j])).OrderBy(r => r.Index).ToArray();
-            Assert.Equal(together[0], alone[0], new ResultComparer());
-            Assert.Equal(together[2], alone[1], new ResultComparer());
-            // The statistics count every copy: the FPR = 1 point is the bump hunt of the resampled spectrum, copies included.
-            var fitter = new ManagedProfileFitter();
-            for (int j = 0; j < 4; j++)
-            {
-                var s = sets[j];
-                var masses = Enumerable.Range(0, s.Events.Rows).SelectMany(i => Enumerable.Repeat(s.Events.Mass[i], s.Times(i))).ToArray();
-                var fit = fitter.Fit(study.Model, Spectra.FromEvents(study.Model.Binning, masses, default, out _));
-                Assert.Equal(n, together[j].Events);
-                Assert.Equal(fit.Z[0], together[j].InitialZ, 9);
-            }
-            // A bootstrap of the data is not the data: the initial significances vary around the data's.
-            Assert.True(together.Select(r => r.InitialZ).Distinct().Count() == 4);
-        }
-        finally
+        var together = study.Evaluate([0, 1, 2, 3]);
+        var alone = new[] { 2, 0 }.SelectMany(j => study.Evaluate([j])).OrderBy(r => r.Index).ToArray();
+        Assert.Equal(together[0], alone[0], new ResultComparer());
+        Assert.Equal(together[2], alone[1], new ResultComparer());
+        // The statistics count every copy: the FPR = 1 point is the bump hunt of the resampled spectrum, copies included.
+        var fitter = new ManagedProfileFitter();
+        for (int j = 0; j < 4; j++)
         {
-            Directory.Delete(dir, true);
+            var s = sets[j];
+            var masses = Enumerable.Range(0, s.Events.Rows).SelectMany(i => Enumerable.Repeat(s.Events.Mass[i], s.Times(i))).ToArray();
+            var fit = fitter.Fit(study.Model, Spectra.FromEvents(study.Model.Binning, masses, default, out _));
+            Assert.Equal(n, together[j].Events);
+            Assert.Equal(fit.Z[0], together[j].InitialZ, 9);
         }
+        // A bootstrap of the data is not the data: the initial significances vary around the data's.
+        Assert.True(together.Select(r => r.InitialZ).Distinct().Count() == 4);
     }
 
     [Fact]
     public void MergingBootstrapsGivesTheSpreadOfTheSignificances()
     {
-        var c = PseudoExperimentTests.Study.Config();
-        var (os, _) = CathodeData.Generate(c);
-        string dir = Directory.CreateTempSubdirectory("fastad-bootstrap-merge").FullName;
-        try
-        {
-            PseudoExperiments.Run(new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 24, Shard.Whole, Batch: 8), "generated", CpuDevice.Instance);
-            var m = PseudoMerge.Merge([dir], Path.Combine(dir, "merged"));
-            Assert.True(m.IsBootstrap);
-            // A bootstrap is not a null: no comparison with ½δ(0) + ½χ²₁ is written, the spread is.
-            Assert.Contains(m.Written, f => f.EndsWith("bootstrap-distribution.json", StringComparison.Ordinal));
-            Assert.DoesNotContain(m.Written, f => f.Contains("null-distribution", StringComparison.Ordinal));
-            var initial = m.Spread.Single(s => s.Name.StartsWith("initial", StringComparison.Ordinal));
-            // Resampling N events moves the SR count by about √N_SR, so the bump hunt's Z ≈ S/√B moves by about 1σ
-            // (24 bootstraps: the sd is known to ±15%); the median stays near the data's own Z.
-            Assert.InRange(initial.Sd, 0.6, 1.5);
-            var fit = new ManagedProfileFitter();
-            var study = PseudoExperiments.Prepare(new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 1, Shard.Whole), "generated", CpuDevice.Instance);
-            double dataZ = fit.Fit(study.Model, Spectra.FromEvents(study.Model.Binning, study.Data.Mass, default, out _)).Z[0];
-            Assert.InRange(initial.Median, dataZ - 1.0, dataZ + 1.0);
-            Assert.True(initial.Q16 <= initial.Median && initial.Median <= initial.Q84);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        PseudoExperiments.Run(new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 24, Shard.Whole, Batch: 8), "generated", CpuDevice.Instance);
+        var m = PseudoMerge.Merge([dir], Path.Combine(dir, "merged"));
+        Assert.True(m.IsBootstrap);
+        // A bootstrap is not a null: no comparison with ½δ(0) + ½χ²₁ is written, the spread is.
+        Assert.Contains(m.Written, f => f.EndsWith("bootstrap-distribution.json", StringComparison.Ordinal));
+        Assert.DoesNotContain(m.Written, f => f.Contains("null-distribution", StringComparison.Ordinal));
+        var initial = m.Spread.Single(s => s.Name.StartsWith("initial", StringComparison.Ordinal));
+        // Resampling N events moves the SR count by about √N_SR, so the bump hunt's Z ≈ S/√B moves by about 1σ
+        // (24 bootstraps: the sd is known to ±15%); the median stays near the data's own Z.
+        Assert.InRange(initial.Sd, 0.6, 1.5);
+        var fit = new ManagedProfileFitter();
+        var study = PseudoExperiments.Prepare(new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 1, Shard.Whole), "generated", CpuDevice.Instance);
+        double dataZ = fit.Fit(study.Model, Spectra.FromEvents(study.Model.Binning, study.Data.Mass, default, out _)).Z[0];
+        Assert.InRange(initial.Median, dataZ - 1.0, dataZ + 1.0);
+        Assert.True(initial.Q16 <= initial.Median && initial.Median <= initial.Q84);
     }
 
     private sealed class ResultComparer : IEqualityComparer<PseudoResult>
