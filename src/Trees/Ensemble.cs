@@ -83,6 +83,7 @@ public sealed class Ensemble
             var validation = f.Validation.Length > 0 ? new TrainingSet(x, labels, w, f.Validation, $"fold {i} validation") : null;
             return (train, validation);
         }).ToArray();
+        CheckFrequencies(frequencies, folds);
         var models = folds.Select(_ => new BoostedModel[members]).ToArray();
         int done = 0;
         Parallel.For(0, folds.Length * members, new ParallelOptions { CancellationToken = cancel }, job =>
@@ -128,6 +129,16 @@ public sealed class Ensemble
         }
         if (n1 == 0 || n0 == 0) throw new ArgumentException($"Fold {fold}: the training rows hold a single class.");
         return n0 / n1;
+    }
+
+    /// <summary>Frequencies must be finite and positive on the validation rows too (a NaN would silently stop early stopping).</summary>
+    internal static void CheckFrequencies(double[]? frequencies, FoldSplit[] folds)
+    {
+        if (frequencies is null) return;
+        for (int f = 0; f < folds.Length; f++)
+            foreach (int r in folds[f].Validation)
+                if (!(frequencies[r] > 0) || !double.IsFinite(frequencies[r]))
+                    throw new ArgumentException($"Fold {f}: frequency weight of validation row {r + 1} is {frequencies[r]}; frequencies must be finite and positive.");
     }
 
     /// <summary>Out-of-fold probabilities for every test row (NaN for rows in no test set): the mean over the fold's members.</summary>

@@ -166,8 +166,8 @@ public static class HistogramBooster
             var hist = RentHist();
             Array.Clear(hist);
             var idx = _indices;
-            // Rows in node order, features inner: each histogram cell still sums its rows in node order. Row counts
-            // only when a minimum leaf size needs them.
+            // Rows in node order, features inner: each histogram cell still sums its rows in node order. The counts serve the
+            // minimum leaf size, the skipping of empty bins and the test of whether a node has missing values.
             for (int i = node.Begin; i < node.End; i++)
             {
                 int local = idx[i];
@@ -178,14 +178,9 @@ public static class HistogramBooster
                     int at = (f * Bins + bins[row + f]) * 3;
                     hist[at] += g;
                     hist[at + 1] += h;
+                    hist[at + 2] += 1;
                 }
             }
-            if (counts)
-                for (int i = node.Begin; i < node.End; i++)
-                {
-                    int row = idx[i] * features;
-                    for (int f = 0; f < features; f++) hist[(f * Bins + bins[row + f]) * 3 + 2] += 1;
-                }
             node.Hist = hist;
         }
 
@@ -200,8 +195,6 @@ public static class HistogramBooster
 
         private double LeafValue(double g, double h) => -g / (h + p.Lambda) * p.LearningRate;
 
-        /// <summary>Row counts per bin are kept only when a minimum leaf size needs them.</summary>
-        private readonly bool counts = p.MinSamplesLeaf > 0;
 
         private int[] _right = [];
 
@@ -279,9 +272,7 @@ public static class HistogramBooster
                     gl += hist[at];
                     hl += hist[at + 1];
                     cl += hist[at + 2];
-                    // An empty bin gives the previous bin's partition (its gain would not beat it): skip it. Without row counts
-                    // (no minimum leaf size) a bin is empty when its hessian sum is 0.
-                    if ((counts ? hist[at + 2] : hist[at + 1]) == 0 && b > 0) continue;
+                    if (hist[at + 2] == 0 && b > 0) continue; // same partition as the previous bin
                     for (int side = 0; side < (cm > 0 ? 2 : 1); side++)
                     {
                         bool missLeft = side == 1;

@@ -41,6 +41,7 @@ public static class KernelEnsembleTrainer
             foreach (int r in folds[f].Train.Concat(folds[f].Validation))
                 if (labels[r] != 0 && labels[r] != 1) throw new ArgumentException($"Label of row {r + 1} is {labels[r]}; labels must be 0 or 1.");
         }
+        Ensemble.CheckFrequencies(frequencies, folds);
         var trainOffset = new int[nFolds + 1];
         var valOffset = new int[nFolds + 1];
         for (int f = 0; f < nFolds; f++)

@@ -183,6 +183,43 @@ public class CathodeInterruptionTests
     }
 
     [Fact]
+    public void PseudoexperimentsRefuseModelsOfOtherInputsInsteadOfReplacingThem()
+    {
+        var dir = Directory.CreateTempSubdirectory("fastad-pseudo-inputs").FullName;
+        try
+        {
+            var c = Tiny(epochs: 2);
+            var (os, _) = CathodeData.Generate(c);
+            var cpu = FastAD.Kernels.Cpu.CpuDevice.Instance;
+            CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), cpu);
+            string flow0 = Path.Combine(dir, "models", "flow-os-0.json");
+            var flowBytes = File.ReadAllBytes(flow0);
+            PseudoRequest Pseudo(CathodeConfig config) => new(config, os, os, dir, PseudoMode.Null, PseudoRetrain.None, 1, Shard.Whole);
+
+            // The same options: the saved flows and BDT score the pseudo-data.
+            Assert.Equal(1, PseudoExperiments.Run(Pseudo(c), "generated", cpu).Added);
+
+            // Another classifier configuration: the saved BDT is not this configuration's.
+            Directory.Delete(Path.Combine(dir, "pseudo"), true);
+            var rounds = Tiny(epochs: 2);
+            rounds.Bdt.MaxRounds = 15;
+            var e = Assert.Throws<InvalidDataException>(() => PseudoExperiments.Run(Pseudo(rounds), "generated", cpu));
+            Assert.Contains("bdt-os.json was trained on other inputs", e.Message);
+
+            // Another seed: the main run's flows are refused, and left as they were.
+            var seed2 = Tiny(epochs: 2);
+            seed2.Seed = 2;
+            e = Assert.Throws<InvalidDataException>(() => PseudoExperiments.Run(Pseudo(seed2), "generated", cpu));
+            Assert.Contains("trained on other inputs", e.Message);
+            Assert.Equal(flowBytes, File.ReadAllBytes(flow0));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void CancellingAfterTheFlowsKeepsThemForReuse()
     {
         var dir = Directory.CreateTempSubdirectory("fastad-cancel").FullName;

@@ -33,7 +33,14 @@ public sealed record CathodeChannelData(string Channel, string Source, double[] 
 /// <param name="Preset">Name of the preset the config started from (for the report).</param>
 /// <param name="Input">Where the data came from (for the report).</param>
 public sealed record CathodeRequest(CathodeConfig Config, CathodeChannelData Primary, CathodeChannelData? Control, string OutDir, bool Reuse,
-    string Preset, string Input);
+    string Preset, string Input)
+{
+    /// <summary>
+    /// Refuse, rather than replace, saved flows trained on other inputs (pseudoexperiments reuse the main run's models and
+    /// must not overwrite them).
+    /// </summary>
+    public bool KeepSavedModels { get; init; }
+}
 
 /// <summary>
 /// The CATHODE analysis of SPEC 1 on one channel (and its control channel): preprocessing, the flow ensemble
@@ -141,7 +148,12 @@ public static class CathodeAnalysis
     private static string FlowPath(string outDir, string channel, int k) => Path.Combine(outDir, "models", $"flow-{channel.ToLowerInvariant()}-{k}.json");
     private static string BdtPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.json");
     private static string FlowInputsPath(string outDir, string channel) => Path.Combine(outDir, "models", $"flows-{channel.ToLowerInvariant()}.inputs");
-    private static string BdtInputsPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.inputs");
+    internal static string BdtInputsPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.inputs");
+
+    /// <summary>Fingerprint of a channel's BDT inputs: the flows (through their samples), the data and the classifier configuration.</summary>
+    internal static string BdtInputs(CathodeConfig c, BackgroundSamples bg, CathodeChannelData data) =>
+        ModelFingerprint.Of("cathode bdt v1", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, bg.ChannelSeed,
+            bg.TrainingSamples, data.Mass, data.Features);
 
     private static ChannelState Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
         Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
@@ -176,8 +188,7 @@ public static class CathodeAnalysis
         for (int i = 0; i < nSr; i++) labels[i] = 1;
         string bdtPath = BdtPath(request.OutDir, data.Channel);
         // The BDTs depend on the flows (through their samples), the data and the classifier configuration.
-        string bdtInputs = ModelFingerprint.Of("cathode bdt v1", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, channelSeed,
-            samples, data.Mass, data.Features);
+        string bdtInputs = BdtInputs(c, bg, data);
         var ensemble = Time(seconds, $"bdt ({data.Channel})", () =>
         {
             if (request.Reuse && File.Exists(bdtPath))
@@ -190,6 +201,9 @@ public static class CathodeAnalysis
                 }
                 progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} was trained on other inputs (data, flows or configuration): retraining"));
             }
+            // The saved fingerprint goes first: a run stopped between saving the new BDT and recording its inputs must not
+            // leave the old inputs' fingerprint beside the new model.
+            File.Delete(BdtInputsPath(request.OutDir, data.Channel));
             var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: channelSeed);
             var x = binner.Transform(columns);
             var folds = CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, channelSeed);
@@ -330,6 +344,9 @@ public static class CathodeAnalysis
         if (!same)
         {
             var stale = Enumerable.Range(0, 100).Select(k => FlowPath(request.OutDir, data.Channel, k)).Where(File.Exists).ToArray();
+            if (request.KeepSavedModels && stale.Length > 0)
+                throw new InvalidDataException($"The {data.Channel} flows in {Path.Combine(request.OutDir, "models")} were trained on other inputs (data, seed or flows " +
+                                               "configuration) than this run's: use the options of the `fastad cathode` run that made them, or another --out.");
             if (request.Reuse && stale.Length > 0)
                 progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1,
                     $"the saved {data.Channel} flows in {Path.Combine(request.OutDir, "models")} were trained on other inputs (data, seed or flows configuration): retraining"));

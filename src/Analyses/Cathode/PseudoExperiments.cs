@@ -148,6 +148,8 @@ public static class PseudoExperiments
         int owned = Enumerable.Range(0, r.Count).Count(r.Shard.Owns);
         if (todo.Length == 0) return (path, 0, done.Count, 0);
         var study = Prepare(r, input, device, progress, cancel);
+        // The file is created only now: a run refused while preparing leaves nothing that would block a corrected one.
+        PseudoLog.Create(path, header);
         var sw = Stopwatch.StartNew();
         int added = 0;
         string stage = $"pseudoexperiments ({r.Mode.ToString().ToLowerInvariant()}, shard {r.Shard})";
@@ -220,7 +222,10 @@ public static class PseudoExperiments
         var c = r.Config;
         var data = InRange(r.Data, c);
         var pre = CathodeAnalysis.FitPreprocessing(r.PreprocessingData ?? r.Data, c);
-        var bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input), r.Data, pre, new Dictionary<string, double>(), progress, cancel);
+        // The main run's flows are reused when they match these inputs (and trained when there are none); flows of other
+        // inputs are refused, not overwritten.
+        var bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
+            new Dictionary<string, double>(), progress, cancel);
         int d = r.Data.D;
         Ensemble? saved = null;
         if (r.Retrain == PseudoRetrain.None)
@@ -228,6 +233,9 @@ public static class PseudoExperiments
             string bdt = Path.Combine(r.OutDir, "models", $"bdt-{r.Data.Channel.ToLowerInvariant()}.json");
             if (!File.Exists(bdt))
                 throw new FileNotFoundException($"--retrain none scores with the saved ensemble, but {bdt} does not exist: run `fastad cathode` with the same --out first.", bdt);
+            if (!ModelFingerprint.Matches(CathodeAnalysis.BdtInputsPath(r.OutDir, r.Data.Channel), CathodeAnalysis.BdtInputs(c, bg, r.Data)))
+                throw new InvalidDataException($"--retrain none scores with the saved ensemble, but {bdt} was trained on other inputs (data, flows or " +
+                                               "classifier configuration) than this run's: run `fastad cathode` with the same options and --out first.");
             saved = ModelFile.Load(bdt);
         }
         // One binning for every pseudoexperiment: results depend on the pseudoexperiment's index alone.
@@ -389,15 +397,17 @@ public static class PseudoExperiments
     /// <summary>The append-only results file of a shard: a header line, then one JSON line per finished pseudoexperiment.</summary>
     internal static class PseudoLog
     {
-        /// <summary>Opens or creates the file; returns the indices already done. A line cut short by a kill is dropped.</summary>
+        /// <summary>Writes the header line when the file does not exist yet.</summary>
+        public static void Create(string path, PseudoHeader header)
+        {
+            if (!File.Exists(path)) AtomicFile.WriteAllText(path, JsonSerializer.Serialize(header, Line) + "\n");
+        }
+
+        /// <summary>Reads an existing file (checking its header); returns the indices already done. A line cut short by a kill is dropped.</summary>
         public static HashSet<int> Open(string path, PseudoHeader header)
         {
             var done = new HashSet<int>();
-            if (!File.Exists(path))
-            {
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(header, Line) + "\n");
-                return done;
-            }
+            if (!File.Exists(path)) return done;
             var text = File.ReadAllText(path);
             int complete = text.LastIndexOf('\n') + 1;
             if (complete < text.Length)
