@@ -162,6 +162,61 @@ public class BoosterTests
         Assert.All(Enumerable.Range(1500, 500), r => Assert.True(double.IsNaN(mean[r])));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LeavesHoldTheNewtonStepOfTheRowsThatReachThem(bool leafWise)
+    {
+        // An independent check of the booster's bookkeeping (subsampling, partition, node sums, margins of grown and of
+        // skipped rows, missing values): for the second tree, recompute every row's margin from the first tree by a
+        // descent written here, draw the documented subsample (Philox, seed, round 1, u < subsample), route the sampled
+        // rows through the second tree, and require each leaf to hold −ΣG/(ΣH + λ) × learning rate of its rows.
+        var (names, cols, y) = PeerAucTests.Synthetic();
+        var c = cols.Select(col => col[..3000].ToArray()).ToArray();
+        var labels = y[..3000];
+        // Missing values that carry information (mostly signal), so that splits send them left as well as right.
+        for (int i = 0; i < 3000; i++)
+            if (i % 7 == 0 || (labels[i] == 1 && i % 3 == 0)) c[0][i] = double.NaN;
+        var binner = QuantileBinner.Fit(names, c);
+        var x = binner.Transform(c);
+        var w = labels.Select(v => v == 1 ? 1.7 : 1.0).ToArray();
+        var p = (leafWise ? BoostingParameters.ScikitLearn with { MaxLeafNodes = 8 } : BoostingParameters.Cathode with { Patience = 0 })
+            with { MaxRounds = 2, Subsample = 0.7, Seed = 11 };
+        var model = HistogramBooster.Train(binner, new TrainingSet(x, labels, w), null, p);
+        Assert.Equal(2, model.Trees.Length);
+        var second = model.Trees[1];
+        Assert.True(second.Leaves >= 4, $"a second tree of {second.Leaves} leaves tests little");
+        int Leaf(Tree t, int row)
+        {
+            int n = 0;
+            while (t.Left[n] >= 0)
+            {
+                byte b = x.Column(t.Feature[n])[row];
+                n = (b == QuantileBinner.MissingBin ? t.DefaultLeft[n] : b <= t.Threshold[n]) ? t.Left[n] : t.Right[n];
+            }
+            return n;
+        }
+        var u = new double[3000];
+        FastAD.Kernels.Random.Philox4x32.FillUniform(u, p.Seed, 1);
+        var g = new double[second.Value.Length];
+        var h = new double[second.Value.Length];
+        for (int r = 0; r < 3000; r++)
+        {
+            if (!(u[r] < p.Subsample)) continue;
+            double margin = model.Baseline + model.Trees[0].Value[Leaf(model.Trees[0], r)];
+            double prob = 1 / (1 + Math.Exp(-margin));
+            int leaf = Leaf(second, r);
+            g[leaf] += (prob - labels[r]) * w[r];
+            h[leaf] += prob * (1 - prob) * w[r];
+        }
+        for (int n = 0; n < second.Value.Length; n++)
+            if (second.Left[n] < 0)
+                Assert.Equal(-g[n] / (h[n] + p.Lambda) * p.LearningRate, second.Value[n], 10);
+        // The case that needs the missing values' sums: a split of the feature with missing values that sends them left.
+        Assert.Contains(model.Trees.SelectMany(t => Enumerable.Range(0, t.Value.Length).Select(n => (t, n))),
+            tn => tn.t.Left[tn.n] >= 0 && tn.t.Feature[tn.n] == 0 && tn.t.DefaultLeft[tn.n]);
+    }
+
     [Fact]
     public void FrequencyWeightsTrainLikeDuplicatedRows()
     {

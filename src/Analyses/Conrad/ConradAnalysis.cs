@@ -510,8 +510,10 @@ public static class ConradAnalysis
             var sic = grid.Select((g, i) => effS[i] / Math.Sqrt(g)).ToArray();
             // The maximum only where enough background passes for the SIC to be measured (≤ 10% statistical error);
             // below that it is dominated by which handful of background events happen to pass.
-            int best = Enumerable.Range(0, grid.Length).Where(i => grid[i] * bkg.Length >= MinSicBackground)
-                .DefaultIfEmpty(0).MaxBy(i => sic[i]);
+            // Too little background in the SR for any grid point: no maximum is quoted (NaN), rather than the loosest point's.
+            var measured = Enumerable.Range(0, grid.Length).Where(i => grid[i] * bkg.Length >= MinSicBackground).ToArray();
+            if (measured.Length == 0) return new ConradSic(name, grid, effS, sic, double.NaN, double.NaN, roc.Auc);
+            int best = measured.MaxBy(i => sic[i]);
             return new ConradSic(name, grid, effS, sic, sic[best], grid[best], roc.Auc);
         }).ToArray();
     }

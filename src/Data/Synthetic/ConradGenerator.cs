@@ -103,7 +103,7 @@ public static class ConradGenerator
     private static void Signal(ConradSignal kind, int i, ReadOnlySpan<double> u, ReadOnlySpan<double> z, double[] met, double[] mJ, double[] tau21, double[] tau32)
     {
         // MET: the invisible Y (100 GeV) recoils against X from a 2.5 TeV Z': shifted log-normal above the trigger
-        // (median 1.1 TeV). m_J: in 70% of events the large-R jet holds every prong of X: 300 GeV with a 15% log-normal
+        // (median 1.1 TeV). m_J: in 75% of events (SignalContainedFraction) the large-R jet holds every prong of X: 300 GeV with a 15% log-normal
         // spread (resolution and radiation); otherwise a prong falls outside the jet and the mass is lower and broad.
         // Substructure: three prongs give lower tau32 and two prongs lower tau21 than the QCD jets, with overlap.
         bool contained = u[0] < SignalContainedFraction;
