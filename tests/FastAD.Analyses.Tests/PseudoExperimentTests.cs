@@ -173,6 +173,25 @@ public sealed class BootstrapPseudoExperimentTests : IDisposable
     }
 
     [Fact]
+    public void TheClassifierIsTrainedWithTheMultiplicities()
+    {
+        // The same distinct events with every multiplicity set to 1 must train other models: the copies count in training.
+        var request = new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 1, Shard.Whole);
+        var study = PseudoExperiments.Prepare(request, "generated", CpuDevice.Instance);
+        var set = PseudoExperiments.PseudoData(request, study.Data, study.Background, study.Pre, 0);
+        var once = set with { Multiplicity = set.Multiplicity!.Select(_ => 1.0).ToArray() };
+        var samples = study.Background.TrainingSamples;
+        int d = study.Data.D;
+        double[] Scores(PseudoExperiments.PseudoSet s) =>
+            PseudoExperiments.TrainAndScore(c, CpuDevice.Instance, study.Binner, [s], [0], samples, samples.Length / d, d, default)[0];
+        var weighted = Scores(set);
+        var plain = Scores(once);
+        Assert.Equal(weighted, Scores(set));   // deterministic, so a difference below is the multiplicities' doing
+        int differ = Enumerable.Range(0, weighted.Length).Count(i => !double.IsNaN(weighted[i]) && Math.Abs(weighted[i] - plain[i]) > 1e-9);
+        Assert.True(differ > weighted.Length / 10, $"only {differ} of {weighted.Length} scores change with the multiplicities");
+    }
+
+    [Fact]
     public void MergingBootstrapsGivesTheSpreadOfTheSignificances()
     {
         PseudoExperiments.Run(new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 24, Shard.Whole, Batch: 8), "generated", CpuDevice.Instance);

@@ -319,7 +319,7 @@ public static class PseudoExperiments
     /// [flow samples | pseudo-data 1 (SR, SB) | pseudo-data 2 | …] and returns each one's out-of-fold scores (per
     /// distinct event; multiplicities enter as frequency weights).
     /// </summary>
-    private static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, PseudoSet[] pseudo, int[] indices, double[] samples, int nSamples, int d,
+    internal static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, PseudoSet[] pseudo, int[] indices, double[] samples, int nSamples, int d,
         CancellationToken cancel)
     {
         var sets = pseudo.Select(s => s.Events).ToArray();
