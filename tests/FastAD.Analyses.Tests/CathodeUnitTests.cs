@@ -117,8 +117,12 @@ public class CathodeUnitTests
 }
 
 /// <summary>An interrupted run keeps what it finished and a rerun with reuse continues from it.</summary>
-public class CathodeInterruptionTests
+public sealed class CathodeInterruptionTests : IDisposable
 {
+    private readonly string dir = Directory.CreateTempSubdirectory("fastad-cathode-runs").FullName;
+
+    public void Dispose() => Directory.Delete(dir, true);
+
     /// <summary>The quick preset with two-block flows and two short BDTs per fold: seconds per run.</summary>
     private static CathodeConfig Tiny(int epochs)
     {
@@ -133,115 +137,91 @@ public class CathodeInterruptionTests
     [Fact]
     public void ReuseRetrainsWhatWasTrainedOnOtherInputs()
     {
-        var dir = Directory.CreateTempSubdirectory("fastad-fingerprint").FullName;
-        try
+        var c = Tiny(epochs: 2);
+        var (os, _) = CathodeData.Generate(c);
+        var cpu = FastAD.Kernels.Cpu.CpuDevice.Instance;
+        (CathodeResults R, List<string> Notes) Run(CathodeConfig config, CathodeChannelData data)
         {
-            var c = Tiny(epochs: 2);
-            var (os, _) = CathodeData.Generate(c);
-            var cpu = FastAD.Kernels.Cpu.CpuDevice.Instance;
-            (CathodeResults R, List<string> Notes) Run(CathodeConfig config, CathodeChannelData data)
-            {
-                var notes = new List<string>();
-                var progress = new CallbackProgress<StageProgress>(p => { if (p.Note is not null) lock (notes) notes.Add(p.Note); });
-                var (r, _, _) = CathodeAnalysis.Run(new CathodeRequest(config, data, null, dir, true, "test", "generated"), cpu, progress);
-                return (r, notes);
-            }
-            string flow0 = Path.Combine(dir, "models", "flow-os-0.json"), bdt = Path.Combine(dir, "models", "bdt-os.json");
-            var first = Run(c, os);
-            Assert.All(first.R.Primary.Flows, f => Assert.False(f.Reused));
-
-            // Another seed: the saved flows and BDTs are not the models of this run.
-            var seed2 = Tiny(epochs: 2);
-            seed2.Seed = 2;
-            var bdtBefore = File.ReadAllBytes(bdt);
-            var other = Run(seed2, os);
-            Assert.All(other.R.Primary.Flows, f => Assert.False(f.Reused));
-            Assert.Contains(other.Notes, n => n.Contains("other inputs") && n.Contains("flows"));
-            Assert.NotEqual(bdtBefore, File.ReadAllBytes(bdt));
-
-            // Other data with the same configuration: retrained too.
-            var fewer = os with { Mass = os.Mass[..^500], Features = os.Features[..^(500 * os.D)], Truth = os.Truth?[..^500] };
-            Assert.All(Run(seed2, fewer).R.Primary.Flows, f => Assert.False(f.Reused));
-
-            // Only the classifier changed: the flows are reused, the BDTs retrained.
-            seed2.Bdt.MaxRounds = 15;
-            var flowBytes = File.ReadAllBytes(flow0);
-            var bdtOnly = Run(seed2, fewer);
-            Assert.All(bdtOnly.R.Primary.Flows, f => Assert.True(f.Reused));
-            Assert.Equal(flowBytes, File.ReadAllBytes(flow0));
-            Assert.Contains(bdtOnly.Notes, n => n.Contains("bdt-os.json was trained on other inputs"));
-
-            // Nothing changed: everything reused.
-            var same = Run(seed2, fewer);
-            Assert.Contains(same.Notes, n => n.StartsWith("reused", StringComparison.Ordinal) && n.Contains("bdt-os.json"));
-            Assert.Equal(bdtOnly.R.Primary.Cathode.Points.Select(q => q.Z), same.R.Primary.Cathode.Points.Select(q => q.Z));
+            var notes = new List<string>();
+            var progress = new CallbackProgress<StageProgress>(p => { if (p.Note is not null) lock (notes) notes.Add(p.Note); });
+            var (r, _, _) = CathodeAnalysis.Run(new CathodeRequest(config, data, null, dir, true, "test", "generated"), cpu, progress);
+            return (r, notes);
         }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        string flow0 = Path.Combine(dir, "models", "flow-os-0.json"), bdt = Path.Combine(dir, "models", "bdt-os.json");
+        var first = Run(c, os);
+        Assert.All(first.R.Primary.Flows, f => Assert.False(f.Reused));
+
+        // Another seed: the saved flows and BDTs are not the models of this run.
+        var seed2 = Tiny(epochs: 2);
+        seed2.Seed = 2;
+        var bdtBefore = File.ReadAllBytes(bdt);
+        var other = Run(seed2, os);
+        Assert.All(other.R.Primary.Flows, f => Assert.False(f.Reused));
+        Assert.Contains(other.Notes, n => n.Contains("other inputs") && n.Contains("flows"));
+        Assert.NotEqual(bdtBefore, File.ReadAllBytes(bdt));
+
+        // Other data with the same configuration: retrained too.
+        var fewer = os with { Mass = os.Mass[..^500], Features = os.Features[..^(500 * os.D)], Truth = os.Truth?[..^500] };
+        Assert.All(Run(seed2, fewer).R.Primary.Flows, f => Assert.False(f.Reused));
+
+        // Only the classifier changed: the flows are reused, the BDTs retrained.
+        seed2.Bdt.MaxRounds = 15;
+        var flowBytes = File.ReadAllBytes(flow0);
+        var bdtOnly = Run(seed2, fewer);
+        Assert.All(bdtOnly.R.Primary.Flows, f => Assert.True(f.Reused));
+        Assert.Equal(flowBytes, File.ReadAllBytes(flow0));
+        Assert.Contains(bdtOnly.Notes, n => n.Contains("bdt-os.json was trained on other inputs"));
+
+        // Nothing changed: everything reused.
+        var same = Run(seed2, fewer);
+        Assert.Contains(same.Notes, n => n.StartsWith("reused", StringComparison.Ordinal) && n.Contains("bdt-os.json"));
+        Assert.Equal(bdtOnly.R.Primary.Cathode.Points.Select(q => q.Z), same.R.Primary.Cathode.Points.Select(q => q.Z));
     }
 
     [Fact]
     public void PseudoexperimentsRefuseModelsOfOtherInputsInsteadOfReplacingThem()
     {
-        var dir = Directory.CreateTempSubdirectory("fastad-pseudo-inputs").FullName;
-        try
-        {
-            var c = Tiny(epochs: 2);
-            var (os, _) = CathodeData.Generate(c);
-            var cpu = FastAD.Kernels.Cpu.CpuDevice.Instance;
-            CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), cpu);
-            string flow0 = Path.Combine(dir, "models", "flow-os-0.json");
-            var flowBytes = File.ReadAllBytes(flow0);
-            PseudoRequest Pseudo(CathodeConfig config) => new(config, os, os, dir, PseudoMode.Null, PseudoRetrain.None, 1, Shard.Whole);
+        var c = Tiny(epochs: 2);
+        var (os, _) = CathodeData.Generate(c);
+        var cpu = FastAD.Kernels.Cpu.CpuDevice.Instance;
+        CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), cpu);
+        string flow0 = Path.Combine(dir, "models", "flow-os-0.json");
+        var flowBytes = File.ReadAllBytes(flow0);
+        PseudoRequest Pseudo(CathodeConfig config) => new(config, os, os, dir, PseudoMode.Null, PseudoRetrain.None, 1, Shard.Whole);
 
-            // The same options: the saved flows and BDT score the pseudo-data.
-            Assert.Equal(1, PseudoExperiments.Run(Pseudo(c), "generated", cpu).Added);
+        // The same options: the saved flows and BDT score the pseudo-data.
+        Assert.Equal(1, PseudoExperiments.Run(Pseudo(c), "generated", cpu).Added);
 
-            // Another classifier configuration: the saved BDT is not this configuration's.
-            Directory.Delete(Path.Combine(dir, "pseudo"), true);
-            var rounds = Tiny(epochs: 2);
-            rounds.Bdt.MaxRounds = 15;
-            var e = Assert.Throws<InvalidDataException>(() => PseudoExperiments.Run(Pseudo(rounds), "generated", cpu));
-            Assert.Contains("bdt-os.json was trained on other inputs", e.Message);
+        // Another classifier configuration: the saved BDT is not this configuration's.
+        Directory.Delete(Path.Combine(dir, "pseudo"), true);
+        var rounds = Tiny(epochs: 2);
+        rounds.Bdt.MaxRounds = 15;
+        var e = Assert.Throws<InvalidDataException>(() => PseudoExperiments.Run(Pseudo(rounds), "generated", cpu));
+        Assert.Contains("bdt-os.json was trained on other inputs", e.Message);
 
-            // Another seed: the main run's flows are refused, and left as they were.
-            var seed2 = Tiny(epochs: 2);
-            seed2.Seed = 2;
-            e = Assert.Throws<InvalidDataException>(() => PseudoExperiments.Run(Pseudo(seed2), "generated", cpu));
-            Assert.Contains("trained on other inputs", e.Message);
-            Assert.Equal(flowBytes, File.ReadAllBytes(flow0));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        // Another seed: the main run's flows are refused, and left as they were.
+        var seed2 = Tiny(epochs: 2);
+        seed2.Seed = 2;
+        e = Assert.Throws<InvalidDataException>(() => PseudoExperiments.Run(Pseudo(seed2), "generated", cpu));
+        Assert.Contains("trained on other inputs", e.Message);
+        Assert.Equal(flowBytes, File.ReadAllBytes(flow0));
     }
 
     [Fact]
     public void CancellingAfterTheFlowsKeepsThemForReuse()
     {
-        var dir = Directory.CreateTempSubdirectory("fastad-cancel").FullName;
-        try
-        {
-            var c = Tiny(epochs: 4);
-            var (os, _) = CathodeData.Generate(c);
-            using var cancel = new CancellationTokenSource();
-            var progress = new CallbackProgress<StageProgress>(p => { if (p.Stage.StartsWith("BDTs", StringComparison.Ordinal)) cancel.Cancel(); });
-            Assert.ThrowsAny<OperationCanceledException>(() =>
-                CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance, progress, cancel.Token));
-            var flows = Directory.GetFiles(Path.Combine(dir, "models"), "flow-os-*.json");
-            Assert.Equal(c.Flows.Ensemble, flows.Length);
-            Assert.False(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
-            Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
-            var (r, _, _) = CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, true, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance);
-            Assert.All(r.Primary.Flows, f => Assert.True(f.Reused));
-            Assert.True(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        var c = Tiny(epochs: 4);
+        var (os, _) = CathodeData.Generate(c);
+        using var cancel = new CancellationTokenSource();
+        var progress = new CallbackProgress<StageProgress>(p => { if (p.Stage.StartsWith("BDTs", StringComparison.Ordinal)) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, false, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance, progress, cancel.Token));
+        var flows = Directory.GetFiles(Path.Combine(dir, "models"), "flow-os-*.json");
+        Assert.Equal(c.Flows.Ensemble, flows.Length);
+        Assert.False(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+        var (r, _, _) = CathodeAnalysis.Run(new CathodeRequest(c, os, null, dir, true, "test", "generated"), FastAD.Kernels.Cpu.CpuDevice.Instance);
+        Assert.All(r.Primary.Flows, f => Assert.True(f.Reused));
+        Assert.True(File.Exists(Path.Combine(dir, "models", "bdt-os.json")));
     }
 }
