@@ -14,7 +14,9 @@ namespace FastAD.Kernels;
 /// <item><c>atomic_add_i32_local/global</c>, <c>atomic_add_f64_local/global</c>.</item>
 /// </list>
 /// Math uses the overloaded C names (exp, log, sqrt, tanh, ...), valid in both dialects.
-/// Every source also sees <c>common.cl</c> (the Philox4x32-10 generator).
+/// Every source also sees <c>common.cl</c> (the Philox4x32-10 generator). A line <c>#include "name.cl"</c> is replaced
+/// by that source of the same assembly (expanded here, identically for every backend), followed by a <c>#line</c>
+/// directive so that compiler messages keep the including file's line numbers.
 /// </summary>
 public static class KernelSources
 {
@@ -42,8 +44,26 @@ public static class KernelSources
             using var stream = assembly.GetManifestResourceStream(r)
                 ?? throw new ArgumentException($"No embedded kernel source '{name}' in {assembly.GetName().Name}.");
             using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
+            return ExpandIncludes(assembly, name, reader.ReadToEnd());
         });
+    }
+
+    private static string ExpandIncludes(Assembly assembly, string name, string text)
+    {
+        var lines = text.Split('\n');
+        var result = new System.Text.StringBuilder(text.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (line.StartsWith("#include \"", StringComparison.Ordinal) && line.EndsWith('"'))
+            {
+                string included = line["#include \"".Length..^1];
+                if (included == name) throw new ArgumentException($"Kernel source '{name}' includes itself.");
+                result.Append(Get(assembly, included)).Append('\n').Append("#line ").Append(i + 2).Append('\n');
+            }
+            else result.Append(lines[i]).Append(i < lines.Length - 1 ? "\n" : "");
+        }
+        return result.ToString();
     }
 
     /// <summary>The prelude for a backend followed by the shared device functions.</summary>

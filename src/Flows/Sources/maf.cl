@@ -10,26 +10,7 @@
      W1 [H x D] (mask applied)  Wc [H x C]  b1 [H]  W2 [H x H] (mask applied)  b2 [H]
      W3 [2D x H] (mask applied)  b3 [2D]  mean [D]  scale [D] = exp(log gamma) / sqrt(var)  beta [D]
      logdet = sum(log gamma - 0.5 ln var)                                                              */
-#ifndef MAF_D
-#error MAF_D must be defined
-#endif
-#define D MAF_D
-#ifndef MAF_C
-#error MAF_C must be defined
-#endif
-#define C MAF_C
-#ifndef MAF_H
-#error MAF_H must be defined
-#endif
-#define H MAF_H
-#ifndef MAF_B
-#error MAF_B must be defined
-#endif
-#define B MAF_B
-#ifndef MAF_REAL
-#define MAF_REAL double
-#endif
-typedef MAF_REAL real;
+#include "maf_sizes.cl"
 
 #define CC (C > 0 ? C : 1)
 #define OFF_W1 0

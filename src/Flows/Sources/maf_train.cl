@@ -9,30 +9,11 @@
    Parameters of one flow, block after block, in MaskedAutoregressiveFlow.Parameters() order:
      W1 [H x D]  b1 [H]  Wc [H x C]  W2 [H x H]  b2 [H]  W3 [2D x H]  b3 [2D]  log gamma [D]  beta [D]
    Masks (shared): M1 [H x D], M2 [H x H], M3 [2D x H]. Gradients keep the layout (without weight decay). */
-#ifndef MAF_D
-#error MAF_D must be defined
-#endif
-#define D MAF_D
-#ifndef MAF_C
-#error MAF_C must be defined
-#endif
-#define C MAF_C
-#ifndef MAF_H
-#error MAF_H must be defined
-#endif
-#define H MAF_H
-#ifndef MAF_B
-#error MAF_B must be defined
-#endif
-#define B MAF_B
+#include "maf_sizes.cl"
 #ifndef MAF_WG
 #error MAF_WG must be defined
 #endif
 #define WG MAF_WG
-#ifndef MAF_REAL
-#define MAF_REAL double
-#endif
-typedef MAF_REAL real;
 
 #ifdef FASTAD_OPENCL
 #define GBARRIER() barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)
