@@ -15,6 +15,16 @@ internal static class AnalysisRunner
     /// <summary>Exit code after Ctrl+C.</summary>
     internal const int Interrupted = 130;
 
+    /// <summary>A number with fixed decimals (invariant culture), "–" for NaN: the analyses' headline and summary tables.</summary>
+    internal static string Number(double v, int digits = 2) => double.IsNaN(v) ? "–" : v.ToString("F" + digits, CultureInfo.InvariantCulture);
+
+    /// <summary>An empty two-column "headline | value" table and the function that adds a row (both texts escaped).</summary>
+    internal static (Table Table, Action<string, string> Row) HeadlineTable()
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("headline", "value");
+        return (table, (k, v) => table.AddRow(Markup.Escape(k), Markup.Escape(v)));
+    }
+
     /// <summary>Runs <paramref name="body"/>; returns false (and prints where the saved work is) when interrupted.</summary>
     internal static bool TryRun<T>(IAnsiConsole console, bool quiet, string savedWorkHint, Func<IProgress<StageProgress>?, CancellationToken, T> body, out T result)
     {

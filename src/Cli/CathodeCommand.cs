@@ -197,13 +197,12 @@ internal static class CathodeCommand
         return cmd;
     }
 
-    private static string F(double v, int digits = 2) => double.IsNaN(v) ? "–" : v.ToString("F" + digits, CultureInfo.InvariantCulture);
+    private static string F(double v, int digits = 2) => AnalysisRunner.Number(v, digits);
 
     private static void PrintHeadline(IAnsiConsole console, CathodeResults r, double seconds)
     {
         var h = r.Headline;
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("headline", "value");
-        void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        var (table, Row) = AnalysisRunner.HeadlineTable();
         Row($"initial Z ({r.Primary.Channel}, no cut)", F(h.InitialZ));
         Row("best CATHODE Z (cut and count)", $"{F(h.BestCathodeZ)} at FPR {h.BestCathodeFpr.ToString("G3", CultureInfo.InvariantCulture)}");
         Row("reweighted Z (likelihood reweighting)", h.ReweightedZ is { } rz ? F(rz) : "–");

@@ -66,13 +66,12 @@ internal static class ConradCommand
         return cmd;
     }
 
-    private static string F(double v, int digits = 2) => double.IsNaN(v) ? "–" : v.ToString("F" + digits, CultureInfo.InvariantCulture);
+    private static string F(double v, int digits = 2) => AnalysisRunner.Number(v, digits);
 
     private static void PrintHeadline(IAnsiConsole console, ConradResults r, double seconds)
     {
         var h = r.Headline;
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("headline", "value");
-        void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        var (table, Row) = AnalysisRunner.HeadlineTable();
         foreach (var (name, sic) in h.MaxSic) Row($"max SIC ({name})", F(sic));
         Row("worst closure pull without signal", F(h.WorstClosurePull));
         Row("S/√B before the cut", F(h.SOverSqrtB[0]));
