@@ -14,17 +14,61 @@ internal static class FastAdCommand
     /// <summary>Exit code for a failed check (selftest).</summary>
     internal const int CheckFailed = 1;
 
-    internal static int Run(string[] args, IAnsiConsole? console = null)
+    /// <summary>Exit code when standard output or standard error cannot be written (closed pipe, full disk).</summary>
+    internal const int OutputFailed = 2;
+
+    /// <summary>Where errors go: standard error for the process, a test's own console in-process.</summary>
+    private static readonly AsyncLocal<IAnsiConsole?> ErrorConsole = new();
+
+    /// <summary>
+    /// Runs the command tree. Results go to <paramref name="console"/> (standard output), errors and warnings to
+    /// <paramref name="error"/> (standard error). Parse errors exit 2 like every other usage error. A standard output
+    /// that is closed or full ends the command with one line on standard error (or silently when that fails too).
+    /// </summary>
+    internal static int Run(string[] args, IAnsiConsole? console = null, IAnsiConsole? error = null)
     {
         if (console is null)
         {
+            Console.SetOut(new StandardStreamWriter(Console.Out, "standard output"));
+            Console.SetError(new StandardStreamWriter(Console.Error, "standard error"));
             console = AnsiConsole.Console;
             // Logs and pipes get the full table width rather than the 80-column default.
             if (Console.IsOutputRedirected) console.Profile.Width = 160;
+            error ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            if (Console.IsErrorRedirected) error.Profile.Width = 160;
         }
-        var root = Build(console);
-        return root.Parse(args).Invoke();
+        error ??= console;
+        var previous = ErrorConsole.Value;
+        ErrorConsole.Value = error;
+        try
+        {
+            var root = Build(console);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var e in parse.Errors) error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                string command = string.Join(' ', parse.CommandResult.Command is var c && c != root ? ["fastad", c.Name] : new[] { "fastad" });
+                error.MarkupLineInterpolated($"see `{command} --help` for the options.");
+                return UsageError;
+            }
+            return parse.Invoke(new InvocationConfiguration { Output = Console.Out, Error = Console.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (StandardStreamException e)
+        {
+            // Standard output is closed or full: say so on standard error, unless that is the stream that failed.
+            if (!e.IsError)
+                try { error.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); }
+                catch (Exception) { }
+            return OutputFailed;
+        }
+        finally
+        {
+            ErrorConsole.Value = previous;
+        }
     }
+
+    /// <summary>The console for errors and warnings of the running command (standard error).</summary>
+    internal static IAnsiConsole Errors(IAnsiConsole fallback) => ErrorConsole.Value ?? fallback;
 
     internal static RootCommand Build(IAnsiConsole console)
     {
@@ -67,10 +111,15 @@ internal static class FastAdCommand
         {
             return body();
         }
+        catch (StandardStreamException)
+        {
+            throw;
+        }
         catch (Exception e) when (UserError(e) is { } user)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {user.Message}");
-            if (Environment.GetEnvironmentVariable("FASTAD_DEBUG") == "1") console.WriteException(e);
+            var error = Errors(console);
+            error.MarkupLineInterpolated($"[red]error:[/] {user.Message}");
+            if (Environment.GetEnvironmentVariable("FASTAD_DEBUG") == "1") error.WriteException(e);
             return UsageError;
         }
     }
