@@ -82,6 +82,8 @@ public static class CathodeAnalysis
         public double PredictedSr { get; internal set; }
         /// <summary>Samples per set (all flows).</summary>
         public int SamplesPerSet { get; internal set; }
+        /// <summary>Per feature, the events outside the preprocessing's fitted range, clamped to it before the flows (SPEC 1.2 remark).</summary>
+        public int[] OutsideRange { get; internal set; } = [];
         /// <summary>Rows of the BDT matrix: SR data indices, then SB data indices (into the channel's events).</summary>
         internal int[] SrRows = [], SbRows = [];
     }
@@ -165,6 +167,10 @@ public static class CathodeAnalysis
         var sbhRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 1).ToArray();
         st.SrRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == 0).ToArray();
         st.SbRows = sblRows.Concat(sbhRows).Order().ToArray();
+        st.OutsideRange = pre.OutsideRange(data.Features);
+        if (st.OutsideRange.Any(n => n > 0))
+            progress?.Report(new StageProgress($"flows {data.Channel}", 0, 0,
+                $"{OutsideRangeText(st)} outside the preprocessing range fitted on {(data.Channel == "OS" ? "this channel" : "OS")}: clamped to its edge"));
         var bg = TrainBackground(request, data, pre, seconds, progress, cancel);
         ulong channelSeed = bg.ChannelSeed;
         st.Flows = bg.Summaries;
@@ -496,8 +502,14 @@ public static class CathodeAnalysis
         return new ChannelResult(data.Channel, data.Rows, st.Band.Count(b => b == -1), st.Band.Count(b => b == 0), st.Band.Count(b => b == 1), truthInSr,
             initial.Z[0], initial.S[0], initial.B[0], st.PredictedSr, st.SamplesPerSet, st.Flows, allModels.Length, allModels.Average(m => m.Trees.Length),
             srVsSamples, truthAuc, cathode, baselines.ToArray(), reweighted, cutScan, variations.ToArray(),
-            cross, other?.Data.Channel);
+            cross, other?.Data.Channel,
+            Enumerable.Range(0, data.D).Where(j => st.OutsideRange[j] > 0).ToDictionary(j => data.FeatureNames[j], j => st.OutsideRange[j]));
     }
+
+    /// <summary>"3 events in mu0_ip3d, 1 in dimu_pt": the clamped values of a channel, for notes and the report.</summary>
+    public static string OutsideRangeText(ChannelState st) =>
+        string.Join(", ", Enumerable.Range(0, st.Data.D).Where(j => st.OutsideRange[j] > 0)
+            .Select((j, k) => $"{st.OutsideRange[j]:N0} {(k == 0 ? (st.OutsideRange[j] == 1 ? "event" : "events") + " in " : "in ")}{st.Data.FeatureNames[j]}"));
 
     /// <summary>The single-feature cuts: each high-side feature cut from above, each low-side feature from below.</summary>
     private static IEnumerable<(string Name, bool High)> BaselineFeatures(CathodeConfig c) =>

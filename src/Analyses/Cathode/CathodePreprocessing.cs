@@ -5,6 +5,12 @@ namespace FastAD.Analyses.Cathode;
 /// mean and standard deviation. Each feature: x' = (x − min)/(max − min) with min and max over all data
 /// (max × 1.2 when positive), x' = 0.96 x' + 0.02, y = ln(x' / (1 − x' + 1e-4)), then a z-score with the
 /// sideband mean and standard deviation of y. <see cref="InverseFeatures"/> is the exact inverse.
+/// <para>
+/// Events of another channel (SS reusing the OS transforms) or of other data can lie outside the fitted range
+/// [min, max × 1.2], where the logit is undefined (NaN). Such values are clamped to the range's edge before the
+/// transform — a documented deviation from SPEC 1.2, which leaves them undefined — and counted
+/// (<see cref="OutsideRange"/>) so that the analysis reports how many events it clamped, per feature.
+/// </para>
 /// </summary>
 public sealed record CathodePreprocessing(double MassMean, double MassStd, double[] Min, double[] Max, double[] Mean, double[] Std)
 {
@@ -76,14 +82,28 @@ public sealed record CathodePreprocessing(double MassMean, double MassStd, doubl
         for (int i = 0; i < x.Length; i++)
         {
             int j = i % d;
-            double u = (x[i] - Min[j]) / (Max[j] - Min[j]);
+            // Clamped to the fitted range: outside it the logit below is NaN (see the type's remarks).
+            double u = (Math.Clamp(x[i], Min[j], Max[j]) - Min[j]) / (Max[j] - Min[j]);
             u = 0.96 * u + 0.02;
             y[i] = Math.Log(u / (1 - u + Eps));
         }
         return y;
     }
 
-    /// <summary>Forward transform of row-major features (rows × D).</summary>
+    /// <summary>Per feature, how many of the row-major values <paramref name="x"/> lie outside the fitted range (and are clamped by <see cref="Features"/>).</summary>
+    public int[] OutsideRange(ReadOnlySpan<double> x)
+    {
+        int d = Min.Length;
+        var n = new int[d];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int j = i % d;
+            if (x[i] < Min[j] || x[i] > Max[j]) n[j]++;
+        }
+        return n;
+    }
+
+    /// <summary>Forward transform of row-major features (rows × D); values outside the fitted range are clamped to it.</summary>
     public double[] Features(ReadOnlySpan<double> x)
     {
         int d = Min.Length;

@@ -303,6 +303,9 @@ public static class CathodeReport
             Line();
             Line("Flows (best epoch, validation NLL in standardised units): " +
                  string.Join("; ", res.Flows.Select(f => f.Reused ? $"#{f.Member} reused ({f.BestValidationLoss.ToString("F4", Inv)})" : $"#{f.Member} epoch {f.BestEpoch + 1}/{f.EpochsRun} ({f.BestValidationLoss.ToString("F4", Inv)})")) + ".");
+            if (res.ClampedToPreprocessingRange is { Count: > 0 } clamped)
+                Line($"Outside the preprocessing range fitted on OS (min to 1.2 × max), clamped to its edge before the flows: " +
+                     string.Join(", ", clamped.Select(kv => $"{kv.Value:N0} events in {kv.Key}")) + ".");
             Line();
             if (res.CrossApplied is { } x) Line($"Cross-application: {x.Name} reaches at most {Z(x.Best.Z)} (FPR {FprText(x.Best.Fpr)}).");
             Line();
