@@ -14,11 +14,12 @@ internal static class YamlConfig
     /// <summary>The deserialised settings (null for an empty file).</summary>
     public static T? Read<T>(string path) where T : class
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path}", path);
+        string text = ReadText(path);
         var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
         try
         {
-            return deserializer.Deserialize<T>(File.ReadAllText(path));
+            YamlSchema.Check<T>(path, text, "");
+            return deserializer.Deserialize<T>(text);
         }
         catch (YamlException e)
         {
@@ -41,11 +42,11 @@ internal static class YamlConfig
     /// </summary>
     public static T Overlay<T>(string path, T preset, string printConfigCommand) where T : class
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path}", path);
+        string text = ReadText(path);
         try
         {
-            var text = File.ReadAllText(path);
             // Validate keys and types against the schema first (errors carry the file's own line numbers).
+            YamlSchema.Check<T>(path, text, $" (`{printConfigCommand} --print-config` lists every key)");
             Reader.Deserialize<T>(text);
             var baseNode = Parse(ToYaml(preset));
             if (Parse(text) is YamlMappingNode over && baseNode is YamlMappingNode b) Merge(b, over);
@@ -59,6 +60,16 @@ internal static class YamlConfig
             string detail = e.InnerException?.Message ?? e.Message;
             throw new InvalidDataException($"{path}, line {e.Start.Line}: {detail} (`{printConfigCommand} --print-config` lists every key).");
         }
+    }
+
+    /// <summary>The text of a configuration file, with clear errors for a folder, a missing file and binary content.</summary>
+    private static string ReadText(string path)
+    {
+        if (Directory.Exists(path)) throw new ArgumentException($"--config {path} is a folder; expected a YAML file.");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Config file not found: {path} (expected a YAML file).", path);
+        string text = File.ReadAllText(path);
+        if (text.Contains('\0')) throw new InvalidDataException($"{path}: holds NUL bytes; expected a YAML text file.");
+        return text;
     }
 
     private static YamlNode Parse(string text)

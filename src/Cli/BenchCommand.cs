@@ -55,7 +55,7 @@ internal static class BenchCommand
     /// <summary>Toys/s of the nominal fit (degree 5, 64 + 1 bins, two fits per toy) around the CMS OS background.</summary>
     private static IEnumerable<Func<ComputeDevice, PrimitiveWorkload>> ToySuite(bool quick)
     {
-        var request = new FastAD.Analyses.BumpHunt.ToyRequest(quick ? 2_000 : 50_000, 1, StatsCommands.DefaultMasses,
+        var request = new FastAD.Analyses.BumpHunt.ToyRequest(quick ? 2_000 : 50_000, 1, StatsCommands.ResolveMasses(StatsCommands.DefaultMasses),
             StatsCommands.ParseWhere("selection=os_cathode,fpr=1"));
         var (model, phi) = FastAD.Analyses.BumpHunt.ToyJob.Background(request);
         yield return d =>

@@ -13,6 +13,19 @@ internal static class StatsCommands
 {
     internal const string DefaultMasses = "data/cms-dimuon-2016h/cut_masses.csv";
 
+    /// <summary>
+    /// The built-in CMS spectrum wherever fastad runs from: the path as given when it exists (relative to the current
+    /// folder), else the copy installed next to the fastad binary; a clear error otherwise.
+    /// </summary>
+    internal static string ResolveMasses(string path)
+    {
+        if (path != DefaultMasses || File.Exists(path)) return path;
+        string installed = Path.Combine(AppContext.BaseDirectory, DefaultMasses);
+        if (File.Exists(installed)) return installed;
+        throw new FileNotFoundException($"The built-in CMS spectrum {DefaultMasses} is neither under the current folder ({Environment.CurrentDirectory}) " +
+                                        $"nor next to fastad ({AppContext.BaseDirectory}); give --masses FILE (the repository's {DefaultMasses}).");
+    }
+
     internal static Dictionary<string, string> ParseWhere(string? where)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -89,9 +102,13 @@ internal static class StatsCommands
         {
             using var registry = DeviceRegistry.Discover();
             var d = registry.Select(parse.GetValue(device));
-            var request = new ToyRequest(parse.GetValue(n), parse.GetValue(seed), parse.GetValue(masses)!, ParseWhere(parse.GetValue(where)),
+            var request = new ToyRequest(parse.GetValue(n), parse.GetValue(seed), ResolveMasses(parse.GetValue(masses)!), ParseWhere(parse.GetValue(where)),
                 parse.GetValue(degree), parse.GetValue(bins), parse.GetValue(signal));
-            var r = ToyJob.Run(request, d);
+            // A progress bar (or log lines) with ETA, and Ctrl+C stops at the next batch of toys.
+            if (!AnalysisRunner.TryRun(console, quiet: false, "no toys are saved; run again with a smaller --n for a quick answer.",
+                    (progress, token) => ToyJob.Run(request, d, progress is null ? null
+                        : new FastAD.Analyses.CallbackProgress<long>(done => progress.Report(new FastAD.Analyses.StageProgress("toys", done, request.Count))), token), out var r))
+                return AnalysisRunner.Interrupted;
             console.MarkupLineInterpolated($"[bold]{r.Toys:N0}[/] toys on [bold]{r.Device}[/] in {r.Seconds:F2} s: [bold]{r.ToysPerSecond:N0} toys/s[/] (sideband fit per toy, plus the null fit when Ŝ ≥ 0); {r.Failed} not converged");
             console.MarkupLineInterpolated($"background: {r.Background}");
             var table = new Table().Border(TableBorder.Rounded).AddColumns("quantity", "toys", "fraction", "± binomial", "asymptotic", "pull");

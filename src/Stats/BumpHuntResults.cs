@@ -94,6 +94,16 @@ public sealed class BumpHuntResults
         Q0[row] = q0;
         Z[row] = Math.Sqrt(q0);
         P[row] = 0.5 * SpecialFunctions.Erfc(Z[row] / Math.Sqrt(2));
+        // Whatever the minimiser said, a fit whose likelihood or parameters overflowed did not converge.
+        if (!double.IsFinite(m2lnL0) || !double.IsFinite(m2lnL1) || !double.IsFinite(q0) || !double.IsFinite(b) || !AllFinite(phiHat) || !AllFinite(phiHatHat))
+            Status[row] = FitStatus.NotFinite;
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> v)
+    {
+        foreach (double x in v)
+            if (!double.IsFinite(x)) return false;
+        return true;
     }
 
     /// <summary>The SR part of F at the signal-plus-background optimum: λ = B + max(Ŝ, 0) = max(N_SR, B).</summary>

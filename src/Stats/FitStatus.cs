@@ -11,4 +11,9 @@ public enum FitStatus : byte
     Stalled = 2,
     /// <summary>The spectrum has no entries: nothing to fit.</summary>
     Empty = 3,
+    /// <summary>
+    /// The likelihood, a parameter or the test statistic is not finite (counts or weights too large for double
+    /// precision, e.g. one weight of 1e300): the numbers are meaningless. Never reported as converged.
+    /// </summary>
+    NotFinite = 4,
 }

@@ -29,6 +29,23 @@ public class ProfileLikelihoodTests(ITestOutputHelper output)
         Assert.InRange(r.Z[0], z - 0.002, z + 0.002);
     }
 
+    [SkippableTheory]
+    [InlineData("cpu")]
+    [InlineData("opencl")]
+    public void AFitWhoseLikelihoodOverflowsIsNotReportedAsConverged(string backend)
+    {
+        // One weight of 1e300 among unit weights: B ≈ 1e299, the likelihood overflows (it said Converged with Z = 0 before).
+        var fitter = ProfileLikelihoodFitter.For(TestDevices.Get(backend));
+        var masses = ReferenceData.CutMasses("os_cathode", "1");
+        var weights = masses.Select((m, i) => i == 7 ? 1e300 : 1.0).ToArray();
+        var model = new BackgroundModel(BumpHuntBinning.Dimuon(), 5);
+        var huge = fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, weights, out _));
+        Assert.Equal(FitStatus.NotFinite, huge.Status[0]);
+        // Large but representable weights still fit.
+        weights[7] = 1e6;
+        Assert.Equal(FitStatus.Converged, fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, weights, out _)).Status[0]);
+    }
+
     [Fact]
     public void FitsAreOptimalUnderTheConstraints()
     {

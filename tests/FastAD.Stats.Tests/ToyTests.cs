@@ -31,6 +31,38 @@ public class ToyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TallyCountsTheSameToysAsRunWithoutKeepingThem()
+    {
+        // Batches of 700 over 5000 toys: the last batch is partial and every batch starts at another Philox offset.
+        var (model, phi) = CmsBackground();
+        double[] thresholds = [0.5, 1, 2];
+        var kept = ToyStudy.Run(CpuDevice.Instance, model, phi, 5000, seed: 31);
+        var tally = ToyStudy.Tally(CpuDevice.Instance, model, phi, 5000, seed: 31, thresholds, batch: 700);
+        Assert.Equal(5000, tally.Toys);
+        Assert.Equal(kept.Q0.LongCount(q => q == 0), tally.Zeros);
+        Assert.Equal(thresholds.Select(z => kept.Q0.LongCount(q => q >= z * z)), tally.Above);
+        Assert.Equal(kept.Failed, tally.Failed);
+        Assert.Equal(kept.Calibration(thresholds).Select(r => (r.Count, r.Fraction)), tally.Calibration().Select(r => (r.Count, r.Fraction)));
+        // Cancellation stops between batches.
+        using var cancel = new CancellationTokenSource();
+        var progress = new Progress(done => { if (done >= 1400) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            ToyStudy.Tally(CpuDevice.Instance, model, phi, 5000, seed: 31, thresholds, progress: progress, cancel: cancel.Token, batch: 700));
+        Assert.Equal([700L, 1400L], progress.Seen);
+    }
+
+    private sealed class Progress(Action<long> onReport) : IProgress<long>
+    {
+        public List<long> Seen { get; } = [];
+
+        public void Report(long value)
+        {
+            Seen.Add(value);
+            onReport(value);
+        }
+    }
+
+    [Fact]
     public void InjectedSignalRaisesTheSignificance()
     {
         var (model, phi) = CmsBackground();

@@ -44,6 +44,8 @@ public static class BumpHuntJob
         }
         if (m.Count == 0)
             throw new InvalidDataException($"{request.MassesFile}: no rows match {Describe(request.Where)} (of {table.RowCount} rows).");
+        if (w is not null && w.All(x => x == 0))
+            throw new InvalidDataException($"{request.MassesFile}: every weight in '{request.WeightsColumn}' of the {m.Count:N0} selected rows is 0; the weighted spectrum is empty.");
         return (m.ToArray(), w?.ToArray());
     }
 
@@ -58,6 +60,11 @@ public static class BumpHuntJob
         var spectra = Spectra.FromEvents(model.Binning, masses, weights, out int ignored);
         spectra.CheckFittable(model);
         var r = ProfileLikelihoodFitter.For(device).Fit(model, spectra);
+        if (r.Status[0] == FitStatus.NotFinite)
+        {
+            string cause = weights is null ? "" : $"; the weights reach {weights.Max():G4}: weights that large overflow the scaled-Poisson likelihood (sum of w² per bin) in double precision";
+            throw new InvalidDataException($"{request.MassesFile} [{Describe(request.Where)}]: the fit's likelihood is not finite (B = {r.B[0]:G4}, -2lnL = {r.MinusTwoLnL1[0]:G4}){cause}. No significance can be quoted.");
+        }
         return new BumpHuntReport(request.MassesFile, Describe(request.Where), masses.Length, ignored, spectra.N[model.SrRow],
             r.S[0], r.B[0], r.Q0[0], r.Z[0], r.P[0], r.MinusTwoLnL0[0], r.MinusTwoLnL1[0],
             r.ThetaHatOf(0).ToArray(), r.ThetaHatHatOf(0).ToArray(), r.Status[0].ToString(), request.Degree, request.BinsSR, device.Id);
@@ -87,9 +94,11 @@ public static class ToyJob
     }
 
     /// <summary>Runs the toys and times them (fits only; the generating fit is excluded).</summary>
-    public static ToyReport Run(ToyRequest request, ComputeDevice device, IProgress<long>? progress = null)
+    public static ToyReport Run(ToyRequest request, ComputeDevice device, IProgress<long>? progress = null, CancellationToken cancel = default)
     {
-        if (request.Count < 1) throw new ArgumentOutOfRangeException(nameof(request), $"--n must be at least 1 (got {request.Count}).");
+        if (request.Count < 1) throw new ArgumentException($"--n must be at least 1 (got {request.Count}).");
+        if (!double.IsFinite(request.InjectedSignal) || request.InjectedSignal < 0)
+            throw new ArgumentException($"--signal must be a finite, non-negative number of expected signal events in the SR (got {request.InjectedSignal}).");
         var (model, phi) = Background(request);
         double[]? signal = null;
         if (request.InjectedSignal != 0)
@@ -100,9 +109,10 @@ public static class ToyJob
         // Warm-up compiles kernels so the timing is of the fits.
         ToyStudy.Run(device, model, phi, Math.Min(256, request.Count), request.Seed + 1_000_000_007UL, signal);
         var sw = Stopwatch.StartNew();
-        var toys = ToyStudy.Run(device, model, phi, request.Count, request.Seed, signal, progress);
+        // Counted, not kept: any --n fits in memory (2·10⁹ q0 values would need 34 GB).
+        var toys = ToyStudy.Tally(device, model, phi, request.Count, request.Seed, [1, 2, 3], signal, progress, cancel);
         double seconds = sw.Elapsed.TotalSeconds;
-        return new ToyReport(request.Count, seconds, request.Count / seconds, toys.Failed, toys.Calibration(1, 2, 3), device.Id,
+        return new ToyReport(request.Count, seconds, request.Count / seconds, toys.Failed, toys.Calibration(), device.Id,
             $"degree {request.Degree}, {model.Binning.SbBins} + 1 bins, θ̂̂ of {request.MassesFile} [{BumpHuntJob.Describe(request.Where)}]");
     }
 }
