@@ -38,7 +38,11 @@ internal static class YamlSchema
             string name = (k as YamlScalarNode)?.Value ?? "";
             string full = key.Length == 0 ? name : $"{key}.{name}";
             if (!props.TryGetValue(name, out var prop))
-                throw Error(path, k, $"unknown key '{full}'; the keys {(key.Length == 0 ? "at the top" : $"of {key}")} are {known}", hint);
+            {
+                string? near = props.Keys.Where(c => Distance(c, name) <= 2).OrderBy(c => Distance(c, name)).FirstOrDefault();
+                throw Error(path, k, $"unknown key '{full}'{(near is null ? "" : $" (did you mean '{near}'?)")}; " +
+                    $"the keys {(key.Length == 0 ? "at the top" : $"of {key}")} are {known}", hint);
+            }
             Value(path, v, prop.PropertyType, full, hint);
         }
     }
@@ -105,4 +109,23 @@ internal static class YamlSchema
 
     private static InvalidDataException Error(string path, YamlNode node, string message, string hint) =>
         new($"{path}, line {node.Start.Line}: {message}{hint}.");
+
+    /// <summary>Edit distance (Levenshtein) between two keys, to suggest the one a typo meant.</summary>
+    private static int Distance(string a, string b)
+    {
+        var row = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) row[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.Length];
+    }
 }

@@ -58,6 +58,7 @@ public class TreesCommandTests
         Assert.Equal(2, code);
         Assert.Contains("line 2", output);
         Assert.Contains("max_deph", output);
-        Assert.Contains("Known keys", output);
+        Assert.Contains("did you mean 'max_depth'?", output);
+        Assert.Contains("the keys at the top are", output);
     }
 }
