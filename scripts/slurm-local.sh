@@ -15,6 +15,7 @@ DIR="${FASTAD_SLURM_DIR:-/var/spool/fastad-slurm}"
 MARK="# written by FastAD scripts/slurm-local.sh"
 HOST="$(hostname -s)"
 MUNGE_PID=/run/munge/munged.pid
+CONF_CHANGED=0
 
 munge_ok() { command -v munge >/dev/null && munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 ctld_ok() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
@@ -69,7 +70,7 @@ MinJobAge=600
 NodeName=$HOST NodeAddr=127.0.0.1 $hw State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
-  if [ -f "$CONF" ] && cmp -s "$tmp" "$CONF"; then rm -f "$tmp"; else mv "$tmp" "$CONF"; fi
+  if [ -f "$CONF" ] && cmp -s "$tmp" "$CONF"; then rm -f "$tmp"; else mv "$tmp" "$CONF"; CONF_CHANGED=1; fi
 }
 
 start_munge() {
@@ -121,6 +122,8 @@ start() {
     pid_alive "$DIR/slurmctld.pid" || slurmctld
     for _ in $(seq 1 30); do ctld_ok && break; sleep 1; done
     ctld_ok || { echo "slurm-local: slurmctld does not answer" >&2; logs >&2; return 1; }
+  elif [ "$CONF_CHANGED" -eq 1 ]; then
+    scontrol reconfigure
   fi
   pid_alive "$DIR/slurmd.pid" || slurmd
   wait_idle
