@@ -20,7 +20,7 @@ CONF_CHANGED=0
 munge_ok() { command -v munge >/dev/null && munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 ctld_ok() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-node_state() { sinfo -h -n "$HOST" -o '%t' 2>/dev/null | head -n 1; }
+node_state() { sinfo -h -n "$HOST" -o '%t' 2>/dev/null | head -n 1 || true; }
 
 logs() {
   for f in "$DIR/slurmctld.log" "$DIR/slurmd.log" /var/log/munge/munged.log; do
