@@ -52,6 +52,9 @@ public class SlurmTests(ITestOutputHelper log)
                 // --batch 1: every pseudoexperiment is appended on its own, so a cancelled task leaves some behind.
                 ["FASTAD_EXTRA_ARGS"] = $"--config {cfg} --preset quick --batch 1",
                 ["FASTAD_SHARDS"] = null,
+                // One thread per task, as allocated (--cpus-per-task=1): a shard takes about as long on a big machine as on a
+                // small one, so the cancellation below lands part-way; and results must not depend on the thread count.
+                ["DOTNET_PROCESSOR_COUNT"] = "1",
             };
             // The script asks for 8 CPUs and 8 GB: a one-node test cluster may have 2 CPUs (memory is not enforced here).
             string[] sbatch = ["--parsable", "--job-name=fastad-slurm-test", "--cpus-per-task=1", "--mem=500M", "--time=15", $"--chdir={root}",
