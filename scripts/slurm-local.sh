@@ -100,7 +100,7 @@ wait_idle() {
     case "$state" in
       idle|mix|alloc) return 0 ;;
       # A node left down or drained by an earlier run: ReturnToService=2 brings it back when it registers; nudge it.
-      down*|drain*|drng*) [ $((i % 10)) -eq 5 ] && scontrol update NodeName="$HOST" State=RESUME 2>/dev/null || true ;;
+      down*|drain*|drng*) if [ $((i % 10)) -eq 5 ]; then scontrol update NodeName="$HOST" State=RESUME 2>/dev/null || true; fi ;;
     esac
     sleep 1
   done
@@ -138,7 +138,7 @@ stop() {
       pid="$(cat "$f")"
       kill "$pid"
       for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+      if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
     fi
   done
   echo "slurm-local: stopped"
