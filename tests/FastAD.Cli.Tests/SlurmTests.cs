@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using FastAD.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
