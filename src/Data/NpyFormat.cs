@@ -85,6 +85,11 @@ public static class NpyFormat
             throw new InvalidDataException($"{path}: member '{member}' claims {entry.CompressedLength:N0} stored bytes, but the file has {fileLength:N0}; the file is corrupt.");
         if (entry.Length < 0 || entry.Length > Array.MaxLength)
             throw new InvalidDataException($"{path}: member '{member}' claims {entry.Length:N0} bytes, more than an array read into memory can be; the file is corrupt or too large.");
+        // Deflate expands at most about 1032:1: a size beyond that of the stored bytes is a corrupt directory entry
+        // (checked before the size is allocated).
+        if (entry.Length > entry.CompressedLength * 1100L + 1024)
+            throw new InvalidDataException(
+                $"{path}: member '{member}' claims {entry.Length:N0} bytes from {entry.CompressedLength:N0} stored bytes, more than zip compression can give; the file is corrupt.");
         var bytes = new byte[entry.Length];
         int read;
         bool longer;
