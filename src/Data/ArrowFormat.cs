@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
+using System.Buffers.Binary;
 using System.Text;
 using Array = System.Array;
 
@@ -57,9 +58,15 @@ public static class ArrowFormat
             throw new InvalidDataException($"{path} is truncated: an Arrow IPC / Feather v2 file ends with ARROW1, this one does not.");
         // The footer (schema and record batch blocks) sits before its int32 length and the closing magic: ARROW1 + 2 bytes of padding come first.
         int footer = BitConverter.ToInt32(tail, 0);
-        if (!BitConverter.IsLittleEndian) footer = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(footer);
+        if (!BitConverter.IsLittleEndian) footer = BinaryPrimitives.ReverseEndianness(footer);
         if (footer <= 0 || footer > length - tail.Length - 8)
             throw Corrupt(path, $"footer: its length field says {footer:N0} bytes, but only {Math.Max(0, length - tail.Length - 8):N0} bytes lie between the magic strings");
+        long footerStart = length - tail.Length - footer;
+        var footerBytes = new byte[footer];
+        stream.Position = footerStart;
+        stream.ReadExactly(footerBytes);
+        stream.Position = 0;
+        CheckBlocks(footerBytes, footerStart, path);
         using var reader = new ArrowFileReader(stream, allocator: null, compressionCodecFactory: new ArrowCodecs(path), leaveOpen: true);
         var schema = Guarded(path, "footer", () => reader.Schema);
         var batches = new List<RecordBatch>();
@@ -76,6 +83,43 @@ public static class ArrowFormat
         RecordBatch? batch;
         while ((batch = Guarded(path, $"record batch {batches.Count + 1}", reader.ReadNextRecordBatch)) is not null) batches.Add(batch);
         return Convert(schema, batches, path);
+    }
+
+    /// <summary>
+    /// Our own bounds check of the footer (a flatbuffer <c>Footer</c> table: version, schema, dictionaries, recordBatches):
+    /// every dictionary and record batch block (offset, metadata length, body length) must lie between the leading magic
+    /// and the footer. Apache.Arrow trusts these numbers and fails with out-of-range text, or reads the wrong bytes.
+    /// </summary>
+    private static void CheckBlocks(byte[] footer, long footerStart, string path)
+    {
+        int Int(long at, int size)
+        {
+            if (at < 0 || at + size > footer.Length) throw Corrupt(path, "footer: a table offset in it points outside it");
+            return size == 2 ? BinaryPrimitives.ReadUInt16LittleEndian(footer.AsSpan((int)at)) : BinaryPrimitives.ReadInt32LittleEndian(footer.AsSpan((int)at));
+        }
+        long table = (uint)Int(0, 4);
+        long vtable = table - Int(table, 4);
+        int vtableSize = Int(vtable, 2);
+        foreach (var (field, what) in new[] { (2, "dictionary"), (3, "record batch") })
+        {
+            if (4 + 2 * field + 2 > vtableSize) continue; // the field is absent
+            int fieldOffset = Int(vtable + 4 + 2 * field, 2);
+            if (fieldOffset == 0) continue;
+            long vector = table + fieldOffset + (uint)Int(table + fieldOffset, 4);
+            long count = (uint)Int(vector, 4);
+            const int BlockSize = 24; // offset: long, metaDataLength: int (+4 padding), bodyLength: long
+            if (vector + 4 + count * BlockSize > footer.Length)
+                throw Corrupt(path, $"footer: it lists {count:N0} {what} blocks, more than its {footer.Length:N0} bytes hold");
+            for (long k = 0; k < count; k++)
+            {
+                var block = footer.AsSpan((int)(vector + 4 + k * BlockSize), BlockSize);
+                long offset = BinaryPrimitives.ReadInt64LittleEndian(block);
+                int metadata = BinaryPrimitives.ReadInt32LittleEndian(block[8..]);
+                long body = BinaryPrimitives.ReadInt64LittleEndian(block[16..]);
+                if (offset < 8 || metadata <= 0 || body < 0 || offset > footerStart || metadata > footerStart - offset || body > footerStart - offset - metadata)
+                    throw Corrupt(path, $"footer: {what} {k + 1} of {count} at offset {offset:N0} with {metadata:N0} + {body:N0} bytes does not lie between the magic and the footer at byte {footerStart:N0}");
+            }
+        }
     }
 
     /// <summary>

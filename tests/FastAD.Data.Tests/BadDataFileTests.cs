@@ -219,12 +219,21 @@ public sealed class BadDataFileTests : IDisposable
         var negative = Damaged("negative.feather", b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(n - 10), -5));
         Assert.Contains("corrupt Feather/Arrow file (footer: its length field says -5 bytes", Refused(negative));
         var garbled = Damaged("garbled.feather", b => b.AsSpan(n - 10 - footer, footer).Fill(0xAB));
-        Assert.Equal($"{garbled}: corrupt Feather/Arrow file (footer: a length or offset in it points outside the file).", Refused(garbled));
+        Assert.Equal($"{garbled}: corrupt Feather/Arrow file (footer: a table offset in it points outside it).", Refused(garbled));
         // The first record batch's message follows ARROW1, 2 bytes of padding and the schema message (a continuation
         // marker, its metadata length, the metadata): garble the batch's metadata length.
         int schema = BinaryPrimitives.ReadInt32LittleEndian(good.AsSpan(12));
         var batch = Damaged("batch.feather", b => b.AsSpan(8 + 8 + schema + 4, 4).Fill(0xAB));
         Assert.StartsWith($"{batch}: corrupt Feather/Arrow file (record batch 1: ", Refused(batch));
+        // Our own check of the footer's record batch block: its body length beyond the footer's start.
+        int batchStart = 8 + 8 + schema;
+        int footerStart = n - 10 - footer;
+        int block = footerStart;
+        while (BinaryPrimitives.ReadInt64LittleEndian(good.AsSpan(block)) != batchStart) block++;
+        var body = Damaged("body.feather", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(block + 16), 1L << 40));
+        Assert.Equal($"{body}: corrupt Feather/Arrow file (footer: record batch 1 of 1 at offset {batchStart:N0} with " +
+                     $"{BinaryPrimitives.ReadInt32LittleEndian(good.AsSpan(block + 8)):N0} + {1L << 40:N0} bytes does not lie between the magic and the footer at byte {footerStart:N0}).",
+            Refused(body));
     }
 
     [Theory]
