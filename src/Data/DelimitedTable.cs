@@ -78,7 +78,8 @@ public sealed class DelimitedTable
             }
             int cells = CellStarts(line, delimiter, starts, source, lineNo);
             if (cells != header.Length)
-                throw new InvalidDataException($"{source}, line {lineNo}: {cells} cells, the header has {header.Length} columns.");
+                throw new InvalidDataException($"{source}, line {lineNo}: {cells} cells, the header has {header.Length} columns" +
+                                               (delimiter == ',' && cells > header.Length && LooksLikeDecimalCommas(line) ? " (decimal commas? use a point, or ';' between cells)." : "."));
             rows.Add(line);
             lines.Add(lineNo);
         }
@@ -178,6 +179,15 @@ public sealed class DelimitedTable
         cell.CopyTo(point);
         point[point.IndexOf(',')] = '.';
         return double.TryParse(point, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? " (decimal comma? use a point)" : "";
+    }
+
+    /// <summary>Whether a line with too many cells looks like numbers with decimal commas: digits around a comma and no point anywhere.</summary>
+    private static bool LooksLikeDecimalCommas(string line)
+    {
+        if (line.Contains('.')) return false;
+        for (int i = line.IndexOf(','); i > 0 && i + 1 < line.Length; i = line.IndexOf(',', i + 1))
+            if (char.IsAsciiDigit(line[i - 1]) && char.IsAsciiDigit(line[i + 1])) return true;
+        return false;
     }
 
     /// <summary>Invariant-culture numbers, plus the spellings numpy and pandas write: nan, inf, -inf (any case).</summary>

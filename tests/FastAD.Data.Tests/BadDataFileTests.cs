@@ -307,6 +307,12 @@ public sealed class BadDataFileTests : IDisposable
         File.WriteAllText(text, "sel;m\nos;1\n");
         Assert.Equal($"{text}, line 2, column 'sel': 'os' is not a number (the column holds text).",
             Assert.Throws<ArgumentException>(() => EventTableIO.Read(text).GetDouble("sel")).Message);
+        // Decimal commas in a comma-separated file split the numbers: too many cells, and a hint.
+        string split = PathOf("split.csv");
+        File.WriteAllText(split, "dimu_mass,dimu_pt\n3,52,20,1\n");
+        Assert.Equal($"{split}, line 2: 4 cells, the header has 2 columns (decimal commas? use a point, or ';' between cells).", Refused(split));
+        File.WriteAllText(split, "dimu_mass,dimu_pt\n3.52,20.1,7\n");
+        Assert.Equal($"{split}, line 2: 3 cells, the header has 2 columns.", Refused(split));
         string two = PathOf("two.csv");
         File.WriteAllText(two, "m;x\n1,2,3;1\n-1,5e3;2\n");
         Assert.Equal($"{two}, line 2, column 'm': '1,2,3' is not a number (the column holds text).",
