@@ -25,9 +25,12 @@ internal static class DataCommands
     };
 
     /// <summary>Reads a file, applies the NaN policy and the --where selection, and says what was dropped.</summary>
-    private static EventTable Load(IAnsiConsole console, string path, string policy, string? where)
+    private static EventTable Load(IAnsiConsole console, string path, string policy, string? where) => Load(console, path, policy, where, out _);
+
+    /// <summary><see cref="Load(IAnsiConsole, string, string, string?)"/>, saying the format (the file is opened once, so a pipe works).</summary>
+    private static EventTable Load(IAnsiConsole console, string path, string policy, string? where, out EventTableIO.Format format)
     {
-        var table = EventTableIO.Read(path, new ReadOptions(ParsePolicy(policy), AllowEmpty: true), out int dropped);
+        var table = EventTableIO.Read(path, new ReadOptions(ParsePolicy(policy), AllowEmpty: true), out int dropped, out format);
         if (dropped > 0) console.MarkupLineInterpolated($"[yellow]dropped {dropped:N0} rows with NaN or infinite values[/]");
         var filters = StatsCommands.ParseWhere(where);
         return filters.Count == 0 ? table : table.WhereEquals(filters);
@@ -46,8 +49,8 @@ internal static class DataCommands
         {
             string path = parse.GetValue(file)!;
             string? filter = parse.GetValue(where);
-            var table = Load(console, path, parse.GetValue(nan)!, filter);
-            string format = EventTableIO.DetectFormat(path) switch
+            var table = Load(console, path, parse.GetValue(nan)!, filter, out var detected);
+            string format = detected switch
             {
                 EventTableIO.Format.Npy => "NumPy .npy",
                 EventTableIO.Format.Npz => "NumPy .npz",

@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
+using System.Buffers.Binary;
 using System.Text;
 using Array = System.Array;
 
@@ -26,48 +27,131 @@ public static class ArrowFormat
     public static EventTable Read(string path)
     {
         using var stream = File.OpenRead(path);
+        return Read(stream, path);
+    }
+
+    /// <summary>
+    /// Reads an Arrow IPC file or stream from a seekable stream. Malformed metadata (the footer, a message, a buffer
+    /// length) is an error naming the file and the part that is corrupt, whether Apache.Arrow or our own bounds checks
+    /// find it.
+    /// </summary>
+    public static EventTable Read(Stream stream, string path)
+    {
         var head = new byte[8];
         int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         stream.Position = 0;
         if (n >= 4 && head.AsSpan(0, 4).SequenceEqual("FEA1"u8))
             throw new NotSupportedException($"{path} is a Feather v1 file; re-save it with pandas >= 1.1 or pyarrow (Feather v2).");
         if (!HasMagic(head.AsSpan(0, n))) throw new InvalidDataException($"{path} is not an Arrow IPC / Feather v2 file (no ARROW1 magic).");
-        try
-        {
-            return head.AsSpan(0, n).StartsWith(FileMagic) ? ReadFile(stream, path) : ReadStream(stream, path);
-        }
-        catch (Exception e) when (e is not (NotSupportedException or OutOfMemoryException) && !e.Message.Contains(path, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"{path} is not a readable Arrow IPC / Feather v2 file: {e.Message}", e);
-        }
+        return head.AsSpan(0, n).StartsWith(FileMagic) ? ReadFile(stream, path) : ReadStream(stream, path);
     }
 
     private static EventTable ReadFile(Stream stream, string path)
     {
-        if (stream.Length < 2 * FileMagic.Length + 4) throw new InvalidDataException($"{path} is truncated ({stream.Length} bytes).");
-        var tail = new byte[FileMagic.Length];
-        stream.Seek(-FileMagic.Length, SeekOrigin.End);
+        long length = stream.Length;
+        if (length < 2 * FileMagic.Length + 4) throw new InvalidDataException($"{path} is truncated ({length} bytes).");
+        var tail = new byte[4 + FileMagic.Length];
+        stream.Seek(-tail.Length, SeekOrigin.End);
         stream.ReadExactly(tail);
         stream.Position = 0;
-        if (!tail.AsSpan().SequenceEqual(FileMagic))
+        if (!tail.AsSpan(4).SequenceEqual(FileMagic))
             throw new InvalidDataException($"{path} is truncated: an Arrow IPC / Feather v2 file ends with ARROW1, this one does not.");
+        // The footer (schema and record batch blocks) sits before its int32 length and the closing magic: ARROW1 + 2 bytes of padding come first.
+        int footer = BitConverter.ToInt32(tail, 0);
+        if (!BitConverter.IsLittleEndian) footer = BinaryPrimitives.ReverseEndianness(footer);
+        if (footer <= 0 || footer > length - tail.Length - 8)
+            throw Corrupt(path, $"footer: its length field says {footer:N0} bytes, but only {Math.Max(0, length - tail.Length - 8):N0} bytes lie between the magic strings");
+        long footerStart = length - tail.Length - footer;
+        var footerBytes = new byte[footer];
+        stream.Position = footerStart;
+        stream.ReadExactly(footerBytes);
+        stream.Position = 0;
+        CheckBlocks(footerBytes, footerStart, path);
         using var reader = new ArrowFileReader(stream, allocator: null, compressionCodecFactory: new ArrowCodecs(path), leaveOpen: true);
-        return ReadBatches(reader, path);
+        var schema = Guarded(path, "footer", () => reader.Schema);
+        var batches = new List<RecordBatch>();
+        RecordBatch? batch;
+        while ((batch = Guarded(path, $"record batch {batches.Count + 1}", reader.ReadNextRecordBatch)) is not null) batches.Add(batch);
+        return Convert(schema, batches, path);
     }
 
     private static EventTable ReadStream(Stream stream, string path)
     {
         using var reader = new ArrowStreamReader(stream, new ArrowCodecs(path), leaveOpen: true);
-        return ReadBatches(reader, path);
-    }
-
-    private static EventTable ReadBatches(ArrowStreamReader reader, string path)
-    {
+        var schema = Guarded(path, "schema message", () => reader.Schema);
         var batches = new List<RecordBatch>();
         RecordBatch? batch;
-        while ((batch = reader.ReadNextRecordBatch()) is not null) batches.Add(batch);
-        return Convert(reader.Schema, batches, path);
+        while ((batch = Guarded(path, $"record batch {batches.Count + 1}", reader.ReadNextRecordBatch)) is not null) batches.Add(batch);
+        return Convert(schema, batches, path);
     }
+
+    /// <summary>
+    /// Our own bounds check of the footer (a flatbuffer <c>Footer</c> table: version, schema, dictionaries, recordBatches):
+    /// every dictionary and record batch block (offset, metadata length, body length) must lie between the leading magic
+    /// and the footer. Apache.Arrow trusts these numbers and fails with out-of-range text, or reads the wrong bytes.
+    /// </summary>
+    private static void CheckBlocks(byte[] footer, long footerStart, string path)
+    {
+        int Int(long at, int size)
+        {
+            if (at < 0 || at + size > footer.Length) throw Corrupt(path, "footer: a table offset in it points outside it");
+            return size == 2 ? BinaryPrimitives.ReadUInt16LittleEndian(footer.AsSpan((int)at)) : BinaryPrimitives.ReadInt32LittleEndian(footer.AsSpan((int)at));
+        }
+        long table = (uint)Int(0, 4);
+        long vtable = table - Int(table, 4);
+        int vtableSize = Int(vtable, 2);
+        foreach (var (field, what) in new[] { (2, "dictionary"), (3, "record batch") })
+        {
+            if (4 + 2 * field + 2 > vtableSize) continue; // the field is absent
+            int fieldOffset = Int(vtable + 4 + 2 * field, 2);
+            if (fieldOffset == 0) continue;
+            long vector = table + fieldOffset + (uint)Int(table + fieldOffset, 4);
+            long count = (uint)Int(vector, 4);
+            const int BlockSize = 24; // offset: long, metaDataLength: int (+4 padding), bodyLength: long
+            if (vector + 4 + count * BlockSize > footer.Length)
+                throw Corrupt(path, $"footer: it lists {count:N0} {what} blocks, more than its {footer.Length:N0} bytes hold");
+            for (long k = 0; k < count; k++)
+            {
+                var block = footer.AsSpan((int)(vector + 4 + k * BlockSize), BlockSize);
+                long offset = BinaryPrimitives.ReadInt64LittleEndian(block);
+                int metadata = BinaryPrimitives.ReadInt32LittleEndian(block[8..]);
+                long body = BinaryPrimitives.ReadInt64LittleEndian(block[16..]);
+                if (offset < 8 || metadata <= 0 || body < 0 || offset > footerStart || metadata > footerStart - offset || body > footerStart - offset - metadata)
+                    throw Corrupt(path, $"footer: {what} {k + 1} of {count} at offset {offset:N0} with {metadata:N0} + {body:N0} bytes does not lie between the magic and the footer at byte {footerStart:N0}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs one step of Apache.Arrow's reading; what it throws on malformed input (out-of-range lengths, a garbled
+    /// flatbuffer, a short read) becomes "FILE: corrupt Feather/Arrow file (WHERE: what)". Unsupported types and codecs
+    /// (NotSupportedException) stay as they are, with the file named.
+    /// </summary>
+    private static T Guarded<T>(string path, string where, Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (NotSupportedException e) when (!e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw new NotSupportedException($"{path} ({where}): {e.Message}", e);
+        }
+        catch (Exception e) when (e is not NotSupportedException && !(e is InvalidDataException && e.Message.Contains(path, StringComparison.Ordinal)))
+        {
+            string what = e switch
+            {
+                OutOfMemoryException => "a length in it asks for more memory than there is",
+                EndOfStreamException => "a length in it points past the end of the file",
+                InvalidDataException or IOException => e.Message.TrimEnd('.'),
+                _ => "a length or offset in it points outside the file",
+            };
+            throw Corrupt(path, $"{where}: {what}", e);
+        }
+    }
+
+    private static InvalidDataException Corrupt(string path, string what, Exception? inner = null) =>
+        new($"{path}: corrupt Feather/Arrow file ({what}).", inner);
 
     private static EventTable Convert(Schema schema, List<RecordBatch> batches, string path)
     {
@@ -75,7 +159,7 @@ public static class ArrowFormat
         for (int c = 0; c < schema.FieldsList.Count; c++)
         {
             var field = schema.FieldsList[c];
-            var parts = batches.Select(b => ToArray(b.Column(c), field, path)).ToList();
+            var parts = batches.Select((b, k) => Guarded(path, $"column '{field.Name}' of record batch {k + 1}", () => ToArray(b.Column(c), field, path))).ToList();
             var column = parts.Count switch
             {
                 0 => EmptyOf(field, path),

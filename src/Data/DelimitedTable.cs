@@ -46,6 +46,13 @@ public sealed class DelimitedTable
         return Read(reader, path);
     }
 
+    /// <summary>Reads UTF-8 (or byte-order-marked) text from a stream, which may be a pipe; the stream is left open.</summary>
+    public static DelimitedTable Read(Stream stream, string source)
+    {
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        return Read(reader, source);
+    }
+
     /// <summary>Reads from a text reader.</summary>
     public static DelimitedTable Read(TextReader reader, string source)
     {
@@ -71,7 +78,8 @@ public sealed class DelimitedTable
             }
             int cells = CellStarts(line, delimiter, starts, source, lineNo);
             if (cells != header.Length)
-                throw new InvalidDataException($"{source}, line {lineNo}: {cells} cells, the header has {header.Length} columns.");
+                throw new InvalidDataException($"{source}, line {lineNo}: {cells} cells, the header has {header.Length} columns" +
+                                               (delimiter == ',' && cells > header.Length && LooksLikeDecimalCommas(line) ? " (decimal commas? use a point, or ';' between cells)." : "."));
             rows.Add(line);
             lines.Add(lineNo);
         }
@@ -156,8 +164,30 @@ public sealed class DelimitedTable
         var result = new double[_rows.Count];
         for (int i = 0; i < _rows.Count; i++)
             if (!TryParseNumber(Cell(i, c), out result[i]))
-                throw new FormatException($"{Source}, line {_lines[i]}, column '{column}': '{Cell(i, c)}' is not a number.");
+                throw new FormatException($"{Source}, line {_lines[i]}, column '{column}': '{Cell(i, c)}' is not a number{DecimalCommaHint(Cell(i, c))}.");
         return result;
+    }
+
+    /// <summary>
+    /// " (decimal comma? use a point)" when <paramref name="cell"/> would be a number with its comma(s) read as a decimal
+    /// point ("3,52", "-1,5e3"), else "": numbers in files are read in the invariant culture.
+    /// </summary>
+    internal static string DecimalCommaHint(ReadOnlySpan<char> cell)
+    {
+        if (cell.IndexOf(',') < 0 || cell.Count(',') != 1) return "";
+        Span<char> point = stackalloc char[cell.Length];
+        cell.CopyTo(point);
+        point[point.IndexOf(',')] = '.';
+        return double.TryParse(point, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? " (decimal comma? use a point)" : "";
+    }
+
+    /// <summary>Whether a line with too many cells looks like numbers with decimal commas: digits around a comma and no point anywhere.</summary>
+    private static bool LooksLikeDecimalCommas(string line)
+    {
+        if (line.Contains('.')) return false;
+        for (int i = line.IndexOf(','); i > 0 && i + 1 < line.Length; i = line.IndexOf(',', i + 1))
+            if (char.IsAsciiDigit(line[i - 1]) && char.IsAsciiDigit(line[i + 1])) return true;
+        return false;
     }
 
     /// <summary>Invariant-culture numbers, plus the spellings numpy and pandas write: nan, inf, -inf (any case).</summary>
@@ -198,7 +228,9 @@ public sealed class DelimitedTable
                 var cell = Cell(i, c);
                 if (cell.IsEmpty) { values[i] = double.NaN; integral = false; continue; }
                 if (!TryParseNumber(cell, out values[i]))
-                    throw new FormatException($"{Source}, line {_lines[i]}, column '{name}': '{cell}' is not a number (the column's first value, '{Cell(first, c)}', is).");
+                    throw new FormatException(DecimalCommaHint(cell) is { Length: > 0 } hint
+                        ? $"{Source}, line {_lines[i]}, column '{name}': '{cell}' is not a number{hint}."
+                        : $"{Source}, line {_lines[i]}, column '{name}': '{cell}' is not a number (the column's first value, '{Cell(first, c)}', is).");
                 if (integral) integral = IsIntegerLiteral(cell);
             }
             columns[c] = new(name, integral ? Integers(c) : values);

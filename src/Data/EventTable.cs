@@ -127,9 +127,25 @@ public sealed class EventTable
             case float[] f: for (int i = 0; i < f.Length; i++) result[i] = f[i]; break;
             case int[] n: for (int i = 0; i < n.Length; i++) result[i] = n[i]; break;
             case long[] l: for (int i = 0; i < l.Length; i++) result[i] = l[i]; break;
+            case string[] text: throw NotNumbers(name, text);
             default: throw new ArgumentException($"Column '{name}' holds text, not numbers.");
         }
         return result;
+    }
+
+    /// <summary>
+    /// The error for a text column asked for as numbers: the file, the line (or row) and the first cell that is not a
+    /// number, with a hint when it is a number written with a decimal comma.
+    /// </summary>
+    private ArgumentException NotNumbers(string name, string[] text)
+    {
+        int i = 0;
+        while (i < text.Length && (text[i].Length == 0 || DelimitedTable.TryParseNumber(text[i], out _))) i++;
+        if (i == text.Length)
+            return new ArgumentException($"{(Source is null ? "" : Source + ": ")}column '{name}' holds text, not numbers.");
+        string where = Source is null ? $"{Locate(i)}, column '{name}'" : $"{Source}, {Locate(i)}, column '{name}'";
+        string hint = DelimitedTable.DecimalCommaHint(text[i]);
+        return new ArgumentException($"{where}: '{text[i]}' is not a number{(hint.Length > 0 ? hint : " (the column holds text)")}.");
     }
 
     /// <summary>A column as text: text columns as they are, numbers in invariant round-trip form.</summary>

@@ -36,35 +36,58 @@ public static class EventTableIO
     public static EventTable Read(string path, ReadOptions? options) => Read(path, options, out _);
 
     /// <summary>Reads a table with the given options; <paramref name="dropped"/> counts rows dropped for non-finite values.</summary>
-    public static EventTable Read(string path, ReadOptions? options, out int dropped)
+    public static EventTable Read(string path, ReadOptions? options, out int dropped) => Read(path, options, out dropped, out _);
+
+    /// <summary>
+    /// Reads a table with the given options and says which <paramref name="format"/> it was in. The file is opened once:
+    /// its first bytes decide the format and the same stream is read on, so a named pipe (FIFO) works; input that cannot
+    /// seek (a pipe, a character device) is taken through a buffer. Content that is neither one of the binary formats
+    /// nor text (NUL or other control bytes at the start, such as <c>/dev/zero</c>) is refused at once, naming the file,
+    /// its first bytes and the formats expected.
+    /// </summary>
+    public static EventTable Read(string path, ReadOptions? options, out int dropped, out Format format)
     {
         options ??= new ReadOptions();
         if (Directory.Exists(path)) throw new FileNotFoundException($"{path} is a directory, not a data file.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"File not found: {path}", path);
-        var table = (DetectFormat(path) switch
+        EventTable table;
+        using (var input = InputFile.Open(path))
         {
-            Format.Npy => NpyFormat.ReadNpy(path),
-            Format.Npz => NpyFormat.ReadNpz(path),
-            Format.Arrow => ArrowFormat.Read(path),
-            _ => DelimitedTable.Read(path).ToEventTable(),
-        }).WithSource(path);
+            format = input.Format;
+            table = (format switch
+            {
+                Format.Npy => NpyFormat.ReadNpy(input.Stream, path),
+                Format.Npz => NpyFormat.ReadNpz(input.Stream, path),
+                Format.Arrow => ArrowFormat.Read(input.Stream, path),
+                _ => DelimitedTable.Read(input.Stream, path).ToEventTable(),
+            }).WithSource(path);
+        }
         if (table.ColumnNames.Count == 0) throw new InvalidDataException($"{path} has no columns.");
         if (table.RowCount == 0 && !options.AllowEmpty)
-            throw new InvalidDataException($"{path} has no data rows (columns: {string.Join(", ", table.ColumnNames)}).");
+            throw new InvalidDataException(format switch
+            {
+                Format.Delimited => $"{path} holds no events (header only; columns: {string.Join(", ", table.ColumnNames)}).",
+                Format.Npz => $"{path}: array '{table.ColumnNames[0]}' has 0 rows; expected at least one event.",
+                Format.Npy => $"{path}: the array has 0 rows; expected at least one event.",
+                _ => $"{path}: the Feather/Arrow table has 0 rows; expected at least one event (columns: {string.Join(", ", table.ColumnNames)}).",
+            });
         return table.ApplyNonFinitePolicy(options.NonFinite, path, out dropped);
     }
 
-    /// <summary>The format of an existing file: magic bytes first, then the extension.</summary>
+    /// <summary>The format of an existing file: magic bytes first, then the extension (the file is opened once).</summary>
     public static Format DetectFormat(string path)
     {
-        Span<byte> head = stackalloc byte[8];
-        int n;
-        using (var stream = File.OpenRead(path)) n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        head = head[..n];
+        using var input = InputFile.Open(path);
+        return input.Format;
+    }
+
+    /// <summary>The format that <paramref name="head"/> (a file's first bytes) shows, or null when no magic matches.</summary>
+    internal static Format? FormatOfMagic(ReadOnlySpan<byte> head)
+    {
         if (NpyFormat.HasMagic(head)) return Format.Npy;
         if (head.StartsWith("PK"u8)) return Format.Npz;
         if (ArrowFormat.HasMagic(head) || head.StartsWith("FEA1"u8)) return Format.Arrow;
-        return FormatOf(path, reading: true);
+        return null;
     }
 
     /// <summary>The format an extension names; unknown extensions are an error when writing and text when reading.</summary>

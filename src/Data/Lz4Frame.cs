@@ -22,7 +22,9 @@ public static class Lz4Frame
             if ((magic & 0xFFFFFFF0) == 0x184D2A50)
             {
                 // Skippable frame: a length and that many bytes.
-                ip += checked((int)ReadUInt32(source, ref ip));
+                long skip = ReadUInt32(source, ref ip);
+                if (ip + skip > source.Length) throw Corrupt("truncated skippable frame");
+                ip += (int)skip;
                 continue;
             }
             if (magic != Magic) throw Corrupt($"bad frame magic 0x{magic:X8}");
@@ -39,11 +41,11 @@ public static class Lz4Frame
                 if (size == 0) break;
                 bool stored = (size & 0x80000000u) != 0;
                 int length = (int)(size & 0x7FFFFFFFu);
-                if (ip + length > source.Length) throw Corrupt("truncated block");
+                if ((long)ip + length > source.Length) throw Corrupt("truncated block");
                 var block = source.Slice(ip, length);
                 if (stored)
                 {
-                    if (op + length > destination.Length) throw Corrupt("output larger than expected");
+                    if ((long)op + length > destination.Length) throw Corrupt("output larger than expected");
                     block.CopyTo(destination[op..]);
                     op += length;
                 }
@@ -64,7 +66,7 @@ public static class Lz4Frame
             int token = src[ip++];
             int literals = token >> 4;
             if (literals == 15) literals += ReadLength(src, ref ip);
-            if (ip + literals > src.Length || op + literals > dst.Length) throw Corrupt("literal run out of bounds");
+            if ((long)ip + literals > src.Length || (long)op + literals > dst.Length) throw Corrupt("literal run out of bounds");
             src.Slice(ip, literals).CopyTo(dst[op..]);
             ip += literals;
             op += literals;
@@ -75,7 +77,7 @@ public static class Lz4Frame
             if (offset == 0 || offset > op) throw Corrupt($"match offset {offset} out of range");
             int match = (token & 15) + 4;
             if ((token & 15) == 15) match += ReadLength(src, ref ip);
-            if (op + match > dst.Length) throw Corrupt("match out of bounds");
+            if ((long)op + match > dst.Length) throw Corrupt("match out of bounds");
             if (offset >= match) dst.Slice(op - offset, match).CopyTo(dst[op..]);
             else for (int k = 0; k < match; k++) dst[op + k] = dst[op - offset + k]; // overlapping copy repeats the pattern
             op += match;

@@ -20,14 +20,31 @@ public static class NpyFormat
     public static bool HasMagic(ReadOnlySpan<byte> head) => head.StartsWith(Magic);
 
     /// <summary>Reads a <c>.npy</c> file.</summary>
-    public static EventTable ReadNpy(string path) => ReadNpy(File.ReadAllBytes(path), path, null);
+    public static EventTable ReadNpy(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return ReadNpy(stream, path);
+    }
+
+    /// <summary>Reads a <c>.npy</c> array from a seekable stream (the whole array is read into memory).</summary>
+    public static EventTable ReadNpy(Stream stream, string path) => ReadNpy(InputFile.ReadAll(stream, path), path, null);
 
     /// <summary>Reads a <c>.npz</c> archive: every <c>*.npy</c> member becomes columns (named after the member).</summary>
     public static EventTable ReadNpz(string path)
     {
+        using var stream = File.OpenRead(path);
+        return ReadNpz(stream, path);
+    }
+
+    /// <summary>
+    /// Reads a <c>.npz</c> archive from a seekable stream. Every member read is checked against the size and CRC-32 the
+    /// archive records for it (zip readers do not check them), so a corrupt byte is an error, not a wrong value.
+    /// </summary>
+    public static EventTable ReadNpz(Stream stream, string path)
+    {
         try
         {
-            return ReadZip(path);
+            return ReadZip(stream, path);
         }
         catch (Exception e) when (e is InvalidDataException or IOException && e is not FileNotFoundException && !e.Message.Contains(path, StringComparison.Ordinal))
         {
@@ -35,25 +52,16 @@ public static class NpyFormat
         }
     }
 
-    private static EventTable ReadZip(string path)
+    private static EventTable ReadZip(Stream stream, string path)
     {
-        using var zip = OpenZip(path);
+        using var zip = OpenZip(stream, path);
         var columns = new List<KeyValuePair<string, Array>>();
         var sources = new List<string>();
         foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith(".npy", StringComparison.Ordinal)))
         {
-            using var stream = entry.Open();
-            using var buffer = new MemoryStream();
-            try
-            {
-                stream.CopyTo(buffer);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}: member '{entry.FullName}' is corrupt ({e.Message}).");
-            }
+            var bytes = ReadMember(entry, stream.Length, path);
             string key = entry.FullName[..^4];
-            var part = ReadNpy(buffer.ToArray(), $"{path}[{entry.FullName}]", key);
+            var part = ReadNpy(bytes, $"{path}[{entry.FullName}]", key);
             if (columns.Count > 0 && part.RowCount != columns[0].Value.Length)
                 throw new InvalidDataException(
                     $"{path}: array '{key}' has {part.RowCount} rows but '{sources[0]}' has {columns[0].Value.Length}; all arrays must have the same length.");
@@ -69,11 +77,47 @@ public static class NpyFormat
         return new EventTable(columns);
     }
 
-    private static ZipArchive OpenZip(string path)
+    /// <summary>A member's bytes, checked against the sizes (bounded by the file's length) and the CRC-32 the archive records.</summary>
+    private static byte[] ReadMember(ZipArchiveEntry entry, long fileLength, string path)
+    {
+        string member = entry.FullName;
+        if (entry.CompressedLength < 0 || entry.CompressedLength > fileLength)
+            throw new InvalidDataException($"{path}: member '{member}' claims {entry.CompressedLength:N0} stored bytes, but the file has {fileLength:N0}; the file is corrupt.");
+        if (entry.Length < 0 || entry.Length > Array.MaxLength)
+            throw new InvalidDataException($"{path}: member '{member}' claims {entry.Length:N0} bytes, more than an array read into memory can be; the file is corrupt or too large.");
+        // Deflate expands at most about 1032:1: a size beyond that of the stored bytes is a corrupt directory entry
+        // (checked before the size is allocated).
+        if (entry.Length > entry.CompressedLength * 1100L + 1024)
+            throw new InvalidDataException(
+                $"{path}: member '{member}' claims {entry.Length:N0} bytes from {entry.CompressedLength:N0} stored bytes, more than zip compression can give; the file is corrupt.");
+        var bytes = new byte[entry.Length];
+        int read;
+        bool longer;
+        try
+        {
+            using var s = entry.Open();
+            read = s.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            longer = s.Read(stackalloc byte[1]) > 0;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: member '{member}' is corrupt ({e.Message}).");
+        }
+        if (read != bytes.Length || longer)
+            throw new InvalidDataException(
+                $"{path}: member '{member}' holds {(longer ? "more than " : "")}{read:N0} bytes, the archive says {entry.Length:N0}; the file is corrupt.");
+        uint computed = System.IO.Hashing.Crc32.HashToUInt32(bytes);
+        if (computed != entry.Crc32)
+            throw new InvalidDataException(
+                $"{path}: member '{member}' fails its CRC-32 check (stored {entry.Crc32:x8}, computed {computed:x8}); the file is corrupt.");
+        return bytes;
+    }
+
+    private static ZipArchive OpenZip(Stream stream, string path)
     {
         try
         {
-            return ZipFile.OpenRead(path);
+            return new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
         }
         catch (InvalidDataException e)
         {
@@ -98,24 +142,33 @@ public static class NpyFormat
     {
         if (bytes.Length < 10 || !HasMagic(bytes)) throw new InvalidDataException($"{source} is not a .npy file (no \\x93NUMPY magic).");
         int major = bytes[6];
-        int headerLength, offset;
+        long headerLength;
+        int offset;
         if (major == 1) { headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)); offset = 10; }
         else if (major is 2 or 3)
         {
             if (bytes.Length < 12) throw new InvalidDataException($"{source}: truncated .npy header.");
-            headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
             offset = 12;
         }
         else throw new InvalidDataException($"{source}: .npy format version {major}.{bytes[7]} is not supported (1.0 to 3.0 are).");
         if (offset + headerLength > bytes.Length)
             throw new InvalidDataException($"{source}: truncated .npy header ({bytes.Length} bytes, the header needs {offset + headerLength}).");
-        string headerText = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, offset, headerLength);
+        string headerText = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, offset, (int)headerLength);
         var header = new PyLiteral(headerText, source).ParseDictionary();
         if (!header.TryGetValue("descr", out var descr) || !header.TryGetValue("shape", out var shapeObj))
             throw new InvalidDataException($"{source}: the .npy header lacks 'descr' or 'shape': {headerText.Trim()}");
         bool fortran = header.TryGetValue("fortran_order", out var f) && f is true;
-        var shape = ((List<object>)shapeObj).Select(o => Convert.ToInt64(o, CultureInfo.InvariantCulture)).ToArray();
-        var data = bytes.AsMemory(offset + headerLength);
+        if (shapeObj is not List<object> shapeList || shapeList.Any(o => o is not long))
+            throw new InvalidDataException($"{source}: the .npy header's shape is not a tuple of integers: {headerText.Trim()}");
+        var shape = shapeList.Select(o => (long)o).ToArray();
+        // Lengths read from the file are checked before anything is allocated from them: a corrupt header must not
+        // become a negative or huge allocation.
+        if (shape.Any(n => n < 0))
+            throw new InvalidDataException($"{source}: the .npy header gives a negative dimension (shape ({string.Join(", ", shape)})); the file is corrupt.");
+        if (shape.Any(n => n > int.MaxValue))
+            throw new InvalidDataException($"{source}: the .npy header gives shape ({string.Join(", ", shape)}), more rows than a table holds ({int.MaxValue:N0}).");
+        var data = bytes.AsMemory((int)(offset + headerLength));
 
         if (descr is string simple)
         {
@@ -127,6 +180,8 @@ public static class NpyFormat
                 2 => shape[1],
                 _ => throw new InvalidDataException($"{source}: a {shape.Length}-D array cannot be a table (1-D or 2-D arrays, or 1-D structured arrays, are)."),
             };
+            if (width > MaxColumns)
+                throw new InvalidDataException($"{source}: a 2-D array with {width:N0} columns is more than a table holds ({MaxColumns:N0}).");
             CheckLength(source, data.Length, rows * width, field.Size);
             var columns = new KeyValuePair<string, Array>[width];
             for (int j = 0; j < width; j++)
@@ -143,7 +198,7 @@ public static class NpyFormat
             if (shape.Length > 1) throw new InvalidDataException($"{source}: a {shape.Length}-D structured array cannot be a table (1-D can).");
             long rows = shape.Length == 0 ? 1 : shape[0];
             var parsed = new List<(string Name, Field Field, int Offset)>();
-            int itemSize = 0;
+            long itemSize = 0;
             foreach (var item in fields)
             {
                 if (item is not List<object> { Count: >= 2 } tuple || tuple[0] is not string name)
@@ -154,14 +209,19 @@ public static class NpyFormat
                     throw new NotSupportedException($"{source}: field '{name}' is a sub-array ({type} with shape); only scalar fields are supported.");
                 if (name.Length == 0 && type.Length > 1 && type[1] == 'V') { itemSize += ParseSize(type, source, name); continue; } // padding
                 var parsedField = ParseField(type, source, name);
-                parsed.Add((name, parsedField, itemSize));
+                parsed.Add((name, parsedField, (int)Math.Min(itemSize, int.MaxValue)));
                 itemSize += parsedField.Size;
             }
+            if (rows > 0 && itemSize > data.Length)
+                throw new InvalidDataException($"{source} is truncated: one item of its dtype is {itemSize:N0} bytes but only {data.Length:N0} bytes of data follow.");
             CheckLength(source, data.Length, rows, itemSize);
             return new EventTable(parsed.Select(p => new KeyValuePair<string, Array>(p.Name, p.Field.Read(data.Span, (int)rows, p.Offset, itemSize))));
         }
         throw new InvalidDataException($"{source}: unreadable dtype {descr}.");
     }
+
+    /// <summary>The most columns a 2-D array may have (a corrupt shape must not allocate billions of empty columns).</summary>
+    private const int MaxColumns = 1 << 20;
 
     private static void CheckLength(string source, long available, long items, long itemSize)
     {
@@ -219,7 +279,7 @@ public static class NpyFormat
         return (kind, count) switch
         {
             ('f', 4 or 8) or ('i', 4 or 8) or ('b', 1) => new Field(kind, count, big),
-            ('U', > 0) => new Field('U', 4 * count, big),
+            ('U', > 0 and <= int.MaxValue / 4) => new Field('U', 4 * count, big),
             ('S', > 0) => new Field('S', count, big),
             _ => throw new NotSupportedException(Unsupported()),
         };

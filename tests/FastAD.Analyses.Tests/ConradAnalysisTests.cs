@@ -310,7 +310,7 @@ public class ConradUnitTests
         lines[5] = "1200,80,1.4,0.5,0";
         File.WriteAllLines(file, lines);
         e = Assert.Throws<InvalidDataException>(() => ConradData.Load(file, c));
-        Assert.Contains("row 5, column 'tau21'", e.Message);
+        Assert.Contains("line 6, column 'tau21'", e.Message); // the file line of data row 5
         Directory.Delete(dir, true);
     }
 

@@ -165,7 +165,7 @@ public sealed class EventTableIOTests : IDisposable
         Assert.Equal(ColumnType.Text, t.TypeOf("sel"));
         Assert.Equal(new[] { 1.5, double.NaN }, t.GetDouble("m"));
         Assert.Equal(new[] { 2, 3 }, t.View<int>("n").ToArray());
-        Assert.Contains("has no data rows (columns: a, b)", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(Write("empty.csv", "a,b\n"))).Message);
+        Assert.Contains("empty.csv holds no events (header only; columns: a, b)", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(Write("empty.csv", "a,b\n"))).Message);
         Assert.Equal(0, EventTableIO.Read(PathOf("empty.csv"), new ReadOptions(AllowEmpty: true)).RowCount);
         Assert.Contains("is empty", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(Write("blank.csv", ""))).Message);
         Assert.Contains("column 'a' appears twice", Assert.Throws<InvalidDataException>(() => EventTableIO.Read(Write("dup.csv", "a,b,a\n1,2,3\n"))).Message);
@@ -200,7 +200,7 @@ public sealed class EventTableIOTests : IDisposable
         File.WriteAllBytes(PathOf("v1.feather"), "FEA1\0\0\0\0rest"u8.ToArray());
         Assert.Contains("Feather v1", Assert.Throws<NotSupportedException>(() => EventTableIO.Read(PathOf("v1.feather"))).Message);
         File.WriteAllText(PathOf("text.feather"), "a,b\n1,2\n");
-        Assert.Contains("text.feather is not an Arrow IPC / Feather v2 file (no ARROW1 magic)",
+        Assert.Contains("text.feather is not an Arrow IPC / Feather v2 file (no ARROW1 magic; it starts with bytes 61 2C 62 0A 31 2C 32 0A)",
             Assert.Throws<InvalidDataException>(() => EventTableIO.Read(PathOf("text.feather"))).Message);
 
         // An unsupported Arrow type names the column.

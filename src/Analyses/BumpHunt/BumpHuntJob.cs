@@ -26,7 +26,7 @@ public static class BumpHuntJob
     /// <summary>Masses (and weights) of the selected rows; non-finite values are errors naming the file and line (or row).</summary>
     public static (double[] Masses, double[]? Weights) Load(BumpHuntRequest request)
     {
-        var table = EventTableIO.Read(request.MassesFile, new ReadOptions(AllowEmpty: true));
+        var table = EventTableIO.Read(request.MassesFile, new ReadOptions());
         var masses = table.GetDouble(request.Column);
         var weights = request.WeightsColumn is null ? null : table.GetDouble(request.WeightsColumn);
         var mask = request.Where is { Count: > 0 } ? table.Matches(request.Where) : Enumerable.Repeat(true, table.RowCount).ToArray();

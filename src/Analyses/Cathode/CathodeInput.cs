@@ -25,10 +25,10 @@ public static class CathodeInput
         var features = table.Matrix(cols.Features);
         for (int i = 0; i < mass.Length; i++)
         {
-            if (!double.IsFinite(mass[i])) throw new InvalidDataException($"{source}: row {i + 1}, column '{cols.Mass}' is {mass[i]}; masses must be finite.");
+            if (!double.IsFinite(mass[i])) throw new InvalidDataException($"{source}: {table.Locate(i)}, column '{cols.Mass}' is {mass[i]}; masses must be finite.");
             for (int j = 0; j < d; j++)
                 if (!double.IsFinite(features[i * d + j]))
-                    throw new InvalidDataException($"{source}: row {i + 1}, column '{cols.Features[j]}' is {features[i * d + j]}; features must be finite.");
+                    throw new InvalidDataException($"{source}: {table.Locate(i)}, column '{cols.Features[j]}' is {features[i * d + j]}; features must be finite.");
         }
         for (int j = 0; j < d; j++) CheckSpread(features, d, j, cols.Features[j], source, table);
         double[]? truth = table.Has(cols.Truth) ? table.GetDouble(cols.Truth) : null;

@@ -416,17 +416,17 @@ public static class PseudoExperiments
                 text = text[..complete];
                 AtomicFile.WriteAllText(path, text);
             }
-            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var lines = Numbered(text.Split('\n'));
             if (lines.Length == 0) throw new InvalidDataException($"{path} is empty; delete it to start this shard again.");
-            var existing = ReadHeader(path, lines[0]);
+            var existing = ReadHeader(path, lines[0].Text, lines[0].Number);
             string? diff = existing.Difference(header)
                            ?? (existing.ShardIndex != header.ShardIndex || existing.ShardCount != header.ShardCount ? $"shard {existing.ShardIndex}/{existing.ShardCount}" : null);
             if (diff is not null)
                 throw new InvalidDataException($"{path} holds results of another configuration ({diff}); use another --out or delete the file.");
             foreach (var line in lines.Skip(1))
             {
-                var r = ReadResult(path, line);
-                if (!done.Add(r.Index)) throw new InvalidDataException($"{path}: pseudoexperiment {r.Index} appears twice.");
+                var r = ReadResult(path, line.Text, line.Number, existing.Fprs.Length);
+                if (!done.Add(r.Index)) throw new InvalidDataException($"{path} line {line.Number}: pseudoexperiment {r.Index} appears twice.");
             }
             return done;
         }
@@ -448,28 +448,53 @@ public static class PseudoExperiments
             }
         }
 
-        internal static PseudoHeader ReadHeader(string path, string line)
+        /// <summary>The non-empty lines of a results file with their 1-based line numbers.</summary>
+        internal static (string Text, int Number)[] Numbered(IEnumerable<string> lines) =>
+            lines.Select((l, i) => (Text: l.TrimEnd('\r'), Number: i + 1)).Where(l => l.Text.Length > 0).ToArray();
+
+        /// <summary>What System.Text.Json says is wrong, without its internal path and byte position.</summary>
+        private static string Reason(JsonException e)
+        {
+            string m = e.Message;
+            int at = m.IndexOf(" Path:", StringComparison.Ordinal);
+            if (at < 0) at = m.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            return (at > 0 ? m[..at] : m).TrimEnd('.', ' ');
+        }
+
+        internal static PseudoHeader ReadHeader(string path, string line, int lineNumber = 1)
         {
             PseudoHeader? h;
             try { h = JsonSerializer.Deserialize<PseudoHeader>(line, Line); }
-            catch (JsonException e) { throw new InvalidDataException($"{path} is not a FastAD pseudoexperiment file: {e.Message}"); }
+            catch (JsonException e) { throw new InvalidDataException($"{path} line {lineNumber}: not a FastAD pseudoexperiment file header ({Reason(e)})."); }
             if (h is null || h.Format != PseudoHeader.FormatName)
                 throw new InvalidDataException($"{path} is not a FastAD pseudoexperiment file (format '{h?.Format}').");
             if (h.Version != PseudoHeader.CurrentVersion)
                 throw new InvalidDataException($"{path} has pseudoexperiment format version {h.Version}; this FastAD reads version {PseudoHeader.CurrentVersion}.");
+            if (h.Fprs is null || h.Config is null || h.ConfigDigest is null || h.Mode is null || h.Retrain is null || h.Channel is null || h.Input is null)
+                throw new InvalidDataException($"{path} line {lineNumber}: not a FastAD pseudoexperiment file header (fields are missing).");
             return h;
         }
 
-        internal static PseudoResult ReadResult(string path, string line)
+        /// <summary>
+        /// One result line; anything else (not JSON, JSON of another shape, a missing or short Z list) is an error naming
+        /// the file and line. <paramref name="fprs"/> is the length the header's FPR grid gives the Z list.
+        /// </summary>
+        internal static PseudoResult ReadResult(string path, string line, int lineNumber, int fprs)
         {
+            PseudoResult? r;
             try
             {
-                return JsonSerializer.Deserialize<PseudoResult>(line, Line) ?? throw new InvalidDataException($"{path}: an empty result line.");
+                r = JsonSerializer.Deserialize<PseudoResult>(line, Line);
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path}: a result line is not valid ({e.Message}).");
+                throw new InvalidDataException($"{path} line {lineNumber}: not a pseudoexperiment record ({Reason(e)}).");
             }
+            if (r is null) throw new InvalidDataException($"{path} line {lineNumber}: not a pseudoexperiment record (null).");
+            if (r.Z is null || r.Z.Length != fprs)
+                throw new InvalidDataException(
+                    $"{path} line {lineNumber}: not a pseudoexperiment record (expected {fprs} cut-and-count Z values, one per FPR of the header, found {r.Z?.Length ?? 0}).");
+            return r;
         }
     }
 }

@@ -77,9 +77,9 @@ public static class PseudoMerge
         {
             var lines = File.ReadAllText(file).Split('\n');
             // A line without its newline was cut short by a kill: not a result (the run resumes it).
-            var complete = lines.Take(lines.Length - 1).Where(l => l.Length > 0).ToArray();
+            var complete = PseudoExperiments.PseudoLog.Numbered(lines.Take(lines.Length - 1));
             if (complete.Length == 0) throw new InvalidDataException($"{file} has no header line.");
-            var header = PseudoExperiments.PseudoLog.ReadHeader(file, complete[0]);
+            var header = PseudoExperiments.PseudoLog.ReadHeader(file, complete[0].Text, complete[0].Number);
             if (first is null)
             {
                 first = header;
@@ -89,8 +89,8 @@ public static class PseudoMerge
                 throw new InvalidDataException($"Refusing to merge {file} with {firstFile}: they come from different runs ({diff}).");
             foreach (var line in complete.Skip(1))
             {
-                var r = PseudoExperiments.PseudoLog.ReadResult(file, line);
-                if (r.Index < 0 || r.Index >= header.Count) throw new InvalidDataException($"{file}: pseudoexperiment {r.Index} is outside 0..{header.Count - 1}.");
+                var r = PseudoExperiments.PseudoLog.ReadResult(file, line.Text, line.Number, header.Fprs.Length);
+                if (r.Index < 0 || r.Index >= header.Count) throw new InvalidDataException($"{file} line {line.Number}: pseudoexperiment {r.Index} is outside 0..{header.Count - 1}.");
                 if (!results.TryAdd(r.Index, (r, file)))
                     throw new InvalidDataException($"Pseudoexperiment {r.Index} appears in both {results[r.Index].File} and {file}: the shard specs overlap (use one --shard i/K per process).");
             }

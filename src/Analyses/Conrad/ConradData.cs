@@ -123,12 +123,12 @@ public static class ConradData
         var bounded = cols.Features.Select(f => cols.Bounded.Contains(f)).ToArray();
         for (int i = 0; i < met.Length; i++)
         {
-            if (!double.IsFinite(met[i])) throw new InvalidDataException($"{source}: row {i + 1}, column '{cols.Met}' is {met[i]}; it must be finite.");
+            if (!double.IsFinite(met[i])) throw new InvalidDataException($"{source}: {table.Locate(i)}, column '{cols.Met}' is {met[i]}; it must be finite.");
             for (int j = 0; j < d; j++)
             {
                 double v = x[i * d + j];
                 if (bounded[j] ? !(v >= 0 && v <= 1) : !(v > 0 && double.IsFinite(v)))
-                    throw new InvalidDataException($"{source}: row {i + 1}, column '{cols.Features[j]}' is {v}; " +
+                    throw new InvalidDataException($"{source}: {table.Locate(i)}, column '{cols.Features[j]}' is {v}; " +
                                                    (bounded[j] ? "it is listed in columns.bounded, so it must lie in [0, 1]." : "it must be positive and finite (it is log-transformed)."));
             }
         }

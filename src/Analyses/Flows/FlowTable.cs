@@ -12,7 +12,7 @@ internal static class FlowTable
     public static (double[] X, double[] C, int Rows) Read(string dataFile, IReadOnlyDictionary<string, string>? where, IReadOnlyList<string> features,
         IReadOnlyList<string> conditions)
     {
-        var table = EventTableIO.Read(dataFile, new ReadOptions(AllowEmpty: true));
+        var table = EventTableIO.Read(dataFile, new ReadOptions());
         var mask = where is { Count: > 0 } ? table.Matches(where) : Enumerable.Repeat(true, table.RowCount).ToArray();
         var rows = Enumerable.Range(0, table.RowCount).Where(i => mask[i]).ToArray();
         double[] Columns(IReadOnlyList<string> names)

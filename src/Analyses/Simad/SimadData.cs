@@ -79,7 +79,7 @@ public static class SimadData
         var flag = table.GetDouble(c.Columns.Simulation);
         for (int i = 0; i < flag.Length; i++)
             if (flag[i] is not (0 or 1))
-                throw new InvalidDataException($"{source}: row {i + 1}, column '{c.Columns.Simulation}' is {flag[i]}; it must be 0 (data) or 1 (simulation).");
+                throw new InvalidDataException($"{source}: {table.Locate(i)}, column '{c.Columns.Simulation}' is {flag[i]}; it must be 0 (data) or 1 (simulation).");
         var data = table.Select(flag.Select(v => v == 0).ToArray());
         var simulation = table.Select(flag.Select(v => v == 1).ToArray()).SelectColumns(features);
         var notes = new List<string>();
@@ -115,7 +115,7 @@ public static class SimadData
         {
             var v = table.GetDouble(f);
             for (int i = 0; i < v.Length; i++)
-                if (!double.IsFinite(v[i])) throw new InvalidDataException($"{source}: row {i + 1}, column '{f}' is {v[i]}; features must be finite.");
+                if (!double.IsFinite(v[i])) throw new InvalidDataException($"{source}: {table.Locate(i)}, column '{f}' is {v[i]}; features must be finite.");
         }
     }
 }

@@ -1,0 +1,163 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using FastAD.Data;
+using Xunit;
+
+namespace FastAD.Cli.Tests.BadInput;
+
+/// <summary>
+/// Bad-input catalogue: damaged and unusual data files (issue 14, the data-file cases). Each names the file (and the
+/// member, column or line) and what was expected, exits 2, prints no trace and gives no silently wrong answer.
+/// </summary>
+public sealed class DataFileCatalogue : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fastad-catalogue-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    /// <summary>A small dimuon-like table (the CATHODE columns), written in the format <paramref name="name"/>'s extension names.</summary>
+    private string Events(string name, int rows = 300, Action<double[], double[]>? edit = null)
+    {
+        var mass = Enumerable.Range(0, rows).Select(i => 5 + 11.0 * ((i * 7919) % rows) / rows).ToArray();
+        var pt = Enumerable.Range(0, rows).Select(i => 25 + (i * 31 % 97) * 0.5).ToArray();
+        edit?.Invoke(mass, pt);
+        var table = EventTable.FromColumns(("dimu_mass", mass), ("dimu_pt", pt),
+            ("mu0_ip3d", Enumerable.Range(0, rows).Select(i => 0.001 + (i * 13 % 101) * 1e-4).ToArray()),
+            ("mu1_ip3d", Enumerable.Range(0, rows).Select(i => 0.002 + (i * 17 % 103) * 1e-4).ToArray()));
+        string path = PathOf(name);
+        EventTableIO.Write(table, path);
+        return path;
+    }
+
+    [Fact]
+    public void Case1_AnNpzMemberWithABadCrc32IsRefusedNotRead()
+    {
+        string path = Events("flipped.npz");
+        var bytes = File.ReadAllBytes(path);
+        bytes[30 + "dimu_mass.npy".Length + 128 + 8 * 17 + 6] ^= 0x40; // one bit of one mass
+        File.WriteAllBytes(path, bytes);
+        Refusal.Expect(["bumphunt", "--masses", path], $"{path}: member 'dimu_mass.npy' fails its CRC-32 check (stored ", "computed ", "the file is corrupt");
+    }
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "mkfifo")]
+    private static extern int MkFifo(string path, uint mode);
+
+    [Fact]
+    public async Task Case2_ANamedPipeIsReadOnceAndGivesTheFilesAnswer()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string csv = Events("masses.csv", rows: 3000);
+        var (code, expected, _) = CliRunner.RunSplit("inspect", csv);
+        Assert.Equal(0, code);
+        string fifo = PathOf("p");
+        Assert.Equal(0, MkFifo(fifo, Convert.ToUInt32("600", 8)));
+        var writer = Task.Run(() =>
+        {
+            using var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+            pipe.Write(File.ReadAllBytes(csv));
+        });
+        var run = Task.Run(() => CliRunner.RunSplit("inspect", fifo));
+        var (pipeCode, output, error) = await run.WaitAsync(TimeSpan.FromSeconds(60)); // a TimeoutException: the pipe was opened twice
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(pipeCode == 0, error);
+        Assert.Equal(expected.Replace(csv, "FILE"), output.Replace(fifo, "FILE"));
+    }
+
+    [Fact]
+    public void Case3_DevZeroIsRefusedAtOnceNamingTheFormatsExpected()
+    {
+        if (!File.Exists("/dev/zero")) return;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Refusal.Expect(["bumphunt", "--masses", "/dev/zero"], "/dev/zero: not a CSV, .npy, .npz or Feather file (starts with bytes 00 00 00 00");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void Case3_ANegativeNpyDimensionIsRefused()
+    {
+        string path = Events("neg.npy");
+        var bytes = File.ReadAllBytes(path);
+        string header = System.Text.Encoding.Latin1.GetString(bytes, 10, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)));
+        File.WriteAllBytes(path, [.. bytes[..10], .. System.Text.Encoding.Latin1.GetBytes(header.Replace("(300,)", "(-30,)")), .. bytes[(10 + header.Length)..]]);
+        Refusal.Expect(["inspect", path], $"{path}: the .npy header gives a negative dimension", "the file is corrupt");
+    }
+
+    [Fact]
+    public void Case4_CorruptFeatherMetadataSaysCorruptFeatherFile()
+    {
+        string path = Events("garbled.feather");
+        var bytes = File.ReadAllBytes(path);
+        int footer = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(bytes.Length - 10));
+        bytes.AsSpan(bytes.Length - 10 - footer, footer).Fill(0xAB);
+        File.WriteAllBytes(path, bytes);
+        Refusal.Expect(["bumphunt", "--masses", path], $"{path}: corrupt Feather/Arrow file (footer");
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(bytes.Length - 10), -1414812757);
+        File.WriteAllBytes(path, bytes);
+        Refusal.Expect(["cathode", "--data", path, "--out", PathOf("out")], $"{path}: corrupt Feather/Arrow file (footer: its length field says -1,414,812,757 bytes");
+    }
+
+    [Fact]
+    public void Case5_AHeaderOnlyCsvHoldsNoEvents()
+    {
+        string path = PathOf("header.csv");
+        File.WriteAllText(path, "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d\n");
+        Refusal.Expect(["bumphunt", "--masses", path], $"{path} holds no events (header only");
+    }
+
+    [Fact]
+    public void Case5_AnEmptyNpzArrayHasZeroRows()
+    {
+        string path = Events("empty.npz", rows: 0);
+        Refusal.Expect(["cathode", "--data", path, "--out", PathOf("out")], $"{path}: array 'dimu_mass' has 0 rows; expected at least one event");
+    }
+
+    [Fact]
+    public void Case6_DecimalCommasNameFileLineColumnAndTheCause()
+    {
+        string path = PathOf("comma.csv");
+        File.WriteAllText(path, "dimu_mass;dimu_pt\n3,52;20,1\n9,4;22,0\n");
+        Refusal.Expect(["bumphunt", "--masses", path], $"{path}, line 2, column 'dimu_mass': '3,52' is not a number (decimal comma? use a point)");
+    }
+
+    private const string Header =
+        """{"format":"fastad-pseudo","version":2,"mode":"null","retrain":"bdt","count":3,"seed":1,"channel":"OS","input":"x.csv","dataEvents":10,"fprs":[1,0.1],"configDigest":"0123456789abcdef","config":"seed: 1\n","shardIndex":0,"shardCount":1}""";
+
+    [Fact]
+    public void Case7_AGarbageShardLineIsNamedWithItsLineNumber()
+    {
+        Directory.CreateDirectory(PathOf("run"));
+        string shard = Path.Combine(PathOf("run"), "null-bdt-shard-0-of-1.jsonl");
+        File.WriteAllText(shard, Header + "\n" + """{"index":0,"events":10,"initialZ":0.5,"mu":0.1,"reweightedZ":0.4,"z":[0.5,0.7]}""" + "\n" +
+                                 "\n<<<<<<< HEAD\n");
+        Refusal.Expect(["merge", PathOf("run"), "--out", PathOf("merged")], $"{shard} line 4: not a pseudoexperiment record (");
+        File.WriteAllText(shard, Header + "\n" + """{"index":1,"events":10}""" + "\n");
+        Refusal.Expect(["merge", PathOf("run"), "--out", PathOf("merged")], $"{shard} line 2: not a pseudoexperiment record (expected 2 cut-and-count Z values");
+    }
+
+    [Fact]
+    public void Case7_PseudoResumeNamesTheGarbageLine()
+    {
+        string cfg = PathOf("tiny.yaml");
+        File.WriteAllText(cfg, "flows:\n  ensemble: 1\n  epochs: 2\n  blocks: 2\nbdt:\n  folds: 3\n  members: 1\n  max_rounds: 5\nstatistics:\n  fpr_points: 4\n");
+        string[] args = ["cathode", "pseudo", "--generate", "--config", cfg, "--preset", "quick", "--n", "2", "--mode", "null", "--out", PathOf("ps"), "--quiet"];
+        var (code, output) = CliRunner.Run(args);
+        Assert.True(code == 0, output);
+        string shard = Directory.GetFiles(Path.Combine(PathOf("ps"), "pseudo"), "*.jsonl").Single();
+        File.AppendAllText(shard, "garbage\n");
+        Refusal.Expect(args, "line 4: not a pseudoexperiment record (");
+    }
+
+    [Theory]
+    [InlineData("nan.csv", "line 3")]
+    [InlineData("nan.npy", "row 2")]
+    [InlineData("nan.feather", "row 2")]
+    [InlineData("nan.npz", "row 2")]
+    public void Case8_NonFiniteInputsAreRefusedNamingFileColumnAndRow(string name, string where)
+    {
+        string path = Events(name, edit: (mass, pt) => { pt[1] = double.NaN; mass[1] = double.PositiveInfinity; });
+        Refusal.Expect(["cathode", "--data", path, "--out", PathOf("out")], $"{path}: {where}, column 'dimu_mass' is Infinity; masses must be finite");
+        Refusal.Expect(["bumphunt", "--masses", path], $"{path}, {where}: mass 'dimu_mass' is Infinity; masses must be finite");
+    }
+}
