@@ -126,9 +126,9 @@ public static class FlowFile
         try { header = JsonSerializer.Deserialize<Header>(text, Options); }
         catch (JsonException e)
         {
-            // A file that starts as a flow file but is not complete JSON was cut short (or damaged), not of another kind.
+            // A file that starts as a flow file but is not valid JSON was cut short or damaged; it is not of another kind.
             if (text.TrimStart().StartsWith('{') && text.Contains($"\"{Format}\"", StringComparison.Ordinal))
-                throw new CorruptModelException(path, $"it is not complete JSON (truncated?): {e.Message}", expected?.ToString());
+                throw new CorruptModelException(path, $"it is not valid JSON (truncated or damaged): {e.Message}", expected?.ToString());
             throw new InvalidDataException($"{path} is not a FastAD flow file ({wanted}): {e.Message}");
         }
         if (header is null || header.Format != Format) throw new InvalidDataException($"{path} is not a FastAD flow file (format '{header?.Format}'; {wanted}).");
@@ -140,7 +140,9 @@ public static class FlowFile
         Dto dto;
         try { dto = JsonSerializer.Deserialize<Dto>(text, Options)!; }
         catch (JsonException e) { throw new CorruptModelException(path, e.Message, expected?.ToString()); }
-        if (dto.Members is not { Length: > 0 }) throw new CorruptModelException(path, "it holds no flows", expected?.ToString());
+        if (dto.Members is not { Length: > 0 } || dto.Members.Any(m => m is null)) throw new CorruptModelException(path, "it holds no flows (or an empty member)", expected?.ToString());
+        if (dto.Members.FirstOrDefault(m => m?.Kind is not (AffineSpec13 or AffineNflows or Rqs)) is { } unknown)
+            throw new InvalidDataException($"{path} holds a '{unknown?.Kind}' flow; known kinds: {AffineSpec13}, {AffineNflows}, {Rqs}.");
         if (NonFinite(dto) is { } bad) throw new CorruptModelException(path, bad, expected?.ToString());
         if (dto.Checksum is null) throw new CorruptModelException(path, "it has no checksum", expected?.ToString());
         string actual = Checksum(dto);

@@ -75,10 +75,10 @@ public static class ModelFile
         try { header = JsonSerializer.Deserialize<Header>(bytes, Options); }
         catch (JsonException e)
         {
-            // A file that starts as a trees file but is not complete JSON was cut short (or damaged), not of another kind.
+            // A file that starts as a trees file but is not valid JSON was cut short or damaged; it is not of another kind.
             string text = System.Text.Encoding.UTF8.GetString(bytes);
             if (text.TrimStart().StartsWith('{') && text.Contains($"\"{Format}\"", StringComparison.Ordinal))
-                throw new CorruptModelException(path, $"it is not complete JSON (truncated?): {e.Message}", expected?.ToString());
+                throw new CorruptModelException(path, $"it is not valid JSON (truncated or damaged): {e.Message}", expected?.ToString());
             throw new InvalidDataException($"{path} is not a FastAD trees model file: {e.Message}");
         }
         if (header is null || header.Format != Format) throw new InvalidDataException($"{path} is not a FastAD trees model file (format '{header?.Format}').");
