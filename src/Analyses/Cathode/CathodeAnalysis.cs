@@ -164,6 +164,9 @@ public static class CathodeAnalysis
     /// <summary>Identity of a channel's BDT ensemble (all folds and members in one file) trained from <paramref name="bdtInputs"/>.</summary>
     internal static ModelIdentity BdtIdentity(string channel, string bdtInputs) => new("cathode", channel, null, bdtInputs);
 
+    /// <summary>What to do about a saved model that cannot be used where it cannot be retrained (pseudoexperiments).</summary>
+    internal const string RetrainHint = "Run `fastad cathode --reuse` with the same options and --out to retrain it.";
+
     private static ChannelState Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
         Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
@@ -389,6 +392,10 @@ public static class CathodeAnalysis
             {
                 progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1, $"{path} {e.Reason}; retraining"));
                 continue;
+            }
+            catch (ModelFileException e)
+            {
+                throw e.WithHint(RetrainHint);
             }
             reusable[k] = loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
         }

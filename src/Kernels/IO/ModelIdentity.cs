@@ -35,22 +35,37 @@ public sealed record ModelIdentity(string Analysis, string? Channel, string? Mem
 
 /// <summary>A model file that cannot be used: corrupt, of an older format, or not the model expected (an IOException, as
 /// <see cref="InvalidDataException"/> is sealed).</summary>
-public abstract class ModelFileException(string path, string reason, string? expected)
-    : IOException(expected is null ? $"{path} {reason}." : $"{path} {reason}; expected {expected}.")
+public abstract class ModelFileException(string path, string reason, string? expected, string? hint)
+    : IOException($"{path} {reason.TrimEnd('.')}{(expected is null ? "" : $"; expected {expected}")}.{(hint is null ? "" : $" {hint}")}")
 {
     /// <summary>The file.</summary>
     public string FilePath { get; } = path;
     /// <summary>What is wrong, to follow the file name ("is corrupt: ...", "was trained for channel SS, not OS").</summary>
-    public string Reason { get; } = reason;
+    public string Reason { get; } = reason.TrimEnd('.');
+    /// <summary>The model that was expected (null when any was).</summary>
+    public string? Expected { get; } = expected;
+
+    /// <summary>The same error with <paramref name="hint"/> (what to do about it) after the message.</summary>
+    public abstract ModelFileException WithHint(string hint);
 }
 
 /// <summary>The file is damaged: truncated, its checksum does not match its content, or it holds non-finite numbers.</summary>
-public sealed class CorruptModelException(string path, string reason, string? expected = null)
-    : ModelFileException(path, $"is corrupt: {reason}", expected);
+public sealed class CorruptModelException(string path, string reason, string? expected = null, string? hint = null)
+    : ModelFileException(path, $"is corrupt: {reason}", expected, hint)
+{
+    private readonly string _reason = reason;
+
+    /// <inheritdoc/>
+    public override ModelFileException WithHint(string hint) => new CorruptModelException(FilePath, _reason, Expected, hint);
+}
 
 /// <summary>The file is intact but not the model expected (other analysis, channel, member or inputs), or written by an older FastAD.</summary>
-public sealed class ModelMismatchException(string path, string reason, string? expected = null)
-    : ModelFileException(path, reason, expected);
+public sealed class ModelMismatchException(string path, string reason, string? expected = null, string? hint = null)
+    : ModelFileException(path, reason, expected, hint)
+{
+    /// <inheritdoc/>
+    public override ModelFileException WithHint(string hint) => new ModelMismatchException(FilePath, Reason, Expected, hint);
+}
 
 /// <summary>SHA-256 checksums of model file content.</summary>
 public static class ModelChecksum

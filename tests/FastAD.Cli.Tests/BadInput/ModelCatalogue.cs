@@ -117,7 +117,8 @@ public sealed class ModelCatalogue : IClassFixture<ModelCatalogue.CathodeRun>, I
         string outDir = CopyOfTheRun();
         string os = Path.Combine(outDir, "models", "flow-os-0.json");
         File.Copy(Path.Combine(outDir, "models", "flow-ss-0.json"), os, true);
-        Refusal.Expect(Pseudo(outDir, "bdt"), $"{os} was trained for channel SS, not OS; expected cathode OS member 0, inputs ");
+        Refusal.Expect(Pseudo(outDir, "bdt"), $"{os} was trained for channel SS, not OS; expected cathode OS member 0, inputs ",
+            "Run `fastad cathode --reuse`");
     }
 
     [Fact]
@@ -126,7 +127,8 @@ public sealed class ModelCatalogue : IClassFixture<ModelCatalogue.CathodeRun>, I
         string outDir = CopyOfTheRun();
         string os = Path.Combine(outDir, "models", "bdt-os.json");
         File.Copy(Path.Combine(outDir, "models", "bdt-ss.json"), os, true);
-        Refusal.Expect(Pseudo(outDir, "none"), $"{os} was trained for channel SS, not OS; expected cathode OS, inputs ");
+        Refusal.Expect(Pseudo(outDir, "none"), $"{os} was trained for channel SS, not OS; expected cathode OS, inputs ",
+            "Run `fastad cathode --reuse`");
     }
 
     [Fact]
@@ -135,7 +137,8 @@ public sealed class ModelCatalogue : IClassFixture<ModelCatalogue.CathodeRun>, I
         string outDir = CopyOfTheRun();
         string os = Path.Combine(outDir, "models", "flow-os-0.json");
         ReplaceFirstParameter(os, "\"NaN\"");
-        Refusal.Expect(Pseudo(outDir, "bdt"), $"{os} is corrupt: parameter array 0, value 0 is NaN; expected cathode OS member 0, inputs ");
+        Refusal.Expect(Pseudo(outDir, "bdt"), $"{os} is corrupt: parameter array 0, value 0 is NaN; expected cathode OS member 0, inputs ",
+            "Run `fastad cathode --reuse`");
     }
 
     [Fact]
