@@ -1,11 +1,14 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using FastAD.Kernels.IO;
 
 namespace FastAD.Flows;
 
 /// <summary>
-/// Saves and loads trained flows and ensembles as JSON, format <c>fastad-flow</c>. Version 2 (written):
+/// Saves and loads trained flows and ensembles as JSON, format <c>fastad-flow</c>. Version 3 (written and read):
 /// <code>
-/// { "format": "fastad-flow", "version": 2,
+/// { "format": "fastad-flow", "version": 3,
+///   "identity": { "analysis": "cathode", "channel": "OS", "member": "3", "inputs": "1a2b..." },   // see ModelIdentity; may be null
 ///   "members": [ {                                   // one per ensemble member
 ///       "kind": "affine-spec13" | "affine-nflows" | "rqs",
 ///       "features": D, "conditions": C, "hidden": H, "blocks": transforms,
@@ -16,9 +19,13 @@ namespace FastAD.Flows;
 ///       "state": [[...], ...] } ],                   // batch-norm running mean, variance per block (affine-spec13)
 ///   "standardization": { "featureMean": [...], "featureStd": [...], "conditionMean": [...], "conditionStd": [...] },  // optional
 ///   "conditionRange": { "min": [...], "max": [...] },                                                            // optional
-///   "featureNames": [...], "conditionNames": [...] }                                                             // optional
+///   "featureNames": [...], "conditionNames": [...],                                                              // optional
+///   "checksum": "sha256:..." }   // SHA-256 of this JSON as written with "checksum": null
 /// </code>
-/// Version 1 (one SPEC 1.3 MAF, kind "maf-affine", with "parameters", "runningMean", "runningVariance") is still read.
+/// On load a file whose checksum does not match its content, that is cut short, or that holds a non-finite number is
+/// corrupt (<see cref="CorruptModelException"/>); one whose identity is not the expected one is not this run's model
+/// (<see cref="ModelMismatchException"/>). Versions 1 and 2 (written by an older FastAD, without identity or checksum)
+/// are recognised only to say so (a <see cref="ModelMismatchException"/>).
 /// Writes are atomic (temporary file, then rename); other formats, kinds or versions are errors naming the file.
 /// </summary>
 public static class FlowFile
@@ -26,25 +33,29 @@ public static class FlowFile
     /// <summary>Format name.</summary>
     public const string Format = "fastad-flow";
     /// <summary>The version written.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
     /// <summary>Versions read.</summary>
-    public static readonly IReadOnlyList<int> SupportedVersions = [1, 2];
+    public static readonly IReadOnlyList<int> SupportedVersions = [3];
+    /// <summary>Versions an older FastAD wrote (no identity, no checksum): recognised, not loaded.</summary>
+    public static readonly IReadOnlyList<int> OlderVersions = [1, 2];
 
     /// <summary>Kind names of the flows in a file.</summary>
     public const string AffineSpec13 = "affine-spec13", AffineNflows = "affine-nflows", Rqs = "rqs";
 
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true };
+    // Named literals (NaN, Infinity) are read so that they are reported as such; Save refuses to write them.
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private sealed record Header(string? Format, int Version);
-
-    private sealed record DtoV1(string Format, int Version, string Kind, int Features, int Conditions, int Hidden, int Blocks,
-        double[][] Parameters, double[][] RunningMean, double[][] RunningVariance, Standardization? Standardization = null);
 
     private sealed record Member(string Kind, int Features, int Conditions, int Hidden, int Blocks, double[][] Parameters, double[][] State,
         int HiddenLayers = 0, int Bins = 0, double TailBound = 0, string? Permutation = null, int[][]? Permutations = null, bool Residual = false);
 
-    private sealed record DtoV2(string Format, int Version, Member[] Members, Standardization? Standardization = null, ConditionRange? ConditionRange = null,
-        string[]? FeatureNames = null, string[]? ConditionNames = null);
+    private sealed record Dto(string Format, int Version, ModelIdentity? Identity, Member[] Members, Standardization? Standardization = null,
+        ConditionRange? ConditionRange = null, string[]? FeatureNames = null, string[]? ConditionNames = null, string? Checksum = null);
 
     /// <summary>The kind name of a flow.</summary>
     public static string KindOf(IConditionalFlow flow) => flow switch
@@ -55,13 +66,13 @@ public static class FlowFile
         _ => throw new ArgumentException($"Flows of type {flow.GetType().Name} cannot be saved."),
     };
 
-    /// <summary>Saves one SPEC 1.3 MAF, with the input standardisation it was trained on when given.</summary>
-    public static void Save(string path, MaskedAutoregressiveFlow flow, Standardization? standardization = null) =>
-        Save(path, new FlowEnsemble([flow]), standardization);
+    /// <summary>Saves one SPEC 1.3 MAF, with the input standardisation it was trained on and its identity when given.</summary>
+    public static void Save(string path, MaskedAutoregressiveFlow flow, Standardization? standardization = null, ModelIdentity? identity = null) =>
+        Save(path, new FlowEnsemble([flow]), standardization, identity: identity);
 
-    /// <summary>Saves an ensemble (its members, condition range, and the standardisation and column names when given).</summary>
+    /// <summary>Saves an ensemble (its members, condition range, and the standardisation, column names and identity when given).</summary>
     public static void Save(string path, FlowEnsemble ensemble, Standardization? standardization = null, IReadOnlyList<string>? featureNames = null,
-        IReadOnlyList<string>? conditionNames = null)
+        IReadOnlyList<string>? conditionNames = null, ModelIdentity? identity = null)
     {
         var members = ensemble.Members.Select(f =>
         {
@@ -76,58 +87,111 @@ public static class FlowFile
                 _ => throw new ArgumentException($"Flows of type {f.GetType().Name} cannot be saved."),
             };
         }).ToArray();
-        var dto = new DtoV2(Format, Version, members, standardization, ensemble.ConditionRange, featureNames?.ToArray(), conditionNames?.ToArray());
-        FastAD.Kernels.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(dto, Options));
+        var dto = new Dto(Format, Version, identity, members, standardization, ensemble.ConditionRange, featureNames?.ToArray(), conditionNames?.ToArray());
+        if (NonFinite(dto) is { } bad) throw new ArgumentException($"Cannot save {path}: {bad}.");
+        dto = dto with { Checksum = Checksum(dto) };
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(dto, Options));
     }
 
-    /// <summary>Loads a file holding one SPEC 1.3 MAF.</summary>
-    public static MaskedAutoregressiveFlow Load(string path) => LoadWithStandardization(path).Flow;
+    /// <summary>Loads a file holding one SPEC 1.3 MAF (of identity <paramref name="expected"/> when given).</summary>
+    public static MaskedAutoregressiveFlow Load(string path, ModelIdentity? expected = null) => LoadWithStandardization(path, expected).Flow;
 
     /// <summary>Loads a file holding one SPEC 1.3 MAF and the standardisation saved with it (null when none was).</summary>
-    public static (MaskedAutoregressiveFlow Flow, Standardization? Standardization) LoadWithStandardization(string path)
+    public static (MaskedAutoregressiveFlow Flow, Standardization? Standardization) LoadWithStandardization(string path, ModelIdentity? expected = null)
     {
-        var (ensemble, standardization) = LoadEnsemble(path);
+        var (ensemble, standardization) = LoadEnsemble(path, expected);
         if (ensemble.Members is not [MaskedAutoregressiveFlow maf])
             throw new InvalidDataException($"{path} holds {ensemble.Members.Count} flow(s) of kind {KindOf(ensemble.Members[0])}; expected one {AffineSpec13} flow.");
         return (maf, standardization);
     }
 
-    /// <summary>Loads any flow file (version 1 or 2) as an ensemble, with its standardisation (null when none was saved).</summary>
-    public static (FlowEnsemble Ensemble, Standardization? Standardization) LoadEnsemble(string path)
+    /// <summary>Loads a flow file as an ensemble, with its standardisation (null when none was saved).</summary>
+    public static (FlowEnsemble Ensemble, Standardization? Standardization) LoadEnsemble(string path, ModelIdentity? expected = null)
     {
-        var saved = LoadSaved(path);
+        var saved = LoadSaved(path, expected);
         return (saved.Ensemble, saved.Standardization);
     }
 
-    /// <summary>Loads any flow file with everything saved beside the flows (null where a file has none).</summary>
-    public static SavedFlows LoadSaved(string path)
+    /// <summary>
+    /// Loads a flow file with everything saved beside the flows (null where a file has none). Throws
+    /// <see cref="CorruptModelException"/> for a damaged file and <see cref="ModelMismatchException"/> for one of an older
+    /// version or, when <paramref name="expected"/> is given, of another identity.
+    /// </summary>
+    public static SavedFlows LoadSaved(string path, ModelIdentity? expected = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Flow file not found: {path}", path);
         string text = File.ReadAllText(path);
-        string expected = $"expected format '{Format}', version {string.Join(" or ", SupportedVersions)}";
+        string wanted = $"expected format '{Format}', version {string.Join(" or ", SupportedVersions)}";
         Header? header;
         try { header = JsonSerializer.Deserialize<Header>(text, Options); }
-        catch (JsonException e) { throw new InvalidDataException($"{path} is not a FastAD flow file ({expected}): {e.Message}"); }
-        if (header is null || header.Format != Format) throw new InvalidDataException($"{path} is not a FastAD flow file (format '{header?.Format}'; {expected}).");
+        catch (JsonException e)
+        {
+            // A file that starts as a flow file but is not valid JSON was cut short or damaged; it is not of another kind.
+            if (text.TrimStart().StartsWith('{') && text.Contains($"\"{Format}\"", StringComparison.Ordinal))
+                throw new CorruptModelException(path, $"it is not valid JSON (truncated or damaged): {e.Message}", expected?.ToString());
+            throw new InvalidDataException($"{path} is not a FastAD flow file ({wanted}): {e.Message}");
+        }
+        if (header is null || header.Format != Format) throw new InvalidDataException($"{path} is not a FastAD flow file (format '{header?.Format}'; {wanted}).");
+        if (OlderVersions.Contains(header.Version))
+            throw new ModelMismatchException(path, $"was written by an older FastAD (flow format version {header.Version}, without identity or checksum)",
+                expected?.ToString() ?? $"flow format version {Version}");
         if (!SupportedVersions.Contains(header.Version))
-            throw new InvalidDataException($"{path} has flow format version {header.Version}; this FastAD reads versions {string.Join(" and ", SupportedVersions)}.");
+            throw new InvalidDataException($"{path} has flow format version {header.Version}; this FastAD reads version {string.Join(" and ", SupportedVersions)}.");
+        Dto dto;
+        try { dto = JsonSerializer.Deserialize<Dto>(text, Options)!; }
+        catch (JsonException e) { throw new CorruptModelException(path, e.Message, expected?.ToString()); }
+        if (dto.Members is not { Length: > 0 } || dto.Members.Any(m => m is null)) throw new CorruptModelException(path, "it holds no flows (or an empty member)", expected?.ToString());
+        if (dto.Members.FirstOrDefault(m => m?.Kind is not (AffineSpec13 or AffineNflows or Rqs)) is { } unknown)
+            throw new InvalidDataException($"{path} holds a '{unknown?.Kind}' flow; known kinds: {AffineSpec13}, {AffineNflows}, {Rqs}.");
+        if (NonFinite(dto) is { } bad) throw new CorruptModelException(path, bad, expected?.ToString());
+        if (dto.Checksum is null) throw new CorruptModelException(path, "it has no checksum", expected?.ToString());
+        string actual = Checksum(dto);
+        if (actual != dto.Checksum)
+            throw new CorruptModelException(path, $"its checksum does not match its content (saved {Short(dto.Checksum)}, computed {Short(actual)})", expected?.ToString());
+        SavedFlows saved;
         try
         {
-            if (header.Version == 1)
-            {
-                var v1 = JsonSerializer.Deserialize<DtoV1>(text, Options)!;
-                if (v1.Kind != "maf-affine") throw new InvalidDataException($"{path} holds a '{v1.Kind}' flow; version 1 files hold only maf-affine.");
-                var state = v1.RunningMean.Zip(v1.RunningVariance).SelectMany(p => new[] { p.First, p.Second }).ToArray();
-                var member = new Member(AffineSpec13, v1.Features, v1.Conditions, v1.Hidden, v1.Blocks, v1.Parameters, state);
-                return new SavedFlows(new FlowEnsemble([Build(path, member)]), v1.Standardization, null, null);
-            }
-            var v2 = JsonSerializer.Deserialize<DtoV2>(text, Options)!;
-            if (v2.Members is not { Length: > 0 }) throw new InvalidDataException($"{path} holds no flows.");
-            return new SavedFlows(new FlowEnsemble(v2.Members.Select(m => Build(path, m)).ToArray(), v2.ConditionRange), v2.Standardization,
-                v2.FeatureNames, v2.ConditionNames);
+            saved = new SavedFlows(new FlowEnsemble(dto.Members.Select(m => Build(path, m)).ToArray(), dto.ConditionRange), dto.Standardization,
+                dto.FeatureNames, dto.ConditionNames, dto.Identity);
         }
-        catch (JsonException e) { throw new InvalidDataException($"{path} is not a valid FastAD flow file: {e.Message}"); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
+        if (expected?.Difference(dto.Identity) is { } other) throw new ModelMismatchException(path, other, expected.ToString());
+        return saved;
+    }
+
+    private static string Short(string checksum) => checksum.Length > 19 ? checksum[..19] + "…" : checksum;
+
+    /// <summary>The checksum of a file's content: SHA-256 of its JSON with the checksum left out (null).</summary>
+    private static string Checksum(Dto dto) => ModelChecksum.Of(JsonSerializer.SerializeToUtf8Bytes(dto with { Checksum = null }, Options));
+
+    /// <summary>The first non-finite number of a file (where it is and what it is), or null.</summary>
+    private static string? NonFinite(Dto dto)
+    {
+        for (int k = 0; k < dto.Members.Length; k++)
+        {
+            var m = dto.Members[k];
+            string member = dto.Members.Length > 1 ? $"member {k + 1}, " : "";
+            if (Find(m.Parameters, $"{member}parameter array") is { } p) return p;
+            if (Find(m.State, $"{member}running statistics array") is { } s) return s;
+            if (!double.IsFinite(m.TailBound)) return $"{member}tail bound is {m.TailBound}";
+        }
+        if (dto.Standardization is { } st &&
+            Find([st.FeatureMean, st.FeatureStd, st.ConditionMean, st.ConditionStd], "standardisation array") is { } z) return z;
+        if (dto.ConditionRange is { } r && Find([r.Min, r.Max], "condition range array") is { } c) return c;
+        return null;
+
+        static string? Find(double[]?[]? arrays, string what)
+        {
+            if (arrays is null) return null;
+            for (int i = 0; i < arrays.Length; i++)
+            {
+                var a = arrays[i];
+                if (a is null) continue;
+                for (int j = 0; j < a.Length; j++)
+                    if (!double.IsFinite(a[j])) return $"{what} {i}, value {j} is {(double.IsNaN(a[j]) ? "NaN" : a[j] > 0 ? "+Infinity" : "-Infinity")}";
+            }
+            return null;
+        }
     }
 
     private static IConditionalFlow Build(string path, Member m)
@@ -164,8 +228,9 @@ public static class FlowFile
         return flow;
     }
 }
-/// <summary>The contents of a flow file: the flows, and the standardisation and column names they were trained with.</summary>
-public sealed record SavedFlows(FlowEnsemble Ensemble, Standardization? Standardization, string[]? FeatureNames, string[]? ConditionNames);
+/// <summary>The contents of a flow file: the flows, the standardisation and column names they were trained with, and their identity.</summary>
+public sealed record SavedFlows(FlowEnsemble Ensemble, Standardization? Standardization, string[]? FeatureNames, string[]? ConditionNames,
+    ModelIdentity? Identity = null);
 
 /// <summary>z-scores of features and conditions: the flow models (x − mean)/std given (c − mean)/std.</summary>
 public sealed record Standardization(double[] FeatureMean, double[] FeatureStd, double[] ConditionMean, double[] ConditionStd)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastAD.Flows;
 using FastAD.Kernels;
+using FastAD.Kernels.IO;
 using FastAD.Kernels.Random;
 using FastAD.Stats;
 using FastAD.Trees;
@@ -157,6 +158,15 @@ public static class CathodeAnalysis
         ModelFingerprint.Of("cathode bdt v1", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, bg.ChannelSeed,
             bg.TrainingSamples, data.Mass, data.Features);
 
+    /// <summary>Identity of flow member <paramref name="k"/> of a channel trained from <paramref name="flowInputs"/>.</summary>
+    internal static ModelIdentity FlowIdentity(string channel, int k, string flowInputs) => new("cathode", channel, k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs);
+
+    /// <summary>Identity of a channel's BDT ensemble (all folds and members in one file) trained from <paramref name="bdtInputs"/>.</summary>
+    internal static ModelIdentity BdtIdentity(string channel, string bdtInputs) => new("cathode", channel, null, bdtInputs);
+
+    /// <summary>What to do about a saved model that cannot be used where it cannot be retrained (pseudoexperiments).</summary>
+    internal const string RetrainHint = "Run `fastad cathode --reuse` with the same options and --out to retrain it.";
+
     private static ChannelState Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
         Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
@@ -201,11 +211,20 @@ public static class CathodeAnalysis
             {
                 if (ModelFingerprint.Matches(BdtInputsPath(request.OutDir, data.Channel), bdtInputs) && st.Flows.All(f => f.Reused))
                 {
-                    var loaded = ModelFile.Load(bdtPath);
-                    progress?.Report(new StageProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
-                    return loaded;
+                    // The file itself must be intact and this channel's ensemble of these inputs; otherwise it is retrained.
+                    try
+                    {
+                        var loaded = ModelFile.Load(bdtPath, BdtIdentity(data.Channel, bdtInputs));
+                        progress?.Report(new StageProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
+                        return loaded;
+                    }
+                    catch (ModelFileException bad)
+                    {
+                        progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} {bad.Reason}; retraining"));
+                    }
                 }
-                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} was trained on other inputs (data, flows or configuration): retraining"));
+                else
+                    progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} was trained on other inputs (data, flows or configuration): retraining"));
             }
             // The saved fingerprint goes first: a run stopped between saving the new BDT and recording its inputs must not
             // leave the old inputs' fingerprint beside the new model.
@@ -227,7 +246,7 @@ public static class CathodeAnalysis
                 e = Ensemble.Train(binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
             }
             progress?.Report(new StageProgress($"BDTs {data.Channel}", total, total));
-            ModelFile.Save(bdtPath, e);
+            ModelFile.Save(bdtPath, e, BdtIdentity(data.Channel, bdtInputs));
             ModelFingerprint.Write(BdtInputsPath(request.OutDir, data.Channel), bdtInputs);
             return e;
         });
@@ -359,17 +378,32 @@ public static class CathodeAnalysis
             foreach (var f in stale) File.Delete(f);
             ModelFingerprint.Write(fingerprint, inputs);
         }
-        var members = FlowStage.Train(c.Flows.Ensemble,
-            k =>
+        // Each saved member must be intact and carry this member's identity (channel, index, inputs): a damaged file or one
+        // copied from another channel or member is retrained (with a note naming it), or refused when the saved models must be kept.
+        string flowInputs = inputs;
+        var reusable = new MaskedAutoregressiveFlow?[c.Flows.Ensemble];
+        for (int k = 0; k < reusable.Length && same; k++)
+        {
+            string path = FlowPath(request.OutDir, data.Channel, k);
+            if (!File.Exists(path)) continue;
+            MaskedAutoregressiveFlow loaded;
+            try { loaded = FlowFile.Load(path, FlowIdentity(data.Channel, k, flowInputs)); }
+            catch (ModelFileException e) when (!request.KeepSavedModels)
             {
-                string path = FlowPath(request.OutDir, data.Channel, k);
-                if (!same || !File.Exists(path)) return null;
-                var loaded = FlowFile.Load(path);
-                return loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
-            },
+                progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1, $"{path} {e.Reason}; retraining"));
+                continue;
+            }
+            catch (ModelFileException e)
+            {
+                throw e.WithHint(RetrainHint);
+            }
+            reusable[k] = loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
+        }
+        var members = FlowStage.Train(c.Flows.Ensemble,
+            k => reusable[k],
             k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k),
             k => c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k },
-            (k, flow) => FlowFile.Save(FlowPath(request.OutDir, data.Channel, k), flow),
+            (k, flow) => FlowFile.Save(FlowPath(request.OutDir, data.Channel, k), flow, identity: FlowIdentity(data.Channel, k, flowInputs)),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, $"flows {data.Channel}",
             $"{c.Flows.Ensemble} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events", progress, cancel);
         summaries = members.Select((mb, k) => mb.Training is { } r

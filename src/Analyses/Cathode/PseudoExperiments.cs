@@ -236,7 +236,9 @@ public static class PseudoExperiments
             if (!ModelFingerprint.Matches(CathodeAnalysis.BdtInputsPath(r.OutDir, r.Data.Channel), CathodeAnalysis.BdtInputs(c, bg, r.Data)))
                 throw new InvalidDataException($"--retrain none scores with the saved ensemble, but {bdt} was trained on other inputs (data, flows or " +
                                                "classifier configuration) than this run's: run `fastad cathode` with the same options and --out first.");
-            saved = ModelFile.Load(bdt);
+            // The file must also be intact and be this channel's ensemble of these inputs (not one copied from another run).
+            try { saved = ModelFile.Load(bdt, CathodeAnalysis.BdtIdentity(r.Data.Channel, CathodeAnalysis.BdtInputs(c, bg, r.Data))); }
+            catch (ModelFileException e) { throw e.WithHint(CathodeAnalysis.RetrainHint); }
         }
         // One binning for every pseudoexperiment: results depend on the pseudoexperiment's index alone.
         var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, bg.TrainingSamples), d), seed: bg.ChannelSeed);

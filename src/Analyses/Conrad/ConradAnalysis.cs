@@ -287,6 +287,8 @@ public static class ConradAnalysis
         var xVal = Rows.Gather(x, valRows, d);
         var cTrain = Rows.Gather(cond, trainRows, 1);
         var cVal = Rows.Gather(cond, valRows, 1);
+        // Each flow file carries its identity: member k of CONRAD's flows trained from these inputs and this configuration.
+        string flowInputs = ModelFingerprint.Of("conrad flows v1", YamlConfig.ToYaml(c.Flows), c.Seed, xTrain, cTrain, xVal, cVal);
         var members = FlowStage.Train<AutoregressiveFlow>(c.Flows.Ensemble, _ => null,
             k =>
             {
@@ -299,7 +301,8 @@ public static class ConradAnalysis
                 return f;
             },
             c.FlowOptions,
-            (k, flow) => FlowFile.Save(Path.Combine(request.OutDir, "models", $"flow-{k}.json"), new FlowEnsemble([flow], ConditionRange.Of(cTrain, 1))),
+            (k, flow) => FlowFile.Save(Path.Combine(request.OutDir, "models", $"flow-{k}.json"), new FlowEnsemble([flow], ConditionRange.Of(cTrain, 1)),
+                identity: new FastAD.Kernels.IO.ModelIdentity("conrad", null, k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs)),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, "flows",
             $"{c.Flows.Ensemble} RQS flows on {trainRows.Length:N0} + {valRows.Length:N0} template events", progress, cancel);
         var summaries = members.Select((mb, k) =>
@@ -431,7 +434,8 @@ public static class ConradAnalysis
         var bar = progress is null ? null : new CallbackProgress<int>(k => progress.Report(new StageProgress(stage, k, total)));
         // Distinct seeds per model (sub-sampling is off, so the split is what differs; the seed keeps files reproducible).
         var ensemble = Ensemble.Train(binner, x, labels, folds.ToArray(), 1, p, bar, cancel);
-        ModelFile.Save(Path.Combine(request.OutDir, "models", $"{file}.json"), ensemble);
+        ModelFile.Save(Path.Combine(request.OutDir, "models", $"{file}.json"), ensemble, new FastAD.Kernels.IO.ModelIdentity("conrad", null, file,
+            ModelFingerprint.Of("conrad classifier v1", name, p.ToString(), c.Seed, rowMajor, labels, groups.Length, models)));
         var scores = ensemble.MeanTestScores(x).Take(scored).ToArray();
         var all = ensemble.Models.SelectMany(m => m).ToArray();
         return (scores, new ConradClassifierSummary(name, description, all.Length, all.Average(m => m.Trees.Length), folds.Average(f => f.Train.Length + f.Validation.Length)));

@@ -59,7 +59,11 @@ public static class TrainFlowJob
             xTrain, cTrain, xVal, cVal, settings.Options, progress: progress);
         int epochs = results.Max(t => t.TrainLoss.Length);
         double perEpoch = sw.Elapsed.TotalSeconds / epochs;
-        if (r.FlowOut is not null) FlowFile.Save(r.FlowOut, ensemble, new Standardization(fm, fs, cm, cs), r.Features, r.Conditions);
+        // The file's identity: what trained it and a digest of its columns, data, architecture, seed and epochs.
+        var identity = r.FlowOut is null ? null : new FastAD.Kernels.IO.ModelIdentity("train-flow", null, null, ModelFingerprint.Of("train-flow v1",
+            string.Join(",", r.Features), string.Join(",", r.Conditions), a.ToString(), settings.Options.Seed, settings.Options.Epochs, settings.Ensemble,
+            xTrain, cTrain, xVal, cVal));
+        if (r.FlowOut is not null) FlowFile.Save(r.FlowOut, ensemble, new Standardization(fm, fs, cm, cs), r.Features, r.Conditions, identity);
         var memberLoss = results.Select(t => t.BestEpoch >= 0 ? t.ValidationLoss[t.BestEpoch] : double.NaN).ToArray();
         int outside = ensemble.ConditionRange?.CountOutside(cVal, val.Length) ?? 0;
         var range = ensemble.ConditionRange?.Unstandardised(cm, cs);

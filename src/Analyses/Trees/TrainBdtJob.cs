@@ -90,7 +90,10 @@ public static class TrainBdtJob
         var roc = ClassifierMetrics.Roc(
             Enumerable.Range(0, n).Where(i => labels[i] == 1).Select(i => scores[i]).ToArray(),
             Enumerable.Range(0, n).Where(i => labels[i] == 0).Select(i => scores[i]).ToArray());
-        if (request.ModelOut is not null) ModelFile.Save(request.ModelOut, ensemble);
+        // The file's identity: what trained it and a digest of its data, labels, folds and hyperparameters.
+        if (request.ModelOut is not null)
+            ModelFile.Save(request.ModelOut, ensemble, new FastAD.Kernels.IO.ModelIdentity("train-bdt", null, null, ModelFingerprint.Of("train-bdt v1",
+                string.Join(",", request.Features), request.Parameters.ToString(), request.Folds, request.Members, labels, ModelFingerprint.Of([.. columns]))));
         var all = ensemble.Models.SelectMany(m => m).ToArray();
         return new TrainBdtReport(n, positives, roc.Auc, all.Length, all.Average(m => m.Trees.Length), sw.Elapsed.TotalSeconds, request.ModelOut);
     }
