@@ -1,7 +1,11 @@
 namespace FastAD.Analyses;
 
-/// <summary>Progress of an analysis: the stage, how far it is, and an optional note (what runs where, what was reused).</summary>
-public readonly record struct StageProgress(string Stage, double Done, double Total, string? Note = null);
+/// <summary>
+/// Progress of an analysis: the stage, how far it is, and an optional note (what runs where, what was reused). A note that
+/// is a <paramref name="Warning"/> — the run changed something the user gave it (events clamped, a saved model retrained) —
+/// is shown even with --quiet and stays on screen when progress bars replace the other notes.
+/// </summary>
+public readonly record struct StageProgress(string Stage, double Done, double Total, string? Note = null, bool Warning = false);
 
 /// <summary>
 /// An <see cref="IProgress{T}"/> that reports on the calling thread. <see cref="Progress{T}"/> posts to the thread pool,

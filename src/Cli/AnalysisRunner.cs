@@ -7,7 +7,7 @@ namespace FastAD.Cli;
 
 /// <summary>
 /// Runs an analysis with progress shown the way the console allows — Spectre progress bars with ETA on a terminal,
-/// one line per stage note and completion in logs, nothing with --quiet — and Ctrl+C turned into cancellation:
+/// one line per stage note and completion in logs, only the warnings with --quiet, all on standard error — and Ctrl+C turned into cancellation:
 /// the analysis stops at its next check, keeps what it saved, and the command exits 130 with a message.
 /// </summary>
 internal static class AnalysisRunner
@@ -36,16 +36,18 @@ internal static class AnalysisRunner
             cancel.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // Progress and warnings go to standard error, so that standard output holds only the results.
+        var status = FastAdCommand.Errors(console);
         try
         {
-            result = quiet ? body(null, cancel.Token)
-                : console.Profile.Capabilities.Interactive ? WithBars(console, body, cancel.Token)
-                : body(new LineProgress(console), cancel.Token);
+            result = quiet ? body(new CallbackProgress<StageProgress>(p => { if (p.Warning) lock (status) Warn(status, p); }), cancel.Token)
+                : status.Profile.Capabilities.Interactive ? WithBars(status, body, cancel.Token)
+                : body(new LineProgress(status), cancel.Token);
             return true;
         }
         catch (OperationCanceledException)
         {
-            console.MarkupLineInterpolated($"[yellow]interrupted:[/] {savedWorkHint}");
+            status.MarkupLineInterpolated($"[yellow]interrupted:[/] {savedWorkHint}");
             result = default!;
             return false;
         }
@@ -72,7 +74,8 @@ internal static class AnalysisRunner
                             tasks[p.Stage] = t = ctx.AddTask(Markup.Escape(p.Stage), maxValue: Math.Max(p.Total, 1));
                         if (p.Total > 0) t.MaxValue = p.Total;
                         t.Value = Math.Min(p.Done, t.MaxValue);
-                        if (p.Note is not null) t.Description = Markup.Escape($"{p.Stage}: {p.Note}");
+                        if (p.Warning) Warn(console, p);
+                        else if (p.Note is not null) t.Description = Markup.Escape($"{p.Stage}: {p.Note}");
                     }
                 });
                 result = body(progress, cancel);
@@ -80,6 +83,9 @@ internal static class AnalysisRunner
             });
         return result;
     }
+
+    /// <summary>A warning note as one line, "warning: stage: note".</summary>
+    private static void Warn(IAnsiConsole console, StageProgress p) => console.MarkupLineInterpolated($"[yellow]warning:[/] {p.Stage}: {p.Note}");
 
     /// <summary>For logs: one line per stage note and per stage completion, with the time since the start.</summary>
     private sealed class LineProgress(IAnsiConsole console) : IProgress<StageProgress>
@@ -92,7 +98,8 @@ internal static class AnalysisRunner
             lock (_done)
             {
                 string t = _clock.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
-                if (p.Note is not null) console.MarkupLineInterpolated($"[grey]{t} s[/] {p.Stage}: {p.Note}");
+                if (p.Warning) Warn(console, p);
+                else if (p.Note is not null) console.MarkupLineInterpolated($"[grey]{t} s[/] {p.Stage}: {p.Note}");
                 if (p.Total > 0 && p.Done >= p.Total && _done.Add(p.Stage)) console.MarkupLineInterpolated($"[grey]{t} s[/] {p.Stage}: done");
             }
         }

@@ -31,11 +31,9 @@ internal static class FastAdCommand
         {
             Console.SetOut(new StandardStreamWriter(Console.Out, "standard output"));
             Console.SetError(new StandardStreamWriter(Console.Error, "standard error"));
-            console = AnsiConsole.Console;
-            // Logs and pipes get the full table width rather than the 80-column default.
-            if (Console.IsOutputRedirected) console.Profile.Width = 160;
-            error ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            if (Console.IsErrorRedirected) error.Profile.Width = 160;
+            // Logs and pipes get plain text (no colour codes or hyperlinks) at the full table width rather than the 80-column default.
+            console = Console.IsOutputRedirected ? Plain(Console.Out) : AnsiConsole.Console;
+            error ??= Console.IsErrorRedirected ? Plain(Console.Error) : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         }
         error ??= console;
         var previous = ErrorConsole.Value;
@@ -65,6 +63,18 @@ internal static class FastAdCommand
         {
             ErrorConsole.Value = previous;
         }
+    }
+
+    /// <summary>A console for a file or pipe: no ANSI codes, no colour, not interactive, 160 columns.</summary>
+    private static IAnsiConsole Plain(TextWriter writer)
+    {
+        var plain = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        plain.Profile.Width = 160;
+        return plain;
     }
 
     /// <summary>The console for errors and warnings of the running command (standard error).</summary>

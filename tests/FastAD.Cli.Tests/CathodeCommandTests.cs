@@ -23,6 +23,20 @@ public class CathodeCommandTests
     }
 
     [Fact]
+    public void WarningsReachStandardErrorEvenWithQuietAndResultsStayOnStandardOutput()
+    {
+        // Seed 5 of the generator puts SS (control) events beyond the OS-fitted preprocessing range: they are clamped, and
+        // the run must say so although --quiet hides the progress.
+        var (code, output, error) = CliRunner.RunSplit("cathode", "--generate", "--preset", "quick", "--seed", "5", "--quiet", "--out", Temp("o"));
+        Assert.True(code == 0, output + error);
+        Assert.Contains("warning: flows SS:", error);
+        Assert.Contains("outside the preprocessing range fitted on OS: clamped to its edge", error);
+        Assert.DoesNotContain("warning", output);
+        Assert.Contains("best CATHODE Z", output);
+        Assert.DoesNotContain("best CATHODE Z", error);
+    }
+
+    [Fact]
     public void ConfigWithUnknownKeyOrBadFprIsRejected()
     {
         var cfg = Temp("bad.yaml");

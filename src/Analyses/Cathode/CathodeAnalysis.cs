@@ -180,7 +180,7 @@ public static class CathodeAnalysis
         st.OutsideRange = pre.OutsideRange(data.Features);
         if (st.OutsideRange.Any(n => n > 0))
             progress?.Report(new StageProgress($"flows {data.Channel}", 0, 0,
-                $"{OutsideRangeText(st)} outside the preprocessing range fitted on {(data.Channel == "OS" ? "this channel" : "OS")}: clamped to its edge"));
+                $"{OutsideRangeText(st)} outside the preprocessing range fitted on {(data.Channel == "OS" ? "this channel" : "OS")}: clamped to its edge", Warning: true));
         var bg = TrainBackground(request, data, pre, seconds, progress, cancel);
         ulong channelSeed = bg.ChannelSeed;
         st.Flows = bg.Summaries;
@@ -220,11 +220,11 @@ public static class CathodeAnalysis
                     }
                     catch (ModelFileException bad)
                     {
-                        progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} {bad.Reason}; retraining"));
+                        progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} {bad.Reason}; retraining", Warning: true));
                     }
                 }
                 else
-                    progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} was trained on other inputs (data, flows or configuration): retraining"));
+                    progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, 1, $"{bdtPath} was trained on other inputs (data, flows or configuration): retraining", Warning: true));
             }
             // The saved fingerprint goes first: a run stopped between saving the new BDT and recording its inputs must not
             // leave the old inputs' fingerprint beside the new model.
@@ -374,7 +374,7 @@ public static class CathodeAnalysis
                                                "configuration) than this run's: use the options of the `fastad cathode` run that made them, or another --out.");
             if (request.Reuse && stale.Length > 0)
                 progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1,
-                    $"the saved {data.Channel} flows in {Path.Combine(request.OutDir, "models")} were trained on other inputs (data, seed or flows configuration): retraining"));
+                    $"the saved {data.Channel} flows in {Path.Combine(request.OutDir, "models")} were trained on other inputs (data, seed or flows configuration): retraining", Warning: true));
             foreach (var f in stale) File.Delete(f);
             ModelFingerprint.Write(fingerprint, inputs);
         }
@@ -390,7 +390,7 @@ public static class CathodeAnalysis
             try { loaded = FlowFile.Load(path, FlowIdentity(data.Channel, k, flowInputs)); }
             catch (ModelFileException e) when (!request.KeepSavedModels)
             {
-                progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1, $"{path} {e.Reason}; retraining"));
+                progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1, $"{path} {e.Reason}; retraining", Warning: true));
                 continue;
             }
             catch (ModelFileException e)
