@@ -62,7 +62,7 @@ public sealed class OutputLock : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         string full = Path.GetFullPath(folder);
         if (UnixFile.Kind(full) is FileKind.Regular or FileKind.Special)
-            throw new ArgumentException($"{option} {folder} is a file; expected a folder (the run writes its results, report and models into it; name a new or an existing folder).");
+            throw new ArgumentException($"{option} {folder} is a file; expected a folder (name a new or an existing folder; the outputs are written into it).");
         try
         {
             Directory.CreateDirectory(full);
