@@ -85,8 +85,8 @@ public sealed class ReportWriter : IDisposable
 
     private string Record(string name, string text)
     {
-        if (_committed) throw new InvalidOperationException($"The outputs of {Directory} were committed; start a new ReportWriter.");
         string full = PathOf(name);
+        if (_committed) throw new InvalidOperationException($"The outputs of {Directory} were committed; start a new ReportWriter.");
         string relative = Relative(full);
         var bytes = new UTF8Encoding(false).GetBytes(text);
         string staged = Path.Combine(Staging, relative);
