@@ -90,7 +90,15 @@ public sealed class ReportWriter : IDisposable
         string relative = Relative(full);
         var bytes = new UTF8Encoding(false).GetBytes(text);
         string staged = Path.Combine(Staging, relative);
-        AtomicFile.Write(staged, s => s.Write(bytes), full);
+        try
+        {
+            AtomicFile.Write(staged, s => s.Write(bytes), full);
+        }
+        catch (IOException e)
+        {
+            // A full disk while staging: nothing in the folder was replaced yet.
+            throw new IOException($"{e.Message} (the outputs already in {Directory} are unchanged)", e);
+        }
         _sums[relative] = (bytes.Length, Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant());
         if (!_written.Contains(relative)) _written.Add(relative);
         return relative;
