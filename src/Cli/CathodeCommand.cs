@@ -143,9 +143,10 @@ internal static class CathodeCommand
             };
             var sh = Shard.Parse(parse.GetValue(shard)!);
             string outDir = parse.GetValue(inputs.Output)!;
-            OutputLock.EnsureFolder(outDir);
             string file = PseudoExperiments.ResultsPath(outDir, m, rt, sh);
-            // Shards of one study share the folder; one shard file has one writer (a second would append the same indices again).
+            // Shards of one study share the folder (no `cathode` or `merge` meanwhile: they would replace the models the
+            // shards read); one shard file has one writer (a second would append the same indices again).
+            using var folderLock = FastAdCommand.ShareFolder(outDir);
             using var shardLock = FastAdCommand.LockFile(file);
             var (primary, ctrl, input) = inputs.Load(parse, c);
             var os = primary.Channel == "OS" ? primary : ctrl;
@@ -175,7 +176,8 @@ internal static class CathodeCommand
         {
             var dirs = parse.GetValue(inputs)!;
             string outDir = parse.GetValue(output) ?? (Directory.Exists(dirs[0]) ? dirs[0] : Path.GetDirectoryName(Path.GetFullPath(dirs[0]))!);
-            using var outLock = FastAdCommand.LockFolder(outDir);
+            // Its own lock: a merge may look at shards that still run, beside the main run's outputs (its own manifest).
+            using var outLock = FastAdCommand.LockFolder(outDir, lockName: OutputLock.MergeLockName);
             var r = PseudoMerge.Merge(dirs, outDir);
             console.MarkupLineInterpolated($"{r.Results:N0} of {r.Header.Count:N0} pseudoexperiments from {r.Files} files ({r.Header.Mode}, retrain {r.Header.Retrain})");
             if (r.Missing.Length > 0)

@@ -81,8 +81,11 @@ internal static class FastAdCommand
     /// Takes the exclusive lock of an output folder for the rest of the command (see <see cref="OutputLock"/>): a folder
     /// that is a file, or one another fastad run is writing, is refused with one line naming it (and the other run).
     /// </summary>
-    internal static OutputLock LockFolder(string folder, string option = "--out") =>
-        OutputLock.Folder(folder, OutputLock.CommandLine(Arguments.Value ?? []), option);
+    internal static OutputLock LockFolder(string folder, string option = "--out", string lockName = OutputLock.FolderLockName) =>
+        OutputLock.Folder(folder, OutputLock.CommandLine(Arguments.Value ?? []), option, lockName);
+
+    /// <summary>Takes an output folder's lock shared (the shards of one pseudoexperiment study) for the rest of the command.</summary>
+    internal static OutputLock ShareFolder(string folder, string option = "--out") => OutputLock.SharedFolder(folder, option);
 
     /// <summary>Takes the exclusive lock of one output file (FILE.lock beside it) for the rest of the command.</summary>
     internal static OutputLock LockFile(string file, string option = "--out") =>

@@ -50,7 +50,8 @@ public sealed class ReportWriter : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(manifestName);
         Directory = OutputLock.EnsureFolder(directory);
         Manifest = manifestName;
-        Staging = Path.Combine(Directory, StagingName);
+        // Producers sharing a folder stage apart.
+        Staging = Path.Combine(Directory, manifestName == ManifestName ? StagingName : $"{StagingName}-{Path.GetFileNameWithoutExtension(manifestName)}");
         if (System.IO.Directory.Exists(Staging)) System.IO.Directory.Delete(Staging, recursive: true);
     }
 
@@ -76,7 +77,7 @@ public sealed class ReportWriter : IDisposable
         if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length)
             throw new ArgumentException($"Report file name '{name}' leaves the run folder {Directory}.");
         string relative = Relative(full);
-        if (relative == Manifest || relative.Split('/')[0] is StagingName or OutputLock.FolderLockName)
+        if (relative == Manifest || relative.Split('/')[0].StartsWith(".fastad", StringComparison.Ordinal))
             throw new ArgumentException($"Report file name '{name}' is reserved for the run folder's bookkeeping.");
         return full;
     }

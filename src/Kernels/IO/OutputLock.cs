@@ -15,6 +15,9 @@ public sealed class OutputLock : IDisposable
     /// <summary>The lock file of a folder.</summary>
     public const string FolderLockName = ".fastad.lock";
 
+    /// <summary>The lock file of `fastad merge`'s outputs in a folder (merges may run beside the shards they merge).</summary>
+    public const string MergeLockName = ".fastad-merge.lock";
+
     private FileStream? _stream;
 
     private OutputLock(FileStream stream, string lockFile, string target)
@@ -38,11 +41,41 @@ public sealed class OutputLock : IDisposable
     /// <param name="folder">The folder, as the user named it.</param>
     /// <param name="command">The holder's command line for the lock file (default: this process's arguments).</param>
     /// <param name="option">The option that named the folder, for messages.</param>
-    public static OutputLock Folder(string folder, string? command = null, string option = "--out")
+    /// <param name="lockName">The lock file's name in the folder (<see cref="FolderLockName"/>, or <see cref="MergeLockName"/> for merges).</param>
+    public static OutputLock Folder(string folder, string? command = null, string option = "--out", string lockName = FolderLockName)
     {
         string full = EnsureFolder(folder, option);
-        return Acquire(Path.Combine(full, FolderLockName), folder, command, option);
+        return Acquire(Path.Combine(full, lockName), folder, command, option);
     }
+
+    /// <summary>
+    /// Takes the folder's lock shared (flock LOCK_SH): any number of shared holders at once (the shards of one
+    /// pseudoexperiment study, which also lock their own files), but none while a run holds it exclusively, and no
+    /// exclusive holder while they run. Shared holders write nothing into the lock file; an exclusive run refused by
+    /// them is told <see cref="SharedBy"/>.
+    /// </summary>
+    public static OutputLock SharedFolder(string folder, string option = "--out")
+    {
+        string full = EnsureFolder(folder, option);
+        string lockFile = Path.Combine(full, FolderLockName);
+        try
+        {
+            return new OutputLock(new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite), lockFile, folder) { _shared = true };
+        }
+        catch (IOException e) when (IsHeldElsewhere(e))
+        {
+            throw new OutputInUseException(folder, Holder(lockFile), option, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot lock {folder} ({lockFile}): {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
+        }
+    }
+
+    /// <summary>What an exclusive run refused by shared holders is told.</summary>
+    public const string SharedBy = "`fastad cathode pseudo` shards, which share it";
+
+    private bool _shared;
 
     /// <summary>Locks one output file <paramref name="file"/> through <c>FILE.lock</c> beside it (its folder is created when missing).</summary>
     public static OutputLock File(string file, string? command = null, string option = "--out")
@@ -84,7 +117,9 @@ public sealed class OutputLock : IDisposable
         }
         catch (IOException e) when (IsHeldElsewhere(e))
         {
-            throw new OutputInUseException(target, Holder(lockFile), option, e);
+            // No live holder described in the file: shared holders, which write nothing (the file is emptied when an
+            // exclusive holder ends; after a kill its pid is dead).
+            throw new OutputInUseException(target, Holder(lockFile, liveOnly: true) ?? SharedBy, option, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -117,13 +152,14 @@ public sealed class OutputLock : IDisposable
         string.Join(' ', new[] { "fastad" }.Concat(args.Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a)));
 
     /// <summary>"pid 1234 on host, `fastad cathode --out OUT`, since 10:02:03" from a lock file, or null when unreadable.</summary>
-    private static string? Holder(string lockFile)
+    private static string? Holder(string lockFile, bool liveOnly = false)
     {
         var bytes = UnixFile.ReadIgnoringLocks(lockFile);
         if (bytes is null || bytes.Length == 0) return null;
         var fields = Encoding.UTF8.GetString(bytes).Split('\n')[0].Split('\t')
-            .Select(f => f.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+            .Select(f => f.Split('=', 2)).Where(kv => kv.Length == 2).GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.First()[1]);
         if (!fields.TryGetValue("pid", out var pid)) return null;
+        if (liveOnly && fields.GetValueOrDefault("host") == Environment.MachineName && int.TryParse(pid, out int id) && !Alive(id)) return null;
         var parts = new List<string> { $"pid {pid}{(fields.TryGetValue("host", out var host) ? $" on {host}" : "")}" };
         if (fields.TryGetValue("command", out var command)) parts.Add($"`{command}`");
         if (fields.TryGetValue("since", out var since))
@@ -131,6 +167,19 @@ public sealed class OutputLock : IDisposable
                 ? $"since {(t.Date == DateTime.UtcNow.Date ? t.ToString("HH:mm:ss", CultureInfo.InvariantCulture) : t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC"
                 : $"since {since}");
         return string.Join(", ", parts);
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>An open refused because another open file holds the lock (EWOULDBLOCK from flock; a sharing violation on Windows).</summary>
@@ -144,7 +193,12 @@ public sealed class OutputLock : IDisposable
     public void Dispose()
     {
         var s = Interlocked.Exchange(ref _stream, null);
-        s?.Dispose();
+        if (s is null) return;
+        // An exclusive holder empties its description, so a later refusal never names a finished run.
+        if (!_shared)
+            try { s.SetLength(0); }
+            catch (IOException) { }
+        s.Dispose();
     }
 }
 

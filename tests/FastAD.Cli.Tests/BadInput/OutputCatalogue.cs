@@ -68,7 +68,9 @@ public sealed class OutputCatalogue : IDisposable
             Refusal.Expect([command, "--generate", "--preset", "quick", "--out", outDir, "--quiet"],
                 $"error: {outDir} is in use by another fastad run (pid {holder.Id} on {Environment.MachineName}, `fastad cathode --data ",
                 $"--out {outDir} --quiet`, since ", "); wait for it or use another --out");
-        Refusal.Expect(["merge", _dir, "--out", outDir], $"{outDir} is in use by another fastad run (pid {holder.Id} ");
+            // Pseudoexperiment shards share the folder, but not with a main run.
+            Refusal.Expect(["cathode", "pseudo", "--generate", "--preset", "quick", "--n", "2", "--out", outDir],
+                $"error: {outDir} is in use by another fastad run (pid {holder.Id} ");
         }
         finally
         {
@@ -92,13 +94,37 @@ public sealed class OutputCatalogue : IDisposable
         Refusal.Expect(["cathode", "pseudo", "--generate", "--preset", "quick", "--n", "4", "--shard", "0/2", "--out", outDir],
             $"error: {shard} is in use by another fastad run (pid {holder.Id} ", "`fastad cathode pseudo --data ", "wait for it or use another --out");
         // The other shard of the study takes its own lock beside it.
+        using (OutputLock.SharedFolder(outDir))
         using (OutputLock.File(Path.Combine(outDir, "pseudo", "bootstrap-bdt-shard-1-of-2.jsonl"), "fastad cathode pseudo --shard 1/2")) { }
+            // A main run would replace the models the shards read.
+            Refusal.Expect(["cathode", "--generate", "--preset", "quick", "--out", outDir, "--quiet"],
+                $"error: {outDir} is in use by another fastad run (`fastad cathode pseudo` shards, which share it); wait for it or use another --out");
         }
         finally
         {
             End(holder);
         }
         using var next = OutputLock.File(shard, "fastad cathode pseudo --shard 0/2");
+    }
+
+    [SkippableFact]
+    public void AMergeIntoAFolderAnotherMergeWritesIsRefused()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the holder is found through /proc/locks");
+        string outDir = Path.Combine(_dir, "m");
+        // The holder reads a FIFO as its shard file and waits there, holding the merge lock of its --out.
+        using var holder = Holder(["merge", Fifo(".jsonl"), "--out", outDir]);
+        try
+        {
+            Wait(holder, Path.Combine(outDir, OutputLock.MergeLockName));
+            Refusal.Expect(["merge", _dir, "--out", outDir], $"error: {outDir} is in use by another fastad run (pid {holder.Id} ", "`fastad merge ");
+            // A merge does not stop a main run in the same folder (its files and manifest are its own).
+            using (OutputLock.Folder(outDir, "fastad cathode --out m")) { }
+        }
+        finally
+        {
+            End(holder);
+        }
     }
 
     /// <summary>SIGKILL (Process.Kill on Unix), then waits for the exit.</summary>
@@ -109,9 +135,9 @@ public sealed class OutputCatalogue : IDisposable
     }
 
     /// <summary>A named pipe nobody writes: a fastad reading it as --data waits there, holding its output locks.</summary>
-    private string Fifo()
+    private string Fifo(string extension = ".csv")
     {
-        string fifo = Path.Combine(_dir, $"{Guid.NewGuid():N}"[..4] + ".csv");
+        string fifo = Path.Combine(_dir, $"{Guid.NewGuid():N}"[..4] + extension);
         using var p = Process.Start(new ProcessStartInfo("mkfifo", [fifo]))!;
         p.WaitForExit();
         Skip.IfNot(p.ExitCode == 0, "mkfifo failed");

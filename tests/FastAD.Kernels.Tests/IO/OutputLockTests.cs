@@ -44,6 +44,28 @@ public sealed class OutputLockTests : IDisposable
     }
 
     [Fact]
+    public void SharedHoldersRunTogetherButNotWithAnExclusiveOne()
+    {
+        string outDir = Path.Combine(_dir, "study");
+        using (var first = OutputLock.SharedFolder(outDir))
+        using (var second = OutputLock.SharedFolder(outDir))
+        {
+            var e = Assert.Throws<OutputInUseException>(() => OutputLock.Folder(outDir, "fastad cathode --out study"));
+            Assert.Equal($"{outDir} is in use by another fastad run ({OutputLock.SharedBy}); wait for it or use another --out", e.Message);
+            // A merge has its own lock file.
+            using var merge = OutputLock.Folder(outDir, "fastad merge study", lockName: OutputLock.MergeLockName);
+        }
+        using (OutputLock.Folder(outDir, "fastad cathode --out study"))
+        {
+            var e = Assert.Throws<OutputInUseException>(() => OutputLock.SharedFolder(outDir));
+            if (!OperatingSystem.IsWindows()) Assert.Contains("`fastad cathode --out study`", e.Message);
+        }
+        // The exclusive holder's description goes with it: shared holders now are not confused with it.
+        Assert.Equal(0, new FileInfo(Path.Combine(outDir, OutputLock.FolderLockName)).Length);
+        using var shared = OutputLock.SharedFolder(outDir);
+    }
+
+    [Fact]
     public void AFolderThatIsAFileIsRefused()
     {
         Directory.CreateDirectory(_dir);
