@@ -11,8 +11,9 @@ namespace FastAD.Analyses.Reports;
 /// A run that fails or is stopped before <see cref="Commit"/> (a full disk, Ctrl+C, kill -9) therefore leaves the previous
 /// run's files untouched; files of the previous set (named in its manifest) that the new set lacks are removed at the end
 /// of the commit, so the folder never mixes two runs' outputs. Names are relative to the folder (sub-folders allowed,
-/// nothing outside it); <see cref="Written"/> lists them in order for the report. One writer per folder at a time: the
-/// CLI holds the folder's <see cref="OutputLock"/>.
+/// nothing outside it, names starting with ".fastad" reserved); <see cref="Written"/> lists them in order for the
+/// report. One writer per folder and manifest at a time: the CLI holds the folder's <see cref="OutputLock"/>
+/// (`fastad merge`, with its own manifest and staging folder, its own lock file).
 /// </summary>
 /// <example>
 /// <code>
