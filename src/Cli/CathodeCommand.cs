@@ -4,6 +4,7 @@ using FastAD.Analyses;
 using System.Globalization;
 using FastAD.Analyses.Cathode;
 using FastAD.Kernels;
+using FastAD.Kernels.IO;
 using Spectre.Console;
 
 namespace FastAD.Cli;
@@ -79,10 +80,12 @@ internal static class CathodeCommand
                 console.Profile.Out.Writer.Write(CathodeConfig.ToYaml(c));
                 return 0;
             }
+            string outDir = parse.GetValue(inputs.Output)!;
+            // One run per folder: a second one would mix its results and models with this one's.
+            using var outLock = FastAdCommand.LockFolder(outDir);
             var (primary, ctrl, input) = inputs.Load(parse, c);
             using var registry = DeviceRegistry.Discover();
             var dev = registry.Select(parse.GetValue(inputs.Device));
-            string outDir = parse.GetValue(inputs.Output)!;
             var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(reuse), parse.GetValue(inputs.Preset)!, input);
             bool showProgress = !parse.GetValue(inputs.Quiet);
             if (showProgress)
@@ -139,13 +142,17 @@ internal static class CathodeCommand
                 var other => throw new ArgumentException($"--retrain must be bdt or none (got '{other}')."),
             };
             var sh = Shard.Parse(parse.GetValue(shard)!);
+            string outDir = parse.GetValue(inputs.Output)!;
+            string file = PseudoExperiments.ResultsPath(outDir, m, rt, sh);
+            // Shards of one study share the folder (no `cathode` or `merge` meanwhile: they would replace the models the
+            // shards read); one shard file has one writer (a second would append the same indices again).
+            using var folderLock = FastAdCommand.ShareFolder(outDir);
+            using var shardLock = FastAdCommand.LockFile(file);
             var (primary, ctrl, input) = inputs.Load(parse, c);
             var os = primary.Channel == "OS" ? primary : ctrl;
             using var registry = DeviceRegistry.Discover();
             var dev = registry.Select(parse.GetValue(inputs.Device));
-            string outDir = parse.GetValue(inputs.Output)!;
             var request = new PseudoRequest(c, primary, os, outDir, m, rt, parse.GetValue(n), sh, parse.GetValue(batch));
-            string file = PseudoExperiments.ResultsPath(outDir, m, rt, sh);
             if (!AnalysisRunner.TryRun(console, parse.GetValue(inputs.Quiet), $"every finished pseudoexperiment is saved in {file}; run the same command again to resume.",
                     (progress, token) => PseudoExperiments.Run(request, input, dev, progress, token), out var r))
                 return AnalysisRunner.Interrupted;
@@ -169,6 +176,8 @@ internal static class CathodeCommand
         {
             var dirs = parse.GetValue(inputs)!;
             string outDir = parse.GetValue(output) ?? (Directory.Exists(dirs[0]) ? dirs[0] : Path.GetDirectoryName(Path.GetFullPath(dirs[0]))!);
+            // Its own lock: a merge may look at shards that still run, beside the main run's outputs (its own manifest).
+            using var outLock = FastAdCommand.LockFolder(outDir, lockName: OutputLock.MergeLockName);
             var r = PseudoMerge.Merge(dirs, outDir);
             console.MarkupLineInterpolated($"{r.Results:N0} of {r.Header.Count:N0} pseudoexperiments from {r.Files} files ({r.Header.Mode}, retrain {r.Header.Retrain})");
             if (r.Missing.Length > 0)

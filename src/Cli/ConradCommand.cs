@@ -43,10 +43,11 @@ internal static class ConradCommand
             bool gen = parse.GetValue(generate);
             string? dataFile = parse.GetValue(data);
             if (gen == (dataFile is not null)) throw new ArgumentException("Give either --data FILE or --generate.");
+            string outDir = parse.GetValue(output)!;
+            using var outLock = FastAdCommand.LockFolder(outDir);
             using var registry = DeviceRegistry.Discover();
             var dev = registry.Select(parse.GetValue(device));
             var input = gen ? ConradData.Generate(c) : ConradData.Load(dataFile!, c);
-            string outDir = parse.GetValue(output)!;
             var request = new ConradRequest(c, input, outDir, parse.GetValue(preset)!);
             bool showProgress = !parse.GetValue(quiet);
             if (showProgress)

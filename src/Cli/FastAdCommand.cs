@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using FastAD.Kernels;
+using FastAD.Kernels.IO;
 using Spectre.Console;
 
 namespace FastAD.Cli;
@@ -20,6 +21,9 @@ internal static class FastAdCommand
     /// <summary>Where errors go: standard error for the process, a test's own console in-process.</summary>
     private static readonly AsyncLocal<IAnsiConsole?> ErrorConsole = new();
 
+    /// <summary>The running command's arguments (for the lock files of output folders).</summary>
+    private static readonly AsyncLocal<string[]?> Arguments = new();
+
     /// <summary>
     /// Runs the command tree. Results go to <paramref name="console"/> (standard output), errors and warnings to
     /// <paramref name="error"/> (standard error). Parse errors exit 2 like every other usage error. A standard output
@@ -37,7 +41,9 @@ internal static class FastAdCommand
         }
         error ??= console;
         var previous = ErrorConsole.Value;
+        var previousArgs = Arguments.Value;
         ErrorConsole.Value = error;
+        Arguments.Value = args;
         try
         {
             var root = Build(console);
@@ -62,6 +68,7 @@ internal static class FastAdCommand
         finally
         {
             ErrorConsole.Value = previous;
+            Arguments.Value = previousArgs;
         }
     }
 
@@ -79,6 +86,20 @@ internal static class FastAdCommand
 
     /// <summary>The console for errors and warnings of the running command (standard error).</summary>
     internal static IAnsiConsole Errors(IAnsiConsole fallback) => ErrorConsole.Value ?? fallback;
+
+    /// <summary>
+    /// Takes the exclusive lock of an output folder for the rest of the command (see <see cref="OutputLock"/>): a folder
+    /// that is a file, or one another fastad run is writing, is refused with one line naming it (and the other run).
+    /// </summary>
+    internal static OutputLock LockFolder(string folder, string option = "--out", string lockName = OutputLock.FolderLockName) =>
+        OutputLock.Folder(folder, OutputLock.CommandLine(Arguments.Value ?? []), option, lockName);
+
+    /// <summary>Takes an output folder's lock shared (the shards of one pseudoexperiment study) for the rest of the command.</summary>
+    internal static OutputLock ShareFolder(string folder, string option = "--out") => OutputLock.SharedFolder(folder, option);
+
+    /// <summary>Takes the exclusive lock of one output file (FILE.lock beside it) for the rest of the command.</summary>
+    internal static OutputLock LockFile(string file, string option = "--out") =>
+        OutputLock.File(file, OutputLock.CommandLine(Arguments.Value ?? []), option);
 
     internal static RootCommand Build(IAnsiConsole console)
     {

@@ -48,10 +48,11 @@ internal static class SimadCommand
             bool gen = parse.GetValue(generate);
             string? dataFile = parse.GetValue(data);
             if (gen == (dataFile is not null)) throw new ArgumentException("Give either --data FILE or --generate.");
+            string outDir = parse.GetValue(output)!;
+            using var outLock = FastAdCommand.LockFolder(outDir);
             var sample = gen ? SimadData.Generate(c) : SimadData.Load(dataFile!, c);
             using var registry = DeviceRegistry.Discover();
             var dev = registry.Select(parse.GetValue(device));
-            string outDir = parse.GetValue(output)!;
             var request = new SimadRequest(c, sample, outDir, parse.GetValue(preset)!, sample.Source);
             bool showProgress = !parse.GetValue(quiet);
             if (showProgress)

@@ -16,7 +16,7 @@ public static class CathodeReport
     /// <summary>Writes everything; returns the files written (relative to <paramref name="outDir"/>).</summary>
     public static IReadOnlyList<string> Write(string outDir, CathodeResults r, CathodeAnalysis.ChannelState primary, CathodeAnalysis.ChannelState? control)
     {
-        var run = new ReportWriter(outDir);
+        using var run = new ReportWriter(outDir);
         run.WriteJson("results.json", r);
         run.WriteText("config.yaml", CathodeConfig.ToYaml(r.Config));
         var channels = new List<(ChannelResult Result, CathodeAnalysis.ChannelState State)> { (r.Primary, primary) };
@@ -36,6 +36,7 @@ public static class CathodeReport
         }
         if (r.Control is not null) run.WriteFigure("control.svg", ControlFigure(r));
         run.WriteText("report.md", Markdown(r, run.Written.Append("report.md").ToArray()));
+        run.Commit();
         return run.Written;
     }
 

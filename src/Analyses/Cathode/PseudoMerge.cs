@@ -103,7 +103,8 @@ public static class PseudoMerge
         var max = Summarise("max cut-and-count Z over the FPR scan", all.Select(r => r.Z.Max()).ToArray(), withPublished: false);
         var perFpr = h.Fprs.Select((f, i) => Summarise($"cut-and-count Z at FPR {f.ToString("G3", CultureInfo.InvariantCulture)}", all.Select(r => r.Z[i]).ToArray(), false)).ToArray();
 
-        var writer = new ReportWriter(outDir);
+        // The folder may hold the main run's outputs too: the merge keeps its own manifest.
+        using var writer = new ReportWriter(outDir, "merge-manifest.json");
         var table = new CsvTable(new[] { "index", "events", "initial_z", "mu", "reweighted_z" }.Concat(h.Fprs.Select(f => $"z_fpr_{f.ToString("G3", CultureInfo.InvariantCulture)}")).ToArray());
         foreach (var r in all) table.AddRow(new object?[] { r.Index, r.Events, r.InitialZ, r.Mu, r.ReweightedZ }.Concat(r.Z.Cast<object?>()).ToArray());
         writer.WriteCsv("pseudo-merged.csv", table);
@@ -124,6 +125,7 @@ public static class PseudoMerge
             writer.WriteJson("null-distribution.json", new NullDistribution(report.Header, report.Results, missing, rw, max, perFpr));
             writer.WriteFigure("null-distribution", Figure(rw, all.Select(r => r.ReweightedZ).ToArray(), h));
         }
+        writer.Commit();
         return report with { Written = writer.Written };
     }
 

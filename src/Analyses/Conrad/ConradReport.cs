@@ -23,7 +23,7 @@ public static class ConradReport
     /// <summary>Writes everything; returns the files written (relative to <paramref name="outDir"/>).</summary>
     public static IReadOnlyList<string> Write(string outDir, ConradResults r, ConradAnalysis.State state)
     {
-        var w = new ReportWriter(outDir);
+        using var w = new ReportWriter(outDir);
         w.WriteJson("results.json", r);
         w.WriteText("config.yaml", ConradConfig.ToYaml(r.Config));
         w.WriteCsv("closure.csv", ClosureTable(r));
@@ -42,6 +42,7 @@ public static class ConradReport
         figures.Add((w.WriteFigure("flow-loss.svg", LossFigure(r)), "flow losses", "Training and validation loss of each flow of the ensemble."));
         var md = Markdown(r, figures);
         w.WriteMarkdown("report.md", md);
+        w.Commit();
         return w.Written;
     }
 

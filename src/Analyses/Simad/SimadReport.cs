@@ -15,7 +15,7 @@ public static class SimadReport
     /// <summary>Writes everything; returns the files written (relative to <paramref name="outDir"/>).</summary>
     public static IReadOnlyList<string> Write(string outDir, SimadResults r)
     {
-        var w = new ReportWriter(outDir);
+        using var w = new ReportWriter(outDir);
         w.WriteJson("results.json", r);
         w.WriteText("config.yaml", SimadConfig.ToYaml(r.Config));
         foreach (var n in r.Nulls) w.WriteCsv($"null-{n.Loss}.csv", NullTable(n));
@@ -28,6 +28,7 @@ public static class SimadReport
         if (r.Scans.Length > 0) w.WriteCsv("crossings.csv", CrossingTable(r));
         w.WriteFigure("null", NullFigure(r));
         w.WriteMarkdown("report.md", Markdown(r));
+        w.Commit();
         return w.Written;
     }
 

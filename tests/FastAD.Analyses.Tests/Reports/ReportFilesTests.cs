@@ -101,7 +101,7 @@ public sealed class ReportFilesTests : IDisposable
     [Fact]
     public void ReportWriterKeepsFilesInsideTheRunFolderAndListsThem()
     {
-        var run = new ReportWriter(Path.Combine(_dir, "run"));
+        using var run = new ReportWriter(Path.Combine(_dir, "run"));
         var fig = new Figure();
         fig.Main.Line([0, 1], [0, 1]);
         string svg = run.WriteFigure("figures/line", fig);
@@ -111,11 +111,76 @@ public sealed class ReportFilesTests : IDisposable
         run.WriteJson("result.json", new { Z = 3.0 });
         Assert.Equal("figures/line.svg", svg);
         Assert.Equal(["figures/line.svg", "z.csv", "result.json", "report.md"], run.Written);
+        // Staged until the commit.
+        Assert.False(File.Exists(Path.Combine(run.Directory, "figures", "line.svg")));
+        run.Commit();
+        Assert.False(Directory.Exists(run.Staging));
         Assert.True(File.Exists(Path.Combine(run.Directory, "figures", "line.svg")));
         Assert.Contains("\"z\": 3", File.ReadAllText(run.PathOf("result.json")));
         Assert.Equal("fpr,z\n0.01,2.5\n", File.ReadAllText(run.PathOf(csv)));
         Assert.Contains("leaves the run folder", Assert.Throws<ArgumentException>(() => run.WriteText("../escape.txt", "x")).Message);
         Assert.Throws<ArgumentException>(() => run.WriteText(Path.Combine(_dir, "abs.txt"), "x"));
         Assert.Empty(Directory.GetFiles(run.Directory, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    private static OutputManifest WriteSet(string dir, string z, bool control, bool commit = true)
+    {
+        using var run = new ReportWriter(dir);
+        run.WriteJson("results.json", new { Z = z });
+        run.WriteCsv("scan.csv", new CsvTable("z").AddRow(z));
+        if (control) run.WriteText("control.svg", $"<svg>{z}</svg>");
+        run.WriteText("report.md", $"Z = {z}\n");
+        return commit ? run.Commit() : null!;
+    }
+
+    [Fact]
+    public void AFailedRunLeavesThePreviousSetWholeAndACommitReplacesItWhole()
+    {
+        // Issue 14, item 9: a run that fails before its commit (a full disk, Ctrl+C) changes nothing in the folder.
+        string dir = Path.Combine(_dir, "run");
+        var first = WriteSet(dir, "1", control: true);
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "the user's own file");
+        Assert.Empty(first.Check(dir));
+        Assert.Throws<IOException>((Action)(() =>
+        {
+            using var run = new ReportWriter(dir);
+            run.WriteJson("results.json", new { Z = "2" });
+            run.WriteCsv("scan.csv", new CsvTable("z").AddRow("2"));
+            throw new IOException("cannot write report.md: no space left on device");
+        }));
+        Assert.Empty(first.Check(dir));
+        Assert.Contains("\"1\"", File.ReadAllText(Path.Combine(dir, "results.json")));
+        Assert.False(Directory.Exists(Path.Combine(dir, ReportWriter.StagingName)));
+
+        // The next set replaces every file; the previous set's file it lacks goes, the user's file stays.
+        var second = WriteSet(dir, "3", control: false);
+        Assert.Empty(second.Check(dir));
+        Assert.False(File.Exists(Path.Combine(dir, "control.svg")));
+        Assert.True(File.Exists(Path.Combine(dir, "notes.txt")));
+        Assert.Equal(["results.json", "scan.csv", "report.md"], second.Files.Select(f => f.Name));
+        Assert.NotEqual(first.RunId, second.RunId);
+        Assert.Equal(second.RunId, OutputManifest.TryLoad(Path.Combine(dir, ReportWriter.ManifestName))!.RunId);
+
+        // A file changed afterwards (or left from another run) is named.
+        File.WriteAllText(Path.Combine(dir, "report.md"), "Z = 1\n");
+        Assert.Equal(["report.md (changed)"], second.Check(dir));
+
+        // Identical outputs, identical manifest.
+        string twin = Path.Combine(_dir, "twin");
+        Assert.Equal(second.RunId, WriteSet(twin, "3", control: false).RunId);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(twin, ReportWriter.ManifestName)), File.ReadAllBytes(Path.Combine(dir, ReportWriter.ManifestName)));
+    }
+
+    [Fact]
+    public void AStagingFolderLeftByAKilledRunIsClearedAndBookkeepingNamesAreReserved()
+    {
+        string dir = Path.Combine(_dir, "run");
+        Directory.CreateDirectory(Path.Combine(dir, ReportWriter.StagingName));
+        File.WriteAllText(Path.Combine(dir, ReportWriter.StagingName, "results.json"), "half");
+        using var run = new ReportWriter(dir);
+        Assert.False(File.Exists(Path.Combine(dir, ReportWriter.StagingName, "results.json")));
+        Assert.Throws<ArgumentException>(() => run.WriteText("manifest.json", "x"));
+        Assert.Throws<ArgumentException>(() => run.WriteText(".fastad.lock", "x"));
+        Assert.Throws<ArgumentException>(() => run.WriteText(".fastad-staging/x", "x"));
     }
 }
