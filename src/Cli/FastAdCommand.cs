@@ -36,8 +36,9 @@ internal static class FastAdCommand
             Console.SetOut(new StandardStreamWriter(Console.Out, "standard output"));
             Console.SetError(new StandardStreamWriter(Console.Error, "standard error"));
             // Logs and pipes get plain text (no colour codes or hyperlinks) at the full table width rather than the 80-column default.
-            console = Console.IsOutputRedirected ? Plain(Console.Out) : AnsiConsole.Console;
-            error ??= Console.IsErrorRedirected ? Plain(Console.Error) : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            // Standard error holds only lines (progress, warnings, errors): unwrapped there, so that each error stays one line.
+            console = Console.IsOutputRedirected ? Plain(Console.Out, 160) : AnsiConsole.Console;
+            error ??= Console.IsErrorRedirected ? Plain(Console.Error, Unwrapped) : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         }
         error ??= console;
         var previous = ErrorConsole.Value;
@@ -72,15 +73,18 @@ internal static class FastAdCommand
         }
     }
 
-    /// <summary>A console for a file or pipe: no ANSI codes, no colour, not interactive, 160 columns.</summary>
-    private static IAnsiConsole Plain(TextWriter writer)
+    /// <summary>A console width wide enough that no error or progress line wraps.</summary>
+    internal const int Unwrapped = 1 << 16;
+
+    /// <summary>A console for a file or pipe: no ANSI codes, no colour, not interactive, <paramref name="width"/> columns.</summary>
+    internal static IAnsiConsole Plain(TextWriter writer, int width)
     {
         var plain = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
-        plain.Profile.Width = 160;
+        plain.Profile.Width = width;
         return plain;
     }
 

@@ -1,16 +1,15 @@
 using FastAD.Cli;
-using Spectre.Console;
 
 namespace FastAD.Cli.Tests;
 
-/// <summary>Runs the command tree in-process against wide, colourless consoles and captures what it prints.</summary>
+/// <summary>Runs the command tree in-process against wide, colourless consoles (standard error unwrapped, as for a redirected process) and captures what it prints.</summary>
 internal static class CliRunner
 {
     /// <summary>Exit code and everything printed (standard output and standard error, interleaved as written).</summary>
     internal static (int Code, string Output) Run(params string[] args)
     {
         var writer = new StringWriter();
-        int code = FastAdCommand.Run(args, Console(writer), Console(writer));
+        int code = FastAdCommand.Run(args, FastAdCommand.Plain(writer, 240), FastAdCommand.Plain(writer, 240));
         return (code, writer.ToString());
     }
 
@@ -19,20 +18,7 @@ internal static class CliRunner
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int code = FastAdCommand.Run(args, Console(output), Console(error));
+        int code = FastAdCommand.Run(args, FastAdCommand.Plain(output, 240), FastAdCommand.Plain(error, FastAdCommand.Unwrapped));
         return (code, output.ToString(), error.ToString());
-    }
-
-    private static IAnsiConsole Console(TextWriter writer)
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 240;
-        return console;
     }
 }
