@@ -25,6 +25,10 @@ internal static class AnalysisRunner
         return (table, (k, v) => table.AddRow(Markup.Escape(k), Markup.Escape(v)));
     }
 
+    /// <summary>The last line of an analysis: where its report is and how many files the run wrote.</summary>
+    internal static void ReportLine(IAnsiConsole console, string outDir, int files) =>
+        console.MarkupLineInterpolated($"report: [link]{Path.Combine(outDir, "report.md")}[/] ({files} files in {outDir})");
+
     /// <summary>Runs <paramref name="body"/>; returns false (and prints where the saved work is) when interrupted.</summary>
     internal static bool TryRun<T>(IAnsiConsole console, bool quiet, string savedWorkHint, Func<IProgress<StageProgress>?, CancellationToken, T> body, out T result)
     {

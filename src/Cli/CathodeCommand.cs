@@ -101,7 +101,7 @@ internal static class CathodeCommand
             var (results, ps, cs) = run;
             var written = CathodeReport.Write(outDir, results, ps, cs);
             PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
-            console.MarkupLineInterpolated($"report: [link]{Path.Combine(outDir, "report.md")}[/] ({written.Count} files in {outDir})");
+            AnalysisRunner.ReportLine(console, outDir, written.Count);
             return 0;
         }));
         return cmd;

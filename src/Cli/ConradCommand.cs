@@ -61,7 +61,7 @@ internal static class ConradCommand
             var (results, state) = run;
             var written = ConradReport.Write(outDir, results, state);
             PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
-            console.MarkupLineInterpolated($"report: [link]{Path.Combine(outDir, "report.md")}[/] ({written.Count} files in {outDir})");
+            AnalysisRunner.ReportLine(console, outDir, written.Count);
             return 0;
         }));
         return cmd;

@@ -65,7 +65,7 @@ internal static class SimadCommand
                 return AnalysisRunner.Interrupted;
             var written = SimadReport.Write(outDir, results);
             PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
-            console.MarkupLineInterpolated($"report: [link]{Path.Combine(outDir, "report.md")}[/] ({written.Count} files in {outDir})");
+            AnalysisRunner.ReportLine(console, outDir, written.Count);
             return 0;
         }));
         return cmd;

@@ -5,12 +5,8 @@ using Xunit;
 
 namespace FastAD.Cli.Tests;
 
-public sealed class DataCommandTests : IDisposable
+public sealed class DataCommandTests() : TempFolderTests("fastad-cli-data-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastad-cli-data-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private static string CutMasses => Path.Combine(ReferenceData.Folder, "cut_masses.csv");
 
     private static string Fixture(string name) => Path.Combine(Layering.RepositoryRoot(), "tests", "FastAD.Data.Tests", "Fixtures", name);
@@ -42,11 +38,11 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void InspectRejectsMalformedFilesWithOneClearLine()
     {
-        string textCell = Path.Combine(_dir, "bad.csv");
+        string textCell = Path.Combine(Folder, "bad.csv");
         File.WriteAllText(textCell, "m,w\n1,2\n3,oops\n");
         foreach (var (file, message) in new[]
         {
-            (Path.Combine(_dir, "missing.csv"), "File not found"),
+            (Path.Combine(Folder, "missing.csv"), "File not found"),
             (Fixture("truncated.npy"), "is truncated: the header promises 7 items"),
             (Fixture("unsupported_i2.npy"), "dtype '<i2', which is not supported"),
             (textCell, $"{textCell}, line 3, column 'w': 'oops' is not a number"),
@@ -66,29 +62,29 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void ConvertWritesEveryFormatAndFailsCleanly()
     {
-        string feather = Path.Combine(_dir, "os.feather");
+        string feather = Path.Combine(Folder, "os.feather");
         var (code, output) = CliRunner.Run("convert", CutMasses, feather, "--where", "selection=os_cathode,fpr=1", "--columns", "dimu_mass,selection");
         Assert.True(code == 0, output);
         var t = EventTableIO.Read(feather);
         Assert.Equal(new[] { "dimu_mass", "selection" }, t.ColumnNames);
         Assert.Equal(ReferenceData.CutMasses("os_cathode", "1"), t.GetDouble("dimu_mass"));
 
-        (code, output) = CliRunner.Run("convert", feather, Path.Combine(_dir, "x.npz"), "--columns", "fpr");
+        (code, output) = CliRunner.Run("convert", feather, Path.Combine(Folder, "x.npz"), "--columns", "fpr");
         Assert.Equal(2, code);
         Assert.Contains($"{feather} has no column 'fpr'; columns are: dimu_mass, selection.", output);
 
-        string target = Path.Combine(_dir, "no-such-dir", "x.npy");
+        string target = Path.Combine(Folder, "no-such-dir", "x.npy");
         (code, output) = CliRunner.Run("convert", feather, target);
         Assert.Equal(2, code);
         Assert.Contains($"Cannot write {target}: the directory", output);
-        Assert.Equal(new[] { "os.feather" }, Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+        Assert.Equal(new[] { "os.feather" }, Directory.GetFileSystemEntries(Folder).Select(Path.GetFileName));
 
-        string nan = Path.Combine(_dir, "nan.csv");
+        string nan = Path.Combine(Folder, "nan.csv");
         File.WriteAllText(nan, "a,b\n1,2\nnan,3\n4,-inf\n5,6\n");
-        (code, output) = CliRunner.Run("convert", nan, Path.Combine(_dir, "clean.npy"), "--nan", "drop");
+        (code, output) = CliRunner.Run("convert", nan, Path.Combine(Folder, "clean.npy"), "--nan", "drop");
         Assert.True(code == 0, output);
         Assert.Contains("dropped 2 rows with NaN or infinite values", output);
-        Assert.Equal(new[] { 1.0, 5 }, EventTableIO.Read(Path.Combine(_dir, "clean.npy")).GetDouble("a"));
+        Assert.Equal(new[] { 1.0, 5 }, EventTableIO.Read(Path.Combine(Folder, "clean.npy")).GetDouble("a"));
         (code, output) = CliRunner.Run("inspect", nan, "--nan", "error");
         Assert.Equal(2, code);
         Assert.Contains("column 'a', line 3: value NaN is not finite", output);
@@ -100,10 +96,10 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void BumpHuntReadsBinaryFormatsWithTheSameResult()
     {
-        string npz = Path.Combine(_dir, "os.npz");
+        string npz = Path.Combine(Folder, "os.npz");
         var (code, output) = CliRunner.Run("convert", CutMasses, npz, "--where", "selection=os_cathode");
         Assert.True(code == 0, output);
-        string json = Path.Combine(_dir, "bh.json");
+        string json = Path.Combine(Folder, "bh.json");
         (code, output) = CliRunner.Run("bumphunt", "--masses", npz, "--where", "fpr=1", "--device", "cpu", "--json", json);
         Assert.True(code == 0, output);
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));

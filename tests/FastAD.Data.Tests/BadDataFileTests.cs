@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
 using FastAD.Data;
+using FastAD.TestSupport;
 using Xunit;
 
 namespace FastAD.Data.Tests;
@@ -11,14 +12,8 @@ namespace FastAD.Data.Tests;
 /// Damaged and unusual data files (issue 14): each is refused with a message naming the file (and the member, column or
 /// line) and what was expected, never read into a wrong answer, never left to hang or to fail with a library's text.
 /// </summary>
-public sealed class BadDataFileTests : IDisposable
+public sealed class BadDataFileTests() : TempFolderTests("fastad-bad-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastad-bad-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
     private static EventTable Sample(int n) => EventTable.FromColumns(
         ("dimu_mass", Enumerable.Range(0, n).Select(i => 5 + 11.0 * i / n).ToArray()),
         ("dimu_pt", Enumerable.Range(0, n).Select(i => (float)(25 + i % 7)).ToArray()),

@@ -9,14 +9,8 @@ using Xunit;
 
 namespace FastAD.Data.Tests;
 
-public sealed class EventTableIOTests : IDisposable
+public sealed class EventTableIOTests() : TempFolderTests("fastad-io-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastad-io-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
     private static string Fixture(string name) => Path.Combine(Layering.RepositoryRoot(), "tests", "FastAD.Data.Tests", "Fixtures", name);
 
     private static EventTable AllTypes(int n) => EventTable.FromColumns(
@@ -58,7 +52,7 @@ public sealed class EventTableIOTests : IDisposable
             Assert.Equal(new[] { ColumnType.Float64, ColumnType.Float64, ColumnType.Int32, ColumnType.Int64, ColumnType.Text },
                 back.ColumnNames.Select(back.TypeOf));
         }
-        Assert.Equal(new[] { name }, Directory.GetFiles(_dir).Select(Path.GetFileName)); // no temporary files left
+        Assert.Equal(new[] { name }, Directory.GetFiles(Folder).Select(Path.GetFileName)); // no temporary files left
     }
 
     [Fact]
@@ -296,17 +290,17 @@ public sealed class EventTableIOTests : IDisposable
     public void FailedWritesLeaveNothingBehind()
     {
         var table = AllTypes(10);
-        string missingDir = Path.Combine(_dir, "no", "such", "dir", "t.npy");
+        string missingDir = Path.Combine(Folder, "no", "such", "dir", "t.npy");
         var e = Assert.Throws<DirectoryNotFoundException>(() => EventTableIO.Write(table, missingDir)).Message;
         Assert.Contains("the directory", e);
-        Assert.Contains(Path.Combine(_dir, "no", "such", "dir"), e);
+        Assert.Contains(Path.Combine(Folder, "no", "such", "dir"), e);
         // A write that fails half-way (a text cell with the delimiter) keeps the old file and leaves no temporary.
         string p = PathOf("keep.csv");
         File.WriteAllText(p, "old\n1\n");
         var bad = table.WithColumn("selection", Enumerable.Range(0, 10).Select(i => i == 7 ? "a\nb" : "ok").ToArray());
         Assert.Contains("text in column 'selection' 'a\nb' as delimited text: it contains a line break", Assert.Throws<ArgumentException>(() => EventTableIO.Write(bad, p)).Message);
         Assert.Equal("old\n1\n", File.ReadAllText(p));
-        Assert.Equal(new[] { "keep.csv" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
+        Assert.Equal(new[] { "keep.csv" }, Directory.GetFiles(Folder).Select(Path.GetFileName));
         Directory.CreateDirectory(PathOf("adir.csv"));
         Assert.Contains("is a directory", Assert.Throws<IOException>(() => EventTableIO.Write(table, PathOf("adir.csv"))).Message);
     }

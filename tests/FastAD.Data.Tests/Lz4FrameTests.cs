@@ -9,12 +9,9 @@ using Xunit;
 namespace FastAD.Data.Tests;
 
 /// <summary>LZ4 frames as the lz4 command-line tool writes them, and LZ4/ZSTD-compressed Arrow files (pandas' default).</summary>
-public sealed class Lz4FrameTests : IDisposable
+public sealed class Lz4FrameTests() : TempFolderTests("fastad-lz4-")
 {
     private const string Lz4Tool = "/usr/bin/lz4";
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastad-lz4-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static byte[] Tool(string tool, byte[] input, params string[] args)
     {
@@ -71,7 +68,7 @@ public sealed class Lz4FrameTests : IDisposable
     {
         var schema = new Schema([new Field("dimu_mass", DoubleType.Default, false), new Field("selection", StringType.Default, false), new Field("n", Int32Type.Default, false)], null);
         var mass = Enumerable.Range(0, rows).Select(i => 9 + (i % 1000) / 500.0).ToArray();
-        string path = Path.Combine(_dir, $"{type}.feather");
+        string path = Path.Combine(Folder, $"{type}.feather");
         using var stream = File.Create(path);
         using var batch = new RecordBatch(schema,
             [new DoubleArray.Builder().AppendRange(mass).Build(), new StringArray.Builder().AppendRange(Enumerable.Range(0, rows).Select(i => i % 3 == 0 ? "os_cathode" : "ss")).Build(),
@@ -90,7 +87,7 @@ public sealed class Lz4FrameTests : IDisposable
         const int rows = 50_000;
         string lz4 = WriteCompressed(Lz4Tool, CompressionCodecType.Lz4Frame, rows);
         var t = EventTableIO.Read(lz4);
-        string plain = Path.Combine(_dir, "plain.feather");
+        string plain = Path.Combine(Folder, "plain.feather");
         EventTableIO.Write(t, plain);
         Assert.True(new FileInfo(lz4).Length < 0.7 * new FileInfo(plain).Length,
             $"buffers should be compressed: {new FileInfo(lz4).Length} vs {new FileInfo(plain).Length} bytes");

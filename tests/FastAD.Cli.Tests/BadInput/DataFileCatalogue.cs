@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using FastAD.Data;
+using FastAD.TestSupport;
 using Xunit;
 
 namespace FastAD.Cli.Tests.BadInput;
@@ -9,14 +10,8 @@ namespace FastAD.Cli.Tests.BadInput;
 /// Bad-input catalogue: damaged and unusual data files (issue 14, the data-file cases). Each names the file (and the
 /// member, column or line) and what was expected, exits 2, prints no trace and gives no silently wrong answer.
 /// </summary>
-public sealed class DataFileCatalogue : IDisposable
+public sealed class DataFileCatalogue() : TempFolderTests("fastad-catalogue-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastad-catalogue-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
     /// <summary>A small dimuon-like table (the CATHODE columns), written in the format <paramref name="name"/>'s extension names.</summary>
     private string Events(string name, int rows = 300, Action<double[], double[]>? edit = null)
     {
