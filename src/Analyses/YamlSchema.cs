@@ -72,9 +72,12 @@ internal static class YamlSchema
         if (t == typeof(double) || t == typeof(float))
         {
             string s = Scalar(path, node, key, "a number", hint);
-            if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && s is not (".inf" or "-.inf" or ".nan"))
+            // YAML's own spellings of infinity and NaN (.inf, -.Inf, .NAN, …) are numbers to the deserialiser, but never finite.
+            bool yamlNonFinite = s.TrimStart('+', '-').ToLowerInvariant() is ".inf" or ".nan";
+            double v = double.NaN;
+            if (!yamlNonFinite && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v))
                 throw Error(path, node, $"{key} is '{s}'; expected a number", hint);
-            if (!double.IsFinite(v)) throw Error(path, node, $"{key} is '{s}'; expected a finite number", hint);
+            if (yamlNonFinite || !double.IsFinite(v)) throw Error(path, node, $"{key} is '{s}'; expected a finite number", hint);
             return;
         }
         if (t.IsEnum)

@@ -31,7 +31,7 @@ internal static class DataCommands
     private static EventTable Load(IAnsiConsole console, string path, string policy, string? where, out EventTableIO.Format format)
     {
         var table = EventTableIO.Read(path, new ReadOptions(ParsePolicy(policy), AllowEmpty: true), out int dropped, out format);
-        if (dropped > 0) console.MarkupLineInterpolated($"[yellow]dropped {dropped:N0} rows with NaN or infinite values[/]");
+        if (dropped > 0) FastAdCommand.Errors(console).MarkupLineInterpolated($"[yellow]warning:[/] {path}: dropped {dropped:N0} rows with NaN or infinite values");
         var filters = StatsCommands.ParseWhere(where);
         return filters.Count == 0 ? table : table.WhereEquals(filters);
     }

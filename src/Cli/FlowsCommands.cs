@@ -82,7 +82,7 @@ internal static class FlowsCommands
     {
         if (count == 0 || range is null) return;
         static string Join(double[] v) => string.Join(", ", v.Select(e => e.ToString("G6", CultureInfo.InvariantCulture)));
-        console.MarkupLineInterpolated($"[yellow]warning:[/] {count} {what} have conditions outside the training range [[{Join(range.Min)}]] to [[{Join(range.Max)}]]; the flow extrapolates there.");
+        FastAdCommand.Errors(console).MarkupLineInterpolated($"[yellow]warning:[/] {count} {what} have conditions outside the training range [[{Join(range.Min)}]] to [[{Join(range.Max)}]]; the flow extrapolates there.");
     }
 
     internal static Command FlowLatent(IAnsiConsole console)

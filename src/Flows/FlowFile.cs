@@ -124,14 +124,8 @@ public static class FlowFile
         string wanted = $"expected format '{Format}', version {string.Join(" or ", SupportedVersions)}";
         Header? header;
         try { header = JsonSerializer.Deserialize<Header>(text, Options); }
-        catch (JsonException e)
-        {
-            // A file that starts as a flow file but is not valid JSON was cut short or damaged; it is not of another kind.
-            if (text.TrimStart().StartsWith('{') && text.Contains($"\"{Format}\"", StringComparison.Ordinal))
-                throw new CorruptModelException(path, $"it is not valid JSON (truncated or damaged): {e.Message}", expected?.ToString());
-            throw new InvalidDataException($"{path} is not a FastAD flow file ({wanted}): {e.Message}");
-        }
-        if (header is null || header.Format != Format) throw new InvalidDataException($"{path} is not a FastAD flow file (format '{header?.Format}'; {wanted}).");
+        catch (JsonException e) { throw ModelChecksum.NotJson(path, text, Format, $"flow file ({wanted})", expected, e.Message); }
+        if (header is null || header.Format != Format) throw ModelChecksum.OtherFormat(path, header?.Format, "flow", wanted, expected);
         if (OlderVersions.Contains(header.Version))
             throw new ModelMismatchException(path, $"was written by an older FastAD (flow format version {header.Version}, without identity or checksum)",
                 expected?.ToString() ?? $"flow format version {Version}");
@@ -144,10 +138,7 @@ public static class FlowFile
         if (dto.Members.FirstOrDefault(m => m?.Kind is not (AffineSpec13 or AffineNflows or Rqs)) is { } unknown)
             throw new InvalidDataException($"{path} holds a '{unknown?.Kind}' flow; known kinds: {AffineSpec13}, {AffineNflows}, {Rqs}.");
         if (NonFinite(dto) is { } bad) throw new CorruptModelException(path, bad, expected?.ToString());
-        if (dto.Checksum is null) throw new CorruptModelException(path, "it has no checksum", expected?.ToString());
-        string actual = Checksum(dto);
-        if (actual != dto.Checksum)
-            throw new CorruptModelException(path, $"its checksum does not match its content (saved {Short(dto.Checksum)}, computed {Short(actual)})", expected?.ToString());
+        ModelChecksum.Check(path, dto.Checksum, Checksum(dto), expected);
         SavedFlows saved;
         try
         {
@@ -158,8 +149,6 @@ public static class FlowFile
         if (expected?.Difference(dto.Identity) is { } other) throw new ModelMismatchException(path, other, expected.ToString());
         return saved;
     }
-
-    private static string Short(string checksum) => checksum.Length > 19 ? checksum[..19] + "…" : checksum;
 
     /// <summary>The checksum of a file's content: SHA-256 of its JSON with the checksum left out (null).</summary>
     private static string Checksum(Dto dto) => ModelChecksum.Of(JsonSerializer.SerializeToUtf8Bytes(dto with { Checksum = null }, Options));

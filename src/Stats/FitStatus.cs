@@ -17,3 +17,10 @@ public enum FitStatus : byte
     /// </summary>
     NotFinite = 4,
 }
+
+/// <summary>What a <see cref="FitStatus"/> means for the numbers of its fit.</summary>
+public static class FitStatusExtensions
+{
+    /// <summary>True when the fit's numbers can be used: it converged, or there was nothing to fit.</summary>
+    public static bool IsUsable(this FitStatus status) => status is FitStatus.Converged or FitStatus.Empty;
+}

@@ -22,8 +22,8 @@ public sealed class ToyResults
     /// <summary>Fit status per toy.</summary>
     public FitStatus[] Status { get; }
 
-    /// <summary>Toys whose fits did not converge.</summary>
-    public long Failed => Status.LongCount(s => s is not (FitStatus.Converged or FitStatus.Empty));
+    /// <summary>Toys whose fits did not converge or whose q0 is not finite.</summary>
+    public long Failed => Enumerable.Range(0, Status.Length).LongCount(i => !Status[i].IsUsable() || !double.IsFinite(Q0[i]));
 
     /// <summary>
     /// Tail fractions P(Z ≥ z) with binomial errors against the asymptotic 1 − Φ(z), and the fraction
@@ -124,7 +124,8 @@ public static class ToyStudy
             RunBatch(device, model, mu, start, seed, first, n, q0.AsSpan(0, n), s.AsSpan(0, n), status.AsSpan(0, n));
             for (int i = 0; i < n; i++)
             {
-                if (status[i] is not (FitStatus.Converged or FitStatus.Empty)) failed++;
+                // A toy whose q0 is not finite failed whatever its status says (it is counted neither as zero nor above a threshold).
+                if (!status[i].IsUsable() || !double.IsFinite(q0[i])) failed++;
                 if (q0[i] == 0) zeros++;
                 for (int t = 0; t < thresholds.Length; t++)
                     if (q0[i] >= thresholds[t] * thresholds[t]) above[t]++;

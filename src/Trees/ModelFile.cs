@@ -73,15 +73,9 @@ public static class ModelFile
         byte[] bytes = File.ReadAllBytes(path);
         Header? header;
         try { header = JsonSerializer.Deserialize<Header>(bytes, Options); }
-        catch (JsonException e)
-        {
-            // A file that starts as a trees file but is not valid JSON was cut short or damaged; it is not of another kind.
-            string text = System.Text.Encoding.UTF8.GetString(bytes);
-            if (text.TrimStart().StartsWith('{') && text.Contains($"\"{Format}\"", StringComparison.Ordinal))
-                throw new CorruptModelException(path, $"it is not valid JSON (truncated or damaged): {e.Message}", expected?.ToString());
-            throw new InvalidDataException($"{path} is not a FastAD trees model file: {e.Message}");
-        }
-        if (header is null || header.Format != Format) throw new InvalidDataException($"{path} is not a FastAD trees model file (format '{header?.Format}').");
+        catch (JsonException e) { throw ModelChecksum.NotJson(path, System.Text.Encoding.UTF8.GetString(bytes), Format, "trees model", expected, e.Message); }
+        if (header is null || header.Format != Format)
+            throw ModelChecksum.OtherFormat(path, header?.Format, "trees model", $"expected format '{Format}', version {Version}", expected);
         if (header.Version == OlderVersion)
             throw new ModelMismatchException(path, $"was written by an older FastAD (trees format version {header.Version}, without identity or checksum)",
                 expected?.ToString() ?? $"trees format version {Version}");
@@ -92,18 +86,13 @@ public static class ModelFile
         if (dto.Features is null || dto.Thresholds is null || dto.Folds is null || dto.Models is null)
             throw new CorruptModelException(path, "it lacks the features, thresholds, folds or models", expected?.ToString());
         if (NonFinite(dto) is { } bad) throw new CorruptModelException(path, bad, expected?.ToString());
-        if (dto.Checksum is null) throw new CorruptModelException(path, "it has no checksum", expected?.ToString());
-        string actual = Checksum(dto);
-        if (actual != dto.Checksum)
-            throw new CorruptModelException(path, $"its checksum does not match its content (saved {Short(dto.Checksum)}, computed {Short(actual)})", expected?.ToString());
+        ModelChecksum.Check(path, dto.Checksum, Checksum(dto), expected);
         if (expected?.Difference(dto.Identity) is { } other) throw new ModelMismatchException(path, other, expected.ToString());
         var binner = new QuantileBinner(dto.Features, dto.Thresholds);
         var models = dto.Models.Select(fold => fold.Select(m => new BoostedModel(binner, m.Baseline,
             m.Trees.Select(t => new Tree(t.Feature, t.Threshold.Select(b => (byte)b).ToArray(), t.DefaultLeft, t.Left, t.Right, t.Value)).ToList(), m.Parameters, m.RoundsTrained)).ToArray()).ToArray();
         return new Ensemble(binner, dto.Folds.Select(f => new FoldSplit(f.Train, f.Validation, f.Test)).ToArray(), models);
     }
-
-    private static string Short(string checksum) => checksum.Length > 19 ? checksum[..19] + "…" : checksum;
 
     /// <summary>The checksum of a file's content: SHA-256 of its JSON with the checksum left out (null).</summary>
     private static string Checksum(FileDto dto) => ModelChecksum.Of(JsonSerializer.SerializeToUtf8Bytes(dto with { Checksum = null }, Options));

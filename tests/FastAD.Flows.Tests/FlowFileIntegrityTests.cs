@@ -51,6 +51,23 @@ public sealed class FlowFileIntegrityTests : IDisposable
     }
 
     [Fact]
+    public void InARunsModelSlotAZeroedFileIsCorruptAndATreesFileAMismatch()
+    {
+        // What a crash can leave: the file's blocks allocated but never written.
+        File.WriteAllBytes(path, new byte[4096]);
+        var zeroed = Assert.Throws<CorruptModelException>(() => FlowFile.LoadSaved(path, Os3));
+        Assert.Contains("not valid JSON", zeroed.Message);
+        // Without an expected identity (a file the user names) it is simply not a flow file.
+        Assert.Contains("is not a FastAD flow file", Assert.Throws<InvalidDataException>(() => FlowFile.LoadSaved(path)).Message);
+        File.WriteAllText(path, "{\"format\": \"fastad-trees\", \"version\": 2}");
+        var other = Assert.Throws<ModelMismatchException>(() => FlowFile.LoadSaved(path, Os3));
+        Assert.Contains("is a fastad-trees file, not a flow file", other.Message);
+        // A file FastAD did not write stops the run rather than being overwritten.
+        File.WriteAllText(path, "{\"format\": \"something-else\"}");
+        Assert.Throws<InvalidDataException>(() => FlowFile.LoadSaved(path, Os3));
+    }
+
+    [Fact]
     public void AFlippedDigitIsACorruptFile()
     {
         FlowFile.Save(path, Flow(), identity: Os3);

@@ -67,9 +67,42 @@ public sealed class ModelMismatchException(string path, string reason, string? e
     public override ModelFileException WithHint(string hint) => new ModelMismatchException(FilePath, Reason, Expected, hint);
 }
 
-/// <summary>SHA-256 checksums of model file content.</summary>
+/// <summary>SHA-256 checksums of model file content, and the checks every model file format makes on load.</summary>
 public static class ModelChecksum
 {
     /// <summary><c>sha256:</c> and the lower-case hex digest of <paramref name="content"/>.</summary>
     public static string Of(ReadOnlySpan<byte> content) => "sha256:" + Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant();
+
+    /// <summary>A checksum shortened for messages.</summary>
+    public static string Short(string checksum) => checksum.Length > 19 ? checksum[..19] + "…" : checksum;
+
+    /// <summary>Throws <see cref="CorruptModelException"/> when the saved checksum is missing or does not match the content's.</summary>
+    public static void Check(string path, string? saved, string actual, ModelIdentity? expected)
+    {
+        if (saved is null) throw new CorruptModelException(path, "it has no checksum", expected?.ToString());
+        if (actual != saved)
+            throw new CorruptModelException(path, $"its checksum does not match its content (saved {Short(saved)}, computed {Short(actual)})", expected?.ToString());
+    }
+
+    /// <summary>
+    /// The error for a model file that is not valid JSON: corrupt (truncated or damaged) when it is a model slot of a
+    /// run (<paramref name="expected"/> given) or starts as a file of this <paramref name="format"/>; otherwise not a model file at all.
+    /// </summary>
+    public static Exception NotJson(string path, string text, string format, string kind, ModelIdentity? expected, string error)
+    {
+        if (expected is not null || (text.TrimStart().StartsWith('{') && text.Contains($"\"{format}\"", StringComparison.Ordinal)))
+            return new CorruptModelException(path, $"it is not valid JSON (truncated or damaged): {error}", expected?.ToString());
+        return new InvalidDataException($"{path} is not a FastAD {kind} file: {error}");
+    }
+
+    /// <summary>
+    /// The error for a model file of another format: in a run's model slot (<paramref name="expected"/> given) another
+    /// FastAD model (a trees file over a flow file) is a mismatch the run retrains; anything else is not a model file of this kind.
+    /// </summary>
+    public static Exception OtherFormat(string path, string? found, string kind, string wanted, ModelIdentity? expected)
+    {
+        if (expected is not null && found is not null && found.StartsWith("fastad-", StringComparison.Ordinal))
+            return new ModelMismatchException(path, $"is a {found} file, not a {kind} file", expected.ToString());
+        return new InvalidDataException($"{path} is not a FastAD {kind} file (format '{found}'; {wanted}).");
+    }
 }

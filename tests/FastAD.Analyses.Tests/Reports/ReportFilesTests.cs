@@ -2,22 +2,17 @@ using System.Text.Json;
 using FastAD.Analyses.Reports;
 using FastAD.Data;
 using FastAD.Kernels.IO;
+using FastAD.TestSupport;
 using Xunit;
 
 namespace FastAD.Analyses.Tests.Reports;
 
-public sealed class ReportFilesTests : IDisposable
+public sealed class ReportFilesTests() : TempFolderTests("fastad-reports-")
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fastad-reports-{Environment.ProcessId}-{Guid.NewGuid():N}");
-
-    public ReportFilesTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public void AtomicWriteReplacesTheFileAndLeavesNoTemporaryFile()
     {
-        string path = Path.Combine(_dir, "sub", "result.json");
+        string path = Path.Combine(Folder, "sub", "result.json");
         AtomicFile.WriteAllText(path, "first version, rather longer than the second");
         AtomicFile.WriteAllText(path, "second");
         Assert.Equal("second", File.ReadAllText(path));
@@ -39,7 +34,7 @@ public sealed class ReportFilesTests : IDisposable
         double[] values = [0.1 + 0.2, -1e-300, 12345678.901234567, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 0];
         var table = new CsvTable("name", "value", "count");
         for (int i = 0; i < values.Length; i++) table.AddRow($"row {i}", values[i], i * 1000);
-        string path = Path.Combine(_dir, "t.csv");
+        string path = Path.Combine(Folder, "t.csv");
         table.Save(path);
         var read = DelimitedTable.Read(path);
         Assert.Equal(["name", "value", "count"], read.Columns);
@@ -73,7 +68,7 @@ public sealed class ReportFilesTests : IDisposable
         Assert.Equal("log", doc.RootElement.GetProperty("scale").GetString());
         Assert.Equal("-Infinity", doc.RootElement.GetProperty("perFpr").GetProperty("fpr1").GetString());
 
-        string path = Path.Combine(_dir, "r.json");
+        string path = Path.Combine(Folder, "r.json");
         ReportJson.Save(path, r);
         var back = ReportJson.Load<Result>(path);
         Assert.Equal(r.Selection, back.Selection);
@@ -101,7 +96,7 @@ public sealed class ReportFilesTests : IDisposable
     [Fact]
     public void ReportWriterKeepsFilesInsideTheRunFolderAndListsThem()
     {
-        using var run = new ReportWriter(Path.Combine(_dir, "run"));
+        using var run = new ReportWriter(Path.Combine(Folder, "run"));
         var fig = new Figure();
         fig.Main.Line([0, 1], [0, 1]);
         string svg = run.WriteFigure("figures/line", fig);
@@ -119,7 +114,7 @@ public sealed class ReportFilesTests : IDisposable
         Assert.Contains("\"z\": 3", File.ReadAllText(run.PathOf("result.json")));
         Assert.Equal("fpr,z\n0.01,2.5\n", File.ReadAllText(run.PathOf(csv)));
         Assert.Contains("leaves the run folder", Assert.Throws<ArgumentException>(() => run.WriteText("../escape.txt", "x")).Message);
-        Assert.Throws<ArgumentException>(() => run.WriteText(Path.Combine(_dir, "abs.txt"), "x"));
+        Assert.Throws<ArgumentException>(() => run.WriteText(Path.Combine(Folder, "abs.txt"), "x"));
         Assert.Empty(Directory.GetFiles(run.Directory, "*.tmp", SearchOption.AllDirectories));
     }
 
@@ -137,7 +132,7 @@ public sealed class ReportFilesTests : IDisposable
     public void AFailedRunLeavesThePreviousSetWholeAndACommitReplacesItWhole()
     {
         // Issue 14, item 9: a run that fails before its commit (a full disk, Ctrl+C) changes nothing in the folder.
-        string dir = Path.Combine(_dir, "run");
+        string dir = Path.Combine(Folder, "run");
         var first = WriteSet(dir, "1", control: true);
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "the user's own file");
         Assert.Empty(first.Check(dir));
@@ -166,7 +161,7 @@ public sealed class ReportFilesTests : IDisposable
         Assert.Equal(["report.md (changed)"], second.Check(dir));
 
         // Identical outputs, identical manifest.
-        string twin = Path.Combine(_dir, "twin");
+        string twin = Path.Combine(Folder, "twin");
         Assert.Equal(second.RunId, WriteSet(twin, "3", control: false).RunId);
         Assert.Equal(File.ReadAllBytes(Path.Combine(twin, ReportWriter.ManifestName)), File.ReadAllBytes(Path.Combine(dir, ReportWriter.ManifestName)));
     }
@@ -174,7 +169,7 @@ public sealed class ReportFilesTests : IDisposable
     [Fact]
     public void AStagingFolderLeftByAKilledRunIsClearedAndBookkeepingNamesAreReserved()
     {
-        string dir = Path.Combine(_dir, "run");
+        string dir = Path.Combine(Folder, "run");
         Directory.CreateDirectory(Path.Combine(dir, ReportWriter.StagingName));
         File.WriteAllText(Path.Combine(dir, ReportWriter.StagingName, "results.json"), "half");
         using var run = new ReportWriter(dir);

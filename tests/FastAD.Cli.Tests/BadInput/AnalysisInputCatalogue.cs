@@ -27,6 +27,15 @@ public sealed class AnalysisInputCatalogue
         Refusal.Expect(["cathode", "--generate", "--config", Config("seed: 3\nflows: 7\n")], "line 2", "flows is the value '7'",
             "expected a section of keys (", "hidden");
 
+    [Theory]
+    [InlineData(".inf")]
+    [InlineData("-.Inf")]
+    [InlineData(".nan")]
+    [InlineData("1e999")]
+    public void ANonFiniteNumberInYamlIsRefused(string value) =>
+        Refusal.Expect(["cathode", "--generate", "--config", Config($"bdt:\n  learning_rate: {value}\n")], "line 2",
+            $"bdt.learning_rate is '{value}'", "expected a finite number");
+
     [Fact]
     public void AListAsTheYamlRootSaysTheFileIsAList() =>
         Refusal.Expect(["conrad", "--config", Config("- seed: 3\n- flows: 2\n")], "the file is a list", "expected a section of keys");

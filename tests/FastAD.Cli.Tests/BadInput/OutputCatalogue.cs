@@ -10,18 +10,12 @@ namespace FastAD.Cli.Tests.BadInput;
 /// shard file another fastad process is writing. The lock cases start the built fastad (fastad.dll beside the tests) as a
 /// second process that takes the lock and then waits, without computing, on a FIFO given as --data.
 /// </summary>
-public sealed class OutputCatalogue : IDisposable
+public sealed class OutputCatalogue() : TempFolderTests("fastad-o-")
 {
     // Short names: the refusals name two paths and must fit the test console's 240 columns unwrapped.
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fastad-o-{Guid.NewGuid():N}"[..17]);
-
-    public OutputCatalogue() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private string AFile()
     {
-        string file = Path.Combine(_dir, "results.txt");
+        string file = Path.Combine(Folder, "results.txt");
         File.WriteAllText(file, "keep me");
         return file;
     }
@@ -42,7 +36,7 @@ public sealed class OutputCatalogue : IDisposable
     {
         string file = AFile();
         Refusal.Expect(["cathode", "pseudo", "--generate", "--preset", "quick", "--n", "2", "--out", file], $"--out {file} is a file; expected a folder (");
-        Refusal.Expect(["merge", _dir, "--out", file], $"--out {file} is a file; expected a folder (");
+        Refusal.Expect(["merge", Folder, "--out", file], $"--out {file} is a file; expected a folder (");
         Assert.Equal("keep me", File.ReadAllText(file));
     }
 
@@ -59,7 +53,7 @@ public sealed class OutputCatalogue : IDisposable
     public void AFolderAnotherProcessWritesIsRefusedNamingItAndAKilledHolderBlocksNothing()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the holder is found through /proc/locks");
-        string outDir = Path.Combine(_dir, "run");
+        string outDir = Path.Combine(Folder, "run");
         using var holder = Holder(["cathode", "--data", Fifo(), "--out", outDir, "--quiet"]);
         try
         {
@@ -85,7 +79,7 @@ public sealed class OutputCatalogue : IDisposable
     public void AShardAnotherProcessWritesIsRefusedWhileOtherShardsRun()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the holder is found through /proc/locks");
-        string outDir = Path.Combine(_dir, "p");
+        string outDir = Path.Combine(Folder, "p");
         string shard = Path.Combine(outDir, "pseudo", "bootstrap-bdt-shard-0-of-2.jsonl");
         using var holder = Holder(["cathode", "pseudo", "--data", Fifo(), "--n", "4", "--shard", "0/2", "--out", outDir]);
         try
@@ -111,13 +105,13 @@ public sealed class OutputCatalogue : IDisposable
     public void AMergeIntoAFolderAnotherMergeWritesIsRefused()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the holder is found through /proc/locks");
-        string outDir = Path.Combine(_dir, "m");
+        string outDir = Path.Combine(Folder, "m");
         // The holder reads a FIFO as its shard file and waits there, holding the merge lock of its --out.
         using var holder = Holder(["merge", Fifo(".jsonl"), "--out", outDir]);
         try
         {
             Wait(holder, Path.Combine(outDir, OutputLock.MergeLockName));
-            Refusal.Expect(["merge", _dir, "--out", outDir], $"error: {outDir} is in use by another fastad run (pid {holder.Id} ", "`fastad merge ");
+            Refusal.Expect(["merge", Folder, "--out", outDir], $"error: {outDir} is in use by another fastad run (pid {holder.Id} ", "`fastad merge ");
             // A merge does not stop a main run in the same folder (its files and manifest are its own).
             using (OutputLock.Folder(outDir, "fastad cathode --out m")) { }
         }
@@ -137,7 +131,7 @@ public sealed class OutputCatalogue : IDisposable
     /// <summary>A named pipe nobody writes: a fastad reading it as --data waits there, holding its output locks.</summary>
     private string Fifo(string extension = ".csv")
     {
-        string fifo = Path.Combine(_dir, $"{Guid.NewGuid():N}"[..4] + extension);
+        string fifo = Path.Combine(Folder, $"{Guid.NewGuid():N}"[..4] + extension);
         using var p = Process.Start(new ProcessStartInfo("mkfifo", [fifo]))!;
         p.WaitForExit();
         Skip.IfNot(p.ExitCode == 0, "mkfifo failed");
