@@ -48,5 +48,10 @@ internal sealed class StandardStreamWriter(TextWriter inner, string name) : Text
         {
             throw new StandardStreamException(name, e);
         }
+        catch (UnauthorizedAccessException e)
+        {
+            // A closed descriptor (`>&-`) fails with EBADF, which .NET reports as access denied.
+            throw new StandardStreamException(name, e);
+        }
     }
 }
