@@ -60,7 +60,7 @@ internal static class SimadCommand
             console.MarkupLineInterpolated($"devices: networks on the managed CPU path ({c.Workers()} at once; selected {dev.Id})");
             var sw = Stopwatch.StartNew();
             if (!AnalysisRunner.TryRun(console, !showProgress,
-                    $"the tables of the finished stages (null-*.csv, scan-*.csv) are kept in {outDir}.",
+                    $"the tables of the finished stages (null-*.csv, scan-*.csv) are kept in {Path.Combine(outDir, SimadAnalysis.PartialFolder)}.",
                     (progress, token) => SimadAnalysis.Run(request, dev, progress, token), out var results))
                 return AnalysisRunner.Interrupted;
             var written = SimadReport.Write(outDir, results);

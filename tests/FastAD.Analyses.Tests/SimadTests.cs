@@ -123,16 +123,18 @@ public class SimadAnalysisTests(SimadRunFixture run) : IClassFixture<SimadRunFix
         Assert.Equal(2 * perLoss, R.NetworksTrained);
         Assert.All(R.Scans, s => Assert.All(s.Points, p => Assert.Equal(c.Injection.Repeats, p.Injections.Length)));
         // The stage tables were written as the stages finished.
-        var nullCsv = DelimitedTable.Read(Path.Combine(run.Dir, "null-bce.csv"));
+        var nullCsv = DelimitedTable.Read(Path.Combine(run.Dir, SimadAnalysis.PartialFolder, "null-bce.csv"));
         Assert.Equal(c.Bootstrap.Samples + 1, nullCsv.RowCount);
-        Assert.True(File.Exists(Path.Combine(run.Dir, "scan-mlc-m250.csv")));
+        Assert.True(File.Exists(Path.Combine(run.Dir, SimadAnalysis.PartialFolder, "scan-mlc-m250.csv")));
     }
 
     [Fact]
     public void ReportHoldsTheNumbersAndFigures()
     {
         var dir = Directory.CreateTempSubdirectory("fastad-simad-report").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, SimadAnalysis.PartialFolder));
         var files = SimadReport.Write(dir, R);
+        Assert.False(Directory.Exists(Path.Combine(dir, SimadAnalysis.PartialFolder))); // the committed set replaces the stage tables
         foreach (var f in new[] { "results.json", "config.yaml", "null-bce.csv", "null-mlc.csv", "scan-bce-m250.csv", "scan-bce-m250.svg", "scan-mlc-m250.svg", "crossings.csv", "null.svg", "report.md" })
             Assert.Contains(f, files);
         var back = ReportJson.Load<SimadResults>(Path.Combine(dir, "results.json"));
@@ -315,8 +317,10 @@ public class SimadUnitTests
         });
         Assert.ThrowsAny<OperationCanceledException>(() =>
             SimadAnalysis.Run(new SimadRequest(c, SimadData.Generate(c), dir, "test", "generated"), CpuDevice.Instance, progress, cts.Token));
-        var table = DelimitedTable.Read(Path.Combine(dir, "null-bce.csv"));
+        // Kept apart from the committed outputs (issue 14, item 9): the folder holds no final-named file of this run.
+        var table = DelimitedTable.Read(Path.Combine(dir, SimadAnalysis.PartialFolder, "null-bce.csv"));
         Assert.Equal(4, table.RowCount);
-        Assert.False(File.Exists(Path.Combine(dir, "scan-bce-m125.csv")));
+        Assert.False(File.Exists(Path.Combine(dir, SimadAnalysis.PartialFolder, "scan-bce-m125.csv")));
+        Assert.False(File.Exists(Path.Combine(dir, "null-bce.csv")));
     }
 }

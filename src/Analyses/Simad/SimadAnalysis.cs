@@ -10,7 +10,7 @@ namespace FastAD.Analyses.Simad;
 /// <summary>What a run needs.</summary>
 /// <param name="Config">Hyperparameters.</param>
 /// <param name="Sample">The events.</param>
-/// <param name="OutDir">Where each finished stage's table is written as soon as it exists.</param>
+/// <param name="OutDir">The run's folder; each finished stage's table is written into its <see cref="SimadAnalysis.PartialFolder"/> as soon as it exists.</param>
 /// <param name="Preset">Name of the preset the config started from (for the report).</param>
 /// <param name="Input">Where the data came from (for the report).</param>
 public sealed record SimadRequest(SimadConfig Config, SimadSample Sample, string OutDir, string Preset, string Input);
@@ -29,6 +29,12 @@ public sealed record SimadRequest(SimadConfig Config, SimadSample Sample, string
 /// </summary>
 public static class SimadAnalysis
 {
+    /// <summary>
+    /// Subfolder of the run's folder with the tables of the stages finished so far, kept if the run is interrupted; apart
+    /// from the committed outputs so that they never mix with a previous run's set, and removed once the report is committed.
+    /// </summary>
+    public const string PartialFolder = "partial";
+
     private const ulong SplitStream = 1, BootstrapStream = 2, SignalStream = 3, NetworkStream = 4;
     private static readonly double[] BandQuantiles = [0.022750131948179195, 0.15865525393145707, 0.5, 0.8413447460685429, 0.9772498680518208];
 
@@ -79,7 +85,7 @@ public static class SimadAnalysis
                 : (bgTrain.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j)), bgTest.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j + 1))), loss);
             var nul = Null(name, stats[0], stats[1..]);
             nulls.Add(nul);
-            SimadReport.NullTable(nul).Save(Path.Combine(request.OutDir, $"null-{name}.csv"));
+            SimadReport.NullTable(nul).Save(Path.Combine(request.OutDir, PartialFolder, $"null-{name}.csv"));
             cancel.ThrowIfCancellationRequested();
 
             if (s.Observed is { } obs)
@@ -111,7 +117,7 @@ public static class SimadAnalysis
                 var scan = new ScanResult(name, pool.Name, pool.MassA, points,
                     Enumerable.Range(0, 4).Select(k => Cross(nul, k, points, c.Generate.LuminosityFb)).ToArray());
                 scans.Add(scan);
-                SimadReport.ScanTable(scan).Save(Path.Combine(request.OutDir, $"scan-{name}-{SimadReport.Slug(pool)}.csv"));
+                SimadReport.ScanTable(scan).Save(Path.Combine(request.OutDir, PartialFolder, $"scan-{name}-{SimadReport.Slug(pool)}.csv"));
                 cancel.ThrowIfCancellationRequested();
             }
         }

@@ -29,6 +29,9 @@ public static class SimadReport
         w.WriteFigure("null", NullFigure(r));
         w.WriteMarkdown("report.md", Markdown(r));
         w.Commit();
+        // The stage tables kept for an interrupted run are now part of the committed set.
+        string partial = Path.Combine(outDir, SimadAnalysis.PartialFolder);
+        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         return w.Written;
     }
 
