@@ -173,6 +173,26 @@ public sealed class BootstrapPseudoExperimentTests : IDisposable
     }
 
     [Fact]
+    public async Task AShardWaitsWhileAnotherTrainsTheFlowsAndThenReusesThem()
+    {
+        // Another shard (here: this test) holds the flows' training lock of an empty --out.
+        var request = new PseudoRequest(c, os, os, dir, PseudoMode.Bootstrap, PseudoRetrain.Bdt, 1, Shard.Whole);
+        var notes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var progress = new CallbackProgress<StageProgress>(p => { if (p.Note is not null) notes.Enqueue(p.Note); });
+        Task<PseudoExperiments.Study> prepare;
+        using (FastAD.Kernels.IO.OutputLock.File(Path.Combine(dir, "models", "flows-os")))
+        {
+            prepare = Task.Run(() => PseudoExperiments.Prepare(request, "generated", CpuDevice.Instance, progress));
+            SpinWait.SpinUntil(() => notes.Any(n => n.StartsWith("waiting while another shard trains the flows", StringComparison.Ordinal)) || prepare.IsCompleted,
+                TimeSpan.FromSeconds(60));
+            Assert.False(prepare.IsCompleted, prepare.Exception?.ToString() ?? "finished without waiting for the lock");
+            Assert.False(File.Exists(Path.Combine(dir, "models", "flow-os-0.json"))); // nothing trained while it waits
+        }
+        await prepare.WaitAsync(TimeSpan.FromMinutes(5));
+        Assert.True(File.Exists(Path.Combine(dir, "models", "flow-os-0.json")));
+    }
+
+    [Fact]
     public void TheClassifierIsTrainedWithTheMultiplicities()
     {
         // The same distinct events with every multiplicity set to 1 must train other models: the copies count in training.

@@ -224,8 +224,13 @@ public static class PseudoExperiments
         var pre = CathodeAnalysis.FitPreprocessing(r.PreprocessingData ?? r.Data, c);
         // The main run's flows are reused when they match these inputs (and trained when there are none); flows of other
         // inputs are refused, not overwritten.
-        var bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
-            new Dictionary<string, double>(), progress, cancel);
+        // Shards starting together on an empty --out would each train and save the flows: one trains them (holding this
+        // lock), the others wait and then reuse what it saved.
+        CathodeAnalysis.BackgroundSamples bg;
+        using (OutputLock.WaitFor(() => OutputLock.File(Path.Combine(r.OutDir, "models", $"flows-{r.Data.Channel.ToLowerInvariant()}")), cancel,
+                   e => progress?.Report(new StageProgress($"flows {r.Data.Channel}", 0, 1, $"waiting while another shard trains the flows ({e.Holder ?? "holder unknown"})"))))
+            bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
+                new Dictionary<string, double>(), progress, cancel);
         int d = r.Data.D;
         Ensemble? saved = null;
         if (r.Retrain == PseudoRetrain.None)

@@ -87,6 +87,27 @@ public sealed class OutputLock : IDisposable
     }
 
     /// <summary>
+    /// Takes a lock through <paramref name="take"/>, waiting while another process holds it (checking twice a second,
+    /// until <paramref name="cancel"/>); <paramref name="waiting"/> is called once, with the holder's refusal, when it must wait.
+    /// </summary>
+    public static OutputLock WaitFor(Func<OutputLock> take, CancellationToken cancel, Action<OutputInUseException>? waiting = null)
+    {
+        ArgumentNullException.ThrowIfNull(take);
+        bool told = false;
+        while (true)
+        {
+            try { return take(); }
+            catch (OutputInUseException e)
+            {
+                if (!told) waiting?.Invoke(e);
+                told = true;
+                cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(500));
+                cancel.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    /// <summary>
     /// Creates the output folder <paramref name="folder"/> when missing and returns its full path; a path that is a file is
     /// an <see cref="ArgumentException"/> naming <paramref name="option"/>, one that cannot be created an <see cref="IOException"/>.
     /// </summary>
@@ -209,8 +230,12 @@ public sealed class OutputInUseException : IOException
         : base($"{target} is in use by another fastad run ({holder ?? "its pid, host and command line could not be read"}); wait for it or use another {option}", inner)
     {
         Target = target;
+        Holder = holder;
     }
 
     /// <summary>The locked folder or file.</summary>
     public string Target { get; }
+
+    /// <summary>Who holds it (pid, host, command line and start), or null when that could not be read.</summary>
+    public string? Holder { get; }
 }
