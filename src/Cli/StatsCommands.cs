@@ -76,7 +76,7 @@ internal static class StatsCommands
             Row("-2lnL0 / -2lnL1", $"{F(r.MinusTwoLnL0, 4)} / {F(r.MinusTwoLnL1, 4)}");
             Row("fit", $"degree {r.Degree}, {r.BinsSR} SR boundaries, {r.Status}, on {r.Device}");
             console.Write(table);
-            if (parse.GetValue(json) is { } path) AtomicFile.WriteAllText(path, JsonSerializer.Serialize(r, JsonOptions));
+            if (parse.GetValue(json) is { } path) AtomicFile.WriteAllText(path, JsonSerializer.Serialize(r, JsonOptions) + "\n");
             return 0;
         }));
         return cmd;
