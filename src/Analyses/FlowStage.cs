@@ -1,4 +1,5 @@
 using FastAD.Flows;
+using FastAD.Kernels;
 
 namespace FastAD.Analyses;
 
@@ -12,7 +13,8 @@ internal static class FlowStage
     /// <summary>One member: the flow, and its training history (null when it was reused).</summary>
     public readonly record struct Member<TFlow>(TFlow Flow, FlowTrainingResult? Training);
 
-    /// <summary>Trains (or reuses) <paramref name="members"/> flows in parallel.</summary>
+    /// <summary>Trains (or reuses) <paramref name="members"/> flows on <paramref name="device"/>'s path for them (<see cref="FlowTraining"/>).</summary>
+    /// <param name="device">The run's device: the flow-training seam picks the kernel or the managed path.</param>
     /// <param name="members">Ensemble size.</param>
     /// <param name="reuse">A saved member to use instead of training (or null).</param>
     /// <param name="create">A fresh, seeded member.</param>
@@ -24,37 +26,40 @@ internal static class FlowStage
     /// <param name="cVal">Validation conditions.</param>
     /// <param name="epochs">Epochs per member (the progress total).</param>
     /// <param name="stage">Stage name for progress.</param>
-    /// <param name="note">Note shown when the stage starts.</param>
+    /// <param name="note">Note shown when the stage starts (where the flows train is added to it).</param>
     /// <param name="progress">Progress sink.</param>
     /// <param name="cancel">Checked after every epoch.</param>
-    public static Member<TFlow>[] Train<TFlow>(int members, Func<int, TFlow?> reuse, Func<int, TFlow> create, Func<int, FlowTrainingOptions> options,
+    public static Member<TFlow>[] Train<TFlow>(ComputeDevice device, int members, Func<int, TFlow?> reuse, Func<int, TFlow> create, Func<int, FlowTrainingOptions> options,
         Action<int, TFlow> save, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal, int epochs, string stage, string note,
         IProgress<StageProgress>? progress, CancellationToken cancel) where TFlow : class, IConditionalFlow
     {
         var result = new Member<TFlow>[members];
         var epochsDone = new int[members];
         double total = (double)members * epochs;
-        progress?.Report(new StageProgress(stage, 0, total, note));
-        Parallel.For(0, members, new ParallelOptions { CancellationToken = cancel }, k =>
+        var fresh = new List<int>();
+        for (int k = 0; k < members; k++)
         {
             if (reuse(k) is { } saved)
             {
                 result[k] = new Member<TFlow>(saved, null);
-                Interlocked.Exchange(ref epochsDone[k], epochs);
-                progress?.Report(new StageProgress(stage, epochsDone.Sum(), total));
-                return;
+                epochsDone[k] = epochs;
             }
-            var flow = create(k);
-            var bar = new CallbackProgress<(int Epoch, double Train, double Validation)>(p =>
+            else fresh.Add(k);
+        }
+        var flows = fresh.Select(create).ToArray();
+        var settings = fresh.Select(options).ToArray();
+        string where = flows.Length == 0 ? "" : $"; {FlowTraining.PathOn(device, flows, settings)}";
+        progress?.Report(new StageProgress(stage, epochsDone.Sum(), total, note + where));
+        var bar = new CallbackProgress<(int Member, int Epoch, double Train, double Validation)>(p =>
+        {
+            lock (epochsDone)
             {
-                cancel.ThrowIfCancellationRequested();
-                epochsDone[k] = p.Epoch + 1;
+                epochsDone[fresh[p.Member]] = p.Epoch + 1;
                 progress?.Report(new StageProgress(stage, epochsDone.Sum(), total));
-            });
-            var r = FlowTrainer.Train(flow, xTrain, cTrain, xVal, cVal, options(k), bar);
-            save(k, flow);
-            result[k] = new Member<TFlow>(flow, r);
+            }
         });
+        var histories = FlowTraining.Train(device, flows, xTrain, cTrain, xVal, cVal, settings, bar, i => save(fresh[i], flows[i]), cancel);
+        for (int i = 0; i < fresh.Count; i++) result[fresh[i]] = new Member<TFlow>(flows[i], histories[i]);
         return result;
     }
 }

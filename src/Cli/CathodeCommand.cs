@@ -91,7 +91,7 @@ internal static class CathodeCommand
             if (showProgress)
                 console.MarkupLineInterpolated($"[bold]CATHODE[/] on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}");
             if (showProgress)
-                console.MarkupLineInterpolated($"devices: flows on the managed CPU path ({Environment.ProcessorCount} threads); BDTs {(dev.SupportsKernels ? $"in one launch on {dev.Id}" : "on the managed CPU path")}; fits on {dev.Id}");
+                console.MarkupLineInterpolated($"devices: {CathodeAnalysis.DevicePlan(c, dev)}");
             var sw = Stopwatch.StartNew();
             // Ctrl+C stops at the next epoch or stage; what was saved (flows, BDTs) stays in --out for --reuse.
             if (!AnalysisRunner.TryRun(console, !showProgress,

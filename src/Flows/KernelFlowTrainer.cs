@@ -21,10 +21,16 @@ public sealed class KernelFlowTrainer : IDisposable
     private readonly int _flowLength;
     private readonly IReadOnlyList<MaskedAutoregressiveFlow> _flows;
     private int[][]? _orders;
+    private readonly ulong[] _seeds;
 
     /// <summary>Creates the trainer; copies the flows' parameters to the device and starts Adam from zero moments.</summary>
+    /// <param name="device">An OpenCL or CUDA device.</param>
+    /// <param name="flows">Flows of one shape.</param>
+    /// <param name="options">Training settings shared by the flows.</param>
+    /// <param name="precision">Arithmetic precision of the kernels.</param>
+    /// <param name="seeds">Each flow's shuffle seed (default Options.Seed + i for flow i).</param>
     public KernelFlowTrainer(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowTrainingOptions options,
-        FlowPrecision precision = FlowPrecision.Double)
+        FlowPrecision precision = FlowPrecision.Double, IReadOnlyList<ulong>? seeds = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(options);
@@ -33,6 +39,8 @@ public sealed class KernelFlowTrainer : IDisposable
         using var shape = new ManagedFlowEvaluator(flows);   // validates one shape for the ensemble
         _device = device;
         _flows = shape.Flows;
+        if (seeds is not null && seeds.Count != _flows.Count) throw new ArgumentException($"{seeds.Count} seeds for {_flows.Count} flows.", nameof(seeds));
+        _seeds = seeds?.ToArray() ?? Enumerable.Range(0, _flows.Count).Select(i => options.Seed + (ulong)i).ToArray();
         Options = options;
         Precision = precision;
         D = shape.D;
@@ -117,7 +125,7 @@ public sealed class KernelFlowTrainer : IDisposable
 
     /// <summary>
     /// One epoch over shared training data as <see cref="FlowTrainer"/> runs it: flow f shuffles the rows with the
-    /// Philox stream (Options.Seed + f, epoch), starting from the order of its previous epoch (the identity at
+    /// Philox stream (its seed — Options.Seed + f by default —, epoch), starting from the order of its previous epoch (the identity at
     /// first), and takes minibatches of Options.BatchSize (the last one shorter).
     /// Returns each flow's mean training loss over the epoch. The running statistics are not updated (see
     /// <see cref="MaskedAutoregressiveFlow.UpdateRunningStatistics"/> after <see cref="CopyToFlows"/>).
@@ -134,7 +142,7 @@ public sealed class KernelFlowTrainer : IDisposable
         for (int f = 0; f < _flows.Count; f++)
         {
             var order = orders[f];
-            Philox4x32.FillUniform(u, Options.Seed + (ulong)f, (ulong)epoch);
+            Philox4x32.FillUniform(u, _seeds[f], (ulong)epoch);
             for (int i = rows - 1; i > 0; i--)
             {
                 int j = (int)(u[i] * (i + 1));
@@ -165,10 +173,10 @@ public sealed class KernelFlowTrainer : IDisposable
     /// </summary>
     public static FlowTrainingResult[] Train(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, double[] xTrain, double[] cTrain,
         double[] xVal, double[] cVal, FlowTrainingOptions options, FlowPrecision precision = FlowPrecision.Single,
-        IProgress<(int Member, int Epoch, double Train, double Validation)>? progress = null)
+        IProgress<(int Member, int Epoch, double Train, double Validation)>? progress = null, IReadOnlyList<ulong>? seeds = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var trainer = new KernelFlowTrainer(device, flows, options, precision);
+        using var trainer = new KernelFlowTrainer(device, flows, options, precision, seeds);
         int members = trainer._flows.Count, d = trainer.D, c = trainer.C;
         int nTrain = xTrain.Length / d, nVal = xVal.Length / d;
         if (nTrain == 0) throw new ArgumentException("The training set is empty.");

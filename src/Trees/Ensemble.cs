@@ -99,17 +99,31 @@ public sealed class Ensemble
     }
 
     /// <summary>
-    /// Trains on a device: the managed path on the CPU device, <see cref="KernelEnsembleTrainer"/> (depth-wise)
-    /// on OpenCL/CUDA devices.
+    /// The boosting seam: trains on the fastest path <paramref name="device"/> has for <paramref name="p"/> — depth-wise
+    /// growth in one launch on an OpenCL or CUDA device (<see cref="KernelEnsembleTrainer"/>), everything else on the
+    /// managed reference — so that analyses never test the device themselves. <see cref="PathOn"/> says which and why.
+    /// The kernel path reports progress once, at the end, and is not interrupted by <paramref name="cancel"/> (one launch).
     /// </summary>
     public static Ensemble Train(FastAD.Kernels.ComputeDevice device, QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds,
-        int members, BoostingParameters p, double[]? frequencies = null)
+        int members, BoostingParameters p, IProgress<int>? progress = null, CancellationToken cancel = default, double[]? frequencies = null)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return device.SupportsKernels
-            ? KernelEnsembleTrainer.Train(device, binner, x, labels, folds, members, p, frequencies)
-            : Train(binner, x, labels, folds, members, p, frequencies: frequencies);
+        ArgumentNullException.ThrowIfNull(p);
+        if (WhyManaged(device, p) is not null) return Train(binner, x, labels, folds, members, p, progress, cancel, frequencies);
+        var e = KernelEnsembleTrainer.Train(device, binner, x, labels, folds, members, p, frequencies);
+        progress?.Report(folds.Length * members);
+        return e;
     }
+
+    /// <summary>Where the device overload of Train trains an ensemble with <paramref name="p"/> on <paramref name="device"/>, and why.</summary>
+    public static string PathOn(FastAD.Kernels.ComputeDevice device, BoostingParameters p) =>
+        WhyManaged(device, p) is { } why ? $"on the managed CPU path ({why})" : $"in one launch on {device.Id} (depth-wise kernels)";
+
+    private static string? WhyManaged(FastAD.Kernels.ComputeDevice device, BoostingParameters p) =>
+        !device.SupportsKernels ? $"{device.Id} runs no kernels"
+        : p.Growth != GrowthPolicy.DepthWise ? "leaf-wise growth has no kernels yet"
+        : p.MaxDepth > KernelEnsembleTrainer.MaxDepth ? $"the kernels grow trees of depth ≤ {KernelEnsembleTrainer.MaxDepth}, not {p.MaxDepth}"
+        : null;
 
     /// <summary>
     /// N0/N1 over a fold's training rows, counting each row with its frequency; a clear error when a class is absent or a

@@ -15,6 +15,9 @@ public static class KernelEnsembleTrainer
 {
     private const int Wg = 256;
 
+    /// <summary>The deepest trees the kernel grows (a tree's nodes live in one work-group's local memory).</summary>
+    public const int MaxDepth = 8;
+
     /// <summary>Trains the ensemble on an OpenCL or CUDA device.</summary>
     public static Ensemble Train(ComputeDevice device, QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds, int members,
         BoostingParameters p, double[]? frequencies = null)
@@ -23,7 +26,7 @@ public static class KernelEnsembleTrainer
         if (!device.SupportsKernels) throw new ArgumentException($"Device '{device.Id}' runs no kernels; use Ensemble.Train.");
         p.Validate();
         if (p.Growth != GrowthPolicy.DepthWise) throw new NotSupportedException("The kernel trainer grows depth-wise trees only; leaf-wise runs on the managed path.");
-        if (p.MaxDepth > 8) throw new NotSupportedException($"The kernel trainer supports depth ≤ 8 (asked for {p.MaxDepth}).");
+        if (p.MaxDepth > MaxDepth) throw new NotSupportedException($"The kernel trainer supports depth ≤ {MaxDepth} (asked for {p.MaxDepth}).");
         if (members < 1) throw new ArgumentOutOfRangeException(nameof(members));
         int nFolds = folds.Length, jobs = nFolds * members, features = x.Features, nodes = (1 << (p.MaxDepth + 1)) - 1, levelMax = 1 << (p.MaxDepth - 1);
         var positiveWeight = new double[nFolds];

@@ -43,4 +43,26 @@ public class KernelTrainerTests(ITestOutputHelper output)
         Assert.Throws<NotSupportedException>(() => KernelEnsembleTrainer.Train(device!, binner, x, y, folds, 1, BoostingParameters.ScikitLearn));
         Assert.Throws<NotSupportedException>(() => KernelEnsembleTrainer.Train(device!, binner, x, y, folds, 1, BoostingParameters.XGBoost with { MaxDepth = 9 }));
     }
+    /// <summary>The boosting seam: depth-wise trees on kernel devices, everything else on the managed reference, saying why.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.Backends), MemberType = typeof(TestDevices))]
+    public void TheSeamPicksThePathAndSaysWhy(string backend)
+    {
+        var device = TestDevices.Get(backend);
+        var binner = QuantileBinner.Fit(["a"], [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]]);
+        var x = binner.Transform([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]]);
+        var folds = new[] { new FoldSplit([0, 1, 2, 3, 4, 5], [], [6, 7]) };
+        double[] y = [1, 0, 1, 0, 1, 0, 1, 0];
+        var deep = BoostingParameters.XGBoost with { MaxDepth = 9, MaxRounds = 3 };
+        Assert.Contains(device.SupportsKernels ? $"in one launch on {device.Id}" : "runs no kernels", Ensemble.PathOn(device, BoostingParameters.XGBoost));
+        if (device.SupportsKernels)
+        {
+            Assert.Contains("leaf-wise growth has no kernels yet", Ensemble.PathOn(device, BoostingParameters.ScikitLearn));
+            Assert.Contains("depth ≤ 8, not 9", Ensemble.PathOn(device, deep));
+        }
+        // What the kernels cannot grow still trains (on the managed path), to the managed path's result.
+        var e = Ensemble.Train(device, binner, x, y, folds, 1, deep);
+        var managed = Ensemble.Train(binner, x, y, folds, 1, deep);
+        Assert.Equal(managed.OutOfFoldScores(x), e.OutOfFoldScores(x));
+    }
 }

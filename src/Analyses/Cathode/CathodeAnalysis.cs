@@ -181,7 +181,7 @@ public static class CathodeAnalysis
         if (st.OutsideRange.Any(n => n > 0))
             progress?.Report(new StageProgress($"flows {data.Channel}", 0, 0,
                 $"{OutsideRangeText(st)} outside the preprocessing range fitted on {(data.Channel == "OS" ? "this channel" : "OS")}: clamped to its edge", Warning: true));
-        var bg = TrainBackground(request, data, pre, seconds, progress, cancel);
+        var bg = TrainBackground(request, data, pre, device, seconds, progress, cancel);
         ulong channelSeed = bg.ChannelSeed;
         st.Flows = bg.Summaries;
         st.MassModel = bg.MassModel;
@@ -234,17 +234,9 @@ public static class CathodeAnalysis
             var folds = CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, channelSeed);
             int total = c.Bdt.Folds * c.Bdt.Members;
             var p = c.BoostingParameters();
-            Ensemble e;
-            if (device.SupportsKernels && p.Growth == GrowthPolicy.DepthWise)
-            {
-                progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, total, $"{total} models in one launch on {device.Id}"));
-                e = Ensemble.Train(device, binner, x, labels, folds, c.Bdt.Members, p);
-            }
-            else
-            {
-                var bar = progress is null ? null : new CallbackProgress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
-                e = Ensemble.Train(binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
-            }
+            progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, total, $"{total} models {Ensemble.PathOn(device, p)}"));
+            var bar = progress is null ? null : new CallbackProgress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
+            var e = Ensemble.Train(device, binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
             progress?.Report(new StageProgress($"BDTs {data.Channel}", total, total));
             ModelFile.Save(bdtPath, e, BdtIdentity(data.Channel, bdtInputs));
             ModelFingerprint.Write(BdtInputsPath(request.OutDir, data.Channel), bdtInputs);
@@ -280,6 +272,15 @@ public static class CathodeAnalysis
     public sealed record BackgroundSamples(MaskedAutoregressiveFlow[] Flows, FlowSummary[] Summaries, double[] MassModel, double PredictedSr, int SamplesPerSet,
         double[] TrainingSamples, double[] RocSamples, double[] RocSampleMasses, ulong ChannelSeed, string FlowInputs);
 
+    /// <summary>Where each stage of a run with <paramref name="c"/> computes on <paramref name="device"/>, from the engines' seams (for the run's summary line).</summary>
+    public static string DevicePlan(CathodeConfig c, ComputeDevice device)
+    {
+        // The path depends on the flows' kind, shape and settings, not on the data: three features stand in for the data's.
+        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new MaskedAutoregressiveFlow(3, 1, c.Flows.Hidden, c.Flows.Blocks, (ulong)k)).ToArray();
+        var options = Enumerable.Range(0, c.Flows.Ensemble).Select(k => c.FlowOptions(k) with { Seed = (ulong)k }).ToArray();
+        return $"flows {FlowTraining.PathOn(device, flows, options)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters())}; fits on {device.Id}";
+    }
+
     /// <summary>Seed of a channel's random streams.</summary>
     public static ulong ChannelSeed(CathodeConfig c, string channel) => c.Seed * 31 + (channel == "OS" ? 0UL : 17UL);
 
@@ -288,7 +289,7 @@ public static class CathodeAnalysis
     /// <see cref="CathodeRequest.Reuse"/>), the sideband polynomial, and SR samples at masses drawn from it (training,
     /// validation and ROC sets).
     /// </summary>
-    public static BackgroundSamples TrainBackground(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre,
+    public static BackgroundSamples TrainBackground(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
         Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
         var c = request.Config;
@@ -298,7 +299,7 @@ public static class CathodeAnalysis
         ulong channelSeed = ChannelSeed(c, data.Channel);
         FlowSummary[] summaries = [];
         string flowInputs = "";
-        var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, sblRows, sbhRows, channelSeed, progress, cancel, out summaries, out flowInputs));
+        var flows = Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, device, sblRows, sbhRows, channelSeed, progress, cancel, out summaries, out flowInputs));
         cancel.ThrowIfCancellationRequested();
         var (theta, predicted) = Time(seconds, $"sampling ({data.Channel})", () =>
         {
@@ -339,7 +340,7 @@ public static class CathodeAnalysis
         return mean;
     }
 
-    private static MaskedAutoregressiveFlow[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, int[] sblRows, int[] sbhRows,
+    private static MaskedAutoregressiveFlow[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device, int[] sblRows, int[] sbhRows,
         ulong channelSeed, IProgress<StageProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries, out string inputs)
     {
         var c = request.Config;
@@ -399,7 +400,7 @@ public static class CathodeAnalysis
             }
             reusable[k] = loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
         }
-        var members = FlowStage.Train(c.Flows.Ensemble,
+        var members = FlowStage.Train(device, c.Flows.Ensemble,
             k => reusable[k],
             k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k),
             k => c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k },

@@ -230,7 +230,7 @@ public static class PseudoExperiments
         using (OutputLock.WaitFor(() => OutputLock.File(Path.Combine(r.OutDir, "models", $"flows-{r.Data.Channel.ToLowerInvariant()}")), cancel,
                    e => progress?.Report(new StageProgress($"flows {r.Data.Channel}", 0, 1, $"waiting while another shard trains the flows ({e.Holder ?? "holder unknown"})"))))
             bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
-                new Dictionary<string, double>(), progress, cancel);
+                device, new Dictionary<string, double>(), progress, cancel);
         int d = r.Data.D;
         Ensemble? saved = null;
         if (r.Retrain == PseudoRetrain.None)
@@ -369,9 +369,7 @@ public static class PseudoExperiments
         var x = binner.Transform(Columns(features, d));
         var p0 = c.BoostingParameters();
         var freq = pseudo.Any(s => s.Multiplicity is not null) ? frequencies : null;
-        var ensemble = device.SupportsKernels && p0.Growth == GrowthPolicy.DepthWise
-            ? Ensemble.Train(device, binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, freq)
-            : Ensemble.Train(binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, null, cancel, freq);
+        var ensemble = Ensemble.Train(device, binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, null, cancel, freq);
         var oof = ensemble.OutOfFoldScores(x);
         var result = new double[sets.Length][];
         for (int p = 0; p < sets.Length; p++)

@@ -152,7 +152,7 @@ public static class ConradAnalysis
         var pre = ConradPreprocessing.Fit(input.Template, bounded, c.Regions.Trigger);
 
         // Stage 1: the flow ensemble on the template.
-        var (flows, flowSummaries) = Time(seconds, "flows", () => TrainFlows(request, pre, progress, cancel));
+        var (flows, flowSummaries) = Time(seconds, "flows", () => TrainFlows(request, pre, device, progress, cancel));
         cancel.ThrowIfCancellationRequested();
 
         // Stage 2: latents of the data (and of the perfect background for the idealised-z classifier).
@@ -269,7 +269,7 @@ public static class ConradAnalysis
     // ---------------------------------------------------------------- flows
 
     private static (AutoregressiveFlow[] Flows, ConradFlowSummary[] Summaries) TrainFlows(ConradRequest request, ConradPreprocessing pre,
-        IProgress<StageProgress>? progress, CancellationToken cancel)
+        ComputeDevice device, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
         var c = request.Config;
         var t = request.Input.Template;
@@ -289,7 +289,7 @@ public static class ConradAnalysis
         var cVal = Rows.Gather(cond, valRows, 1);
         // Each flow file carries its identity: member k of CONRAD's flows trained from these inputs and this configuration.
         string flowInputs = ModelFingerprint.Of("conrad flows v1", YamlConfig.ToYaml(c.Flows), c.Seed, xTrain, cTrain, xVal, cVal);
-        var members = FlowStage.Train<AutoregressiveFlow>(c.Flows.Ensemble, _ => null,
+        var members = FlowStage.Train<AutoregressiveFlow>(device, c.Flows.Ensemble, _ => null,
             k =>
             {
                 var f = new AutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,

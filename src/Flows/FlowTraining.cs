@@ -1,0 +1,78 @@
+using FastAD.Kernels;
+
+namespace FastAD.Flows;
+
+/// <summary>
+/// The flow-training seam: trains an ensemble on the fastest path a device has for it and says which and why.
+/// SPEC 1.3 affine MAFs of one shape, whose members differ only in their shuffle seeds, train in one launch per
+/// epoch on an OpenCL or CUDA device (<see cref="KernelFlowTrainer"/>, single precision when the options ask for
+/// single-precision products, as PyTorch trains); everything else trains member by member, in parallel, on the managed
+/// reference (<see cref="FlowTrainer"/>). Analyses call this and never test the device themselves.
+/// </summary>
+public static class FlowTraining
+{
+    /// <summary>Where an ensemble of these flows trains on <paramref name="device"/>, and why (for the run's summary line).</summary>
+    public static string PathOn(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, IReadOnlyList<FlowTrainingOptions> options) =>
+        WhyManaged(device, flows, options) is { } why
+            ? $"on the managed CPU path ({why})"
+            : $"in one launch per epoch on {device.Id} (affine MAF kernels, {Precision(options[0]).ToString().ToLowerInvariant()} precision)";
+
+    /// <summary>
+    /// Trains <paramref name="flows"/> (in place) with <paramref name="options"/>[i] for flow i and returns their histories.
+    /// <paramref name="trained"/> is called with a member's index as soon as it is trained (at the end on the kernel path,
+    /// which trains them together); <paramref name="cancel"/> is checked after every epoch.
+    /// </summary>
+    public static FlowTrainingResult[] Train(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, double[] xTrain, double[] cTrain,
+        double[] xVal, double[] cVal, IReadOnlyList<FlowTrainingOptions> options, IProgress<(int Member, int Epoch, double Train, double Validation)>? progress = null,
+        Action<int>? trained = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(flows);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Count != flows.Count) throw new ArgumentException($"{options.Count} training options for {flows.Count} flows.", nameof(options));
+        if (flows.Count == 0) return [];
+        var checkedProgress = new Relay<(int Member, int Epoch, double Train, double Validation)>(p =>
+        {
+            cancel.ThrowIfCancellationRequested();
+            progress?.Report(p);
+        });
+        if (WhyManaged(device, flows, options) is null)
+        {
+            var mafs = flows.Cast<MaskedAutoregressiveFlow>().ToArray();
+            var results = KernelFlowTrainer.Train(device, mafs, xTrain, cTrain, xVal, cVal, options[0], Precision(options[0]), checkedProgress,
+                options.Select(o => o.Seed).ToArray());
+            for (int k = 0; k < flows.Count; k++) trained?.Invoke(k);
+            return results;
+        }
+        var managed = new FlowTrainingResult[flows.Count];
+        Parallel.For(0, flows.Count, new ParallelOptions { CancellationToken = cancel }, k =>
+        {
+            var member = new Relay<(int Epoch, double Train, double Validation)>(p => checkedProgress.Report((k, p.Epoch, p.Train, p.Validation)));
+            managed[k] = FlowTrainer.Train(flows[k], xTrain, cTrain, xVal, cVal, options[k], member);
+            trained?.Invoke(k);
+        });
+        return managed;
+    }
+
+    private static FlowPrecision Precision(FlowTrainingOptions o) => o.SinglePrecisionProducts ? FlowPrecision.Single : FlowPrecision.Double;
+
+    /// <summary>Why this ensemble trains on the managed path on <paramref name="device"/>, or null when the kernels take it.</summary>
+    private static string? WhyManaged(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, IReadOnlyList<FlowTrainingOptions> options)
+    {
+        if (!device.SupportsKernels) return $"{device.Id} runs no kernels";
+        if (flows.Count == 0) return "no flows";
+        if (flows.Any(f => f is not MaskedAutoregressiveFlow)) return "only the SPEC 1.3 affine MAF has training kernels yet";
+        var first = (MaskedAutoregressiveFlow)flows[0];
+        if (flows.Cast<MaskedAutoregressiveFlow>().Any(f => f.D != first.D || f.C != first.C || f.Made.Length != first.Made.Length || f.Made[0].H != first.Made[0].H))
+            return "the flows differ in shape";
+        var shared = options[0] with { Seed = 0 };
+        if (options.Any(o => o with { Seed = 0 } != shared)) return "the members' training settings differ beyond their seeds";
+        return null;
+    }
+
+    /// <summary>Reports on the calling thread (cancellation must be checked in order, after every epoch).</summary>
+    private sealed class Relay<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
