@@ -148,25 +148,6 @@ public static class CathodeAnalysis
     private static BumpHuntBinning Binning(CathodeConfig c, int binsSr) =>
         new(c.Regions.SblLow, c.Regions.SrLow, c.Regions.SrHigh, c.Regions.SbhHigh, binsSr);
 
-    private static string FlowPath(string outDir, string channel, int k) => Path.Combine(outDir, "models", $"flow-{channel.ToLowerInvariant()}-{k}.json");
-    private static string BdtPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.json");
-    private static string FlowInputsPath(string outDir, string channel) => Path.Combine(outDir, "models", $"flows-{channel.ToLowerInvariant()}.inputs");
-    internal static string BdtInputsPath(string outDir, string channel) => Path.Combine(outDir, "models", $"bdt-{channel.ToLowerInvariant()}.inputs");
-
-    /// <summary>Fingerprint of a channel's BDT inputs: the flows (through their samples), the data and the classifier configuration.</summary>
-    internal static string BdtInputs(CathodeConfig c, BackgroundSamples bg, CathodeChannelData data) =>
-        ModelFingerprint.Of("cathode bdt v1", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, bg.ChannelSeed,
-            bg.TrainingSamples, data.Mass, data.Features);
-
-    /// <summary>Identity of flow member <paramref name="k"/> of a channel trained from <paramref name="flowInputs"/>.</summary>
-    internal static ModelIdentity FlowIdentity(string channel, int k, string flowInputs) => new("cathode", channel, k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs);
-
-    /// <summary>Identity of a channel's BDT ensemble (all folds and members in one file) trained from <paramref name="bdtInputs"/>.</summary>
-    internal static ModelIdentity BdtIdentity(string channel, string bdtInputs) => new("cathode", channel, null, bdtInputs);
-
-    /// <summary>What to do about a saved model that cannot be used where it cannot be retrained (pseudoexperiments).</summary>
-    internal const string RetrainHint = "Run `fastad cathode --reuse` with the same options and --out to retrain it.";
-
     private static ChannelState Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
         Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
@@ -202,19 +183,19 @@ public static class CathodeAnalysis
         }).ToArray();
         var labels = new double[columns[0].Length];
         for (int i = 0; i < nSr; i++) labels[i] = 1;
-        string bdtPath = BdtPath(request.OutDir, data.Channel);
+        string bdtPath = CathodeModels.BdtPath(request.OutDir, data.Channel);
         // The BDTs depend on the flows (through their samples), the data and the classifier configuration.
-        string bdtInputs = BdtInputs(c, bg, data);
+        string bdtInputs = CathodeModels.BdtInputs(c, bg, data);
         var ensemble = Time(seconds, $"bdt ({data.Channel})", () =>
         {
             if (request.Reuse && File.Exists(bdtPath))
             {
-                if (ModelFingerprint.Matches(BdtInputsPath(request.OutDir, data.Channel), bdtInputs) && st.Flows.All(f => f.Reused))
+                if (ModelFingerprint.Matches(CathodeModels.BdtInputsPath(request.OutDir, data.Channel), bdtInputs) && st.Flows.All(f => f.Reused))
                 {
                     // The file itself must be intact and this channel's ensemble of these inputs; otherwise it is retrained.
                     try
                     {
-                        var loaded = ModelFile.Load(bdtPath, BdtIdentity(data.Channel, bdtInputs));
+                        var loaded = ModelFile.Load(bdtPath, CathodeModels.BdtIdentity(data.Channel, bdtInputs));
                         progress?.Report(new StageProgress($"BDTs {data.Channel}", 1, 1, $"reused {bdtPath}"));
                         return loaded;
                     }
@@ -228,7 +209,7 @@ public static class CathodeAnalysis
             }
             // The saved fingerprint goes first: a run stopped between saving the new BDT and recording its inputs must not
             // leave the old inputs' fingerprint beside the new model.
-            File.Delete(BdtInputsPath(request.OutDir, data.Channel));
+            File.Delete(CathodeModels.BdtInputsPath(request.OutDir, data.Channel));
             var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: channelSeed);
             var x = binner.Transform(columns);
             var folds = CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, channelSeed);
@@ -238,8 +219,8 @@ public static class CathodeAnalysis
             var bar = progress is null ? null : new CallbackProgress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
             var e = Ensemble.Train(device, binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
             progress?.Report(new StageProgress($"BDTs {data.Channel}", total, total));
-            ModelFile.Save(bdtPath, e, BdtIdentity(data.Channel, bdtInputs));
-            ModelFingerprint.Write(BdtInputsPath(request.OutDir, data.Channel), bdtInputs);
+            ModelFile.Save(bdtPath, e, CathodeModels.BdtIdentity(data.Channel, bdtInputs));
+            ModelFingerprint.Write(CathodeModels.BdtInputsPath(request.OutDir, data.Channel), bdtInputs);
             return e;
         });
         st.Ensemble = ensemble;
@@ -365,17 +346,17 @@ public static class CathodeAnalysis
         // Saved flows are reused only when they were trained from exactly these inputs; otherwise they are removed before
         // training, so an interrupted run never leaves flows of other inputs under this fingerprint.
         inputs = ModelFingerprint.Of("cathode flows v1", YamlConfig.ToYaml(c.Flows), channelSeed, xTrain, cTrain, xVal, cVal);
-        string fingerprint = FlowInputsPath(request.OutDir, data.Channel);
+        string fingerprint = CathodeModels.FlowInputsPath(request.OutDir, data.Channel);
         bool same = request.Reuse && ModelFingerprint.Matches(fingerprint, inputs);
         if (!same)
         {
-            var stale = Enumerable.Range(0, 100).Select(k => FlowPath(request.OutDir, data.Channel, k)).Where(File.Exists).ToArray();
+            var stale = Enumerable.Range(0, 100).Select(k => CathodeModels.FlowPath(request.OutDir, data.Channel, k)).Where(File.Exists).ToArray();
             if (request.KeepSavedModels && stale.Length > 0)
-                throw new InvalidDataException($"The {data.Channel} flows in {Path.Combine(request.OutDir, "models")} were trained on other inputs (data, seed or flows " +
+                throw new InvalidDataException($"The {data.Channel} flows in {CathodeModels.Folder(request.OutDir)} were trained on other inputs (data, seed or flows " +
                                                "configuration) than this run's: use the options of the `fastad cathode` run that made them, or another --out.");
             if (request.Reuse && stale.Length > 0)
                 progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1,
-                    $"the saved {data.Channel} flows in {Path.Combine(request.OutDir, "models")} were trained on other inputs (data, seed or flows configuration): retraining", Warning: true));
+                    $"the saved {data.Channel} flows in {CathodeModels.Folder(request.OutDir)} were trained on other inputs (data, seed or flows configuration): retraining", Warning: true));
             foreach (var f in stale) File.Delete(f);
             ModelFingerprint.Write(fingerprint, inputs);
         }
@@ -385,10 +366,10 @@ public static class CathodeAnalysis
         var reusable = new MaskedAutoregressiveFlow?[c.Flows.Ensemble];
         for (int k = 0; k < reusable.Length && same; k++)
         {
-            string path = FlowPath(request.OutDir, data.Channel, k);
+            string path = CathodeModels.FlowPath(request.OutDir, data.Channel, k);
             if (!File.Exists(path)) continue;
             MaskedAutoregressiveFlow loaded;
-            try { loaded = FlowFile.Load(path, FlowIdentity(data.Channel, k, flowInputs)); }
+            try { loaded = FlowFile.Load(path, CathodeModels.FlowIdentity(data.Channel, k, flowInputs)); }
             catch (ModelFileException e) when (!request.KeepSavedModels)
             {
                 progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1, $"{path} {e.Reason}; retraining", Warning: true));
@@ -396,7 +377,7 @@ public static class CathodeAnalysis
             }
             catch (ModelFileException e)
             {
-                throw e.WithHint(RetrainHint);
+                throw e.WithHint(CathodeModels.RetrainHint);
             }
             reusable[k] = loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
         }
@@ -404,7 +385,7 @@ public static class CathodeAnalysis
             k => reusable[k],
             k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k),
             k => c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k },
-            (k, flow) => FlowFile.Save(FlowPath(request.OutDir, data.Channel, k), flow, identity: FlowIdentity(data.Channel, k, flowInputs)),
+            (k, flow) => FlowFile.Save(CathodeModels.FlowPath(request.OutDir, data.Channel, k), flow, identity: CathodeModels.FlowIdentity(data.Channel, k, flowInputs)),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, $"flows {data.Channel}",
             $"{c.Flows.Ensemble} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events", progress, cancel);
         summaries = members.Select((mb, k) => mb.Training is { } r

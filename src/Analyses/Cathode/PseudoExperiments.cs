@@ -227,7 +227,7 @@ public static class PseudoExperiments
         // Shards starting together on an empty --out would each train and save the flows: one trains them (holding this
         // lock), the others wait and then reuse what it saved.
         CathodeAnalysis.BackgroundSamples bg;
-        using (OutputLock.WaitFor(() => OutputLock.File(Path.Combine(r.OutDir, "models", $"flows-{r.Data.Channel.ToLowerInvariant()}")), cancel,
+        using (OutputLock.WaitFor(() => OutputLock.File(CathodeModels.FlowTrainingLock(r.OutDir, r.Data.Channel)), cancel,
                    e => progress?.Report(new StageProgress($"flows {r.Data.Channel}", 0, 1, $"waiting while another shard trains the flows ({e.Holder ?? "holder unknown"})"))))
             bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
                 device, new Dictionary<string, double>(), progress, cancel);
@@ -235,15 +235,15 @@ public static class PseudoExperiments
         Ensemble? saved = null;
         if (r.Retrain == PseudoRetrain.None)
         {
-            string bdt = Path.Combine(r.OutDir, "models", $"bdt-{r.Data.Channel.ToLowerInvariant()}.json");
+            string bdt = CathodeModels.BdtPath(r.OutDir, r.Data.Channel);
             if (!File.Exists(bdt))
                 throw new FileNotFoundException($"--retrain none scores with the saved ensemble, but {bdt} does not exist: run `fastad cathode` with the same --out first.", bdt);
-            if (!ModelFingerprint.Matches(CathodeAnalysis.BdtInputsPath(r.OutDir, r.Data.Channel), CathodeAnalysis.BdtInputs(c, bg, r.Data)))
+            if (!ModelFingerprint.Matches(CathodeModels.BdtInputsPath(r.OutDir, r.Data.Channel), CathodeModels.BdtInputs(c, bg, r.Data)))
                 throw new InvalidDataException($"--retrain none scores with the saved ensemble, but {bdt} was trained on other inputs (data, flows or " +
                                                "classifier configuration) than this run's: run `fastad cathode` with the same options and --out first.");
             // The file must also be intact and be this channel's ensemble of these inputs (not one copied from another run).
-            try { saved = ModelFile.Load(bdt, CathodeAnalysis.BdtIdentity(r.Data.Channel, CathodeAnalysis.BdtInputs(c, bg, r.Data))); }
-            catch (ModelFileException e) { throw e.WithHint(CathodeAnalysis.RetrainHint); }
+            try { saved = ModelFile.Load(bdt, CathodeModels.BdtIdentity(r.Data.Channel, CathodeModels.BdtInputs(c, bg, r.Data))); }
+            catch (ModelFileException e) { throw e.WithHint(CathodeModels.RetrainHint); }
         }
         // One binning for every pseudoexperiment: results depend on the pseudoexperiment's index alone.
         var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, bg.TrainingSamples), d), seed: bg.ChannelSeed);
