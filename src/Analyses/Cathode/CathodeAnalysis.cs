@@ -210,9 +210,9 @@ public static class CathodeAnalysis
             // The saved fingerprint goes first: a run stopped between saving the new BDT and recording its inputs must not
             // leave the old inputs' fingerprint beside the new model.
             File.Delete(CathodeModels.BdtInputsPath(request.OutDir, data.Channel));
-            var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: channelSeed);
+            var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: Seeds(c, data.Channel)["bdt"]["binning"].Seed);
             var x = binner.Transform(columns);
-            var folds = CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, channelSeed);
+            var folds = CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, Seeds(c, data.Channel)["bdt"]["folds"].Seed);
             int total = c.Bdt.Folds * c.Bdt.Members;
             var p = c.BoostingParameters();
             progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, total, $"{total} models {Ensemble.PathOn(device, p)}"));
@@ -263,7 +263,10 @@ public static class CathodeAnalysis
     }
 
     /// <summary>Seed of a channel's random streams.</summary>
-    public static ulong ChannelSeed(CathodeConfig c, string channel) => c.Seed * 31 + (channel == "OS" ? 0UL : 17UL);
+    public static ulong ChannelSeed(CathodeConfig c, string channel) => Seeds(c, channel).Seed;
+
+    /// <summary>A channel's node of the run's seed tree, <c>cathode/os</c> or <c>cathode/ss</c>: every random stream of the channel hangs below it.</summary>
+    internal static SeedTree Seeds(CathodeConfig c, string channel) => SeedTree.Of(c.Seed)["cathode"][channel.ToLowerInvariant()];
 
     /// <summary>
     /// SPEC 1.3–1.4 for one channel: flows on the sidebands (80/20 split separately in SBL and SBH; saved, or reused when
@@ -292,7 +295,7 @@ public static class CathodeAnalysis
         });
         int perFlow = c.Flows.SamplesPerFlow > 0 ? c.Flows.SamplesPerFlow : Math.Max(1, (int)Math.Round(predicted));
         var sets = Time(seconds, $"sampling ({data.Channel})", () =>
-            Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, theta, c, perFlow, channelSeed, set)).ToArray());
+            Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, theta, c, perFlow, Seeds(c, data.Channel), set)).ToArray());
         progress?.Report(new StageProgress($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set"));
         return new BackgroundSamples(flows, summaries, theta, predicted, perFlow * flows.Length, sets[0].X.Concat(sets[1].X).ToArray(), sets[2].X, sets[2].Mass, channelSeed,
             flowInputs);
@@ -331,10 +334,10 @@ public static class CathodeAnalysis
         // Validation: a seeded fraction of each sideband band.
         var valRows = new List<int>();
         var trainRows = new List<int>();
-        foreach (var (rows, stream) in new[] { (sblRows, 101UL), (sbhRows, 102UL) })
+        foreach (var (rows, band) in new[] { (sblRows, "sbl"), (sbhRows, "sbh") })
         {
             var u = new double[rows.Length];
-            Philox4x32.FillUniform(u, channelSeed, stream);
+            Philox4x32.FillUniform(u, Seeds(c, data.Channel)["flows"]["validation"][band].Seed, 0);
             var order = Enumerable.Range(0, rows.Length).OrderBy(i => u[i]).ToArray();
             int nVal = Math.Max(1, (int)Math.Round(rows.Length * c.Flows.ValidationFraction));
             for (int k = 0; k < order.Length; k++) (k < nVal ? valRows : trainRows).Add(rows[order[k]]);
@@ -383,8 +386,8 @@ public static class CathodeAnalysis
         }
         var members = FlowStage.Train(device, c.Flows.Ensemble,
             k => reusable[k],
-            k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, channelSeed * 100 + (ulong)k),
-            k => c.FlowOptions(k) with { Seed = channelSeed * 1000 + (ulong)k },
+            k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, Seeds(c, data.Channel)["flows"][k]["init"].Seed),
+            k => c.FlowOptions(k) with { Seed = Seeds(c, data.Channel)["flows"][k]["shuffle"].Seed },
             (k, flow) => FlowFile.Save(CathodeModels.FlowPath(request.OutDir, data.Channel, k), flow, identity: CathodeModels.FlowIdentity(data.Channel, k, flowInputs)),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, $"flows {data.Channel}",
             $"{c.Flows.Ensemble} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events", progress, cancel);
@@ -399,17 +402,17 @@ public static class CathodeAnalysis
     /// and features x ~ p(x|m) at those masses; returns physical features (rows × D) and masses.
     /// </summary>
     private static (double[] X, double[] Mass) SampleSet(MaskedAutoregressiveFlow[] flows, CathodePreprocessing pre, double[] theta, CathodeConfig c,
-        int perFlow, ulong seed, int set)
+        int perFlow, SeedTree seeds, int set)
     {
         int d = flows[0].D;
         var xs = new double[flows.Length * perFlow * d];
         var ms = new double[flows.Length * perFlow];
         Parallel.For(0, flows.Length, k =>
         {
-            ulong stream = 1000UL + (ulong)set * 100 + (ulong)k;
-            var masses = SampleMasses(theta, c.Regions.SrLow, c.Regions.SrHigh, perFlow, seed, stream);
+            var node = seeds["sampling"][set][k];
+            var masses = SampleMasses(theta, c.Regions.SrLow, c.Regions.SrHigh, perFlow, node["masses"].Seed, 0);
             var noise = new double[perFlow * d];
-            Philox4x32.FillNormal(noise, seed, stream + 50_000);
+            Philox4x32.FillNormal(noise, node["noise"].Seed, 0);
             var x = new double[perFlow * d];
             flows[k].Sample(noise, pre.Masses(masses), x, flows[k].NewPass(perFlow));
             var phys = pre.InverseFeatures(x);
@@ -474,7 +477,7 @@ public static class CathodeAnalysis
             baselines.Add(Scan($"{name} {(high ? "high" : "low")}", model, fitter, masses, s, sideband, fprs, truth, null));
         }
         var random = new double[masses.Length];
-        Philox4x32.FillUniform(random, c.Seed, 777);
+        Philox4x32.FillUniform(random, SeedTree.Of(c.Seed)["cathode"]["random-cut"].Seed, 0);
         baselines.Add(Scan("random", model, fitter, masses, random, sideband, fprs, truth, null));
         progress?.Report(new StageProgress(stage, 2, 6));
 
@@ -566,7 +569,10 @@ public static class CathodeAnalysis
         double[] fprs, double[]? truth, double[]? sampleScores)
     {
         var sb = scores.Where((_, i) => sideband[i]).ToArray();
-        var cuts = fprs.Select(f => ClassifierMetrics.WorkingPoint(sb, f)).ToArray();
+        // FPR = 1 is the plain bump hunt (SPEC 1.6): every event passes, also a signal-region event scored below the
+        // lowest sideband score (the working point's cut alone would drop it).
+        double lowest = scores.Length == 0 ? 0 : scores.Min();
+        var cuts = fprs.Select(f => f >= 1 ? (Cut: Math.Min(lowest, ClassifierMetrics.WorkingPoint(sb, f).Cut), Fpr: 1.0) : ClassifierMetrics.WorkingPoint(sb, f)).ToArray();
         var spectra = new Spectra(fprs.Length, model.Rows);
         var fittable = new bool[fprs.Length];
         var selected = new int[fprs.Length];

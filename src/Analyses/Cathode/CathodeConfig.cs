@@ -1,4 +1,5 @@
 using FastAD.Flows;
+using FastAD.Kernels.Random;
 using FastAD.Trees;
 
 namespace FastAD.Analyses.Cathode;
@@ -204,13 +205,13 @@ public sealed class CathodeConfig
     public FlowTrainingOptions FlowOptions(int member) => new()
     {
         Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = Flows.WeightDecay,
-        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience, Seed = Seed * 1000 + (ulong)member,
+        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience, Seed = SeedTree.Of(Seed)["cathode"]["flows"][member]["shuffle"].Seed,
     };
 
     /// <summary>Boosting parameters (SPEC 1.5).</summary>
     public BoostingParameters BoostingParameters() => FastAD.Trees.BoostingParameters.Cathode with
     {
         MaxRounds = Bdt.MaxRounds, MaxDepth = Bdt.MaxDepth, LearningRate = Bdt.LearningRate, Subsample = Bdt.Subsample,
-        Patience = Bdt.Patience, Seed = Seed * 7919,
+        Patience = Bdt.Patience, Seed = SeedTree.Of(Seed)["cathode"]["bdt"]["boosting"].Seed,
     };
 }

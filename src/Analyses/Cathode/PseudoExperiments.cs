@@ -269,7 +269,8 @@ public static class PseudoExperiments
         return data with { Mass = keep.Select(i => data.Mass[i]).ToArray(), Features = Rows.Gather(data.Features, keep, data.D), Truth = data.Truth is null ? null : keep.Select(i => data.Truth[i]).ToArray() };
     }
 
-    private const ulong PseudoStreams = 1UL << 40;
+    /// <summary>Pseudoexperiment <paramref name="j"/>'s node of the run's seed tree, <c>cathode/pseudo/j</c>: its own streams, whatever the mode, shard or batch.</summary>
+    private static SeedTree Seeds(CathodeConfig c, int j) => SeedTree.Of(c.Seed)["cathode"]["pseudo"][j];
 
     /// <summary>
     /// Pseudo-data: distinct events and how many times each was drawn (null: once each). A bootstrap keeps every drawn
@@ -290,11 +291,11 @@ public static class PseudoExperiments
     {
         var c = r.Config;
         int n = data.Rows, d = data.D;
-        ulong stream = PseudoStreams + (ulong)j * 8;
+        var seeds = Seeds(c, j);
         if (r.Mode == PseudoMode.Bootstrap)
         {
             var u = new double[n];
-            Philox4x32.FillUniform(u, c.Seed, stream);
+            Philox4x32.FillUniform(u, seeds["bootstrap"].Seed, 0);
             var times = new double[n];
             foreach (double v in u) times[Math.Min((int)(v * n), n - 1)]++;
             var drawn = Enumerable.Range(0, n).Where(i => times[i] > 0).ToArray();
@@ -304,7 +305,7 @@ public static class PseudoExperiments
         }
         // Null: masses from the sideband polynomial over the whole range, features from the flows at those masses
         // (event i from flow i mod E, so the pooled ensemble is the background model).
-        var mass = CathodeAnalysis.SampleMasses(bg.MassModel, c.Regions.SblLow, c.Regions.SbhHigh, n, c.Seed, stream + 1);
+        var mass = CathodeAnalysis.SampleMasses(bg.MassModel, c.Regions.SblLow, c.Regions.SbhHigh, n, seeds["masses"].Seed, 0);
         var features = new double[n * d];
         int e = bg.Flows.Length;
         for (int k = 0; k < e; k++)
@@ -312,7 +313,7 @@ public static class PseudoExperiments
             var idx = Enumerable.Range(0, n).Where(i => i % e == k).ToArray();
             if (idx.Length == 0) continue;
             var noise = new double[idx.Length * d];
-            Philox4x32.FillNormal(noise, c.Seed, stream + 2 + (ulong)k * (PseudoStreams / 4));
+            Philox4x32.FillNormal(noise, seeds["noise"][k].Seed, 0);
             var z = new double[idx.Length * d];
             bg.Flows[k].Sample(noise, pre.Masses(idx.Select(i => mass[i]).ToArray()), z, bg.Flows[k].NewPass(idx.Length));
             var x = pre.InverseFeatures(z);
@@ -363,7 +364,7 @@ public static class PseudoExperiments
             int Map(int r) => r < nSr + nSb ? o + r : r - nSr - nSb;
             // The rotation's shuffles are seeded by the pseudoexperiment's index: folds differ between pseudoexperiments
             // but not with the batch a pseudoexperiment lands in.
-            foreach (var f in CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, c.Seed * 1_000_003 + PseudoStreams + (ulong)indices[p]))
+            foreach (var f in CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, Seeds(c, indices[p])["folds"].Seed))
                 folds.Add(new FoldSplit(f.Train.Select(Map).ToArray(), f.Validation.Select(Map).ToArray(), f.Test.Select(Map).ToArray()));
         }
         var x = binner.Transform(Columns(features, d));

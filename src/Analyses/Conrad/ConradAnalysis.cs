@@ -175,11 +175,11 @@ public static class ConradAnalysis
 
         // Data halves (fixed for every classifier) and the standard-normal reference latents.
         var u = new double[data.Rows];
-        Philox4x32.FillUniform(u, c.Seed, 0xC0_0001);
+        Philox4x32.FillUniform(u, Seeds(c)["halves"].Seed, 0);
         st.Half = u.Select(v => v < 0.5 ? 0 : 1).ToArray();
         int nRef = Math.Max(2, (int)Math.Round(c.Classifier.ReferenceRatio * data.Rows));
         var normal = new double[nRef * d];
-        Philox4x32.FillNormal(normal, c.Seed, 0xC0_0002);
+        Philox4x32.FillNormal(normal, Seeds(c)["reference-latents"].Seed, 0);
 
         // Injection levels: background plus the first k signal events in a seeded order; the full data last.
         var levels = InjectionLevels(c, data, out var signalOrder);
@@ -275,7 +275,7 @@ public static class ConradAnalysis
         var t = request.Input.Template;
         int d = t.D;
         // A seeded order of the template: the first train_events (or all) used, the first validation_fraction of those for validation.
-        var order = EventOrder(t.Rows, c.Seed, 0xF1_0001);
+        var order = EventOrder(t.Rows, Seeds(c)["flows"]["template-order"]);
         int used = c.Flows.TrainEvents > 0 ? Math.Min(c.Flows.TrainEvents, t.Rows) : t.Rows;
         int nVal = Math.Max(1, (int)Math.Round(used * c.Flows.ValidationFraction));
         var valRows = order.Take(nVal).ToArray();
@@ -293,7 +293,7 @@ public static class ConradAnalysis
             k =>
             {
                 var f = new AutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
-                    c.Flows.TailBound, seed: c.Seed * 100 + (ulong)k);
+                    c.Flows.TailBound, seed: Seeds(c)["flows"][k]["init"].Seed);
                 // The flow starts independent of MET and acquires a MET dependence only where the likelihood asks for one:
                 // random initial condition weights leave a dependence that a short training does not remove (it costs
                 // ~10⁻³ nats), and the ABCD closure needs the latents independent of MET at the percent level.
@@ -313,10 +313,13 @@ public static class ConradAnalysis
         return (members.Select(mb => mb.Flow).ToArray(), summaries);
     }
 
-    private static int[] EventOrder(int n, ulong seed, ulong stream)
+    /// <summary>The run's node of its seed tree, <c>conrad</c>: every random stream of the analysis hangs below it.</summary>
+    private static SeedTree Seeds(ConradConfig c) => SeedTree.Of(c.Seed)["conrad"];
+
+    private static int[] EventOrder(int n, SeedTree node)
     {
         var u = new double[n];
-        Philox4x32.FillUniform(u, seed, stream);
+        Philox4x32.FillUniform(u, node.Seed, 0);
         return Enumerable.Range(0, n).OrderBy(i => u[i]).ToArray();
     }
 
@@ -352,7 +355,7 @@ public static class ConradAnalysis
             return [-1];
         }
         var signal = Enumerable.Range(0, data.Rows).Where(i => data.Truth[i] == 1).ToArray();
-        var order = EventOrder(signal.Length, c.Seed, 0xC0_0003);
+        var order = EventOrder(signal.Length, Seeds(c)["signal-order"]);
         signalOrder = order.Select(i => signal[i]).ToArray();
         int available = signal.Length;
         return c.Generation.Injections.Where(k => k < available).Append(available).Distinct().Order().ToArray();
@@ -415,7 +418,7 @@ public static class ConradAnalysis
         int d = request.Input.Data.D, rows = labels.Length, models = c.Classifier.Models;
         var names = request.Input.FeatureNames;
         var columns = Enumerable.Range(0, d).Select(j => Enumerable.Range(0, rows).Select(i => rowMajor[i * d + j]).ToArray()).ToArray();
-        var binner = QuantileBinner.Fit(names, columns, seed: c.Seed);
+        var binner = QuantileBinner.Fit(names, columns, seed: Seeds(c)["classifier"]["binning"].Seed);
         var x = binner.Transform(columns);
         var folds = new List<FoldSplit>();
         for (int g = 0; g < groups.Length; g++)
@@ -423,7 +426,7 @@ public static class ConradAnalysis
             {
                 var pool = groups[g].Pool;
                 var u = new double[pool.Length];
-                Philox4x32.FillUniform(u, c.Seed, 0xB000_0000UL + (ulong)(g * 10_000 + m));
+                Philox4x32.FillUniform(u, Seeds(c)["classifier"]["validation"][g][m].Seed, 0);
                 var shuffled = Enumerable.Range(0, pool.Length).OrderBy(i => u[i]).Select(i => pool[i]).ToArray();
                 int nVal = (int)Math.Round(shuffled.Length * c.Classifier.ValidationFraction);
                 folds.Add(new FoldSplit(shuffled.Skip(nVal).Order().ToArray(), shuffled.Take(nVal).Order().ToArray(), groups[g].Test));

@@ -1,4 +1,5 @@
 using FastAD.Flows;
+using FastAD.Kernels.Random;
 using FastAD.Trees;
 
 namespace FastAD.Analyses.Conrad;
@@ -203,13 +204,13 @@ public sealed class ConradConfig
     public FlowTrainingOptions FlowOptions(int member) => new()
     {
         Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = 0, ClipNorm = 5,
-        Seed = Seed * 1000 + (ulong)member,
+        Seed = SeedTree.Of(Seed)["conrad"]["flows"][member]["shuffle"].Seed,
     };
 
     /// <summary>Boosting parameters: scikit-learn's leaf-wise HistGradientBoosting with the configured limits.</summary>
     public BoostingParameters BoostingParameters() => FastAD.Trees.BoostingParameters.ScikitLearn with
     {
         MaxRounds = Classifier.MaxIterations, MaxLeafNodes = Classifier.MaxLeafNodes, LearningRate = Classifier.LearningRate,
-        Patience = Classifier.Patience, Seed = Seed * 7919,
+        Patience = Classifier.Patience, Seed = SeedTree.Of(Seed)["conrad"]["classifier"]["boosting"].Seed,
     };
 }
