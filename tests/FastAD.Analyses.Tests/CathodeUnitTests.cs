@@ -70,7 +70,7 @@ public class CathodeUnitTests
             var sideband = masses.Select(v => v < 9 || v > 10.6).ToArray();
             var scores = new double[masses.Length];
             Philox4x32.FillUniform(scores, 9, 9);
-            var scan = CathodeAnalysis.Scan("test", model, fitter, masses, scores, sideband, [1.0], null, null);
+            var scan = WorkingPointScan.Scan("test", model, fitter, masses, scores, sideband, [1.0], null, null);
             Assert.Equal(1.0, scan.Points[0].Fpr);
             Assert.Equal(z, scan.Points[0].Z, 3e-4);
         }

@@ -464,7 +464,7 @@ public static class CathodeAnalysis
             .Distinct().OrderByDescending(f => f).ToArray();
 
         var initial = fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, default, out _));
-        var cathode = Scan("CATHODE", model, fitter, masses, scores, sideband, fprs, truth, st.RocSampleScores);
+        var cathode = WorkingPointScan.Scan("CATHODE", model, fitter, masses, scores, sideband, fprs, truth, st.RocSampleScores);
         progress?.Report(new StageProgress(stage, 1, 6));
 
         // Classical baselines: one feature at a time, and uniform random scores.
@@ -474,17 +474,17 @@ public static class CathodeAnalysis
             int j = Array.IndexOf(data.FeatureNames, name);
             if (j < 0) continue;
             var s = inRange.Select(i => high ? data.Features[i * data.D + j] : -data.Features[i * data.D + j]).ToArray();
-            baselines.Add(Scan($"{name} {(high ? "high" : "low")}", model, fitter, masses, s, sideband, fprs, truth, null));
+            baselines.Add(WorkingPointScan.Scan($"{name} {(high ? "high" : "low")}", model, fitter, masses, s, sideband, fprs, truth, null));
         }
         var random = new double[masses.Length];
         Philox4x32.FillUniform(random, SeedTree.Of(c.Seed)["cathode"]["random-cut"].Seed, 0);
-        baselines.Add(Scan("random", model, fitter, masses, random, sideband, fprs, truth, null));
+        baselines.Add(WorkingPointScan.Scan("random", model, fitter, masses, random, sideband, fprs, truth, null));
         progress?.Report(new StageProgress(stage, 2, 6));
 
         var cutScan = TwoFeatureScan(c, data, inRange, model, fitter, masses, sideband);
         progress?.Report(new StageProgress(stage, 3, 6));
 
-        var reweighted = Reweight(fitter, model, masses, scores);
+        var reweighted = WorkingPointScan.Reweight(fitter, model, masses, scores);
         progress?.Report(new StageProgress(stage, 4, 6));
 
         var variations = new List<Variation>();
@@ -492,9 +492,9 @@ public static class CathodeAnalysis
             foreach (int bins in c.Statistics.VariationBins)
             {
                 var vm = new BackgroundModel(Binning(c, bins), degree);
-                var scan = Scan("variation", vm, fitter, masses, scores, sideband, fprs, null, null);
+                var scan = WorkingPointScan.Scan("variation", vm, fitter, masses, scores, sideband, fprs, null, null);
                 variations.Add(new Variation(degree, bins, scan.Points.Select(p => p.Fpr).ToArray(), scan.Points.Select(p => p.Z).ToArray(),
-                    Reweight(fitter, vm, masses, scores)?.Z ?? double.NaN));
+                    WorkingPointScan.Reweight(fitter, vm, masses, scores)?.Z ?? double.NaN));
             }
         progress?.Report(new StageProgress(stage, 5, 6));
 
@@ -503,7 +503,7 @@ public static class CathodeAnalysis
         if (other?.Ensemble is { } otherEnsemble && st.Ensemble is { } own)
         {
             var crossScores = CrossScores(otherEnsemble, own, st);
-            cross = Scan($"{other.Data.Channel} ensemble on {data.Channel}", model, fitter, masses, inRange.Select(i => crossScores[i]).ToArray(), sideband, fprs, truth, null);
+            cross = WorkingPointScan.Scan($"{other.Data.Channel} ensemble on {data.Channel}", model, fitter, masses, inRange.Select(i => crossScores[i]).ToArray(), sideband, fprs, truth, null);
         }
         progress?.Report(new StageProgress(stage, 6, 6));
 
@@ -524,11 +524,6 @@ public static class CathodeAnalysis
             cross, other?.Data.Channel,
             Enumerable.Range(0, data.D).Where(j => st.OutsideRange[j] > 0).ToDictionary(j => data.FeatureNames[j], j => st.OutsideRange[j]));
     }
-
-    /// <summary>"3 events in mu0_ip3d, 1 in dimu_pt": the clamped values of a channel, for notes and the report.</summary>
-    public static string OutsideRangeText(ChannelState st) =>
-        string.Join(", ", Enumerable.Range(0, st.Data.D).Where(j => st.OutsideRange[j] > 0)
-            .Select((j, k) => $"{st.OutsideRange[j]:N0} {(k == 0 ? (st.OutsideRange[j] == 1 ? "event" : "events") + " in " : "in ")}{st.Data.FeatureNames[j]}"));
 
     /// <summary>The single-feature cuts: each high-side feature cut from above, each low-side feature from below.</summary>
     private static IEnumerable<(string Name, bool High)> BaselineFeatures(CathodeConfig c) =>
@@ -552,63 +547,11 @@ public static class CathodeAnalysis
         return result;
     }
 
-    internal static ReweightedResult? Reweight(ProfileLikelihoodFitter fitter, BackgroundModel model, double[] masses, double[] scores)
-    {
-        var plain = fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, default, out _));
-        double mu = plain.S[0] / (plain.S[0] + plain.B[0]);
-        if (!(mu > 0 && mu <= 1)) return new ReweightedResult(mu, 0, plain.B[0], 0, 0, 0.5);
-        var (_, w, _) = LikelihoodReweighting.Significance(fitter, model, masses, scores);
-        return new ReweightedResult(mu, w.S[0], w.B[0], w.Q0[0], w.Z[0], w.P[0]);
-    }
+    /// <summary>"3 events in mu0_ip3d, 1 in dimu_pt": the clamped values of a channel, for notes and the report.</summary>
+    public static string OutsideRangeText(ChannelState st) =>
+        string.Join(", ", Enumerable.Range(0, st.Data.D).Where(j => st.OutsideRange[j] > 0)
+            .Select((j, k) => $"{st.OutsideRange[j]:N0} {(k == 0 ? (st.OutsideRange[j] == 1 ? "event" : "events") + " in " : "in ")}{st.Data.FeatureNames[j]}"));
 
-    /// <summary>
-    /// The working-point scan of SPEC 1.6: for each target FPR the cut whose FPR on the sideband events is closest,
-    /// applied everywhere, and the bump hunt on the events passing — all spectra fitted in one batch.
-    /// </summary>
-    public static ScanCurve Scan(string name, BackgroundModel model, ProfileLikelihoodFitter fitter, double[] masses, double[] scores, bool[] sideband,
-        double[] fprs, double[]? truth, double[]? sampleScores)
-    {
-        var sb = scores.Where((_, i) => sideband[i]).ToArray();
-        // FPR = 1 is the plain bump hunt (SPEC 1.6): every event passes, also a signal-region event scored below the
-        // lowest sideband score (the working point's cut alone would drop it).
-        double lowest = scores.Length == 0 ? 0 : scores.Min();
-        var cuts = fprs.Select(f => f >= 1 ? (Cut: Math.Min(lowest, ClassifierMetrics.WorkingPoint(sb, f).Cut), Fpr: 1.0) : ClassifierMetrics.WorkingPoint(sb, f)).ToArray();
-        var spectra = new Spectra(fprs.Length, model.Rows);
-        var fittable = new bool[fprs.Length];
-        var selected = new int[fprs.Length];
-        double totalSignal = truth is null ? 0 : truth.Where((t, i) => t == 1 && !sideband[i]).Count();
-        var signalEff = new double[fprs.Length];
-        for (int p = 0; p < fprs.Length; p++)
-        {
-            var pass = masses.Where((_, i) => scores[i] >= cuts[p].Cut).ToArray();
-            selected[p] = pass.Length;
-            var one = Spectra.FromEvents(model.Binning, pass, default, out _);
-            Array.Copy(one.N, 0, spectra.N, p * model.Rows, model.Rows);
-            Array.Copy(one.K, 0, spectra.K, p * model.Rows, model.Rows);
-            try
-            {
-                one.CheckFittable(model);
-                fittable[p] = true;
-            }
-            catch (ArgumentException)
-            {
-                fittable[p] = false;
-            }
-            signalEff[p] = truth is null || totalSignal == 0 ? double.NaN
-                : Enumerable.Range(0, masses.Length).Count(i => truth[i] == 1 && !sideband[i] && scores[i] >= cuts[p].Cut) / totalSignal;
-        }
-        var r = fitter.Fit(model, spectra);
-        var points = new ScanPoint[fprs.Length];
-        for (int p = 0; p < fprs.Length; p++)
-        {
-            double sampleEff = sampleScores is null ? double.NaN : sampleScores.Count(s => s >= cuts[p].Cut) / (double)sampleScores.Length;
-            bool ok = fittable[p] && r.Status[p] != FitStatus.Empty;
-            points[p] = new ScanPoint(fprs[p], cuts[p].Cut, cuts[p].Fpr, selected[p], spectra.N[p * model.Rows + model.SrRow],
-                ok ? r.S[p] : double.NaN, ok ? r.B[p] : double.NaN, ok ? r.Q0[p] : 0, ok ? r.Z[p] : 0, ok ? r.P[p] : 0.5,
-                ok ? r.ThetaHatOf(p).ToArray() : [], signalEff[p], sampleEff);
-        }
-        return new ScanCurve(name, points);
-    }
 
     private static CutScan TwoFeatureScan(CathodeConfig c, CathodeChannelData data, int[] inRange, BackgroundModel model, ProfileLikelihoodFitter fitter,
         double[] masses, bool[] sideband)

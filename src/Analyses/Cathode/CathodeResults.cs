@@ -1,31 +1,6 @@
+using FastAD.Stats;
+
 namespace FastAD.Analyses.Cathode;
-
-/// <summary>One working point of a scan: the cut, the FPR it reaches on sideband data, and the bump hunt after it.</summary>
-/// <param name="TargetFpr">The FPR asked for.</param>
-/// <param name="Cut">Score cut (score ≥ cut passes).</param>
-/// <param name="Fpr">FPR reached on the sideband data.</param>
-/// <param name="Selected">Events passing (all bands).</param>
-/// <param name="NSr">Events strictly inside the SR.</param>
-/// <param name="S">Fitted signal N_SR − B(θ̂).</param>
-/// <param name="B">Background expected in the SR from the sideband fit.</param>
-/// <param name="Q0">Test statistic.</param>
-/// <param name="Z">Significance √q0.</param>
-/// <param name="P">One-sided p-value.</param>
-/// <param name="ThetaHat">Raw-GeV coefficients of the sideband fit (for the figures).</param>
-/// <param name="TruthSignalEfficiency">With truth labels: fraction of true signal SR events passing; else NaN.</param>
-/// <param name="SampleEfficiency">Fraction of the flow's ROC samples passing (the background model's SR efficiency); NaN for baselines.</param>
-public sealed record ScanPoint(double TargetFpr, double Cut, double Fpr, int Selected, double NSr, double S, double B, double Q0, double Z, double P,
-    double[] ThetaHat, double TruthSignalEfficiency, double SampleEfficiency);
-
-/// <summary>A working-point scan of one score (CATHODE, a single-feature cut, random).</summary>
-public sealed record ScanCurve(string Name, ScanPoint[] Points)
-{
-    /// <summary>The point with the largest Z.</summary>
-    public ScanPoint Best => Points.MaxBy(p => p.Z)!;
-}
-
-/// <summary>The likelihood-reweighted significance (SPEC 1.6).</summary>
-public sealed record ReweightedResult(double Mu, double S, double B, double Q0, double Z, double P);
 
 /// <summary>The 10 × 10 scan of dimu_pt &gt; a and both ip3d &lt; b: Z[i, j] for pt cut i and ip3d cut j.</summary>
 public sealed record CutScan(string PtFeature, string[] IpFeatures, double[] PtCuts, double[] IpCuts, double[][] Z)

@@ -394,8 +394,8 @@ public static class PseudoExperiments
         var masses = keep.Select(i => set.Mass[i]).ToArray();
         var s = keep.Select(i => scores[i]).ToArray();
         var sideband = keep.Select(i => band[i] != 0).ToArray();
-        var scan = CathodeAnalysis.Scan("pseudo", model, fitter, masses, s, sideband, fprs, null, null);
-        var rw = CathodeAnalysis.Reweight(fitter, model, masses, s);
+        var scan = WorkingPointScan.Scan("pseudo", model, fitter, masses, s, sideband, fprs, null, null);
+        var rw = WorkingPointScan.Reweight(fitter, model, masses, s);
         var initial = scan.Points.First(p => p.TargetFpr == 1);
         return new PseudoResult(index, masses.Length, initial.Z, rw?.Mu ?? double.NaN, rw?.Z ?? 0, scan.Points.Select(p => p.Z).ToArray());
     }
