@@ -18,12 +18,8 @@ public sealed class CathodeDeviceTests(ITestOutputHelper output) : TempFolderTes
     public void TheKernelPathAgreesWithTheManagedRun(string backend)
     {
         var device = TestDevices.Get(backend);
-        var c = CathodeConfig.Quick();
+        var c = CathodeInterruptionTests.Tiny(epochs: 3);
         c.Seed = 3;
-        c.Flows.Epochs = 3;
-        c.Flows.Blocks = 2;
-        c.Bdt.Members = 2;
-        c.Bdt.MaxRounds = 20;
         var (os, _) = CathodeData.Generate(c);
         Assert.StartsWith($"flows in one launch per epoch on {device.Id}", CathodeAnalysis.DevicePlan(c, device));
         var notes = new List<string>();

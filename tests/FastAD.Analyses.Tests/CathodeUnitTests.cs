@@ -123,8 +123,8 @@ public sealed class CathodeInterruptionTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, true);
 
-    /// <summary>The quick preset with two-block flows and two short BDTs per fold: seconds per run.</summary>
-    private static CathodeConfig Tiny(int epochs)
+    /// <summary>The quick preset with two-block flows and two short BDTs per fold: seconds per run (shared by the CATHODE tests).</summary>
+    internal static CathodeConfig Tiny(int epochs)
     {
         var c = CathodeConfig.Quick();
         c.Flows.Epochs = epochs;

@@ -72,12 +72,8 @@ public sealed class ControlRangeTests
     [Fact]
     public void TheQuickPresetOnSeedFiveFinishesAndReportsTheClampedEvents()
     {
-        var c = CathodeConfig.Quick();
+        var c = CathodeInterruptionTests.Tiny(epochs: 4);
         c.Seed = 5;
-        c.Flows.Epochs = 4;
-        c.Flows.Blocks = 2;
-        c.Bdt.Members = 2;
-        c.Bdt.MaxRounds = 20;
         var (os, ss) = CathodeData.Generate(c);
         var dir = Directory.CreateTempSubdirectory("fastad-control-range").FullName;
         try
