@@ -45,7 +45,7 @@ public class CathodeUnitTests
     {
         // f(m) = 10 − m on [9, 10.6]: density ∝ (10 − m)⁺… use a positive linear f = 20 − m.
         double[] theta = [20, -1];
-        var m = CathodeAnalysis.SampleMasses(theta, 9, 10.6, 200_000, 1, 5);
+        var m = CathodeBackground.SampleMasses(theta, 9, 10.6, 200_000, 1, 5);
         Assert.All(m, v => Assert.InRange(v, 9, 10.6));
         // Mean of a density ∝ 20 − m on [9, 10.6].
         double num = 0, den = 0;

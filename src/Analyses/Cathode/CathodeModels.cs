@@ -29,7 +29,7 @@ internal static class CathodeModels
     internal static string FlowTrainingLock(string outDir, string channel) => Path.Combine(Folder(outDir), $"flows-{channel.ToLowerInvariant()}");
 
     /// <summary>Fingerprint of a channel's BDT inputs: the flows (through their samples), the data and the classifier configuration.</summary>
-    internal static string BdtInputs(CathodeConfig c, CathodeAnalysis.BackgroundSamples bg, CathodeChannelData data) =>
+    internal static string BdtInputs(CathodeConfig c, CathodeBackground.BackgroundSamples bg, CathodeChannelData data) =>
         ModelFingerprint.Of("cathode bdt v1", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, bg.ChannelSeed,
             bg.TrainingSamples, data.Mass, data.Features);
 

@@ -170,7 +170,7 @@ public static class PseudoExperiments
     /// <summary>Everything pseudoexperiments share: the background model, the flow samples, the binning, the fitter.</summary>
     public sealed class Study
     {
-        internal Study(PseudoRequest request, CathodeChannelData data, CathodeAnalysis.BackgroundSamples background, CathodePreprocessing pre,
+        internal Study(PseudoRequest request, CathodeChannelData data, CathodeBackground.BackgroundSamples background, CathodePreprocessing pre,
             QuantileBinner binner, Ensemble? saved, ComputeDevice device)
         {
             Request = request;
@@ -187,7 +187,7 @@ public static class PseudoExperiments
 
         internal PseudoRequest Request { get; }
         internal CathodeChannelData Data { get; }
-        internal CathodeAnalysis.BackgroundSamples Background { get; }
+        internal CathodeBackground.BackgroundSamples Background { get; }
         internal CathodePreprocessing Pre { get; }
         internal QuantileBinner Binner { get; }
         internal Ensemble? Saved { get; }
@@ -226,10 +226,10 @@ public static class PseudoExperiments
         // inputs are refused, not overwritten.
         // Shards starting together on an empty --out would each train and save the flows: one trains them (holding this
         // lock), the others wait and then reuse what it saved.
-        CathodeAnalysis.BackgroundSamples bg;
+        CathodeBackground.BackgroundSamples bg;
         using (OutputLock.WaitFor(() => OutputLock.File(CathodeModels.FlowTrainingLock(r.OutDir, r.Data.Channel)), cancel,
                    e => progress?.Report(new StageProgress($"flows {r.Data.Channel}", 0, 1, $"waiting while another shard trains the flows ({e.Holder ?? "holder unknown"})"))))
-            bg = CathodeAnalysis.TrainBackground(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
+            bg = CathodeBackground.Train(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
                 device, new Dictionary<string, double>(), progress, cancel);
         int d = r.Data.D;
         Ensemble? saved = null;
@@ -287,7 +287,7 @@ public static class PseudoExperiments
     }
 
     /// <summary>The pseudo-data of pseudoexperiment <paramref name="j"/> (Philox streams derived from the seed and j).</summary>
-    internal static PseudoSet PseudoData(PseudoRequest r, CathodeChannelData data, CathodeAnalysis.BackgroundSamples bg, CathodePreprocessing pre, int j)
+    internal static PseudoSet PseudoData(PseudoRequest r, CathodeChannelData data, CathodeBackground.BackgroundSamples bg, CathodePreprocessing pre, int j)
     {
         var c = r.Config;
         int n = data.Rows, d = data.D;
@@ -305,7 +305,7 @@ public static class PseudoExperiments
         }
         // Null: masses from the sideband polynomial over the whole range, features from the flows at those masses
         // (event i from flow i mod E, so the pooled ensemble is the background model).
-        var mass = CathodeAnalysis.SampleMasses(bg.MassModel, c.Regions.SblLow, c.Regions.SbhHigh, n, seeds["masses"].Seed, 0);
+        var mass = CathodeBackground.SampleMasses(bg.MassModel, c.Regions.SblLow, c.Regions.SbhHigh, n, seeds["masses"].Seed, 0);
         var features = new double[n * d];
         int e = bg.Flows.Length;
         for (int k = 0; k < e; k++)
