@@ -36,7 +36,7 @@ public static class TreesSelfTest
         var labels = Enumerable.Range(0, n).Select(i => i < sr ? 1.0 : 0.0).ToArray();
         var binner = QuantileBinner.Fit(["a", "b", "c"], cols);
         var x = binner.Transform(cols);
-        var folds = CathodeFolds.Make(sr, 0, samples);
+        var folds = Folds(sr, samples);
         var p = BoostingParameters.Cathode with { MaxRounds = 60 };
         double[]? k = null;
         if (frequencies)
@@ -62,6 +62,39 @@ public static class TreesSelfTest
         var sb = kernel.OutOfFoldScores(x);
         double worst = Enumerable.Range(0, sr).Max(i => Math.Abs(sa[i] - sb[i]));
         return new Comparison(same, total, worst, managed, kernel);
+    }
+
+    /// <summary>
+    /// The self-test task's folds: SR rows and samples each Philox-shuffled (streams 1 and 3, seed 0) and cut into 5
+    /// parts; fold i tests SR part i, validates on part i − 1, trains on the rest. This is the rotation of
+    /// FastAD.Analyses.Cathode.CathodeFolds without sideband rows, kept here (the engine cannot see the analyses)
+    /// so that the self-test trains exactly the trees it always has.
+    /// </summary>
+    private static FoldSplit[] Folds(int dataSr, int samples)
+    {
+        const int folds = 5;
+        int[][] Parts(int offset, int count, ulong stream)
+        {
+            var idx = Enumerable.Range(offset, count).ToArray();
+            var u = new double[count];
+            Philox4x32.FillUniform(u, 0, stream);
+            for (int i = count - 1; i > 0; i--)
+            {
+                int j = (int)(u[i] * (i + 1));
+                (idx[i], idx[j]) = (idx[j], idx[i]);
+            }
+            return Enumerable.Range(0, folds).Select(k => idx.Where((_, i) => i % folds == k).ToArray()).ToArray();
+        }
+        var sr = Parts(0, dataSr, 1);
+        var smp = Parts(dataSr, samples, 3);
+        var result = new FoldSplit[folds];
+        for (int i = 0; i < folds; i++)
+        {
+            int v = (i - 1 + folds) % folds;
+            var train = Enumerable.Range(0, folds).Where(k => k != i && k != v).SelectMany(k => sr[k].Concat(smp[k])).Order().ToArray();
+            result[i] = new FoldSplit(train, sr[v].Concat(smp[v]).Order().ToArray(), sr[i].Order().ToArray());
+        }
+        return result;
     }
 
     /// <summary>

@@ -121,28 +121,6 @@ public class BoosterTests
     }
 
     [Fact]
-    public void CathodeFoldsRotateAsSpecified()
-    {
-        const int sr = 103, sb = 311, samples = 517;
-        var folds = CathodeFolds.Make(sr, sb, samples);
-        Assert.Equal(5, folds.Length);
-        var tested = folds.SelectMany(f => f.Test).ToList();
-        Assert.Equal(sr + sb, tested.Count);
-        Assert.Equal(Enumerable.Range(0, sr + sb), tested.Order());          // every data event scored exactly once
-        for (int i = 0; i < 5; i++)
-        {
-            var f = folds[i];
-            Assert.Empty(f.Train.Intersect(f.Validation));
-            Assert.Empty(f.Train.Intersect(f.Test));
-            Assert.Empty(f.Validation.Intersect(f.Test));
-            Assert.All(f.Train.Concat(f.Validation), r => Assert.True(r < sr || r >= sr + sb));  // SB data never trains
-            // Validation of fold i is the test SR part of fold i - 1.
-            var prevSr = folds[(i + 4) % 5].Test.Where(r => r < sr);
-            Assert.Equal(prevSr.Order(), f.Validation.Where(r => r < sr).Order());
-        }
-    }
-
-    [Fact]
     public void MeanTestScoresAverageEveryFoldThatTestsARow()
     {
         var (binner, x, y) = SyntheticBinned(2000);
@@ -260,7 +238,7 @@ public class BoosterTests
         var (binner, x, y) = SyntheticBinned(3000);
         // Rows: first 1000 as "SR data" (the labels as they are), then 500 "SB" and 1500 "samples" (label 0).
         var labels = y.Select((v, i) => i < 1000 ? 1.0 : 0.0).ToArray();
-        var folds = CathodeFolds.Make(1000, 500, 1500);
+        var folds = TestFolds.Rotation(1000, 500, 1500);
         var ensemble = Ensemble.Train(binner, x, labels, folds, 3, BoostingParameters.Cathode with { MaxRounds = 30 });
         var scores = ensemble.OutOfFoldScores(x);
         Assert.All(Enumerable.Range(0, 1500), r => Assert.InRange(scores[r], 0, 1));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FastAD.Analyses.Cathode;
 using FastAD.Data;
 using FastAD.Kernels.Random;
 using FastAD.Stats;
