@@ -20,9 +20,17 @@ public sealed partial class MaskedAutoregressiveFlow : IConditionalFlow
     public void Latent(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> z, Span<double> logDet, IFlowPass pass)
     {
         var p = (Pass)pass;
-        LogProb(x, c, new double[p.Batch], training: false, p);
+        var logProb = new double[p.Batch];
+        LogProb(x, c, logProb, training: false, p);
         p.Z.AsSpan(0, p.Batch * D).CopyTo(z);
-        p.LogDet.AsSpan(0, p.Batch).CopyTo(logDet);
+        // The evaluation path keeps its log|det| to itself (pass.LogDet is the training path's): log p = log N(z) + log|det|.
+        double halfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+        for (int n = 0; n < p.Batch; n++)
+        {
+            double normal = 0;
+            for (int j = 0; j < D; j++) normal -= 0.5 * p.Z[n * D + j] * p.Z[n * D + j] + halfLog2Pi;
+            logDet[n] = logProb[n] - normal;
+        }
     }
 
     /// <summary>The batch-norm running means and variances, per block.</summary>
