@@ -65,37 +65,9 @@ public static class TreesSelfTest
     }
 
     /// <summary>
-    /// The self-test task's folds: SR rows and samples each Philox-shuffled (streams 1 and 3, seed 0) and cut into 5
-    /// parts; fold i tests SR part i, validates on part i − 1, trains on the rest. This is the rotation of
-    /// FastAD.Analyses.Cathode.CathodeFolds without sideband rows, kept here (the engine cannot see the analyses)
-    /// so that the self-test trains exactly the trees it always has.
+    /// The self-test task's folds: the rotation over SR rows and samples (no scored-only rows), seed 0, 5 folds.
     /// </summary>
-    private static FoldSplit[] Folds(int dataSr, int samples)
-    {
-        const int folds = 5;
-        int[][] Parts(int offset, int count, ulong stream)
-        {
-            var idx = Enumerable.Range(offset, count).ToArray();
-            var u = new double[count];
-            Philox4x32.FillUniform(u, 0, stream);
-            for (int i = count - 1; i > 0; i--)
-            {
-                int j = (int)(u[i] * (i + 1));
-                (idx[i], idx[j]) = (idx[j], idx[i]);
-            }
-            return Enumerable.Range(0, folds).Select(k => idx.Where((_, i) => i % folds == k).ToArray()).ToArray();
-        }
-        var sr = Parts(0, dataSr, 1);
-        var smp = Parts(dataSr, samples, 3);
-        var result = new FoldSplit[folds];
-        for (int i = 0; i < folds; i++)
-        {
-            int v = (i - 1 + folds) % folds;
-            var train = Enumerable.Range(0, folds).Where(k => k != i && k != v).SelectMany(k => sr[k].Concat(smp[k])).Order().ToArray();
-            result[i] = new FoldSplit(train, sr[v].Concat(smp[v]).Order().ToArray(), sr[i].Order().ToArray());
-        }
-        return result;
-    }
+    private static FoldSplit[] Folds(int dataSr, int samples) => FoldRotation.Make(dataSr, 0, samples, 5, 0);
 
     /// <summary>
     /// Largest out-of-fold score difference accepted between the kernel and the managed ensemble: histogram sums in

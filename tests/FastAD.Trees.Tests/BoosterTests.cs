@@ -238,7 +238,7 @@ public class BoosterTests
         var (binner, x, y) = SyntheticBinned(3000);
         // Rows: first 1000 as "SR data" (the labels as they are), then 500 "SB" and 1500 "samples" (label 0).
         var labels = y.Select((v, i) => i < 1000 ? 1.0 : 0.0).ToArray();
-        var folds = TestFolds.Rotation(1000, 500, 1500);
+        var folds = FoldRotation.Make(1000, 500, 1500);
         var ensemble = Ensemble.Train(binner, x, labels, folds, 3, BoostingParameters.Cathode with { MaxRounds = 30 });
         var scores = ensemble.OutOfFoldScores(x);
         Assert.All(Enumerable.Range(0, 1500), r => Assert.InRange(scores[r], 0, 1));

@@ -19,7 +19,7 @@ public sealed class ModelFileIntegrityTests : IDisposable
         var c = cols.Select(col => col[..600]).ToArray();
         var binner = QuantileBinner.Fit(names, c);
         var labels = y[..600].Select((v, i) => i < 200 ? 1.0 : 0.0).ToArray();
-        return Ensemble.Train(binner, binner.Transform(c), labels, TestFolds.Rotation(200, 100, 300), 2,
+        return Ensemble.Train(binner, binner.Transform(c), labels, FoldRotation.Make(200, 100, 300), 2,
             BoostingParameters.Cathode with { MaxRounds = 4, Seed = seed });
     }
 

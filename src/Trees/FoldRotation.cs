@@ -1,17 +1,21 @@
 using FastAD.Kernels.Random;
-using FastAD.Trees;
 
-namespace FastAD.Trees.Tests;
+namespace FastAD.Trees;
 
 /// <summary>
-/// Fold sets for the engine's tests: the rotation of FastAD.Analyses.Cathode.CathodeFolds (CATHODE's rule, which lives
-/// with the analysis and is tested there), copied so that these tests need no analysis and train the trees they always
-/// have. Rows are SR data (label 1), sideband data (scored only) and samples (label 0), in that order.
+/// A rotating k-fold split over a matrix whose rows are, in order, a first labelled group, a group that is only scored,
+/// and a second labelled group. Each group is shuffled (Philox, streams 1, 2 and 3 of <c>seed</c>) and cut into
+/// <c>folds</c> parts. For fold i: test = part i of the first and the scored groups; validation = part (i − 1) mod
+/// folds of both labelled groups; training = the other parts of both labelled groups. CATHODE's SPEC 1.5 rotation
+/// (SR data, sideband data, flow samples) is this with its own names (Analyses/Cathode/CathodeFolds).
 /// </summary>
-internal static class TestFolds
+public static class FoldRotation
 {
-    public static FoldSplit[] Rotation(int dataSr, int dataSb, int samples, int folds = 5, ulong seed = 0)
+    /// <summary>Makes the splits.</summary>
+    public static FoldSplit[] Make(int dataSr, int dataSb, int samples, int folds = 5, ulong seed = 0)
     {
+        if (folds < 3) throw new ArgumentOutOfRangeException(nameof(folds), "The rotation needs at least 3 folds.");
+        if (dataSr < folds || samples < folds) throw new ArgumentException($"Each fold needs SR data and samples ({dataSr} SR events, {samples} samples for {folds} folds).");
         int[][] Parts(int offset, int count, ulong stream)
         {
             var idx = Enumerable.Range(offset, count).ToArray();
