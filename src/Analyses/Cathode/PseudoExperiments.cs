@@ -76,8 +76,11 @@ public sealed record PseudoHeader(string Format, int Version, string Mode, strin
 {
     /// <summary>Format name.</summary>
     public const string FormatName = "fastad-pseudo";
-    /// <summary>Format version (2: bootstrap multiplicities as frequency weights, folds over distinct events).</summary>
-    public const int CurrentVersion = 2;
+    /// <summary>
+    /// Format version (2: bootstrap multiplicities as frequency weights, folds over distinct events; 3: every stream from
+    /// the run's seed tree and FPR = 1 the plain bump hunt, so results of version 2 cannot be continued or merged with them).
+    /// </summary>
+    public const int CurrentVersion = 3;
 
     /// <summary>The first field (other than the shard) where two headers differ, as "name: a vs b"; null when they agree.</summary>
     public string? Difference(PseudoHeader o)
@@ -475,7 +478,8 @@ public static class PseudoExperiments
             if (h is null || h.Format != PseudoHeader.FormatName)
                 throw new InvalidDataException($"{path} is not a FastAD pseudoexperiment file (format '{h?.Format}').");
             if (h.Version != PseudoHeader.CurrentVersion)
-                throw new InvalidDataException($"{path} has pseudoexperiment format version {h.Version}; this FastAD reads version {PseudoHeader.CurrentVersion}.");
+                throw new InvalidDataException($"{path} has pseudoexperiment format version {h.Version}; this FastAD reads version {PseudoHeader.CurrentVersion} " +
+                                               "(its random streams differ): run the study again into another --out.");
             if (h.Fprs is null || h.Config is null || h.ConfigDigest is null || h.Mode is null || h.Retrain is null || h.Channel is null || h.Input is null)
                 throw new InvalidDataException($"{path} line {lineNumber}: not a FastAD pseudoexperiment file header (fields are missing).");
             return h;

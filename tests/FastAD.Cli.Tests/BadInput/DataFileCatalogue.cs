@@ -117,7 +117,7 @@ public sealed class DataFileCatalogue() : TempFolderTests("fastad-catalogue-")
     }
 
     private const string Header =
-        """{"format":"fastad-pseudo","version":2,"mode":"null","retrain":"bdt","count":3,"seed":1,"channel":"OS","input":"x.csv","dataEvents":10,"fprs":[1,0.1],"configDigest":"0123456789abcdef","config":"seed: 1\n","shardIndex":0,"shardCount":1}""";
+        """{"format":"fastad-pseudo","version":3,"mode":"null","retrain":"bdt","count":3,"seed":1,"channel":"OS","input":"x.csv","dataEvents":10,"fprs":[1,0.1],"configDigest":"0123456789abcdef","config":"seed: 1\n","shardIndex":0,"shardCount":1}""";
 
     [Fact]
     public void Case7_AGarbageShardLineIsNamedWithItsLineNumber()
@@ -129,6 +129,17 @@ public sealed class DataFileCatalogue() : TempFolderTests("fastad-catalogue-")
         Refusal.Expect(["merge", PathOf("run"), "--out", PathOf("merged")], $"{shard} line 4: not a pseudoexperiment record (");
         File.WriteAllText(shard, Header + "\n" + """{"index":1,"events":10}""" + "\n");
         Refusal.Expect(["merge", PathOf("run"), "--out", PathOf("merged")], $"{shard} line 2: not a pseudoexperiment record (expected 2 cut-and-count Z values");
+    }
+
+    [Fact]
+    public void AShardOfAnOlderFormatIsRefusedWithWhatToDo()
+    {
+        // Version 2 shards drew their pseudoexperiments from other random streams (before the seed tree): never mixed in.
+        Directory.CreateDirectory(PathOf("old"));
+        string shard = Path.Combine(PathOf("old"), "null-bdt-shard-0-of-1.jsonl");
+        File.WriteAllText(shard, Header.Replace("\"version\":3", "\"version\":2", StringComparison.Ordinal) + "\n");
+        Refusal.Expect(["merge", PathOf("old"), "--out", PathOf("merged")], shard, "format version 2; this FastAD reads version 3",
+            "run the study again into another --out");
     }
 
     [Fact]
