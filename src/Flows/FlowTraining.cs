@@ -5,9 +5,11 @@ namespace FastAD.Flows;
 /// <summary>
 /// The flow-training seam: trains an ensemble on the fastest path a device has for it and says which and why.
 /// SPEC 1.3 affine MAFs of one shape, whose members differ only in their shuffle seeds, train in one launch per
-/// epoch on an OpenCL or CUDA device (<see cref="KernelFlowTrainer"/>, single precision when the options ask for
-/// single-precision products, as PyTorch trains); everything else trains member by member, in parallel, on the managed
-/// reference (<see cref="FlowTrainer"/>). Analyses call this and never test the device themselves.
+/// epoch on an OpenCL or CUDA device (<see cref="KernelFlowTrainer"/>, in double precision: parameters, Adam state and
+/// arithmetic as the managed path keeps them, so a run trains the same flows to rounding on either path and saved
+/// flows mean the same whichever trained them); everything else trains member by member, in parallel, on the managed
+/// reference (<see cref="FlowTrainer"/>). Progress may be reported from several threads at once. Analyses call this
+/// and never test the device themselves.
 /// </summary>
 public static class FlowTraining
 {
@@ -15,7 +17,7 @@ public static class FlowTraining
     public static string PathOn(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, IReadOnlyList<FlowTrainingOptions> options) =>
         WhyManaged(device, flows, options) is { } why
             ? $"on the managed CPU path ({why})"
-            : $"in one launch per epoch on {device.Id} (affine MAF kernels, {Precision(options[0]).ToString().ToLowerInvariant()} precision)";
+            : $"in one launch per epoch on {device.Id} (affine MAF kernels, double precision)";
 
     /// <summary>
     /// Trains <paramref name="flows"/> (in place) with <paramref name="options"/>[i] for flow i and returns their histories.
@@ -39,7 +41,7 @@ public static class FlowTraining
         if (WhyManaged(device, flows, options) is null)
         {
             var mafs = flows.Cast<MaskedAutoregressiveFlow>().ToArray();
-            var results = KernelFlowTrainer.Train(device, mafs, xTrain, cTrain, xVal, cVal, options[0], Precision(options[0]), checkedProgress,
+            var results = KernelFlowTrainer.Train(device, mafs, xTrain, cTrain, xVal, cVal, options[0], FlowPrecision.Double, checkedProgress,
                 options.Select(o => o.Seed).ToArray());
             for (int k = 0; k < flows.Count; k++) trained?.Invoke(k);
             return results;
@@ -53,8 +55,6 @@ public static class FlowTraining
         });
         return managed;
     }
-
-    private static FlowPrecision Precision(FlowTrainingOptions o) => o.SinglePrecisionProducts ? FlowPrecision.Single : FlowPrecision.Double;
 
     /// <summary>Why this ensemble trains on the managed path on <paramref name="device"/>, or null when the kernels take it.</summary>
     private static string? WhyManaged(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, IReadOnlyList<FlowTrainingOptions> options)
@@ -70,7 +70,7 @@ public static class FlowTraining
         return null;
     }
 
-    /// <summary>Reports on the calling thread (cancellation must be checked in order, after every epoch).</summary>
+    /// <summary>Reports on the reporting thread, at once (cancellation is checked after every epoch).</summary>
     private sealed class Relay<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

@@ -56,7 +56,7 @@ public static class WorkingPointScan
         var sb = scores.Where((_, i) => sideband[i]).ToArray();
         // FPR = 1 is the plain bump hunt (SPEC 1.6): every event passes, also a signal-region event scored below the
         // lowest sideband score (the working point's cut alone would drop it).
-        double lowest = scores.Length == 0 ? 0 : scores.Min();
+        double lowest = scores.Where(double.IsFinite).DefaultIfEmpty(0).Min();
         var cuts = fprs.Select(f => f >= 1 ? (Cut: Math.Min(lowest, ClassifierMetrics.WorkingPoint(sb, f).Cut), Fpr: 1.0) : ClassifierMetrics.WorkingPoint(sb, f)).ToArray();
         var spectra = new Spectra(fprs.Length, model.Rows);
         var fittable = new bool[fprs.Length];

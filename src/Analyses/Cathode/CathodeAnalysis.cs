@@ -214,7 +214,7 @@ public static class CathodeAnalysis
             var x = binner.Transform(columns);
             var folds = CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, CathodeBackground.Seeds(c, data.Channel)["bdt"]["folds"].Seed);
             int total = c.Bdt.Folds * c.Bdt.Members;
-            var p = c.BoostingParameters();
+            var p = c.BoostingParameters(data.Channel);
             progress?.Report(new StageProgress($"BDTs {data.Channel}", 0, total, $"{total} models {Ensemble.PathOn(device, p)}"));
             var bar = progress is null ? null : new CallbackProgress<int>(n => progress.Report(new StageProgress($"BDTs {data.Channel}", n, total)));
             var e = Ensemble.Train(device, binner, x, labels, folds, c.Bdt.Members, p, bar, cancel);
@@ -245,7 +245,7 @@ public static class CathodeAnalysis
         // The path depends on the flows' kind, shape and settings, not on the data: three features stand in for the data's.
         var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new MaskedAutoregressiveFlow(3, 1, c.Flows.Hidden, c.Flows.Blocks, (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(k => c.FlowOptions(k) with { Seed = (ulong)k }).ToArray();
-        return $"flows {FlowTraining.PathOn(device, flows, options)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters())}; fits on {device.Id}";
+        return $"flows {FlowTraining.PathOn(device, flows, options)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters("OS"))}; fits on {device.Id}";
     }
 
     /// <summary>The SPEC 1.2 preprocessing, fitted on <paramref name="fitOn"/> (the OS channel).</summary>

@@ -91,7 +91,7 @@ public static class CathodeBackground
         var cVal = Rows.Gather(m, valRows, 1);
         // Saved flows are reused only when they were trained from exactly these inputs; otherwise they are removed before
         // training, so an interrupted run never leaves flows of other inputs under this fingerprint.
-        inputs = ModelFingerprint.Of("cathode flows v1", YamlConfig.ToYaml(c.Flows), channelSeed, xTrain, cTrain, xVal, cVal);
+        inputs = ModelFingerprint.Of("cathode flows v2", YamlConfig.ToYaml(c.Flows), channelSeed, xTrain, cTrain, xVal, cVal);
         string fingerprint = CathodeModels.FlowInputsPath(request.OutDir, data.Channel);
         bool same = request.Reuse && ModelFingerprint.Matches(fingerprint, inputs);
         if (!same)
@@ -99,7 +99,7 @@ public static class CathodeBackground
             var stale = Enumerable.Range(0, 100).Select(k => CathodeModels.FlowPath(request.OutDir, data.Channel, k)).Where(File.Exists).ToArray();
             if (request.KeepSavedModels && stale.Length > 0)
                 throw new InvalidDataException($"The {data.Channel} flows in {CathodeModels.Folder(request.OutDir)} were trained on other inputs (data, seed or flows " +
-                                               "configuration) than this run's: use the options of the `fastad cathode` run that made them, or another --out.");
+                                               "configuration, or an earlier FastAD's random streams) than this run's: use the options of the `fastad cathode` run that made them, run `fastad cathode --reuse` with this FastAD to retrain them, or use another --out.");
             if (request.Reuse && stale.Length > 0)
                 progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1,
                     $"the saved {data.Channel} flows in {CathodeModels.Folder(request.OutDir)} were trained on other inputs (data, seed or flows configuration): retraining", Warning: true));

@@ -205,13 +205,13 @@ public sealed class CathodeConfig
     public FlowTrainingOptions FlowOptions(int member) => new()
     {
         Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = Flows.WeightDecay,
-        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience, Seed = SeedTree.Of(Seed)["cathode"]["flows"][member]["shuffle"].Seed,
+        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience,   // each member's shuffle seed: the channel's seed tree (CathodeBackground)
     };
 
-    /// <summary>Boosting parameters (SPEC 1.5).</summary>
-    public BoostingParameters BoostingParameters() => FastAD.Trees.BoostingParameters.Cathode with
+    /// <summary>Boosting parameters (SPEC 1.5) of a channel's BDTs, seeded from its node of the seed tree (cathode/CH/bdt/boosting).</summary>
+    public BoostingParameters BoostingParameters(string channel) => FastAD.Trees.BoostingParameters.Cathode with
     {
         MaxRounds = Bdt.MaxRounds, MaxDepth = Bdt.MaxDepth, LearningRate = Bdt.LearningRate, Subsample = Bdt.Subsample,
-        Patience = Bdt.Patience, Seed = SeedTree.Of(Seed)["cathode"]["bdt"]["boosting"].Seed,
+        Patience = Bdt.Patience, Seed = SeedTree.Of(Seed)["cathode"][channel.ToLowerInvariant()]["bdt"]["boosting"].Seed,
     };
 }

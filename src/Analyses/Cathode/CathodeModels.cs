@@ -30,7 +30,7 @@ internal static class CathodeModels
 
     /// <summary>Fingerprint of a channel's BDT inputs: the flows (through their samples), the data and the classifier configuration.</summary>
     internal static string BdtInputs(CathodeConfig c, CathodeBackground.BackgroundSamples bg, CathodeChannelData data) =>
-        ModelFingerprint.Of("cathode bdt v1", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, bg.ChannelSeed,
+        ModelFingerprint.Of("cathode bdt v2", bg.FlowInputs, YamlConfig.ToYaml(c.Bdt), c.Statistics.Degree, c.Statistics.BinsSr, bg.ChannelSeed,
             bg.TrainingSamples, data.Mass, data.Features);
 
     /// <summary>Identity of flow member <paramref name="k"/> of a channel trained from <paramref name="flowInputs"/>.</summary>

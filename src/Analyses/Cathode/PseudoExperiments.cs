@@ -249,7 +249,7 @@ public static class PseudoExperiments
             catch (ModelFileException e) { throw e.WithHint(CathodeModels.RetrainHint); }
         }
         // One binning for every pseudoexperiment: results depend on the pseudoexperiment's index alone.
-        var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, bg.TrainingSamples), d), seed: bg.ChannelSeed);
+        var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, bg.TrainingSamples), d), seed: SeedTree.Of(c.Seed)["cathode"]["pseudo"]["binning"].Seed);
         return new Study(r, data, bg, pre, binner, saved, device);
     }
 
@@ -371,7 +371,8 @@ public static class PseudoExperiments
                 folds.Add(new FoldSplit(f.Train.Select(Map).ToArray(), f.Validation.Select(Map).ToArray(), f.Test.Select(Map).ToArray()));
         }
         var x = binner.Transform(Columns(features, d));
-        var p0 = c.BoostingParameters();
+        // One boosting seed for every pseudoexperiment's models (cathode/pseudo/boosting): results do not depend on the batch.
+        var p0 = c.BoostingParameters("OS") with { Seed = SeedTree.Of(c.Seed)["cathode"]["pseudo"]["boosting"].Seed };
         var freq = pseudo.Any(s => s.Multiplicity is not null) ? frequencies : null;
         var ensemble = Ensemble.Train(device, binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, null, cancel, freq);
         var oof = ensemble.OutOfFoldScores(x);

@@ -288,7 +288,7 @@ public static class ConradAnalysis
         var cTrain = Rows.Gather(cond, trainRows, 1);
         var cVal = Rows.Gather(cond, valRows, 1);
         // Each flow file carries its identity: member k of CONRAD's flows trained from these inputs and this configuration.
-        string flowInputs = ModelFingerprint.Of("conrad flows v1", YamlConfig.ToYaml(c.Flows), c.Seed, xTrain, cTrain, xVal, cVal);
+        string flowInputs = ModelFingerprint.Of("conrad flows v2", YamlConfig.ToYaml(c.Flows), c.Seed, xTrain, cTrain, xVal, cVal);
         var members = FlowStage.Train<AutoregressiveFlow>(device, c.Flows.Ensemble, _ => null,
             k =>
             {
@@ -438,7 +438,7 @@ public static class ConradAnalysis
         // Distinct seeds per model (sub-sampling is off, so the split is what differs; the seed keeps files reproducible).
         var ensemble = Ensemble.Train(binner, x, labels, folds.ToArray(), 1, p, bar, cancel);
         ModelFile.Save(Path.Combine(request.OutDir, "models", $"{file}.json"), ensemble, new FastAD.Kernels.IO.ModelIdentity("conrad", null, file,
-            ModelFingerprint.Of("conrad classifier v1", name, p.ToString(), c.Seed, rowMajor, labels, groups.Length, models)));
+            ModelFingerprint.Of("conrad classifier v2", name, p.ToString(), c.Seed, rowMajor, labels, groups.Length, models)));
         var scores = ensemble.MeanTestScores(x).Take(scored).ToArray();
         var all = ensemble.Models.SelectMany(m => m).ToArray();
         return (scores, new ConradClassifierSummary(name, description, all.Length, all.Average(m => m.Trees.Length), folds.Average(f => f.Train.Length + f.Validation.Length)));
