@@ -39,7 +39,7 @@ internal static class ConradCommand
             bool showProgress = !parse.GetValue(shared.Quiet);
             if (showProgress)
                 console.MarkupLineInterpolated($"[bold]CONRAD[/] on {input.Description}: {input.Data.Rows:N0} data events, {input.Template.Rows:N0} template events");
-            console.MarkupLineInterpolated($"devices: flows and classifiers on the managed CPU path ({Environment.ProcessorCount} threads); selected device {dev.Id}");
+            console.MarkupLineInterpolated($"devices: {ConradAnalysis.DevicePlan(c, dev)}");
             var sw = Stopwatch.StartNew();
             if (!AnalysisRunner.TryRun(console, !showProgress,
                     $"the models finished so far are kept in {Path.Combine(outDir, "models")}.",

@@ -313,6 +313,17 @@ public static class ConradAnalysis
         return (members.Select(mb => mb.Flow).ToArray(), summaries);
     }
 
+    /// <summary>Where each stage of a run with <paramref name="c"/> computes on <paramref name="device"/>, from the engines' seams (for the run's summary line).</summary>
+    public static string DevicePlan(ConradConfig c, ComputeDevice device)
+    {
+        // The path depends on the flows' kind and settings, not on the data: three features stand in for the data's.
+        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new AutoregressiveFlow(3, 1, c.Flows.Hidden, c.Flows.Transforms,
+            AutoregressiveTransform.RationalQuadratic, c.Flows.Bins, c.Flows.TailBound, seed: (ulong)k)).ToArray();
+        var options = Enumerable.Range(0, c.Flows.Ensemble).Select(c.FlowOptions).ToArray();
+        return $"flows {FlowTraining.PathOn(device, flows, options)}; classifiers {Ensemble.PathOn(device, c.BoostingParameters())}; " +
+               $"latent map and ABCD on the managed CPU path ({Environment.ProcessorCount} threads)";
+    }
+
     /// <summary>The run's node of its seed tree, <c>conrad</c>: every random stream of the analysis hangs below it.</summary>
     private static SeedTree Seeds(ConradConfig c) => SeedTree.Of(c.Seed)["conrad"];
 

@@ -1,0 +1,32 @@
+using FastAD.Analyses.Cathode;
+using FastAD.Analyses.Conrad;
+using FastAD.TestSupport;
+using Xunit;
+
+namespace FastAD.Analyses.Tests;
+
+/// <summary>The `devices:` line of each analysis says, per stage, the path the engines' seams pick and why.</summary>
+public class DevicePlanTests
+{
+    [SkippableTheory]
+    [MemberData(nameof(TestDevices.Backends), MemberType = typeof(TestDevices))]
+    public void EachStageSaysWhereItRuns(string backend)
+    {
+        var device = TestDevices.Get(backend);
+        string cathode = CathodeAnalysis.DevicePlan(CathodeConfig.Quick(), device);
+        string conrad = ConradAnalysis.DevicePlan(ConradConfig.Quick(), device);
+        if (device.SupportsKernels)
+        {
+            Assert.StartsWith($"flows in one launch per epoch on {device.Id}", cathode);
+            Assert.Contains($"BDTs in one launch on {device.Id}", cathode);
+            // CONRAD's RQS flows and leaf-wise classifiers have no kernels: the line must not claim the device.
+            Assert.Contains("flows on the managed CPU path (only the SPEC 1.3 affine MAF has training kernels yet)", conrad);
+            Assert.Contains("classifiers on the managed CPU path (leaf-wise growth has no kernels yet)", conrad);
+        }
+        else
+        {
+            Assert.StartsWith("flows on the managed CPU path (cpu runs no kernels)", cathode);
+            Assert.Contains("classifiers on the managed CPU path (cpu runs no kernels)", conrad);
+        }
+    }
+}
