@@ -212,7 +212,7 @@ public static class FlowTrainer
         }
     }
 
-    private static void Validate(double[] data, int width, string what)
+    internal static void Validate(double[] data, int width, string what)
     {
         for (int i = 0; i < data.Length; i++)
             if (!double.IsFinite(data[i]))

@@ -38,6 +38,13 @@ public static class FlowTraining
             cancel.ThrowIfCancellationRequested();
             progress?.Report(p);
         });
+        // The managed trainer's input checks, once and before any path (on the managed path its members would each
+        // refuse, wrapped by Parallel.For), so that the path never changes what is refused or how.
+        var shape = flows[0];
+        FlowTrainer.Validate(xTrain, shape.D, "training features");
+        FlowTrainer.Validate(cTrain, Math.Max(shape.C, 1), "training conditions");
+        FlowTrainer.Validate(xVal, shape.D, "validation features");
+        FlowTrainer.Validate(cVal, Math.Max(shape.C, 1), "validation conditions");
         if (WhyManaged(device, flows, options) is null)
         {
             var mafs = flows.Cast<MaskedAutoregressiveFlow>().ToArray();
