@@ -130,7 +130,7 @@ public static class CathodeBackground
         var members = FlowStage.Train(device, c.Flows.Ensemble,
             k => reusable[k],
             k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, Seeds(c, data.Channel)["flows"][k]["init"].Seed),
-            k => c.FlowOptions(k) with { Seed = Seeds(c, data.Channel)["flows"][k]["shuffle"].Seed },
+            k => c.FlowOptions() with { Seed = Seeds(c, data.Channel)["flows"][k]["shuffle"].Seed },
             (k, flow) => FlowFile.Save(CathodeModels.FlowPath(request.OutDir, data.Channel, k), flow, identity: CathodeModels.FlowIdentity(data.Channel, k, flowInputs)),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, $"flows {data.Channel}",
             $"{c.Flows.Ensemble} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events", progress, cancel);

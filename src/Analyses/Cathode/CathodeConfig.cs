@@ -198,14 +198,14 @@ public sealed class CathodeConfig
         foreach (var name in Baselines.High.Concat(Baselines.Low))
             Require(Columns.Features.Contains(name),
                 $"baselines: '{name}' is not one of columns.features ({string.Join(", ", Columns.Features)}); list the features to cut on under baselines.high / baselines.low.");
-        Require(Flows.Ensemble <= 99, $"flows.ensemble must be at most 99 (got {Flows.Ensemble}); each flow draws from its own random streams.");
+        Require(Flows.Ensemble <= 99, $"flows.ensemble must be at most 99 (got {Flows.Ensemble}); the models folder keeps members 0 to 99 of a channel.");
     }
 
-    /// <summary>Flow training options of member <paramref name="member"/>.</summary>
-    public FlowTrainingOptions FlowOptions(int member) => new()
+    /// <summary>Flow training options shared by the members; each member's shuffle seed comes from the channel's seed tree (CathodeBackground).</summary>
+    public FlowTrainingOptions FlowOptions() => new()
     {
         Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = Flows.WeightDecay,
-        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience,   // each member's shuffle seed: the channel's seed tree (CathodeBackground)
+        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience,
     };
 
     /// <summary>Boosting parameters (SPEC 1.5) of a channel's BDTs, seeded from its node of the seed tree (cathode/CH/bdt/boosting).</summary>

@@ -36,11 +36,8 @@ public static class AtomicFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
         ArgumentException.ThrowIfNullOrWhiteSpace(shownAs);
-        string full = Path.GetFullPath(path);
-        var (target, throughProc) = FollowLinks(full, shownAs);
-        var kind = UnixFile.Kind(full);
-        if (kind == FileKind.Directory) throw new IOException($"cannot write {shownAs}: it is a folder");
-        if (kind == FileKind.Special || (throughProc && kind != FileKind.Missing))
+        var (full, target, direct) = Resolve(path, shownAs);
+        if (direct)
         {
             WriteDirectly(full, write, shownAs);
             return;
@@ -87,11 +84,8 @@ public static class AtomicFile
     /// </summary>
     public static void Replace(string source, string destination)
     {
-        string full = Path.GetFullPath(destination);
-        var (target, throughProc) = FollowLinks(full, destination);
-        var kind = UnixFile.Kind(full);
-        if (kind == FileKind.Directory) throw new IOException($"cannot write {destination}: it is a folder");
-        if (kind == FileKind.Special || (throughProc && kind != FileKind.Missing))
+        var (full, target, direct) = Resolve(destination, destination);
+        if (direct)
         {
             WriteDirectly(full, s => { using var from = File.OpenRead(source); from.CopyTo(s); }, destination);
             TryDelete(source);
@@ -106,6 +100,20 @@ public static class AtomicFile
         {
             throw Failure(destination, e, source, target);
         }
+    }
+
+    /// <summary>
+    /// Where a write to <paramref name="path"/> goes: its full path, the final target of its links (where a temporary file
+    /// is renamed), and whether it is written directly (a device, FIFO or socket, or an existing file reached through
+    /// /proc or /dev/fd). A folder is an error naming <paramref name="shownAs"/>.
+    /// </summary>
+    private static (string Full, string Target, bool Direct) Resolve(string path, string shownAs)
+    {
+        string full = Path.GetFullPath(path);
+        var (target, throughProc) = FollowLinks(full, shownAs);
+        var kind = UnixFile.Kind(full);
+        if (kind == FileKind.Directory) throw new IOException($"cannot write {shownAs}: it is a folder");
+        return (full, target, kind == FileKind.Special || (throughProc && kind != FileKind.Missing));
     }
 
     /// <summary>

@@ -58,17 +58,27 @@ public sealed class OutputLock : IDisposable
     {
         string full = EnsureFolder(folder, option);
         string lockFile = Path.Combine(full, FolderLockName);
+        var stream = Open(lockFile, folder, option, FileAccess.Read, FileShare.ReadWrite, () => Holder(lockFile));
+        return new OutputLock(stream, lockFile, folder) { _shared = true };
+    }
+
+    /// <summary>
+    /// Opens <paramref name="lockFile"/> with <paramref name="share"/> (the OS lock): held by another process, an
+    /// <see cref="OutputInUseException"/> naming <paramref name="holder"/>; any other failure an <see cref="IOException"/> naming the target.
+    /// </summary>
+    private static FileStream Open(string lockFile, string target, string option, FileAccess access, FileShare share, Func<string?> holder)
+    {
         try
         {
-            return new OutputLock(new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite), lockFile, folder) { _shared = true };
+            return new FileStream(lockFile, FileMode.OpenOrCreate, access, share);
         }
         catch (IOException e) when (IsHeldElsewhere(e))
         {
-            throw new OutputInUseException(folder, Holder(lockFile), option, e);
+            throw new OutputInUseException(target, holder(), option, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"cannot lock {folder} ({lockFile}): {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
+            throw new IOException($"cannot lock {target} ({lockFile}): {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
         }
     }
 
@@ -131,21 +141,9 @@ public sealed class OutputLock : IDisposable
 
     private static OutputLock Acquire(string lockFile, string target, string? command, string option)
     {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (IsHeldElsewhere(e))
-        {
-            // No live holder described in the file: shared holders, which write nothing (the file is emptied when an
-            // exclusive holder ends; after a kill its pid is dead).
-            throw new OutputInUseException(target, Holder(lockFile, liveOnly: true) ?? SharedBy, option, e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot lock {target} ({lockFile}): {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
-        }
+        // No live holder described in the file: shared holders, which write nothing (the file is emptied when an
+        // exclusive holder ends; after a kill its pid is dead).
+        var stream = Open(lockFile, target, option, FileAccess.ReadWrite, FileShare.None, () => Holder(lockFile, liveOnly: true) ?? SharedBy);
         try
         {
             var text = Encoding.UTF8.GetBytes(Describe(command) + "\n");
