@@ -1,5 +1,4 @@
 using FastAD.Flows;
-using FastAD.Kernels;
 
 namespace FastAD.Analyses;
 
@@ -13,8 +12,8 @@ internal static class FlowStage
     /// <summary>One member: the flow, and its training history (null when it was reused).</summary>
     public readonly record struct Member<TFlow>(TFlow Flow, FlowTrainingResult? Training);
 
-    /// <summary>Trains (or reuses) <paramref name="members"/> flows on <paramref name="device"/>'s path for them (<see cref="FlowTraining"/>).</summary>
-    /// <param name="device">The run's device: the flow-training seam picks the kernel or the managed path.</param>
+    /// <summary>Trains (or reuses) <paramref name="members"/> flows on the path the run's device gives them (<see cref="FlowTraining"/>).</summary>
+    /// <param name="run">The run: its device (the flow-training seam picks the kernel or the managed path), progress and cancellation.</param>
     /// <param name="members">Ensemble size.</param>
     /// <param name="reuse">A saved member to use instead of training (or null).</param>
     /// <param name="create">A fresh, seeded member.</param>
@@ -27,11 +26,8 @@ internal static class FlowStage
     /// <param name="epochs">Epochs per member (the progress total).</param>
     /// <param name="stage">Stage name for progress.</param>
     /// <param name="note">Note shown when the stage starts (where the flows train is added to it).</param>
-    /// <param name="progress">Progress sink.</param>
-    /// <param name="cancel">Checked after every epoch.</param>
-    public static Member<TFlow>[] Train<TFlow>(ComputeDevice device, int members, Func<int, TFlow?> reuse, Func<int, TFlow> create, Func<int, FlowTrainingOptions> options,
-        Action<int, TFlow> save, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal, int epochs, string stage, string note,
-        IProgress<StageProgress>? progress, CancellationToken cancel) where TFlow : class, IConditionalFlow
+    public static Member<TFlow>[] Train<TFlow>(RunContext run, int members, Func<int, TFlow?> reuse, Func<int, TFlow> create, Func<int, FlowTrainingOptions> options,
+        Action<int, TFlow> save, double[] xTrain, double[] cTrain, double[] xVal, double[] cVal, int epochs, string stage, string note) where TFlow : class, IConditionalFlow
     {
         var result = new Member<TFlow>[members];
         var epochsDone = new int[members];
@@ -48,17 +44,17 @@ internal static class FlowStage
         }
         var flows = fresh.Select(create).ToArray();
         var settings = fresh.Select(options).ToArray();
-        string where = flows.Length == 0 ? "" : $"; {FlowTraining.PathOn(device, flows, settings)}";
-        progress?.Report(new StageProgress(stage, epochsDone.Sum(), total, note + where));
+        string where = flows.Length == 0 ? "" : $"; {FlowTraining.PathOn(run.Device, flows, settings)}";
+        run.Report(stage, epochsDone.Sum(), total, note + where);
         var bar = new CallbackProgress<(int Member, int Epoch, double Train, double Validation)>(p =>
         {
             lock (epochsDone)
             {
                 epochsDone[fresh[p.Member]] = p.Epoch + 1;
-                progress?.Report(new StageProgress(stage, epochsDone.Sum(), total));
+                run.Report(stage, epochsDone.Sum(), total);
             }
         });
-        var histories = FlowTraining.Train(device, flows, xTrain, cTrain, xVal, cVal, settings, bar, i => save(fresh[i], flows[i]), cancel);
+        var histories = FlowTraining.Train(run.Device, flows, xTrain, cTrain, xVal, cVal, settings, bar, i => save(fresh[i], flows[i]), run.Cancel);
         for (int i = 0; i < fresh.Count; i++) result[fresh[i]] = new Member<TFlow>(flows[i], histories[i]);
         return result;
     }

@@ -55,7 +55,9 @@ public static class FlowFile
         int HiddenLayers = 0, int Bins = 0, double TailBound = 0, string? Permutation = null, int[][]? Permutations = null, bool Residual = false);
 
     private sealed record Dto(string Format, int Version, ModelIdentity? Identity, Member[] Members, Standardization? Standardization = null,
-        ConditionRange? ConditionRange = null, string[]? FeatureNames = null, string[]? ConditionNames = null, string? Checksum = null);
+        ConditionRange? ConditionRange = null, string[]? FeatureNames = null, string[]? ConditionNames = null, string? Checksum = null,
+        // Not written when absent, so that the files written before it existed keep their checksums.
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FlowPreprocessing? Preprocessing = null);
 
     /// <summary>The kind name of a flow.</summary>
     public static string KindOf(IConditionalFlow flow) => flow switch
@@ -72,7 +74,7 @@ public static class FlowFile
 
     /// <summary>Saves an ensemble (its members, condition range, and the standardisation, column names and identity when given).</summary>
     public static void Save(string path, FlowEnsemble ensemble, Standardization? standardization = null, IReadOnlyList<string>? featureNames = null,
-        IReadOnlyList<string>? conditionNames = null, ModelIdentity? identity = null)
+        IReadOnlyList<string>? conditionNames = null, ModelIdentity? identity = null, FlowPreprocessing? preprocessing = null)
     {
         var members = ensemble.Members.Select(f =>
         {
@@ -87,7 +89,8 @@ public static class FlowFile
                 _ => throw new ArgumentException($"Flows of type {f.GetType().Name} cannot be saved."),
             };
         }).ToArray();
-        var dto = new Dto(Format, Version, identity, members, standardization, ensemble.ConditionRange, featureNames?.ToArray(), conditionNames?.ToArray());
+        var dto = new Dto(Format, Version, identity, members, standardization, ensemble.ConditionRange, featureNames?.ToArray(), conditionNames?.ToArray(),
+            Preprocessing: preprocessing);
         if (NonFinite(dto) is { } bad) throw new ArgumentException($"Cannot save {path}: {bad}.");
         dto = dto with { Checksum = Checksum(dto) };
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(dto, Options));
@@ -143,7 +146,7 @@ public static class FlowFile
         try
         {
             saved = new SavedFlows(new FlowEnsemble(dto.Members.Select(m => Build(path, m)).ToArray(), dto.ConditionRange), dto.Standardization,
-                dto.FeatureNames, dto.ConditionNames, dto.Identity);
+                dto.FeatureNames, dto.ConditionNames, dto.Identity, dto.Preprocessing);
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
         if (expected?.Difference(dto.Identity) is { } other) throw new ModelMismatchException(path, other, expected.ToString());
@@ -167,6 +170,7 @@ public static class FlowFile
         if (dto.Standardization is { } st &&
             Find([st.FeatureMean, st.FeatureStd, st.ConditionMean, st.ConditionStd], "standardisation array") is { } z) return z;
         if (dto.ConditionRange is { } r && Find([r.Min, r.Max], "condition range array") is { } c) return c;
+        if (dto.Preprocessing is { } pre && Find([.. pre.Values.Values], "preprocessing array") is { } q) return q;
         return null;
 
         static string? Find(double[]?[]? arrays, string what)
@@ -219,7 +223,7 @@ public static class FlowFile
 }
 /// <summary>The contents of a flow file: the flows, the standardisation and column names they were trained with, and their identity.</summary>
 public sealed record SavedFlows(FlowEnsemble Ensemble, Standardization? Standardization, string[]? FeatureNames, string[]? ConditionNames,
-    ModelIdentity? Identity = null);
+    ModelIdentity? Identity = null, FlowPreprocessing? Preprocessing = null);
 
 /// <summary>z-scores of features and conditions: the flow models (x − mean)/std given (c − mean)/std.</summary>
 public sealed record Standardization(double[] FeatureMean, double[] FeatureStd, double[] ConditionMean, double[] ConditionStd)

@@ -86,7 +86,7 @@ public class CathodeAnalysisTests : IClassFixture<CathodeAnalysisTests.Run>
         // Every data event in a band has exactly one out-of-fold score.
         var st = _run.Primary;
         for (int i = 0; i < st.Data.Rows; i++)
-            Assert.Equal(st.Band[i] != 2, st.Fold[i] >= 0 && !double.IsNaN(st.Scores[i]));
+            Assert.Equal(st.Band[i] != MassBand.Outside, st.Fold[i] >= 0 && !double.IsNaN(st.Scores[i]));
     }
 
     [Fact]

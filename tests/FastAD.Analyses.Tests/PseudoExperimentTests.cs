@@ -203,7 +203,7 @@ public sealed class BootstrapPseudoExperimentTests : IDisposable
         var samples = study.Background.TrainingSamples;
         int d = study.Data.D;
         double[] Scores(PseudoExperiments.PseudoSet s) =>
-            PseudoExperiments.TrainAndScore(c, CpuDevice.Instance, study.Binner, [s], [0], samples, samples.Length / d, d, default)[0];
+            PseudoExperiments.TrainAndScore(c, CpuDevice.Instance, study.Binner, [s], [0], samples, d, default)[0];
         var weighted = Scores(set);
         var plain = Scores(once);
         Assert.Equal(weighted, Scores(set));   // deterministic, so a difference below is the multiplicities' doing

@@ -1,6 +1,4 @@
 using FastAD.Flows;
-using FastAD.Kernels;
-using FastAD.Kernels.IO;
 using FastAD.Kernels.Random;
 using FastAD.Stats;
 
@@ -35,23 +33,19 @@ public static class CathodeBackground
     internal static SeedTree Seeds(CathodeConfig c, string channel) => SeedTree.Of(c.Seed)["cathode"][channel.ToLowerInvariant()];
 
     /// <summary>
-    /// SPEC 1.3–1.4 for one channel: flows on the sidebands (80/20 split separately in SBL and SBH; saved, or reused when
-    /// <see cref="CathodeRequest.Reuse"/>), the sideband polynomial, and SR samples at masses drawn from it (training,
-    /// validation and ROC sets).
+    /// SPEC 1.3–1.4 for one channel: flows on the sidebands (80/20 split separately in SBL and SBH; saved, or reused from
+    /// the run's model store), the sideband polynomial, and SR samples at masses drawn from it (training, validation and
+    /// ROC sets).
     /// </summary>
-    public static BackgroundSamples Train(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device,
-        Dictionary<string, double> seconds, IProgress<StageProgress>? progress, CancellationToken cancel)
+    public static BackgroundSamples Train(RunContext run, CathodeConfig c, CathodeChannelData data, CathodePreprocessing pre)
     {
-        var c = request.Config;
         var band = CathodeAnalysis.Bands(data, c);
-        var sblRows = Enumerable.Range(0, data.Rows).Where(i => band[i] == -1).ToArray();
-        var sbhRows = Enumerable.Range(0, data.Rows).Where(i => band[i] == 1).ToArray();
+        var sblRows = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sbl).ToArray();
+        var sbhRows = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sbh).ToArray();
         ulong channelSeed = ChannelSeed(c, data.Channel);
-        FlowSummary[] summaries = [];
-        string flowInputs = "";
-        var flows = CathodeAnalysis.Time(seconds, $"flows ({data.Channel})", () => TrainFlows(request, data, pre, device, sblRows, sbhRows, channelSeed, progress, cancel, out summaries, out flowInputs));
-        cancel.ThrowIfCancellationRequested();
-        var (theta, predicted) = CathodeAnalysis.Time(seconds, $"sampling ({data.Channel})", () =>
+        var (flows, summaries, flowInputs) = run.Time($"flows ({data.Channel})", () => TrainFlows(run, c, data, pre, sblRows, sbhRows, channelSeed));
+        run.ThrowIfCancelled();
+        var (theta, predicted) = run.Time($"sampling ({data.Channel})", () =>
         {
             var model = new BackgroundModel(CathodeAnalysis.Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
             var spectra = Spectra.FromEvents(model.Binning, data.Mass, default, out _);
@@ -60,17 +54,16 @@ public static class CathodeBackground
             return (fit.ThetaHatOf(0).ToArray(), fit.B[0]);
         });
         int perFlow = c.Flows.SamplesPerFlow > 0 ? c.Flows.SamplesPerFlow : Math.Max(1, (int)Math.Round(predicted));
-        var sets = CathodeAnalysis.Time(seconds, $"sampling ({data.Channel})", () =>
+        var sets = run.Time($"sampling ({data.Channel})", () =>
             Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, theta, c, perFlow, Seeds(c, data.Channel), set)).ToArray());
-        progress?.Report(new StageProgress($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set"));
+        run.Report($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set");
         return new BackgroundSamples(flows, summaries, theta, predicted, perFlow * flows.Length, sets[0].X.Concat(sets[1].X).ToArray(), sets[2].X, sets[2].Mass, channelSeed,
             flowInputs);
     }
 
-    private static MaskedAutoregressiveFlow[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device, int[] sblRows, int[] sbhRows,
-        ulong channelSeed, IProgress<StageProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries, out string inputs)
+    private static (MaskedAutoregressiveFlow[] Flows, FlowSummary[] Summaries, string Inputs) TrainFlows(RunContext run, CathodeConfig c, CathodeChannelData data,
+        CathodePreprocessing pre, int[] sblRows, int[] sbhRows, ulong channelSeed)
     {
-        var c = request.Config;
         int d = data.D;
         var z = pre.Features(data.Features);
         var m = pre.Masses(data.Mass);
@@ -89,55 +82,24 @@ public static class CathodeBackground
         var xVal = Rows.Gather(z, valRows, d);
         var cTrain = Rows.Gather(m, trainRows, 1);
         var cVal = Rows.Gather(m, valRows, 1);
-        // Saved flows are reused only when they were trained from exactly these inputs; otherwise they are removed before
-        // training, so an interrupted run never leaves flows of other inputs under this fingerprint.
-        inputs = ModelFingerprint.Of("cathode flows v2", YamlConfig.ToYaml(c.Flows), channelSeed, xTrain, cTrain, xVal, cVal);
-        string fingerprint = CathodeModels.FlowInputsPath(request.OutDir, data.Channel);
-        bool same = request.Reuse && ModelFingerprint.Matches(fingerprint, inputs);
-        if (!same)
-        {
-            var stale = Enumerable.Range(0, 100).Select(k => CathodeModels.FlowPath(request.OutDir, data.Channel, k)).Where(File.Exists).ToArray();
-            if (request.KeepSavedModels && stale.Length > 0)
-                throw new InvalidDataException($"The {data.Channel} flows in {CathodeModels.Folder(request.OutDir)} were trained on other inputs (data, seed or flows " +
-                                               "configuration, or an earlier FastAD's random streams) than this run's: use the options of the `fastad cathode` run that made them, run `fastad cathode --reuse` with this FastAD to retrain them, or use another --out.");
-            if (request.Reuse && stale.Length > 0)
-                progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1,
-                    $"the saved {data.Channel} flows in {CathodeModels.Folder(request.OutDir)} were trained on other inputs (data, seed or flows configuration): retraining", Warning: true));
-            foreach (var f in stale) File.Delete(f);
-            ModelFingerprint.Write(fingerprint, inputs);
-        }
-        // Each saved member must be intact and carry this member's identity (channel, index, inputs): a damaged file or one
-        // copied from another channel or member is retrained (with a note naming it), or refused when the saved models must be kept.
-        string flowInputs = inputs;
-        var reusable = new MaskedAutoregressiveFlow?[c.Flows.Ensemble];
-        for (int k = 0; k < reusable.Length && same; k++)
-        {
-            string path = CathodeModels.FlowPath(request.OutDir, data.Channel, k);
-            if (!File.Exists(path)) continue;
-            MaskedAutoregressiveFlow loaded;
-            try { loaded = FlowFile.Load(path, CathodeModels.FlowIdentity(data.Channel, k, flowInputs)); }
-            catch (ModelFileException e) when (!request.KeepSavedModels)
-            {
-                progress?.Report(new StageProgress($"flows {data.Channel}", 0, 1, $"{path} {e.Reason}; retraining", Warning: true));
-                continue;
-            }
-            catch (ModelFileException e)
-            {
-                throw e.WithHint(CathodeModels.RetrainHint);
-            }
-            reusable[k] = loaded.D == d && loaded.C == 1 && loaded.Made.Length == c.Flows.Blocks && loaded.Made[0].H == c.Flows.Hidden ? loaded : null;
-        }
-        var members = FlowStage.Train(device, c.Flows.Ensemble,
+        // Saved flows are reused only when they were trained from exactly these inputs, and each saved member must be intact
+        // and carry this member's identity (channel, index, inputs).
+        string inputs = ModelFingerprint.Of("cathode flows v2", YamlConfig.ToYaml(c.Flows), channelSeed, xTrain, cTrain, xVal, cVal);
+        string stage = $"flows {data.Channel}";
+        var reusable = run.Models.OpenMembers(run, stage, $"{data.Channel} flows", CathodeModels.FlowGroup(data.Channel), inputs, c.Flows.Ensemble,
+            k => CathodeModels.FlowFile(data.Channel, k), (path, k) => FlowFile.Load(path, CathodeModels.FlowIdentity(data.Channel, k, inputs)),
+            f => f.D == d && f.C == 1 && f.Made.Length == c.Flows.Blocks && f.Made[0].H == c.Flows.Hidden);
+        var members = FlowStage.Train(run, c.Flows.Ensemble,
             k => reusable[k],
             k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, Seeds(c, data.Channel)["flows"][k]["init"].Seed),
             k => c.FlowOptions() with { Seed = Seeds(c, data.Channel)["flows"][k]["shuffle"].Seed },
-            (k, flow) => FlowFile.Save(CathodeModels.FlowPath(request.OutDir, data.Channel, k), flow, identity: CathodeModels.FlowIdentity(data.Channel, k, flowInputs)),
-            xTrain, cTrain, xVal, cVal, c.Flows.Epochs, $"flows {data.Channel}",
-            $"{c.Flows.Ensemble} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events", progress, cancel);
-        summaries = members.Select((mb, k) => mb.Training is { } r
+            (k, flow) => FlowFile.Save(run.Models.PathOf(CathodeModels.FlowFile(data.Channel, k)), flow, identity: CathodeModels.FlowIdentity(data.Channel, k, inputs)),
+            xTrain, cTrain, xVal, cVal, c.Flows.Epochs, stage,
+            $"{c.Flows.Ensemble} flows on {trainRows.Count:N0} + {valRows.Count:N0} sideband events");
+        var summaries = members.Select((mb, k) => mb.Training is { } r
             ? new FlowSummary(k, r.BestEpoch, r.ValidationLoss[r.BestEpoch], r.ValidationLoss.Length, false)
             : new FlowSummary(k, -1, FlowTrainer.ValidationLoss(mb.Flow, xVal, cVal, valRows.Count), 0, true)).ToArray();
-        return members.Select(mb => mb.Flow).ToArray();
+        return (members.Select(mb => mb.Flow).ToArray(), summaries, inputs);
     }
 
     /// <summary>

@@ -62,6 +62,9 @@ public sealed class CathodeConfig
         public double SrHigh { get; set; } = 10.6;
         /// <summary>Upper edge of the high sideband.</summary>
         public double SbhHigh { get; set; } = 16.0;
+
+        /// <summary>The band of mass <paramref name="m"/>.</summary>
+        public MassBand BandOf(double m) => m < SblLow || m > SbhHigh ? MassBand.Outside : m < SrLow ? MassBand.Sbl : m < SrHigh ? MassBand.Sr : MassBand.Sbh;
     }
 
     /// <summary>The conditional MAF ensemble.</summary>
@@ -214,4 +217,24 @@ public sealed class CathodeConfig
         MaxRounds = Bdt.MaxRounds, MaxDepth = Bdt.MaxDepth, LearningRate = Bdt.LearningRate, Subsample = Bdt.Subsample,
         Patience = Bdt.Patience, Seed = SeedTree.Of(Seed)["cathode"][channel.ToLowerInvariant()]["bdt"]["boosting"].Seed,
     };
+}
+
+/// <summary>The mass bands of SPEC 1.1: the low sideband, the signal region, the high sideband, and outside them all.</summary>
+public enum MassBand
+{
+    /// <summary>Low sideband [sbl_low, sr_low).</summary>
+    Sbl = -1,
+    /// <summary>Signal region [sr_low, sr_high).</summary>
+    Sr = 0,
+    /// <summary>High sideband [sr_high, sbh_high].</summary>
+    Sbh = 1,
+    /// <summary>Below sbl_low or above sbh_high: in no band.</summary>
+    Outside = 2,
+}
+
+/// <summary>Names of the mass bands.</summary>
+public static class MassBands
+{
+    /// <summary>"SBL", "SR", "SBH" or "outside" (the band column of the score tables).</summary>
+    public static string Label(this MassBand band) => band switch { MassBand.Sbl => "SBL", MassBand.Sr => "SR", MassBand.Sbh => "SBH", _ => "outside" };
 }

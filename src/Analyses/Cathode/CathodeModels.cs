@@ -3,30 +3,29 @@ using FastAD.Kernels.IO;
 namespace FastAD.Analyses.Cathode;
 
 /// <summary>
-/// Where a CATHODE run keeps its models in its output folder and what identifies them: the file of each flow member and
-/// of each channel's BDT ensemble, the fingerprints of their inputs, their identities (issue 14: checked on load), and the
-/// lock under which pseudoexperiment shards train missing flows. The analysis and the pseudoexperiments both use it,
-/// so no path is rebuilt by string elsewhere.
+/// What CATHODE keeps in the run's <see cref="ModelStore"/> and what identifies it: the file of each flow member and of
+/// each channel's BDT ensemble, the groups their input fingerprints are kept under, their identities (checked on load),
+/// and the lock under which pseudoexperiment shards train missing flows. The analysis and the pseudoexperiments both
+/// use it, so no name is rebuilt by string elsewhere.
 /// </summary>
 internal static class CathodeModels
 {
-    /// <summary>The models folder of an output folder.</summary>
-    internal static string Folder(string outDir) => Path.Combine(outDir, "models");
+    private static string Ch(string channel) => channel.ToLowerInvariant();
 
-    /// <summary>Flow member <paramref name="k"/> of a channel.</summary>
-    internal static string FlowPath(string outDir, string channel, int k) => Path.Combine(Folder(outDir), $"flow-{channel.ToLowerInvariant()}-{k}.json");
+    /// <summary>File of flow member <paramref name="k"/> of a channel.</summary>
+    internal static string FlowFile(string channel, int k) => $"flow-{Ch(channel)}-{k}.json";
 
-    /// <summary>A channel's BDT ensemble.</summary>
-    internal static string BdtPath(string outDir, string channel) => Path.Combine(Folder(outDir), $"bdt-{channel.ToLowerInvariant()}.json");
+    /// <summary>The group of a channel's flows (fingerprint <c>flows-os.inputs</c>).</summary>
+    internal static string FlowGroup(string channel) => $"flows-{Ch(channel)}";
 
-    /// <summary>The fingerprint of a channel's flows' inputs.</summary>
-    internal static string FlowInputsPath(string outDir, string channel) => Path.Combine(Folder(outDir), $"flows-{channel.ToLowerInvariant()}.inputs");
+    /// <summary>File of a channel's BDT ensemble.</summary>
+    internal static string BdtFile(string channel) => $"bdt-{Ch(channel)}.json";
 
-    /// <summary>The fingerprint of a channel's BDT inputs.</summary>
-    internal static string BdtInputsPath(string outDir, string channel) => Path.Combine(Folder(outDir), $"bdt-{channel.ToLowerInvariant()}.inputs");
+    /// <summary>The group of a channel's BDT ensemble (fingerprint <c>bdt-os.inputs</c>).</summary>
+    internal static string BdtGroup(string channel) => $"bdt-{Ch(channel)}";
 
     /// <summary>What <see cref="OutputLock.File"/> locks (as FILE.lock) while one process trains a channel's flows.</summary>
-    internal static string FlowTrainingLock(string outDir, string channel) => Path.Combine(Folder(outDir), $"flows-{channel.ToLowerInvariant()}");
+    internal static string FlowTrainingLock(ModelStore store, string channel) => store.PathOf(FlowGroup(channel));
 
     /// <summary>Fingerprint of a channel's BDT inputs: the flows (through their samples), the data and the classifier configuration.</summary>
     internal static string BdtInputs(CathodeConfig c, CathodeBackground.BackgroundSamples bg, CathodeChannelData data) =>
@@ -38,7 +37,4 @@ internal static class CathodeModels
 
     /// <summary>Identity of a channel's BDT ensemble (all folds and members in one file) trained from <paramref name="bdtInputs"/>.</summary>
     internal static ModelIdentity BdtIdentity(string channel, string bdtInputs) => new("cathode", channel, null, bdtInputs);
-
-    /// <summary>What to do about a saved model that cannot be used where it cannot be retrained (pseudoexperiments).</summary>
-    internal const string RetrainHint = "Run `fastad cathode --reuse` with the same options and --out to retrain it.";
 }

@@ -71,12 +71,11 @@ public static class CathodeReport
     {
         var d = st.Data;
         var t = new CsvTable(new[] { "dimu_mass" }.Concat(d.FeatureNames).Concat(["band", "fold", "score"]).Concat(d.Truth is null ? [] : new[] { "truth" }).ToArray());
-        string Band(int b) => b switch { -1 => "SBL", 0 => "SR", 1 => "SBH", _ => "outside" };
         for (int i = 0; i < d.Rows; i++)
         {
             var row = new List<object?> { d.Mass[i] };
             for (int j = 0; j < d.D; j++) row.Add(d.Features[i * d.D + j]);
-            row.Add(Band(st.Band[i]));
+            row.Add(st.Band[i].Label());
             row.Add(st.Fold[i]);
             row.Add(st.Scores[i]);
             if (d.Truth is not null) row.Add(d.Truth[i]);
@@ -102,7 +101,7 @@ public static class CathodeReport
         {
             var p = fig[k / cols, k % cols];
             var point = res.Cathode.Points.MinBy(q => Math.Abs(q.TargetFpr - fprs[k]))!;
-            var masses = Enumerable.Range(0, st.Data.Rows).Where(i => st.Band[i] != 2 && st.Scores[i] >= point.Cut).Select(i => st.Data.Mass[i]).ToArray();
+            var masses = Enumerable.Range(0, st.Data.Rows).Where(i => st.Band[i] != MassBand.Outside && st.Scores[i] >= point.Cut).Select(i => st.Data.Mass[i]).ToArray();
             var counts = Panel.Count(masses, edges);
             p.VerticalSpan(c.Regions.SrLow, c.Regions.SrHigh, k == 0 ? "signal region" : null);
             p.ErrorBars(centres, counts, counts.Select(Math.Sqrt).ToArray(), label: k == 0 ? "data" : null, markerSize: 3.5);
@@ -160,7 +159,7 @@ public static class CathodeReport
         for (int j = 0; j < d.D; j++)
         {
             var p = fig[0, j];
-            var values = Enumerable.Range(0, d.Rows).Where(i => st.Band[i] == 0).Select(i => d.Features[i * d.D + j]).ToArray();
+            var values = Enumerable.Range(0, d.Rows).Where(i => st.Band[i] == MassBand.Sr).Select(i => d.Features[i * d.D + j]).ToArray();
             bool positive = values.All(v => v > 0);
             double lo = Quantile(values, 0.005), hi = Quantile(values, 0.995);
             bool log = positive && hi / lo > 50;
@@ -170,7 +169,7 @@ public static class CathodeReport
             p.Step(edges, Fractions(samples, edges), j == 0 ? "flow samples (SR)" : null, Palette.Grey, fill: Palette.Grey, fillOpacity: 0.25, width: 0);
             for (int k = 0; k < cuts.Length; k++)
             {
-                var sel = Enumerable.Range(0, d.Rows).Where(i => st.Band[i] == 0 && st.Scores[i] >= cuts[k].Cut).Select(i => d.Features[i * d.D + j]).ToArray();
+                var sel = Enumerable.Range(0, d.Rows).Where(i => st.Band[i] == MassBand.Sr && st.Scores[i] >= cuts[k].Cut).Select(i => d.Features[i * d.D + j]).ToArray();
                 p.Step(edges, Fractions(sel, edges), j == 0 ? $"SR data, FPR {FprText(cuts[k].TargetFpr)}" : null, colors[k]);
             }
             p.X.Label = d.FeatureNames[j] + (d.FeatureNames[j].Contains("ip3d") ? " [cm]" : d.FeatureNames[j].Contains("pt") ? " [GeV]" : "");

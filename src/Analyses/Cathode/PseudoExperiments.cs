@@ -209,8 +209,8 @@ public static class PseudoExperiments
             var samples = Background.TrainingSamples;
             var sets = indices.Select(j => PseudoData(Request, Data, Background, Pre, j)).ToArray();
             var scores = Saved is not null
-                ? sets.Select(s => CathodeAnalysis.MeanOverFolds(Saved, s.Events.Features, d)).ToArray()
-                : TrainAndScore(c, Device, Binner, sets, indices.ToArray(), samples, samples.Length / d, d, cancel);
+                ? sets.Select(s => CathodeClassifier.MeanOverFolds(Saved, s.Events.Features, d)).ToArray()
+                : TrainAndScore(c, Device, Binner, sets, indices.ToArray(), samples, d, cancel);
             var fprs = Fprs(c);
             return sets.Select((s, b) => Statistics(c, Model, Fitter, s, scores[b], fprs, indices[b])).ToArray();
         }
@@ -229,24 +229,19 @@ public static class PseudoExperiments
         // inputs are refused, not overwritten.
         // Shards starting together on an empty --out would each train and save the flows: one trains them (holding this
         // lock), the others wait and then reuse what it saved.
+        var run = new RunContext(device, new ModelStore(r.OutDir, reuse: true, "cathode").Keeping(), progress, cancel);
         CathodeBackground.BackgroundSamples bg;
-        using (OutputLock.WaitFor(() => OutputLock.File(CathodeModels.FlowTrainingLock(r.OutDir, r.Data.Channel)), cancel,
-                   e => progress?.Report(new StageProgress($"flows {r.Data.Channel}", 0, 1, $"waiting while another shard trains the flows ({e.Holder ?? "holder unknown"})"))))
-            bg = CathodeBackground.Train(new CathodeRequest(c, r.Data, null, r.OutDir, true, "", input) { KeepSavedModels = true }, r.Data, pre,
-                device, new Dictionary<string, double>(), progress, cancel);
+        using (OutputLock.WaitFor(() => OutputLock.File(CathodeModels.FlowTrainingLock(run.Models, r.Data.Channel)), cancel,
+                   e => run.Report($"flows {r.Data.Channel}", 0, 1, $"waiting while another shard trains the flows ({e.Holder ?? "holder unknown"})")))
+            bg = CathodeBackground.Train(run, c, r.Data, pre);
         int d = r.Data.D;
         Ensemble? saved = null;
         if (r.Retrain == PseudoRetrain.None)
         {
-            string bdt = CathodeModels.BdtPath(r.OutDir, r.Data.Channel);
-            if (!File.Exists(bdt))
-                throw new FileNotFoundException($"--retrain none scores with the saved ensemble, but {bdt} does not exist: run `fastad cathode` with the same --out first.", bdt);
-            if (!ModelFingerprint.Matches(CathodeModels.BdtInputsPath(r.OutDir, r.Data.Channel), CathodeModels.BdtInputs(c, bg, r.Data)))
-                throw new InvalidDataException($"--retrain none scores with the saved ensemble, but {bdt} was trained on other inputs (data, flows or " +
-                                               "classifier configuration) than this run's: run `fastad cathode` with the same options and --out first.");
-            // The file must also be intact and be this channel's ensemble of these inputs (not one copied from another run).
-            try { saved = ModelFile.Load(bdt, CathodeModels.BdtIdentity(r.Data.Channel, CathodeModels.BdtInputs(c, bg, r.Data))); }
-            catch (ModelFileException e) { throw e.WithHint(CathodeModels.RetrainHint); }
+            // --retrain none scores with the main run's ensemble: it must exist, be of these inputs, intact and this channel's.
+            string inputs = CathodeModels.BdtInputs(c, bg, r.Data);
+            saved = run.Models.OpenSingle(run, $"BDTs {r.Data.Channel}", CathodeModels.BdtFile(r.Data.Channel), CathodeModels.BdtGroup(r.Data.Channel), inputs,
+                path => ModelFile.Load(path, CathodeModels.BdtIdentity(r.Data.Channel, inputs)));
         }
         // One binning for every pseudoexperiment: results depend on the pseudoexperiment's index alone.
         var binner = QuantileBinner.Fit(r.Data.FeatureNames, Columns(Concat(data.Features, bg.TrainingSamples), d), seed: SeedTree.Of(c.Seed)["cathode"]["pseudo"]["binning"].Seed);
@@ -267,7 +262,7 @@ public static class PseudoExperiments
     private static CathodeChannelData InRange(CathodeChannelData data, CathodeConfig c)
     {
         var band = CathodeAnalysis.Bands(data, c);
-        var keep = Enumerable.Range(0, data.Rows).Where(i => band[i] != 2).ToArray();
+        var keep = Enumerable.Range(0, data.Rows).Where(i => band[i] != MassBand.Outside).ToArray();
         if (keep.Length == data.Rows) return data;
         return data with { Mass = keep.Select(i => data.Mass[i]).ToArray(), Features = Rows.Gather(data.Features, keep, data.D), Truth = data.Truth is null ? null : keep.Select(i => data.Truth[i]).ToArray() };
     }
@@ -330,63 +325,19 @@ public static class PseudoExperiments
     /// [flow samples | pseudo-data 1 (SR, SB) | pseudo-data 2 | …] and returns each one's out-of-fold scores (per
     /// distinct event; multiplicities enter as frequency weights).
     /// </summary>
-    internal static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, PseudoSet[] pseudo, int[] indices, double[] samples, int nSamples, int d,
+    internal static double[][] TrainAndScore(CathodeConfig c, ComputeDevice device, QuantileBinner binner, PseudoSet[] pseudo, int[] indices, double[] samples, int d,
         CancellationToken cancel)
     {
-        var sets = pseudo.Select(s => s.Events).ToArray();
-        var bands = sets.Select(s => CathodeAnalysis.Bands(s, c)).ToArray();
-        var srRows = bands.Select(b => Enumerable.Range(0, b.Length).Where(i => b[i] == 0).ToArray()).ToArray();
-        var sbRows = bands.Select(b => Enumerable.Range(0, b.Length).Where(i => b[i] is -1 or 1).ToArray()).ToArray();
-        var offsets = new int[sets.Length];
-        int rows = nSamples;
-        for (int p = 0; p < sets.Length; p++)
-        {
-            offsets[p] = rows;
-            rows += srRows[p].Length + sbRows[p].Length;
-        }
-        var features = new double[rows * d];
-        Array.Copy(samples, features, samples.Length);
-        var labels = new double[rows];
-        var frequencies = new double[rows];
-        Array.Fill(frequencies, 1.0);
-        var folds = new List<FoldSplit>();
-        for (int p = 0; p < sets.Length; p++)
-        {
-            int o = offsets[p], nSr = srRows[p].Length, nSb = sbRows[p].Length;
-            for (int i = 0; i < nSr; i++)
-            {
-                Array.Copy(sets[p].Features, srRows[p][i] * d, features, (o + i) * d, d);
-                labels[o + i] = 1;
-                frequencies[o + i] = pseudo[p].Times(srRows[p][i]);
-            }
-            for (int i = 0; i < nSb; i++)
-            {
-                Array.Copy(sets[p].Features, sbRows[p][i] * d, features, (o + nSr + i) * d, d);
-                frequencies[o + nSr + i] = pseudo[p].Times(sbRows[p][i]);
-            }
-            int Map(int r) => r < nSr + nSb ? o + r : r - nSr - nSb;
-            // The rotation's shuffles are seeded by the pseudoexperiment's index: folds differ between pseudoexperiments
-            // but not with the batch a pseudoexperiment lands in.
-            foreach (var f in CathodeFolds.Make(nSr, nSb, nSamples, c.Bdt.Folds, Seeds(c, indices[p])["folds"].Seed))
-                folds.Add(new FoldSplit(f.Train.Select(Map).ToArray(), f.Validation.Select(Map).ToArray(), f.Test.Select(Map).ToArray()));
-        }
-        var x = binner.Transform(Columns(features, d));
+        var matrix = ClassifierMatrix.Build(pseudo.Select(s => ClassifierBlock.Of(s.Events, c, s.Multiplicity)).ToArray(), samples, d, samplesFirst: true);
+        // The rotation's shuffles are seeded by the pseudoexperiment's index: folds differ between pseudoexperiments
+        // but not with the batch a pseudoexperiment lands in.
+        var folds = Enumerable.Range(0, pseudo.Length).SelectMany(p => matrix.Folds(p, c.Bdt.Folds, Seeds(c, indices[p])["folds"].Seed)).ToArray();
+        var x = binner.Transform(matrix.Columns);
         // One boosting seed for every pseudoexperiment's models (cathode/pseudo/boosting): results do not depend on the batch.
         var p0 = c.BoostingParameters("OS") with { Seed = SeedTree.Of(c.Seed)["cathode"]["pseudo"]["boosting"].Seed };
-        var freq = pseudo.Any(s => s.Multiplicity is not null) ? frequencies : null;
-        var ensemble = Ensemble.Train(device, binner, x, labels, folds.ToArray(), c.Bdt.Members, p0, null, cancel, freq);
+        var ensemble = Ensemble.Train(device, binner, x, matrix.Labels, folds, c.Bdt.Members, p0, null, cancel, matrix.Frequencies);
         var oof = ensemble.OutOfFoldScores(x);
-        var result = new double[sets.Length][];
-        for (int p = 0; p < sets.Length; p++)
-        {
-            var s = new double[sets[p].Rows];
-            Array.Fill(s, double.NaN);
-            int o = offsets[p], nSr = srRows[p].Length;
-            for (int i = 0; i < nSr; i++) s[srRows[p][i]] = oof[o + i];
-            for (int i = 0; i < sbRows[p].Length; i++) s[sbRows[p][i]] = oof[o + nSr + i];
-            result[p] = s;
-        }
-        return result;
+        return Enumerable.Range(0, pseudo.Length).Select(p => matrix.Scatter(p, oof)).ToArray();
     }
 
     private static PseudoResult Statistics(CathodeConfig c, BackgroundModel model, ProfileLikelihoodFitter fitter, PseudoSet pseudo, double[] scores, double[] fprs, int index)
@@ -394,10 +345,10 @@ public static class PseudoExperiments
         var set = pseudo.Events;
         var band = CathodeAnalysis.Bands(set, c);
         // Every event as many times as it was drawn: the spectra and the working points count copies.
-        var keep = Enumerable.Range(0, set.Rows).Where(i => band[i] != 2 && !double.IsNaN(scores[i])).SelectMany(i => Enumerable.Repeat(i, pseudo.Times(i))).ToArray();
+        var keep = Enumerable.Range(0, set.Rows).Where(i => band[i] != MassBand.Outside && !double.IsNaN(scores[i])).SelectMany(i => Enumerable.Repeat(i, pseudo.Times(i))).ToArray();
         var masses = keep.Select(i => set.Mass[i]).ToArray();
         var s = keep.Select(i => scores[i]).ToArray();
-        var sideband = keep.Select(i => band[i] != 0).ToArray();
+        var sideband = keep.Select(i => band[i] != MassBand.Sr).ToArray();
         var scan = WorkingPointScan.Scan("pseudo", model, fitter, masses, s, sideband, fprs, null, null);
         var rw = WorkingPointScan.Reweight(fitter, model, masses, s);
         var initial = scan.Points.First(p => p.TargetFpr == 1);

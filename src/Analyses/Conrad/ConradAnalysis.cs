@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastAD.Flows;
 using FastAD.Kernels;
+using FastAD.Kernels.IO;
 using FastAD.Kernels.Random;
 using FastAD.Stats;
 using FastAD.Trees;
@@ -12,101 +13,8 @@ namespace FastAD.Analyses.Conrad;
 /// <param name="Input">Data, template and (generated runs) the idealised and supervised references.</param>
 /// <param name="OutDir">Where trained models go (each saved as soon as it is trained).</param>
 /// <param name="Preset">Preset the config started from (for the report).</param>
-public sealed record ConradRequest(ConradConfig Config, ConradInput Input, string OutDir, string Preset);
-
-/// <summary>
-/// Preprocessing fitted on the template. The condition is c = ln(MET / trigger), standardised. Positive features get
-/// a log and features in (0, 1) a logit, giving v. For the classifiers in x, v is standardised with the template's
-/// mean and standard deviation (<see cref="Features"/>). For the flow, v is standardised conditionally
-/// (<see cref="FlowInputs"/>): the template's least-squares line v_j = α_j + β_j c is subtracted and the residual
-/// divided by its standard deviation — an affine map for each MET, so the flow still models p(x | MET), but it no
-/// longer has to learn the mean shift with MET. That shift is worth only 10⁻³–10⁻² nats of likelihood, so a short
-/// training learns it only in part (measured: a residual drift of 0.1–0.2 σ of the latents between MET 700 GeV and
-/// the tail), which makes the score depend on MET and breaks the ABCD closure.
-/// </summary>
-public sealed class ConradPreprocessing
-{
-    private const double Clip = 1e-6;
-    private readonly bool[] _bounded;
-    private readonly double[] _mean, _std, _slope, _residualStd;
-    private readonly double _trigger, _cMean, _cStd;
-
-    private ConradPreprocessing(bool[] bounded, double[] mean, double[] std, double[] slope, double[] residualStd, double trigger, double cMean, double cStd) =>
-        (_bounded, _mean, _std, _slope, _residualStd, _trigger, _cMean, _cStd) = (bounded, mean, std, slope, residualStd, trigger, cMean, cStd);
-
-    /// <summary>Fits the standardisations on the template.</summary>
-    public static ConradPreprocessing Fit(ConradSample template, bool[] bounded, double trigger)
-    {
-        int d = template.D, n = template.Rows;
-        var ones = Enumerable.Repeat(1.0, d).ToArray();
-        var raw = new ConradPreprocessing(bounded, new double[d], ones, new double[d], ones, trigger, 0, 1);
-        var v = raw.Features(template.Features);
-        var (m, s) = Standardization.Of(v, d);
-        var (cm, cs) = Standardization.Of(raw.Conditions(template.Met), 1);
-        var c = new ConradPreprocessing(bounded, m, s, new double[d], ones, trigger, cm[0], cs[0]).Conditions(template.Met);
-        // Least squares on the standardised condition (mean 0, variance 1): β_j = cov(v_j, c), residual variance var(v_j) − β_j².
-        var slope = new double[d];
-        var residualStd = new double[d];
-        for (int j = 0; j < d; j++)
-        {
-            double cov = 0;
-            for (int i = 0; i < n; i++) cov += (v[i * d + j] - m[j]) * c[i];
-            slope[j] = cov / n;
-            residualStd[j] = Math.Sqrt(Math.Max(s[j] * s[j] - slope[j] * slope[j], 1e-12 * s[j] * s[j]));
-        }
-        return new ConradPreprocessing(bounded, m, s, slope, residualStd, trigger, cm[0], cs[0]);
-    }
-
-    /// <summary>Standardised log/logit features, row-major (the classifiers in x).</summary>
-    public double[] Features(double[] x)
-    {
-        int d = _bounded.Length;
-        var r = new double[x.Length];
-        for (int i = 0; i < x.Length; i++)
-        {
-            int j = i % d;
-            r[i] = (Transformed(x[i], j) - _mean[j]) / _std[j];
-        }
-        return r;
-    }
-
-    /// <summary>
-    /// The flow's inputs: log/logit features with the template's linear dependence on the standardised condition
-    /// removed, (v_j − α_j − β_j c) / σ_j, row-major.
-    /// </summary>
-    public double[] FlowInputs(double[] x, double[] met)
-    {
-        int d = _bounded.Length;
-        if (x.Length != met.Length * d) throw new ArgumentException($"{x.Length} feature values for {met.Length} events of {d} features.");
-        var c = Conditions(met);
-        var r = new double[x.Length];
-        for (int i = 0; i < x.Length; i++)
-        {
-            int j = i % d;
-            r[i] = (Transformed(x[i], j) - _mean[j] - _slope[j] * c[i / d]) / _residualStd[j];
-        }
-        return r;
-    }
-
-    /// <summary>Standardised ln(MET / trigger).</summary>
-    public double[] Conditions(double[] met) => met.Select(m => (Math.Log(m / _trigger) - _cMean) / _cStd).ToArray();
-
-    /// <summary>
-    /// The flow's condition: the standardised ln(MET / trigger) squashed smoothly beyond ±<see cref="ConditionRange"/>,
-    /// B tanh(c / B). ln MET is exponential above the trigger, so the standardised condition runs out to 7–10 in the
-    /// MET tail (the signal region starts at about 1); unsquashed, the few tail events drive the condition weights
-    /// of a short Adam training in a random walk that the likelihood hardly penalises, and the latents of the
-    /// signal region drift. The map is monotone, so the flow is still a density conditional on MET.
-    /// </summary>
-    public double[] FlowConditions(double[] met) => Conditions(met).Select(c => ConditionRange * Math.Tanh(c / ConditionRange)).ToArray();
-
-    /// <summary>Where <see cref="FlowConditions"/> starts to squash (standard deviations of the template's ln MET).</summary>
-    public const double ConditionRange = 2.5;
-
-    private double Transformed(double v, int j) => _bounded[j] ? Logit(Math.Clamp(v, Clip, 1 - Clip)) : Math.Log(v);
-
-    private static double Logit(double p) => Math.Log(p / (1 - p));
-}
+/// <param name="Reuse">Load the flows and classifiers saved in <paramref name="OutDir"/> when they were trained from the same inputs.</param>
+public sealed record ConradRequest(ConradConfig Config, ConradInput Input, string OutDir, string Preset, bool Reuse = false);
 
 /// <summary>
 /// The CONRAD analysis of SPEC 2: a conditional RQS flow ensemble p_bg(x | MET) on the background template; the data
@@ -138,27 +46,32 @@ public static class ConradAnalysis
         CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(device);
+        return Run(request, new RunContext(device, new ModelStore(request.OutDir, request.Reuse, "conrad"), progress, cancel));
+    }
+
+    /// <summary>Runs the stages in <paramref name="run"/>: flows, latent map, classifiers, statistics.</summary>
+    public static (ConradResults Results, State State) Run(ConradRequest request, RunContext run)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var c = request.Config;
         c.Validate();
         var input = request.Input;
         ConradData.Check(input, c);
-        var seconds = new Dictionary<string, double>();
         var data = input.Data;
         int d = data.D;
         var st = new State(data);
-        Directory.CreateDirectory(Path.Combine(request.OutDir, "models"));
+        Directory.CreateDirectory(run.Models.Folder);
         var bounded = input.FeatureNames.Select(f => c.Columns.Bounded.Contains(f)).ToArray();
         var pre = ConradPreprocessing.Fit(input.Template, bounded, c.Regions.Trigger);
 
         // Stage 1: the flow ensemble on the template.
-        var (flows, flowSummaries) = Time(seconds, "flows", () => TrainFlows(request, pre, device, progress, cancel));
-        cancel.ThrowIfCancellationRequested();
+        var (flows, flowSummaries) = run.Time("flows", () => TrainFlows(run, request, pre));
+        run.ThrowIfCancelled();
 
         // Stage 2: latents of the data (and of the perfect background for the idealised-z classifier).
-        var (perfectLatent, latentMean, latentStd) = Time(seconds, "latent map", () =>
+        var (perfectLatent, latentMean, latentStd) = run.Time("latent map", () =>
         {
-            progress?.Report(new StageProgress("latent map", 0, 1));
+            run.Report("latent map", 0, 1);
             st.Latent = Map(flows, pre, data);
             var p = input.PerfectBackground is null ? null : Map(flows, pre, input.PerfectBackground);
             var mean = new double[d];
@@ -169,7 +82,7 @@ public static class ConradAnalysis
                 mean[j] = col.Average();
                 std[j] = Math.Sqrt(col.Sum(v => (v - mean[j]) * (v - mean[j])) / Math.Max(1, col.Length - 1));
             }
-            progress?.Report(new StageProgress("latent map", 1, 1, $"{data.Rows:N0} data events"));
+            run.Report("latent map", 1, 1, $"{data.Rows:N0} data events");
             return (p, mean, std);
         });
 
@@ -188,17 +101,17 @@ public static class ConradAnalysis
         var p = c.BoostingParameters();
         foreach (int k in levels)
         {
-            cancel.ThrowIfCancellationRequested();
+            run.ThrowIfCancelled();
             bool full = k == levels[^1];
             var rows = full ? Enumerable.Range(0, data.Rows).ToArray() : LevelRows(data, signalOrder, k);
             string name = full ? Realistic : $"realistic, {k} signal";
-            var scores = Time(seconds, "classifiers", () =>
+            var scores = run.Time("classifiers", () =>
             {
                 var x = Rows.Gather(st.Latent, rows, d);
                 int refRows = Math.Max(2, (int)Math.Round(c.Classifier.ReferenceRatio * rows.Length));
-                var (s, summary) = Halves(request, name, full ? "model-realistic" : $"model-realistic-{k}",
+                var (s, summary) = Halves(run, request, name, full ? "model-realistic" : $"model-realistic-{k}",
                     $"data latents against standard-normal samples ({k switch { < 0 => "data as given", _ => $"{k} signal events" }})",
-                    x, rows.Select(i => st.Half[i]).ToArray(), normal.AsSpan(0, refRows * d).ToArray(), p, progress, cancel);
+                    x, rows.Select(i => st.Half[i]).ToArray(), normal.AsSpan(0, refRows * d).ToArray(), p);
                 summaries.Add(summary);
                 return s;
             });
@@ -206,41 +119,41 @@ public static class ConradAnalysis
             Array.Fill(scoresAll, double.NaN);
             for (int i = 0; i < rows.Length; i++) scoresAll[rows[i]] = scores[i];
             if (full) st.Scores[Realistic] = scoresAll;
-            injections.Add(Time(seconds, "statistics", () => Injection(c, data, rows, scores, k)));
+            injections.Add(run.Time("statistics", () => Injection(c, data, rows, scores, k)));
         }
 
         // Reference classifiers on the full data (generated runs and data with truth).
-        cancel.ThrowIfCancellationRequested();
-        Time(seconds, "classifiers", () =>
+        run.ThrowIfCancelled();
+        run.Time("classifiers", () =>
         {
             var all = Enumerable.Range(0, data.Rows).ToArray();
             if (input.PerfectBackground is { } perfect)
             {
-                var (sx, sumx) = Halves(request, "idealised-x", "model-idealised-x", "data against a perfect background sample, in x",
-                    pre.Features(data.Features), st.Half, pre.Features(perfect.Features), p, progress, cancel);
+                var (sx, sumx) = Halves(run, request, "idealised-x", "model-idealised-x", "data against a perfect background sample, in x",
+                    pre.Features(data.Features), st.Half, pre.Features(perfect.Features), p);
                 st.Scores["idealised-x"] = sx;
                 summaries.Add(sumx);
-                var (sz, sumz) = Halves(request, "idealised-z", "model-idealised-z", "data latents against the perfect background's latents",
-                    st.Latent, st.Half, perfectLatent!, p, progress, cancel);
+                var (sz, sumz) = Halves(run, request, "idealised-z", "model-idealised-z", "data latents against the perfect background's latents",
+                    st.Latent, st.Half, perfectLatent!, p);
                 st.Scores["idealised-z"] = sz;
                 summaries.Add(sumz);
             }
             if (input.Supervised is { Truth: not null } sup)
             {
-                var (ss, sums) = Supervised(request, pre.Features(sup.Features), sup.Truth, pre.Features(data.Features), p, progress, cancel);
+                var (ss, sums) = Supervised(run, request, pre.Features(sup.Features), sup.Truth, pre.Features(data.Features), p);
                 st.Scores["supervised"] = ss;
                 summaries.Add(sums);
             }
             else if (data.Truth is { } truth && truth.Count(t => t == 1) >= 4)
             {
-                var (ss, sums) = HalvesLabelled(request, pre.Features(data.Features), truth, st.Half, p, progress, cancel);
+                var (ss, sums) = HalvesLabelled(run, request, pre.Features(data.Features), truth, st.Half, p);
                 st.Scores["supervised"] = ss;
                 summaries.Add(sums);
             }
             return 0;
         });
 
-        var sic = Time(seconds, "statistics", () => SicCurves(c, data, st.Scores));
+        var sic = run.Time("statistics", () => SicCurves(c, data, st.Scores));
         var last = injections[^1];
         var zero = injections.FirstOrDefault(i => i.Injected == 0);
         double worstPull = zero is null ? double.NaN
@@ -248,9 +161,9 @@ public static class ConradAnalysis
         var wp = WorkingPoints(c, last);
         var headline = new ConradHeadline(sic.ToDictionary(s => s.Name, s => s.MaxSic), worstPull,
             [last.SOverSqrtBNoCut, .. wp.Select(q => q.SOverSqrtB)], [double.NaN, .. wp.Select(q => q.ObservedZ)]);
-        var results = new ConradResults(typeof(ConradAnalysis).Assembly.GetName().Version?.ToString() ?? "", device.Id, input.Description, request.Preset, c,
+        var results = new ConradResults(typeof(ConradAnalysis).Assembly.GetName().Version?.ToString() ?? "", run.Device.Id, input.Description, request.Preset, c,
             data.Rows, data.Met.Count(m => m >= c.Regions.SignalRegion), input.Template.Rows, flowSummaries, latentMean, latentStd, summaries.ToArray(),
-            sic, injections.ToArray(), headline, seconds);
+            sic, injections.ToArray(), headline, run.Seconds);
         return (results, st);
     }
 
@@ -258,18 +171,9 @@ public static class ConradAnalysis
     public static ConradWorkingPoint[] WorkingPoints(ConradConfig c, ConradInjection level) =>
         c.Statistics.WorkingPoints.Select(f => level.Points.MinBy(q => Math.Abs(Math.Log(q.TargetFpr / f)))!).ToArray();
 
-    private static T Time<T>(Dictionary<string, double> seconds, string stage, Func<T> body)
-    {
-        var sw = Stopwatch.StartNew();
-        var r = body();
-        seconds[stage] = seconds.GetValueOrDefault(stage) + sw.Elapsed.TotalSeconds;
-        return r;
-    }
-
     // ---------------------------------------------------------------- flows
 
-    private static (AutoregressiveFlow[] Flows, ConradFlowSummary[] Summaries) TrainFlows(ConradRequest request, ConradPreprocessing pre,
-        ComputeDevice device, IProgress<StageProgress>? progress, CancellationToken cancel)
+    private static (AutoregressiveFlow[] Flows, ConradFlowSummary[] Summaries) TrainFlows(RunContext run, ConradRequest request, ConradPreprocessing pre)
     {
         var c = request.Config;
         var t = request.Input.Template;
@@ -287,9 +191,15 @@ public static class ConradAnalysis
         var xVal = Rows.Gather(x, valRows, d);
         var cTrain = Rows.Gather(cond, trainRows, 1);
         var cVal = Rows.Gather(cond, valRows, 1);
-        // Each flow file carries its identity: member k of CONRAD's flows trained from these inputs and this configuration.
+        // Each flow file carries its identity (member k of CONRAD's flows trained from these inputs and this configuration)
+        // and the preprocessing that maps raw features and MET to its inputs (for `fastad flow-latent`).
         string flowInputs = ModelFingerprint.Of("conrad flows v2", YamlConfig.ToYaml(c.Flows), c.Seed, xTrain, cTrain, xVal, cVal);
-        var members = FlowStage.Train<AutoregressiveFlow>(device, c.Flows.Ensemble, _ => null,
+        ModelIdentity Identity(int k) => new("conrad", null, k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs);
+        var reusable = run.Models.OpenMembers(run, "flows", "CONRAD flows", "flows", flowInputs, c.Flows.Ensemble, FlowFileName,
+            (path, k) => FlowFile.LoadEnsemble(path, Identity(k)).Ensemble.Members[0] as AutoregressiveFlow
+                         ?? throw new ModelMismatchException(path, "holds another kind of flow", "an RQS flow"),
+            f => f.D == d && f.C == 1 && f.Transforms == c.Flows.Transforms && f.Blocks[0].H == c.Flows.Hidden && f.Blocks[0].Bins == c.Flows.Bins);
+        var members = FlowStage.Train(run, c.Flows.Ensemble, k => reusable[k],
             k =>
             {
                 var f = new AutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
@@ -301,17 +211,18 @@ public static class ConradAnalysis
                 return f;
             },
             c.FlowOptions,
-            (k, flow) => FlowFile.Save(Path.Combine(request.OutDir, "models", $"flow-{k}.json"), new FlowEnsemble([flow], ConditionRange.Of(cTrain, 1)),
-                identity: new FastAD.Kernels.IO.ModelIdentity("conrad", null, k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs)),
+            (k, flow) => FlowFile.Save(run.Models.PathOf(FlowFileName(k)), new FlowEnsemble([flow], ConditionRange.Of(cTrain, 1)),
+                featureNames: request.Input.FeatureNames, conditionNames: [c.Columns.Met], identity: Identity(k), preprocessing: pre.ToSaved()),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, "flows",
-            $"{c.Flows.Ensemble} RQS flows on {trainRows.Length:N0} + {valRows.Length:N0} template events", progress, cancel);
-        var summaries = members.Select((mb, k) =>
-        {
-            var r = mb.Training!;
-            return new ConradFlowSummary(k, r.BestEpoch, r.ValidationLoss[r.BestEpoch], r.TrainLoss, r.ValidationLoss);
-        }).ToArray();
+            $"{c.Flows.Ensemble} RQS flows on {trainRows.Length:N0} + {valRows.Length:N0} template events");
+        var summaries = members.Select((mb, k) => mb.Training is { } r
+            ? new ConradFlowSummary(k, r.BestEpoch, r.ValidationLoss[r.BestEpoch], r.TrainLoss, r.ValidationLoss)
+            : new ConradFlowSummary(k, -1, FlowTrainer.ValidationLoss(mb.Flow, xVal, cVal, valRows.Length), [], [])).ToArray();
         return (members.Select(mb => mb.Flow).ToArray(), summaries);
     }
+
+    /// <summary>File of flow member <paramref name="k"/> in the models folder.</summary>
+    public static string FlowFileName(int k) => $"flow-{k}.json";
 
     /// <summary>Where each stage of a run with <paramref name="c"/> computes on <paramref name="device"/>, from the engines' seams (for the run's summary line).</summary>
     public static string DevicePlan(ConradConfig c, ComputeDevice device)
@@ -385,8 +296,8 @@ public static class ConradAnalysis
     /// and model m a fresh 75/25 split of half h's rows trains one model, which scores the data of the other half.
     /// Returns the data rows' mean scores.
     /// </summary>
-    private static (double[] Scores, ConradClassifierSummary Summary) Halves(ConradRequest request, string name, string file, string description,
-        double[] dataX, int[] half, double[] refX, BoostingParameters p, IProgress<StageProgress>? progress, CancellationToken cancel)
+    private static (double[] Scores, ConradClassifierSummary Summary) Halves(RunContext run, ConradRequest request, string name, string file, string description,
+        double[] dataX, int[] half, double[] refX, BoostingParameters p)
     {
         int d = request.Input.Data.D, n = half.Length, r = refX.Length / d;
         var x = dataX.Concat(refX).ToArray();
@@ -396,34 +307,33 @@ public static class ConradAnalysis
             Pool: Enumerable.Range(0, n).Where(i => half[i] == h).Concat(Enumerable.Range(n, r).Where(i => (i - n) % 2 == h)).ToArray(),
             Test: Enumerable.Range(0, n).Where(i => half[i] != h).ToArray()
         )).ToArray();
-        return Train(request, name, file, description, x, labels, groups, n, p, progress, cancel);
+        return Train(run, request, name, file, description, x, labels, groups, n, p);
     }
 
     /// <summary>Supervised by halves: the data's truth labels, one half trains, the other is scored.</summary>
-    private static (double[] Scores, ConradClassifierSummary Summary) HalvesLabelled(ConradRequest request, double[] x, double[] truth, int[] half,
-        BoostingParameters p, IProgress<StageProgress>? progress, CancellationToken cancel)
+    private static (double[] Scores, ConradClassifierSummary Summary) HalvesLabelled(RunContext run, ConradRequest request, double[] x, double[] truth, int[] half,
+        BoostingParameters p)
     {
         int n = half.Length;
         var groups = Enumerable.Range(0, 2).Select(h => (Pool: Enumerable.Range(0, n).Where(i => half[i] == h).ToArray(),
             Test: Enumerable.Range(0, n).Where(i => half[i] != h).ToArray())).ToArray();
-        return Train(request, "supervised", "model-supervised", "truth signal against truth background in the data, by halves", x,
-            truth.Select(t => t == 1 ? 1.0 : 0.0).ToArray(), groups, n, p, progress, cancel);
+        return Train(run, request, "supervised", "model-supervised", "truth signal against truth background in the data, by halves", x,
+            truth.Select(t => t == 1 ? 1.0 : 0.0).ToArray(), groups, n, p);
     }
 
     /// <summary>Supervised on a separate labelled sample; every data event is scored.</summary>
-    private static (double[] Scores, ConradClassifierSummary Summary) Supervised(ConradRequest request, double[] supX, double[] supTruth, double[] dataX,
-        BoostingParameters p, IProgress<StageProgress>? progress, CancellationToken cancel)
+    private static (double[] Scores, ConradClassifierSummary Summary) Supervised(RunContext run, ConradRequest request, double[] supX, double[] supTruth, double[] dataX,
+        BoostingParameters p)
     {
         int n = dataX.Length / request.Input.Data.D, s = supTruth.Length;
         var x = dataX.Concat(supX).ToArray();
         var labels = new double[n].Concat(supTruth.Select(t => t == 1 ? 1.0 : 0.0)).ToArray();
         var groups = new[] { (Pool: Enumerable.Range(n, s).ToArray(), Test: Enumerable.Range(0, n).ToArray()) };
-        return Train(request, "supervised", "model-supervised", "generated signal against generated background, in x", x, labels, groups, n, p, progress, cancel);
+        return Train(run, request, "supervised", "model-supervised", "generated signal against generated background, in x", x, labels, groups, n, p);
     }
 
-    private static (double[] Scores, ConradClassifierSummary Summary) Train(ConradRequest request, string name, string file, string description,
-        double[] rowMajor, double[] labels, (int[] Pool, int[] Test)[] groups, int scored, BoostingParameters p,
-        IProgress<StageProgress>? progress, CancellationToken cancel)
+    private static (double[] Scores, ConradClassifierSummary Summary) Train(RunContext run, ConradRequest request, string name, string file, string description,
+        double[] rowMajor, double[] labels, (int[] Pool, int[] Test)[] groups, int scored, BoostingParameters p)
     {
         var c = request.Config;
         int d = request.Input.Data.D, rows = labels.Length, models = c.Classifier.Models;
@@ -444,12 +354,18 @@ public static class ConradAnalysis
             }
         string stage = $"classifier {name}";
         int total = folds.Count;
-        progress?.Report(new StageProgress(stage, 0, total, $"{total} leaf-wise HGB models on {groups[0].Pool.Length:N0} rows each"));
-        var bar = progress is null ? null : new CallbackProgress<int>(k => progress.Report(new StageProgress(stage, k, total)));
-        // Distinct seeds per model (sub-sampling is off, so the split is what differs; the seed keeps files reproducible).
-        var ensemble = Ensemble.Train(binner, x, labels, folds.ToArray(), 1, p, bar, cancel);
-        ModelFile.Save(Path.Combine(request.OutDir, "models", $"{file}.json"), ensemble, new FastAD.Kernels.IO.ModelIdentity("conrad", null, file,
-            ModelFingerprint.Of("conrad classifier v2", name, p.ToString(), c.Seed, rowMajor, labels, groups.Length, models)));
+        string inputs = ModelFingerprint.Of("conrad classifier v2", name, p.ToString(), c.Seed, rowMajor, labels, groups.Length, models);
+        var identity = new ModelIdentity("conrad", null, file, inputs);
+        var ensemble = run.Models.OpenSingle(run, stage, $"{file}.json", file, inputs, path => ModelFile.Load(path, identity));
+        if (ensemble is null)
+        {
+            run.Report(stage, 0, total, $"{total} leaf-wise HGB models on {groups[0].Pool.Length:N0} rows each, {Ensemble.PathOn(run.Device, p)}");
+            var bar = new CallbackProgress<int>(k => run.Report(stage, k, total));
+            // Distinct seeds per model (sub-sampling is off, so the split is what differs; the seed keeps files reproducible).
+            var trained = Ensemble.Train(run.Device, binner, x, labels, folds.ToArray(), 1, p, bar, run.Cancel);
+            run.Models.SaveSingle($"{file}.json", file, inputs, path => ModelFile.Save(path, trained, identity));
+            ensemble = trained;
+        }
         var scores = ensemble.MeanTestScores(x).Take(scored).ToArray();
         var all = ensemble.Models.SelectMany(m => m).ToArray();
         return (scores, new ConradClassifierSummary(name, description, all.Length, all.Average(m => m.Trees.Length), folds.Average(f => f.Train.Length + f.Validation.Length)));
