@@ -15,7 +15,7 @@ internal static class YamlConfig
     public static T? Read<T>(string path) where T : class
     {
         string text = ReadText(path);
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
+        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).WithTypeConverter(new EnumText.YamlConverter()).Build();
         try
         {
             YamlSchema.Check<T>(path, text, "");
@@ -29,8 +29,8 @@ internal static class YamlConfig
         }
     }
 
-    private static readonly ISerializer Writer = new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-    private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
+    private static readonly ISerializer Writer = new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).WithTypeConverter(new EnumText.YamlConverter()).Build();
+    private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).WithTypeConverter(new EnumText.YamlConverter()).Build();
 
     /// <summary>The settings as snake_case YAML (what an analysis's <c>--print-config</c> prints).</summary>
     public static string ToYaml<T>(T settings) where T : class => Writer.Serialize(settings);

@@ -82,9 +82,9 @@ internal static class YamlSchema
         }
         if (t.IsEnum)
         {
-            string s = Scalar(path, node, key, "one of " + string.Join(", ", Enum.GetNames(t)), hint);
-            if (!Enum.GetNames(t).Any(n => string.Equals(n, s, StringComparison.OrdinalIgnoreCase)))
-                throw Error(path, node, $"{key} is '{s}'; expected one of {string.Join(", ", Enum.GetNames(t))}", hint);
+            string s = Scalar(path, node, key, EnumText.Choices(t), hint);
+            if (!EnumText.Names(t).Any(n => string.Equals(n, s, StringComparison.OrdinalIgnoreCase)))
+                throw Error(path, node, $"{key} is '{s}'; expected {EnumText.Choices(t)}", hint);
             return;
         }
         var item = t.IsArray ? t.GetElementType() : t.IsGenericType && typeof(IList).IsAssignableFrom(t) ? t.GetGenericArguments()[0] : null;

@@ -1,134 +1,95 @@
 using System.CommandLine;
-using System.Diagnostics;
 using FastAD.Analyses;
 using System.Globalization;
 using FastAD.Analyses.Cathode;
+using FastAD.Data.Synthetic;
 using FastAD.Kernels;
 using FastAD.Kernels.IO;
 using Spectre.Console;
 
 namespace FastAD.Cli;
 
-/// <summary><c>fastad cathode</c>: the whole dimuon CATHODE analysis with its report.</summary>
-internal static class CathodeCommand
+/// <summary><c>fastad cathode</c>: the whole dimuon CATHODE analysis with its report, and <c>cathode pseudo</c>.</summary>
+internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (CathodeResults Results, CathodeAnalysis.ChannelState Primary, CathodeAnalysis.ChannelState? Control)>("cathode",
+    "The dimuon CATHODE analysis of SPEC 1: flows on the sidebands, SR samples, BDT ensemble, FPR scans, reweighting, SS validation, variations; writes a report.",
+    "Event table of the searched channel (CSV, .npy/.npz, Feather) with dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d.",
+    "Run on generated OS and SS samples (the built-in data; seeded by --seed).",
+    "paper (the published configuration) or quick (a demo under a minute).",
+    "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).",
+    "Reuse the flows and BDTs saved in --out instead of retraining (statistics are redone).")
 {
-    /// <summary>The options that say what to analyse and how; shared by <c>cathode</c> and <c>cathode pseudo</c>.</summary>
-    private sealed class Inputs
+    private readonly Option<string?> _control = new("--control") { Description = "Event table of the other channel (SS when searching OS) for the validation and cross-applications." };
+    private readonly Option<string?> _channel = new("--channel") { Description = "Channel searched: OS (default) or SS." };
+
+    internal static Command Create(IAnsiConsole console) => new CathodeCommand().Build(console);
+
+    protected override Option[] Specific => [_control, _channel];
+
+    protected override void Apply(ParseResult parse, CathodeConfig c)
     {
-        internal readonly Option<string?> Data = new("--data") { Description = "Event table of the searched channel (CSV, .npy/.npz, Feather) with dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d." };
-        internal readonly Option<string?> Control = new("--control") { Description = "Event table of the other channel (SS when searching OS) for the validation and cross-applications." };
-        internal readonly Option<bool> Generate = new("--generate") { Description = "Run on generated OS and SS samples (the built-in data; seeded by --seed)." };
-        internal readonly Option<string?> Channel = new("--channel") { Description = "Channel searched: OS (default) or SS." };
-        internal readonly Option<string?> Config = new("--config") { Description = "YAML configuration over the preset (see --print-config); unknown keys are errors." };
-        internal readonly Option<string> Preset = new("--preset") { Description = "paper (the published configuration) or quick (a demo under a minute).", DefaultValueFactory = _ => "paper" };
-        internal readonly Option<string> Device = FastAdCommand.DeviceOption();
-        internal readonly Option<string> Output = new("--out") { Description = "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).", DefaultValueFactory = _ => "out/cathode" };
-        internal readonly Option<ulong?> Seed = new("--seed") { Description = "Base seed (overrides the config)." };
-        internal readonly Option<bool> Quiet = new("--quiet") { Description = "No progress bars; only the final table." };
-        internal readonly Option<bool> PrintConfig = new("--print-config") { Description = "Print the configuration (preset, then --config and options applied) as YAML and exit." };
-
-        internal void AddTo(Command cmd)
-        {
-            foreach (var o in new Option[] { Data, Control, Generate, Channel, Config, Preset, Device, Output, Seed, Quiet, PrintConfig }) cmd.Options.Add(o);
-        }
-
-        /// <summary>The configuration: preset, then --config, then the options.</summary>
-        internal CathodeConfig Configuration(ParseResult parse)
-        {
-            var c = CathodeConfig.Preset(parse.GetValue(Preset)!);
-            if (parse.GetValue(Config) is { } path) c = CathodeConfig.Load(path, c);
-            if (parse.GetValue(Seed) is { } s) c.Seed = s;
-            if (parse.GetValue(Channel) is { } ch) c.Channel = ch.ToUpperInvariant();
-            c.Validate();
-            return c;
-        }
-
-        /// <summary>The searched channel, the other channel (or null), and a description of the input.</summary>
-        internal (CathodeChannelData Primary, CathodeChannelData? Control, string Input) Load(ParseResult parse, CathodeConfig c)
-        {
-            bool gen = parse.GetValue(Generate);
-            string? dataFile = parse.GetValue(Data), controlFile = parse.GetValue(Control);
-            if (gen == (dataFile is not null))
-                throw new ArgumentException("Give either --data FILE (with --control FILE for the other channel, optional) or --generate.");
-            if (gen)
-            {
-                var (p, o) = CathodeData.Generate(c);
-                return (p, o, $"generated OS and SS samples (seed {c.Seed})");
-            }
-            string other = c.Channel == "OS" ? "SS" : "OS";
-            var primary = CathodeData.Load(dataFile!, c.Channel, c);
-            var ctrl = controlFile is null ? null : CathodeData.Load(controlFile, other, c);
-            // Full paths: shards started from different folders must still agree on their input.
-            string data = Path.GetFullPath(dataFile!);
-            return (primary, ctrl, controlFile is null ? data : $"{data} ({c.Channel}), {Path.GetFullPath(controlFile)} ({other})");
-        }
+        if (parse.GetValue(_channel) is { } ch) c.Channel = EnumText.Parse<DimuonChannel>(ch, "--channel");
     }
 
-    internal static Command Create(IAnsiConsole console)
+    /// <summary>The searched channel, the other channel (or null), and a description of the input.</summary>
+    private (CathodeChannelData Primary, CathodeChannelData? Control, string Input) Load(ParseResult parse, CathodeConfig c)
     {
-        var inputs = new Inputs();
-        var reuse = new Option<bool>("--reuse") { Description = "Reuse the flows and BDTs saved in --out instead of retraining (statistics are redone)." };
-        var cmd = new Command("cathode", "The dimuon CATHODE analysis of SPEC 1: flows on the sidebands, SR samples, BDT ensemble, FPR scans, reweighting, SS validation, variations; writes a report.");
-        inputs.AddTo(cmd);
-        cmd.Options.Add(reuse);
-        cmd.Subcommands.Add(Pseudo(console));
-        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
+        bool gen = parse.GetValue(Options.Generate);
+        string? dataFile = parse.GetValue(Options.Data), controlFile = parse.GetValue(_control);
+        if (gen == (dataFile is not null))
+            throw new ArgumentException("Give either --data FILE (with --control FILE for the other channel, optional) or --generate.");
+        if (gen)
         {
-            var c = inputs.Configuration(parse);
-            if (parse.GetValue(inputs.PrintConfig))
-            {
-                console.Profile.Out.Writer.Write(CathodeConfig.ToYaml(c));
-                return 0;
-            }
-            string outDir = parse.GetValue(inputs.Output)!;
-            // One run per folder: a second one would mix its results and models with this one's.
-            using var outLock = FastAdCommand.LockFolder(outDir);
-            var (primary, ctrl, input) = inputs.Load(parse, c);
-            using var registry = DeviceRegistry.Discover();
-            var dev = registry.Select(parse.GetValue(inputs.Device));
-            var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(reuse), parse.GetValue(inputs.Preset)!, input);
-            bool showProgress = !parse.GetValue(inputs.Quiet);
-            if (showProgress)
-                console.MarkupLineInterpolated($"[bold]CATHODE[/] on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}");
-            if (showProgress)
-                console.MarkupLineInterpolated($"devices: {CathodeAnalysis.DevicePlan(c, dev)}");
-            var sw = Stopwatch.StartNew();
-            // Ctrl+C stops at the next epoch or stage; what was saved (flows, BDTs) stays in --out for --reuse.
-            if (!AnalysisRunner.TryRun(console, !showProgress,
-                    $"the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.",
-                    (progress, token) => CathodeAnalysis.Run(request, dev, progress, token), out var run))
-                return AnalysisRunner.Interrupted;
-            var (results, ps, cs) = run;
-            var written = CathodeReport.Write(outDir, results, ps, cs);
-            PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
-            AnalysisRunner.ReportLine(console, outDir, written.Count);
-            return 0;
-        }));
-        return cmd;
+            var (p, o) = CathodeData.Generate(c);
+            return (p, o, $"generated OS and SS samples (seed {c.Seed})");
+        }
+        var other = c.Channel == DimuonChannel.OS ? DimuonChannel.SS : DimuonChannel.OS;
+        var primary = CathodeData.Load(dataFile!, c.Channel, c);
+        var ctrl = controlFile is null ? null : CathodeData.Load(controlFile, other, c);
+        // Full paths: shards started from different folders must still agree on their input.
+        string data = Path.GetFullPath(dataFile!);
+        return (primary, ctrl, controlFile is null ? data : $"{data} ({c.Channel}), {Path.GetFullPath(controlFile)} ({other})");
     }
+
+    protected override Prepared Prepare(ParseResult parse, CathodeConfig c, string outDir)
+    {
+        var (primary, ctrl, input) = Load(parse, c);
+        var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input);
+        return new Prepared(Title("CATHODE", $"on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}"),
+            dev => CathodeAnalysis.DevicePlan(c, dev), run => CathodeAnalysis.Run(request, run));
+    }
+
+    protected override string KeptOnInterrupt(string outDir) =>
+        $"the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.";
+
+    protected override int Write(string outDir, (CathodeResults Results, CathodeAnalysis.ChannelState Primary, CathodeAnalysis.ChannelState? Control) r) =>
+        CathodeReport.Write(outDir, r.Results, r.Primary, r.Control).Count;
+
+    protected override void PrintHeadline(IAnsiConsole console, (CathodeResults Results, CathodeAnalysis.ChannelState Primary, CathodeAnalysis.ChannelState? Control) r,
+        double seconds) => PrintHeadline(console, r.Results, seconds);
+
+    protected override IEnumerable<Command> Subcommands(IAnsiConsole console) => [Pseudo(console)];
 
     /// <summary><c>fastad cathode pseudo</c>: bootstrap or null pseudoexperiments, sharded and resumable.</summary>
     private static Command Pseudo(IAnsiConsole console)
     {
-        var inputs = new Inputs();
+        // Its own instance of the options: an option belongs to one command.
+        var inputs = new CathodeCommand();
+        return inputs.PseudoCommand(console);
+    }
+
+    private Command PseudoCommand(IAnsiConsole console)
+    {
         var n = new Option<int>("--n") { Description = "Pseudoexperiments in the whole study (all shards).", DefaultValueFactory = _ => 100 };
         var mode = new Option<string>("--mode") { Description = "bootstrap (resample the data) or null (background-only pseudo-data from the flows).", DefaultValueFactory = _ => "bootstrap" };
         var retrain = new Option<string>("--retrain") { Description = "bdt (retrain the whole k-fold ensemble per pseudoexperiment) or none (score with the saved ensemble).", DefaultValueFactory = _ => "bdt" };
         var shard = new Option<string>("--shard") { Description = "i/K: run the pseudoexperiments j with j mod K = i (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT).", DefaultValueFactory = _ => "0/1" };
         var batch = new Option<int>("--batch") { Description = "Pseudoexperiments trained together in one ensemble call (one launch on a device).", DefaultValueFactory = _ => 8 };
-        var cmd = new Command("pseudo", "Pseudoexperiments of the CATHODE chain (SPEC 1.6): each retrains the BDT ensemble and redoes the statistics; results are appended to --out/pseudo/*.jsonl and resume after a kill. Combine shards with `fastad merge`.")
-        {
-            n, mode, retrain, shard, batch,
-        };
-        inputs.AddTo(cmd);
+        var cmd = Options.With(new Command("pseudo", "Pseudoexperiments of the CATHODE chain (SPEC 1.6): each retrains the BDT ensemble and redoes the statistics; results are appended to --out/pseudo/*.jsonl and resume after a kill. Combine shards with `fastad merge`.")
+, _control, _channel, n, mode, retrain, shard, batch);
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
         {
-            var c = inputs.Configuration(parse);
-            if (parse.GetValue(inputs.PrintConfig))
-            {
-                console.Profile.Out.Writer.Write(CathodeConfig.ToYaml(c));
-                return 0;
-            }
+            var c = Configuration(parse, console);
+            if (c is null) return 0;
             var m = parse.GetValue(mode)!.ToLowerInvariant() switch
             {
                 "bootstrap" => PseudoMode.Bootstrap,
@@ -142,18 +103,18 @@ internal static class CathodeCommand
                 var other => throw new ArgumentException($"--retrain must be bdt or none (got '{other}')."),
             };
             var sh = Shard.Parse(parse.GetValue(shard)!);
-            string outDir = parse.GetValue(inputs.Output)!;
+            string outDir = parse.GetValue(Options.Output)!;
             string file = PseudoExperiments.ResultsPath(outDir, m, rt, sh);
             // Shards of one study share the folder (no `cathode` or `merge` meanwhile: they would replace the models the
             // shards read); one shard file has one writer (a second would append the same indices again).
             using var folderLock = FastAdCommand.ShareFolder(outDir);
             using var shardLock = FastAdCommand.LockFile(file);
-            var (primary, ctrl, input) = inputs.Load(parse, c);
-            var os = primary.Channel == "OS" ? primary : ctrl;
+            var (primary, ctrl, input) = Load(parse, c);
+            var os = primary.Channel == DimuonChannel.OS ? primary : ctrl;
             using var registry = DeviceRegistry.Discover();
-            var dev = registry.Select(parse.GetValue(inputs.Device));
+            var dev = registry.Select(parse.GetValue(Options.Device));
             var request = new PseudoRequest(c, primary, os, outDir, m, rt, parse.GetValue(n), sh, parse.GetValue(batch));
-            if (!AnalysisRunner.TryRun(console, parse.GetValue(inputs.Quiet), $"every finished pseudoexperiment is saved in {file}; run the same command again to resume.",
+            if (!AnalysisRunner.TryRun(console, parse.GetValue(Options.Quiet), $"every finished pseudoexperiment is saved in {file}; run the same command again to resume.",
                     (progress, token) => PseudoExperiments.Run(request, input, dev, progress, token), out var r))
                 return AnalysisRunner.Interrupted;
             string rate = r.Added > 0 ? $", {(r.Added / r.Seconds * 3600).ToString("N0", CultureInfo.InvariantCulture)} per hour" : "";

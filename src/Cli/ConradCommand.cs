@@ -1,58 +1,49 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
+using FastAD.Analyses;
 using FastAD.Analyses.Conrad;
-using FastAD.Kernels;
+using FastAD.Data.Synthetic;
 using Spectre.Console;
 
 namespace FastAD.Cli;
 
 /// <summary><c>fastad conrad</c>: the CONRAD non-resonant anomaly detection of SPEC 2 with its report.</summary>
-internal static class ConradCommand
+internal sealed class ConradCommand() : AnalysisCommand<ConradConfig, (ConradResults Results, ConradAnalysis.State State)>("conrad",
+    "The CONRAD analysis of SPEC 2: conditional RQS flow on the template, latent map, HGB ensemble against normal samples, ABCD closure with MET, SIC and S/√B; writes a report.",
+    "Event table (CSV, .npy/.npz, Feather) with MET, m_J, tau21, tau32, is_template (1: template rows) and optionally is_signal.",
+    "Run on generated data (the built-in CONRAD generator; seeded by --seed).",
+    "paper (the published configuration) or quick (a demo of about a minute).",
+    "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).",
+    "Reuse the flows and classifiers saved in --out that were trained from the same inputs (others are retrained).")
 {
-    internal static Command Create(IAnsiConsole console)
+    private readonly Option<string?> _template = new("--template") { Description = "Background template: gamma (the γ+jets rows, data-driven) or znunu (a generated Z(νν)+jets sample)." };
+    private readonly Option<string?> _signal = new("--signal") { Description = "Generated signal: 3prong or 2prong." };
+
+    internal static Command Create(IAnsiConsole console) => new ConradCommand().Build(console);
+
+    protected override Option[] Specific => [_template, _signal];
+
+    protected override void Apply(ParseResult parse, ConradConfig c)
     {
-        var shared = new AnalysisOptions(
-            "Event table (CSV, .npy/.npz, Feather) with MET, m_J, tau21, tau32, is_template (1: template rows) and optionally is_signal.",
-            "Run on generated data (the built-in CONRAD generator; seeded by --seed).",
-            "paper (the published configuration) or quick (a demo of about a minute).",
-            "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).", "out/conrad");
-        var template = new Option<string?>("--template") { Description = "Background template: gamma (the γ+jets rows, data-driven) or znunu (a generated Z(νν)+jets sample)." };
-        var signal = new Option<string?>("--signal") { Description = "Generated signal: 3prong or 2prong." };
-        var cmd = shared.With(new Command("conrad", "The CONRAD analysis of SPEC 2: conditional RQS flow on the template, latent map, HGB ensemble against normal samples, ABCD closure with MET, SIC and S/√B; writes a report."),
-            template, signal);
-        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
-        {
-            var c = shared.Configuration(parse, console, ConradConfig.Preset, ConradConfig.Load, (c, s) => c.Seed = s, c =>
-            {
-                if (parse.GetValue(template) is { } t) c.Template = t.ToLowerInvariant();
-                if (parse.GetValue(signal) is { } sg) c.Signal = sg.ToLowerInvariant();
-            }, c => c.Validate(), ConradConfig.ToYaml);
-            if (c is null) return 0;
-            string? dataFile = shared.DataFile(parse);
-            string outDir = parse.GetValue(shared.Output)!;
-            using var outLock = FastAdCommand.LockFolder(outDir);
-            using var registry = DeviceRegistry.Discover();
-            var dev = registry.Select(parse.GetValue(shared.Device));
-            var input = dataFile is null ? ConradData.Generate(c) : ConradData.Load(dataFile, c);
-            var request = new ConradRequest(c, input, outDir, parse.GetValue(shared.Preset)!);
-            bool showProgress = !parse.GetValue(shared.Quiet);
-            if (showProgress)
-                console.MarkupLineInterpolated($"[bold]CONRAD[/] on {input.Description}: {input.Data.Rows:N0} data events, {input.Template.Rows:N0} template events");
-            console.MarkupLineInterpolated($"devices: {ConradAnalysis.DevicePlan(c, dev)}");
-            var sw = Stopwatch.StartNew();
-            if (!AnalysisRunner.TryRun(console, !showProgress,
-                    $"the models finished so far are kept in {Path.Combine(outDir, "models")}.",
-                    (progress, token) => ConradAnalysis.Run(request, dev, progress, token), out var run))
-                return AnalysisRunner.Interrupted;
-            var (results, state) = run;
-            var written = ConradReport.Write(outDir, results, state);
-            PrintHeadline(console, results, sw.Elapsed.TotalSeconds);
-            AnalysisRunner.ReportLine(console, outDir, written.Count);
-            return 0;
-        }));
-        return cmd;
+        if (parse.GetValue(_template) is { } t) c.Template = EnumText.Parse<ConradTemplate>(t, "--template");
+        if (parse.GetValue(_signal) is { } sg) c.Signal = EnumText.Parse<ConradSignal>(sg, "--signal");
     }
+
+    protected override Prepared Prepare(ParseResult parse, ConradConfig c, string outDir)
+    {
+        string? dataFile = Options.DataFile(parse);
+        var input = dataFile is null ? ConradData.Generate(c) : ConradData.Load(dataFile, c);
+        var request = new ConradRequest(c, input, outDir, parse.GetValue(Options.Preset)!, parse.GetValue(Reuse));
+        return new Prepared(Title("CONRAD", $"on {input.Description}: {input.Data.Rows:N0} data events, {input.Template.Rows:N0} template events"),
+            dev => ConradAnalysis.DevicePlan(c, dev), run => ConradAnalysis.Run(request, run));
+    }
+
+    protected override string KeptOnInterrupt(string outDir) =>
+        $"the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.";
+
+    protected override int Write(string outDir, (ConradResults Results, ConradAnalysis.State State) r) => ConradReport.Write(outDir, r.Results, r.State).Count;
+
+    protected override void PrintHeadline(IAnsiConsole console, (ConradResults Results, ConradAnalysis.State State) r, double seconds) => PrintHeadline(console, r.Results, seconds);
 
     private static string F(double v, int digits = 2) => AnalysisRunner.Number(v, digits);
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Text.Json.Serialization;
 using FastAD.Kernels.Random;
 
 namespace FastAD.Flows;
@@ -7,12 +8,12 @@ namespace FastAD.Flows;
 public enum ClassifierLoss
 {
     /// <summary>Binary cross-entropy on a sigmoid output, class weights per label.</summary>
-    Bce,
+    [JsonStringEnumMemberName("bce")] Bce,
     /// <summary>
     /// Maximum-likelihood classifier loss L = −Σ_data f(x) + Σ_sim (e^{f(x)} − 1) on a linear output, whose
     /// minimiser is f = ln(p_data/p_sim); averaged over the batch.
     /// </summary>
-    Mlc,
+    [JsonStringEnumMemberName("mlc")] Mlc,
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using FastAD.Kernels;
 using FastAD.Kernels.Random;
 
 namespace FastAD.Flows;
@@ -22,6 +23,13 @@ public sealed record MlpTrainingOptions
 /// </summary>
 public static class MlpTrainer
 {
+    /// <summary>
+    /// Where MLP training runs on <paramref name="device"/>, in one phrase for the stage notes: the managed path, with the
+    /// reason on devices that run kernels (no MLP training kernels yet).
+    /// </summary>
+    public static string PathOn(ComputeDevice device) =>
+        device.Kind == DeviceKind.Cpu ? "on the managed CPU path" : $"on the managed CPU path (MLP training has no {device.Kind} kernels yet)";
+
     /// <summary>Trains in place; returns the mean training loss of each epoch.</summary>
     /// <param name="mlp">The network.</param>
     /// <param name="x">Inputs, row-major (rows × inputs).</param>

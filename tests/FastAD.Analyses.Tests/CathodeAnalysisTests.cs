@@ -65,7 +65,7 @@ public class CathodeAnalysisTests : IClassFixture<CathodeAnalysisTests.Run>
     public void ControlChannelShowsNoExcess()
     {
         var c = _run.Results.Control!;
-        Assert.Equal("SS", c.Channel);
+        Assert.Equal(FastAD.Data.Synthetic.DimuonChannel.SS, c.Channel);
         Assert.True(c.Cathode.Points.Max(q => q.Z) < 2.5, $"SS max Z {c.Cathode.Points.Max(q => q.Z):F2}");
         Assert.NotNull(c.CrossApplied);
         Assert.True(c.CrossApplied!.Points.Max(q => q.Z) < 2.5, "OS ensemble on SS");

@@ -49,6 +49,55 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
     public ConradAnalysisTests(Run run) => _run = run;
 
     [Fact]
+    public void SavedFlowsMapRawColumnsAsTheAnalysisDid()
+    {
+        // The flow file carries CONRAD's preprocessing: flow-latent on the raw columns gives the analysis's latents.
+        var data = _run.State.Data;
+        var names = ConradData.Generate(Run.Config).FeatureNames;
+        string dir = Directory.CreateTempSubdirectory("fastad-conrad-latent").FullName;
+        var columns = new Dictionary<string, Array> { ["MET"] = data.Met };
+        for (int j = 0; j < data.D; j++) columns[names[j]] = Enumerable.Range(0, data.Rows).Select(i => data.Features[i * data.D + j]).ToArray();
+        string csv = Path.Combine(dir, "data.csv"), z = Path.Combine(dir, "z.csv");
+        EventTableIO.Write(new EventTable(columns), csv);
+        var report = FastAD.Analyses.Flows.FlowLatentJob.Run(new(Path.Combine(_run.Dir, "models", ConradAnalysis.FlowFileName(0)), csv, z));
+        Assert.Equal(data.Rows, report.Rows);
+        var mapped = DelimitedTable.Read(z);
+        for (int j = 0; j < data.D; j++)
+        {
+            var col = mapped.GetDoubles($"z_{j}");
+            double worst = Enumerable.Range(0, data.Rows).Max(i => Math.Abs(col[i] - _run.State.Latent[i * data.D + j]));
+            Assert.True(worst < 1e-9, $"z_{j}: {worst:G3} from the analysis's latents");
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void ReuseLoadsTheSavedFlowsAndClassifiersOfTheSameInputs()
+    {
+        string dir = Directory.CreateTempSubdirectory("fastad-conrad-reuse").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "models"));
+        foreach (var f in Directory.GetFiles(Path.Combine(_run.Dir, "models")))
+            File.Copy(f, Path.Combine(dir, "models", Path.GetFileName(f)));
+        var notes = new List<string>();
+        var progress = new CallbackProgress<StageProgress>(p => { if (p.Note is { } n) lock (notes) notes.Add(n); });
+        var input = ConradData.Generate(Run.Config);
+        var (same, _) = ConradAnalysis.Run(new ConradRequest(Run.Config, input, dir, "test", Reuse: true), CpuDevice.Instance, progress);
+        Assert.All(same.Flows, f => Assert.Equal(-1, f.BestEpoch));
+        Assert.Contains(notes, n => n.StartsWith("reused", StringComparison.Ordinal) && n.Contains("model-realistic.json"));
+        Assert.Equal(_run.Results.Injections.Select(l => l.Points.Select(q => q.Ratio).ToArray()), same.Injections.Select(l => l.Points.Select(q => q.Ratio).ToArray()));
+        Assert.Equal(_run.Results.Sic.Select(x => x.MaxSic), same.Sic.Select(x => x.MaxSic));
+
+        // Another classifier configuration: the flows are reused, the classifiers retrained with a warning naming the file.
+        var other = Run.Config;
+        other.Classifier.MaxIterations = 20;
+        notes.Clear();
+        var (retrained, _) = ConradAnalysis.Run(new ConradRequest(other, input, dir, "test", Reuse: true), CpuDevice.Instance, progress);
+        Assert.All(retrained.Flows, f => Assert.Equal(-1, f.BestEpoch));
+        Assert.Contains(notes, n => n.Contains("model-realistic.json was trained on other inputs", StringComparison.Ordinal));
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public void AbcdClosesWithoutSignalDownToFpr1e3()
     {
         var zero = _run.Results.Injections.Single(l => l.Injected == 0);
@@ -199,7 +248,13 @@ public class ConradUnitTests
         Assert.Contains("binz", e.Message);
         Assert.Contains("fastad conrad --print-config", e.Message);
         File.WriteAllText(cfg, "template: photon\n");
-        Assert.Contains("template must be gamma or znunu", Assert.Throws<ArgumentException>(() => ConradConfig.Load(cfg, ConradConfig.Quick())).Message);
+        // A typed setting: the file and line are named with the choices.
+        var t = Assert.Throws<InvalidDataException>(() => ConradConfig.Load(cfg, ConradConfig.Quick())).Message;
+        Assert.Contains("line 1: template is 'photon'; expected gamma or znunu", t);
+        File.WriteAllText(cfg, "template: ZNUNU\nsignal: 2prong\n");
+        var typed = ConradConfig.Load(cfg, ConradConfig.Quick());
+        Assert.Equal((ConradTemplate.Znunu, FastAD.Data.Synthetic.ConradSignal.TwoProng), (typed.Template, typed.Signal));
+        Assert.Contains("template: znunu\nsignal: 2prong\n", ConradConfig.ToYaml(typed));
         Directory.Delete(dir, true);
     }
 

@@ -184,7 +184,7 @@ public class SimadUnitTests
         File.WriteAllText(bad, "injection:\n  mass_points: [125, 200]\n");
         Assert.Contains("200", Assert.Throws<ArgumentException>(() => SimadConfig.Load(bad, SimadConfig.Paper())).Message);
         File.WriteAllText(bad, "classifier:\n  losses: [bce, hinge]\n");
-        Assert.Contains("hinge", Assert.Throws<ArgumentException>(() => SimadConfig.Load(bad, SimadConfig.Paper())).Message);
+        Assert.Contains("line 2: classifier.losses[1] is 'hinge'; expected bce or mlc", Assert.Throws<InvalidDataException>(() => SimadConfig.Load(bad, SimadConfig.Paper())).Message);
         File.WriteAllText(bad, "evaluation:\n  test_fraction: 1\n");
         Assert.Contains("test_fraction", Assert.Throws<ArgumentException>(() => SimadConfig.Load(bad, SimadConfig.Paper())).Message);
     }
@@ -322,5 +322,44 @@ public class SimadUnitTests
         Assert.Equal(4, table.RowCount);
         Assert.False(File.Exists(Path.Combine(dir, SimadAnalysis.PartialFolder, "scan-bce-m125.csv")));
         Assert.False(File.Exists(Path.Combine(dir, "null-bce.csv")));
+    }
+
+    [Fact]
+    public void ReuseTakesTheFinishedStagesAndRetrainsADamagedOne()
+    {
+        var c = SimadConfig.Quick();
+        c.Generate.Events = 200;
+        c.Classifier.Losses = [FastAD.Flows.ClassifierLoss.Bce];
+        c.Classifier.Ensemble = 1;
+        c.Classifier.Hidden = [4];
+        c.Classifier.Epochs = 1;
+        c.Bootstrap.Samples = 3;
+        c.Injection.MassPoints = [125];
+        var dir = Temp("reuse");
+        var sample = SimadData.Generate(c);
+        var notes = new List<string>();
+        SimadResults Go(bool reuse) => SimadAnalysis.Run(new SimadRequest(c, sample, dir, "test", "generated"),
+            new RunContext(CpuDevice.Instance, new ModelStore(dir, reuse, "simad"), new CallbackProgress<StageProgress>(p => { if (p.Note is { } n) lock (notes) notes.Add(n); })));
+        var first = Go(reuse: false);
+        Assert.True(first.NetworksTrained > 0);
+        var again = Go(reuse: true);
+        Assert.Equal(0, again.NetworksTrained);
+        Assert.Equal(first.Nulls[0].Bootstraps, again.Nulls[0].Bootstraps);
+        Assert.Equal(first.Scans.Select(x => x.Points.Select(q => q.Mean).ToArray()), again.Scans.Select(x => x.Points.Select(q => q.Mean).ToArray()));
+
+        // A damaged stage file is named and that stage alone is trained again, to the same numbers.
+        string nullFile = Path.Combine(dir, "models", "simad-null-bce.json");
+        File.WriteAllText(nullFile, File.ReadAllText(nullFile).Replace("\"meanLoss\":", "\"meanLoss\": 1e-3 +"));
+        notes.Clear();
+        var repaired = Go(reuse: true);
+        Assert.Contains(notes, n => n.StartsWith(nullFile, StringComparison.Ordinal) && n.EndsWith("; retraining", StringComparison.Ordinal));
+        Assert.Equal((c.Bootstrap.Samples + 1) * c.Classifier.Ensemble, repaired.NetworksTrained);
+        Assert.Equal(first.Nulls[0].Bootstraps, repaired.Nulls[0].Bootstraps);
+
+        // Other settings are other inputs: every stage is trained again.
+        c.Classifier.Epochs = 2;
+        notes.Clear();
+        Assert.Equal(first.NetworksTrained, Go(reuse: true).NetworksTrained);
+        Assert.Contains(notes, n => n.Contains("trained on other inputs", StringComparison.Ordinal));
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels;
 using FastAD.Kernels.IO;
@@ -9,7 +10,7 @@ using FastAD.Trees;
 namespace FastAD.Analyses.Cathode;
 
 /// <summary>The events of one channel: masses, row-major features (rows × D) and optional 0/1 truth.</summary>
-public sealed record CathodeChannelData(string Channel, string Source, double[] Mass, double[] Features, string[] FeatureNames, double[]? Truth)
+public sealed record CathodeChannelData(DimuonChannel Channel, string Source, double[] Mass, double[] Features, string[] FeatureNames, double[]? Truth)
 {
     /// <summary>Events.</summary>
     public int Rows => Mass.Length;
@@ -96,7 +97,7 @@ public static class CathodeAnalysis
     {
         var c = request.Config;
         c.Validate();
-        var os = request.Primary.Channel == "OS" ? request.Primary : request.Control;
+        var os = request.Primary.Channel == DimuonChannel.OS ? request.Primary : request.Control;
         var fitOn = os ?? request.Primary;
         var pre = run.Time("preprocessing", () => FitPreprocessing(fitOn, c));
         // Fail on unusable input before anything is trained.
@@ -143,7 +144,7 @@ public static class CathodeAnalysis
         st.SrRows = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] == MassBand.Sr).ToArray();
         st.OutsideRange = pre.OutsideRange(data.Features);
         if (st.OutsideRange.Any(n => n > 0))
-            run.Warn($"flows {data.Channel}", $"{OutsideRangeText(st)} outside the preprocessing range fitted on {(data.Channel == "OS" ? "this channel" : "OS")}: clamped to its edge");
+            run.Warn($"flows {data.Channel}", $"{OutsideRangeText(st)} outside the preprocessing range fitted on {(data.Channel == DimuonChannel.OS ? "this channel" : "OS")}: clamped to its edge");
         var bg = CathodeBackground.Train(run, c, data, pre);
         st.Flows = bg.Summaries;
         st.MassModel = bg.MassModel;
@@ -161,7 +162,7 @@ public static class CathodeAnalysis
         // The path depends on the flows' kind, shape and settings, not on the data: three features stand in for the data's.
         var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new MaskedAutoregressiveFlow(3, 1, c.Flows.Hidden, c.Flows.Blocks, (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(k => c.FlowOptions() with { Seed = (ulong)k }).ToArray();
-        return $"flows {FlowTraining.PathOn(device, flows, options)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters("OS"))}; fits on {device.Id}";
+        return $"flows {FlowTraining.PathOn(device, flows, options)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters(DimuonChannel.OS))}; fits on {device.Id}";
     }
 
     /// <summary>The SPEC 1.2 preprocessing, fitted on <paramref name="fitOn"/> (the OS channel).</summary>

@@ -1,3 +1,4 @@
+using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels.Random;
 using FastAD.Stats;
@@ -27,10 +28,10 @@ public static class CathodeBackground
         double[] TrainingSamples, double[] RocSamples, double[] RocSampleMasses, ulong ChannelSeed, string FlowInputs);
 
     /// <summary>Seed of a channel's random streams.</summary>
-    public static ulong ChannelSeed(CathodeConfig c, string channel) => Seeds(c, channel).Seed;
+    public static ulong ChannelSeed(CathodeConfig c, DimuonChannel channel) => Seeds(c, channel).Seed;
 
     /// <summary>A channel's node of the run's seed tree, <c>cathode/os</c> or <c>cathode/ss</c>: every random stream of the channel hangs below it.</summary>
-    internal static SeedTree Seeds(CathodeConfig c, string channel) => SeedTree.Of(c.Seed)["cathode"][channel.ToLowerInvariant()];
+    internal static SeedTree Seeds(CathodeConfig c, DimuonChannel channel) => SeedTree.Of(c.Seed)["cathode"][channel.Text().ToLowerInvariant()];
 
     /// <summary>
     /// SPEC 1.3–1.4 for one channel: flows on the sidebands (80/20 split separately in SBL and SBH; saved, or reused from

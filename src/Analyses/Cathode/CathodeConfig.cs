@@ -1,3 +1,4 @@
+using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels.Random;
 using FastAD.Trees;
@@ -6,15 +7,15 @@ namespace FastAD.Analyses.Cathode;
 
 /// <summary>
 /// Every hyperparameter of the CATHODE analysis (SPEC 1), in YAML with snake_case keys. The defaults are the
-/// paper's configuration; <see cref="Quick"/> is the under-a-minute demo. Unknown keys are errors naming the
+/// paper's configuration; <see cref="MakeQuick"/> is the under-a-minute demo. Unknown keys are errors naming the
 /// line; keys not given keep the preset's value.
 /// </summary>
-public sealed class CathodeConfig
+public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
 {
     /// <summary>Base seed: flows use seed + member, BDT members seed + member, sampling and splits derived streams.</summary>
-    public ulong Seed { get; set; } = 1;
+    public override ulong Seed { get; set; } = 1;
     /// <summary>The channel searched: OS (signal search) or SS (control).</summary>
-    public string Channel { get; set; } = "OS";
+    public DimuonChannel Channel { get; set; } = DimuonChannel.OS;
     /// <summary>Column names.</summary>
     public ColumnsSection Columns { get; set; } = new();
     /// <summary>Mass bands.</summary>
@@ -134,47 +135,21 @@ public sealed class CathodeConfig
         public int CutScanSteps { get; set; } = 10;
     }
 
-    /// <summary>The paper's configuration.</summary>
-    public static CathodeConfig Paper() => new();
-
     /// <summary>A demo that finishes in well under a minute on two cores: 2 short flows, 5 × 8 BDTs.</summary>
-    public static CathodeConfig Quick()
+    protected override void MakeQuick()
     {
-        var c = new CathodeConfig();
-        c.Flows.Ensemble = 2;
-        c.Flows.Epochs = 40;
-        c.Bdt.Members = 8;
-        c.Bdt.MaxRounds = 100;
-        return c;
+        Flows.Ensemble = 2;
+        Flows.Epochs = 40;
+        Bdt.Members = 8;
+        Bdt.MaxRounds = 100;
     }
 
-    /// <summary>A preset by name.</summary>
-    public static CathodeConfig Preset(string name) => name.ToLowerInvariant() switch
-    {
-        "paper" => Paper(),
-        "quick" => Quick(),
-        _ => throw new ArgumentException($"--preset must be paper or quick (got '{name}')."),
-    };
+    /// <inheritdoc />
+    protected override string Command => "cathode";
 
-    /// <summary>Reads YAML over a preset: keys given replace the preset's values; unknown keys are errors naming the file and line.</summary>
-    public static CathodeConfig Load(string path, CathodeConfig preset)
+    /// <inheritdoc />
+    public override void Validate()
     {
-        var result = YamlConfig.Overlay(path, preset, "fastad cathode");
-        result.Validate();
-        return result;
-    }
-
-    /// <summary>The configuration as YAML (what <c>--print-config</c> prints).</summary>
-    public static string ToYaml(CathodeConfig c) => YamlConfig.ToYaml(c);
-
-    /// <summary>Checks ranges; errors name the key.</summary>
-    public void Validate()
-    {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException(message);
-        }
-        Require(Channel is "OS" or "SS", $"channel must be OS or SS (got '{Channel}').");
         Require(Columns.Features.Count >= 2, "columns.features: the flow needs at least two features.");
         Require(Columns.Features.Distinct().Count() == Columns.Features.Count, "columns.features: a feature is named twice.");
         Require(Regions.SblLow < Regions.SrLow && Regions.SrLow < Regions.SrHigh && Regions.SrHigh < Regions.SbhHigh,
@@ -212,10 +187,10 @@ public sealed class CathodeConfig
     };
 
     /// <summary>Boosting parameters (SPEC 1.5) of a channel's BDTs, seeded from its node of the seed tree (cathode/CH/bdt/boosting).</summary>
-    public BoostingParameters BoostingParameters(string channel) => FastAD.Trees.BoostingParameters.Cathode with
+    public BoostingParameters BoostingParameters(DimuonChannel channel) => FastAD.Trees.BoostingParameters.Cathode with
     {
         MaxRounds = Bdt.MaxRounds, MaxDepth = Bdt.MaxDepth, LearningRate = Bdt.LearningRate, Subsample = Bdt.Subsample,
-        Patience = Bdt.Patience, Seed = SeedTree.Of(Seed)["cathode"][channel.ToLowerInvariant()]["bdt"]["boosting"].Seed,
+        Patience = Bdt.Patience, Seed = SeedTree.Of(Seed)["cathode"][channel.Text().ToLowerInvariant()]["bdt"]["boosting"].Seed,
     };
 }
 

@@ -7,7 +7,7 @@ namespace FastAD.Analyses.Cathode;
 public static class CathodeData
 {
     /// <summary>Reads a channel's events from a file (CSV, .npy/.npz, Feather; format from the extension or magic bytes).</summary>
-    public static CathodeChannelData Load(string path, string channel, CathodeConfig config) =>
+    public static CathodeChannelData Load(string path, DimuonChannel channel, CathodeConfig config) =>
         CathodeInput.FromTable(EventTableIO.Read(path), channel, path, config);
 
     /// <summary>Generated OS and SS samples at the paper's sizes (the searched channel first).</summary>
@@ -16,12 +16,12 @@ public static class CathodeData
         // OS carries the Υ signal at the published size; SS is background only. Different streams per channel.
         var os = FromGenerator(DimuonChannel.OS, config, config.Seed);
         var ss = FromGenerator(DimuonChannel.SS, config, config.Seed + 1_000_003);
-        return config.Channel == "OS" ? (os, ss) : (ss, os);
+        return config.Channel == DimuonChannel.OS ? (os, ss) : (ss, os);
     }
 
     private static CathodeChannelData FromGenerator(DimuonChannel channel, CathodeConfig config, ulong seed)
     {
         var table = DimuonGenerator.Generate(new DimuonOptions(channel, Seed: seed));
-        return CathodeInput.FromTable(table, channel.ToString(), $"generated {channel} sample (seed {seed})", config);
+        return CathodeInput.FromTable(table, channel, $"generated {channel} sample (seed {seed})", config);
     }
 }

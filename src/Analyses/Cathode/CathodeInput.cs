@@ -1,5 +1,6 @@
 using System.Globalization;
 using FastAD.Data;
+using FastAD.Data.Synthetic;
 
 namespace FastAD.Analyses.Cathode;
 
@@ -10,7 +11,7 @@ public static class CathodeInput
     /// The mass, feature and (if present) truth columns of a table. Missing columns name what exists; a
     /// non-finite mass or feature names the row and column.
     /// </summary>
-    public static CathodeChannelData FromTable(EventTable table, string channel, string source, CathodeConfig config)
+    public static CathodeChannelData FromTable(EventTable table, DimuonChannel channel, string source, CathodeConfig config)
     {
         var cols = config.Columns;
         var needed = new[] { cols.Mass }.Concat(cols.Features).ToArray();

@@ -1,3 +1,4 @@
+using FastAD.Data.Synthetic;
 using FastAD.Kernels.IO;
 
 namespace FastAD.Analyses.Cathode;
@@ -10,22 +11,22 @@ namespace FastAD.Analyses.Cathode;
 /// </summary>
 internal static class CathodeModels
 {
-    private static string Ch(string channel) => channel.ToLowerInvariant();
+    private static string Ch(DimuonChannel channel) => channel.Text().ToLowerInvariant();
 
     /// <summary>File of flow member <paramref name="k"/> of a channel.</summary>
-    internal static string FlowFile(string channel, int k) => $"flow-{Ch(channel)}-{k}.json";
+    internal static string FlowFile(DimuonChannel channel, int k) => $"flow-{Ch(channel)}-{k}.json";
 
     /// <summary>The group of a channel's flows (fingerprint <c>flows-os.inputs</c>).</summary>
-    internal static string FlowGroup(string channel) => $"flows-{Ch(channel)}";
+    internal static string FlowGroup(DimuonChannel channel) => $"flows-{Ch(channel)}";
 
     /// <summary>File of a channel's BDT ensemble.</summary>
-    internal static string BdtFile(string channel) => $"bdt-{Ch(channel)}.json";
+    internal static string BdtFile(DimuonChannel channel) => $"bdt-{Ch(channel)}.json";
 
     /// <summary>The group of a channel's BDT ensemble (fingerprint <c>bdt-os.inputs</c>).</summary>
-    internal static string BdtGroup(string channel) => $"bdt-{Ch(channel)}";
+    internal static string BdtGroup(DimuonChannel channel) => $"bdt-{Ch(channel)}";
 
     /// <summary>What <see cref="OutputLock.File"/> locks (as FILE.lock) while one process trains a channel's flows.</summary>
-    internal static string FlowTrainingLock(ModelStore store, string channel) => store.PathOf(FlowGroup(channel));
+    internal static string FlowTrainingLock(ModelStore store, DimuonChannel channel) => store.PathOf(FlowGroup(channel));
 
     /// <summary>Fingerprint of a channel's BDT inputs: the flows (through their samples), the data and the classifier configuration.</summary>
     internal static string BdtInputs(CathodeConfig c, CathodeBackground.BackgroundSamples bg, CathodeChannelData data) =>
@@ -33,8 +34,8 @@ internal static class CathodeModels
             bg.TrainingSamples, data.Mass, data.Features);
 
     /// <summary>Identity of flow member <paramref name="k"/> of a channel trained from <paramref name="flowInputs"/>.</summary>
-    internal static ModelIdentity FlowIdentity(string channel, int k, string flowInputs) => new("cathode", channel, k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs);
+    internal static ModelIdentity FlowIdentity(DimuonChannel channel, int k, string flowInputs) => new("cathode", channel.Text(), k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs);
 
     /// <summary>Identity of a channel's BDT ensemble (all folds and members in one file) trained from <paramref name="bdtInputs"/>.</summary>
-    internal static ModelIdentity BdtIdentity(string channel, string bdtInputs) => new("cathode", channel, null, bdtInputs);
+    internal static ModelIdentity BdtIdentity(DimuonChannel channel, string bdtInputs) => new("cathode", channel.Text(), null, bdtInputs);
 }

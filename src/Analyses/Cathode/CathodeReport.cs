@@ -23,7 +23,7 @@ public static class CathodeReport
         if (r.Control is not null && control is not null) channels.Add((r.Control, control));
         foreach (var (res, st) in channels)
         {
-            string ch = res.Channel.ToLowerInvariant();
+            string ch = res.Channel.Text().ToLowerInvariant();
             run.WriteCsv($"scan-{ch}.csv", ScanCsv(res));
             run.WriteCsv($"cut-scan-{ch}.csv", CutScanCsv(res.TwoFeatureScan));
             run.WriteCsv($"variations-{ch}.csv", VariationsCsv(res));
@@ -281,7 +281,7 @@ public static class CathodeReport
         Line();
         foreach (var res in new[] { r.Primary }.Concat(r.Control is null ? [] : new[] { r.Control }))
         {
-            string ch = res.Channel.ToLowerInvariant();
+            string ch = res.Channel.Text().ToLowerInvariant();
             Line($"## {res.Channel} channel");
             Line();
             Line($"{res.Events:N0} events: {res.Sbl:N0} in SBL, {res.Sr:N0} in the SR, {res.Sbh:N0} in SBH" +

@@ -1,3 +1,4 @@
+using FastAD.Data.Synthetic;
 using FastAD.Stats;
 
 namespace FastAD.Analyses.Cathode;
@@ -27,11 +28,11 @@ public sealed record FlowSummary(int Member, int BestEpoch, double BestValidatio
 
 /// <summary>Everything computed for one channel.</summary>
 public sealed record ChannelResult(
-    string Channel, int Events, int Sbl, int Sr, int Sbh, int TruthSignalInSr,
+    DimuonChannel Channel, int Events, int Sbl, int Sr, int Sbh, int TruthSignalInSr,
     double InitialZ, double InitialS, double InitialB, double PredictedSrCount, int SamplesPerSet,
     FlowSummary[] Flows, int BdtModels, double MeanTreesPerModel, double SrVsSamplesAuc, double TruthAuc,
     ScanCurve Cathode, ScanCurve[] Baselines, ReweightedResult? Reweighted, CutScan TwoFeatureScan, Variation[] Variations,
-    ScanCurve? CrossApplied, string? CrossAppliedBy, IReadOnlyDictionary<string, int>? ClampedToPreprocessingRange = null);
+    ScanCurve? CrossApplied, DimuonChannel? CrossAppliedBy, IReadOnlyDictionary<string, int>? ClampedToPreprocessingRange = null);
 
 /// <summary>The headline numbers of a run (the final table).</summary>
 public sealed record CathodeHeadline(double InitialZ, double BestCathodeZ, double BestCathodeFpr, double? ReweightedZ,

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FastAD.Analyses.Reports;
+using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels;
 using FastAD.Kernels.IO;
@@ -144,7 +145,7 @@ public static class PseudoExperiments
         string yaml = CathodeConfig.ToYaml(c);
         var data = InRange(r.Data, c);
         var header = new PseudoHeader(PseudoHeader.FormatName, PseudoHeader.CurrentVersion, r.Mode.ToString().ToLowerInvariant(), r.Retrain.ToString().ToLowerInvariant(),
-            r.Count, c.Seed, r.Data.Channel, input, data.Rows, fprs, Digest(yaml), yaml, r.Shard.Index, r.Shard.Count);
+            r.Count, c.Seed, r.Data.Channel.Text(), input, data.Rows, fprs, Digest(yaml), yaml, r.Shard.Index, r.Shard.Count);
         string path = ResultsPath(r.OutDir, r.Mode, r.Retrain, r.Shard);
         var done = PseudoLog.Open(path, header);
         var todo = Enumerable.Range(0, r.Count).Where(j => r.Shard.Owns(j) && !done.Contains(j)).ToArray();
@@ -334,7 +335,7 @@ public static class PseudoExperiments
         var folds = Enumerable.Range(0, pseudo.Length).SelectMany(p => matrix.Folds(p, c.Bdt.Folds, Seeds(c, indices[p])["folds"].Seed)).ToArray();
         var x = binner.Transform(matrix.Columns);
         // One boosting seed for every pseudoexperiment's models (cathode/pseudo/boosting): results do not depend on the batch.
-        var p0 = c.BoostingParameters("OS") with { Seed = SeedTree.Of(c.Seed)["cathode"]["pseudo"]["boosting"].Seed };
+        var p0 = c.BoostingParameters(DimuonChannel.OS) with { Seed = SeedTree.Of(c.Seed)["cathode"]["pseudo"]["boosting"].Seed };
         var ensemble = Ensemble.Train(device, binner, x, matrix.Labels, folds, c.Bdt.Members, p0, null, cancel, matrix.Frequencies);
         var oof = ensemble.OutOfFoldScores(x);
         return Enumerable.Range(0, pseudo.Length).Select(p => matrix.Scatter(p, oof)).ToArray();

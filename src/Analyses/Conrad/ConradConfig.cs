@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels.Random;
 using FastAD.Trees;
@@ -6,17 +8,17 @@ namespace FastAD.Analyses.Conrad;
 
 /// <summary>
 /// Every hyperparameter of the CONRAD analysis (SPEC 2), in YAML with snake_case keys. The defaults are the paper's
-/// configuration; <see cref="Quick"/> is the demo of about a minute. Unknown keys are errors naming the line; keys
+/// configuration; <see cref="MakeQuick"/> is the demo of about a minute. Unknown keys are errors naming the line; keys
 /// not given keep the preset's value.
 /// </summary>
-public sealed class ConradConfig
+public sealed class ConradConfig : AnalysisConfig<ConradConfig>
 {
     /// <summary>Base seed: generation, data halves, flows (seed + member), classifiers and reference samples use derived streams.</summary>
-    public ulong Seed { get; set; } = 1;
+    public override ulong Seed { get; set; } = 1;
     /// <summary>Background template the flow learns: gamma (the data-driven γ+jets rows of the input) or znunu (a fresh Z(νν)+jets sample from the generator: perfect simulation).</summary>
-    public string Template { get; set; } = "gamma";
+    public ConradTemplate Template { get; set; } = ConradTemplate.Gamma;
     /// <summary>Signal of generated data: 3prong or 2prong.</summary>
-    public string Signal { get; set; } = "3prong";
+    public ConradSignal Signal { get; set; } = ConradSignal.ThreeProng;
     /// <summary>Column names.</summary>
     public ColumnsSection Columns { get; set; } = new();
     /// <summary>Trigger and signal region on the tail feature.</summary>
@@ -122,57 +124,30 @@ public sealed class ConradConfig
         public List<double> WorkingPoints { get; set; } = [0.01, 0.001];
     }
 
-    /// <summary>The paper's configuration.</summary>
-    public static ConradConfig Paper() => new();
-
     /// <summary>
     /// A demo of about a minute on two cores: a smaller sample, two short flows, 2 + 2 small classifiers. The flows see
     /// the whole template: a short training on a subset overfits it enough to leave the latents dependent on MET.
     /// </summary>
-    public static ConradConfig Quick()
+    protected override void MakeQuick()
     {
-        var c = new ConradConfig();
-        c.Generation.Events = 150_000;
-        c.Generation.SignalEvents = 600;
-        c.Generation.Injections = [0, 300];
-        c.Generation.SupervisedSignalEvents = 10_000;
-        c.Flows.Ensemble = 2;
-        c.Flows.Epochs = 3;
-        c.Flows.LearningRate = 1e-3;
-        c.Classifier.Models = 2;
-        c.Classifier.MaxIterations = 60;
-        c.Classifier.MaxLeafNodes = 31;
-        return c;
+        Generation.Events = 150_000;
+        Generation.SignalEvents = 600;
+        Generation.Injections = [0, 300];
+        Generation.SupervisedSignalEvents = 10_000;
+        Flows.Ensemble = 2;
+        Flows.Epochs = 3;
+        Flows.LearningRate = 1e-3;
+        Classifier.Models = 2;
+        Classifier.MaxIterations = 60;
+        Classifier.MaxLeafNodes = 31;
     }
 
-    /// <summary>A preset by name.</summary>
-    public static ConradConfig Preset(string name) => name.ToLowerInvariant() switch
-    {
-        "paper" => Paper(),
-        "quick" => Quick(),
-        _ => throw new ArgumentException($"--preset must be paper or quick (got '{name}')."),
-    };
+    /// <inheritdoc />
+    protected override string Command => "conrad";
 
-    /// <summary>Reads YAML over a preset: keys given replace the preset's values; unknown keys are errors naming the file and line.</summary>
-    public static ConradConfig Load(string path, ConradConfig preset)
+    /// <inheritdoc />
+    public override void Validate()
     {
-        var result = YamlConfig.Overlay(path, preset, "fastad conrad");
-        result.Validate();
-        return result;
-    }
-
-    /// <summary>The configuration as YAML (what <c>--print-config</c> prints).</summary>
-    public static string ToYaml(ConradConfig c) => YamlConfig.ToYaml(c);
-
-    /// <summary>Checks ranges; errors name the key.</summary>
-    public void Validate()
-    {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException(message);
-        }
-        Require(Template is "gamma" or "znunu", $"template must be gamma or znunu (got '{Template}').");
-        Require(Signal is "3prong" or "2prong", $"signal must be 3prong or 2prong (got '{Signal}').");
         Require(Columns.Features.Count >= 1, "columns.features: the flow needs at least one feature.");
         Require(Columns.Features.Distinct().Count() == Columns.Features.Count, "columns.features: a feature is named twice.");
         foreach (var b in Columns.Bounded) Require(Columns.Features.Contains(b), $"columns.bounded: '{b}' is not one of columns.features.");
@@ -213,4 +188,13 @@ public sealed class ConradConfig
         MaxRounds = Classifier.MaxIterations, MaxLeafNodes = Classifier.MaxLeafNodes, LearningRate = Classifier.LearningRate,
         Patience = Classifier.Patience, Seed = SeedTree.Of(Seed)["conrad"]["classifier"]["boosting"].Seed,
     };
+}
+
+/// <summary>The background template CONRAD's flow learns.</summary>
+public enum ConradTemplate
+{
+    /// <summary>The data-driven γ+jets rows of the input (<c>is_template</c> = 1).</summary>
+    [JsonStringEnumMemberName("gamma")] Gamma,
+    /// <summary>A fresh Z(νν)+jets sample from the generator: perfect simulation.</summary>
+    [JsonStringEnumMemberName("znunu")] Znunu,
 }

@@ -50,7 +50,7 @@ public static class ConradData
         ArgumentNullException.ThrowIfNull(config);
         var table = EventTableIO.Read(path);
         var cols = config.Columns;
-        bool needTemplateColumn = config.Template == "gamma";
+        bool needTemplateColumn = config.Template == ConradTemplate.Gamma;
         var needed = new[] { cols.Met }.Concat(cols.Features).Concat(needTemplateColumn ? [cols.IsTemplate] : []).ToArray();
         var missing = needed.Where(n => !table.Has(n)).ToArray();
         if (missing.Length > 0)
@@ -64,7 +64,7 @@ public static class ConradData
         var dataRows = Enumerable.Range(0, all.Rows).Where(i => isTemplate[i] == 0 && all.Met[i] >= config.Regions.Trigger).ToArray();
         var data = all.Take(dataRows) with { Source = $"{path} (data)" };
         ConradSample template;
-        if (config.Template == "gamma")
+        if (config.Template == ConradTemplate.Gamma)
         {
             var templateRows = Enumerable.Range(0, all.Rows).Where(i => isTemplate[i] == 1 && all.Met[i] >= config.Regions.Trigger).ToArray();
             template = all.Take(templateRows) with { Source = $"{path} (template rows, {cols.IsTemplate} = 1)", Truth = null };
@@ -80,11 +80,11 @@ public static class ConradData
     {
         ArgumentNullException.ThrowIfNull(config);
         var g = config.Generation;
-        var table = ConradGenerator.Generate(new ConradOptions(g.Events, (double)g.SignalEvents / g.Events, SignalKind(config), config.Seed));
+        var table = ConradGenerator.Generate(new ConradOptions(g.Events, (double)g.SignalEvents / g.Events, config.Signal, config.Seed));
         var all = FromTable(table, "generated", config);
         var isTemplate = table.GetDouble("is_template");
         var data = all.Take(Enumerable.Range(0, all.Rows).Where(i => isTemplate[i] == 0).ToArray()) with { Source = $"generated data (seed {config.Seed})" };
-        var template = config.Template == "gamma"
+        var template = config.Template == ConradTemplate.Gamma
             ? all.Take(Enumerable.Range(0, all.Rows).Where(i => isTemplate[i] == 1).ToArray()) with { Source = "generated γ+jets template", Truth = null }
             : ZNuNu(config, g.Events, config.Seed + 2, "generated Z(νν)+jets template");
         var perfect = ZNuNu(config, g.Events, config.Seed + 1, "generated Z(νν)+jets (perfect background)");
@@ -92,22 +92,21 @@ public static class ConradData
         if (g.SupervisedSignalEvents > 0)
         {
             // Half signal, half background: the generator's signal fraction is relative to the background count.
-            var t = ConradGenerator.Generate(new ConradOptions(g.SupervisedSignalEvents, 1 - 1e-12, SignalKind(config), config.Seed + 3));
+            var t = ConradGenerator.Generate(new ConradOptions(g.SupervisedSignalEvents, 1 - 1e-12, config.Signal, config.Seed + 3));
             var s = FromTable(t, "generated supervised sample", config);
             var tt = t.GetDouble("is_template");
             supervised = s.Take(Enumerable.Range(0, s.Rows).Where(i => tt[i] == 0).ToArray());
         }
-        var input = new ConradInput($"generated ({g.Events:N0} background + {g.SignalEvents:N0} {config.Signal} signal events, {config.Template} template, seed {config.Seed})",
+        var input = new ConradInput($"generated ({g.Events:N0} background + {g.SignalEvents:N0} {config.Signal.Text()} signal events, {config.Template.Text()} template, seed {config.Seed})",
             config.Columns.Features.ToArray(), data, template, perfect, supervised);
         Check(input, config);
         return input;
     }
 
-    private static ConradSignal SignalKind(ConradConfig c) => c.Signal == "2prong" ? ConradSignal.TwoProng : ConradSignal.ThreeProng;
 
     private static ConradSample ZNuNu(ConradConfig config, int events, ulong seed, string source)
     {
-        var t = ConradGenerator.Generate(new ConradOptions(events, 0, SignalKind(config), seed));
+        var t = ConradGenerator.Generate(new ConradOptions(events, 0, config.Signal, seed));
         var s = FromTable(t, source, config);
         var tt = t.GetDouble("is_template");
         return s.Take(Enumerable.Range(0, s.Rows).Where(i => tt[i] == 0).ToArray()) with { Source = source, Truth = null };

@@ -91,6 +91,9 @@ public sealed class ConradPreprocessing
     /// <summary>Where <see cref="FlowConditions"/> starts to squash (standard deviations of the template's ln MET).</summary>
     public const double ConditionRange = 2.5;
 
+    /// <summary>The MET of a flow condition (the inverse of <see cref="FlowConditions"/>).</summary>
+    public double MetOfFlowCondition(double c) => _trigger * Math.Exp(_cMean + _cStd * Math.Atanh(Math.Clamp(c / ConditionRange, -1 + 1e-15, 1 - 1e-15)));
+
     /// <summary>Kind name of this preprocessing in a flow file.</summary>
     public const string SavedKind = "conrad-v1";
 

@@ -188,7 +188,7 @@ public static class ConradReport
         var c = r.Config;
         var md = new MarkdownReport().Heading("CONRAD: non-resonant anomaly detection in the MET tail");
         md.Paragraph($"Input: {r.Input}. Preset {r.Preset}, device {r.Device}. {r.DataEvents:N0} data events above the trigger " +
-                     $"(MET ≥ {G(c.Regions.Trigger)}), {r.DataSr:N0} in the signal region (MET ≥ {G(c.Regions.SignalRegion)}); {r.TemplateEvents:N0} template events ({c.Template}).");
+                     $"(MET ≥ {G(c.Regions.Trigger)}), {r.DataSr:N0} in the signal region (MET ≥ {G(c.Regions.SignalRegion)}); {r.TemplateEvents:N0} template events ({c.Template.Text()}).");
         md.Heading("Headline", 2);
         var rows = new List<IReadOnlyList<string>>();
         foreach (var (name, sic) in r.Headline.MaxSic)

@@ -1,3 +1,4 @@
+using FastAD.Analyses.Conrad;
 using FastAD.Analyses.Reports;
 using FastAD.Flows;
 
@@ -39,6 +40,18 @@ public static class FlowLatentJob
             Standardization.Apply(x, s.FeatureMean, s.FeatureStd);
             if (ensemble.C > 0) Standardization.Apply(c, s.ConditionMean, s.ConditionStd);
         }
+        // A flow trained by an analysis with its own map from raw columns to the flow's inputs (CONRAD: log/logit, the
+        // MET-dependent standardisation and the squashed ln MET) carries that map: the rows are mapped as in training.
+        ConradPreprocessing? conrad = null;
+        if (saved.Preprocessing is { } p)
+        {
+            if (p.Kind != ConradPreprocessing.SavedKind)
+                throw new InvalidDataException($"{r.FlowFile} holds preprocessing '{p.Kind}', which this FastAD does not know; expected {ConradPreprocessing.SavedKind}.");
+            if (ensemble.C != 1) throw new InvalidDataException($"{r.FlowFile}: CONRAD's preprocessing needs one condition column (MET); the flows have {ensemble.C}.");
+            conrad = ConradPreprocessing.FromSaved(p, r.FlowFile, ensemble.D);
+            if (c.Any(m => !(m > 0))) throw new InvalidDataException($"{r.DataFile}: the condition column {conditions[0]} holds values ≤ 0; CONRAD's flows are conditioned on ln MET.");
+            (x, c) = (conrad.FlowInputs(x, c), conrad.FlowConditions(c));
+        }
         int outside = ensemble.ConditionRange?.CountOutside(c, rows) ?? 0;
         var flow = ensemble.Members[r.Member];
         int d = flow.D;
@@ -52,7 +65,9 @@ public static class FlowLatentJob
         for (int n = 0; n < rows; n++)
             table.AddRow(Enumerable.Range(0, d + 2).Select(j => (object)(j < d ? z[n * d + j] : j == d ? logDet[n] : logProb[n])).ToArray());
         table.Save(r.OutFile);
-        var range = s is not null && ensemble.C > 0 ? ensemble.ConditionRange?.Unstandardised(s.ConditionMean, s.ConditionStd) : ensemble.ConditionRange;
+        var range = conrad is not null && ensemble.ConditionRange is { } cr
+            ? new ConditionRange(cr.Min.Select(conrad.MetOfFlowCondition).ToArray(), cr.Max.Select(conrad.MetOfFlowCondition).ToArray())
+            : s is not null && ensemble.C > 0 ? ensemble.ConditionRange?.Unstandardised(s.ConditionMean, s.ConditionStd) : ensemble.ConditionRange;
         return new FlowLatentReport(rows, outside, range, rows > 0 ? logProb.Average() : double.NaN, r.OutFile);
     }
 }

@@ -39,12 +39,21 @@ public static class SimadAnalysis
     private static readonly double[] BandQuantiles = [0.022750131948179195, 0.15865525393145707, 0.5, 0.8413447460685429, 0.9772498680518208];
 
     /// <summary>Runs the null and the scans of every loss.</summary>
-    public static SimadResults Run(SimadRequest request, ComputeDevice device, IProgress<StageProgress>? progress = null, CancellationToken cancel = default)
+    public static SimadResults Run(SimadRequest request, ComputeDevice device, IProgress<StageProgress>? progress = null, CancellationToken cancel = default) =>
+        Run(request, new RunContext(device, new ModelStore(request.OutDir, reuse: false, "simad"), progress, cancel));
+
+    /// <summary>
+    /// Runs the null and the scans of every loss in <paramref name="run"/>. Each finished stage's statistics are saved in the
+    /// model store; with --reuse a stage trained from the same inputs (data, the classifier, evaluation, bootstrap and
+    /// injection settings, the seed) is taken from there instead of trained again.
+    /// </summary>
+    public static SimadResults Run(SimadRequest request, RunContext run)
     {
         var c = request.Config;
         c.Validate();
         var s = request.Sample;
-        var seconds = new Dictionary<string, double>();
+        var progress = run.Progress;
+        var cancel = run.Cancel;
         int networks = 0;
         var (bgTrain, bgTest) = s.Background.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 0));
         var (simTrain, simTest) = s.Simulation.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 1));
@@ -55,31 +64,42 @@ public static class SimadAnalysis
         var nulls = new List<NullResult>();
         var scans = new List<ScanResult>();
         var observed = new List<ObservedResult>();
-        var losses = c.LossList();
+        var losses = c.Classifier.Losses;
         ulong stageNo = 0;
+        // What every stage's classifiers are trained from besides their stage: the samples and the settings that shape them.
+        string sampleInputs = ModelFingerprint.Of("simad stages v1", c.Seed, YamlConfig.ToYaml(c.Classifier), YamlConfig.ToYaml(c.Evaluation),
+            YamlConfig.ToYaml(c.Bootstrap), YamlConfig.ToYaml(c.Injection), c.Generate.LuminosityFb, s.Background.Matrix(s.Features), s.Simulation.Matrix(s.Features),
+            s.Observed?.Matrix(s.Features) ?? [], ModelFingerprint.Of([.. s.Pools.SelectMany(p => new object[] { p.Name, p.Events.Matrix(s.Features) })]));
 
         // One stage: `jobs` classifiers, each on (training data, test data) from `make`, trained concurrently.
         StatisticSet[] Stage(string stage, int jobs, Func<int, (EventTable Train, EventTable Test)> make, ClassifierLoss loss)
         {
             ulong stageSeed = Derive(c.Seed, NetworkStream, stageNo++);
             int total = jobs * c.Classifier.Ensemble, done = 0;
-            progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks, {c.Workers()} at once"));
-            var sw = Stopwatch.StartNew();
-            var results = new StatisticSet[jobs];
-            Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = c.Workers(), CancellationToken = cancel }, j =>
+            string file = $"simad-{Slug(stage)}.json";
+            string inputs = ModelFingerprint.Of(sampleInputs, stage, loss.Text(), jobs, stageSeed);
+            var identity = new FastAD.Kernels.IO.ModelIdentity("simad", null, stage, inputs);
+            return run.Time(stage, () =>
             {
-                var (train, test) = make(j);
-                results[j] = Evaluate(c, loss, train.Matrix(s.Features), simTrainX, test.Matrix(s.Features), simTestX, s.Features.Length,
-                    Derive(stageSeed, 0, (ulong)j), () => progress?.Report(new StageProgress(stage, Interlocked.Increment(ref done), total)), cancel);
+                if (run.Models.OpenSingle(run, stage, file, Path.GetFileNameWithoutExtension(file), inputs, path => SimadStageFile.Load(path, identity, jobs)) is { } saved)
+                    return saved;
+                progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks, {c.Workers()} at once, {MlpTrainer.PathOn(run.Device)}"));
+                var results = new StatisticSet[jobs];
+                Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = c.Workers(), CancellationToken = cancel }, j =>
+                {
+                    var (train, test) = make(j);
+                    results[j] = Evaluate(c, loss, train.Matrix(s.Features), simTrainX, test.Matrix(s.Features), simTestX, s.Features.Length,
+                        Derive(stageSeed, 0, (ulong)j), () => progress?.Report(new StageProgress(stage, Interlocked.Increment(ref done), total)), cancel);
+                });
+                networks += total;
+                run.Models.SaveSingle(file, Path.GetFileNameWithoutExtension(file), inputs, path => SimadStageFile.Save(path, results, identity));
+                return results;
             });
-            seconds[stage] = sw.Elapsed.TotalSeconds;
-            networks += total;
-            return results;
         }
 
         foreach (var loss in losses)
         {
-            string name = loss.ToString().ToLowerInvariant();
+            string name = loss.Text();
             var stats = Stage($"null ({name})", c.Bootstrap.Samples + 1, j => j == 0
                 ? (bgTrain, bgTest)
                 : (bgTrain.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j)), bgTest.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j + 1))), loss);
@@ -121,10 +141,12 @@ public static class SimadAnalysis
                 cancel.ThrowIfCancellationRequested();
             }
         }
-        return new SimadResults(typeof(SimadAnalysis).Assembly.GetName().Version?.ToString() ?? "", device.Id, request.Input, request.Preset, c,
+        return new SimadResults(typeof(SimadAnalysis).Assembly.GetName().Version?.ToString() ?? "", run.Device.Id, request.Input, request.Preset, c,
             new SplitSizes(bgTrain.RowCount, bgTest.RowCount, simTrain.RowCount, simTest.RowCount), notes,
-            [.. nulls], [.. scans], [.. observed], networks, seconds);
+            [.. nulls], [.. scans], [.. observed], networks, run.Seconds);
     }
+
+    private static string Slug(string stage) => new string(stage.Select(ch => char.IsAsciiLetterOrDigit(ch) ? char.ToLowerInvariant(ch) : '-').ToArray()).Replace("--", "-").Trim('-');
 
     /// <summary>
     /// Trains one classifier (the ensemble) on training data (label 1) against training simulation (label 0) and

@@ -7,12 +7,12 @@ namespace FastAD.Analyses.Simad;
 /// Every hyperparameter of the simulation-based anomaly detection for multileptons (SPEC 3), in YAML with
 /// snake_case keys. The defaults are the paper's configuration (10 networks of 3 × 50 ReLU, 20 epochs, Adam)
 /// with our choices where the paper is silent (100 bootstraps, the injection grid, a half/half train/test split);
-/// <see cref="Quick"/> is the demo of about a minute. Unknown keys are errors naming the line.
+/// <see cref="MakeQuick"/> is the demo of about a minute. Unknown keys are errors naming the line.
 /// </summary>
-public sealed class SimadConfig
+public sealed class SimadConfig : AnalysisConfig<SimadConfig>
 {
     /// <summary>Base seed: generation, splits, bootstrap draws, signal draws and network initialisations derive from it.</summary>
-    public ulong Seed { get; set; } = 1;
+    public override ulong Seed { get; set; } = 1;
     /// <summary>Column names of an input table.</summary>
     public ColumnsSection Columns { get; set; } = new();
     /// <summary>The generated samples (with <c>--generate</c>).</summary>
@@ -52,7 +52,7 @@ public sealed class SimadConfig
     public sealed class ClassifierSection
     {
         /// <summary>Losses run: bce and/or mlc.</summary>
-        public List<string> Losses { get; set; } = ["bce", "mlc"];
+        public List<ClassifierLoss> Losses { get; set; } = [ClassifierLoss.Bce, ClassifierLoss.Mlc];
         /// <summary>Networks averaged per classifier.</summary>
         public int Ensemble { get; set; } = 10;
         /// <summary>Hidden layer sizes (ReLU).</summary>
@@ -92,67 +92,29 @@ public sealed class SimadConfig
         public int Repeats { get; set; } = 10;
     }
 
-    /// <summary>The paper's configuration.</summary>
-    public static SimadConfig Paper() => new();
-
     /// <summary>A demo of well under a minute on two cores: 3 networks of 3 × 32, 10 epochs, 30 bootstraps, 0/30/100 events injected 4 times.</summary>
-    public static SimadConfig Quick()
+    protected override void MakeQuick()
     {
-        var c = new SimadConfig();
-        c.Classifier.Ensemble = 3;
-        c.Classifier.Hidden = [32, 32, 32];
-        c.Classifier.Epochs = 10;
-        c.Bootstrap.Samples = 30;
-        c.Injection.Signal = [0, 30, 100];
-        c.Injection.Repeats = 4;
-        return c;
+        Classifier.Ensemble = 3;
+        Classifier.Hidden = [32, 32, 32];
+        Classifier.Epochs = 10;
+        Bootstrap.Samples = 30;
+        Injection.Signal = [0, 30, 100];
+        Injection.Repeats = 4;
     }
 
-    /// <summary>A preset by name.</summary>
-    public static SimadConfig Preset(string name) => name.ToLowerInvariant() switch
+    /// <inheritdoc />
+    protected override string Command => "simad";
+
+    /// <inheritdoc />
+    public override void Validate()
     {
-        "paper" => Paper(),
-        "quick" => Quick(),
-        _ => throw new ArgumentException($"--preset must be paper or quick (got '{name}')."),
-    };
-
-    /// <summary>Reads YAML over a preset: keys given replace the preset's values; unknown keys are errors naming the file and line.</summary>
-    public static SimadConfig Load(string path, SimadConfig preset)
-    {
-        var result = YamlConfig.Overlay(path, preset, "fastad simad");
-        result.Validate();
-        return result;
-    }
-
-    /// <summary>The configuration as YAML (what <c>--print-config</c> prints).</summary>
-    public static string ToYaml(SimadConfig c) => YamlConfig.ToYaml(c);
-
-    /// <summary>The losses, parsed.</summary>
-    public IReadOnlyList<ClassifierLoss> LossList() => Classifier.Losses.Select(ParseLoss).ToArray();
-
-    /// <summary>"bce" or "mlc" (any case).</summary>
-    public static ClassifierLoss ParseLoss(string name) => name.ToLowerInvariant() switch
-    {
-        "bce" => ClassifierLoss.Bce,
-        "mlc" => ClassifierLoss.Mlc,
-        _ => throw new ArgumentException($"Unknown loss '{name}': use bce or mlc."),
-    };
-
-    /// <summary>Checks ranges; errors name the key.</summary>
-    public void Validate()
-    {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException(message);
-        }
         Require(Columns.Features.Count >= 1, "columns.features: give at least one feature.");
         Require(Columns.Features.Distinct().Count() == Columns.Features.Count, "columns.features: a feature is named twice.");
         Require(Generate.Events >= 20, $"generate.events must be at least 20 (got {Generate.Events}).");
         Require(Generate.LuminosityFb > 0, "generate.luminosity_fb must be positive.");
         Require(Classifier.Losses.Count >= 1, "classifier.losses: give bce, mlc or both.");
-        foreach (var l in Classifier.Losses)
-            Require(l.ToLowerInvariant() is "bce" or "mlc", $"classifier.losses: unknown loss '{l}' (use bce or mlc).");
-        Require(Classifier.Losses.Select(l => l.ToLowerInvariant()).Distinct().Count() == Classifier.Losses.Count, "classifier.losses: a loss is named twice.");
+        Require(Classifier.Losses.Distinct().Count() == Classifier.Losses.Count, "classifier.losses: a loss is named twice.");
         Require(Classifier.Ensemble >= 1, "classifier.ensemble must be at least 1.");
         Require(Classifier.Hidden.Count >= 1 && Classifier.Hidden.All(h => h >= 1), "classifier.hidden: give at least one positive layer size.");
         Require(Classifier.Epochs >= 1 && Classifier.BatchSize >= 1, "classifier.epochs and classifier.batch_size must be positive.");

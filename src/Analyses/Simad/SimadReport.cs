@@ -147,7 +147,7 @@ public static class SimadReport
                      $"{r.NetworksTrained:N0} networks trained in {r.Seconds.Values.Sum():F1} s.");
         md.Bullets([
             $"classifier: data (label 1) against simulation (label 0), average of {c.Classifier.Ensemble} MLPs ({string.Join(" × ", c.Classifier.Hidden)} ReLU), " +
-            $"{c.Classifier.Epochs} epochs of Adam (learning rate {c.Classifier.LearningRate.ToString("G", Inv)}, batch {c.Classifier.BatchSize}), standardised inputs; losses {string.Join(", ", c.Classifier.Losses)}",
+            $"{c.Classifier.Epochs} epochs of Adam (learning rate {c.Classifier.LearningRate.ToString("G", Inv)}, batch {c.Classifier.BatchSize}), standardised inputs; losses {string.Join(", ", c.Classifier.Losses.Select(l => l.Text()))}",
             $"held out: {c.Evaluation.TestFraction.ToString("G", Inv)} of the background \"data\" and of the simulation (train {r.Split.BackgroundTrain:N0} + {r.Split.SimulationTrain:N0}, " +
             $"test {r.Split.BackgroundTest:N0} + {r.Split.SimulationTest:N0} events); injected signal is split the same way",
             "statistics on the test events: mean loss over test data and simulation; mean, maximum and standard deviation of the scores of the test data " +

@@ -1,12 +1,14 @@
+using System.Text.Json.Serialization;
+
 namespace FastAD.Data.Synthetic;
 
 /// <summary>Which Z′ → X Y signal the CONRAD generator injects.</summary>
 public enum ConradSignal
 {
     /// <summary>X (300 GeV) decays to three prongs: low tau32.</summary>
-    ThreeProng,
+    [JsonStringEnumMemberName("3prong")] ThreeProng,
     /// <summary>X (300 GeV) decays to two prongs: low tau21.</summary>
-    TwoProng,
+    [JsonStringEnumMemberName("2prong")] TwoProng,
 }
 
 /// <summary>Options of <see cref="ConradGenerator"/>.</summary>

@@ -1,12 +1,14 @@
+using System.Text.Json.Serialization;
+
 namespace FastAD.Data.Synthetic;
 
 /// <summary>Charge combination of the two muons.</summary>
 public enum DimuonChannel
 {
     /// <summary>Opposite sign: the signal search.</summary>
-    OS,
+    [JsonStringEnumMemberName("OS")] OS,
     /// <summary>Same sign: the control channel (no Υ, no Drell–Yan).</summary>
-    SS,
+    [JsonStringEnumMemberName("SS")] SS,
 }
 
 /// <summary>Options of <see cref="DimuonGenerator"/>.</summary>
