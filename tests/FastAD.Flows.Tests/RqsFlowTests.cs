@@ -7,47 +7,6 @@ namespace FastAD.Flows.Tests;
 
 public class RqsFlowTests(ITestOutputHelper output)
 {
-    /// <summary>
-    /// Five-point central differences (h = 1e-4: truncation O(h⁴), rounding ~1e-11 for an O(1) loss) against the
-    /// analytic gradients, every entry: relative error below 1e-6, with an absolute floor of 1e-10 for gradients
-    /// that rounding alone blurs. Returns the worst relative error among gradients above 1e-4.
-    /// </summary>
-    private static double CheckGradients(IEnumerable<(double[] Value, double[] Grad, string Name)> arrays, Func<double> loss)
-    {
-        const double h = 1e-4;
-        double worst = 0;
-        int count = 0;
-        foreach (var (value, grad, name) in arrays)
-            for (int i = 0; i < value.Length; i++)
-            {
-                double keep = value[i];
-                double At(double step)
-                {
-                    value[i] = keep + step;
-                    return loss();
-                }
-                double numeric = (-At(2 * h) + 8 * At(h) - 8 * At(-h) + At(-2 * h)) / (12 * h);
-                value[i] = keep;
-                double err = Math.Abs(grad[i] - numeric), scale = Math.Abs(grad[i]) + Math.Abs(numeric);
-                if (scale > 1e-4) worst = Math.Max(worst, err / scale);
-                count++;
-                Assert.True(err <= 1e-6 * scale + 1e-10, $"{name}[{i}]: analytic {grad[i]:R}, numeric {numeric:R}");
-            }
-        Assert.True(count > 100, $"only {count} gradients checked");
-        return worst;
-    }
-
-    private static void Perturb(IEnumerable<(double[] Value, double[] Grad)> parameters, double size, ulong seed)
-    {
-        ulong stream = 0;
-        foreach (var (value, _) in parameters)
-        {
-            var noise = new double[value.Length];
-            Philox4x32.FillNormal(noise, seed, stream++);
-            for (int i = 0; i < value.Length; i++) value[i] += size * noise[i];
-        }
-    }
-
     [Theory]
     [InlineData(AutoregressiveTransform.RationalQuadratic, false)]
     [InlineData(AutoregressiveTransform.AffineNflows, false)]
@@ -92,14 +51,14 @@ public class RqsFlowTests(ITestOutputHelper output)
         Assert.Contains(x, e => Math.Abs(e) > 2.5);
         var arrays = block.Layers.SelectMany((l, k) => new[] { (l.Weight, l.WeightGrad, $"layer {k} W"), (l.Bias, l.BiasGrad, $"layer {k} b") })
             .Append((x, dx, "x")).Append((cond, dc, "c"));
-        double worst = CheckGradients(arrays, Loss);
+        double worst = GradientCheck.Check(arrays, Loss, absoluteFloor: 1e-10).Worst;
         output.WriteLine($"{transform}{(residual ? ", residual" : "")}: worst relative error {worst:E2}");
     }
 
     private static AutoregressiveFlow RandomFlow(AutoregressiveTransform transform, FlowPermutation permutation, ulong seed, bool residual = false)
     {
         var flow = new AutoregressiveFlow(3, 1, 8, 3, transform, bins: 6, tailBound: 3, hiddenLayers: 2, permutation, seed, residual);
-        Perturb(flow.Parameters(), 0.3, seed + 1);
+        GradientCheck.Perturb(flow.Parameters(), 0.3, seed + 1);
         return flow;
     }
 
@@ -124,7 +83,7 @@ public class RqsFlowTests(ITestOutputHelper output)
         Loss();
         flow.ZeroGrad();
         flow.Backward(c, pass);
-        double worst = CheckGradients(flow.Parameters().Select((p, k) => (p.Value, p.Grad, $"array {k}")), Loss);
+        double worst = GradientCheck.CheckParameters(flow.Parameters(), Loss, absoluteFloor: 1e-10).Worst;
         output.WriteLine($"{transform}, {permutation}: worst relative error {worst:E2}");
     }
 
