@@ -7,8 +7,8 @@ namespace FastAD.Flows.Tests;
 
 /// <summary>
 /// One contract suite over <see cref="IConditionalFlow"/>, run for every transform FastAD has: the SPEC 1.3 affine MAF
-/// (<see cref="MaskedAutoregressiveFlow"/>, batch norm), the nflows affine and the rational-quadratic-spline
-/// <see cref="AutoregressiveFlow"/> (plain and residual MADE). Each flow is small (D = 3, C = 1, three transforms,
+/// (<see cref="Spec13AffineMaf"/>, batch norm), the nflows affine and the rational-quadratic-spline
+/// <see cref="NflowsMaf"/> (plain and residual MADE), and the SPEC 1.3 exp-affine transform on the nflows MADE. Each flow is small (D = 3, C = 1, three transforms,
 /// 8 hidden units), trained for two epochs and then perturbed, so that it is far from the identity, and its
 /// batch-norm running statistics (where it has any) are those of a skewed data set, not 0 and 1. Everything is
 /// seeded: a failure reproduces. Only the interface is used, so a new flow type joins by adding a factory.
@@ -47,12 +47,16 @@ public class ConditionalFlowContractTests(ITestOutputHelper output)
     /// <summary>The flows under contract, by name.</summary>
     private static readonly Dictionary<string, Func<IConditionalFlow>> Factories = new()
     {
-        ["affine-spec13"] = () => MakeNonTrivial(new MaskedAutoregressiveFlow(D, C, 8, 3, seed: 5)),
-        ["affine-nflows"] = () => MakeNonTrivial(new AutoregressiveFlow(D, C, 8, 3, AutoregressiveTransform.AffineNflows,
+        ["affine-spec13"] = () => MakeNonTrivial(new Spec13AffineMaf(D, C, 8, 3, seed: 5)),
+        ["affine-nflows"] = () => MakeNonTrivial(new NflowsMaf(D, C, 8, 3, AutoregressiveTransform.AffineNflows,
             hiddenLayers: 2, permutation: FlowPermutation.Random, seed: 5)),
-        ["rqs"] = () => MakeNonTrivial(new AutoregressiveFlow(D, C, 8, 3, AutoregressiveTransform.RationalQuadratic, bins: 6, tailBound: 3,
+        ["rqs"] = () => MakeNonTrivial(new NflowsMaf(D, C, 8, 3, AutoregressiveTransform.RationalQuadratic, bins: 6, tailBound: 3,
             hiddenLayers: 2, permutation: FlowPermutation.Random, seed: 5)),
-        ["rqs-residual"] = () => MakeNonTrivial(new AutoregressiveFlow(D, C, 8, 3, AutoregressiveTransform.RationalQuadratic, bins: 6, tailBound: 3,
+        // A transform is a strategy of the MADE blocks: SPEC 1.3's exp-affine transform on the nflows MADE (no file kind; the
+        // composition a new transform class gets for free).
+        ["exp-affine-on-nflows-made"] = () => MakeNonTrivial(new NflowsMaf(D, C, 3,
+            () => new NflowsMadeBlock(D, C, 8, 2, ExpAffineTransform.Instance), FlowPermutation.Random, seed: 5)),
+        ["rqs-residual"] = () => MakeNonTrivial(new NflowsMaf(D, C, 8, 3, AutoregressiveTransform.RationalQuadratic, bins: 6, tailBound: 3,
             hiddenLayers: 2, permutation: FlowPermutation.Reverse, seed: 5, residual: true)),
     };
 

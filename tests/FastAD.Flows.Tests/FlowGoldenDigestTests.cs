@@ -131,7 +131,7 @@ public class FlowGoldenDigestTests(ITestOutputHelper output)
         var samples = new double[evalRows * d];
         flow.Sample(noise1, cc, samples, flow.NewFlowPass(evalRows));
         digest.Add(samples);
-        if (flow is MaskedAutoregressiveFlow maf)
+        if (flow is Spec13AffineMaf maf)
         {
             maf.Sample(noise1, cc, samples, maf.NewPass(evalRows), singlePrecision: true);
             digest.Add(samples);

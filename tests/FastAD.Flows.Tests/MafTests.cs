@@ -12,7 +12,7 @@ public class MafTests(ITestOutputHelper output)
     {
         // Two blocks with batch norm in training mode: the batch statistics' dependence on x is part of the check.
         const int d = 3, batch = 9;
-        var flow = new MaskedAutoregressiveFlow(d, 1, 5, 2, seed: 4);
+        var flow = new Spec13AffineMaf(d, 1, 5, 2, seed: 4);
         foreach (var (value, _) in flow.Parameters())
         {
             var noise = new double[value.Length];
@@ -41,7 +41,7 @@ public class MafTests(ITestOutputHelper output)
     [Fact]
     public void SamplingInvertsTheEvaluationTransform()
     {
-        var flow = new MaskedAutoregressiveFlow(3, 1, 8, 3, seed: 2);
+        var flow = new Spec13AffineMaf(3, 1, 8, 3, seed: 2);
         var x = new double[40 * 3];
         var c = new double[40];
         Philox4x32.FillNormal(x, 1, 1);
@@ -63,7 +63,7 @@ public class MafTests(ITestOutputHelper output)
         var (xt, ct) = ReferenceConditionalDensity.Draw(nTrain, 1);
         var (xv, cv) = ReferenceConditionalDensity.Draw(nVal, 2);
         double entropy = ReferenceConditionalDensity.Entropy;
-        var flow = new MaskedAutoregressiveFlow(d, 1, 32, 5, seed: 3);
+        var flow = new Spec13AffineMaf(d, 1, 32, 5, seed: 3);
         var result = FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = 25, LearningRate = 3e-3, BatchSize = 256, Seed = 7 });
         double best = result.ValidationLoss[result.BestEpoch];
         // The true density's NLL on the same validation events: the flow's excess over it estimates the KL
@@ -102,7 +102,7 @@ public class FlowFileTests
     [Fact]
     public void SavedFlowsGiveTheSameLogProbAndBadFilesAreNamed()
     {
-        var flow = new MaskedAutoregressiveFlow(3, 1, 8, 2, seed: 5);
+        var flow = new Spec13AffineMaf(3, 1, 8, 2, seed: 5);
         var x = new double[30];
         var c = new double[10];
         Philox4x32.FillNormal(x, 2, 1);

@@ -15,7 +15,7 @@ public class RqsFlowTests(ITestOutputHelper output)
     {
         // Loss = Σ w·z + Σ v·logdet with random weights: every path (spline parameters, x directly, the condition) is exercised.
         const int d = 3, c = 2, batch = 7, bins = 5;
-        var block = new MadeTransformBlock(d, c, 6, 2, transform, bins, tailBound: 2.5, residual);
+        var block = new NflowsMadeBlock(d, c, 6, 2, transform, bins, tailBound: 2.5, residual);
         block.InitialiseLikeTorch(3, 0);
         foreach (var l in block.Layers)
         {
@@ -47,7 +47,7 @@ public class RqsFlowTests(ITestOutputHelper output)
         foreach (var l in block.Layers) l.ZeroGrad();
         var dx = new double[x.Length];
         var dc = new double[cond.Length];
-        block.Backward(x, cond, w, v, dx, dc, batch, cache);
+        block.Backward(x, cond, z, w, v, dx, dc, batch, cache);
         Assert.Contains(x, e => Math.Abs(e) > 2.5);
         var arrays = block.Layers.SelectMany((l, k) => new[] { (l.Weight, l.WeightGrad, $"layer {k} W"), (l.Bias, l.BiasGrad, $"layer {k} b") })
             .Append((x, dx, "x")).Append((cond, dc, "c"));
@@ -55,9 +55,9 @@ public class RqsFlowTests(ITestOutputHelper output)
         output.WriteLine($"{transform}{(residual ? ", residual" : "")}: worst relative error {worst:E2}");
     }
 
-    private static AutoregressiveFlow RandomFlow(AutoregressiveTransform transform, FlowPermutation permutation, ulong seed, bool residual = false)
+    private static NflowsMaf RandomFlow(AutoregressiveTransform transform, FlowPermutation permutation, ulong seed, bool residual = false)
     {
-        var flow = new AutoregressiveFlow(3, 1, 8, 3, transform, bins: 6, tailBound: 3, hiddenLayers: 2, permutation, seed, residual);
+        var flow = new NflowsMaf(3, 1, 8, 3, transform, bins: 6, tailBound: 3, hiddenLayers: 2, permutation, seed, residual);
         GradientCheck.Perturb(flow.Parameters(), 0.3, seed + 1);
         return flow;
     }
@@ -113,9 +113,9 @@ public class RqsFlowTests(ITestOutputHelper output)
     [Fact]
     public void RandomPermutationsAreSeededPermutations()
     {
-        var a = new AutoregressiveFlow(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
-        var b = new AutoregressiveFlow(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
-        var other = new AutoregressiveFlow(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 4);
+        var a = new NflowsMaf(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
+        var b = new NflowsMaf(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
+        var other = new NflowsMaf(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 4);
         Assert.Equal(a.Permutations, b.Permutations);
         Assert.NotEqual(a.Permutations, other.Permutations);
         Assert.All(a.Permutations, p => Assert.Equal(Enumerable.Range(0, 5), p.Order()));
@@ -171,7 +171,7 @@ public class RqsFlowTests(ITestOutputHelper output)
         const int nTrain = 16000, nVal = 4000;
         var (xt, ct) = ReferenceConditionalDensity.Draw(nTrain, 1);
         var (xv, cv) = ReferenceConditionalDensity.Draw(nVal, 2);
-        var flow = new AutoregressiveFlow(3, 1, 32, 4, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 8, seed: 5);
+        var flow = new NflowsMaf(3, 1, 32, 4, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 8, seed: 5);
         var result = FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = 20, LearningRate = 3e-3, BatchSize = 256, Seed = 7 });
         double best = result.ValidationLoss[result.BestEpoch];
         double trueNll = ReferenceConditionalDensity.MeanNll(xv, cv);

@@ -25,7 +25,7 @@ public static class CathodeBackground
     /// <param name="RocSampleMasses">Masses of the ROC set.</param>
     /// <param name="ChannelSeed">Seed of this channel's streams.</param>
     /// <param name="FlowInputs">Fingerprint of the flows' training inputs and configuration (see <see cref="ModelFingerprint"/>).</param>
-    public sealed record BackgroundSamples(MaskedAutoregressiveFlow[] Flows, FlowSummary[] Summaries, double[] MassModel, double PredictedSr, int SamplesPerSet,
+    public sealed record BackgroundSamples(Spec13AffineMaf[] Flows, FlowSummary[] Summaries, double[] MassModel, double PredictedSr, int SamplesPerSet,
         double[] TrainingSamples, double[] RocSamples, double[] RocSampleMasses, ulong ChannelSeed, string FlowInputs);
 
     /// <summary>Seed of a channel's random streams.</summary>
@@ -67,7 +67,7 @@ public static class CathodeBackground
             flowInputs);
     }
 
-    private static MaskedAutoregressiveFlow[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device, int[] sblRows, int[] sbhRows,
+    private static Spec13AffineMaf[] TrainFlows(CathodeRequest request, CathodeChannelData data, CathodePreprocessing pre, ComputeDevice device, int[] sblRows, int[] sbhRows,
         ulong channelSeed, IProgress<StageProgress>? progress, CancellationToken cancel, out FlowSummary[] summaries, out string inputs)
     {
         var c = request.Config;
@@ -109,12 +109,12 @@ public static class CathodeBackground
         // Each saved member must be intact and carry this member's identity (channel, index, inputs): a damaged file or one
         // copied from another channel or member is retrained (with a note naming it), or refused when the saved models must be kept.
         string flowInputs = inputs;
-        var reusable = new MaskedAutoregressiveFlow?[c.Flows.Ensemble];
+        var reusable = new Spec13AffineMaf?[c.Flows.Ensemble];
         for (int k = 0; k < reusable.Length && same; k++)
         {
             string path = CathodeModels.FlowPath(request.OutDir, data.Channel, k);
             if (!File.Exists(path)) continue;
-            MaskedAutoregressiveFlow loaded;
+            Spec13AffineMaf loaded;
             try { loaded = FlowFile.Load(path, CathodeModels.FlowIdentity(data.Channel, k, flowInputs)); }
             catch (ModelFileException e) when (!request.KeepSavedModels)
             {
@@ -129,7 +129,7 @@ public static class CathodeBackground
         }
         var members = FlowStage.Train(device, c.Flows.Ensemble,
             k => reusable[k],
-            k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, Seeds(c, data.Channel)["flows"][k]["init"].Seed),
+            k => new Spec13AffineMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, Seeds(c, data.Channel)["flows"][k]["init"].Seed),
             k => c.FlowOptions() with { Seed = Seeds(c, data.Channel)["flows"][k]["shuffle"].Seed },
             (k, flow) => FlowFile.Save(CathodeModels.FlowPath(request.OutDir, data.Channel, k), flow, identity: CathodeModels.FlowIdentity(data.Channel, k, flowInputs)),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, $"flows {data.Channel}",
@@ -144,7 +144,7 @@ public static class CathodeBackground
     /// One sample set: each flow draws <paramref name="perFlow"/> masses from the sideband polynomial restricted to the SR
     /// and features x ~ p(x|m) at those masses; returns physical features (rows × D) and masses.
     /// </summary>
-    private static (double[] X, double[] Mass) SampleSet(MaskedAutoregressiveFlow[] flows, CathodePreprocessing pre, double[] theta, CathodeConfig c,
+    private static (double[] X, double[] Mass) SampleSet(Spec13AffineMaf[] flows, CathodePreprocessing pre, double[] theta, CathodeConfig c,
         int perFlow, SeedTree seeds, int set)
     {
         int d = flows[0].D;

@@ -268,7 +268,7 @@ public static class ConradAnalysis
 
     // ---------------------------------------------------------------- flows
 
-    private static (AutoregressiveFlow[] Flows, ConradFlowSummary[] Summaries) TrainFlows(ConradRequest request, ConradPreprocessing pre,
+    private static (NflowsMaf[] Flows, ConradFlowSummary[] Summaries) TrainFlows(ConradRequest request, ConradPreprocessing pre,
         ComputeDevice device, IProgress<StageProgress>? progress, CancellationToken cancel)
     {
         var c = request.Config;
@@ -289,10 +289,10 @@ public static class ConradAnalysis
         var cVal = Rows.Gather(cond, valRows, 1);
         // Each flow file carries its identity: member k of CONRAD's flows trained from these inputs and this configuration.
         string flowInputs = ModelFingerprint.Of("conrad flows v2", YamlConfig.ToYaml(c.Flows), c.Seed, xTrain, cTrain, xVal, cVal);
-        var members = FlowStage.Train<AutoregressiveFlow>(device, c.Flows.Ensemble, _ => null,
+        var members = FlowStage.Train<NflowsMaf>(device, c.Flows.Ensemble, _ => null,
             k =>
             {
-                var f = new AutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
+                var f = new NflowsMaf(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
                     c.Flows.TailBound, seed: Seeds(c)["flows"][k]["init"].Seed);
                 // The flow starts independent of MET and acquires a MET dependence only where the likelihood asks for one:
                 // random initial condition weights leave a dependence that a short training does not remove (it costs
@@ -317,7 +317,7 @@ public static class ConradAnalysis
     public static string DevicePlan(ConradConfig c, ComputeDevice device)
     {
         // The path depends on the flows' kind and settings, not on the data: three features stand in for the data's.
-        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new AutoregressiveFlow(3, 1, c.Flows.Hidden, c.Flows.Transforms,
+        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new NflowsMaf(3, 1, c.Flows.Hidden, c.Flows.Transforms,
             AutoregressiveTransform.RationalQuadratic, c.Flows.Bins, c.Flows.TailBound, seed: (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(c.FlowOptions).ToArray();
         return $"flows {FlowTraining.PathOn(device, flows, options)}; classifiers {Ensemble.PathOn(device, c.BoostingParameters())}; " +
@@ -335,7 +335,7 @@ public static class ConradAnalysis
     }
 
     /// <summary>z = T(x | MET): event i is mapped by member i mod ensemble size (each member's latents are standard normal for background).</summary>
-    public static double[] Map(IReadOnlyList<AutoregressiveFlow> flows, ConradPreprocessing pre, ConradSample sample)
+    public static double[] Map(IReadOnlyList<NflowsMaf> flows, ConradPreprocessing pre, ConradSample sample)
     {
         int d = sample.D, n = sample.Rows, e = flows.Count;
         var x = pre.FlowInputs(sample.Features, sample.Met);
