@@ -130,7 +130,7 @@ internal static class FlowsCommands
             yield return d =>
             {
                 RequireCpu(d);
-                var flow = new MaskedAutoregressiveFlow(3, 1, hidden, 6, seed: 1);
+                var flow = new Spec13AffineMaf(3, 1, hidden, 6, seed: 1);
                 var options = new FlowTrainingOptions { Epochs = 1, BatchSize = 256 };
                 return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF epoch (6 blocks, H={hidden})", $"{rows:N0} x 3 events", d, rows,
                     () => FlowTrainer.Train(flow, x, c, x, c, options));
@@ -142,7 +142,7 @@ internal static class FlowsCommands
             {
                 RequireCpu(d);
                 int n = quick ? 10_000 : hidden > 64 ? 20_000 : 100_000;
-                var flow = new MaskedAutoregressiveFlow(3, 1, hidden, 6, seed: 1);
+                var flow = new Spec13AffineMaf(3, 1, hidden, 6, seed: 1);
                 var noise = new double[n * 3];
                 var cond = new double[n];
                 FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
@@ -161,7 +161,7 @@ internal static class FlowsCommands
                 var (xt, ct) = ConditionalGaussianData.Generate(rows, 11, 0);
                 var (xv, cv) = ConditionalGaussianData.Generate(rows, 11, 1);
                 var (xs, cs) = ConditionalGaussianData.Generate(n, 11, 2);
-                var flow = new MaskedAutoregressiveFlow(3, 1, hidden, 6, seed: 2);
+                var flow = new Spec13AffineMaf(3, 1, hidden, 6, seed: 2);
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = epochs, Seed = 3 });
                 double seconds = watch.Elapsed.TotalSeconds;
@@ -191,7 +191,7 @@ internal static class FlowsCommands
         var (x, c) = ReferenceConditionalDensity.Draw(rows, 1, seed: 31);
         var (xv, cv) = ReferenceConditionalDensity.Draw(quick ? 500 : 4000, 2, seed: 31);
         var options = new FlowTrainingOptions { BatchSize = 128, LearningRate = 1e-3 };
-        AutoregressiveFlow Make() => new(3, 1, 64, 4, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 4, hiddenLayers: 2, seed: 1);
+        NflowsMaf Make() => new(3, 1, 64, 4, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 4, hiddenLayers: 2, seed: 1);
         yield return d =>
         {
             RequireCpu(d);

@@ -6,7 +6,7 @@ namespace FastAD.Flows;
 /// statistics are set to the full training set's mean and variance by <see cref="SetRunningStatistics"/>
 /// after each epoch (the "momentum 1" trick). Backward includes the batch statistics' dependence on x.
 /// </summary>
-public sealed class BatchNormFlow
+public sealed class BatchNormFlow : IFlowLayer
 {
     /// <summary>Variance floor added to the variance.</summary>
     public const double Epsilon = 1e-5;
@@ -139,4 +139,20 @@ public sealed class BatchNormFlow
         Array.Clear(LogGammaGrad);
         Array.Clear(BetaGrad);
     }
+
+    bool IFlowLayer.HasLogDet => true;
+
+    IEnumerable<(double[] Value, double[] Grad)> IFlowLayer.Parameters() => [(LogGamma, LogGammaGrad), (Beta, BetaGrad)];
+
+    IEnumerable<double[]> IFlowLayer.State() => [RunningMean, RunningVariance];
+
+    object IFlowLayer.NewCache(int batch) => NewCache();
+
+    void IFlowLayer.Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> y, Span<double> logDet, int batch, bool training, object cache) =>
+        Forward(x, y, logDet, batch, training, (Cache)cache);
+
+    void IFlowLayer.Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, ReadOnlySpan<double> y, ReadOnlySpan<double> dy, ReadOnlySpan<double> dLogDet,
+        Span<double> dx, Span<double> dc, int batch, object cache) => Backward(x, dy, dLogDet, dx, batch, (Cache)cache);
+
+    void IFlowLayer.Inverse(ReadOnlySpan<double> y, ReadOnlySpan<double> c, Span<double> x, int batch, object cache) => Inverse(y, x, batch);
 }

@@ -3,13 +3,13 @@ namespace FastAD.Flows;
 /// <summary>The flow families FastAD trains.</summary>
 public enum FlowKind
 {
-    /// <summary>SPEC 1.3: pytorch-flows MADE (tanh) with u = (x − m)·exp(−a), batch norm, reverse permutation (<see cref="MaskedAutoregressiveFlow"/>).</summary>
+    /// <summary>SPEC 1.3: pytorch-flows MADE (tanh) with u = (x − m)·exp(−a), batch norm, reverse permutation (<see cref="Spec13AffineMaf"/>).</summary>
     AffineSpec13,
 
-    /// <summary>nflows affine MAF: scale = softplus(u) + 1e-3, z = scale·x + shift (<see cref="AutoregressiveFlow"/>).</summary>
+    /// <summary>nflows affine MAF: scale = softplus(u) + 1e-3, z = scale·x + shift (<see cref="NflowsMaf"/>).</summary>
     AffineNflows,
 
-    /// <summary>nflows rational-quadratic-spline MAF of SPEC 2.1 (<see cref="AutoregressiveFlow"/>).</summary>
+    /// <summary>nflows rational-quadratic-spline MAF of SPEC 2.1 (<see cref="NflowsMaf"/>).</summary>
     RationalQuadratic,
 }
 
@@ -23,9 +23,9 @@ public sealed record FlowArchitecture(FlowKind Kind = FlowKind.AffineSpec13, int
     /// <summary>A new flow of this shape for D features and C conditions, initialised from <paramref name="seed"/>.</summary>
     public IConditionalFlow Create(int features, int conditions, ulong seed) => Kind switch
     {
-        FlowKind.AffineSpec13 => new MaskedAutoregressiveFlow(features, conditions, Hidden, Blocks, seed),
-        FlowKind.AffineNflows => new AutoregressiveFlow(features, conditions, Hidden, Blocks, AutoregressiveTransform.AffineNflows, Bins, TailBound, HiddenLayers, Permutation, seed, Residual),
-        _ => new AutoregressiveFlow(features, conditions, Hidden, Blocks, AutoregressiveTransform.RationalQuadratic, Bins, TailBound, HiddenLayers, Permutation, seed, Residual),
+        FlowKind.AffineSpec13 => new Spec13AffineMaf(features, conditions, Hidden, Blocks, seed),
+        FlowKind.AffineNflows => new NflowsMaf(features, conditions, Hidden, Blocks, AutoregressiveTransform.AffineNflows, Bins, TailBound, HiddenLayers, Permutation, seed, Residual),
+        _ => new NflowsMaf(features, conditions, Hidden, Blocks, AutoregressiveTransform.RationalQuadratic, Bins, TailBound, HiddenLayers, Permutation, seed, Residual),
     };
 
     /// <summary>Parses "affine" (or "affine-spec13"), "affine-nflows" and "rqs".</summary>

@@ -18,7 +18,7 @@ public enum FlowPrecision
 public sealed record FlowLatent(double[] Z, double[] LogDet);
 
 /// <summary>
-/// Evaluation-mode log-prob, latent map and sampling of an ensemble of <see cref="MaskedAutoregressiveFlow"/>s
+/// Evaluation-mode log-prob, latent map and sampling of an ensemble of <see cref="Spec13AffineMaf"/>s
 /// sharing one shape (D, C, H, blocks), batch norm with the running statistics. <c>For</c> picks the
 /// managed flows on the CPU device and <see cref="KernelFlowEvaluator"/> on OpenCL/CUDA.
 /// Inputs are row-major [event × width] and either shared by every flow (rows × width values) or one set per
@@ -26,7 +26,7 @@ public sealed record FlowLatent(double[] Z, double[] LogDet);
 /// </summary>
 public abstract class FlowEvaluator : IDisposable
 {
-    private protected FlowEvaluator(IReadOnlyList<MaskedAutoregressiveFlow> flows)
+    private protected FlowEvaluator(IReadOnlyList<Spec13AffineMaf> flows)
     {
         ArgumentNullException.ThrowIfNull(flows);
         if (flows.Count == 0) throw new ArgumentException("The ensemble holds no flows.", nameof(flows));
@@ -46,7 +46,7 @@ public abstract class FlowEvaluator : IDisposable
     }
 
     /// <summary>The evaluator for a device: managed flows on the CPU device, kernels elsewhere.</summary>
-    public static FlowEvaluator For(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowPrecision precision = FlowPrecision.Single)
+    public static FlowEvaluator For(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, FlowPrecision precision = FlowPrecision.Single)
     {
         ArgumentNullException.ThrowIfNull(device);
         return device is CpuDevice ? new ManagedFlowEvaluator(flows) : new KernelFlowEvaluator(device, flows, precision);
@@ -60,15 +60,15 @@ public abstract class FlowEvaluator : IDisposable
     public static FlowEvaluator For(ComputeDevice device, FlowEnsemble ensemble, FlowPrecision precision = FlowPrecision.Single)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
-        var flows = new MaskedAutoregressiveFlow[ensemble.Members.Count];
+        var flows = new Spec13AffineMaf[ensemble.Members.Count];
         for (int m = 0; m < flows.Length; m++)
-            flows[m] = ensemble.Members[m] as MaskedAutoregressiveFlow
-                ?? throw new NotSupportedException($"Ensemble member {m} is a {ensemble.Members[m].GetType().Name}; flow kernels exist for the affine MaskedAutoregressiveFlow only.");
+            flows[m] = ensemble.Members[m] as Spec13AffineMaf
+                ?? throw new NotSupportedException($"Ensemble member {m} is a {ensemble.Members[m].GetType().Name}; flow kernels exist for the affine Spec13AffineMaf only.");
         return For(device, flows, precision);
     }
 
     /// <summary>The flows, in ensemble order.</summary>
-    public IReadOnlyList<MaskedAutoregressiveFlow> Flows { get; }
+    public IReadOnlyList<Spec13AffineMaf> Flows { get; }
     /// <summary>Features D.</summary>
     public int D { get; }
     /// <summary>Conditions C.</summary>
@@ -163,7 +163,7 @@ public sealed class ManagedFlowEvaluator : FlowEvaluator
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
     /// <summary>Creates the evaluator (reads the flows' parameters at every call).</summary>
-    public ManagedFlowEvaluator(IReadOnlyList<MaskedAutoregressiveFlow> flows) : base(flows) { }
+    public ManagedFlowEvaluator(IReadOnlyList<Spec13AffineMaf> flows) : base(flows) { }
 
     private protected override void LogProbCore(ReadOnlySpan<double> x, long xStride, ReadOnlySpan<double> c, long cStride, int rows,
         double[] logProb, FlowLatent? latent)

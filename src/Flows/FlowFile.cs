@@ -62,14 +62,14 @@ public static class FlowFile
     /// <summary>The kind name of a flow.</summary>
     public static string KindOf(IConditionalFlow flow) => flow switch
     {
-        MaskedAutoregressiveFlow => AffineSpec13,
-        AutoregressiveFlow { Blocks: [{ Transform: AutoregressiveTransform.RationalQuadratic }, ..] } => Rqs,
-        AutoregressiveFlow => AffineNflows,
+        Spec13AffineMaf => AffineSpec13,
+        NflowsMaf { Blocks: [{ Transform: RationalQuadraticTransform }, ..] } => Rqs,
+        NflowsMaf { Blocks: [{ Transform: SoftplusAffineTransform }, ..] } => AffineNflows,
         _ => throw new ArgumentException($"Flows of type {flow.GetType().Name} cannot be saved."),
     };
 
     /// <summary>Saves one SPEC 1.3 MAF, with the input standardisation it was trained on and its identity when given.</summary>
-    public static void Save(string path, MaskedAutoregressiveFlow flow, Standardization? standardization = null, ModelIdentity? identity = null) =>
+    public static void Save(string path, Spec13AffineMaf flow, Standardization? standardization = null, ModelIdentity? identity = null) =>
         Save(path, new FlowEnsemble([flow]), standardization, identity: identity);
 
     /// <summary>Saves an ensemble (its members, condition range, and the standardisation, column names and identity when given).</summary>
@@ -83,9 +83,9 @@ public static class FlowFile
             var state = f.State().ToArray();
             return f switch
             {
-                MaskedAutoregressiveFlow m => new Member(kind, m.D, m.C, m.Hidden, m.Made.Length, parameters, state),
-                AutoregressiveFlow a => new Member(kind, a.D, a.C, a.Blocks[0].H, a.Transforms, parameters, state, a.Blocks[0].HiddenLayers,
-                    a.Blocks[0].Bins, a.Blocks[0].TailBound, a.Permutation == FlowPermutation.Random ? "random" : "reverse", a.Permutations, a.Blocks[0].IsResidual),
+                Spec13AffineMaf m => new Member(kind, m.D, m.C, m.Hidden, m.Made.Length, parameters, state),
+                NflowsMaf a => new Member(kind, a.D, a.C, a.Blocks[0].H, a.Transforms, parameters, state, a.Blocks[0].HiddenLayers,
+                    a.Bins, a.TailBound, a.Permutation == FlowPermutation.Random ? "random" : "reverse", a.Permutations, a.Blocks[0].IsResidual),
                 _ => throw new ArgumentException($"Flows of type {f.GetType().Name} cannot be saved."),
             };
         }).ToArray();
@@ -97,13 +97,13 @@ public static class FlowFile
     }
 
     /// <summary>Loads a file holding one SPEC 1.3 MAF (of identity <paramref name="expected"/> when given).</summary>
-    public static MaskedAutoregressiveFlow Load(string path, ModelIdentity? expected = null) => LoadWithStandardization(path, expected).Flow;
+    public static Spec13AffineMaf Load(string path, ModelIdentity? expected = null) => LoadWithStandardization(path, expected).Flow;
 
     /// <summary>Loads a file holding one SPEC 1.3 MAF and the standardisation saved with it (null when none was).</summary>
-    public static (MaskedAutoregressiveFlow Flow, Standardization? Standardization) LoadWithStandardization(string path, ModelIdentity? expected = null)
+    public static (Spec13AffineMaf Flow, Standardization? Standardization) LoadWithStandardization(string path, ModelIdentity? expected = null)
     {
         var (ensemble, standardization) = LoadEnsemble(path, expected);
-        if (ensemble.Members is not [MaskedAutoregressiveFlow maf])
+        if (ensemble.Members is not [Spec13AffineMaf maf])
             throw new InvalidDataException($"{path} holds {ensemble.Members.Count} flow(s) of kind {KindOf(ensemble.Members[0])}; expected one {AffineSpec13} flow.");
         return (maf, standardization);
     }
@@ -191,7 +191,7 @@ public static class FlowFile
     {
         IConditionalFlow flow = m.Kind switch
         {
-            AffineSpec13 => new MaskedAutoregressiveFlow(m.Features, m.Conditions, m.Hidden, m.Blocks, seed: 0),
+            AffineSpec13 => new Spec13AffineMaf(m.Features, m.Conditions, m.Hidden, m.Blocks, seed: 0),
             AffineNflows or Rqs => BuildAutoregressive(m),
             _ => throw new InvalidDataException($"{path} holds a '{m.Kind}' flow; known kinds: {AffineSpec13}, {AffineNflows}, {Rqs}."),
         };
@@ -211,11 +211,11 @@ public static class FlowFile
         return flow;
     }
 
-    private static AutoregressiveFlow BuildAutoregressive(Member m)
+    private static NflowsMaf BuildAutoregressive(Member m)
     {
         var transform = m.Kind == Rqs ? AutoregressiveTransform.RationalQuadratic : AutoregressiveTransform.AffineNflows;
         var permutation = m.Permutation == "random" ? FlowPermutation.Random : FlowPermutation.Reverse;
-        var flow = new AutoregressiveFlow(m.Features, m.Conditions, m.Hidden, m.Blocks, transform, Math.Max(m.Bins, 2), m.TailBound > 0 ? m.TailBound : 3.0,
+        var flow = new NflowsMaf(m.Features, m.Conditions, m.Hidden, m.Blocks, transform, Math.Max(m.Bins, 2), m.TailBound > 0 ? m.TailBound : 3.0,
             m.HiddenLayers, permutation, seed: 0, m.Residual);
         if (m.Permutations is not null) flow.SetPermutations(m.Permutations);
         return flow;

@@ -53,7 +53,7 @@ public static class FlowTrainer
         Validate(xVal, d, "validation features");
         Validate(cVal, Math.Max(c, 1), "validation conditions");
         // The MAF's wide products run in float when asked (its layers' switch); other flows train in double.
-        var layers = (flow as MaskedAutoregressiveFlow)?.Made.SelectMany(m => m.Layers).ToArray() ?? [];
+        var layers = (flow as Spec13AffineMaf)?.Made.SelectMany(m => m.Layers).ToArray() ?? [];
         var precision = layers.Select(l => l.SinglePrecisionProducts).ToArray();
         foreach (var l in layers) l.SinglePrecisionProducts = o.SinglePrecisionProducts;
         try

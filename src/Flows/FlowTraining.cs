@@ -47,7 +47,7 @@ public static class FlowTraining
         FlowTrainer.Validate(cVal, Math.Max(shape.C, 1), "validation conditions");
         if (WhyManaged(device, flows, options) is null)
         {
-            var mafs = flows.Cast<MaskedAutoregressiveFlow>().ToArray();
+            var mafs = flows.Cast<Spec13AffineMaf>().ToArray();
             var results = KernelFlowTrainer.Train(device, mafs, xTrain, cTrain, xVal, cVal, options[0], FlowPrecision.Double, checkedProgress,
                 options.Select(o => o.Seed).ToArray());
             for (int k = 0; k < flows.Count; k++) trained?.Invoke(k);
@@ -68,9 +68,9 @@ public static class FlowTraining
     {
         if (!device.SupportsKernels) return $"{device.Id} runs no kernels";
         if (flows.Count == 0) return "no flows";
-        if (flows.Any(f => f is not MaskedAutoregressiveFlow)) return "only the SPEC 1.3 affine MAF has training kernels yet";
-        var first = (MaskedAutoregressiveFlow)flows[0];
-        if (flows.Cast<MaskedAutoregressiveFlow>().Any(f => f.D != first.D || f.C != first.C || f.Made.Length != first.Made.Length || f.Made[0].H != first.Made[0].H))
+        if (flows.Any(f => f is not Spec13AffineMaf)) return "only the SPEC 1.3 affine MAF has training kernels yet";
+        var first = (Spec13AffineMaf)flows[0];
+        if (flows.Cast<Spec13AffineMaf>().Any(f => f.D != first.D || f.C != first.C || f.Made.Length != first.Made.Length || f.Made[0].H != first.Made[0].H))
             return "the flows differ in shape";
         var shared = options[0] with { Seed = 0 };
         if (options.Any(o => o with { Seed = 0 } != shared)) return "the members' training settings differ beyond their seeds";

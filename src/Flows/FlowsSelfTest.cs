@@ -15,7 +15,7 @@ public static class FlowsSelfTest
     /// statistics set from a pass over 2,000 correlated Gaussian events (so every layer's statistics are
     /// non-trivial and consistent with its input).
     /// </summary>
-    public static MaskedAutoregressiveFlow[] TrainedLikeFlows(int count, int hidden, int blocks, ulong seed, int conditions = 1)
+    public static Spec13AffineMaf[] TrainedLikeFlows(int count, int hidden, int blocks, ulong seed, int conditions = 1)
     {
         const int rows = 2000;
         ArgumentOutOfRangeException.ThrowIfNegative(conditions);
@@ -28,10 +28,10 @@ public static class FlowsSelfTest
             x[3 * n + 1] = 0.6 * x[3 * n] + 0.8 * x[3 * n + 1] + (conditions > 0 ? 0.3 * c[n * conditions] : 0);
             x[3 * n + 2] = 1.5 * x[3 * n + 2] - 0.5 * x[3 * n] * x[3 * n + 1] + 0.7;
         }
-        var flows = new MaskedAutoregressiveFlow[count];
+        var flows = new Spec13AffineMaf[count];
         for (int f = 0; f < count; f++)
         {
-            var flow = flows[f] = new MaskedAutoregressiveFlow(3, conditions, hidden, blocks, seed + (ulong)f);
+            var flow = flows[f] = new Spec13AffineMaf(3, conditions, hidden, blocks, seed + (ulong)f);
             ulong stream = 2000 + (ulong)f * 1000;
             foreach (var (value, _) in flow.Parameters())
             {

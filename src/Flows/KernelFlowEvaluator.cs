@@ -18,7 +18,7 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
     private DeviceBuffer _params;
 
     /// <summary>Creates the evaluator for an OpenCL or CUDA device.</summary>
-    public KernelFlowEvaluator(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowPrecision precision = FlowPrecision.Single)
+    public KernelFlowEvaluator(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, FlowPrecision precision = FlowPrecision.Single)
         : base(flows)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -103,7 +103,7 @@ internal static class FlowParameterPacking
 {
     internal static int BlockLength(int d, int c, int h) => h * d + h * c + h + h * h + h + 2 * d * h + 2 * d + 3 * d + 1;
 
-    internal static double[] Pack(IReadOnlyList<MaskedAutoregressiveFlow> flows)
+    internal static double[] Pack(IReadOnlyList<Spec13AffineMaf> flows)
     {
         var first = flows[0];
         int d = first.D, c = first.C, h = first.Made[0].H, blocks = first.Made.Length, block = BlockLength(d, c, h);

@@ -5,7 +5,7 @@ using FastAD.Kernels.Random;
 namespace FastAD.Flows;
 
 /// <summary>
-/// Adam training steps of an ensemble of <see cref="MaskedAutoregressiveFlow"/>s of one shape as kernels
+/// Adam training steps of an ensemble of <see cref="Spec13AffineMaf"/>s of one shape as kernels
 /// (Sources/maf_train.cl): one work-group per flow runs the training-mode forward pass (batch statistics), the
 /// hand-written backward pass of −mean log p and the <see cref="FlowTrainer"/> update (coupled weight decay,
 /// global gradient-norm clip, bias-corrected Adam) for many minibatches in one launch. Parameters and Adam
@@ -19,7 +19,7 @@ public sealed class KernelFlowTrainer : IDisposable
     private readonly int _wg;
     private readonly DeviceBuffer _params, _m, _v, _grads, _masks;
     private readonly int _flowLength;
-    private readonly IReadOnlyList<MaskedAutoregressiveFlow> _flows;
+    private readonly IReadOnlyList<Spec13AffineMaf> _flows;
     private int[][]? _orders;
     private readonly ulong[] _seeds;
 
@@ -29,7 +29,7 @@ public sealed class KernelFlowTrainer : IDisposable
     /// <param name="options">Training settings shared by the flows.</param>
     /// <param name="precision">Arithmetic precision of the kernels.</param>
     /// <param name="seeds">Each flow's shuffle seed (default Options.Seed + i for flow i).</param>
-    public KernelFlowTrainer(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowTrainingOptions options,
+    public KernelFlowTrainer(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, FlowTrainingOptions options,
         FlowPrecision precision = FlowPrecision.Double, IReadOnlyList<ulong>? seeds = null)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -128,7 +128,7 @@ public sealed class KernelFlowTrainer : IDisposable
     /// Philox stream (its seed — Options.Seed + f by default —, epoch), starting from the order of its previous epoch (the identity at
     /// first), and takes minibatches of Options.BatchSize (the last one shorter).
     /// Returns each flow's mean training loss over the epoch. The running statistics are not updated (see
-    /// <see cref="MaskedAutoregressiveFlow.UpdateRunningStatistics"/> after <see cref="CopyToFlows"/>).
+    /// <see cref="Spec13AffineMaf.UpdateRunningStatistics"/> after <see cref="CopyToFlows"/>).
     /// </summary>
     public double[] Epoch(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows, int epoch)
     {
@@ -171,7 +171,7 @@ public sealed class KernelFlowTrainer : IDisposable
     /// each flow keeps the parameters and statistics of its epoch with the lowest validation loss. A flow stopped
     /// by patience keeps being stepped on the device (its results are not used) until every flow has stopped.
     /// </summary>
-    public static FlowTrainingResult[] Train(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, double[] xTrain, double[] cTrain,
+    public static FlowTrainingResult[] Train(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, double[] xTrain, double[] cTrain,
         double[] xVal, double[] cVal, FlowTrainingOptions options, FlowPrecision precision = FlowPrecision.Single,
         IProgress<(int Member, int Epoch, double Train, double Validation)>? progress = null, IReadOnlyList<ulong>? seeds = null)
     {

@@ -1,87 +1,50 @@
-using System.Numerics;
-using FastAD.Kernels.Random;
-
 namespace FastAD.Flows;
 
 /// <summary>
-/// The conditional MAF of SPEC 1.3: blocks of MADE (affine) → batch norm → reverse permutation, standard
-/// normal base. <see cref="LogProb"/> gives log p(x|c); <see cref="Backward"/> the gradients of the mean
-/// negative log-likelihood of a batch; <see cref="Sample(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Pass)"/> inverts block by block (D passes per MADE).
+/// A conditional masked autoregressive flow: a stack of <see cref="IFlowLayer"/>s data → noise (MADE blocks with their
+/// elementwise transforms, batch norms, permutations) on a standard-normal base. This class holds what every
+/// configuration shares — the layers, their parameters and state in file order, the pass buffers, the training-mode pass
+/// log p = log N(z) + Σ log|det|, its backward pass, and sampling by inverting the layers in reverse order. The
+/// configurations: <see cref="Spec13AffineMaf"/> (SPEC 1.3: tanh MADE with exp-affine transform → batch norm → reverse,
+/// with parallel evaluation and fused sampling paths that the flow kernels mirror) and <see cref="NflowsMaf"/> (SPEC 2.1:
+/// permutation → nflows MADE with the nflows affine or rational-quadratic-spline transform).
 /// </summary>
-public sealed partial class MaskedAutoregressiveFlow
+public abstract class MaskedAutoregressiveFlow : IConditionalFlow
 {
-    private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+    /// <summary>½ ln 2π.</summary>
+    protected static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
-    /// <summary>Creates a flow with orthogonal MADE weights and zero biases (seeded).</summary>
-    public MaskedAutoregressiveFlow(int features, int conditions, int hidden, int blocks, ulong seed)
+    /// <summary>A flow of D features and C conditions; the configuration adds its layers with <see cref="SetLayers"/>.</summary>
+    protected MaskedAutoregressiveFlow(int features, int conditions)
     {
-        if (features < 2) throw new ArgumentOutOfRangeException(nameof(features), "A MAF needs at least 2 features.");
-        if (blocks < 1) throw new ArgumentOutOfRangeException(nameof(blocks));
         D = features;
         C = conditions;
-        Made = new MadeAffineBlock[blocks];
-        Norm = new BatchNormFlow[blocks];
-        ulong stream = 0;
-        for (int b = 0; b < blocks; b++)
-        {
-            Made[b] = new MadeAffineBlock(features, conditions, hidden);
-            foreach (var layer in Made[b].Layers) Orthogonal(layer, seed, stream++);
-            Norm[b] = new BatchNormFlow(features);
-        }
     }
 
     /// <summary>Features D.</summary>
     public int D { get; }
     /// <summary>Conditions C.</summary>
     public int C { get; }
-    /// <summary>MADE blocks.</summary>
-    public MadeAffineBlock[] Made { get; }
-    /// <summary>Batch-norm layers.</summary>
-    public BatchNormFlow[] Norm { get; }
+    /// <summary>The layers, data → noise.</summary>
+    public IReadOnlyList<IFlowLayer> Layers { get; private set; } = [];
 
-    /// <summary>Every trainable array with its gradient.</summary>
-    public IEnumerable<(double[] Value, double[] Grad)> Parameters()
+    /// <summary>Sets the layer stack (once, in the constructor).</summary>
+    protected void SetLayers(IEnumerable<IFlowLayer> layers) => Layers = layers.ToArray();
+
+    /// <summary>Every trainable array with its gradient, layer by layer (the file format relies on the order).</summary>
+    public IEnumerable<(double[] Value, double[] Grad)> Parameters() => Layers.SelectMany(l => l.Parameters());
+
+    /// <summary>Non-trainable arrays (batch-norm running means and variances), layer by layer.</summary>
+    public IEnumerable<double[]> State() => Layers.SelectMany(l => l.State());
+
+    /// <summary>Zeroes every gradient.</summary>
+    public void ZeroGrad()
     {
-        for (int b = 0; b < Made.Length; b++)
-        {
-            foreach (var l in Made[b].Layers)
-            {
-                yield return (l.Weight, l.WeightGrad);
-                if (l.HasBias) yield return (l.Bias, l.BiasGrad);
-            }
-            yield return (Norm[b].LogGamma, Norm[b].LogGammaGrad);
-            yield return (Norm[b].Beta, Norm[b].BetaGrad);
-        }
+        foreach (var (_, g) in Parameters()) Array.Clear(g);
     }
 
-    private static void Orthogonal(MaskedLinear layer, ulong seed, ulong stream)
-    {
-        // Gram–Schmidt on a Gaussian matrix: orthonormal rows (or columns when there are more rows than columns).
-        int rows = layer.Outputs, cols = layer.Inputs;
-        var a = new double[rows * cols];
-        Philox4x32.FillNormal(a, seed, stream);
-        bool byRows = rows <= cols;
-        int count = byRows ? rows : cols, len = byRows ? cols : rows;
-        double Get(int v, int k) => byRows ? a[v * cols + k] : a[k * cols + v];
-        void Set(int v, int k, double x) { if (byRows) a[v * cols + k] = x; else a[k * cols + v] = x; }
-        for (int v = 0; v < count; v++)
-        {
-            for (int u = 0; u < v; u++)
-            {
-                double dot = 0;
-                for (int k = 0; k < len; k++) dot += Get(v, k) * Get(u, k);
-                for (int k = 0; k < len; k++) Set(v, k, Get(v, k) - dot * Get(u, k));
-            }
-            double norm = 0;
-            for (int k = 0; k < len; k++) norm += Get(v, k) * Get(v, k);
-            norm = Math.Sqrt(norm);
-            for (int k = 0; k < len; k++) Set(v, k, Get(v, k) / norm);
-        }
-        a.CopyTo(layer.Weight, 0);
-    }
-
-    /// <summary>Intermediate values of one pass.</summary>
-    public sealed partial class Pass
+    /// <summary>Buffers of one batch size; those of the layer-by-layer pass and its backward pass are allocated when first needed.</summary>
+    public sealed class Pass : IFlowPass
     {
         private readonly MaskedAutoregressiveFlow _flow;
 
@@ -94,79 +57,70 @@ public sealed partial class MaskedAutoregressiveFlow
             Scratch = new double[batch];
         }
 
-        /// <summary>The latent z = T(x|c) of the last <see cref="LogProb"/> (batch × D).</summary>
+        /// <summary>Rows.</summary>
+        public int Batch { get; }
+
+        /// <summary>The latent z = T(x|c) of the last log-prob pass (batch × D).</summary>
         public ReadOnlySpan<double> Latent => Z;
 
-        internal readonly int Batch;
         internal readonly double[] Z, LogDet, Scratch;
-        private double[][]? _in, _u, _v;
-        private double[]? _dz, _dv, _du, _dIn, _dc, _dLogDet;
-        private MadeAffineBlock.Cache[]? _madeCache;
-        private BatchNormFlow.Cache[]? _normCache;
+        private double[][]? _values;
+        private object[]? _caches;
+        private double[]? _gradient, _gradientIn, _dLogDet, _dc;
 
-        internal double[][] In => _in ?? throw new InvalidOperationException("No training-mode pass has run.");
-        internal double[][] U => _u!;
-        internal double[][] V => _v!;
-        internal MadeAffineBlock.Cache[] MadeCache => _madeCache!;
-        internal BatchNormFlow.Cache[] NormCache => _normCache!;
-        internal double[] Dz => _dz!;
-        internal double[] Dv => _dv!;
-        internal double[] Du => _du!;
-        internal double[] DIn => _dIn!;
-        internal double[] Dc => _dc!;
+        /// <summary>The input of layer l (Values[0] = x, the last = <see cref="Z"/>).</summary>
+        internal double[][] Values => _values ?? throw new InvalidOperationException("No training-mode pass has run.");
+        internal object[] Caches => _caches!;
+        internal double[] Gradient => _gradient!;
+        internal double[] GradientIn => _gradientIn!;
         internal double[] DLogDet => _dLogDet!;
+        internal double[] Dc => _dc!;
 
-        /// <summary>Allocates the buffers a training-mode pass and its backward pass need (once).</summary>
-        internal void EnsureTraining()
+        /// <summary>Allocates the per-layer buffers (once).</summary>
+        internal void EnsureLayers()
         {
-            if (_in is not null) return;
-            var flow = _flow;
-            int blocks = flow.Made.Length, size = Batch * flow.D;
-            _in = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
-            _u = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
-            _v = Enumerable.Range(0, blocks).Select(_ => new double[size]).ToArray();
-            _madeCache = flow.Made.Select(m => m.NewCache(Batch)).ToArray();
-            _normCache = flow.Norm.Select(n => n.NewCache()).ToArray();
-            _dz = new double[size];
-            _dv = new double[size];
-            _du = new double[size];
-            _dIn = new double[size];
-            _dc = new double[Batch * Math.Max(flow.C, 1)];
+            if (_values is not null) return;
+            var layers = _flow.Layers;
+            int size = Batch * _flow.D;
+            _values = Enumerable.Range(0, layers.Count + 1).Select(l => l == layers.Count ? Z : new double[size]).ToArray();
+            _caches = layers.Select(l => l.NewCache(Batch)).ToArray();
+            _gradient = new double[size];
+            _gradientIn = new double[size];
             _dLogDet = new double[Batch];
+            _dc = new double[Batch * Math.Max(_flow.C, 1)];
         }
     }
 
     /// <summary>Buffers for batches of this size.</summary>
     public Pass NewPass(int batch) => new(this, batch);
 
-    /// <summary>
-    /// log p(x|c) per row; <paramref name="training"/> uses batch statistics in the batch-norm layers and keeps
-    /// what <see cref="Backward"/> needs. Evaluation mode runs as <see cref="EvaluateLogProb(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> (rows in parallel).
-    /// </summary>
-    public void LogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, bool training, Pass pass)
+    /// <summary>Buffers for batches of this size.</summary>
+    public IFlowPass NewFlowPass(int batch) => NewPass(batch);
+
+    /// <summary>log p(x|c) per row (<paramref name="training"/>: batch statistics, and what <see cref="Backward(ReadOnlySpan{double}, Pass)"/> needs kept).</summary>
+    public abstract void LogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, bool training, Pass pass);
+
+    void IConditionalFlow.LogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, bool training, IFlowPass pass) =>
+        LogProb(x, c, logProb, training, (Pass)pass);
+
+    /// <summary>The layer-by-layer pass: z into the pass, Σ log|det| into its LogDet, log p into <paramref name="logProb"/>.</summary>
+    protected void LayerPass(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, bool training, Pass pass)
     {
-        int batch = pass.Batch, size = batch * D;
-        if (!training)
-        {
-            EvaluateBlocks(x[..size], C > 0 ? c[..(batch * C)] : c, logProb, pass.Z, training: false, null);
-            return;
-        }
-        pass.EnsureTraining();
-        x[..size].CopyTo(pass.In[0]);
+        int batch = pass.Batch;
+        pass.EnsureLayers();
+        x[..(batch * D)].CopyTo(pass.Values[0]);
         Array.Clear(pass.LogDet);
-        for (int b = 0; b < Made.Length; b++)
+        for (int l = 0; l < Layers.Count; l++)
         {
-            Made[b].Forward(pass.In[b], c, pass.U[b], pass.Scratch, batch, pass.MadeCache[b]);
-            for (int n = 0; n < batch; n++) pass.LogDet[n] += pass.Scratch[n];
-            Norm[b].Forward(pass.U[b], pass.V[b], pass.Scratch, batch, training, pass.NormCache[b]);
-            for (int n = 0; n < batch; n++) pass.LogDet[n] += pass.Scratch[n];
-            var next = b + 1 < Made.Length ? pass.In[b + 1] : pass.Z;
-            Reverse(pass.V[b], next, batch);
+            Layers[l].Forward(pass.Values[l], c, pass.Values[l + 1], pass.Scratch, batch, training, pass.Caches[l]);
+            if (Layers[l].HasLogDet)
+                for (int n = 0; n < batch; n++) pass.LogDet[n] += pass.Scratch[n];
         }
-        Finish(pass.Z, pass.LogDet, logProb, batch);
+        LogNormalPlus(pass.Z, pass.LogDet, logProb, batch);
     }
 
-    private void Finish(ReadOnlySpan<double> z, ReadOnlySpan<double> logDet, Span<double> logProb, int batch)
+    /// <summary>logProb[n] = log N(z_n; 0, I) + logDet[n].</summary>
+    protected void LogNormalPlus(ReadOnlySpan<double> z, ReadOnlySpan<double> logDet, Span<double> logProb, int batch)
     {
         for (int n = 0; n < batch; n++)
         {
@@ -176,170 +130,49 @@ public sealed partial class MaskedAutoregressiveFlow
         }
     }
 
-    /// <summary>Rows per chunk when large batches are split over the cores.</summary>
-    private const int ChunkRows = 512;
-
     /// <summary>
-    /// Evaluation-mode log p(x|c) for any number of rows (x is rows × D), the latent z written to
-    /// <paramref name="latent"/> when it is not empty. Rows run in parallel chunks, block after block; no
-    /// <see cref="Pass"/> (and none of its per-row caches) is needed.
-    /// </summary>
-    public void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent) =>
-        EvaluateBlocks(x, c, logProb, latent, training: false, null);
-
-    /// <summary>
-    /// <see cref="EvaluateLogProb(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/> with the wide
-    /// matrix products in single precision when <paramref name="singlePrecision"/> (log p then differs by about
-    /// 1e-6 relative, as in PyTorch).
-    /// </summary>
-    public void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent, bool singlePrecision)
-    {
-        var layers = Made.SelectMany(m => m.Layers).ToArray();
-        var keep = layers.Select(l => l.SinglePrecisionProducts).ToArray();
-        foreach (var l in layers) l.SinglePrecisionProducts = singlePrecision;
-        try
-        {
-            EvaluateBlocks(x, c, logProb, latent, training: false, null);
-        }
-        finally
-        {
-            for (int i = 0; i < layers.Length; i++) layers[i].SinglePrecisionProducts = keep[i];
-        }
-    }
-
-    /// <summary>
-    /// Block-major pass over all rows: each MADE block in parallel chunks, then the batch-norm layer over all
-    /// rows (with the statistics of all rows when <paramref name="training"/>; returned in <paramref name="statistics"/>).
-    /// </summary>
-    private unsafe void EvaluateBlocks(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent, bool training,
-        BatchNormFlow.Cache[]? statistics)
-    {
-        if (x.Length % D != 0) throw new ArgumentException($"x holds {x.Length} values, not a whole number of rows of {D} features.");
-        int rows = x.Length / D;
-        if (C > 0 && c.Length < rows * C) throw new ArgumentException($"c holds {c.Length} values; expected {rows} rows of {C} conditions.");
-        if (logProb.Length < rows) throw new ArgumentException($"logProb holds {logProb.Length} values; expected {rows}.");
-        var cur = x.ToArray();
-        var u = new double[rows * D];
-        var v = new double[rows * D];
-        var logDet = new double[rows];
-        var ld = new double[rows];
-        int chunks = (rows + ChunkRows - 1) / ChunkRows;
-        fixed (double* pc = c)
-        {
-            nint cp = (nint)pc;
-            int cl = c.Length;
-            for (int b = 0; b < Made.Length; b++)
-            {
-                var made = Made[b];
-                var prepared = made.Prepare();
-                Parallel.For(0, chunks, () => made.NewCache(ChunkRows), (chunk, _, cache) =>
-                {
-                    int start = chunk * ChunkRows, n = Math.Min(ChunkRows, rows - start);
-                    var cs = C > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * C, n * C) : default;
-                    made.Forward(cur.AsSpan(start * D, n * D), cs, u.AsSpan(start * D, n * D), ld.AsSpan(start, n), n, cache, prepared, parallel: false);
-                    return cache;
-                }, _ => { });
-                var normCache = statistics?[b] ?? Norm[b].NewCache();
-                for (int n = 0; n < rows; n++) logDet[n] += ld[n];
-                Norm[b].Forward(u, v, ld, rows, training, normCache);
-                for (int n = 0; n < rows; n++) logDet[n] += ld[n];
-                Reverse(v, cur, rows);
-            }
-        }
-        Finish(cur, logDet, logProb, rows);
-        if (!latent.IsEmpty) cur.CopyTo(latent);
-    }
-
-    private void Reverse(ReadOnlySpan<double> from, Span<double> to, int batch)
-    {
-        for (int n = 0; n < batch; n++)
-            for (int d = 0; d < D; d++) to[n * D + d] = from[n * D + D - 1 - d];
-    }
-
-    /// <summary>
-    /// Gradients of L = −mean log p(x|c) after a training-mode <see cref="LogProb"/> on the same batch
-    /// (accumulated into the parameters' gradient arrays).
+    /// Gradients of L = −mean log p(x|c) after a training-mode <see cref="LogProb(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, bool, Pass)"/>
+    /// on the same batch (accumulated into the parameters' gradient arrays), layer by layer in reverse.
     /// </summary>
     public void Backward(ReadOnlySpan<double> c, Pass pass)
     {
         int batch = pass.Batch, size = batch * D;
-        var dz = pass.Dz;
-        for (int i = 0; i < size; i++) dz[i] = pass.Z[i] / batch;      // −∂ log N(z)/∂z / B
-        var dLogDet = pass.DLogDet;
-        Array.Fill(dLogDet, -1.0 / batch);
-        for (int b = Made.Length - 1; b >= 0; b--)
+        var dy = pass.Gradient;
+        var dx = pass.GradientIn;
+        for (int i = 0; i < size; i++) dy[i] = pass.Z[i] / batch;      // −∂ log N(z)/∂z / B
+        Array.Fill(pass.DLogDet, -1.0 / batch);
+        for (int l = Layers.Count - 1; l >= 0; l--)
         {
-            Reverse(dz, pass.Dv, batch);
-            Norm[b].Backward(pass.U[b], pass.Dv, dLogDet, pass.Du, batch, pass.NormCache[b]);
-            Made[b].Backward(pass.In[b], c, pass.U[b], pass.Du, dLogDet, pass.DIn, pass.Dc, batch, pass.MadeCache[b]);
-            Array.Copy(pass.DIn, dz, size);
+            Layers[l].Backward(pass.Values[l], c, pass.Values[l + 1], dy, pass.DLogDet, dx, pass.Dc, batch, pass.Caches[l]);
+            (dy, dx) = (dx, dy);
         }
     }
 
-    /// <summary>Evaluation-mode samples x ~ p(x|c) from standard normal noise <paramref name="noise"/> (rows in parallel chunks).</summary>
-    public void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass) => Sample(noise, c, x, pass, singlePrecision: false);
+    void IConditionalFlow.Backward(ReadOnlySpan<double> c, IFlowPass pass) => Backward(c, (Pass)pass);
 
-    /// <summary>
-    /// <see cref="Sample(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Pass)"/>, with the MADE networks evaluated in
-    /// single precision when <paramref name="singlePrecision"/> (the affine updates and batch-norm inverses stay
-    /// double): samples then differ from the double ones by about 1e-6 relative — PyTorch's precision.
-    /// </summary>
-    public void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass, bool singlePrecision)
+    /// <summary>Evaluation-mode samples x = T⁻¹(noise|c).</summary>
+    public virtual void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass)
     {
-        if (singlePrecision) Sample<float>(noise, c, x, pass.Batch);
-        else Sample<double>(noise, c, x, pass.Batch);
-    }
-
-    private unsafe void Sample<T>(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, int batch) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var plans = Made.Select(m => new MadeAffineBlock.SamplingPlan<T>(m)).ToArray();
-        int chunkRows = MadeAffineBlock.SamplingPlan<T>.ChunkRows, chunks = (batch + chunkRows - 1) / chunkRows;
-        fixed (double* pn = noise)
-        fixed (double* pc = c)
-        fixed (double* px = x)
+        int batch = pass.Batch, size = batch * D;
+        pass.EnsureLayers();
+        var y = noise[..size].ToArray();
+        var below = new double[size];
+        for (int l = Layers.Count - 1; l >= 0; l--)
         {
-            nint np = (nint)pn, cp = (nint)pc, xp = (nint)px;
-            int nl = noise.Length, cl = c.Length, xl = x.Length;
-            Parallel.For(0, chunks, () => new SampleBuffers<T>(chunkRows * D, plans.Select(p => p.NewScratch(chunkRows)).ToArray()), (chunk, _, s) =>
-            {
-                int start = chunk * chunkRows, n = Math.Min(chunkRows, batch - start);
-                var z = s.Z.AsSpan(0, n * D);
-                var v = s.V.AsSpan(0, n * D);
-                new ReadOnlySpan<double>((double*)np, nl).Slice(start * D, n * D).CopyTo(z);
-                var cs = C > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * C, n * C) : default;
-                for (int b = Made.Length - 1; b >= 0; b--)
-                {
-                    Reverse(z, v, n);
-                    Norm[b].Inverse(v, s.U, n);
-                    plans[b].Inverse(s.U.AsSpan(0, n * D), cs, z, n, s.Plan[b]);
-                }
-                z.CopyTo(new Span<double>((double*)xp, xl).Slice(start * D, n * D));
-                return s;
-            }, _ => { });
+            Layers[l].Inverse(y, c, below, batch, pass.Caches[l]);
+            (y, below) = (below, y);
         }
+        y.CopyTo(x);
     }
 
-    private sealed class SampleBuffers<T>(int size, T[][][] plan)
-    {
-        public readonly double[] Z = new double[size], V = new double[size], U = new double[size];
-        public readonly T[][][] Plan = plan;
-    }
+    void IConditionalFlow.Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, IFlowPass pass) => Sample(noise, c, x, (Pass)pass);
 
-    /// <summary>Sets every batch-norm layer's running statistics from the whole training set (one training-mode pass).</summary>
-    public void UpdateRunningStatistics(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
-    {
-        var statistics = Norm.Select(n => n.NewCache()).ToArray();
-        EvaluateBlocks(x[..(rows * D)], C > 0 ? c[..(rows * C)] : c, new double[rows], default, training: true, statistics);
-        for (int b = 0; b < Made.Length; b++)
-        {
-            statistics[b].Mean.CopyTo(Norm[b].RunningMean, 0);
-            statistics[b].Variance.CopyTo(Norm[b].RunningVariance, 0);
-        }
-    }
+    /// <summary>Evaluation-mode z = T(x|c) and log|det ∂z/∂x| per row.</summary>
+    public abstract void Latent(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> z, Span<double> logDet, IFlowPass pass);
 
-    /// <summary>Zeroes every gradient.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var (_, g) in Parameters()) Array.Clear(g);
-    }
+    /// <summary>Evaluation-mode log p(x|c) of a whole set (and z when <paramref name="latent"/> is not empty).</summary>
+    public abstract void EvaluateLogProb(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> logProb, Span<double> latent);
+
+    /// <summary>Sets running statistics from the whole training set (nothing for flows without batch norm).</summary>
+    public abstract void UpdateRunningStatistics(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows);
 }

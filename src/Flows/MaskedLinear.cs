@@ -41,6 +41,16 @@ public sealed class MaskedLinear
     /// <summary>True when the layer has a bias.</summary>
     public bool HasBias => Bias.Length > 0;
 
+    /// <summary>Each layer's (W, dW), then (b, db) where it has a bias: the parameter order of the MADEs and their files.</summary>
+    public static IEnumerable<(double[] Value, double[] Grad)> ParametersOf(IEnumerable<MaskedLinear> layers)
+    {
+        foreach (var l in layers)
+        {
+            yield return (l.Weight, l.WeightGrad);
+            if (l.HasBias) yield return (l.Bias, l.BiasGrad);
+        }
+    }
+
     private double[] _masked = [], _transposed = [], _scratch = [];
     private static readonly double[] Ones = [1.0];
 

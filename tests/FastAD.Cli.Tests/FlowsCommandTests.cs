@@ -48,7 +48,7 @@ public class FlowsCommandTests
         var (ensemble, s) = FastAD.Flows.FlowFile.LoadEnsemble(path);
         File.Delete(path);
         Assert.Equal(2, ensemble.Members.Count);
-        var members = ensemble.Members.Cast<FastAD.Flows.AutoregressiveFlow>().ToArray();
+        var members = ensemble.Members.Cast<FastAD.Flows.NflowsMaf>().ToArray();
         Assert.All(members, m => Assert.Equal((2, 8, 5, 4.0, FastAD.Flows.FlowPermutation.Random),
             (m.Transforms, m.Blocks[0].H, m.Blocks[0].Bins, m.Blocks[0].TailBound, m.Permutation)));
         Assert.NotEqual(members[0].Parameters().First().Value, members[1].Parameters().First().Value);

@@ -131,7 +131,7 @@ public class FastPathTests
     [InlineData(4, 0, 9, 260)]
     public void GroupedInverseMatchesTheDPassInverse(int d, int c, int h, int batch)
     {
-        var block = new MadeAffineBlock(d, c, h);
+        var block = new TanhMadeBlock(d, c, h);
         ulong stream = 40;
         foreach (var layer in block.Layers)
         {
@@ -157,7 +157,7 @@ public class FastPathTests
     {
         // 1,300 rows: three chunks of the parallel path, the last one partial.
         const int d = 3, rows = 1300;
-        var flow = new MaskedAutoregressiveFlow(d, 1, 16, 3, seed: 8);
+        var flow = new Spec13AffineMaf(d, 1, 16, 3, seed: 8);
         foreach (var (value, _) in flow.Parameters())
         {
             var noise = Normal(value.Length, (ulong)value.Length + 50, 0.1);
@@ -172,8 +172,8 @@ public class FastPathTests
         flow.LogProb(x, c, new double[rows], training: true, full);
         for (int b = 0; b < flow.Made.Length; b++)
         {
-            AssertClose(full.NormCache[b].Mean.ToArray(), flow.Norm[b].RunningMean, 1e-12, $"running mean {b}");
-            AssertClose(full.NormCache[b].Variance.ToArray(), flow.Norm[b].RunningVariance, 1e-12, $"running variance {b}");
+            AssertClose(((BatchNormFlow.Cache)full.Caches[3 * b + 1]).Mean.ToArray(), flow.Norm[b].RunningMean, 1e-12, $"running mean {b}");
+            AssertClose(((BatchNormFlow.Cache)full.Caches[3 * b + 1]).Variance.ToArray(), flow.Norm[b].RunningVariance, 1e-12, $"running variance {b}");
         }
 
         // Reference evaluation: one block after another on the whole batch with the public layer passes.
@@ -217,7 +217,7 @@ public class FastPathTests
         // ≤ 256 terms and six blocks keep the relative error well below 1e-4 of each array's scale, while a
         // wrong index or dropped term would be O(1).
         const int d = 3, batch = 256;
-        var flow = new MaskedAutoregressiveFlow(d, 1, 64, 6, seed: 9);
+        var flow = new Spec13AffineMaf(d, 1, 64, 6, seed: 9);
         var x = Normal(batch * d, 80);
         var c = Normal(batch, 81);
         (double[] LogProb, double[][] Grads) Run(bool single)
@@ -249,7 +249,7 @@ public class FastPathTests
         // The networks in float: each (m, a) carries ~1e-7 relative rounding, compounded over 6 blocks of 3
         // dimensions into ≲1e-5 of the samples' scale; 1e-4 leaves room, a wrong weight would be O(1).
         const int d = 3, rows = 700;
-        var flow = new MaskedAutoregressiveFlow(d, 1, 20, 6, seed: 12);
+        var flow = new Spec13AffineMaf(d, 1, 20, 6, seed: 12);
         foreach (var (value, _) in flow.Parameters())
         {
             var noise = Normal(value.Length, (ulong)value.Length + 90, 0.1);

@@ -16,7 +16,7 @@ public class FlowEnsembleTests
         return (x, c);
     }
 
-    private static AutoregressiveFlow Rqs(int member) =>
+    private static NflowsMaf Rqs(int member) =>
         new(3, 1, 8, 2, AutoregressiveTransform.RationalQuadratic, bins: 4, tailBound: 3, permutation: FlowPermutation.Random, seed: 10 + (ulong)member);
 
     [Fact]
@@ -65,7 +65,7 @@ public class FlowEnsembleTests
     {
         const int rows = 50;
         var (x, c) = Data(rows, 7);
-        foreach (IConditionalFlow flow in new IConditionalFlow[] { Rqs(0), new MaskedAutoregressiveFlow(3, 1, 6, 2, seed: 1) })
+        foreach (IConditionalFlow flow in new IConditionalFlow[] { Rqs(0), new Spec13AffineMaf(3, 1, 6, 2, seed: 1) })
         {
             var pass = flow.NewFlowPass(rows);
             var lp = new double[rows];
@@ -136,7 +136,7 @@ public class FlowEnsembleTests
         // validation loss and the flow is left at that epoch's parameters.
         var (xt, ct) = Data(40, 4);
         var (xv, cv) = Data(400, 5);
-        var flow = new AutoregressiveFlow(3, 1, 32, 3, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 3, seed: 2);
+        var flow = new NflowsMaf(3, 1, 32, 3, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 3, seed: 2);
         var result = FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = 300, BatchSize = 40, LearningRate = 2e-2, Patience = 5, Seed = 1 });
         Assert.True(result.ValidationLoss.Length < 300, "no early stop");
         Assert.Equal(result.BestEpoch + 5 + 1, result.ValidationLoss.Length);
@@ -169,14 +169,14 @@ public class FlowFileV2Tests
         var c = new double[20];
         Philox4x32.FillNormal(x, 3, 1);
         Philox4x32.FillNormal(c, 3, 2);
-        var maf = new MaskedAutoregressiveFlow(3, 1, 6, 2, seed: 1);
+        var maf = new Spec13AffineMaf(3, 1, 6, 2, seed: 1);
         maf.UpdateRunningStatistics(x, c, 20);
         IConditionalFlow[] members =
         [
             maf,
-            new AutoregressiveFlow(3, 1, 6, 3, AutoregressiveTransform.RationalQuadratic, bins: 5, tailBound: 2.5, hiddenLayers: 1, FlowPermutation.Random, seed: 2),
-            new AutoregressiveFlow(3, 1, 6, 2, AutoregressiveTransform.AffineNflows, permutation: FlowPermutation.Random, seed: 3),
-            new AutoregressiveFlow(3, 1, 6, 2, AutoregressiveTransform.RationalQuadratic, seed: 4, residual: true),
+            new NflowsMaf(3, 1, 6, 3, AutoregressiveTransform.RationalQuadratic, bins: 5, tailBound: 2.5, hiddenLayers: 1, FlowPermutation.Random, seed: 2),
+            new NflowsMaf(3, 1, 6, 2, AutoregressiveTransform.AffineNflows, permutation: FlowPermutation.Random, seed: 3),
+            new NflowsMaf(3, 1, 6, 2, AutoregressiveTransform.RationalQuadratic, seed: 4, residual: true),
         ];
         var ensemble = new FlowEnsemble(members, ConditionRange.Of(c, 1));
         string path = TempFile();
@@ -187,8 +187,8 @@ public class FlowFileV2Tests
         Assert.Equal(standardization.FeatureStd, s!.FeatureStd);
         Assert.Equal(ensemble.ConditionRange!.Max, loaded.ConditionRange!.Max);
         Assert.Equal(new[] { FlowFile.AffineSpec13, FlowFile.Rqs, FlowFile.AffineNflows, FlowFile.Rqs }, loaded.Members.Select(FlowFile.KindOf));
-        Assert.True(((AutoregressiveFlow)loaded.Members[3]).Blocks[0].IsResidual);
-        Assert.Equal(((AutoregressiveFlow)members[1]).Permutations, ((AutoregressiveFlow)loaded.Members[1]).Permutations);
+        Assert.True(((NflowsMaf)loaded.Members[3]).Blocks[0].IsResidual);
+        Assert.Equal(((NflowsMaf)members[1]).Permutations, ((NflowsMaf)loaded.Members[1]).Permutations);
         for (int m = 0; m < members.Length; m++)
         {
             var a = new double[20];
@@ -202,7 +202,7 @@ public class FlowFileV2Tests
     [Fact]
     public void VersionOneFilesAreReportedAsWrittenByAnOlderFastAD()
     {
-        var flow = new MaskedAutoregressiveFlow(3, 1, 6, 2, seed: 4);
+        var flow = new Spec13AffineMaf(3, 1, 6, 2, seed: 4);
         var x = new double[30];
         var c = new double[10];
         Philox4x32.FillNormal(x, 4, 1);

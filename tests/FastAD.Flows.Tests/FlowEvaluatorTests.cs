@@ -25,7 +25,7 @@ public class FlowEvaluatorTests
     }
 
     /// <summary>Reference: log p, z and log|det| of flow f from its own managed pass.</summary>
-    private static (double[] LogProb, double[] Z) Reference(MaskedAutoregressiveFlow flow, double[] x, double[] c, int rows)
+    private static (double[] LogProb, double[] Z) Reference(Spec13AffineMaf flow, double[] x, double[] c, int rows)
     {
         var pass = flow.NewPass(rows);
         var lp = new double[rows];
@@ -33,7 +33,7 @@ public class FlowEvaluatorTests
         return (lp, pass.Latent.ToArray());
     }
 
-    private static double[] ReferenceSample(MaskedAutoregressiveFlow flow, double[] noise, double[] c, int rows)
+    private static double[] ReferenceSample(Spec13AffineMaf flow, double[] noise, double[] c, int rows)
     {
         var x = new double[rows * 3];
         flow.Sample(noise, c, x, flow.NewPass(rows));
@@ -180,8 +180,8 @@ public class FlowEvaluatorTests
     [Fact]
     public void BadShapesAreClearErrors()
     {
-        var a = new MaskedAutoregressiveFlow(3, 1, 8, 2, 1);
-        var b = new MaskedAutoregressiveFlow(3, 1, 10, 2, 2);
+        var a = new Spec13AffineMaf(3, 1, 8, 2, 1);
+        var b = new Spec13AffineMaf(3, 1, 10, 2, 2);
         var e = Assert.Throws<ArgumentException>(() => FlowEvaluator.For(new FastAD.Kernels.Cpu.CpuDevice(), [a, b]));
         Assert.Contains("H=10", e.Message);
         using var ev = new ManagedFlowEvaluator([a, a]);

@@ -15,9 +15,9 @@ public sealed class FlowFileIntegrityTests : IDisposable
 
     private static readonly ModelIdentity Os3 = new("cathode", "OS", "3", "00112233445566778899aabbccddeeff");
 
-    private static MaskedAutoregressiveFlow Flow()
+    private static Spec13AffineMaf Flow()
     {
-        var flow = new MaskedAutoregressiveFlow(3, 1, 6, 2, seed: 7);
+        var flow = new Spec13AffineMaf(3, 1, 6, 2, seed: 7);
         var x = new double[30];
         var c = new double[10];
         Philox4x32.FillNormal(x, 7, 1);
@@ -46,7 +46,7 @@ public sealed class FlowFileIntegrityTests : IDisposable
         FlowFile.Save(path, Flow(), identity: Os3);
         Assert.Equal(bytes, File.ReadAllBytes(path));
         // Re-saving what was loaded gives the same bytes: the checksum is over the content, which loading keeps exactly.
-        FlowFile.Save(path, (MaskedAutoregressiveFlow)saved.Ensemble.Members[0], identity: Os3);
+        FlowFile.Save(path, (Spec13AffineMaf)saved.Ensemble.Members[0], identity: Os3);
         Assert.Equal(bytes, File.ReadAllBytes(path));
     }
 

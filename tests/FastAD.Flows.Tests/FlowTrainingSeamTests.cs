@@ -67,7 +67,7 @@ public class FlowTrainingSeamTests
     public void FlowsWithoutKernelsTrainOnTheReferenceAndSayWhy(string backend)
     {
         var device = TestDevices.Get(backend);
-        IConditionalFlow[] rqs = [new AutoregressiveFlow(3, 1, 8, 2, AutoregressiveTransform.RationalQuadratic, bins: 4, tailBound: 3, seed: 2)];
+        IConditionalFlow[] rqs = [new NflowsMaf(3, 1, 8, 2, AutoregressiveTransform.RationalQuadratic, bins: 4, tailBound: 3, seed: 2)];
         var options = new[] { new FlowTrainingOptions { Epochs = 1, BatchSize = 32, Seed = 1 } };
         string path = FlowTraining.PathOn(device, rqs, options);
         Assert.Contains("on the managed CPU path", path);

@@ -18,7 +18,7 @@ public class KernelFlowTrainerTests
         return (x, c);
     }
 
-    private static double[] ManagedGradients(MaskedAutoregressiveFlow flow, double[] x, double[] c, int rows, out double loss)
+    private static double[] ManagedGradients(Spec13AffineMaf flow, double[] x, double[] c, int rows, out double loss)
     {
         var pass = flow.NewPass(rows);
         var lp = new double[rows];
@@ -103,7 +103,7 @@ public class KernelFlowTrainerTests
             Assert.Equal(expected[f].BestEpoch, results[f].BestEpoch);
             AssertClose(expected[f].TrainLoss, results[f].TrainLoss, 1e-9, $"training losses of flow {f}");
             AssertClose(expected[f].ValidationLoss, results[f].ValidationLoss, 1e-9, $"validation losses of flow {f}");
-            var m = (MaskedAutoregressiveFlow)managed.Members[f];
+            var m = (Spec13AffineMaf)managed.Members[f];
             AssertClose(m.Parameters().SelectMany(p => p.Value).ToArray(), flows[f].Parameters().SelectMany(p => p.Value).ToArray(), 1e-9, $"parameters of flow {f}");
             AssertClose(m.State().SelectMany(s => s).ToArray(), flows[f].State().SelectMany(s => s).ToArray(), 1e-9, $"running statistics of flow {f}");
         }

@@ -7,47 +7,6 @@ namespace FastAD.Flows.Tests;
 
 public class RqsFlowTests(ITestOutputHelper output)
 {
-    /// <summary>
-    /// Five-point central differences (h = 1e-4: truncation O(h⁴), rounding ~1e-11 for an O(1) loss) against the
-    /// analytic gradients, every entry: relative error below 1e-6, with an absolute floor of 1e-10 for gradients
-    /// that rounding alone blurs. Returns the worst relative error among gradients above 1e-4.
-    /// </summary>
-    private static double CheckGradients(IEnumerable<(double[] Value, double[] Grad, string Name)> arrays, Func<double> loss)
-    {
-        const double h = 1e-4;
-        double worst = 0;
-        int count = 0;
-        foreach (var (value, grad, name) in arrays)
-            for (int i = 0; i < value.Length; i++)
-            {
-                double keep = value[i];
-                double At(double step)
-                {
-                    value[i] = keep + step;
-                    return loss();
-                }
-                double numeric = (-At(2 * h) + 8 * At(h) - 8 * At(-h) + At(-2 * h)) / (12 * h);
-                value[i] = keep;
-                double err = Math.Abs(grad[i] - numeric), scale = Math.Abs(grad[i]) + Math.Abs(numeric);
-                if (scale > 1e-4) worst = Math.Max(worst, err / scale);
-                count++;
-                Assert.True(err <= 1e-6 * scale + 1e-10, $"{name}[{i}]: analytic {grad[i]:R}, numeric {numeric:R}");
-            }
-        Assert.True(count > 100, $"only {count} gradients checked");
-        return worst;
-    }
-
-    private static void Perturb(IEnumerable<(double[] Value, double[] Grad)> parameters, double size, ulong seed)
-    {
-        ulong stream = 0;
-        foreach (var (value, _) in parameters)
-        {
-            var noise = new double[value.Length];
-            Philox4x32.FillNormal(noise, seed, stream++);
-            for (int i = 0; i < value.Length; i++) value[i] += size * noise[i];
-        }
-    }
-
     [Theory]
     [InlineData(AutoregressiveTransform.RationalQuadratic, false)]
     [InlineData(AutoregressiveTransform.AffineNflows, false)]
@@ -56,7 +15,7 @@ public class RqsFlowTests(ITestOutputHelper output)
     {
         // Loss = Σ w·z + Σ v·logdet with random weights: every path (spline parameters, x directly, the condition) is exercised.
         const int d = 3, c = 2, batch = 7, bins = 5;
-        var block = new MadeTransformBlock(d, c, 6, 2, transform, bins, tailBound: 2.5, residual);
+        var block = new NflowsMadeBlock(d, c, 6, 2, transform, bins, tailBound: 2.5, residual);
         block.InitialiseLikeTorch(3, 0);
         foreach (var l in block.Layers)
         {
@@ -88,18 +47,18 @@ public class RqsFlowTests(ITestOutputHelper output)
         foreach (var l in block.Layers) l.ZeroGrad();
         var dx = new double[x.Length];
         var dc = new double[cond.Length];
-        block.Backward(x, cond, w, v, dx, dc, batch, cache);
+        block.Backward(x, cond, z, w, v, dx, dc, batch, cache);
         Assert.Contains(x, e => Math.Abs(e) > 2.5);
         var arrays = block.Layers.SelectMany((l, k) => new[] { (l.Weight, l.WeightGrad, $"layer {k} W"), (l.Bias, l.BiasGrad, $"layer {k} b") })
             .Append((x, dx, "x")).Append((cond, dc, "c"));
-        double worst = CheckGradients(arrays, Loss);
+        double worst = GradientCheck.Check(arrays, Loss, absoluteFloor: 1e-10).Worst;
         output.WriteLine($"{transform}{(residual ? ", residual" : "")}: worst relative error {worst:E2}");
     }
 
-    private static AutoregressiveFlow RandomFlow(AutoregressiveTransform transform, FlowPermutation permutation, ulong seed, bool residual = false)
+    private static NflowsMaf RandomFlow(AutoregressiveTransform transform, FlowPermutation permutation, ulong seed, bool residual = false)
     {
-        var flow = new AutoregressiveFlow(3, 1, 8, 3, transform, bins: 6, tailBound: 3, hiddenLayers: 2, permutation, seed, residual);
-        Perturb(flow.Parameters(), 0.3, seed + 1);
+        var flow = new NflowsMaf(3, 1, 8, 3, transform, bins: 6, tailBound: 3, hiddenLayers: 2, permutation, seed, residual);
+        GradientCheck.Perturb(flow.Parameters(), 0.3, seed + 1);
         return flow;
     }
 
@@ -124,7 +83,7 @@ public class RqsFlowTests(ITestOutputHelper output)
         Loss();
         flow.ZeroGrad();
         flow.Backward(c, pass);
-        double worst = CheckGradients(flow.Parameters().Select((p, k) => (p.Value, p.Grad, $"array {k}")), Loss);
+        double worst = GradientCheck.CheckParameters(flow.Parameters(), Loss, absoluteFloor: 1e-10).Worst;
         output.WriteLine($"{transform}, {permutation}: worst relative error {worst:E2}");
     }
 
@@ -154,9 +113,9 @@ public class RqsFlowTests(ITestOutputHelper output)
     [Fact]
     public void RandomPermutationsAreSeededPermutations()
     {
-        var a = new AutoregressiveFlow(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
-        var b = new AutoregressiveFlow(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
-        var other = new AutoregressiveFlow(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 4);
+        var a = new NflowsMaf(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
+        var b = new NflowsMaf(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 3);
+        var other = new NflowsMaf(5, 0, 4, 4, AutoregressiveTransform.RationalQuadratic, permutation: FlowPermutation.Random, seed: 4);
         Assert.Equal(a.Permutations, b.Permutations);
         Assert.NotEqual(a.Permutations, other.Permutations);
         Assert.All(a.Permutations, p => Assert.Equal(Enumerable.Range(0, 5), p.Order()));
@@ -212,7 +171,7 @@ public class RqsFlowTests(ITestOutputHelper output)
         const int nTrain = 16000, nVal = 4000;
         var (xt, ct) = ReferenceConditionalDensity.Draw(nTrain, 1);
         var (xv, cv) = ReferenceConditionalDensity.Draw(nVal, 2);
-        var flow = new AutoregressiveFlow(3, 1, 32, 4, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 8, seed: 5);
+        var flow = new NflowsMaf(3, 1, 32, 4, AutoregressiveTransform.RationalQuadratic, bins: 8, tailBound: 8, seed: 5);
         var result = FlowTrainer.Train(flow, xt, ct, xv, cv, new FlowTrainingOptions { Epochs = 20, LearningRate = 3e-3, BatchSize = 256, Seed = 7 });
         double best = result.ValidationLoss[result.BestEpoch];
         double trueNll = ReferenceConditionalDensity.MeanNll(xv, cv);

@@ -160,7 +160,7 @@ public static class CathodeAnalysis
     public static string DevicePlan(CathodeConfig c, ComputeDevice device)
     {
         // The path depends on the flows' kind, shape and settings, not on the data: three features stand in for the data's.
-        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new MaskedAutoregressiveFlow(3, 1, c.Flows.Hidden, c.Flows.Blocks, (ulong)k)).ToArray();
+        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new Spec13AffineMaf(3, 1, c.Flows.Hidden, c.Flows.Blocks, (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(k => c.FlowOptions() with { Seed = (ulong)k }).ToArray();
         return $"flows {FlowTraining.PathOn(device, flows, options)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters(DimuonChannel.OS))}; fits on {device.Id}";
     }

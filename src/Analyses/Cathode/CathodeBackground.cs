@@ -24,7 +24,7 @@ public static class CathodeBackground
     /// <param name="RocSampleMasses">Masses of the ROC set.</param>
     /// <param name="ChannelSeed">Seed of this channel's streams.</param>
     /// <param name="FlowInputs">Fingerprint of the flows' training inputs and configuration (see <see cref="ModelFingerprint"/>).</param>
-    public sealed record BackgroundSamples(MaskedAutoregressiveFlow[] Flows, FlowSummary[] Summaries, double[] MassModel, double PredictedSr, int SamplesPerSet,
+    public sealed record BackgroundSamples(Spec13AffineMaf[] Flows, FlowSummary[] Summaries, double[] MassModel, double PredictedSr, int SamplesPerSet,
         double[] TrainingSamples, double[] RocSamples, double[] RocSampleMasses, ulong ChannelSeed, string FlowInputs);
 
     /// <summary>Seed of a channel's random streams.</summary>
@@ -62,7 +62,7 @@ public static class CathodeBackground
             flowInputs);
     }
 
-    private static (MaskedAutoregressiveFlow[] Flows, FlowSummary[] Summaries, string Inputs) TrainFlows(RunContext run, CathodeConfig c, CathodeChannelData data,
+    private static (Spec13AffineMaf[] Flows, FlowSummary[] Summaries, string Inputs) TrainFlows(RunContext run, CathodeConfig c, CathodeChannelData data,
         CathodePreprocessing pre, int[] sblRows, int[] sbhRows, ulong channelSeed)
     {
         int d = data.D;
@@ -92,7 +92,7 @@ public static class CathodeBackground
             f => f.D == d && f.C == 1 && f.Made.Length == c.Flows.Blocks && f.Made[0].H == c.Flows.Hidden);
         var members = FlowStage.Train(run, c.Flows.Ensemble,
             k => reusable[k],
-            k => new MaskedAutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Blocks, Seeds(c, data.Channel)["flows"][k]["init"].Seed),
+            k => new Spec13AffineMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, Seeds(c, data.Channel)["flows"][k]["init"].Seed),
             k => c.FlowOptions() with { Seed = Seeds(c, data.Channel)["flows"][k]["shuffle"].Seed },
             (k, flow) => FlowFile.Save(run.Models.PathOf(CathodeModels.FlowFile(data.Channel, k)), flow, identity: CathodeModels.FlowIdentity(data.Channel, k, inputs)),
             xTrain, cTrain, xVal, cVal, c.Flows.Epochs, stage,
@@ -107,7 +107,7 @@ public static class CathodeBackground
     /// One sample set: each flow draws <paramref name="perFlow"/> masses from the sideband polynomial restricted to the SR
     /// and features x ~ p(x|m) at those masses; returns physical features (rows × D) and masses.
     /// </summary>
-    private static (double[] X, double[] Mass) SampleSet(MaskedAutoregressiveFlow[] flows, CathodePreprocessing pre, double[] theta, CathodeConfig c,
+    private static (double[] X, double[] Mass) SampleSet(Spec13AffineMaf[] flows, CathodePreprocessing pre, double[] theta, CathodeConfig c,
         int perFlow, SeedTree seeds, int set)
     {
         int d = flows[0].D;

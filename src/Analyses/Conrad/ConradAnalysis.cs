@@ -173,7 +173,7 @@ public static class ConradAnalysis
 
     // ---------------------------------------------------------------- flows
 
-    private static (AutoregressiveFlow[] Flows, ConradFlowSummary[] Summaries) TrainFlows(RunContext run, ConradRequest request, ConradPreprocessing pre)
+    private static (NflowsMaf[] Flows, ConradFlowSummary[] Summaries) TrainFlows(RunContext run, ConradRequest request, ConradPreprocessing pre)
     {
         var c = request.Config;
         var t = request.Input.Template;
@@ -196,13 +196,13 @@ public static class ConradAnalysis
         string flowInputs = ModelFingerprint.Of("conrad flows v2", YamlConfig.ToYaml(c.Flows), c.Seed, xTrain, cTrain, xVal, cVal);
         ModelIdentity Identity(int k) => new("conrad", null, k.ToString(System.Globalization.CultureInfo.InvariantCulture), flowInputs);
         var reusable = run.Models.OpenMembers(run, "flows", "CONRAD flows", "flows", flowInputs, c.Flows.Ensemble, FlowFileName,
-            (path, k) => FlowFile.LoadEnsemble(path, Identity(k)).Ensemble.Members[0] as AutoregressiveFlow
+            (path, k) => FlowFile.LoadEnsemble(path, Identity(k)).Ensemble.Members[0] as NflowsMaf
                          ?? throw new ModelMismatchException(path, "holds another kind of flow", "an RQS flow"),
             f => f.D == d && f.C == 1 && f.Transforms == c.Flows.Transforms && f.Blocks[0].H == c.Flows.Hidden && f.Blocks[0].Bins == c.Flows.Bins);
         var members = FlowStage.Train(run, c.Flows.Ensemble, k => reusable[k],
             k =>
             {
-                var f = new AutoregressiveFlow(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
+                var f = new NflowsMaf(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
                     c.Flows.TailBound, seed: Seeds(c)["flows"][k]["init"].Seed);
                 // The flow starts independent of MET and acquires a MET dependence only where the likelihood asks for one:
                 // random initial condition weights leave a dependence that a short training does not remove (it costs
@@ -228,7 +228,7 @@ public static class ConradAnalysis
     public static string DevicePlan(ConradConfig c, ComputeDevice device)
     {
         // The path depends on the flows' kind and settings, not on the data: three features stand in for the data's.
-        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new AutoregressiveFlow(3, 1, c.Flows.Hidden, c.Flows.Transforms,
+        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new NflowsMaf(3, 1, c.Flows.Hidden, c.Flows.Transforms,
             AutoregressiveTransform.RationalQuadratic, c.Flows.Bins, c.Flows.TailBound, seed: (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(c.FlowOptions).ToArray();
         return $"flows {FlowTraining.PathOn(device, flows, options)}; classifiers {Ensemble.PathOn(device, c.BoostingParameters())}; " +
@@ -246,7 +246,7 @@ public static class ConradAnalysis
     }
 
     /// <summary>z = T(x | MET): event i is mapped by member i mod ensemble size (each member's latents are standard normal for background).</summary>
-    public static double[] Map(IReadOnlyList<AutoregressiveFlow> flows, ConradPreprocessing pre, ConradSample sample)
+    public static double[] Map(IReadOnlyList<NflowsMaf> flows, ConradPreprocessing pre, ConradSample sample)
     {
         int d = sample.D, n = sample.Rows, e = flows.Count;
         var x = pre.FlowInputs(sample.Features, sample.Met);

@@ -53,7 +53,7 @@ public sealed class ModelCatalogue : IClassFixture<ModelCatalogue.CathodeRun>, I
     private string FlowFileForLatent()
     {
         string path = Path.Combine(dir, "flow.json");
-        var flow = new MaskedAutoregressiveFlow(3, 1, 6, 2, seed: 3);
+        var flow = new Spec13AffineMaf(3, 1, 6, 2, seed: 3);
         var x = new double[30];
         var c = new double[10];
         Philox4x32.FillNormal(x, 3, 1);

@@ -2,58 +2,62 @@ using FastAD.Kernels.Random;
 
 namespace FastAD.Flows;
 
-/// <summary>The elementwise transform an nflows-style MADE block parameterises.</summary>
+/// <summary>The elementwise transforms of nflows' MAFs by name (for configuration; each is an <see cref="ElementwiseTransform"/>).</summary>
 public enum AutoregressiveTransform
 {
-    /// <summary>nflows MaskedAffineAutoregressiveTransform: z = (softplus(u) + 1e-3)·x + shift; 2 numbers per dimension (u, shift).</summary>
+    /// <summary><see cref="SoftplusAffineTransform"/>: z = (softplus(u) + 1e-3)·x + shift; 2 numbers per dimension (u, shift).</summary>
     AffineNflows,
 
     /// <summary>
-    /// nflows MaskedPiecewiseRationalQuadraticAutoregressiveTransform with linear tails (SPEC 2.1): z = spline(x);
-    /// 3K − 1 numbers per dimension (K widths, K heights, K − 1 interior derivatives).
+    /// <see cref="RationalQuadraticTransform"/> with linear tails (SPEC 2.1): z = spline(x); 3K − 1 numbers per dimension
+    /// (K widths, K heights, K − 1 interior derivatives).
     /// </summary>
     RationalQuadratic,
 }
 
 /// <summary>
-/// One autoregressive transform data → noise as nflows builds it (SPEC 2.1): a MADE with grouped outputs
+/// One autoregressive transform data → noise as nflows builds it (SPEC 2.1): the nflows MADE with grouped outputs
 /// a0 = M0 x + W_c c + b0 (no activation), then <see cref="HiddenLayers"/> × h = relu(M h + b) — or, with
 /// <see cref="IsResidual"/>, nflows' masked residual blocks h ← h + M₂ relu(M₁ relu(h) + V c + b) — then the
 /// masked output layer emitting P numbers per dimension (outputs k·P … k·P + P − 1 for dimension k), and the
-/// elementwise transform of <see cref="Transform"/>. As in nflows, the spline's unnormalised widths and
-/// heights are the network outputs divided by √H. Forward (z and log|det ∂z/∂x|), backward (hand-written; the
-/// spline part is chained through <see cref="RationalQuadraticSplineGradient"/>) and the D-pass inverse.
+/// elementwise <see cref="Transform"/> (nflows affine or the rational-quadratic spline). Forward (z and log|det ∂z/∂x|),
+/// backward (hand-written) and the D-pass inverse.
 /// </summary>
-public sealed class MadeTransformBlock
+public sealed class NflowsMadeBlock : MadeBlock<NflowsMadeBlock.Cache>
 {
-    /// <summary>The affine scale floor: scale = softplus(u) + MinScale.</summary>
-    public const double MinScale = 1e-3;
-
-    /// <summary>Creates a block with zero weights (see <see cref="InitialiseLikeTorch"/>).</summary>
-    public MadeTransformBlock(int features, int conditions, int hidden, int hiddenLayers, AutoregressiveTransform transform, int bins = 8, double tailBound = 3.0,
+    /// <summary>A block with the named nflows transform (zero weights; see <see cref="InitialiseLikeTorch"/>).</summary>
+    public NflowsMadeBlock(int features, int conditions, int hidden, int hiddenLayers, AutoregressiveTransform transform, int bins = 8, double tailBound = 3.0,
         bool residual = false)
+        : this(features, conditions, hidden, hiddenLayers, Create(transform, bins, tailBound, hidden), residual)
+    {
+        if (!(tailBound > 0) || !double.IsFinite(tailBound)) throw new ArgumentOutOfRangeException(nameof(tailBound), "The tail bound must be positive.");
+    }
+
+    /// <summary>A block with any elementwise transform (zero weights; see <see cref="InitialiseLikeTorch"/>).</summary>
+    public NflowsMadeBlock(int features, int conditions, int hidden, int hiddenLayers, ElementwiseTransform transform, bool residual = false)
     {
         if (features < 1 || conditions < 0 || hidden < 1) throw new ArgumentOutOfRangeException(nameof(features), "Sizes must be positive.");
         if (hiddenLayers < 1) throw new ArgumentOutOfRangeException(nameof(hiddenLayers), "A MADE needs at least one hidden layer.");
-        if (transform == AutoregressiveTransform.RationalQuadratic && bins < 2) throw new ArgumentOutOfRangeException(nameof(bins), "A spline needs at least 2 bins.");
-        if (!(tailBound > 0) || !double.IsFinite(tailBound)) throw new ArgumentOutOfRangeException(nameof(tailBound), "The tail bound must be positive.");
         D = features;
         C = conditions;
         H = hidden;
         Transform = transform;
-        Bins = bins;
-        TailBound = tailBound;
-        P = transform == AutoregressiveTransform.RationalQuadratic ? 3 * bins - 1 : 2;
+        P = transform.ParametersPerDimension;
+        Layout = new ParameterLayout(D, P, Grouped: true);
         Input = new MaskedLinear(D, H, MadeMasks.InputToHidden(D, H));
         Condition = C > 0 ? new MaskedLinear(C, H) : null;
         Hidden = residual ? [] : Enumerable.Range(0, hiddenLayers).Select(_ => new MaskedLinear(H, H, MadeMasks.HiddenToHidden(D, H))).ToArray();
         Residual = !residual ? [] : Enumerable.Range(0, hiddenLayers).Select(_ => new ResidualBlock(
             new MaskedLinear(H, H, MadeMasks.HiddenToHidden(D, H)), C > 0 ? new MaskedLinear(C, H) : null, new MaskedLinear(H, H, MadeMasks.HiddenToHidden(D, H)))).ToArray();
         Output = new MaskedLinear(H, P * D, MadeMasks.HiddenToGroupedOutput(D, H, P));
-        _widthScale = 1 / Math.Sqrt(H);
     }
 
-    private readonly double _widthScale;
+    /// <summary>The transform a name stands for (the spline with <paramref name="bins"/> bins on ±<paramref name="tailBound"/>, widths scaled by 1/√H).</summary>
+    public static ElementwiseTransform Create(AutoregressiveTransform transform, int bins, double tailBound, int hidden) => transform switch
+    {
+        AutoregressiveTransform.RationalQuadratic => new RationalQuadraticTransform(bins, tailBound, hidden),
+        _ => SoftplusAffineTransform.Instance,
+    };
 
     /// <summary>Features D.</summary>
     public int D { get; }
@@ -71,13 +75,15 @@ public sealed class MadeTransformBlock
     /// <summary>nflows MaskedResidualBlock: h + Second·relu(First·relu(h) + Context·c).</summary>
     public sealed record ResidualBlock(MaskedLinear First, MaskedLinear? Context, MaskedLinear Second);
     /// <summary>The elementwise transform.</summary>
-    public AutoregressiveTransform Transform { get; }
-    /// <summary>Spline bins K (used by the spline only).</summary>
-    public int Bins { get; }
-    /// <summary>Spline tail bound B: the spline acts on [−B, B], identity outside.</summary>
-    public double TailBound { get; }
+    public ElementwiseTransform Transform { get; }
+    /// <summary>Spline bins K (0 unless the transform is the spline).</summary>
+    public int Bins => (Transform as RationalQuadraticTransform)?.Bins ?? 0;
+    /// <summary>Spline tail bound B (0 unless the transform is the spline).</summary>
+    public double TailBound => (Transform as RationalQuadraticTransform)?.TailBound ?? 0;
     /// <summary>Network outputs per dimension: 2 (affine) or 3K − 1 (spline).</summary>
     public int P { get; }
+    /// <summary>Grouped: outputs d·P … d·P + P − 1 belong to dimension d.</summary>
+    public ParameterLayout Layout { get; }
     /// <summary>Masked D → H.</summary>
     public MaskedLinear Input { get; }
     /// <summary>Dense C → H with bias (null without conditions).</summary>
@@ -88,7 +94,7 @@ public sealed class MadeTransformBlock
     public MaskedLinear Output { get; }
 
     /// <summary>Every layer, for optimisers, initialisation and files.</summary>
-    public IEnumerable<MaskedLinear> Layers
+    public override IEnumerable<MaskedLinear> Layers
     {
         get
         {
@@ -128,7 +134,7 @@ public sealed class MadeTransformBlock
     /// <summary>Intermediate values of a forward pass, kept for the backward pass.</summary>
     public sealed class Cache
     {
-        internal Cache(MadeTransformBlock block, int batch)
+        internal Cache(NflowsMadeBlock block, int batch)
         {
             Batch = batch;
             A0 = new double[batch * block.H];
@@ -138,18 +144,19 @@ public sealed class MadeTransformBlock
             (ResidualIn, ResidualT1, ResidualPre, ResidualT2) = (Layers(r + 1), Layers(r), Layers(r), Layers(r));
             Out = new double[batch * block.P * block.D];
             DOut = new double[Out.Length];
+            Saved = new double[batch * block.D];
             DA = new double[batch * block.H];
             DB = new double[batch * block.H];
             DC = new double[batch * block.H];
         }
 
         internal readonly int Batch;
-        internal readonly double[] A0, Out, DOut, DA, DB, DC;
+        internal readonly double[] A0, Out, DOut, DA, DB, DC, Saved;
         internal readonly double[][] Act, ResidualIn, ResidualT1, ResidualPre, ResidualT2;
     }
 
     /// <summary>Creates a cache for a batch size.</summary>
-    public Cache NewCache(int batch) => new(this, batch);
+    public override Cache NewCache(int batch) => new(this, batch);
 
     /// <summary>Batches up to this many rows (training minibatches) run on the calling thread; larger ones may use the cores.</summary>
     private const int SerialRows = 1024;
@@ -217,78 +224,22 @@ public sealed class MadeTransformBlock
         }
     }
 
-    /// <summary>The P transform parameters of (row, dimension), spline widths and heights scaled by 1/√H.</summary>
-    private void Theta(double[] output, int n, int d, Span<double> theta)
-    {
-        output.AsSpan((n * D + d) * P, P).CopyTo(theta);
-        if (Transform == AutoregressiveTransform.RationalQuadratic)
-            for (int j = 0; j < 2 * Bins; j++) theta[j] *= _widthScale;
-    }
-
-    private static double Softplus(double u) => Math.Max(u, 0) + Math.Log(1 + Math.Exp(-Math.Abs(u)));
-
     /// <summary>z and log|det ∂z/∂x| (summed over dimensions) for a batch.</summary>
-    public void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> z, Span<double> logDet, int batch, Cache cache)
+    public override void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> z, Span<double> logDet, int batch, Cache cache)
     {
         Network(x, c, batch, cache);
-        Span<double> theta = stackalloc double[P];
-        Span<double> kx = stackalloc double[Bins + 1], ky = stackalloc double[Bins + 1], kd = stackalloc double[Bins + 1];
-        for (int n = 0; n < batch; n++)
-        {
-            double ld = 0;
-            for (int d = 0; d < D; d++)
-            {
-                Theta(cache.Out, n, d, theta);
-                double xv = x[n * D + d];
-                if (Transform == AutoregressiveTransform.AffineNflows)
-                {
-                    double scale = Softplus(theta[0]) + MinScale;
-                    z[n * D + d] = scale * xv + theta[1];
-                    ld += Math.Log(scale);
-                }
-                else
-                {
-                    RationalQuadraticSpline.BuildInto(theta, Bins, TailBound, kx, ky, kd);
-                    var (y, l) = RationalQuadraticSpline.Forward(xv, kx, ky, kd);
-                    z[n * D + d] = y;
-                    ld += l;
-                }
-            }
-            logDet[n] = ld;
-        }
+        Transform.Forward(x, cache.Out, Layout, z, logDet, batch, cache.Saved);
     }
 
     /// <summary>
-    /// Back-propagates dL/dz and dL/dlogdet through the block after <see cref="Forward"/> on the same inputs:
-    /// accumulates parameter gradients and writes dL/dx and (when C &gt; 0) dL/dc.
+    /// Back-propagates dL/dz and dL/dlogdet through the block after <see cref="Forward"/> on the same inputs (with its
+    /// <paramref name="z"/>): accumulates parameter gradients and writes dL/dx and (when C &gt; 0) dL/dc.
     /// </summary>
-    public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, ReadOnlySpan<double> dz, ReadOnlySpan<double> dLogDet,
+    public override void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> c, ReadOnlySpan<double> z, ReadOnlySpan<double> dz, ReadOnlySpan<double> dLogDet,
         Span<double> dx, Span<double> dc, int batch, Cache cache)
     {
-        Span<double> theta = stackalloc double[P];
-        Span<double> dy = stackalloc double[P];
-        Span<double> dl = stackalloc double[P];
         var dOut = cache.DOut;
-        for (int n = 0; n < batch; n++)
-            for (int d = 0; d < D; d++)
-            {
-                Theta(cache.Out, n, d, theta);
-                double g = dz[n * D + d], gl = dLogDet[n], xv = x[n * D + d];
-                var target = dOut.AsSpan((n * D + d) * P, P);
-                if (Transform == AutoregressiveTransform.AffineNflows)
-                {
-                    double sig = 1 / (1 + Math.Exp(-theta[0])), scale = Softplus(theta[0]) + MinScale;
-                    target[0] = (g * xv + gl / scale) * sig;     // ∂z/∂u = x·σ(u), ∂log scale/∂u = σ(u)/scale
-                    target[1] = g;                              // ∂z/∂shift = 1
-                    dx[n * D + d] = g * scale;
-                }
-                else
-                {
-                    var (_, _, dydx, dlddx) = RationalQuadraticSplineGradient.Evaluate(xv, theta, Bins, TailBound, dy, dl);
-                    for (int j = 0; j < P; j++) target[j] = (g * dy[j] + gl * dl[j]) * (j < 2 * Bins ? _widthScale : 1);
-                    dx[n * D + d] = g * dydx + gl * dlddx;
-                }
-            }
+        Transform.Backward(x, z, cache.Out, Layout, cache.Saved, dz, dLogDet, dOut, dx, batch);
         // Back through the network: dA holds dL/d(activation) of the current layer.
         if (C > 0) dc[..(batch * C)].Clear();
         double[] dA = cache.DA, dB = cache.DB;
@@ -313,26 +264,13 @@ public sealed class MadeTransformBlock
     }
 
     /// <summary>x from z (sampling direction): D passes, pass d fixing x_d, since dimension d's parameters depend only on x_&lt;d.</summary>
-    public void Inverse(ReadOnlySpan<double> z, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
+    public override void Inverse(ReadOnlySpan<double> z, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
         x[..(batch * D)].Clear();
-        Span<double> theta = stackalloc double[P];
-        Span<double> kx = stackalloc double[Bins + 1], ky = stackalloc double[Bins + 1], kd = stackalloc double[Bins + 1];
         for (int d = 0; d < D; d++)
         {
             Network(x, c, batch, cache);
-            for (int n = 0; n < batch; n++)
-            {
-                Theta(cache.Out, n, d, theta);
-                double zv = z[n * D + d];
-                if (Transform == AutoregressiveTransform.AffineNflows)
-                    x[n * D + d] = (zv - theta[1]) / (Softplus(theta[0]) + MinScale);
-                else
-                {
-                    RationalQuadraticSpline.BuildInto(theta, Bins, TailBound, kx, ky, kd);
-                    x[n * D + d] = RationalQuadraticSpline.Inverse(zv, kx, ky, kd).X;
-                }
-            }
+            Transform.InverseDimension(z, cache.Out, Layout, d, x, batch);
         }
     }
 }

@@ -4,13 +4,13 @@ using Xunit;
 
 namespace FastAD.Flows.Tests;
 
-public class MadeAffineBlockTests
+public class TanhMadeBlockTests
 {
     private const int D = 3, C = 1, H = 7, Batch = 5;
 
-    private static MadeAffineBlock RandomBlock(ulong seed)
+    private static TanhMadeBlock RandomBlock(ulong seed)
     {
-        var block = new MadeAffineBlock(D, C, H);
+        var block = new TanhMadeBlock(D, C, H);
         ulong stream = 0;
         foreach (var layer in block.Layers)
         {
