@@ -78,10 +78,18 @@ public class FlowGoldenDigestTests(ITestOutputHelper output)
         return v;
     }
 
-    [Theory]
+    /// <summary>
+    /// The vector path the digests were taken on (AVX-512 with FMA, this project's CI machine): the portable fallbacks
+    /// (DOTNET_EnableHWIntrinsic=0) and narrower vectors round differently in the last bits, which the other flow tests
+    /// check to their tolerances; these digests only say that a refactoring changed no bit on one path.
+    /// </summary>
+    private static bool RecordedPath => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
+    [SkippableTheory]
     [MemberData(nameof(Cases))]
     public void EverythingAFlowComputesIsBitForBitAsBefore(string name)
     {
+        Skip.IfNot(RecordedPath, "the golden digests were taken with AVX-512 and FMA; this process runs another vector path (checked to tolerance by the other flow tests)");
         var (architecture, d, c, seed) = Parse(name);
         var digest = new Digest();
         var flow = architecture.Create(d, c, seed);
