@@ -1,16 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using FastAD.Analyses.Reports;
-using FastAD.Data.Synthetic;
-using FastAD.Flows;
-using FastAD.Kernels;
-using FastAD.Kernels.IO;
-using FastAD.Kernels.Random;
-using FastAD.Stats;
-using FastAD.Trees;
-
 namespace FastAD.Analyses.Cathode;
 
 /// <summary>How pseudo-data are made (SPEC 1.6, pseudoexperiments).</summary>

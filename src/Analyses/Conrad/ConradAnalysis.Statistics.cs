@@ -1,10 +1,4 @@
-using System.Diagnostics;
-using FastAD.Flows;
-using FastAD.Kernels;
-using FastAD.Kernels.IO;
-using FastAD.Kernels.Random;
 using FastAD.Stats;
-using FastAD.Trees;
 
 namespace FastAD.Analyses.Conrad;
 
