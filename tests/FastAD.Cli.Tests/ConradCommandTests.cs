@@ -88,5 +88,16 @@ public class ConradCommandTests
         var names = root.GetProperty("sic").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray();
         Assert.Equal(["supervised", "realistic"], names);
         Assert.Equal([0, 200], root.GetProperty("injections").EnumerateArray().Select(l => l.GetProperty("injected").GetInt32()));
+
+        // --reuse: the saved flow and classifiers are used again; a damaged one is named and retrained to the same bytes.
+        string realistic = Path.Combine(outDir, "models", "model-realistic.json");
+        var before = File.ReadAllBytes(realistic);
+        File.WriteAllBytes(realistic, before[..(before.Length / 2)]);
+        var (rc, o, e) = CliRunner.RunSplit("conrad", "--data", file, "--preset", "quick", "--config", cfg, "--out", outDir, "--reuse");
+        Assert.True(rc == 0, o + e);
+        Assert.Contains($"{realistic} is corrupt: it is not valid JSON (truncated or damaged)", o + e);
+        Assert.Contains("; retraining", o + e);
+        Assert.Contains($"reused {Path.Combine(outDir, "models", "model-supervised.json")}", o + e);
+        Assert.Equal(before, File.ReadAllBytes(realistic));
     }
 }

@@ -91,5 +91,16 @@ public class SimadCommandTests
         Assert.Single(r.Observed);
         foreach (var f in new[] { "report.md", "null.svg", "scan-bce-file.svg", "scan-bce-file.csv", "observed.csv", "config.yaml" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+
+        // --reuse: the finished stages' statistics are used again; a damaged stage file is named and that stage retrained.
+        string stage = Path.Combine(outDir, "models", "simad-scan-bce-file.json");
+        File.WriteAllText(stage, File.ReadAllText(stage)[..40]);
+        var (rc, o, e) = CliRunner.RunSplit("simad", "--data", file, "--config", cfg, "--loss", "bce", "--out", outDir, "--reuse");
+        Assert.True(rc == 0, o + e);
+        Assert.Contains($"{stage} is corrupt: it is not valid JSON (truncated or damaged)", o + e);
+        Assert.Contains("; retraining", o + e);
+        Assert.Contains($"reused {Path.Combine(outDir, "models", "simad-null-bce.json")}", o + e);
+        var again = ReportJson.Load<SimadResults>(Path.Combine(outDir, "results.json"));
+        Assert.Equal(r.Scans[0].Points.Select(p => p.Mean), again.Scans[0].Points.Select(p => p.Mean));
     }
 }

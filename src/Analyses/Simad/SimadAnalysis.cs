@@ -35,7 +35,6 @@ public static class SimadAnalysis
     /// </summary>
     public const string PartialFolder = "partial";
 
-    private const ulong SplitStream = 1, BootstrapStream = 2, SignalStream = 3, NetworkStream = 4;
     private static readonly double[] BandQuantiles = [0.022750131948179195, 0.15865525393145707, 0.5, 0.8413447460685429, 0.9772498680518208];
 
     /// <summary>Runs the null and the scans of every loss.</summary>
@@ -55,8 +54,11 @@ public static class SimadAnalysis
         var progress = run.Progress;
         var cancel = run.Cancel;
         int networks = 0;
-        var (bgTrain, bgTest) = s.Background.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 0));
-        var (simTrain, simTest) = s.Simulation.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 1));
+        // Every random stream hangs below the run's seed-tree node simad/: a stream is named by what it draws, so adding a
+        // loss, a pool or an amount never moves another.
+        var seeds = SeedTree.Of(c.Seed)["simad"];
+        var (bgTrain, bgTest) = s.Background.Split(1 - c.Evaluation.TestFraction, seeds["split"]["background"].Seed);
+        var (simTrain, simTest) = s.Simulation.Split(1 - c.Evaluation.TestFraction, seeds["split"]["simulation"].Seed);
         var simTrainX = simTrain.Matrix(s.Features);
         var simTestX = simTest.Matrix(s.Features);
         Directory.CreateDirectory(request.OutDir);
@@ -65,7 +67,6 @@ public static class SimadAnalysis
         var scans = new List<ScanResult>();
         var observed = new List<ObservedResult>();
         var losses = c.Classifier.Losses;
-        ulong stageNo = 0;
         // What every stage's classifiers are trained from besides their stage: the samples and the settings that shape them.
         string sampleInputs = ModelFingerprint.Of("simad stages v1", c.Seed, YamlConfig.ToYaml(c.Classifier), YamlConfig.ToYaml(c.Evaluation),
             YamlConfig.ToYaml(c.Bootstrap), YamlConfig.ToYaml(c.Injection), c.Generate.LuminosityFb, s.Background.Matrix(s.Features), s.Simulation.Matrix(s.Features),
@@ -74,7 +75,8 @@ public static class SimadAnalysis
         // One stage: `jobs` classifiers, each on (training data, test data) from `make`, trained concurrently.
         StatisticSet[] Stage(string stage, int jobs, Func<int, (EventTable Train, EventTable Test)> make, ClassifierLoss loss)
         {
-            ulong stageSeed = Derive(c.Seed, NetworkStream, stageNo++);
+            var networkSeeds = seeds["networks"][stage];
+            ulong stageSeed = networkSeeds.Seed;
             int total = jobs * c.Classifier.Ensemble, done = 0;
             string file = $"simad-{Slug(stage)}.json";
             string inputs = ModelFingerprint.Of(sampleInputs, stage, loss.Text(), jobs, stageSeed);
@@ -89,7 +91,7 @@ public static class SimadAnalysis
                 {
                     var (train, test) = make(j);
                     results[j] = Evaluate(c, loss, train.Matrix(s.Features), simTrainX, test.Matrix(s.Features), simTestX, s.Features.Length,
-                        Derive(stageSeed, 0, (ulong)j), () => progress?.Report(new StageProgress(stage, Interlocked.Increment(ref done), total)), cancel);
+                        networkSeeds[j].Seed, () => progress?.Report(new StageProgress(stage, Interlocked.Increment(ref done), total)), cancel);
                 });
                 networks += total;
                 run.Models.SaveSingle(file, Path.GetFileNameWithoutExtension(file), inputs, path => SimadStageFile.Save(path, results, identity));
@@ -102,7 +104,7 @@ public static class SimadAnalysis
             string name = loss.Text();
             var stats = Stage($"null ({name})", c.Bootstrap.Samples + 1, j => j == 0
                 ? (bgTrain, bgTest)
-                : (bgTrain.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j)), bgTest.Bootstrap(Derive(c.Seed, BootstrapStream, 2 * (ulong)j + 1))), loss);
+                : (bgTrain.Bootstrap(seeds["bootstrap"][j]["train"].Seed), bgTest.Bootstrap(seeds["bootstrap"][j]["test"].Seed)), loss);
             var nul = Null(name, stats[0], stats[1..]);
             nulls.Add(nul);
             SimadReport.NullTable(nul).Save(Path.Combine(request.OutDir, PartialFolder, $"null-{name}.csv"));
@@ -110,7 +112,7 @@ public static class SimadAnalysis
 
             if (s.Observed is { } obs)
             {
-                var (oTrain, oTest) = obs.Split(1 - c.Evaluation.TestFraction, Derive(c.Seed, SplitStream, 2));
+                var (oTrain, oTest) = obs.Split(1 - c.Evaluation.TestFraction, seeds["split"]["observed"].Seed);
                 var o = Stage($"observed ({name})", 1, _ => (oTrain, oTest), loss)[0];
                 observed.Add(new ObservedResult(name, o, Enumerable.Range(0, 4).Select(k => PValue(nul, k, o[k])).ToArray()));
             }
@@ -123,14 +125,13 @@ public static class SimadAnalysis
                     notes.Add($"{pool.Name}: injections above the {pool.Events.RowCount} signal events available were skipped");
                 if (counts.Length == 0) continue;
                 int reps = c.Injection.Repeats;
-                int poolIndex = p;
                 var point = Stage($"scan ({name}, {pool.Name})", counts.Length * reps, j =>
                 {
                     int k = j / reps, r = j % reps;
-                    // The same signal draws for every loss: the seed depends on the pool, amount and repeat only.
-                    ulong draw = Derive(c.Seed, SignalStream, ((ulong)(uint)poolIndex << 40) | ((ulong)(uint)k << 20) | (uint)r);
-                    var signal = pool.Events.Take(EventTable.Permutation(pool.Events.RowCount, draw, 0).AsSpan(0, counts[k]));
-                    var (sTrain, sTest) = signal.Split(1 - c.Evaluation.TestFraction, draw + 1);
+                    // The same signal draws for every loss: the streams depend on the pool, the amount and the repeat only.
+                    var draw = seeds["signal"][pool.Name][counts[k]][r];
+                    var signal = pool.Events.Take(EventTable.Permutation(pool.Events.RowCount, draw["events"].Seed, 0).AsSpan(0, counts[k]));
+                    var (sTrain, sTest) = signal.Split(1 - c.Evaluation.TestFraction, draw["split"].Seed);
                     return (EventTable.Concat(bgTrain, sTrain), EventTable.Concat(bgTest, sTest));
                 }, loss);
                 var points = counts.Select((n, k) => Point(nul, n, n / c.Generate.LuminosityFb, point[(k * reps)..((k + 1) * reps)])).ToArray();
@@ -239,11 +240,5 @@ public static class SimadAnalysis
             return new Crossing(StatisticSet.Names[k], at, at / luminosityFb);
         }
         return new Crossing(StatisticSet.Names[k], null, null);
-    }
-
-    private static ulong Derive(ulong seed, ulong stream, ulong index)
-    {
-        var (a, b, _, _) = Philox4x32.Block(seed, stream, index);
-        return ((ulong)a << 32) | b;
     }
 }

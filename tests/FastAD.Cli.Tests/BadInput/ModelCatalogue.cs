@@ -154,4 +154,56 @@ public sealed class ModelCatalogue : IClassFixture<ModelCatalogue.CathodeRun>, I
         Assert.Contains("retraining", output + error);
         Assert.Equal(before, File.ReadAllBytes(os));
     }
+
+    /// <summary>A flow file as CONRAD writes it (MET as the condition, its preprocessing saved), with the preprocessing's numbers changed by <paramref name="edit"/>.</summary>
+    private string ConradFlowFile(Action<Dictionary<string, double[]>> edit, string kind = "conrad-v1")
+    {
+        string path = Path.Combine(dir, "conrad-flow.json");
+        var flow = new NflowsMaf(3, 1, 8, 2, AutoregressiveTransform.RationalQuadratic, 4, 3.0, seed: 5);
+        var values = new Dictionary<string, double[]>
+        {
+            ["bounded"] = [0, 1, 1], ["mean"] = [4, 0, 0], ["std"] = [1, 1, 1], ["slope"] = [0.1, 0, 0], ["residual_std"] = [1, 1, 1],
+            ["condition"] = [700, 0.5, 0.4, 2.5],
+        };
+        edit(values);
+        FlowFile.Save(path, new FlowEnsemble([flow], ConditionRange.Of(new double[] { -1, 1 }, 1)), featureNames: ["m_J", "tau21", "tau32"], conditionNames: ["MET"],
+            preprocessing: new FlowPreprocessing(kind, values));
+        return path;
+    }
+
+    private string ConradTable()
+    {
+        string csv = Path.Combine(dir, "conrad.csv");
+        File.WriteAllText(csv, "MET,m_J,tau21,tau32\n800,120,0.4,0.6\n1200,80,0.5,0.3\n");
+        return csv;
+    }
+
+    [Fact]
+    public void FlowLatentMapsRawColumnsThroughAConradFlowsPreprocessing() =>
+        Assert.Equal(0, CliRunner.Run(["flow-latent", "--flow", ConradFlowFile(_ => { }), "--data", ConradTable(), "--out", Path.Combine(dir, "z.csv")]).Code);
+
+    [Fact]
+    public void FlowLatentRefusesAConradFlowWhosePreprocessingLacksANumber()
+    {
+        string flow = ConradFlowFile(v => v.Remove("slope"));
+        Refusal.Expect(["flow-latent", "--flow", flow, "--data", ConradTable(), "--out", Path.Combine(dir, "z.csv")],
+            $"{flow}: the preprocessing's 'slope' is missing, not 3 finite numbers long, or damaged");
+    }
+
+    [Fact]
+    public void FlowLatentRefusesAFlowWithAPreprocessingItDoesNotKnow()
+    {
+        string flow = ConradFlowFile(_ => { }, kind: "lacathode-v7");
+        Refusal.Expect(["flow-latent", "--flow", flow, "--data", ConradTable(), "--out", Path.Combine(dir, "z.csv")],
+            $"{flow} holds preprocessing 'lacathode-v7', which this FastAD does not know; expected conrad-v1");
+    }
+
+    [Fact]
+    public void FlowLatentRefusesANonPositiveMetForAConradFlow()
+    {
+        string csv = Path.Combine(dir, "conrad-bad.csv");
+        File.WriteAllText(csv, "MET,m_J,tau21,tau32\n800,120,0.4,0.6\n-5,80,0.5,0.3\n");
+        Refusal.Expect(["flow-latent", "--flow", ConradFlowFile(_ => { }), "--data", csv, "--out", Path.Combine(dir, "z.csv")],
+            $"{csv}: the condition column MET holds values ≤ 0; CONRAD's flows are conditioned on ln MET");
+    }
 }
