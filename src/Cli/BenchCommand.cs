@@ -39,7 +39,7 @@ internal static class BenchCommand
                 if (quick) c.Bdt.Members = 5;
                 var (os, _) = FastAD.Analyses.Cathode.CathodeData.Generate(c);
                 string dir = Directory.CreateTempSubdirectory("fastad-bench-pseudo").FullName;
-                bool gpu = d.SupportsKernels;
+                bool gpu = FastAD.Trees.Ensemble.RunsKernels(d, c.BoostingParameters(FastAD.Data.Synthetic.DimuonChannel.OS));
                 int batch = quick ? 1 : gpu ? 32 : 2;
                 var request = new FastAD.Analyses.Cathode.PseudoRequest(c, os, os, dir, mode, FastAD.Analyses.Cathode.PseudoRetrain.Bdt, batch,
                     FastAD.Analyses.Cathode.Shard.Whole, batch);

@@ -231,9 +231,11 @@ internal static class FlowsCommands
         {
             yield return d =>
             {
-                if (!d.SupportsKernels) throw new NotSupportedException("The managed path trains one flow at a time (the 'MAF epoch' rows).");
                 int rows = quick ? 1000 : 8500;
                 var flows = FlowsSelfTest.TrainedLikeFlows(members, hidden, 6, 1);
+                var seeds = Enumerable.Range(0, members).Select(k => new FlowTrainingOptions { BatchSize = 256, Seed = (ulong)k }).ToArray();
+                if (!FlowTraining.RunsKernels(d, flows, seeds))
+                    throw new NotSupportedException($"This row measures the ensemble kernels; here the flows would train {FlowTraining.PathOn(d, flows, seeds)} (the 'MAF epoch' rows).");
                 var x = new double[rows * 3];
                 var c = new double[rows];
                 FastAD.Kernels.Random.Philox4x32.FillNormal(x, 3, 1);

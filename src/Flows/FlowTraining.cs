@@ -13,6 +13,10 @@ namespace FastAD.Flows;
 /// </summary>
 public static class FlowTraining
 {
+    /// <summary>Whether <see cref="Train"/> trains these flows with kernels on <paramref name="device"/> (for benchmarks that measure that path).</summary>
+    public static bool RunsKernels(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, IReadOnlyList<FlowTrainingOptions> options) =>
+        WhyManaged(device, flows, options) is null;
+
     /// <summary>Where an ensemble of these flows trains on <paramref name="device"/>, and why (for the run's summary line).</summary>
     public static string PathOn(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, IReadOnlyList<FlowTrainingOptions> options) =>
         WhyManaged(device, flows, options) is { } why

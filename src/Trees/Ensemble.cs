@@ -74,6 +74,9 @@ public sealed class Ensemble
         return e;
     }
 
+    /// <summary>Whether the device overload of Train trains an ensemble with <paramref name="p"/> with kernels on <paramref name="device"/>.</summary>
+    public static bool RunsKernels(FastAD.Kernels.ComputeDevice device, BoostingParameters p) => WhyManaged(device, p) is null;
+
     /// <summary>Where the device overload of Train trains an ensemble with <paramref name="p"/> on <paramref name="device"/>, and why.</summary>
     public static string PathOn(FastAD.Kernels.ComputeDevice device, BoostingParameters p) =>
         WhyManaged(device, p) is { } why ? $"on the managed CPU path ({why})" : $"in one launch on {device.Id} (depth-wise kernels)";

@@ -31,7 +31,7 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
                 c.Generation.Injections = [0, 300];
                 c.Flows.Ensemble = 1;
                 c.Flows.Epochs = 4;
-                c.Classifier.MaxIterations = 50;
+                c.Classifier.MaxRounds = 50;
                 return c;
             }
         }
@@ -89,7 +89,7 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
 
         // Another classifier configuration: the flows are reused, the classifiers retrained with a warning naming the file.
         var other = Run.Config;
-        other.Classifier.MaxIterations = 20;
+        other.Classifier.MaxRounds = 20;
         notes.Clear();
         var (retrained, _) = ConradAnalysis.Run(new ConradRequest(other, input, dir, "test", Reuse: true), CpuDevice.Instance, progress);
         Assert.All(retrained.Flows, f => Assert.Equal(-1, f.BestEpoch));
@@ -230,8 +230,8 @@ public class ConradUnitTests
     public void PresetsAndOverlay()
     {
         var paper = ConradConfig.Paper();
-        Assert.Equal((4, 8, 1e-4, 128, 50, 5), (paper.Flows.Transforms, paper.Flows.Bins, paper.Flows.LearningRate, paper.Flows.BatchSize, paper.Flows.Epochs, paper.Flows.Ensemble));
-        Assert.Equal((50, 200, 61, 0.25), (paper.Classifier.Models, paper.Classifier.MaxIterations, paper.Classifier.MaxLeafNodes, paper.Classifier.ValidationFraction));
+        Assert.Equal((4, 8, 1e-4, 128, 50, 5), (paper.Flows.Blocks, paper.Flows.Bins, paper.Flows.LearningRate, paper.Flows.BatchSize, paper.Flows.Epochs, paper.Flows.Ensemble));
+        Assert.Equal((50, 200, 61, 0.25), (paper.Classifier.Models, paper.Classifier.MaxRounds, paper.Classifier.MaxLeafNodes, paper.Classifier.ValidationFraction));
         var p = paper.BoostingParameters();
         Assert.Equal(FastAD.Trees.GrowthPolicy.LeafWise, p.Growth);
         Assert.Equal(61, p.MaxLeafNodes);
@@ -255,6 +255,16 @@ public class ConradUnitTests
         var typed = ConradConfig.Load(cfg, ConradConfig.Quick());
         Assert.Equal((ConradTemplate.Znunu, FastAD.Data.Synthetic.ConradSignal.TwoProng), (typed.Template, typed.Signal));
         Assert.Contains("template: znunu\nsignal: 2prong\n", ConradConfig.ToYaml(typed));
+        // The shared flow and boosting sections: the earlier key names are still read, the new keys reach the engines.
+        File.WriteAllText(cfg, "flows:\n  transforms: 3\n  weight_decay: 1.0e-5\nclassifier:\n  max_iterations: 7\n  subsample: 0.5\n");
+        var shared = ConradConfig.Load(cfg, ConradConfig.Quick());
+        Assert.Equal((3, 7), (shared.Flows.Blocks, shared.Classifier.MaxRounds));
+        Assert.Equal((7, 0.5, 31), (shared.BoostingParameters().MaxRounds, shared.BoostingParameters().Subsample, shared.BoostingParameters().MaxLeafNodes));
+        Assert.Equal(1e-5, shared.FlowOptions(0).WeightDecay);
+        string yaml = ConradConfig.ToYaml(shared);
+        Assert.Contains("  blocks: 3\n", yaml);
+        Assert.DoesNotContain("transforms", yaml);
+        Assert.DoesNotContain("max_iterations", yaml);
         Directory.Delete(dir, true);
     }
 

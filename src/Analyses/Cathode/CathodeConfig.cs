@@ -1,3 +1,5 @@
+using FastAD.Analyses.Flows;
+using FastAD.Analyses.Trees;
 using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels.Random;
@@ -68,50 +70,25 @@ public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
         public MassBand BandOf(double m) => m < SblLow || m > SbhHigh ? MassBand.Outside : m < SrLow ? MassBand.Sbl : m < SrHigh ? MassBand.Sr : MassBand.Sbh;
     }
 
-    /// <summary>The conditional MAF ensemble.</summary>
-    public sealed class FlowsSection
+    /// <summary>The conditional MAF ensemble (SPEC 1.3): the shared flow settings with CATHODE's defaults, and the samples per flow.</summary>
+    public sealed class FlowsSection : FlowSection
     {
-        /// <summary>Flows in the ensemble (different seeds; samples pooled).</summary>
-        public int Ensemble { get; set; } = 5;
-        /// <summary>MADE blocks.</summary>
-        public int Blocks { get; set; } = 6;
-        /// <summary>Hidden units per MADE layer.</summary>
-        public int Hidden { get; set; } = 20;
-        /// <summary>Epochs.</summary>
-        public int Epochs { get; set; } = 400;
-        /// <summary>Minibatch size.</summary>
-        public int BatchSize { get; set; } = 256;
-        /// <summary>Adam learning rate.</summary>
-        public double LearningRate { get; set; } = 7.5e-4;
-        /// <summary>Coupled weight decay.</summary>
-        public double WeightDecay { get; set; } = 1e-6;
-        /// <summary>Gradient-norm clip.</summary>
-        public double ClipNorm { get; set; } = 1.0;
-        /// <summary>Validation fraction, taken separately in SBL and SBH.</summary>
-        public double ValidationFraction { get; set; } = 0.2;
-        /// <summary>Early-stopping patience in epochs (0: all epochs, best kept).</summary>
-        public int Patience { get; set; }
         /// <summary>Samples per flow and set; 0 = the SR count predicted by the sideband polynomial (SPEC 1.4).</summary>
+        /// <remarks>Written after the shared keys, where it always stood, so that the configuration's YAML (and the digests of it) stay as they were.</remarks>
+        [YamlDotNet.Serialization.YamlMember(Order = 1)]
         public int SamplesPerFlow { get; set; }
     }
 
-    /// <summary>The BDT ensemble.</summary>
-    public sealed class BdtSection
+    /// <summary>The k-fold BDT ensemble (SPEC 1.5): the shared boosting settings with CATHODE's defaults, folds and members.</summary>
+    public sealed class BdtSection : BoostingSection
     {
+        /// <summary>The SPEC 1.5 defaults: 300 rounds of depth 3, learning rate 0.1, subsample 0.7, patience 10.</summary>
+        public BdtSection() => (MaxRounds, MaxDepth, LearningRate, Subsample, Patience) = (300, 3, 0.1, 0.7, 10);
+
         /// <summary>Folds of the rotation.</summary>
         public int Folds { get; set; } = 5;
         /// <summary>BDTs per fold (different seeds), scores averaged.</summary>
         public int Members { get; set; } = 100;
-        /// <summary>Boosting rounds at most.</summary>
-        public int MaxRounds { get; set; } = 300;
-        /// <summary>Tree depth.</summary>
-        public int MaxDepth { get; set; } = 3;
-        /// <summary>Learning rate.</summary>
-        public double LearningRate { get; set; } = 0.1;
-        /// <summary>Row subsample per tree.</summary>
-        public double Subsample { get; set; } = 0.7;
-        /// <summary>Early-stopping patience in rounds.</summary>
-        public int Patience { get; set; } = 10;
     }
 
     /// <summary>Bump hunt, working points and variations.</summary>
@@ -154,15 +131,11 @@ public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
         Require(Columns.Features.Distinct().Count() == Columns.Features.Count, "columns.features: a feature is named twice.");
         Require(Regions.SblLow < Regions.SrLow && Regions.SrLow < Regions.SrHigh && Regions.SrHigh < Regions.SbhHigh,
             $"regions: need sbl_low < sr_low < sr_high < sbh_high (got {Regions.SblLow}, {Regions.SrLow}, {Regions.SrHigh}, {Regions.SbhHigh}).");
-        Require(Flows.Ensemble >= 1, "flows.ensemble must be at least 1.");
-        Require(Flows.Blocks >= 1 && Flows.Hidden >= 2, "flows.blocks must be ≥ 1 and flows.hidden ≥ 2.");
-        Require(Flows.Epochs >= 1 && Flows.BatchSize >= 1, "flows.epochs and flows.batch_size must be positive.");
-        Require(Flows.ValidationFraction > 0 && Flows.ValidationFraction < 1, $"flows.validation_fraction must be in (0, 1) (got {Flows.ValidationFraction}).");
-        Require(Flows.LearningRate > 0, "flows.learning_rate must be positive.");
+        Flows.Validate();
         Require(Flows.SamplesPerFlow >= 0, "flows.samples_per_flow must be ≥ 0 (0 = the predicted SR count).");
         Require(Bdt.Folds >= 3, $"bdt.folds must be at least 3 (got {Bdt.Folds}).");
-        Require(Bdt.Members >= 1 && Bdt.MaxRounds >= 1 && Bdt.MaxDepth >= 1, "bdt.members, bdt.max_rounds and bdt.max_depth must be positive.");
-        Require(Bdt.Subsample > 0 && Bdt.Subsample <= 1, $"bdt.subsample must be in (0, 1] (got {Bdt.Subsample}).");
+        Require(Bdt.Members >= 1, "bdt.members must be positive.");
+        Bdt.Validate("bdt", FastAD.Trees.BoostingParameters.Cathode.Growth);
         Require(Statistics.Degree is >= 1 and <= FastAD.Stats.BackgroundModel.MaxDegree, $"statistics.degree must be 1..{FastAD.Stats.BackgroundModel.MaxDegree}.");
         Require(Statistics.BinsSr >= 2, "statistics.bins_sr must be at least 2.");
         Require(Statistics.FprPoints >= 2, "statistics.fpr_points must be at least 2.");
@@ -176,22 +149,14 @@ public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
         foreach (var name in Baselines.High.Concat(Baselines.Low))
             Require(Columns.Features.Contains(name),
                 $"baselines: '{name}' is not one of columns.features ({string.Join(", ", Columns.Features)}); list the features to cut on under baselines.high / baselines.low.");
-        Require(Flows.Ensemble <= 99, $"flows.ensemble must be at most 99 (got {Flows.Ensemble}); the models folder keeps members 0 to 99 of a channel.");
     }
 
     /// <summary>Flow training options shared by the members; each member's shuffle seed comes from the channel's seed tree (CathodeBackground).</summary>
-    public FlowTrainingOptions FlowOptions() => new()
-    {
-        Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = Flows.WeightDecay,
-        ClipNorm = Flows.ClipNorm, Patience = Flows.Patience,
-    };
+    public FlowTrainingOptions FlowOptions() => Flows.TrainingOptions();
 
     /// <summary>Boosting parameters (SPEC 1.5) of a channel's BDTs, seeded from its node of the seed tree (cathode/CH/bdt/boosting).</summary>
-    public BoostingParameters BoostingParameters(DimuonChannel channel) => FastAD.Trees.BoostingParameters.Cathode with
-    {
-        MaxRounds = Bdt.MaxRounds, MaxDepth = Bdt.MaxDepth, LearningRate = Bdt.LearningRate, Subsample = Bdt.Subsample,
-        Patience = Bdt.Patience, Seed = SeedTree.Of(Seed)["cathode"][channel.Text().ToLowerInvariant()]["bdt"]["boosting"].Seed,
-    };
+    public BoostingParameters BoostingParameters(DimuonChannel channel) =>
+        Bdt.Parameters(FastAD.Trees.BoostingParameters.Cathode, SeedTree.Of(Seed)["cathode"][channel.Text().ToLowerInvariant()]["bdt"]["boosting"].Seed);
 }
 
 /// <summary>The mass bands of SPEC 1.1: the low sideband, the signal region, the high sideband, and outside them all.</summary>

@@ -198,11 +198,11 @@ public static partial class ConradAnalysis
         var reusable = run.Models.OpenMembers(run, "flows", "CONRAD flows", "flows", flowInputs, c.Flows.Ensemble, FlowFileName,
             (path, k) => FlowFile.LoadEnsemble(path, Identity(k)).Ensemble.Members[0] as NflowsMaf
                          ?? throw new ModelMismatchException(path, "holds another kind of flow", "an RQS flow"),
-            f => f.D == d && f.C == 1 && f.Transforms == c.Flows.Transforms && f.Blocks[0].H == c.Flows.Hidden && f.Blocks[0].Bins == c.Flows.Bins);
+            f => f.D == d && f.C == 1 && f.Transforms == c.Flows.Blocks && f.Blocks[0].H == c.Flows.Hidden && f.Blocks[0].Bins == c.Flows.Bins);
         var members = FlowStage.Train(run, c.Flows.Ensemble, k => reusable[k],
             k =>
             {
-                var f = new NflowsMaf(d, 1, c.Flows.Hidden, c.Flows.Transforms, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
+                var f = new NflowsMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, AutoregressiveTransform.RationalQuadratic, c.Flows.Bins,
                     c.Flows.TailBound, seed: Seeds(c)["flows"][k]["init"].Seed);
                 // The flow starts independent of MET and acquires a MET dependence only where the likelihood asks for one:
                 // random initial condition weights leave a dependence that a short training does not remove (it costs
@@ -228,7 +228,7 @@ public static partial class ConradAnalysis
     public static string DevicePlan(ConradConfig c, ComputeDevice device)
     {
         // The path depends on the flows' kind and settings, not on the data: three features stand in for the data's.
-        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new NflowsMaf(3, 1, c.Flows.Hidden, c.Flows.Transforms,
+        var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new NflowsMaf(3, 1, c.Flows.Hidden, c.Flows.Blocks,
             AutoregressiveTransform.RationalQuadratic, c.Flows.Bins, c.Flows.TailBound, seed: (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(c.FlowOptions).ToArray();
         return $"flows {FlowTraining.PathOn(device, flows, options)}; classifiers {Ensemble.PathOn(device, c.BoostingParameters())}; " +

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using FastAD.Analyses.Flows;
+using FastAD.Analyses.Trees;
 using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels.Random;
@@ -69,46 +71,53 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         public int SupervisedSignalEvents { get; set; } = 50_000;
     }
 
-    /// <summary>The conditional RQS flow ensemble.</summary>
-    public sealed class FlowsSection
+    /// <summary>The conditional RQS flow ensemble (SPEC 2.1): the shared flow settings with CONRAD's defaults, and the template subset.</summary>
+    public sealed class FlowsSection : FlowSection
     {
-        /// <summary>Flows (different seeds); data event i is mapped by member i mod ensemble.</summary>
-        public int Ensemble { get; set; } = 5;
-        /// <summary>Autoregressive transforms.</summary>
-        public int Transforms { get; set; } = 4;
+        /// <summary>
+        /// CONRAD's defaults: 5 flows of 4 transforms, 8 bins on [−4, 4], 32 hidden units; 50 epochs of Adam at 1e-4 in batches
+        /// of 128, no weight decay, gradient norm clipped at 5.
+        /// </summary>
+        public FlowsSection() => (Ensemble, Blocks, Hidden, Epochs, BatchSize, LearningRate, WeightDecay, ClipNorm) = (5, 4, 32, 50, 128, 1e-4, 0, 5);
+
         /// <summary>Spline bins.</summary>
         public int Bins { get; set; } = 8;
         /// <summary>Spline interval [−B, B] (linear tails outside), in standardised units.</summary>
         public double TailBound { get; set; } = 4;
-        /// <summary>Hidden units per MADE layer.</summary>
-        public int Hidden { get; set; } = 32;
-        /// <summary>Epochs.</summary>
-        public int Epochs { get; set; } = 50;
-        /// <summary>Minibatch size.</summary>
-        public int BatchSize { get; set; } = 128;
-        /// <summary>Adam learning rate.</summary>
-        public double LearningRate { get; set; } = 1e-4;
-        /// <summary>Validation fraction of the template (best epoch kept).</summary>
-        public double ValidationFraction { get; set; } = 0.2;
+
+        /// <summary>The key's earlier name (<c>flows.transforms</c>), read as <see cref="FlowSection.Blocks"/>; never written.</summary>
+        public int Transforms { set => Blocks = value; }
+
         /// <summary>Template events used (0 = all; fewer for quick runs).</summary>
         public int TrainEvents { get; set; }
     }
 
-    /// <summary>Leaf-wise histogram gradient boosting (scikit-learn HistGradientBoostingClassifier).</summary>
-    public sealed class ClassifierSection
+    /// <summary>Leaf-wise histogram gradient boosting (scikit-learn HistGradientBoostingClassifier): the shared boosting settings with CONRAD's defaults.</summary>
+    public sealed class ClassifierSection : BoostingSection
     {
-        /// <summary>Models per data half (each with its own 75/25 split), scores averaged.</summary>
-        public int Models { get; set; } = 50;
-        /// <summary>Boosting iterations at most.</summary>
-        public int MaxIterations { get; set; } = 200;
+        /// <summary>CONRAD's defaults: 200 iterations of at most 61 leaves, learning rate 0.1, patience 10, no depth limit, no subsampling.</summary>
+        public ClassifierSection() => (MaxRounds, MaxDepth, LearningRate, Subsample, Patience) = (200, 0, 0.1, 1, 10);
+
         /// <summary>Leaves per tree at most.</summary>
         public int MaxLeafNodes { get; set; } = 61;
-        /// <summary>Learning rate.</summary>
-        public double LearningRate { get; set; } = 0.1;
+
+        /// <inheritdoc />
+        public override BoostingParameters Parameters(BoostingParameters preset, ulong seed) => base.Parameters(preset, seed) with { MaxLeafNodes = MaxLeafNodes };
+
+        /// <inheritdoc />
+        public override void Validate(string section, FastAD.Trees.GrowthPolicy growth)
+        {
+            base.Validate(section, growth);
+            Check(MaxLeafNodes >= 2, $"{section}.max_leaf_nodes must be at least 2.");
+        }
+
+        /// <summary>The key's earlier name (<c>classifier.max_iterations</c>), read as <see cref="BoostingSection.MaxRounds"/>; never written.</summary>
+        public int MaxIterations { set => MaxRounds = value; }
+
+        /// <summary>Models per data half (each with its own 75/25 split), scores averaged.</summary>
+        public int Models { get; set; } = 50;
         /// <summary>Validation fraction of each model's half (early stopping).</summary>
         public double ValidationFraction { get; set; } = 0.25;
-        /// <summary>Early-stopping patience in iterations.</summary>
-        public int Patience { get; set; } = 10;
         /// <summary>Reference samples (standard-normal latents) per data event.</summary>
         public double ReferenceRatio { get; set; } = 1;
     }
@@ -138,7 +147,7 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         Flows.Epochs = 3;
         Flows.LearningRate = 1e-3;
         Classifier.Models = 2;
-        Classifier.MaxIterations = 60;
+        Classifier.MaxRounds = 60;
         Classifier.MaxLeafNodes = 31;
     }
 
@@ -157,18 +166,13 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         Require(Generation.SignalEvents >= 0 && Generation.SignalEvents < Generation.Events, "generation.signal_events must be in [0, events).");
         foreach (var k in Generation.Injections) Require(k >= 0, $"generation.injections: {k} is negative.");
         Require(Generation.SupervisedSignalEvents >= 0, "generation.supervised_signal_events must be ≥ 0.");
-        Require(Flows.Ensemble >= 1 && Flows.Transforms >= 1 && Flows.Bins >= 2 && Flows.Hidden >= 2,
-            "flows.ensemble and flows.transforms must be ≥ 1, flows.bins and flows.hidden ≥ 2.");
+        Flows.Validate();
+        Require(Flows.Bins >= 2, "flows.bins must be at least 2.");
         Require(Flows.TailBound > 0, "flows.tail_bound must be positive.");
-        Require(Flows.Epochs >= 1 && Flows.BatchSize >= 1, "flows.epochs and flows.batch_size must be positive.");
-        Require(Flows.LearningRate > 0, "flows.learning_rate must be positive.");
-        Require(Flows.ValidationFraction > 0 && Flows.ValidationFraction < 1, $"flows.validation_fraction must be in (0, 1) (got {Flows.ValidationFraction}).");
         Require(Flows.TrainEvents >= 0, "flows.train_events must be ≥ 0 (0 = all).");
-        Require(Classifier.Models >= 1 && Classifier.MaxIterations >= 1 && Classifier.MaxLeafNodes >= 2,
-            "classifier.models and classifier.max_iterations must be ≥ 1, classifier.max_leaf_nodes ≥ 2.");
-        Require(Classifier.LearningRate > 0, "classifier.learning_rate must be positive.");
+        Require(Classifier.Models >= 1, "classifier.models must be ≥ 1.");
+        Classifier.Validate("classifier", FastAD.Trees.BoostingParameters.ScikitLearn.Growth);
         Require(Classifier.ValidationFraction > 0 && Classifier.ValidationFraction < 1, $"classifier.validation_fraction must be in (0, 1) (got {Classifier.ValidationFraction}).");
-        Require(Classifier.Patience >= 0, "classifier.patience must be ≥ 0.");
         Require(Classifier.ReferenceRatio > 0, "classifier.reference_ratio must be positive.");
         Require(Statistics.FprPoints >= 2, "statistics.fpr_points must be at least 2.");
         Require(Statistics.FprLowest > 0 && Statistics.FprLowest < 1, $"statistics.fpr_lowest must be in (0, 1) (got {Statistics.FprLowest}).");
@@ -176,18 +180,11 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
     }
 
     /// <summary>Flow training options of member <paramref name="member"/>.</summary>
-    public FlowTrainingOptions FlowOptions(int member) => new()
-    {
-        Epochs = Flows.Epochs, BatchSize = Flows.BatchSize, LearningRate = Flows.LearningRate, WeightDecay = 0, ClipNorm = 5,
-        Seed = SeedTree.Of(Seed)["conrad"]["flows"][member]["shuffle"].Seed,
-    };
+    public FlowTrainingOptions FlowOptions(int member) => Flows.TrainingOptions() with { Seed = SeedTree.Of(Seed)["conrad"]["flows"][member]["shuffle"].Seed };
 
     /// <summary>Boosting parameters: scikit-learn's leaf-wise HistGradientBoosting with the configured limits.</summary>
-    public BoostingParameters BoostingParameters() => FastAD.Trees.BoostingParameters.ScikitLearn with
-    {
-        MaxRounds = Classifier.MaxIterations, MaxLeafNodes = Classifier.MaxLeafNodes, LearningRate = Classifier.LearningRate,
-        Patience = Classifier.Patience, Seed = SeedTree.Of(Seed)["conrad"]["classifier"]["boosting"].Seed,
-    };
+    public BoostingParameters BoostingParameters() =>
+        Classifier.Parameters(FastAD.Trees.BoostingParameters.ScikitLearn, SeedTree.Of(Seed)["conrad"]["classifier"]["boosting"].Seed);
 }
 
 /// <summary>The background template CONRAD's flow learns.</summary>
