@@ -299,8 +299,8 @@ public class SimadUnitTests
         Assert.Equal(1.0, SimadAnalysis.PValue(nul, 0, 1000), 1e-12);
     }
 
-    [Fact]
-    public void CancelledRunKeepsTheFinishedStage()
+    /// <summary>A run of a few seconds: 200 events, one network of 4 units, one epoch, 3 bootstraps, one mass point.</summary>
+    private static SimadConfig Tiny()
     {
         var c = SimadConfig.Quick();
         c.Generate.Events = 200;
@@ -309,6 +309,13 @@ public class SimadUnitTests
         c.Classifier.Epochs = 1;
         c.Bootstrap.Samples = 3;
         c.Injection.MassPoints = [125];
+        return c;
+    }
+
+    [Fact]
+    public void CancelledRunKeepsTheFinishedStage()
+    {
+        var c = Tiny();
         var dir = Temp("run");
         using var cts = new CancellationTokenSource();
         var progress = new CallbackProgress<StageProgress>(p =>
@@ -327,14 +334,8 @@ public class SimadUnitTests
     [Fact]
     public void ReuseTakesTheFinishedStagesAndRetrainsADamagedOne()
     {
-        var c = SimadConfig.Quick();
-        c.Generate.Events = 200;
+        var c = Tiny();
         c.Classifier.Losses = [FastAD.Flows.ClassifierLoss.Bce];
-        c.Classifier.Ensemble = 1;
-        c.Classifier.Hidden = [4];
-        c.Classifier.Epochs = 1;
-        c.Bootstrap.Samples = 3;
-        c.Injection.MassPoints = [125];
         var dir = Temp("reuse");
         var sample = SimadData.Generate(c);
         var notes = new List<string>();
