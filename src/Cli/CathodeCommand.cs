@@ -90,18 +90,8 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
         {
             var c = Configuration(parse, console);
             if (c is null) return 0;
-            var m = parse.GetValue(mode)!.ToLowerInvariant() switch
-            {
-                "bootstrap" => PseudoMode.Bootstrap,
-                "null" => PseudoMode.Null,
-                var other => throw new ArgumentException($"--mode must be bootstrap or null (got '{other}')."),
-            };
-            var rt = parse.GetValue(retrain)!.ToLowerInvariant() switch
-            {
-                "bdt" => PseudoRetrain.Bdt,
-                "none" => PseudoRetrain.None,
-                var other => throw new ArgumentException($"--retrain must be bdt or none (got '{other}')."),
-            };
+            var m = EnumText.Parse<PseudoMode>(parse.GetValue(mode)!, "--mode");
+            var rt = EnumText.Parse<PseudoRetrain>(parse.GetValue(retrain)!, "--retrain");
             var sh = Shard.Parse(parse.GetValue(shard)!);
             string outDir = parse.GetValue(Options.Output)!;
             string file = PseudoExperiments.ResultsPath(outDir, m, rt, sh);

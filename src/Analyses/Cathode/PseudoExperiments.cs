@@ -27,7 +27,7 @@ public static class PseudoExperiments
 
     /// <summary>The results file of a shard.</summary>
     public static string ResultsPath(string outDir, PseudoMode mode, PseudoRetrain retrain, Shard shard) =>
-        Path.Combine(outDir, "pseudo", $"{mode.ToString().ToLowerInvariant()}-{retrain.ToString().ToLowerInvariant()}-shard-{shard.Index}-of-{shard.Count}.jsonl");
+        Path.Combine(outDir, "pseudo", $"{mode.Text()}-{retrain.Text()}-shard-{shard.Index}-of-{shard.Count}.jsonl");
 
     /// <summary>The FPR grid of the scans.</summary>
     public static double[] Fprs(CathodeConfig c) => ClassifierMetrics.FprGrid(c.Statistics.FprPoints, c.Statistics.FprLowest);
@@ -49,7 +49,7 @@ public static class PseudoExperiments
         var fprs = Fprs(c);
         string yaml = CathodeConfig.ToYaml(c);
         var data = InRange(r.Data, c);
-        var header = new PseudoHeader(PseudoHeader.FormatName, PseudoHeader.CurrentVersion, r.Mode.ToString().ToLowerInvariant(), r.Retrain.ToString().ToLowerInvariant(),
+        var header = new PseudoHeader(PseudoHeader.FormatName, PseudoHeader.CurrentVersion, r.Mode.Text(), r.Retrain.Text(),
             r.Count, c.Seed, r.Data.Channel.Text(), input, data.Rows, fprs, Digest(yaml), yaml, r.Shard.Index, r.Shard.Count);
         string path = ResultsPath(r.OutDir, r.Mode, r.Retrain, r.Shard);
         var done = PseudoLog.Open(path, header);
@@ -61,7 +61,7 @@ public static class PseudoExperiments
         PseudoLog.Create(path, header);
         var sw = Stopwatch.StartNew();
         int added = 0;
-        string stage = $"pseudoexperiments ({r.Mode.ToString().ToLowerInvariant()}, shard {r.Shard})";
+        string stage = $"pseudoexperiments ({r.Mode.Text()}, shard {r.Shard})";
         progress?.Report(new StageProgress(stage, done.Count, owned, $"{todo.Length} to run, {done.Count} already in {path}"));
         foreach (var batch in todo.Chunk(r.Batch))
         {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FastAD.Analyses.Cathode;
 
 /// <summary>How pseudo-data are made (SPEC 1.6, pseudoexperiments).</summary>
@@ -7,18 +9,18 @@ public enum PseudoMode
     /// The data resampled with replacement (same size). Each event enters once with its multiplicity as a frequency
     /// weight, so an event drawn several times stays in one fold: its copies are never both trained on and tested on.
     /// </summary>
-    Bootstrap,
+    [JsonStringEnumMemberName("bootstrap")] Bootstrap,
     /// <summary>Background-only pseudo-data from the trained flows, masses from the sideband polynomial over the whole range.</summary>
-    Null,
+    [JsonStringEnumMemberName("null")] Null,
 }
 
 /// <summary>What is retrained per pseudoexperiment.</summary>
 public enum PseudoRetrain
 {
     /// <summary>The whole k-fold BDT ensemble (the reference's procedure).</summary>
-    Bdt,
+    [JsonStringEnumMemberName("bdt")] Bdt,
     /// <summary>Nothing: the saved ensemble scores the pseudo-data (statistics only).</summary>
-    None,
+    [JsonStringEnumMemberName("none")] None,
 }
 
 /// <summary>Shard <c>i/K</c>: this process runs the pseudoexperiments j with j mod K = i.</summary>
