@@ -43,6 +43,13 @@ internal static class YamlSchema
                 throw Error(path, k, $"unknown key '{full}'{(near is null ? "" : $" (did you mean '{near}'?)")}; " +
                     $"the keys {(key.Length == 0 ? "at the top" : $"of {key}")} are {known}", hint);
             }
+            // An earlier name of a key (a set-only alias): the file may give one of the two names, not both.
+            if (prop.GetCustomAttribute<EarlierNameOfAttribute>() is { } alias)
+            {
+                string current = UnderscoredNamingConvention.Instance.Apply(alias.Property);
+                if (map.Children.Keys.Any(other => (other as YamlScalarNode)?.Value == current))
+                    throw Error(path, k, $"give {(key.Length == 0 ? current : $"{key}.{current}")} or its earlier name {full}, not both", hint);
+            }
             Value(path, v, prop.PropertyType, full, hint);
         }
     }
@@ -131,4 +138,12 @@ internal static class YamlSchema
         }
         return row[b.Length];
     }
+}
+
+/// <summary>Marks a set-only property as the earlier name of <see cref="Property"/>: read into it, never written; a file may not give both.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class EarlierNameOfAttribute(string property) : Attribute
+{
+    /// <summary>The property (C# name) it stands for.</summary>
+    public string Property { get; } = property;
 }

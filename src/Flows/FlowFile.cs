@@ -140,6 +140,8 @@ public static class FlowFile
         if (dto.Members is not { Length: > 0 } || dto.Members.Any(m => m is null)) throw new CorruptModelException(path, "it holds no flows (or an empty member)", expected?.ToString());
         if (dto.Members.FirstOrDefault(m => m?.Kind is not (AffineSpec13 or AffineNflows or Rqs)) is { } unknown)
             throw new InvalidDataException($"{path} holds a '{unknown?.Kind}' flow; known kinds: {AffineSpec13}, {AffineNflows}, {Rqs}.");
+        if (dto.Preprocessing is { } pre && (pre.Kind is null || pre.Values is null || pre.Values.Values.Any(v => v is null)))
+            throw new CorruptModelException(path, "its preprocessing is incomplete (expected a kind and named arrays of numbers)", expected?.ToString());
         if (NonFinite(dto) is { } bad) throw new CorruptModelException(path, bad, expected?.ToString());
         ModelChecksum.Check(path, dto.Checksum, Checksum(dto), expected);
         SavedFlows saved;

@@ -80,6 +80,27 @@ public class CathodeUnitTests
     }
 
     [Fact]
+    public void TheSharedSectionsKeepCathodesConfigurationAsItWas()
+    {
+        // The flow and boosting sections are shared with CONRAD, but CATHODE's keys, order and meaning are as before: its
+        // YAML (and so its model and shard digests) and the config block of results.json, samples_per_flow last.
+        var c = CathodeConfig.Paper();
+        string yaml = CathodeConfig.ToYaml(c);
+        Assert.Contains("flows:\n  ensemble: 5\n  blocks: 6\n  hidden: 20\n  epochs: 400\n  batch_size: 256\n  learning_rate: 0.00075\n  weight_decay: 1E-06\n" +
+                        "  clip_norm: 1\n  validation_fraction: 0.2\n  patience: 0\n  samples_per_flow: 0\nbdt:\n  folds: 5\n  members: 100\n  max_rounds: 300\n" +
+                        "  max_depth: 3\n  learning_rate: 0.1\n  subsample: 0.7\n  patience: 10\n", yaml);
+        string json = FastAD.Analyses.Reports.ReportJson.Serialize(c);
+        Assert.Matches("\"patience\": 0,\\s*\"samplesPerFlow\": 0\\s*\\}", json);
+        Assert.Equal(FastAD.Trees.BoostingParameters.Cathode with { Seed = c.BoostingParameters(FastAD.Data.Synthetic.DimuonChannel.OS).Seed },
+            c.BoostingParameters(FastAD.Data.Synthetic.DimuonChannel.OS));
+        // Gradient clipping can be switched off (0), as FlowTrainingOptions allows.
+        c.Flows.ClipNorm = 0;
+        c.Validate();
+        c.Flows.ClipNorm = -1;
+        Assert.Contains("flows.clip_norm", Assert.Throws<ArgumentException>(c.Validate).Message);
+    }
+
+    [Fact]
     public void ConfigYamlOverlaysThePresetAndRejectsUnknownKeys()
     {
         var dir = Directory.CreateTempSubdirectory("fastad-cfg");

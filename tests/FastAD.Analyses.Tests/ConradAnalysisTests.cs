@@ -94,6 +94,14 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
         var (retrained, _) = ConradAnalysis.Run(new ConradRequest(other, input, dir, "test", Reuse: true), CpuDevice.Instance, progress);
         Assert.All(retrained.Flows, f => Assert.Equal(-1, f.BestEpoch));
         Assert.Contains(notes, n => n.Contains("model-realistic.json was trained on other inputs", StringComparison.Ordinal));
+
+        // The validation fraction cuts each model's split: other splits are other models.
+        var split = Run.Config;
+        split.Classifier.MaxRounds = 20;
+        split.Classifier.ValidationFraction = 0.3;
+        notes.Clear();
+        ConradAnalysis.Run(new ConradRequest(split, input, dir, "test", Reuse: true), CpuDevice.Instance, progress);
+        Assert.Contains(notes, n => n.Contains("model-realistic.json was trained on other inputs", StringComparison.Ordinal));
         Directory.Delete(dir, true);
     }
 
@@ -265,6 +273,9 @@ public class ConradUnitTests
         Assert.Contains("  blocks: 3\n", yaml);
         Assert.DoesNotContain("transforms", yaml);
         Assert.DoesNotContain("max_iterations", yaml);
+        File.WriteAllText(cfg, "flows:\n  blocks: 3\n  transforms: 8\n");
+        Assert.Contains("line 3: give flows.blocks or its earlier name flows.transforms, not both",
+            Assert.Throws<InvalidDataException>(() => ConradConfig.Load(cfg, ConradConfig.Quick())).Message);
         Directory.Delete(dir, true);
     }
 

@@ -363,4 +363,17 @@ public class SimadUnitTests
         Assert.Equal(first.NetworksTrained, Go(reuse: true).NetworksTrained);
         Assert.Contains(notes, n => n.Contains("trained on other inputs", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void AStageOfADivergingNetworkIsSavedAndReadWithItsNonFiniteStatistics()
+    {
+        // An MLC network can diverge (e^f overflows): its statistics are NaN or infinite, and the stage is still kept.
+        string path = Path.Combine(Temp("stage"), "simad-null-mlc.json");
+        var identity = new FastAD.Kernels.IO.ModelIdentity("simad", null, "null (mlc)", "0123456789abcdef");
+        StatisticSet[] stats = [new(double.NaN, 0.5, double.PositiveInfinity, 0.1), new(0.01, 0.5, 0.7, 0.1)];
+        SimadStageFile.Save(path, stats, identity);
+        Assert.Equal(stats, SimadStageFile.Load(path, identity, 2));
+        Assert.Throws<FastAD.Kernels.IO.CorruptModelException>(() => SimadStageFile.Load(path, identity, 3));
+        Assert.Throws<FastAD.Kernels.IO.ModelMismatchException>(() => SimadStageFile.Load(path, identity with { Inputs = "fedcba9876543210" }, 2));
+    }
 }

@@ -75,7 +75,7 @@ public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
     {
         /// <summary>Samples per flow and set; 0 = the SR count predicted by the sideband polynomial (SPEC 1.4).</summary>
         /// <remarks>Written after the shared keys, where it always stood, so that the configuration's YAML (and the digests of it) stay as they were.</remarks>
-        [YamlDotNet.Serialization.YamlMember(Order = 1)]
+        [YamlDotNet.Serialization.YamlMember(Order = 1), System.Text.Json.Serialization.JsonPropertyOrder(1)]
         public int SamplesPerFlow { get; set; }
     }
 

@@ -354,9 +354,12 @@ public static partial class ConradAnalysis
             }
         string stage = $"classifier {name}";
         int total = folds.Count;
-        string inputs = ModelFingerprint.Of("conrad classifier v2", name, p.ToString(), c.Seed, rowMajor, labels, groups.Length, models);
+        // What the models depend on: the rows and labels, the groups, and every classifier setting (limits, models, the
+        // validation fraction that cuts each model's split), written invariantly; the seed gives the splits and the boosting.
+        string inputs = ModelFingerprint.Of("conrad classifier v3", name, YamlConfig.ToYaml(c.Classifier), c.Seed, rowMajor, labels, groups.Length);
         var identity = new ModelIdentity("conrad", null, file, inputs);
-        var ensemble = run.Models.OpenSingle(run, stage, $"{file}.json", file, inputs, path => ModelFile.Load(path, identity));
+        var ensemble = run.Models.OpenSingle(run, stage, $"{file}.json", file, inputs, path => ModelFile.Load(path, identity),
+            inputsAre: "latents, data or classifier settings");
         if (ensemble is null)
         {
             run.Report(stage, 0, total, $"{total} leaf-wise HGB models on {groups[0].Pool.Length:N0} rows each, {Ensemble.PathOn(run.Device, p)}");
@@ -366,7 +369,8 @@ public static partial class ConradAnalysis
             run.Models.SaveSingle($"{file}.json", file, inputs, path => ModelFile.Save(path, trained, identity));
             ensemble = trained;
         }
-        var scores = ensemble.MeanTestScores(x).Take(scored).ToArray();
+        // A reused ensemble scores with its own binning (the one it was trained with).
+        var scores = ensemble.MeanTestScores(ReferenceEquals(ensemble.Binner, binner) ? x : ensemble.Binner.Transform(columns)).Take(scored).ToArray();
         var all = ensemble.Models.SelectMany(m => m).ToArray();
         return (scores, new ConradClassifierSummary(name, description, all.Length, all.Average(m => m.Trees.Length), folds.Average(f => f.Train.Length + f.Validation.Length)));
     }

@@ -86,6 +86,7 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         public double TailBound { get; set; } = 4;
 
         /// <summary>The key's earlier name (<c>flows.transforms</c>), read as <see cref="FlowSection.Blocks"/>; never written.</summary>
+        [EarlierNameOf(nameof(Blocks))]
         public int Transforms { set => Blocks = value; }
 
         /// <summary>Template events used (0 = all; fewer for quick runs).</summary>
@@ -112,6 +113,7 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         }
 
         /// <summary>The key's earlier name (<c>classifier.max_iterations</c>), read as <see cref="BoostingSection.MaxRounds"/>; never written.</summary>
+        [EarlierNameOf(nameof(MaxRounds))]
         public int MaxIterations { set => MaxRounds = value; }
 
         /// <summary>Models per data half (each with its own 75/25 split), scores averaged.</summary>

@@ -94,6 +94,15 @@ public sealed class ConradPreprocessing
     /// <summary>The MET of a flow condition (the inverse of <see cref="FlowConditions"/>).</summary>
     public double MetOfFlowCondition(double c) => _trigger * Math.Exp(_cMean + _cStd * Math.Atanh(Math.Clamp(c / ConditionRange, -1 + 1e-15, 1 - 1e-15)));
 
+    /// <summary>Refuses raw rows (row-major) that the map cannot take: a feature that gets a logarithm must be positive.</summary>
+    public void CheckRawFeatures(double[] x, IReadOnlyList<string> names, string source)
+    {
+        int d = _bounded.Length;
+        for (int i = 0; i < x.Length; i++)
+            if (!_bounded[i % d] && !(x[i] > 0))
+                throw new InvalidDataException($"{source}: {names[i % d]} is {x[i]} at data row {i / d + 1}; CONRAD's flows take the logarithm of it, so it must be positive.");
+    }
+
     /// <summary>Kind name of this preprocessing in a flow file.</summary>
     public const string SavedKind = "conrad-v1";
 
@@ -111,7 +120,7 @@ public sealed class ConradPreprocessing
     public static ConradPreprocessing FromSaved(FlowPreprocessing saved, string path, int features)
     {
         if (saved.Kind != SavedKind) throw new InvalidDataException($"{path} holds preprocessing '{saved.Kind}'; expected {SavedKind}.");
-        double[] Get(string key, int length) => saved.Values.TryGetValue(key, out var v) && v.Length == length && v.All(double.IsFinite) ? v
+        double[] Get(string key, int length) => saved.Values.TryGetValue(key, out var v) && v is not null && v.Length == length && v.All(double.IsFinite) ? v
             : throw new InvalidDataException($"{path}: the preprocessing's '{key}' is missing, not {length} finite numbers long, or damaged.");
         var cond = Get("condition", 4);
         if (cond[3] != ConditionRange || !(cond[0] > 0) || !(cond[2] > 0))

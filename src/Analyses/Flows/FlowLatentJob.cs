@@ -50,6 +50,7 @@ public static class FlowLatentJob
             if (ensemble.C != 1) throw new InvalidDataException($"{r.FlowFile}: CONRAD's preprocessing needs one condition column (MET); the flows have {ensemble.C}.");
             conrad = ConradPreprocessing.FromSaved(p, r.FlowFile, ensemble.D);
             if (c.Any(m => !(m > 0))) throw new InvalidDataException($"{r.DataFile}: the condition column {conditions[0]} holds values ≤ 0; CONRAD's flows are conditioned on ln MET.");
+            conrad.CheckRawFeatures(x, features, r.DataFile);
             (x, c) = (conrad.FlowInputs(x, c), conrad.FlowConditions(c));
         }
         int outside = ensemble.ConditionRange?.CountOutside(c, rows) ?? 0;

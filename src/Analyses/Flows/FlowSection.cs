@@ -23,7 +23,7 @@ public class FlowSection
     public double LearningRate { get; set; } = 7.5e-4;
     /// <summary>Coupled weight decay (added to the gradient).</summary>
     public double WeightDecay { get; set; } = 1e-6;
-    /// <summary>Global gradient-norm clip.</summary>
+    /// <summary>Global gradient-norm clip (0: none).</summary>
     public double ClipNorm { get; set; } = 1.0;
     /// <summary>Validation fraction (best epoch kept).</summary>
     public double ValidationFraction { get; set; } = 0.2;
@@ -44,7 +44,7 @@ public class FlowSection
         Check(Epochs >= 1 && BatchSize >= 1, "flows.epochs and flows.batch_size must be positive.");
         Check(LearningRate > 0, "flows.learning_rate must be positive.");
         Check(WeightDecay >= 0, "flows.weight_decay must be ≥ 0.");
-        Check(ClipNorm > 0, "flows.clip_norm must be positive.");
+        Check(ClipNorm >= 0, "flows.clip_norm must be ≥ 0 (0: no clipping).");
         Check(Patience >= 0, "flows.patience must be ≥ 0 (0: all epochs).");
         Check(ValidationFraction > 0 && ValidationFraction < 1, $"flows.validation_fraction must be in (0, 1) (got {ValidationFraction}).");
     }

@@ -83,7 +83,8 @@ public static class SimadAnalysis
             var identity = new FastAD.Kernels.IO.ModelIdentity("simad", null, stage, inputs);
             return run.Time(stage, () =>
             {
-                if (run.Models.OpenSingle(run, stage, file, Path.GetFileNameWithoutExtension(file), inputs, path => SimadStageFile.Load(path, identity, jobs)) is { } saved)
+                if (run.Models.OpenSingle(run, stage, file, Path.GetFileNameWithoutExtension(file), inputs, path => SimadStageFile.Load(path, identity, jobs),
+                        inputsAre: "data, settings or seed") is { } saved)
                     return saved;
                 progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks, {c.Workers()} at once, {MlpTrainer.PathOn(run.Device)}"));
                 var results = new StatisticSet[jobs];

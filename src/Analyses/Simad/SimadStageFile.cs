@@ -16,7 +16,12 @@ internal static class SimadStageFile
 
     private sealed record Dto(string Format, int Version, ModelIdentity Identity, StatisticSet[] Statistics, string? Checksum = null);
 
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true };
+    // A diverging network's statistics are NaN or infinite: they are kept (the report shows them), as the run's results.json does.
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Writes a stage's statistics (atomically).</summary>
     public static void Save(string path, StatisticSet[] statistics, ModelIdentity identity)

@@ -106,7 +106,9 @@ public sealed class ModelStore(string outDir, bool reuse, string command, bool k
     /// <param name="inputs">Fingerprint of this run's training inputs.</param>
     /// <param name="load">Loads the model (throws <see cref="ModelFileException"/> when damaged or of another identity).</param>
     /// <param name="upstreamReused">False when a model it depends on was retrained: then it is retrained too.</param>
-    public T? OpenSingle<T>(RunContext run, string stage, string file, string group, string inputs, Func<string, T> load, bool upstreamReused = true) where T : class
+    /// <param name="inputsAre">What its inputs are, for the messages.</param>
+    public T? OpenSingle<T>(RunContext run, string stage, string file, string group, string inputs, Func<string, T> load, bool upstreamReused = true,
+        string inputsAre = "data, flows or configuration") where T : class
     {
         string path = PathOf(file);
         if (KeepSaved && !File.Exists(path))
@@ -115,9 +117,9 @@ public sealed class ModelStore(string outDir, bool reuse, string command, bool k
         if (!Matches(group, inputs) || !upstreamReused)
         {
             if (KeepSaved)
-                throw new InvalidDataException($"{path} was trained on other inputs (data, flows or configuration) than this run's: " +
+                throw new InvalidDataException($"{path} was trained on other inputs ({inputsAre}) than this run's: " +
                                                $"run `fastad {Command}` with the same options and --out first.");
-            run.Warn(stage, $"{path} was trained on other inputs (data, flows or configuration): retraining");
+            run.Warn(stage, $"{path} was trained on other inputs ({inputsAre}): retraining");
             return null;
         }
         var loaded = Load(run, stage, path, load);

@@ -206,4 +206,24 @@ public sealed class ModelCatalogue : IClassFixture<ModelCatalogue.CathodeRun>, I
         Refusal.Expect(["flow-latent", "--flow", ConradFlowFile(_ => { }), "--data", csv, "--out", Path.Combine(dir, "z.csv")],
             $"{csv}: the condition column MET holds values ≤ 0; CONRAD's flows are conditioned on ln MET");
     }
+
+    [Fact]
+    public void FlowLatentRefusesAConradFlowWhosePreprocessingIsIncomplete()
+    {
+        string flow = ConradFlowFile(_ => { });
+        string text = File.ReadAllText(flow);
+        int start = text.IndexOf("\"values\":{", StringComparison.Ordinal);
+        File.WriteAllText(flow, text[..start] + "\"values\":null" + text[(text.IndexOf('}', start) + 1)..]);
+        Refusal.Expect(["flow-latent", "--flow", flow, "--data", ConradTable(), "--out", Path.Combine(dir, "z.csv")],
+            $"{flow} is corrupt: its preprocessing is incomplete (expected a kind and named arrays of numbers)");
+    }
+
+    [Fact]
+    public void FlowLatentRefusesANonPositiveJetMassForAConradFlow()
+    {
+        string csv = Path.Combine(dir, "conrad-mj.csv");
+        File.WriteAllText(csv, "MET,m_J,tau21,tau32\n800,120,0.4,0.6\n900,0,0.5,0.3\n");
+        Refusal.Expect(["flow-latent", "--flow", ConradFlowFile(_ => { }), "--data", csv, "--out", Path.Combine(dir, "z.csv")],
+            $"{csv}: m_J is 0 at data row 2; CONRAD's flows take the logarithm of it, so it must be positive");
+    }
 }
