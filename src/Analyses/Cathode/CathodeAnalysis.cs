@@ -104,8 +104,13 @@ public static class CathodeAnalysis
         CheckTrainable(request.Primary, c);
         if (request.Control is not null) CheckTrainable(request.Control, c);
         Directory.CreateDirectory(request.OutDir);
-        var primary = Train(run, c, request.Primary, pre);
-        var control = request.Control is null ? null : Train(run, c, request.Control, pre);
+        // The channels' background and classifier stages are independent (the preprocessing is shared and read only):
+        // they run side by side, so that the flow members of both keep every core (or the device) busy; a channel alone
+        // leaves cores idle at the end of its members. Each member trains sequentially from its own seeds, so the results
+        // do not depend on the schedule.
+        var (primary, control) = request.Control is null
+            ? (Train(run, c, request.Primary, pre), null)
+            : run.Both(r => Train(r, c, request.Primary, pre), r => (ChannelState?)Train(r, c, request.Control, pre));
         run.ThrowIfCancelled();
         var primaryResult = run.Time("statistics", () => CathodeStatistics.Of(run, c, primary, control));
         var controlResult = control is null ? null : run.Time("statistics", () => CathodeStatistics.Of(run, c, control, primary));
