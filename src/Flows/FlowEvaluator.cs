@@ -45,6 +45,11 @@ public abstract class FlowEvaluator : IDisposable
         Blocks = first.Made.Length;
     }
 
+    /// <summary>Where <see cref="For(ComputeDevice, IReadOnlyList{Spec13AffineMaf}, FlowPrecision)"/> evaluates on <paramref name="device"/> in <paramref name="precision"/>, in one phrase.</summary>
+    public static string PathOn(ComputeDevice device, FlowPrecision precision) =>
+        device is CpuDevice ? "on the managed CPU path (cpu runs no kernels)"
+            : $"in one launch per call on {device.Id} (affine MAF kernels, {(precision == FlowPrecision.Double ? "double" : "single")} precision)";
+
     /// <summary>The evaluator for a device: managed flows on the CPU device, kernels elsewhere.</summary>
     public static FlowEvaluator For(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, FlowPrecision precision = FlowPrecision.Single)
     {

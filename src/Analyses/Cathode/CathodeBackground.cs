@@ -56,8 +56,12 @@ public static class CathodeBackground
         });
         int perFlow = c.Flows.SamplesPerFlow > 0 ? c.Flows.SamplesPerFlow : Math.Max(1, (int)Math.Round(predicted));
         var sets = run.Time($"sampling ({data.Channel})", () =>
-            Enumerable.Range(0, 3).Select(set => SampleSet(flows, pre, theta, c, perFlow, Seeds(c, data.Channel), set)).ToArray());
-        run.Report($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set");
+        {
+            // Double precision: the managed path's samples to rounding on every device.
+            using var evaluator = FlowEvaluator.For(run.Device, flows, FlowPrecision.Double);
+            return Enumerable.Range(0, 3).Select(set => SampleSet(evaluator, pre, theta, c, perFlow, Seeds(c, data.Channel), set)).ToArray();
+        });
+        run.Report($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set {FlowEvaluator.PathOn(run.Device, FlowPrecision.Double)}");
         return new BackgroundSamples(flows, summaries, theta, predicted, perFlow * flows.Length, sets[0].X.Concat(sets[1].X).ToArray(), sets[2].X, sets[2].Mass, channelSeed,
             flowInputs);
     }
@@ -105,27 +109,25 @@ public static class CathodeBackground
 
     /// <summary>
     /// One sample set: each flow draws <paramref name="perFlow"/> masses from the sideband polynomial restricted to the SR
-    /// and features x ~ p(x|m) at those masses; returns physical features (rows × D) and masses.
+    /// and features x ~ p(x|m) at those masses, through the flow-evaluation seam (the device's sampling kernels, or each
+    /// flow's own sampling on the CPU); returns physical features (rows × D) and masses.
     /// </summary>
-    private static (double[] X, double[] Mass) SampleSet(Spec13AffineMaf[] flows, CathodePreprocessing pre, double[] theta, CathodeConfig c,
+    private static (double[] X, double[] Mass) SampleSet(FlowEvaluator evaluator, CathodePreprocessing pre, double[] theta, CathodeConfig c,
         int perFlow, SeedTree seeds, int set)
     {
-        int d = flows[0].D;
-        var xs = new double[flows.Length * perFlow * d];
-        var ms = new double[flows.Length * perFlow];
-        Parallel.For(0, flows.Length, k =>
+        int d = evaluator.D, flows = evaluator.Flows.Count;
+        var ms = new double[flows * perFlow];
+        var noise = new double[flows * perFlow * d];
+        Parallel.For(0, flows, k =>
         {
             var node = seeds["sampling"][set][k];
-            var masses = SampleMasses(theta, c.Regions.SrLow, c.Regions.SrHigh, perFlow, node["masses"].Seed, 0);
-            var noise = new double[perFlow * d];
-            Philox4x32.FillNormal(noise, node["noise"].Seed, 0);
-            var x = new double[perFlow * d];
-            flows[k].Sample(noise, pre.Masses(masses), x, flows[k].NewPass(perFlow));
-            var phys = pre.InverseFeatures(x);
-            Array.Copy(phys, 0, xs, k * perFlow * d, phys.Length);
-            Array.Copy(masses, 0, ms, k * perFlow, perFlow);
+            SampleMasses(theta, c.Regions.SrLow, c.Regions.SrHigh, perFlow, node["masses"].Seed, 0).CopyTo(ms, k * perFlow);
+            var z = new double[perFlow * d];
+            Philox4x32.FillNormal(z, node["noise"].Seed, 0);
+            z.CopyTo(noise, k * perFlow * d);
         });
-        return (xs, ms);
+        // Noise and masses per flow ([flow × event × …]): flow k samples at its own masses.
+        return (pre.InverseFeatures(evaluator.Sample(noise, pre.Masses(ms), perFlow)), ms);
     }
 
     /// <summary>Masses from the polynomial f (raw GeV coefficients) on [low, high] by rejection (Philox stream).</summary>
