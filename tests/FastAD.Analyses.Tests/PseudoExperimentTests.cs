@@ -137,6 +137,28 @@ public sealed class BootstrapPseudoExperimentTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, true);
 
+    [SkippableTheory]
+    [InlineData("opencl")]
+    [InlineData("cuda")]
+    public void NullPseudoDataOnADeviceAreTheManagedOnesToRounding(string backend)
+    {
+        // The null pseudo-data go through the flow-evaluation seam: the device's sampling kernels (double precision) give
+        // each flow's own managed samples to rounding, with the same events from the same flows and noise.
+        var device = FastAD.TestSupport.TestDevices.Get(backend);
+        var three = PseudoExperimentTests.Study.Config();
+        three.Flows.Ensemble = 3;
+        var request = new PseudoRequest(three, os, os, Path.Combine(dir, "three"), PseudoMode.Null, PseudoRetrain.Bdt, 2, Shard.Whole);
+        var study = PseudoExperiments.Prepare(request, "generated", CpuDevice.Instance);
+        Assert.True(study.Background.Flows.Length >= 2 && study.Data.Rows % study.Background.Flows.Length != 0,
+            "the case should have flows with different event counts (padding rows)");
+        var managed = PseudoExperiments.PseudoData(request, study.Data, study.Background, study.Pre, 1, CpuDevice.Instance).Events;
+        var kernel = PseudoExperiments.PseudoData(request, study.Data, study.Background, study.Pre, 1, device).Events;
+        Assert.Equal(managed.Mass, kernel.Mass);
+        double worst = managed.Features.Zip(kernel.Features, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
+        Assert.True(worst < 1e-9, $"worst relative difference {worst:G3}");
+        Assert.NotEqual(managed.Features, PseudoExperiments.PseudoData(request, study.Data, study.Background, study.Pre, 0).Events.Features);
+    }
+
     [Fact]
     public void BootstrapCountsCopiesAndDoesNotDependOnTheBatch()
     {

@@ -6,6 +6,7 @@ using FastAD.Analyses.Reports;
 using FastAD.Data.Synthetic;
 using FastAD.Flows;
 using FastAD.Kernels;
+using FastAD.Kernels.Cpu;
 using FastAD.Kernels.IO;
 using FastAD.Kernels.Random;
 using FastAD.Stats;
@@ -113,7 +114,7 @@ public static class PseudoExperiments
             var c = Request.Config;
             int d = Data.D;
             var samples = Background.TrainingSamples;
-            var sets = indices.Select(j => PseudoData(Request, Data, Background, Pre, j)).ToArray();
+            var sets = indices.Select(j => PseudoData(Request, Data, Background, Pre, j, Device)).ToArray();
             var scores = Saved is not null
                 ? sets.Select(s => CathodeClassifier.MeanOverFolds(Saved, s.Events.Features, d)).ToArray()
                 : TrainAndScore(c, Device, Binner, sets, indices.ToArray(), samples, d, cancel);
@@ -191,7 +192,8 @@ public static class PseudoExperiments
     }
 
     /// <summary>The pseudo-data of pseudoexperiment <paramref name="j"/> (Philox streams derived from the seed and j).</summary>
-    internal static PseudoSet PseudoData(PseudoRequest r, CathodeChannelData data, CathodeBackground.BackgroundSamples bg, CathodePreprocessing pre, int j)
+    internal static PseudoSet PseudoData(PseudoRequest r, CathodeChannelData data, CathodeBackground.BackgroundSamples bg, CathodePreprocessing pre, int j,
+        ComputeDevice? device = null)
     {
         var c = r.Config;
         int n = data.Rows, d = data.D;
@@ -211,18 +213,25 @@ public static class PseudoExperiments
         // (event i from flow i mod E, so the pooled ensemble is the background model).
         var mass = CathodeBackground.SampleMasses(bg.MassModel, c.Regions.SblLow, c.Regions.SbhHigh, n, seeds["masses"].Seed, 0);
         var features = new double[n * d];
-        int e = bg.Flows.Length;
+        int e = bg.Flows.Length, per = (n + e - 1) / e;
+        // Through the flow-evaluation seam, every flow at once: flow k draws its events' features into rows of its own
+        // block of `per` rows (the rows it has no event for are padding, drawn and dropped); its noise is the prefix of its
+        // Philox stream, so a flow's events get the draws they get alone.
+        var noise = new double[e * per * d];
+        var cond = new double[e * per];
+        var rows = Enumerable.Range(0, e).Select(k => Enumerable.Range(0, n).Where(i => i % e == k).ToArray()).ToArray();
         for (int k = 0; k < e; k++)
         {
-            var idx = Enumerable.Range(0, n).Where(i => i % e == k).ToArray();
-            if (idx.Length == 0) continue;
-            var noise = new double[idx.Length * d];
-            Philox4x32.FillNormal(noise, seeds["noise"][k].Seed, 0);
-            var z = new double[idx.Length * d];
-            bg.Flows[k].Sample(noise, pre.Masses(idx.Select(i => mass[i]).ToArray()), z, bg.Flows[k].NewPass(idx.Length));
-            var x = pre.InverseFeatures(z);
-            for (int m = 0; m < idx.Length; m++) Array.Copy(x, m * d, features, idx[m] * d, d);
+            if (rows[k].Length == 0) continue;
+            Philox4x32.FillNormal(noise.AsSpan(k * per * d, rows[k].Length * d), seeds["noise"][k].Seed, 0);
+            var m = pre.Masses(rows[k].Select(i => mass[i]).ToArray());
+            m.CopyTo(cond, k * per);
+            cond.AsSpan(k * per + m.Length, per - m.Length).Fill(m[0]);
         }
+        using var evaluator = FlowEvaluator.For(device ?? CpuDevice.Instance, bg.Flows, FlowPrecision.Double);
+        var x = pre.InverseFeatures(evaluator.Sample(noise, cond, per));
+        for (int k = 0; k < e; k++)
+            for (int m = 0; m < rows[k].Length; m++) Array.Copy(x, (k * per + m) * d, features, rows[k][m] * d, d);
         return new PseudoSet(data with { Mass = mass, Features = features, Truth = null, Source = $"null pseudo-data {j}" }, null);
     }
 
