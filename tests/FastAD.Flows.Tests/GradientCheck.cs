@@ -65,6 +65,26 @@ public static class GradientCheck
         bool reliefAtKinks = false, string what = "") =>
         Check(parameters.Select((p, k) => (p.Value, p.Grad, $"parameter array {k}")), loss, absoluteFloor, reliefAtKinks, what);
 
+    /// <summary>
+    /// <see cref="CheckParameters"/> of −mean log p(x|c) of a flow in training mode (batch statistics): one forward and
+    /// backward pass for the analytic gradients, then the finite differences of the same loss.
+    /// </summary>
+    public static Result CheckFlowParameters(IConditionalFlow flow, double[] x, double[] c, int batch, double absoluteFloor,
+        bool reliefAtKinks = false, string what = "")
+    {
+        var pass = flow.NewFlowPass(batch);
+        var lp = new double[batch];
+        double Loss()
+        {
+            flow.LogProb(x, c, lp, training: true, pass);
+            return -lp.Average();
+        }
+        Loss();
+        flow.ZeroGrad();
+        flow.Backward(c, pass);
+        return CheckParameters(flow.Parameters(), Loss, absoluteFloor, reliefAtKinks, what);
+    }
+
     /// <summary>Adds size·N(0, 1) noise to every parameter (Philox stream k for array k).</summary>
     public static void Perturb(IEnumerable<(double[] Value, double[] Grad)> parameters, double size, ulong seed)
     {

@@ -73,17 +73,7 @@ public class RqsFlowTests(ITestOutputHelper output)
         var c = new double[batch];
         Philox4x32.FillNormal(x, 6, 0);
         Philox4x32.FillNormal(c, 6, 1);
-        var pass = flow.NewPass(batch);
-        var lp = new double[batch];
-        double Loss()
-        {
-            flow.LogProb(x, c, lp, training: true, pass);
-            return -lp.Average();
-        }
-        Loss();
-        flow.ZeroGrad();
-        flow.Backward(c, pass);
-        double worst = GradientCheck.CheckParameters(flow.Parameters(), Loss, absoluteFloor: 1e-10).Worst;
+        double worst = GradientCheck.CheckFlowParameters(flow, x, c, batch, absoluteFloor: 1e-10).Worst;
         output.WriteLine($"{transform}, {permutation}: worst relative error {worst:E2}");
     }
 
