@@ -18,70 +18,90 @@ public enum FlowPrecision
 public sealed record FlowLatent(double[] Z, double[] LogDet);
 
 /// <summary>
-/// Evaluation-mode log-prob, latent map and sampling of an ensemble of <see cref="Spec13AffineMaf"/>s
-/// sharing one shape (D, C, H, blocks), batch norm with the running statistics. <c>For</c> picks the
-/// managed flows on the CPU device and <see cref="KernelFlowEvaluator"/> on OpenCL/CUDA.
+/// Evaluation-mode log-prob, latent map and sampling of an ensemble of masked autoregressive flows sharing one shape
+/// (the SPEC 1.3 affine MAF with batch norm from the running statistics, the SPEC 2.1 RQS MAF, or any other MAF on the
+/// managed path). <c>For</c> picks the managed flows on the CPU device and <see cref="KernelFlowEvaluator"/> on
+/// OpenCL/CUDA for the flows that have kernels.
 /// Inputs are row-major [event × width] and either shared by every flow (rows × width values) or one set per
 /// flow ([flow × event × width]); results are [flow × event] or [flow × event × D].
 /// </summary>
 public abstract class FlowEvaluator : IDisposable
 {
-    private protected FlowEvaluator(IReadOnlyList<Spec13AffineMaf> flows)
+    private protected FlowEvaluator(IReadOnlyList<MaskedAutoregressiveFlow> flows)
     {
         ArgumentNullException.ThrowIfNull(flows);
         if (flows.Count == 0) throw new ArgumentException("The ensemble holds no flows.", nameof(flows));
         var first = flows[0] ?? throw new ArgumentException("Flow 0 is null.", nameof(flows));
+        Kernels = FlowKernels.Of(first, out _);
         for (int f = 1; f < flows.Count; f++)
         {
             var g = flows[f] ?? throw new ArgumentException($"Flow {f} is null.", nameof(flows));
-            if (g.D != first.D || g.C != first.C || g.Made.Length != first.Made.Length || g.Made[0].H != first.Made[0].H)
-                throw new ArgumentException($"Flow {f} has D={g.D}, C={g.C}, {g.Made.Length} blocks, H={g.Made[0].H}; flow 0 has " +
-                    $"D={first.D}, C={first.C}, {first.Made.Length} blocks, H={first.Made[0].H}: an ensemble needs one shape.", nameof(flows));
+            var shape = FlowKernels.Of(g, out _);
+            if (g.GetType() != first.GetType() || g.D != first.D || g.C != first.C || shape != Kernels)
+                throw new ArgumentException($"Flow {f} has {Describe(g, shape)}; flow 0 has {Describe(first, Kernels)}: an ensemble needs one shape.", nameof(flows));
         }
         Flows = flows.ToArray();
         D = first.D;
         C = first.C;
-        Hidden = first.Made[0].H;
-        Blocks = first.Made.Length;
     }
 
-    /// <summary>Where <see cref="For(ComputeDevice, IReadOnlyList{Spec13AffineMaf}, FlowPrecision)"/> evaluates on <paramref name="device"/> in <paramref name="precision"/>, in one phrase.</summary>
-    public static string PathOn(ComputeDevice device, FlowPrecision precision) =>
-        device is CpuDevice ? "on the managed CPU path (cpu runs no kernels)"
-            : $"in one launch per call on {device.Id} (affine MAF kernels, {(precision == FlowPrecision.Double ? "double" : "single")} precision)";
+    private static string Describe(MaskedAutoregressiveFlow flow, FlowKernels? shape) =>
+        shape?.Describe ?? $"a {flow.GetType().Name} with D={flow.D}, C={flow.C}";
 
-    /// <summary>The evaluator for a device: managed flows on the CPU device, kernels elsewhere.</summary>
-    public static FlowEvaluator For(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, FlowPrecision precision = FlowPrecision.Single)
+    /// <summary>The flows' kernel family and shape (null when they have no kernels: they are then evaluated managed on every device).</summary>
+    internal FlowKernels? Kernels { get; }
+
+    /// <summary>Where <see cref="For(ComputeDevice, IReadOnlyList{MaskedAutoregressiveFlow}, FlowPrecision)"/> evaluates these flows on <paramref name="device"/> in <paramref name="precision"/>, in one phrase.</summary>
+    public static string PathOn(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, FlowPrecision precision)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return device is CpuDevice ? new ManagedFlowEvaluator(flows) : new KernelFlowEvaluator(device, flows, precision);
+        ArgumentNullException.ThrowIfNull(flows);
+        if (device is CpuDevice) return "on the managed CPU path (cpu runs no kernels)";
+        if (flows.Count == 0) return "on the managed CPU path (no flows)";
+        if (WhyManaged(device, flows) is { } why) return $"on the managed CPU path ({why})";
+        var kernels = FlowKernels.Of(flows[0], out _)!;
+        return $"in one launch per call on {device.Id} ({kernels.Name} kernels, {(precision == FlowPrecision.Double ? "double" : "single")} precision)";
+    }
+
+    private static string? WhyManaged(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows)
+    {
+        if (!device.SupportsKernels) return $"{device.Id} runs no kernels";
+        var first = FlowKernels.Of(flows[0], out var why);
+        if (first is null) return why;
+        return flows.Any(f => FlowKernels.Of(f, out _) != first) ? "the flows differ in shape" : null;
+    }
+
+    /// <summary>The evaluator for a device: kernels on an OpenCL or CUDA device for flows that have them, the managed flows otherwise.</summary>
+    public static FlowEvaluator For(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowPrecision precision = FlowPrecision.Single)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(flows);
+        return device is CpuDevice || flows.Count == 0 || WhyManaged(device, flows) is not null
+            ? new ManagedFlowEvaluator(flows)
+            : new KernelFlowEvaluator(device, flows, precision);
     }
 
     /// <summary>
-    /// The evaluator for the members of a <see cref="FlowEnsemble"/> of affine MAFs: <see cref="Sample(ulong, ulong, ReadOnlySpan{double}, int)"/>
+    /// The evaluator for the members of a <see cref="FlowEnsemble"/> of MAFs: <see cref="Sample(ulong, ulong, ReadOnlySpan{double}, int)"/>
     /// with first stream 0 and <see cref="MeanLogProb"/> give <see cref="FlowEnsemble.Sample"/> and
-    /// <see cref="FlowEnsemble.MeanLogProb"/> (other member types have no kernels: NotSupportedException).
+    /// <see cref="FlowEnsemble.MeanLogProb"/> (other member types: NotSupportedException).
     /// </summary>
     public static FlowEvaluator For(ComputeDevice device, FlowEnsemble ensemble, FlowPrecision precision = FlowPrecision.Single)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
-        var flows = new Spec13AffineMaf[ensemble.Members.Count];
+        var flows = new MaskedAutoregressiveFlow[ensemble.Members.Count];
         for (int m = 0; m < flows.Length; m++)
-            flows[m] = ensemble.Members[m] as Spec13AffineMaf
-                ?? throw new NotSupportedException($"Ensemble member {m} is a {ensemble.Members[m].GetType().Name}; flow kernels exist for the affine Spec13AffineMaf only.");
+            flows[m] = ensemble.Members[m] as MaskedAutoregressiveFlow
+                ?? throw new NotSupportedException($"Ensemble member {m} is a {ensemble.Members[m].GetType().Name}; the evaluator takes masked autoregressive flows.");
         return For(device, flows, precision);
     }
 
     /// <summary>The flows, in ensemble order.</summary>
-    public IReadOnlyList<Spec13AffineMaf> Flows { get; }
+    public IReadOnlyList<MaskedAutoregressiveFlow> Flows { get; }
     /// <summary>Features D.</summary>
     public int D { get; }
     /// <summary>Conditions C.</summary>
     public int C { get; }
-    /// <summary>Hidden units H.</summary>
-    public int Hidden { get; }
-    /// <summary>MADE blocks.</summary>
-    public int Blocks { get; }
 
     /// <summary>Re-reads the flows' parameters after they changed (training); the kernel evaluator copies them to the device.</summary>
     public virtual void Refresh() { }
@@ -168,7 +188,7 @@ public sealed class ManagedFlowEvaluator : FlowEvaluator
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
     /// <summary>Creates the evaluator (reads the flows' parameters at every call).</summary>
-    public ManagedFlowEvaluator(IReadOnlyList<Spec13AffineMaf> flows) : base(flows) { }
+    public ManagedFlowEvaluator(IReadOnlyList<MaskedAutoregressiveFlow> flows) : base(flows) { }
 
     private protected override void LogProbCore(ReadOnlySpan<double> x, long xStride, ReadOnlySpan<double> c, long cStride, int rows,
         double[] logProb, FlowLatent? latent)

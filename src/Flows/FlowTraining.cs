@@ -4,7 +4,7 @@ namespace FastAD.Flows;
 
 /// <summary>
 /// The flow-training seam: trains an ensemble on the fastest path a device has for it and says which and why.
-/// SPEC 1.3 affine MAFs of one shape, whose members differ only in their shuffle seeds, train in one launch per
+/// SPEC 1.3 affine MAFs and SPEC 2.1 RQS MAFs of one shape, whose members differ only in their shuffle seeds, train in one launch per
 /// epoch on an OpenCL or CUDA device (<see cref="KernelFlowTrainer"/>, in double precision: parameters, Adam state and
 /// arithmetic as the managed path keeps them, so a run trains the same flows to rounding on either path and saved
 /// flows mean the same whichever trained them); everything else trains member by member, in parallel, on the managed
@@ -21,7 +21,7 @@ public static class FlowTraining
     public static string PathOn(ComputeDevice device, IReadOnlyList<IConditionalFlow> flows, IReadOnlyList<FlowTrainingOptions> options) =>
         WhyManaged(device, flows, options) is { } why
             ? $"on the managed CPU path ({why})"
-            : $"in one launch per epoch on {device.Id} (affine MAF kernels, double precision)";
+            : $"in one launch per epoch on {device.Id} ({FlowKernels.Of(flows[0], out _)!.Name} kernels, double precision)";
 
     /// <summary>
     /// Trains <paramref name="flows"/> (in place) with <paramref name="options"/>[i] for flow i and returns their histories.
@@ -51,7 +51,7 @@ public static class FlowTraining
         FlowTrainer.Validate(cVal, Math.Max(shape.C, 1), "validation conditions");
         if (WhyManaged(device, flows, options) is null)
         {
-            var mafs = flows.Cast<Spec13AffineMaf>().ToArray();
+            var mafs = flows.Cast<MaskedAutoregressiveFlow>().ToArray();
             var results = KernelFlowTrainer.Train(device, mafs, xTrain, cTrain, xVal, cVal, options[0], FlowPrecision.Double, checkedProgress,
                 options.Select(o => o.Seed).ToArray());
             for (int k = 0; k < flows.Count; k++) trained?.Invoke(k);
@@ -72,10 +72,9 @@ public static class FlowTraining
     {
         if (!device.SupportsKernels) return $"{device.Id} runs no kernels";
         if (flows.Count == 0) return "no flows";
-        if (flows.Any(f => f is not Spec13AffineMaf)) return "only the SPEC 1.3 affine MAF has training kernels yet";
-        var first = (Spec13AffineMaf)flows[0];
-        if (flows.Cast<Spec13AffineMaf>().Any(f => f.D != first.D || f.C != first.C || f.Made.Length != first.Made.Length || f.Made[0].H != first.Made[0].H))
-            return "the flows differ in shape";
+        var first = FlowKernels.Of(flows[0], out var why);
+        if (first is null) return why;
+        if (flows.Any(f => f.GetType() != flows[0].GetType() || FlowKernels.Of(f, out _) != first)) return "the flows differ in shape";
         var shared = options[0] with { Seed = 0 };
         if (options.Any(o => o with { Seed = 0 } != shared)) return "the members' training settings differ beyond their seeds";
         return null;

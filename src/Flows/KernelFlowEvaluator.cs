@@ -1,12 +1,12 @@
-using System.Globalization;
 using FastAD.Kernels;
 
 namespace FastAD.Flows;
 
 /// <summary>
-/// The kernel path of <see cref="FlowEvaluator"/> (Sources/maf.cl): one launch evaluates every (flow, event)
-/// pair of the ensemble, one work-item each, with the flows' parameters packed once into a device buffer
-/// (masks applied, batch norm folded into scale/shift/log-det from the running statistics). Same arithmetic
+/// The kernel path of <see cref="FlowEvaluator"/> (Sources/maf.cl for the SPEC 1.3 affine MAF, rqs.cl for the SPEC 2.1
+/// RQS MAF): one launch evaluates every (flow, event) pair of the ensemble, one work-item each, with the flows'
+/// parameters packed once into a device buffer (masks applied; the affine MAF's batch norm folded into
+/// scale/shift/log-det from the running statistics). Same arithmetic
 /// as the managed flows in <see cref="FlowPrecision.Double"/>; <see cref="FlowPrecision.Single"/> computes in
 /// floats. The parameters are copied at construction; call <see cref="Refresh"/> after changing the flows.
 /// </summary>
@@ -15,19 +15,22 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
     private const int Wg = 64;
     private readonly ComputeDevice _device;
     private readonly KernelProgram _program;
+    private readonly FlowKernels _kernels;
     private DeviceBuffer _params;
 
     /// <summary>Creates the evaluator for an OpenCL or CUDA device.</summary>
-    public KernelFlowEvaluator(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, FlowPrecision precision = FlowPrecision.Single)
+    public KernelFlowEvaluator(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowPrecision precision = FlowPrecision.Single)
         : base(flows)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.SupportsKernels) throw new ArgumentException($"Device '{device.Id}' does not run kernels; use ManagedFlowEvaluator.", nameof(device));
         if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision));
+        FlowKernels.Of(Flows[0], out var why);
+        _kernels = Kernels ?? throw new ArgumentException($"These flows have no kernels: {why}.", nameof(flows));
         _device = device;
         Precision = precision;
-        _program = device.GetProgram(typeof(KernelFlowEvaluator).Assembly, "maf.cl", Defines(D, C, Hidden, Blocks, precision));
-        _params = Upload(FlowParameterPacking.Pack(Flows));
+        _program = device.GetProgram(typeof(KernelFlowEvaluator).Assembly, _kernels.Prefix + ".cl", _kernels.Defines(precision));
+        _params = Upload(_kernels.PackEvaluation(Flows));
     }
 
     /// <summary>The device.</summary>
@@ -36,19 +39,10 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
     /// <summary>Arithmetic precision of the kernels.</summary>
     public FlowPrecision Precision { get; }
 
-    internal static Dictionary<string, string> Defines(int d, int c, int h, int blocks, FlowPrecision precision) => new()
-    {
-        ["MAF_D"] = d.ToString(CultureInfo.InvariantCulture),
-        ["MAF_C"] = c.ToString(CultureInfo.InvariantCulture),
-        ["MAF_H"] = h.ToString(CultureInfo.InvariantCulture),
-        ["MAF_B"] = blocks.ToString(CultureInfo.InvariantCulture),
-        ["MAF_REAL"] = precision == FlowPrecision.Single ? "float" : "double",
-    };
-
     /// <inheritdoc />
     public override void Refresh()
     {
-        var fresh = Upload(FlowParameterPacking.Pack(Flows));
+        var fresh = Upload(_kernels.PackEvaluation(Flows));
         _params.Dispose();
         _params = fresh;
     }
@@ -69,7 +63,7 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
         using var lp = Allocate(logProb.Length);
         using var z = Allocate(latent is null ? 1 : latent.Z.Length);
         using var ld = Allocate(latent is null ? 1 : latent.LogDet.Length);
-        _program.GetKernel("maf_log_prob").Launch(Grid(rows), _params, xs, xStride, cs, cStride, rows, Flows.Count, lp, latent is null ? 0 : 1, z, ld);
+        _program.GetKernel(_kernels.Prefix + "_log_prob").Launch(Grid(rows), _params, xs, xStride, cs, cStride, rows, Flows.Count, lp, latent is null ? 0 : 1, z, ld);
         Download(lp, logProb);
         if (latent is null) return;
         Download(z, latent.Z);
@@ -82,7 +76,7 @@ public sealed class KernelFlowEvaluator : FlowEvaluator
         using var ns = Upload(noiseStride < 0 ? default : noise);
         using var cs = Upload(c);
         using var xs = Allocate(x.Length);
-        _program.GetKernel("maf_sample").Launch(Grid(rows), _params, noiseStride < 0 ? 0 : 1, ns, Math.Max(noiseStride, 0), seed, firstStream,
+        _program.GetKernel(_kernels.Prefix + "_sample").Launch(Grid(rows), _params, noiseStride < 0 ? 0 : 1, ns, Math.Max(noiseStride, 0), seed, firstStream,
             cs, cStride, rows, Flows.Count, xs);
         Download(xs, x);
     }

@@ -5,10 +5,11 @@ using FastAD.Kernels.Random;
 namespace FastAD.Flows;
 
 /// <summary>
-/// Adam training steps of an ensemble of <see cref="Spec13AffineMaf"/>s of one shape as kernels
-/// (Sources/maf_train.cl): one work-group per flow runs the training-mode forward pass (batch statistics), the
-/// hand-written backward pass of −mean log p and the <see cref="FlowTrainer"/> update (coupled weight decay,
-/// global gradient-norm clip, bias-corrected Adam) for many minibatches in one launch. Parameters and Adam
+/// Adam training steps of an ensemble of flows of one shape as kernels — the SPEC 1.3 affine MAF
+/// (Sources/maf_train.cl) or the SPEC 2.1 RQS MAF (rqs_train.cl): one work-group per flow runs the training-mode
+/// forward pass (the affine MAF's with batch statistics), the hand-written backward pass of −mean log p and the
+/// <see cref="FlowTrainer"/> update (coupled weight decay, global gradient-norm clip, bias-corrected Adam) for many
+/// minibatches in one launch. Parameters and Adam
 /// moments stay on the device between calls; <see cref="CopyToFlows"/> writes the parameters back. The
 /// epoch bookkeeping of <see cref="FlowTrainer"/> (running statistics, validation, best epoch) stays on the host.
 /// </summary>
@@ -19,7 +20,8 @@ public sealed class KernelFlowTrainer : IDisposable
     private readonly int _wg;
     private readonly DeviceBuffer _params, _m, _v, _grads, _masks;
     private readonly int _flowLength;
-    private readonly IReadOnlyList<Spec13AffineMaf> _flows;
+    private readonly IReadOnlyList<MaskedAutoregressiveFlow> _flows;
+    private readonly FlowKernels _kernels;
     private int[][]? _orders;
     private readonly ulong[] _seeds;
 
@@ -29,7 +31,7 @@ public sealed class KernelFlowTrainer : IDisposable
     /// <param name="options">Training settings shared by the flows.</param>
     /// <param name="precision">Arithmetic precision of the kernels.</param>
     /// <param name="seeds">Each flow's shuffle seed (default Options.Seed + i for flow i).</param>
-    public KernelFlowTrainer(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, FlowTrainingOptions options,
+    public KernelFlowTrainer(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, FlowTrainingOptions options,
         FlowPrecision precision = FlowPrecision.Double, IReadOnlyList<ulong>? seeds = null)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -37,6 +39,8 @@ public sealed class KernelFlowTrainer : IDisposable
         if (!device.SupportsKernels) throw new ArgumentException($"Device '{device.Id}' does not run kernels; use FlowTrainer.", nameof(device));
         if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision));
         using var shape = new ManagedFlowEvaluator(flows);   // validates one shape for the ensemble
+        FlowKernels.Of(shape.Flows[0], out var why);
+        _kernels = shape.Kernels ?? throw new ArgumentException($"These flows have no training kernels: {why}.", nameof(flows));
         _device = device;
         _flows = shape.Flows;
         if (seeds is not null && seeds.Count != _flows.Count) throw new ArgumentException($"{seeds.Count} seeds for {_flows.Count} flows.", nameof(seeds));
@@ -45,20 +49,18 @@ public sealed class KernelFlowTrainer : IDisposable
         Precision = precision;
         D = shape.D;
         C = shape.C;
-        int h = shape.Hidden, blocks = shape.Blocks;
         _wg = 1;
         while (_wg * 2 <= Math.Min(256, device.MaxWorkGroupSize)) _wg *= 2;
-        var defines = KernelFlowEvaluator.Defines(D, C, h, blocks, precision);
-        defines["MAF_WG"] = _wg.ToString(CultureInfo.InvariantCulture);
-        _program = device.GetProgram(typeof(KernelFlowTrainer).Assembly, "maf_train.cl", defines);
+        var defines = _kernels.Defines(precision);
+        defines[_kernels.Prefix.ToUpperInvariant() + "_WG"] = _wg.ToString(CultureInfo.InvariantCulture);
+        _program = device.GetProgram(typeof(KernelFlowTrainer).Assembly, _kernels.Prefix + "_train.cl", defines);
         var packed = _flows.SelectMany(f => f.Parameters().SelectMany(p => p.Value)).ToArray();
         _flowLength = packed.Length / _flows.Count;
         _params = Upload(packed);
         _m = Upload(new double[packed.Length]);
         _v = Upload(new double[packed.Length]);
         _grads = Upload(new double[packed.Length]);
-        var made = _flows[0].Made[0];
-        _masks = Upload([.. made.Input.Mask, .. made.Hidden.Mask, .. made.Output.Mask]);
+        _masks = Upload(_kernels.TrainingConstants(_flows));
     }
 
     /// <summary>Training settings (learning rate, weight decay, clip, batch size, shuffle seed).</summary>
@@ -81,12 +83,6 @@ public sealed class KernelFlowTrainer : IDisposable
         return values;
     }
 
-    private long ScratchLength(int nb)
-    {
-        int h = _flows[0].Made[0].H, b = _flows[0].Made.Length, cc = Math.Max(C, 1);
-        return 4L * b * nb * D + 2L * b * nb * h + (long)nb * (4 * D + 1 + 2 * h + cc) + 2L * b * D;
-    }
-
     /// <summary>
     /// Runs <paramref name="steps"/> Adam steps per flow: step s of flow f uses the rows
     /// <c>order[(f × steps + s) × batch ..][..batch]</c> of its data (x, c shared by every flow or one set per flow,
@@ -103,11 +99,11 @@ public sealed class KernelFlowTrainer : IDisposable
         using var xs = Upload(x);
         using var cs = Upload(c);
         using var idx = _device.Upload<int>(order);
-        long scratchLength = ScratchLength(batch);
+        long scratchLength = _kernels.ScratchLength(batch);
         using var scratch = FlowDeviceData.Allocate(_device, Precision, scratchLength * _flows.Count);
         using var losses = FlowDeviceData.Allocate(_device, Precision, (long)_flows.Count * steps);
         var o = Options;
-        _program.GetKernel("maf_train_steps").Launch(LaunchGrid.Linear((long)_flows.Count * _wg, _wg),
+        _program.GetKernel(_kernels.Prefix + "_train_steps").Launch(LaunchGrid.Linear((long)_flows.Count * _wg, _wg),
             _params, _m, _v, _masks, xs, xStride, cs, cStride, idx, batch, steps, _flows.Count, StepsTaken,
             o.LearningRate, 0.9, 0.999, 1e-8, o.DecoupledWeightDecay ? 0.0 : o.WeightDecay,
             o.DecoupledWeightDecay ? 1 - o.LearningRate * o.WeightDecay : 1.0, o.ClipNorm, scratch, scratchLength, _grads, losses);
@@ -128,7 +124,7 @@ public sealed class KernelFlowTrainer : IDisposable
     /// Philox stream (its seed — Options.Seed + f by default —, epoch), starting from the order of its previous epoch (the identity at
     /// first), and takes minibatches of Options.BatchSize (the last one shorter).
     /// Returns each flow's mean training loss over the epoch. The running statistics are not updated (see
-    /// <see cref="Spec13AffineMaf.UpdateRunningStatistics"/> after <see cref="CopyToFlows"/>).
+    /// <see cref="MaskedAutoregressiveFlow.UpdateRunningStatistics"/> after <see cref="CopyToFlows"/>).
     /// </summary>
     public double[] Epoch(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows, int epoch)
     {
@@ -171,7 +167,7 @@ public sealed class KernelFlowTrainer : IDisposable
     /// each flow keeps the parameters and statistics of its epoch with the lowest validation loss. A flow stopped
     /// by patience keeps being stepped on the device (its results are not used) until every flow has stopped.
     /// </summary>
-    public static FlowTrainingResult[] Train(ComputeDevice device, IReadOnlyList<Spec13AffineMaf> flows, double[] xTrain, double[] cTrain,
+    public static FlowTrainingResult[] Train(ComputeDevice device, IReadOnlyList<MaskedAutoregressiveFlow> flows, double[] xTrain, double[] cTrain,
         double[] xVal, double[] cVal, FlowTrainingOptions options, FlowPrecision precision = FlowPrecision.Single,
         IProgress<(int Member, int Epoch, double Train, double Validation)>? progress = null, IReadOnlyList<ulong>? seeds = null)
     {

@@ -167,7 +167,7 @@ public static class CathodeAnalysis
         // The path depends on the flows' kind, shape and settings, not on the data: three features stand in for the data's.
         var flows = Enumerable.Range(0, c.Flows.Ensemble).Select(k => (IConditionalFlow)new Spec13AffineMaf(3, 1, c.Flows.Hidden, c.Flows.Blocks, (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(k => c.FlowOptions() with { Seed = (ulong)k }).ToArray();
-        return $"flows {FlowTraining.PathOn(device, flows, options)}; SR samples {FlowEvaluator.PathOn(device, FlowPrecision.Double)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters(DimuonChannel.OS))}; fits on {device.Id}";
+        return $"flows {FlowTraining.PathOn(device, flows, options)}; SR samples {FlowEvaluator.PathOn(device, flows, FlowPrecision.Double)}; BDTs {Ensemble.PathOn(device, c.BoostingParameters(DimuonChannel.OS))}; fits on {device.Id}";
     }
 
     /// <summary>The SPEC 1.2 preprocessing, fitted on <paramref name="fitOn"/> (the OS channel).</summary>

@@ -61,7 +61,7 @@ public static class CathodeBackground
             using var evaluator = FlowEvaluator.For(run.Device, flows, FlowPrecision.Double);
             return Enumerable.Range(0, 3).Select(set => SampleSet(evaluator, pre, theta, c, perFlow, Seeds(c, data.Channel), set)).ToArray();
         });
-        run.Report($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set {FlowEvaluator.PathOn(run.Device, FlowPrecision.Double)}");
+        run.Report($"sampling {data.Channel}", 1, 1, $"{perFlow * flows.Length:N0} samples per set {FlowEvaluator.PathOn(run.Device, flows, FlowPrecision.Double)}");
         return new BackgroundSamples(flows, summaries, theta, predicted, perFlow * flows.Length, sets[0].X.Concat(sets[1].X).ToArray(), sets[2].X, sets[2].Mass, channelSeed,
             flowInputs);
     }

@@ -49,16 +49,6 @@ DEVFN void made_network(GLOBAL const real* p, const real* x, const real* c, real
     }
 }
 
-/* Standard normal double number j of Philox stream (seed, stream): Philox4x32.FillNormal(double[]) element j. */
-DEVFN double philox_normal_f64_at(u64 seed, u64 stream, i64 j)
-{
-    u32 w[4];
-    philox_block(seed, stream, (u64)(j >> 1), w);
-    double r = sqrt(-2.0 * log(philox_u01_open_f64(w[0], w[1])));
-    double t = FASTAD_TWO_PI * philox_u01_f64(w[2], w[3]);
-    return (j & 1) == 0 ? r * cos(t) : r * sin(t);
-}
-
 /* log p(x|c) of event e under flow f; with writeLatent also z = T(x|c) and log|det dz/dx|.
    Inputs of flow f start at xs + f * xFlowStride (0: every flow reads the same rows); outputs are
    [flow][event] (logp, logdet) and [flow][event][D] (latent). */

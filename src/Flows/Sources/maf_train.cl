@@ -15,15 +15,7 @@
 #endif
 #define WG MAF_WG
 
-#ifdef FASTAD_OPENCL
-#define GBARRIER() barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)
-#else
-#define GBARRIER() __syncthreads()
-#endif
-
-/* i = lid, lid + WG, ... below count, written so that every work-item runs the outer loop the same number
-   of times: PoCL skipped a loop after a barrier that some work-items entered zero times. */
-#define EACH(i, count) for (int i##_0 = 0; i##_0 < (count); i##_0 += WG) for (int i = i##_0 + lid; i < (count) && i < i##_0 + WG; i += WG)
+#include "flow_train.cl"
 #define CC (C > 0 ? C : 1)
 #define T_W1 0
 #define T_B1 (T_W1 + H * D)
@@ -58,26 +50,6 @@
 #define S_CB (S_DH1 + (i64)nb * H)
 #define S_STATS (S_CB + (i64)nb * CC)
 /* S_STATS: per block mean [D], variance [D] of the batch. */
-
-/* Sum of v over the work-group, returned to every work-item (all must call it). */
-#ifdef FASTAD_OPENCL
-#define LOCAL_PTR __local
-#else
-#define LOCAL_PTR
-#endif
-DEVFN real group_sum(LOCAL_PTR real* red, real v, int lid)
-{
-    red[lid] = v;
-    BARRIER();
-    for (int width = WG / 2; width > 0; width /= 2)
-    {
-        if (lid < width) red[lid] += red[lid + width];
-        BARRIER();
-    }
-    real total = red[0];
-    BARRIER();
-    return total;
-}
 
 KERNEL void maf_train_steps(GLOBAL real* params, GLOBAL real* adamM, GLOBAL real* adamV, GLOBAL const real* masks,
     GLOBAL const real* xs, i64 xFlowStride, GLOBAL const real* cs, i64 cFlowStride, GLOBAL const int* rows,
@@ -311,25 +283,7 @@ KERNEL void maf_train_steps(GLOBAL real* params, GLOBAL real* adamM, GLOBAL real
             GBARRIER();
         }
         /* Adam: coupled weight decay, global norm clip, bias correction */
-        real partial = 0;
-        EACH(i, T_FLOW)
-        {
-            real gi = g[i] + (real)wd * p[i];
-            partial += gi * gi;
-        }
-        real norm = sqrt(group_sum(red, partial, lid));
-        real scale = clip > 0 && norm > clip ? (real)clip / (norm + (real)1e-6) : (real)1;
-        double t = (double)(stepsBefore + s + 1);
-        real c1 = (real)(1 - pow(beta1, t)), c2 = (real)(1 - pow(beta2, t));
-        EACH(i, T_FLOW)
-        {
-            real gi = (g[i] + (real)wd * p[i]) * scale;
-            real mi = (real)beta1 * am[i] + (real)(1 - beta1) * gi;
-            real vi = (real)beta2 * av[i] + (real)(1 - beta2) * gi * gi;
-            am[i] = mi;
-            av[i] = vi;
-            p[i] = (real)keep * p[i] - (real)lr * (mi / c1) / (sqrt(vi / c2) + (real)eps);
-        }
+        adam_update(red, lid, p, g, am, av, T_FLOW, (double)(stepsBefore + s + 1), lr, beta1, beta2, eps, wd, keep, clip);
         GBARRIER();
     }
 }

@@ -39,6 +39,16 @@ DEVFN double philox_u01_open_f64(u32 hi, u32 lo) { return ((double)(((u64)hi << 
 
 #define FASTAD_TWO_PI 6.283185307179586
 
+/* Standard normal double number j of Philox stream (seed, stream): Philox4x32.FillNormal(double[]) element j. */
+DEVFN double philox_normal_f64_at(u64 seed, u64 stream, i64 j)
+{
+    u32 w[4];
+    philox_block(seed, stream, (u64)(j >> 1), w);
+    double r = sqrt(-2.0 * log(philox_u01_open_f64(w[0], w[1])));
+    double t = FASTAD_TWO_PI * philox_u01_f64(w[2], w[3]);
+    return (j & 1) == 0 ? r * cos(t) : r * sin(t);
+}
+
 /* ln Gamma(x), x >= 1: Lanczos (g = 7, n = 9), the same formula as PhiloxPoisson.LogGamma. */
 DEVFN double fastad_lgamma(double x)
 {
