@@ -193,20 +193,22 @@ public sealed class ManagedFlowEvaluator : FlowEvaluator
     private protected override void LogProbCore(ReadOnlySpan<double> x, long xStride, ReadOnlySpan<double> c, long cStride, int rows,
         double[] logProb, FlowLatent? latent)
     {
-        for (int f = 0; f < Flows.Count; f++)
+        // The flows in parallel, each over all its rows in its own evaluation-mode chunks (EvaluateLogProb).
+        var xs = x.ToArray();
+        var cs = c.ToArray();
+        Parallel.For(0, Flows.Count, f =>
         {
-            var pass = Flows[f].NewPass(rows);
             var lp = logProb.AsSpan(f * rows, rows);
-            Flows[f].LogProb(Slice(x, xStride, f), Slice(c, cStride, f), lp, training: false, pass);
-            if (latent is null) continue;
-            pass.Latent.CopyTo(latent.Z.AsSpan(f * rows * D, rows * D));
+            var z = latent is null ? default : latent.Z.AsSpan(f * rows * D, rows * D);
+            Flows[f].EvaluateLogProb(Slice(xs, xStride, f), Slice(cs, cStride, f), lp, z);
+            if (latent is null) return;
             for (int n = 0; n < rows; n++)
             {
                 double s = 0;
-                for (int d = 0; d < D; d++) s += pass.Latent[n * D + d] * pass.Latent[n * D + d];
+                for (int d = 0; d < D; d++) s += z[n * D + d] * z[n * D + d];
                 latent.LogDet[f * rows + n] = lp[n] + 0.5 * s + D * HalfLog2Pi;
             }
-        }
+        });
     }
 
     private protected override void SampleCore(ReadOnlySpan<double> noise, long noiseStride, ulong seed, ulong firstStream,

@@ -1,5 +1,6 @@
 using FastAD.Analyses.Conrad;
 using FastAD.Data;
+using FastAD.Flows;
 using FastAD.Kernels.Cpu;
 using Xunit;
 
@@ -277,6 +278,33 @@ public class ConradUnitTests
         Assert.Contains("line 3: give flows.blocks or its earlier name flows.transforms, not both",
             Assert.Throws<InvalidDataException>(() => ConradConfig.Load(cfg, ConradConfig.Quick())).Message);
         Directory.Delete(dir, true);
+    }
+
+    [SkippableTheory]
+    [InlineData("cpu", 1003)]
+    [InlineData("cpu", 2)]
+    [InlineData("opencl", 1003)]
+    public void TheLatentMapSendsEventIToMemberIModEOnEveryDevice(string backend, int rows)
+    {
+        var device = FastAD.TestSupport.TestDevices.Get(backend);
+        var u = new double[rows * 4];
+        FastAD.Kernels.Random.Philox4x32.FillUniform(u, 3, 0);
+        var met = Enumerable.Range(0, rows).Select(i => 750 + 1500 * u[4 * i]).ToArray();
+        var features = Enumerable.Range(0, rows * 3).Select(i => i % 3 == 0 ? 50 + 200 * u[i + i / 3 + 1] : u[i + i / 3 + 1]).ToArray();
+        var sample = new ConradSample("test", met, features, 3, null);
+        var pre = ConradPreprocessing.Fit(sample, [false, true, true], 700);
+        var flows = Enumerable.Range(0, 3).Select(k => new NflowsMaf(3, 1, 8, 2, AutoregressiveTransform.RationalQuadratic, 8, 3.0, seed: 20 + (ulong)k)).ToArray();
+        var z = ConradAnalysis.Map(device, flows, pre, sample);
+        var x = pre.FlowInputs(features, met);
+        var c = pre.FlowConditions(met);
+        for (int i = 0; i < rows; i++)
+        {
+            var zi = new double[3];
+            var member = flows[i % 3];
+            member.Latent(x.AsSpan(3 * i, 3), c.AsSpan(i, 1), zi, new double[1], member.NewPass(1));
+            for (int j = 0; j < 3; j++)
+                Assert.True(Math.Abs(zi[j] - z[3 * i + j]) <= 1e-9 * Math.Max(1, Math.Abs(zi[j])), $"event {i}, latent {j}: {z[3 * i + j]} vs member {i % 3}'s {zi[j]}");
+        }
     }
 
     private static ConradConfig HalfFprScan()

@@ -19,14 +19,16 @@ public class DevicePlanTests
         {
             Assert.StartsWith($"flows in one launch per epoch on {device.Id}", cathode);
             Assert.Contains($"BDTs in one launch on {device.Id}", cathode);
-            // CONRAD's RQS flows and leaf-wise classifiers have no kernels: the line must not claim the device.
-            Assert.Contains("flows on the managed CPU path (only the SPEC 1.3 affine MAF has training kernels yet)", conrad);
+            // CONRAD's RQS flows train and map latents with kernels; its leaf-wise classifiers have none: the line must not claim the device.
+            Assert.StartsWith($"flows in one launch per epoch on {device.Id} (RQS MAF kernels, double precision)", conrad);
+            Assert.Contains($"latent map in one launch per call on {device.Id} (RQS MAF kernels, double precision)", conrad);
             Assert.Contains("classifiers on the managed CPU path (leaf-wise growth has no kernels yet)", conrad);
         }
         else
         {
             Assert.StartsWith("flows on the managed CPU path (cpu runs no kernels)", cathode);
             Assert.Contains("classifiers on the managed CPU path (cpu runs no kernels)", conrad);
+            Assert.Contains("latent map on the managed CPU path (cpu runs no kernels)", conrad);
         }
     }
 }

@@ -72,8 +72,8 @@ public static partial class ConradAnalysis
         var (perfectLatent, latentMean, latentStd) = run.Time("latent map", () =>
         {
             run.Report("latent map", 0, 1);
-            st.Latent = Map(flows, pre, data);
-            var p = input.PerfectBackground is null ? null : Map(flows, pre, input.PerfectBackground);
+            st.Latent = Map(run.Device, flows, pre, data);
+            var p = input.PerfectBackground is null ? null : Map(run.Device, flows, pre, input.PerfectBackground);
             var mean = new double[d];
             var std = new double[d];
             for (int j = 0; j < d; j++)
@@ -232,7 +232,7 @@ public static partial class ConradAnalysis
             AutoregressiveTransform.RationalQuadratic, c.Flows.Bins, c.Flows.TailBound, seed: (ulong)k)).ToArray();
         var options = Enumerable.Range(0, c.Flows.Ensemble).Select(c.FlowOptions).ToArray();
         return $"flows {FlowTraining.PathOn(device, flows, options)}; classifiers {Ensemble.PathOn(device, c.BoostingParameters())}; " +
-               $"latent map and ABCD on the managed CPU path ({Environment.ProcessorCount} threads)";
+               $"latent map {FlowEvaluator.PathOn(device, flows, FlowPrecision.Double)}; ABCD on the managed CPU path";
     }
 
     /// <summary>The run's node of its seed tree, <c>conrad</c>: every random stream of the analysis hangs below it.</summary>
@@ -245,25 +245,30 @@ public static partial class ConradAnalysis
         return Enumerable.Range(0, n).OrderBy(i => u[i]).ToArray();
     }
 
-    /// <summary>z = T(x | MET): event i is mapped by member i mod ensemble size (each member's latents are standard normal for background).</summary>
-    public static double[] Map(IReadOnlyList<NflowsMaf> flows, ConradPreprocessing pre, ConradSample sample)
+    /// <summary>
+    /// z = T(x | MET): event i is mapped by member i mod ensemble size (each member's latents are standard normal for background),
+    /// on the path the flow-evaluation seam gives <paramref name="device"/> (RQS MAF kernels on OpenCL/CUDA, in double precision).
+    /// </summary>
+    public static double[] Map(ComputeDevice device, IReadOnlyList<NflowsMaf> flows, ConradPreprocessing pre, ConradSample sample)
     {
-        int d = sample.D, n = sample.Rows, e = flows.Count;
+        int d = sample.D, n = sample.Rows, e = flows.Count, per = (n + e - 1) / e;
         var x = pre.FlowInputs(sample.Features, sample.Met);
         var cond = pre.FlowConditions(sample.Met);
-        var z = new double[n * d];
-        const int chunk = 4096;
-        Parallel.For(0, e * ((n + chunk - 1) / chunk), job =>
-        {
-            int k = job % e, block = job / e;
-            var rows = Enumerable.Range(block * chunk, Math.Min(chunk, n - block * chunk)).Where(i => i % e == k).ToArray();
-            if (rows.Length == 0) return;
-            var xb = Rows.Gather(x, rows, d);
-            var cb = Rows.Gather(cond, rows, 1);
-            var zb = new double[rows.Length * d];
-            flows[k].Latent(xb, cb, zb, new double[rows.Length], flows[k].NewPass(rows.Length));
-            for (int i = 0; i < rows.Length; i++) Array.Copy(zb, i * d, z, rows[i] * d, d);
-        });
+        // Member k maps events k, k + e, k + 2e, ... as one block of inputs; the blocks are padded to one length with the
+        // block's first event (or event 0), so that the whole ensemble maps in one call of the evaluation seam.
+        var xs = new double[(long)e * per * d];
+        var cs = new double[(long)e * per];
+        for (int k = 0; k < e; k++)
+            for (int j = 0; j < per; j++)
+            {
+                int i = k + j * e, from = i < n ? i : k < n ? k : 0;
+                Array.Copy(x, (long)from * d, xs, ((long)k * per + j) * d, d);
+                cs[(long)k * per + j] = cond[from];
+            }
+        using var evaluator = FlowEvaluator.For(device, flows, FlowPrecision.Double);
+        var latent = evaluator.Latent(xs, cs, per).Z;
+        var z = new double[(long)n * d];
+        for (int i = 0; i < n; i++) Array.Copy(latent, ((long)(i % e) * per + i / e) * d, z, (long)i * d, d);
         return z;
     }
 
