@@ -45,7 +45,27 @@ public static class FlowsSelfTest
         return flows;
     }
 
-    /// <summary>What <see cref="Compare"/> found (largest errors over every flow and event).</summary>
+    /// <summary>
+    /// <paramref name="count"/> SPEC 2.1 RQS flows (D = 3, <paramref name="conditions"/> conditions, 4 transforms of 8 bins on ±3,
+    /// <paramref name="layers"/> hidden relu layers) whose splines are far from the identity (PyTorch-default initialisation from
+    /// seed <paramref name="seed"/> + f, output weights × 4 and biases × 2) and, with random permutations, one permutation set per flow.
+    /// </summary>
+    public static NflowsMaf[] RqsLikeFlows(int count, int hidden, ulong seed, int conditions = 1, FlowPermutation permutation = FlowPermutation.Random, int layers = 2)
+    {
+        var flows = new NflowsMaf[count];
+        for (int f = 0; f < count; f++)
+        {
+            flows[f] = new NflowsMaf(3, conditions, hidden, 4, AutoregressiveTransform.RationalQuadratic, 8, 3.0, layers, permutation, seed + (ulong)f);
+            foreach (var b in flows[f].Blocks)
+            {
+                for (int i = 0; i < b.Output.Weight.Length; i++) b.Output.Weight[i] *= 4;
+                for (int i = 0; i < b.Output.Bias.Length; i++) b.Output.Bias[i] *= 2;
+            }
+        }
+        return flows;
+    }
+
+    /// <summary>What <see cref="Compare(ComputeDevice, FlowPrecision, IReadOnlyList{MaskedAutoregressiveFlow})"/> found (largest errors over every flow and event).</summary>
     /// <param name="LogProbError">max |Δ log p| / max(1, |log p|).</param>
     /// <param name="SampleError">max |Δ x| / max(1, |x|) of samples from the same in-kernel Philox noise.</param>
     /// <param name="RoundTripError">max |latent(sample(noise)) − noise| on the device.</param>
@@ -55,10 +75,15 @@ public static class FlowsSelfTest
     /// Evaluates 5 trained-like flows (6 blocks, H = <paramref name="hidden"/>) on 4,000 events in one launch on
     /// <paramref name="device"/> and on the managed path, and compares log-probs and samples.
     /// </summary>
-    public static Comparison Compare(ComputeDevice device, FlowPrecision precision, int hidden = 20)
+    public static Comparison Compare(ComputeDevice device, FlowPrecision precision, int hidden = 20) =>
+        Compare(device, precision, TrainedLikeFlows(5, hidden, 6, 77));
+
+    /// <summary>
+    /// <see cref="Compare(ComputeDevice, FlowPrecision, int)"/> for any flows of one shape (D = 3, one condition) on 4,000 events.
+    /// </summary>
+    public static Comparison Compare(ComputeDevice device, FlowPrecision precision, IReadOnlyList<MaskedAutoregressiveFlow> flows)
     {
         const int rows = 4000;
-        var flows = TrainedLikeFlows(5, hidden, 6, 77);
         var x = new double[rows * 3];
         var c = new double[rows];
         Philox4x32.FillNormal(x, 78, 0);
@@ -68,8 +93,8 @@ public static class FlowsSelfTest
         double lpError = MaxRelative(managed.LogProb(x, c, rows), kernel.LogProb(x, c, rows));
         var sample = kernel.Sample(5, 10, c, rows);
         double sampleError = MaxRelative(managed.Sample(5, 10, c, rows), sample);
-        var noise = new double[flows.Length * rows * 3];
-        for (int f = 0; f < flows.Length; f++) Philox4x32.FillNormal(noise.AsSpan(f * rows * 3, rows * 3), 5, 10 + (ulong)f);
+        var noise = new double[flows.Count * rows * 3];
+        for (int f = 0; f < flows.Count; f++) Philox4x32.FillNormal(noise.AsSpan(f * rows * 3, rows * 3), 5, 10 + (ulong)f);
         var back = kernel.Latent(sample, c, rows).Z;
         double roundTrip = 0;
         for (int i = 0; i < noise.Length; i++) roundTrip = Math.Max(roundTrip, Math.Abs(back[i] - noise[i]));
@@ -81,10 +106,13 @@ public static class FlowsSelfTest
     /// <see cref="KernelFlowTrainer"/> on <paramref name="device"/>: the largest error of the loss and of the gradients
     /// against the managed training-mode forward and backward, relative to the largest gradient magnitude.
     /// </summary>
-    public static double CompareTrainingStep(ComputeDevice device, FlowPrecision precision)
+    public static double CompareTrainingStep(ComputeDevice device, FlowPrecision precision) =>
+        CompareTrainingStep(device, precision, TrainedLikeFlows(2, 20, 6, 79));
+
+    /// <summary><see cref="CompareTrainingStep(ComputeDevice, FlowPrecision)"/> for any two flows of one shape (D = 3, one condition).</summary>
+    public static double CompareTrainingStep(ComputeDevice device, FlowPrecision precision, IReadOnlyList<MaskedAutoregressiveFlow> flows)
     {
         const int rows = 256;
-        var flows = TrainedLikeFlows(2, 20, 6, 79);
         var x = new double[2 * rows * 3];
         var c = new double[2 * rows];
         Philox4x32.FillNormal(x, 80, 0);
@@ -92,7 +120,7 @@ public static class FlowsSelfTest
         using var trainer = new KernelFlowTrainer(device, flows, new FlowTrainingOptions(), precision);
         var losses = trainer.Step(x, c, rows);
         double worst = 0;
-        for (int f = 0; f < flows.Length; f++)
+        for (int f = 0; f < flows.Count; f++)
         {
             var flow = flows[f];
             var pass = flow.NewPass(rows);
@@ -127,46 +155,54 @@ public static class FlowsSelfTest
         return worst;
     }
 
-    /// <summary>Runs <see cref="Compare"/> and <see cref="CompareTrainingStep"/> in single and double precision as selftest rows (none on the managed CPU device).</summary>
+    /// <summary>
+    /// Runs <see cref="Compare(ComputeDevice, FlowPrecision, IReadOnlyList{MaskedAutoregressiveFlow})"/> and
+    /// <see cref="CompareTrainingStep(ComputeDevice, FlowPrecision, IReadOnlyList{MaskedAutoregressiveFlow})"/> in single and double
+    /// precision for the affine MAF (6 blocks, H = 20) and the RQS MAF (4 transforms, 8 bins, H = 32) as selftest rows (none on
+    /// the managed CPU device).
+    /// </summary>
     public static IReadOnlyList<SelfTestResult> Run(ComputeDevice device)
     {
         if (device is CpuDevice) return [];
         var results = new List<SelfTestResult>();
-        foreach (var (precision, tolerance) in new[] { (FlowPrecision.Single, 1e-4), (FlowPrecision.Double, 1e-9) })
+        var families = new (string Name, string Shape, Func<int, ulong, MaskedAutoregressiveFlow[]> Flows, double Single)[]
         {
-            var sw = Stopwatch.StartNew();
-            string name = $"MAF ensemble log-prob/sampling ({precision.ToString().ToLowerInvariant()}, kernel vs managed)";
-            try
-            {
-                var r = Compare(device, precision);
-                double worst = Math.Max(r.LogProbError, r.SampleError);
-                // The round trip latent(sample(noise)) = noise accumulates the inverse's rounding through 6 blocks.
-                bool ok = worst <= tolerance && r.RoundTripError <= 100 * tolerance;
-                results.Add(new SelfTestResult(name, ok, worst, tolerance,
-                    $"5 flows x 4,000 events, 6 blocks, H=20: max rel error of log p {r.LogProbError:E1}, samples {r.SampleError:E1}; latent(sample) round trip {r.RoundTripError:E1}",
-                    sw.Elapsed.TotalSeconds));
-            }
-            catch (Exception e) when (e is ComputeException or ArgumentException or NotSupportedException or InvalidOperationException)
-            {
-                results.Add(new SelfTestResult(name, false, double.NaN, tolerance, e.Message, sw.Elapsed.TotalSeconds));
-            }
-        }
-        foreach (var (precision, tolerance) in new[] { (FlowPrecision.Single, 1e-5), (FlowPrecision.Double, 1e-9) })
-        {
-            var sw = Stopwatch.StartNew();
-            string name = $"MAF training step ({precision.ToString().ToLowerInvariant()}, kernel vs managed)";
-            try
-            {
-                double worst = CompareTrainingStep(device, precision);
-                results.Add(new SelfTestResult(name, worst <= tolerance, worst, tolerance,
-                    "2 flows x 256 events, 6 blocks, H=20: loss and gradients of one Adam step vs managed backward (relative to the largest gradient)",
-                    sw.Elapsed.TotalSeconds));
-            }
-            catch (Exception e) when (e is ComputeException or ArgumentException or NotSupportedException or InvalidOperationException)
-            {
-                results.Add(new SelfTestResult(name, false, double.NaN, tolerance, e.Message, sw.Elapsed.TotalSeconds));
-            }
-        }
+            ("MAF", "6 blocks, H=20", (n, seed) => TrainedLikeFlows(n, 20, 6, seed), 1e-4),
+            ("RQS MAF", "4 transforms x 8 bins, H=32", (n, seed) => RqsLikeFlows(n, 32, seed), 2e-4),
+        };
+        foreach (var family in families)
+            foreach (var (precision, tolerance) in new[] { (FlowPrecision.Single, family.Single), (FlowPrecision.Double, 1e-9) })
+                results.Add(Row($"{family.Name} ensemble log-prob/sampling ({Text(precision)}, kernel vs managed)", tolerance, () =>
+                {
+                    var r = Compare(device, precision, family.Flows(5, 77));
+                    double worst = Math.Max(r.LogProbError, r.SampleError);
+                    // The round trip latent(sample(noise)) = noise accumulates the inverse's rounding through every block.
+                    bool ok = worst <= tolerance && r.RoundTripError <= 100 * tolerance;
+                    return (ok, worst, $"5 flows x 4,000 events, {family.Shape}: max rel error of log p {r.LogProbError:E1}, samples {r.SampleError:E1}; latent(sample) round trip {r.RoundTripError:E1}");
+                }));
+        foreach (var family in families)
+            foreach (var (precision, tolerance) in new[] { (FlowPrecision.Single, family.Single / 10), (FlowPrecision.Double, 1e-9) })
+                results.Add(Row($"{family.Name} training step ({Text(precision)}, kernel vs managed)", tolerance, () =>
+                {
+                    double worst = CompareTrainingStep(device, precision, family.Flows(2, 79));
+                    return (worst <= tolerance, worst, $"2 flows x 256 events, {family.Shape}: loss and gradients of one Adam step vs managed backward (relative to the largest gradient)");
+                }));
         return results;
+    }
+
+    private static string Text(FlowPrecision precision) => precision.ToString().ToLowerInvariant();
+
+    private static SelfTestResult Row(string name, double tolerance, Func<(bool Ok, double Worst, string Detail)> check)
+    {
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            var (ok, worst, detail) = check();
+            return new SelfTestResult(name, ok, worst, tolerance, detail, sw.Elapsed.TotalSeconds);
+        }
+        catch (Exception e) when (e is ComputeException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            return new SelfTestResult(name, false, double.NaN, tolerance, e.Message, sw.Elapsed.TotalSeconds);
+        }
     }
 }

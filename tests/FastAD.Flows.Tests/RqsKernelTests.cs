@@ -13,21 +13,8 @@ namespace FastAD.Flows.Tests;
 /// </summary>
 public class RqsKernelTests
 {
-    /// <summary>RQS flows with splines far from the identity (output weights scaled up) and, with random permutations, one permutation set per flow.</summary>
-    internal static NflowsMaf[] Flows(int count, int hidden, int conditions, ulong seed, FlowPermutation permutation = FlowPermutation.Random, int layers = 2)
-    {
-        var flows = new NflowsMaf[count];
-        for (int f = 0; f < count; f++)
-        {
-            flows[f] = new NflowsMaf(3, conditions, hidden, 4, AutoregressiveTransform.RationalQuadratic, 8, 3.0, layers, permutation, seed + (ulong)f);
-            foreach (var b in flows[f].Blocks)
-            {
-                for (int i = 0; i < b.Output.Weight.Length; i++) b.Output.Weight[i] *= 4;
-                for (int i = 0; i < b.Output.Bias.Length; i++) b.Output.Bias[i] *= 2;
-            }
-        }
-        return flows;
-    }
+    private static NflowsMaf[] Flows(int count, int hidden, int conditions, ulong seed, int layers = 2) =>
+        FlowsSelfTest.RqsLikeFlows(count, hidden, seed, conditions, FlowPermutation.Random, layers);
 
     private static (double[] X, double[] C) Inputs(int rows, int conditions, ulong stream)
     {
