@@ -157,6 +157,50 @@ public abstract class FlowEvaluator : IDisposable
         return x;
     }
 
+    /// <summary>
+    /// z = T(x|c) of event i under flow i mod F (the events dealt to the flows in turn), all flows in one call: [event × D].
+    /// Flow k's events form one block of ⌈rows/F⌉ inputs, padded with the block's first event (or event 0).
+    /// </summary>
+    public double[] LatentRoundRobin(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
+    {
+        int per = Dealt(rows);
+        return Gathered(Latent(Deal(x, D, rows), Deal(c, C, rows), per).Z, rows, per);
+    }
+
+    /// <summary>x = T⁻¹(noise|c) of event i under flow i mod F, all flows in one call (as <see cref="LatentRoundRobin"/>): [event × D].</summary>
+    public double[] SampleRoundRobin(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, int rows)
+    {
+        int per = Dealt(rows);
+        return Gathered(Sample(Deal(noise, D, rows), Deal(c, C, rows), per), rows, per);
+    }
+
+    private int Dealt(int rows) => (rows + Flows.Count - 1) / Flows.Count;
+
+    /// <summary>Rows of width <paramref name="width"/> dealt to the flows: [flow × ⌈rows/F⌉ × width], padded.</summary>
+    private double[] Deal(ReadOnlySpan<double> values, int width, int rows)
+    {
+        if (values.Length != (long)rows * width)
+            throw new ArgumentException($"The {(width == D ? "features" : "conditions")} hold {values.Length} values; {rows} rows × {width} expected (one row per event, dealt to the flows in turn).");
+        int e = Flows.Count, per = Dealt(rows);
+        var dealt = new double[(long)e * per * width];
+        for (int k = 0; k < e; k++)
+            for (int j = 0; j < per; j++)
+            {
+                int i = k + j * e, from = i < rows ? i : k < rows ? k : 0;
+                values.Slice(from * width, width).CopyTo(dealt.AsSpan((int)(((long)k * per + j) * width), width));
+            }
+        return dealt;
+    }
+
+    /// <summary>The inverse of <see cref="Deal"/> for D-wide results, padding dropped.</summary>
+    private double[] Gathered(double[] dealt, int rows, int per)
+    {
+        int e = Flows.Count;
+        var result = new double[(long)rows * D];
+        for (int i = 0; i < rows; i++) Array.Copy(dealt, ((long)(i % e) * per + i / e) * D, result, (long)i * D, D);
+        return result;
+    }
+
     /// <summary>Log-prob (and, when <paramref name="latent"/> is given, the latent map) of validated inputs.</summary>
     private protected abstract void LogProbCore(ReadOnlySpan<double> x, long xStride, ReadOnlySpan<double> c, long cStride, int rows,
         double[] logProb, FlowLatent? latent);

@@ -113,4 +113,44 @@ public static class ClassifierMetrics
         foreach (var v in nullSample) if (v >= observed) above++;
         return (1.0 + above) / (1.0 + nullSample.Length);
     }
+
+    /// <summary>
+    /// The two-sample Kolmogorov–Smirnov distance D = sup |F_a − F_b| of the empirical distributions, and its asymptotic
+    /// p-value Q_KS(λ) = 2 Σ_k (−1)^(k−1) exp(−2k²λ²) with λ = (√n_e + 0.12 + 0.11/√n_e) D, n_e = n_a n_b / (n_a + n_b).
+    /// </summary>
+    public static (double Distance, double PValue) KolmogorovSmirnov(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        if (a.IsEmpty || b.IsEmpty) throw new ArgumentException("Both samples need at least one value.");
+        var x = a.ToArray();
+        var y = b.ToArray();
+        if (x.Any(double.IsNaN) || y.Any(double.IsNaN)) throw new ArgumentException("The samples hold NaN.");
+        Array.Sort(x);
+        Array.Sort(y);
+        int i = 0, j = 0;
+        double distance = 0;
+        while (i < x.Length && j < y.Length)
+        {
+            double v = Math.Min(x[i], y[j]);
+            while (i < x.Length && x[i] <= v) i++;
+            while (j < y.Length && y[j] <= v) j++;
+            distance = Math.Max(distance, Math.Abs((double)i / x.Length - (double)j / y.Length));
+        }
+        double ne = (double)x.Length * y.Length / (x.Length + y.Length), sq = Math.Sqrt(ne);
+        double lambda = (sq + 0.12 + 0.11 / sq) * distance;
+        return (distance, KolmogorovQ(lambda));
+    }
+
+    private static double KolmogorovQ(double lambda)
+    {
+        if (lambda < 0.2) return 1;
+        double sum = 0, sign = 1;
+        for (int k = 1; k <= 100; k++)
+        {
+            double term = sign * Math.Exp(-2 * k * k * lambda * lambda);
+            sum += term;
+            if (Math.Abs(term) < 1e-12) break;
+            sign = -sign;
+        }
+        return Math.Clamp(2 * sum, 0, 1);
+    }
 }

@@ -192,4 +192,25 @@ public class FlowEvaluatorTests
         Assert.Throws<ArgumentException>(() => new KernelFlowEvaluator(new FastAD.Kernels.Cpu.CpuDevice(), [a]));
         Assert.Empty(ev.LogProb([], [], 0));
     }
+
+    [SkippableTheory]
+    [InlineData("cpu", 301)]
+    [InlineData("cpu", 2)]
+    [InlineData("opencl", 301)]
+    public void RoundRobinSendsEventIToFlowIModF(string backend, int rows)
+    {
+        var device = TestDevices.Get(backend);
+        var flows = FlowsSelfTest.TrainedLikeFlows(3, 12, 2, 17);
+        var (x, c) = Inputs(rows, 1, 40);
+        using var evaluator = FlowEvaluator.For(device, flows, FlowPrecision.Double);
+        var z = evaluator.LatentRoundRobin(x, c, rows);
+        var back = evaluator.SampleRoundRobin(z, c, rows);
+        for (int i = 0; i < rows; i++)
+        {
+            var (_, zi) = Reference(flows[i % 3], x[(3 * i)..(3 * i + 3)], c[i..(i + 1)], 1);
+            AssertClose(zi, z.AsSpan(3 * i, 3), 1e-9, $"latent of event {i} (flow {i % 3})");
+            AssertClose(ReferenceSample(flows[i % 3], zi, c[i..(i + 1)], 1), back.AsSpan(3 * i, 3), 1e-9, $"sample of event {i} (flow {i % 3})");
+        }
+        Assert.Throws<ArgumentException>(() => evaluator.LatentRoundRobin(new double[3 * 3 * rows], c, rows));
+    }
 }

@@ -87,4 +87,26 @@ public class MetricsTests
         Assert.Throws<ArgumentException>(() => ClassifierMetrics.Abcd(1, 1, 0));
         Assert.Equal(3.0 / 11, ClassifierMetrics.BootstrapPValue(5, [1, 2, 3, 4, 5, 6, 1, 2, 3, 4]), 12);
     }
+
+    [Fact]
+    public void KolmogorovSmirnovDistanceByHandAndItsAsymptoticPValue()
+    {
+        // F_a steps at 1, 2, 3 (thirds), F_b at 2.5, 4 (halves): |F_a − F_b| is 1/3, 2/3, 1/6, 1/2, 0 at 1, 2, 2.5, 3, 4.
+        var (d, _) = ClassifierMetrics.KolmogorovSmirnov([1.0, 2, 3], [2.5, 4]);
+        Assert.Equal(2.0 / 3, d, 12);
+        // Ties count once: equal samples are at distance 0 with p = 1.
+        var (d0, p0) = ClassifierMetrics.KolmogorovSmirnov([1.0, 1, 2, 3], [3.0, 2, 1, 1]);
+        Assert.Equal(0, d0);
+        Assert.Equal(1, p0);
+        // λ = 1.358 is the 5% point of the Kolmogorov distribution: two uniform grids of 20,000 values, one shifted by the D
+        // that gives that λ, must have that distance and p ≈ 0.05.
+        int n = 20000;
+        var a = Enumerable.Range(0, n).Select(i => (i + 0.5) / n).ToArray();
+        double ne = n / 2.0, shift = 1.358 / (Math.Sqrt(ne) + 0.12 + 0.11 / Math.Sqrt(ne));
+        var b = a.Select(v => v + shift).ToArray();
+        var (ds, ps) = ClassifierMetrics.KolmogorovSmirnov(a, b);
+        Assert.Equal(shift, ds, 3);
+        Assert.InRange(ps, 0.045, 0.055);
+        Assert.Throws<ArgumentException>(() => ClassifierMetrics.KolmogorovSmirnov([], [1.0]));
+    }
 }

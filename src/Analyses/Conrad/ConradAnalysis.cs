@@ -251,25 +251,10 @@ public static partial class ConradAnalysis
     /// </summary>
     public static double[] Map(ComputeDevice device, IReadOnlyList<NflowsMaf> flows, ConradPreprocessing pre, ConradSample sample)
     {
-        int d = sample.D, n = sample.Rows, e = flows.Count, per = (n + e - 1) / e;
         var x = pre.FlowInputs(sample.Features, sample.Met);
         var cond = pre.FlowConditions(sample.Met);
-        // Member k maps events k, k + e, k + 2e, ... as one block of inputs; the blocks are padded to one length with the
-        // block's first event (or event 0), so that the whole ensemble maps in one call of the evaluation seam.
-        var xs = new double[(long)e * per * d];
-        var cs = new double[(long)e * per];
-        for (int k = 0; k < e; k++)
-            for (int j = 0; j < per; j++)
-            {
-                int i = k + j * e, from = i < n ? i : k < n ? k : 0;
-                Array.Copy(x, (long)from * d, xs, ((long)k * per + j) * d, d);
-                cs[(long)k * per + j] = cond[from];
-            }
         using var evaluator = FlowEvaluator.For(device, flows, FlowPrecision.Double);
-        var latent = evaluator.Latent(xs, cs, per).Z;
-        var z = new double[(long)n * d];
-        for (int i = 0; i < n; i++) Array.Copy(latent, ((long)(i % e) * per + i / e) * d, z, (long)i * d, d);
-        return z;
+        return evaluator.LatentRoundRobin(x, cond, sample.Rows);
     }
 
     // ---------------------------------------------------------------- classifiers
