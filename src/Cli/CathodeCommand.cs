@@ -168,6 +168,10 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
         Row("reweighted Z (likelihood reweighting)", h.ReweightedZ is { } rz ? F(rz) : "–");
         Row("best single-feature cut Z", $"{F(h.BestSingleCutZ)} ({h.BestSingleCutName})");
         Row("best two-feature cut Z (10 × 10 scan)", F(h.BestTwoFeatureCutZ));
+        if (r.Primary.SidebandClosure is { } closure)
+            Row($"sideband closure ({r.Primary.Channel})", closure.Outside
+                ? $"WARNING: {CathodeAnalysis.ClosureText(closure)}: the flows do not model the sidebands"
+                : CathodeAnalysis.ClosureText(closure));
         if (r.Control is not null)
         {
             Row($"{r.Control.Channel} max Z (control)", h.ControlMaxZ is { } cz ? F(cz) : "–");

@@ -79,6 +79,8 @@ public static class CathodeAnalysis
         public int SamplesPerSet { get; internal set; }
         /// <summary>Per feature, the events outside the preprocessing's fitted range, clamped to it before the flows (SPEC 1.2 remark).</summary>
         public int[] OutsideRange { get; internal set; } = [];
+        /// <summary>The background model's closure in the sidebands (SPEC 6).</summary>
+        public SidebandClosure? Closure { get; internal set; }
         /// <summary>Indices of the SR events.</summary>
         internal int[] SrRows = [];
     }
@@ -156,6 +158,9 @@ public static class CathodeAnalysis
         st.PredictedSr = bg.PredictedSr;
         st.SamplesPerSet = bg.SamplesPerSet;
         (st.RocSamples, st.RocSampleMasses) = (bg.RocSamples, bg.RocSampleMasses);
+        st.Closure = run.Time($"closure ({data.Channel})", () => SidebandClosureStage.Of(run, c, data, pre, bg));
+        if (st.Closure.Outside)
+            run.Warn($"closure {data.Channel}", $"{ClosureText(st.Closure)}: the flows do not model the sidebands");
         var scored = CathodeClassifier.Train(run, c, data, bg, flowsReused: st.Flows.All(f => f.Reused));
         (st.Ensemble, st.Scores, st.Fold, st.RocSampleScores) = (scored.Ensemble, scored.Scores, scored.Fold, scored.RocSampleScores);
         return st;
@@ -175,6 +180,13 @@ public static class CathodeAnalysis
     {
         var band = Bands(fitOn, c);
         return CathodePreprocessing.Fit(fitOn.Mass, fitOn.Features, fitOn.D, band.Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray());
+    }
+
+    /// <summary>"sideband AUC 0.512 ± 0.004 outside [0.492, 0.508] expected for a perfect model": a closure for notes and the report.</summary>
+    public static string ClosureText(SidebandClosure closure)
+    {
+        string F(double v) => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        return $"sideband AUC {F(closure.Auc)} ± {F(closure.AucSpread)} {(closure.Outside ? "outside" : "inside")} [{F(closure.BandLow)}, {F(closure.BandHigh)}] expected for a perfect model";
     }
 
     /// <summary>"3 events in mu0_ip3d, 1 in dimu_pt": the clamped values of a channel, for notes and the report.</summary>

@@ -290,6 +290,19 @@ public static class CathodeReport
                  $"{res.BdtModels:N0} BDTs ({res.MeanTreesPerModel.ToString("F1", Inv)} trees each on average); out-of-fold AUC of SR data against the ROC samples " +
                  $"{res.SrVsSamplesAuc.ToString("F3", Inv)}" + (double.IsNaN(res.TruthAuc) ? "." : $", of true signal against background in the SR {res.TruthAuc.ToString("F3", Inv)}."));
             Line();
+            if (res.SidebandClosure is { } closure)
+            {
+                Line($"**Sideband closure of the background model.** A {closure.Folds}-fold classifier (one BDT per fold, the run's BDT settings) of " +
+                     $"{closure.Events:N0} sideband events against flow samples drawn at their masses: {CathodeAnalysis.ClosureText(closure)} " +
+                     $"(the same classifier on two independent sets of flow samples gives {closure.ReferenceAuc.ToString("F3", Inv)} ± {closure.ReferenceSpread.ToString("F3", Inv)}; " +
+                     "the band is its mean ± 3 standard errors of a difference of two fold means)." +
+                     (closure.Outside ? " **Warning: the flows do not model the sidebands; the SR samples are not a trustworthy background.**" : ""));
+                Line();
+                Line("| feature | KS distance (data vs samples) | p-value |");
+                Line("|---|---:|---:|");
+                foreach (var f in closure.Features) Line($"| {f.Feature} | {f.Ks.ToString("F4", Inv)} | {f.PValue.ToString("G3", Inv)} |");
+                Line();
+            }
             Figure($"significance-{ch}.svg", $"{res.Channel}: significance against the sideband FPR for CATHODE, the single-feature cuts and random scores; the dash-dotted line is the likelihood-reweighted Z.");
             Figure($"spectra-{ch}.svg", $"{res.Channel}: mass spectra after the CATHODE cut at each FPR, with the degree-{r.Config.Statistics.Degree} sideband fit; the SR is shaded.");
             Figure($"features-{ch}.svg", $"{res.Channel}: SR features after cuts, with the flows' SR samples (the background model).");

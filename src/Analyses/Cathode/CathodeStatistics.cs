@@ -86,7 +86,8 @@ internal static class CathodeStatistics
             initial.Z[0], initial.S[0], initial.B[0], st.PredictedSr, st.SamplesPerSet, st.Flows, allModels.Length, allModels.Average(m => m.Trees.Length),
             srVsSamples, truthAuc, cathode, baselines.ToArray(), reweighted, cutScan, variations.ToArray(),
             cross, other?.Data.Channel,
-            Enumerable.Range(0, data.D).Where(j => st.OutsideRange[j] > 0).ToDictionary(j => data.FeatureNames[j], j => st.OutsideRange[j]));
+            Enumerable.Range(0, data.D).Where(j => st.OutsideRange[j] > 0).ToDictionary(j => data.FeatureNames[j], j => st.OutsideRange[j]),
+            st.Closure);
     }
 
     /// <summary>The single-feature cuts: each high-side feature cut from above, each low-side feature from below.</summary>
