@@ -20,10 +20,18 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
 {
     private readonly Option<string?> _control = new("--control") { Description = "Event table of the other channel (SS when searching OS) for the validation and cross-applications." };
     private readonly Option<string?> _channel = new("--channel") { Description = "Channel searched: OS (default) or SS." };
+    private readonly Option<string?> _method = new("--method")
+    {
+        Description = $"Methods compared on the searched channel's events, comma-separated: {EnumText.Choices(typeof(AnomalyMethod))} (default cathode alone)."
+    };
+    private readonly Option<string?> _background = new("--background")
+    {
+        Description = "Background-only events of the searched channel's process, for --method idealized (with --generate the generator's own)."
+    };
 
     internal static Command Create(IAnsiConsole console) => new CathodeCommand().Build(console);
 
-    protected override Option[] Specific => [_control, _channel];
+    protected override Option[] Specific => [_control, _channel, _method, _background];
 
     protected override void Apply(ParseResult parse, CathodeConfig c)
     {
@@ -53,9 +61,24 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
     protected override Prepared Prepare(ParseResult parse, CathodeConfig c, string outDir)
     {
         var (primary, ctrl, input) = Load(parse, c);
-        var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input);
+        var methods = (parse.GetValue(_method) ?? "cathode").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(m => EnumText.Parse<AnomalyMethod>(m, "--method")).Distinct().ToArray();
+        if (methods.Length == 0) throw new ArgumentException($"--method names no method; give one or more of {EnumText.Choices(typeof(AnomalyMethod))}.");
+        var background = Background(parse, c, methods);
+        var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, methods, background);
         return new Prepared(Title("CATHODE", $"on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}"),
             dev => CathodeAnalysis.DevicePlan(c, dev), run => CathodeAnalysis.Run(request, run));
+    }
+
+    /// <summary>The background-only sample of --method idealized: --background FILE, or with --generate the generator's (4 × the channel's size, no signal, its own seed).</summary>
+    private CathodeChannelData? Background(ParseResult parse, CathodeConfig c, AnomalyMethod[] methods)
+    {
+        string? file = parse.GetValue(_background);
+        if (!methods.Contains(AnomalyMethod.Idealized))
+            return file is null ? null : throw new ArgumentException("--background is used by --method idealized only; add idealized to --method or drop --background.");
+        if (file is not null) return CathodeData.Load(file, c.Channel, c);
+        if (!parse.GetValue(Options.Generate)) return null;     // CathodeMethods.Require names what is missing
+        return CathodeData.GenerateBackground(c);
     }
 
     protected override string KeptOnInterrupt(string outDir) =>

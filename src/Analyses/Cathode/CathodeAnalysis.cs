@@ -34,8 +34,10 @@ public sealed record CathodeChannelData(DimuonChannel Channel, string Source, do
 /// <param name="Reuse">Load flows and BDTs found in <paramref name="OutDir"/> instead of retraining.</param>
 /// <param name="Preset">Name of the preset the config started from (for the report).</param>
 /// <param name="Input">Where the data came from (for the report).</param>
+/// <param name="Methods">The methods of SPEC 6 compared on the searched channel's events (null or CATHODE alone: none beside it).</param>
+/// <param name="Background">A background-only sample of the searched channel's process, for <see cref="AnomalyMethod.Idealized"/>.</param>
 public sealed record CathodeRequest(CathodeConfig Config, CathodeChannelData Primary, CathodeChannelData? Control, string OutDir, bool Reuse,
-    string Preset, string Input);
+    string Preset, string Input, IReadOnlyList<AnomalyMethod>? Methods = null, CathodeChannelData? Background = null);
 
 /// <summary>
 /// The CATHODE analysis of SPEC 1 on one channel (and its control channel): preprocessing, the flow ensemble
@@ -81,6 +83,10 @@ public static class CathodeAnalysis
         public int[] OutsideRange { get; internal set; } = [];
         /// <summary>The background model's closure in the sidebands (SPEC 6).</summary>
         public SidebandClosure? Closure { get; internal set; }
+        /// <summary>The methods compared on these events (SPEC 6), when asked for.</summary>
+        public MethodResult[]? Methods { get; internal set; }
+        /// <summary>The background stage's output (flows and samples), for the methods that build on it.</summary>
+        internal CathodeBackground.BackgroundSamples? Background;
         /// <summary>Indices of the SR events.</summary>
         internal int[] SrRows = [];
     }
@@ -105,6 +111,8 @@ public static class CathodeAnalysis
         // Fail on unusable input before anything is trained.
         CheckTrainable(request.Primary, c);
         if (request.Control is not null) CheckTrainable(request.Control, c);
+        var methods = request.Methods ?? [];
+        CathodeMethods.Require(request.Primary, methods, request.Background);
         Directory.CreateDirectory(request.OutDir);
         // The channels' background and classifier stages are independent (the preprocessing is shared and read only):
         // they run side by side, so that the flow members of both keep every core (or the device) busy; a channel alone
@@ -114,6 +122,8 @@ public static class CathodeAnalysis
             ? (Train(run, c, request.Primary, pre), null)
             : run.Both(r => Train(r, c, request.Primary, pre), r => (ChannelState?)Train(r, c, request.Control, pre));
         run.ThrowIfCancelled();
+        if (methods.Any(m => m != AnomalyMethod.Cathode))
+            primary.Methods = CathodeMethods.Of(run, c, primary, primary.Background!, pre, methods, request.Background);
         var primaryResult = run.Time("statistics", () => CathodeStatistics.Of(run, c, primary, control));
         var controlResult = control is null ? null : run.Time("statistics", () => CathodeStatistics.Of(run, c, control, primary));
         var single = primaryResult.Baselines.Where(b => b.Name != "random").MaxBy(b => b.Best.Z) ?? primaryResult.Baselines.Last();
@@ -153,6 +163,7 @@ public static class CathodeAnalysis
         if (st.OutsideRange.Any(n => n > 0))
             run.Warn($"flows {data.Channel}", $"{OutsideRangeText(st)} outside the preprocessing range fitted on {(data.Channel == DimuonChannel.OS ? "this channel" : "OS")}: clamped to its edge");
         var bg = CathodeBackground.Train(run, c, data, pre);
+        st.Background = bg;
         st.Flows = bg.Summaries;
         st.MassModel = bg.MassModel;
         st.PredictedSr = bg.PredictedSr;

@@ -162,16 +162,21 @@ internal static class CathodeClassifier
     /// <summary>Scores rows (row-major features) with every fold's models, averaged over folds.</summary>
     public static double[] MeanOverFolds(Ensemble ensemble, double[] features, int d)
     {
+        var perFold = PerFold(ensemble, features, d);
+        var mean = new double[features.Length / d];
+        foreach (var s in perFold)
+            for (int i = 0; i < mean.Length; i++) mean[i] += s[i] / perFold.Length;
+        return mean;
+    }
+
+    /// <summary>Scores rows (row-major features) with each fold's models: [fold][row].</summary>
+    public static double[][] PerFold(Ensemble ensemble, double[] features, int d)
+    {
         int n = features.Length / d;
         var cols = Enumerable.Range(0, d).Select(j => Enumerable.Range(0, n).Select(i => features[i * d + j]).ToArray()).ToArray();
         var x = ensemble.Binner.Transform(cols);
         var all = Enumerable.Range(0, n).ToArray();
-        var mean = new double[n];
-        for (int f = 0; f < ensemble.Folds.Length; f++)
-        {
-            var s = new Ensemble(ensemble.Binner, [new FoldSplit([], [], all)], [ensemble.Models[f]]).OutOfFoldScores(x);
-            for (int i = 0; i < n; i++) mean[i] += s[i] / ensemble.Folds.Length;
-        }
-        return mean;
+        return Enumerable.Range(0, ensemble.Folds.Length)
+            .Select(f => new Ensemble(ensemble.Binner, [new FoldSplit([], [], all)], [ensemble.Models[f]]).OutOfFoldScores(x)).ToArray();
     }
 }

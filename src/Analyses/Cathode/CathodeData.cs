@@ -19,6 +19,18 @@ public static class CathodeData
         return config.Channel == DimuonChannel.OS ? (os, ss) : (ss, os);
     }
 
+    /// <summary>
+    /// A background-only sample of the searched channel's generated process (for the idealized method): 4 × the channel's
+    /// size, no signal, its own stream.
+    /// </summary>
+    public static CathodeChannelData GenerateBackground(CathodeConfig config)
+    {
+        int events = 4 * (config.Channel == DimuonChannel.OS ? DimuonGenerator.OsEvents : DimuonGenerator.SsEvents);
+        ulong seed = config.Seed + 2_000_003;
+        var table = DimuonGenerator.Generate(new DimuonOptions(config.Channel, events, SignalFraction: 0, Seed: seed));
+        return CathodeInput.FromTable(table, config.Channel, $"generated background-only {config.Channel} sample (seed {seed})", config);
+    }
+
     private static CathodeChannelData FromGenerator(DimuonChannel channel, CathodeConfig config, ulong seed)
     {
         var table = DimuonGenerator.Generate(new DimuonOptions(channel, Seed: seed));

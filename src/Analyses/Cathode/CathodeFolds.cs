@@ -14,4 +14,22 @@ public static class CathodeFolds
     /// <summary>Makes the splits.</summary>
     public static FoldSplit[] Make(int dataSr, int dataSb, int samples, int folds = 5, ulong seed = 0) =>
         FoldRotation.Make(dataSr, dataSb, samples, folds, seed);
+
+    /// <summary>
+    /// The plain k-fold rotation over <paramref name="rows"/> rows that all train (CWoLa, supervised, the closure check):
+    /// rows dealt to <paramref name="folds"/> parts by a seeded permutation; fold f tests part f, validates on part f + 1
+    /// and trains on the rest.
+    /// </summary>
+    public static FoldSplit[] AllRows(int rows, int folds, ulong seed)
+    {
+        var u = new double[rows];
+        FastAD.Kernels.Random.Philox4x32.FillUniform(u, seed, 0);
+        var part = new int[rows];
+        var order = Enumerable.Range(0, rows).OrderBy(i => u[i]).ToArray();
+        for (int r = 0; r < rows; r++) part[order[r]] = (int)((long)r * folds / rows);
+        return Enumerable.Range(0, folds).Select(f => new FoldSplit(
+            Enumerable.Range(0, rows).Where(i => part[i] != f && part[i] != (f + 1) % folds).ToArray(),
+            Enumerable.Range(0, rows).Where(i => part[i] == (f + 1) % folds).ToArray(),
+            Enumerable.Range(0, rows).Where(i => part[i] == f).ToArray())).ToArray();
+    }
 }

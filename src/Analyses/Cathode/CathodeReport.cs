@@ -33,6 +33,11 @@ public static class CathodeReport
             run.WriteFigure($"features-{ch}.svg", FeaturesFigure(r.Config, res, st));
             run.WriteFigure($"variations-{ch}.svg", VariationsFigure(res));
             if (res.TwoFeatureScan.PtCuts.Length > 0) run.WriteFigure($"cut-scan-{ch}.svg", CutScanFigure(res.TwoFeatureScan));
+            if (res.Methods is { Length: > 0 } methods)
+            {
+                run.WriteCsv($"methods-{ch}.csv", MethodsReport.Csv(methods));
+                run.WriteFigure($"methods-{ch}.svg", MethodsReport.Figure(res.Channel.Text(), methods));
+            }
         }
         if (r.Control is not null) run.WriteFigure("control.svg", ControlFigure(r));
         run.WriteText("report.md", Markdown(r, run.Written.Append("report.md").ToArray()));
@@ -290,6 +295,15 @@ public static class CathodeReport
                  $"{res.BdtModels:N0} BDTs ({res.MeanTreesPerModel.ToString("F1", Inv)} trees each on average); out-of-fold AUC of SR data against the ROC samples " +
                  $"{res.SrVsSamplesAuc.ToString("F3", Inv)}" + (double.IsNaN(res.TruthAuc) ? "." : $", of true signal against background in the SR {res.TruthAuc.ToString("F3", Inv)}."));
             Line();
+            if (res.Methods is { Length: > 0 } compared)
+            {
+                Line($"**Methods on the same events** (SPEC 6; the same bands, fold scheme and statistics, only the score differs; table in [methods-{ch}.csv](methods-{ch}.csv)). " +
+                     "Maximum SIC over working points that keep at least 100 SR background events; supervised uses the data's own truth labels.");
+                Line();
+                foreach (var row in MethodsReport.Table(compared)) Line(row);
+                Line();
+                Figure($"methods-{ch}.svg", $"{res.Channel}: significance against the sideband FPR and SIC against the signal efficiency, for every method on the same events.");
+            }
             if (res.SidebandClosure is { } closure)
             {
                 Line($"**Sideband closure of the background model.** A {closure.Folds}-fold classifier (one BDT per fold, the run's BDT settings) of " +

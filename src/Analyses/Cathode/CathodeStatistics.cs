@@ -87,7 +87,7 @@ internal static class CathodeStatistics
             srVsSamples, truthAuc, cathode, baselines.ToArray(), reweighted, cutScan, variations.ToArray(),
             cross, other?.Data.Channel,
             Enumerable.Range(0, data.D).Where(j => st.OutsideRange[j] > 0).ToDictionary(j => data.FeatureNames[j], j => st.OutsideRange[j]),
-            st.Closure);
+            st.Closure, st.Methods);
     }
 
     /// <summary>The single-feature cuts: each high-side feature cut from above, each low-side feature from below.</summary>

@@ -103,15 +103,7 @@ internal static class SidebandClosureStage
             for (int j = 0; j < d; j++) columns[j][i] = source[r * d + j];
             labels[i] = i < n1 ? 1 : 0;
         }
-        var u = new double[n];
-        Philox4x32.FillUniform(u, seed, 0);
-        var part = new int[n];
-        var order = Enumerable.Range(0, n).OrderBy(i => u[i]).ToArray();
-        for (int r = 0; r < n; r++) part[order[r]] = r * k / n;
-        var splits = Enumerable.Range(0, k).Select(f => new FoldSplit(
-            Enumerable.Range(0, n).Where(i => part[i] != f && part[i] != (f + 1) % k).ToArray(),
-            Enumerable.Range(0, n).Where(i => part[i] == (f + 1) % k).ToArray(),
-            Enumerable.Range(0, n).Where(i => part[i] == f).ToArray())).ToArray();
+        var splits = CathodeFolds.AllRows(n, k, seed);
         var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: seed + 1);
         var x = binner.Transform(columns);
         var ensemble = Ensemble.Train(run.Device, binner, x, labels, splits, 1, c.BoostingParameters(data.Channel), cancel: run.Cancel);

@@ -18,6 +18,48 @@ public sealed class AnalysisInputCatalogue
         return path;
     }
 
+    /// <summary>Dimuon-like events without a truth column: masses over 5–16 GeV, features that vary.</summary>
+    private static string EventsWithoutTruth()
+    {
+        string path = Temp("events.csv");
+        var lines = new List<string> { "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d" };
+        for (int i = 0; i < 3000; i++)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{5 + 11.0 * ((i * 7919) % 3000) / 3000},{25 + (i * 31 % 97) * 0.5},{0.001 + (i * 13 % 101) * 1e-4},{0.002 + (i * 17 % 103) * 1e-4}"));
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public void SupervisedWithoutATruthColumnIsRefusedBeforeTraining()
+    {
+        string data = EventsWithoutTruth();
+        Refusal.Expect(["cathode", "--data", data, "--method", "cathode,supervised", "--preset", "quick", "--out", Temp("out")], data,
+            "--method supervised needs a truth column");
+    }
+
+    [Fact]
+    public void IdealizedOnAFileWithoutABackgroundSampleSaysWhatToGive() =>
+        Refusal.Expect(["cathode", "--data", EventsWithoutTruth(), "--method", "idealized", "--preset", "quick", "--out", Temp("out")],
+            "--method idealized needs a background-only sample", "--background FILE");
+
+    [Fact]
+    public void ABackgroundSampleWithoutIdealizedIsRefused() =>
+        Refusal.Expect(["cathode", "--generate", "--method", "cwola", "--background", EventsWithoutTruth(), "--out", Temp("out")],
+            "--background is used by --method idealized only");
+
+    [Fact]
+    public void AnUnknownMethodNamesTheChoices() =>
+        Refusal.Expect(["cathode", "--generate", "--method", "cathode,anode2", "--out", Temp("out")],
+            "--method must be cathode, cwola, lacathode, idealized or supervised (got 'anode2')");
+
+    [Fact]
+    public void ABackgroundFileWithoutTheColumnsNamesThem()
+    {
+        string bad = Temp("bg.csv");
+        File.WriteAllText(bad, "mass,pt\n1,2\n");
+        Refusal.Expect(["cathode", "--generate", "--method", "idealized", "--background", bad, "--out", Temp("out")], bad, "missing column", "dimu_mass");
+    }
+
     [Fact]
     public void ANegativeSeedInYamlNamesTheKeyAndTheRange() =>
         Refusal.Expect(["cathode", "--generate", "--config", Config("seed: -1\n")], "line 1", "seed is '-1'", "expected a whole number from 0");

@@ -1,0 +1,195 @@
+using System.Text.Json.Serialization;
+using FastAD.Flows;
+using FastAD.Kernels.Random;
+using FastAD.Stats;
+using FastAD.Trees;
+
+namespace FastAD.Analyses.Cathode;
+
+/// <summary>The weakly-supervised methods of SPEC 6 beside CATHODE: they share the window's bands, the k-fold scheme and the statistics; only the score differs.</summary>
+public enum AnomalyMethod
+{
+    /// <summary>SPEC 1: SR data against the flows' SR samples (and the sideband data).</summary>
+    [JsonStringEnumMemberName("cathode")] Cathode,
+
+    /// <summary>SR data against sideband data, no flow.</summary>
+    [JsonStringEnumMemberName("cwola")] Cwola,
+
+    /// <summary>The classifier in the flows' latent space: SR data mapped to z = T(x|m) against standard-normal draws.</summary>
+    [JsonStringEnumMemberName("lacathode")] Lacathode,
+
+    /// <summary>SR data against true background SR events of the same process (the weak-supervision upper bound).</summary>
+    [JsonStringEnumMemberName("idealized")] Idealized,
+
+    /// <summary>True signal against true background in the SR with the truth labels (the upper bound).</summary>
+    [JsonStringEnumMemberName("supervised")] Supervised,
+}
+
+/// <summary>
+/// One method's outcome on the channel's events: its working-point scan (Z against the sideband FPR), the reweighted Z,
+/// and where truth is known the AUC of true signal against background in the SR, the SIC curve (signal efficiency
+/// ε_S, SIC = ε_S/√ε_B) and its maximum over working points that keep at least 100 background events.
+/// </summary>
+public sealed record MethodResult(string Method, ScanCurve Scan, double? ReweightedZ, double TruthAuc, double MaxSic, double[] SignalEfficiency, double[] Sic);
+
+/// <summary>
+/// The methods stage: each method's out-of-fold scores of the channel's events from a k-fold BDT ensemble through the
+/// boosting seam (the run's BDT settings and fold scheme; the ensembles are not saved), then the statistics every method
+/// shares. CATHODE's own scores come from the classifier stage.
+/// </summary>
+internal static class CathodeMethods
+{
+    /// <summary>The maximum SIC is taken over working points that keep at least this many SR background events (SPEC 6).</summary>
+    public const int MinBackgroundForSic = 100;
+
+    /// <summary>
+    /// The results of <paramref name="methods"/> (CATHODE's from <paramref name="st"/>'s scores). <paramref name="background"/>
+    /// is the background-only sample <see cref="AnomalyMethod.Idealized"/> needs.
+    /// </summary>
+    public static MethodResult[] Of(RunContext run, CathodeConfig c, CathodeAnalysis.ChannelState st, CathodeBackground.BackgroundSamples bg,
+        CathodePreprocessing pre, IReadOnlyList<AnomalyMethod> methods, CathodeChannelData? background)
+    {
+        var data = st.Data;
+        Require(data, methods, background);
+        var fitter = ProfileLikelihoodFitter.For(run.Device);
+        var model = new BackgroundModel(CathodeAnalysis.Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
+        var inRange = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] != MassBand.Outside).ToArray();
+        var masses = inRange.Select(i => data.Mass[i]).ToArray();
+        var sideband = inRange.Select(i => st.Band[i] != MassBand.Sr).ToArray();
+        var truth = data.Truth is null ? null : inRange.Select(i => data.Truth[i]).ToArray();
+        // The statistics stage's working points, so that CATHODE's entry is its scan.
+        var fprs = ClassifierMetrics.FprGrid(c.Statistics.FprPoints, c.Statistics.FprLowest).Concat(c.Statistics.HistogramFprs)
+            .Distinct().OrderByDescending(f => f).ToArray();
+        var seeds = CathodeBackground.Seeds(c, data.Channel)["methods"];
+        var results = new List<MethodResult>();
+        foreach (var method in methods.Distinct())
+        {
+            string name = method.Text();
+            var scores = run.Time($"method {name} ({data.Channel})", () => method switch
+            {
+                AnomalyMethod.Cathode => st.Scores,
+                AnomalyMethod.Cwola => AllRowsTrain(run, c, ClassifierBlock.Of(data, c), name, seeds[name].Seed),
+                AnomalyMethod.Lacathode => Latent(run, c, data, pre, bg, name, seeds[name]),
+                AnomalyMethod.Idealized => Trained(run, c, ClassifierBlock.Of(data, c), SrFeatures(background!, c), name, seeds[name].Seed),
+                _ => Supervised(run, c, data, st.Band, name, seeds[name].Seed),
+            });
+            var s = inRange.Select(i => scores[i]).ToArray();
+            var scan = WorkingPointScan.Scan(name, model, fitter, masses, s, sideband, fprs, truth, null);
+            var reweighted = WorkingPointScan.Reweight(fitter, model, masses, s)?.Z;
+            var (auc, maxSic, eff, sic) = Sic(data, st.Band, scores);
+            results.Add(new MethodResult(name, scan, reweighted, auc, maxSic, eff, sic));
+        }
+        return results.ToArray();
+    }
+
+    /// <summary>Clear errors, before anything is trained, when a method lacks what it needs.</summary>
+    public static void Require(CathodeChannelData data, IReadOnlyList<AnomalyMethod> methods, CathodeChannelData? background)
+    {
+        if (methods.Contains(AnomalyMethod.Supervised) && data.Truth is null)
+            throw new ArgumentException($"{data.Source}: --method supervised needs a truth column (1 = signal, 0 = background); the events have none.");
+        if (methods.Contains(AnomalyMethod.Idealized) && background is null)
+            throw new ArgumentException("--method idealized needs a background-only sample of the same process: give --background FILE (with --generate the generator's is used).");
+    }
+
+    /// <summary>
+    /// Out-of-fold scores of CATHODE's k-fold ensemble (SPEC 1.5 rotation: the sidebands scored, not trained on) of
+    /// <paramref name="block"/>'s SR (1) against <paramref name="samples"/> (0).
+    /// </summary>
+    private static double[] Trained(RunContext run, CathodeConfig c, ClassifierBlock block, double[] samples, string name, ulong seed)
+    {
+        var data = block.Events;
+        var matrix = ClassifierMatrix.Build([block], samples, data.D, samplesFirst: false);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, matrix.Folds(0, c.Bdt.Folds, seed), name, seed);
+        return matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
+    }
+
+    /// <summary>Out-of-fold scores of a plain k-fold ensemble in which every row of <paramref name="block"/> trains: its SR rows (1) against its sideband rows (0).</summary>
+    private static double[] AllRowsTrain(RunContext run, CathodeConfig c, ClassifierBlock block, string name, ulong seed)
+    {
+        var data = block.Events;
+        var matrix = ClassifierMatrix.Build([block], [], data.D, samplesFirst: false);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(block.Rows, c.Bdt.Folds, seed), name, seed);
+        return matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
+    }
+
+    private static Ensemble Train(RunContext run, CathodeConfig c, CathodeChannelData data, double[][] columns, double[] labels, FoldSplit[] folds, string name,
+        ulong seed)
+    {
+        string stage = $"method {name} {data.Channel}";
+        int total = folds.Length * c.Bdt.Members;
+        var p = c.BoostingParameters(data.Channel);
+        run.Report(stage, 0, total, $"{total} models on {labels.Length:N0} rows {Ensemble.PathOn(run.Device, p)}");
+        var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: seed + 1);
+        var e = Ensemble.Train(run.Device, binner, binner.Transform(columns), labels, folds, c.Bdt.Members, p,
+            new CallbackProgress<int>(n => run.Report(stage, n, total)), run.Cancel);
+        run.Report(stage, total, total);
+        return e;
+    }
+
+    /// <summary>The physical features of <paramref name="events"/>' SR events.</summary>
+    private static double[] SrFeatures(CathodeChannelData events, CathodeConfig c)
+    {
+        var sr = Enumerable.Range(0, events.Rows).Where(i => c.Regions.BandOf(events.Mass[i]) == MassBand.Sr).ToArray();
+        return Rows.Gather(events.Features, sr, events.D);
+    }
+
+    /// <summary>
+    /// LaCATHODE: every event mapped to z = T(x|m) by flow i mod E (through the evaluation seam), the classifier of SR
+    /// latents (1) against sideband latents and as many standard-normal draws as CATHODE has samples (0).
+    /// </summary>
+    private static double[] Latent(RunContext run, CathodeConfig c, CathodeChannelData data, CathodePreprocessing pre, CathodeBackground.BackgroundSamples bg,
+        string name, SeedTree seeds)
+    {
+        using var evaluator = FlowEvaluator.For(run.Device, bg.Flows, FlowPrecision.Double);
+        var z = evaluator.LatentRoundRobin(pre.Features(data.Features), pre.Masses(data.Mass), data.Rows);
+        var normal = new double[bg.TrainingSamples.Length];
+        Philox4x32.FillNormal(normal, seeds["normal"].Seed, 0);
+        return Trained(run, c, ClassifierBlock.Of(data with { Features = z }, c), normal, name, seeds["folds"].Seed);
+    }
+
+    /// <summary>
+    /// Supervised: the k-fold ensemble of true signal (1) against true background (0) in the SR, out-of-fold scores for SR
+    /// events; sideband events (which it never saw) each get one fold's model (event k the model of fold k mod folds), so
+    /// that SR and sideband scores come from single models alike (a mean over the folds is narrower, and a cut fixed on
+    /// it would pass more SR events than its sideband FPR says).
+    /// </summary>
+    private static double[] Supervised(RunContext run, CathodeConfig c, CathodeChannelData data, MassBand[] band, string name, ulong seed)
+    {
+        var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).ToArray();
+        var block = new ClassifierBlock(data, sr.Where(i => data.Truth![i] == 1).ToArray(), sr.Where(i => data.Truth![i] != 1).ToArray());
+        if (block.SrRows.Length < c.Bdt.Folds)
+            throw new ArgumentException($"{data.Source}: {block.SrRows.Length} true signal events in the SR; --method supervised needs at least {c.Bdt.Folds} (one per fold).");
+        var matrix = ClassifierMatrix.Build([block], [], data.D, samplesFirst: false);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(block.Rows, c.Bdt.Folds, seed), name, seed);
+        var scores = matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
+        var sb = Enumerable.Range(0, data.Rows).Where(i => band[i] is MassBand.Sbl or MassBand.Sbh).ToArray();
+        var sbScores = CathodeClassifier.PerFold(ensemble, Rows.Gather(data.Features, sb, data.D), data.D);
+        for (int k = 0; k < sb.Length; k++) scores[sb[k]] = sbScores[k % sbScores.Length][k];
+        return scores;
+    }
+
+    /// <summary>AUC, max SIC (ε_B·N_B ≥ 100) and the SIC curve of SR signal against SR background; NaN without truth.</summary>
+    private static (double Auc, double MaxSic, double[] Efficiency, double[] Sic) Sic(CathodeChannelData data, MassBand[] band, double[] scores)
+    {
+        if (data.Truth is null) return (double.NaN, double.NaN, [], []);
+        var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).ToArray();
+        var sig = sr.Where(i => data.Truth[i] == 1).Select(i => scores[i]).ToArray();
+        var bkg = sr.Where(i => data.Truth[i] != 1).Select(i => scores[i]).ToArray();
+        if (sig.Length == 0 || bkg.Length == 0) return (double.NaN, double.NaN, [], []);
+        var roc = ClassifierMetrics.Roc(sig, bkg);
+        var sic = roc.Sic;
+        double max = double.NaN;
+        var eff = new List<double>();
+        var curve = new List<double>();
+        for (int i = 0; i < sic.Length; i++)
+        {
+            if (!(roc.Fpr[i] * bkg.Length >= MinBackgroundForSic) || double.IsNaN(sic[i])) continue;
+            if (double.IsNaN(max) || sic[i] > max) max = sic[i];
+            eff.Add(roc.Tpr[i]);
+            curve.Add(sic[i]);
+        }
+        // At most about 200 points of the curve for the report.
+        int step = Math.Max(1, eff.Count / 200);
+        return (roc.Auc, max, eff.Where((_, i) => i % step == 0).ToArray(), curve.Where((_, i) => i % step == 0).ToArray());
+    }
+}

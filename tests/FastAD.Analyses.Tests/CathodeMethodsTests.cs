@@ -1,0 +1,41 @@
+using FastAD.Analyses.Cathode;
+using FastAD.Kernels.Cpu;
+using Xunit;
+
+namespace FastAD.Analyses.Tests;
+
+/// <summary>The methods of SPEC 6 on the same generated events (a reduced quick configuration): what each needs, and the ordering truth gives.</summary>
+public sealed class CathodeMethodsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fastad-methods").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void EveryMethodRunsOnTheSameEventsAndTruthOrdersThem()
+    {
+        var c = CathodeConfig.Quick();
+        c.Bdt.Members = 3;
+        var (os, _) = CathodeData.Generate(c);
+        AnomalyMethod[] methods = [AnomalyMethod.Cathode, AnomalyMethod.Cwola, AnomalyMethod.Lacathode, AnomalyMethod.Idealized, AnomalyMethod.Supervised];
+        var request = new CathodeRequest(c, os, null, _dir, false, "test", "generated", methods, CathodeData.GenerateBackground(c));
+        var (results, primary, _) = CathodeAnalysis.Run(request, CpuDevice.Instance);
+        var m = results.Primary.Methods!.ToDictionary(r => r.Method);
+        Assert.Equal(methods.Select(x => x.Text()), results.Primary.Methods!.Select(r => r.Method));
+        // CATHODE's entry is the classifier stage's own result.
+        Assert.Equal(results.Primary.Cathode.Best.Z, m["cathode"].Scan.Best.Z, 12);
+        foreach (var r in m.Values)
+        {
+            Assert.True(r.TruthAuc > 0.8, $"{r.Method}: truth AUC {r.TruthAuc:F3}");
+            Assert.True(r.MaxSic > 1.5, $"{r.Method}: max SIC {r.MaxSic:F2}");
+            Assert.Equal(r.SignalEfficiency.Length, r.Sic.Length);
+        }
+        // Truth orders them: supervised ≥ idealized within a margin, idealized above the weakly supervised CWoLa.
+        Assert.True(m["supervised"].TruthAuc >= m["idealized"].TruthAuc - 0.01, $"supervised AUC {m["supervised"].TruthAuc:F3} vs idealized {m["idealized"].TruthAuc:F3}");
+        Assert.True(m["idealized"].TruthAuc > m["cwola"].TruthAuc, $"idealized AUC {m["idealized"].TruthAuc:F3} vs cwola {m["cwola"].TruthAuc:F3}");
+        // The supervised scores of sideband events come from single models like the SR's: its Z stays in the range of the others'.
+        Assert.True(m["supervised"].Scan.Best.Z < 2 * m["idealized"].Scan.Best.Z, $"supervised Z {m["supervised"].Scan.Best.Z:F2} vs idealized {m["idealized"].Scan.Best.Z:F2}");
+        Assert.NotEqual(m["cathode"].Scan.Best.Z, m["lacathode"].Scan.Best.Z);
+        Assert.NotNull(primary.Closure);
+    }
+}
