@@ -24,11 +24,29 @@ public sealed record MlpTrainingOptions
 public static class MlpTrainer
 {
     /// <summary>
-    /// Where MLP training runs on <paramref name="device"/>, in one phrase for the stage notes: the managed path, with the
-    /// reason on devices that run kernels (no MLP training kernels yet).
+    /// Where networks of this shape train and evaluate through the device seams (<see cref="MlpEnsemble.Train(ComputeDevice, IReadOnlyList{MlpEnsembleRequest}, int, IReadOnlyList{int}, ClassifierLoss, int, int, Action?, CancellationToken)"/>,
+    /// <see cref="MlpEnsemble.Outputs(ComputeDevice, IReadOnlyList{MlpEnsemble}, IReadOnlyList{double[]})"/>) on <paramref name="device"/>,
+    /// in one phrase for the stage notes, with the reason where it is the managed path.
     /// </summary>
-    public static string PathOn(ComputeDevice device) =>
-        device.Kind == DeviceKind.Cpu ? "on the managed CPU path" : $"on the managed CPU path (MLP training has no {device.Kind} kernels yet)";
+    public static string PathOn(ComputeDevice device, IReadOnlyList<int>? hidden = null) =>
+        WhyManaged(device, hidden) is { } why
+            ? $"on the managed CPU path ({why})"
+            : $"in one launch per epoch on {device.Id} (MLP kernels, double precision)";
+
+    /// <summary>Whether the device seams train and evaluate networks of this shape with kernels on <paramref name="device"/>.</summary>
+    public static bool RunsKernels(ComputeDevice device, IReadOnlyList<int>? hidden = null) => WhyManaged(device, hidden) is null;
+
+    /// <summary>The widest layer the evaluation kernel keeps in private memory (two rows of activations per work-item).</summary>
+    internal const int KernelMaxWidth = 512;
+
+    /// <summary>Why networks with these hidden layers stay on the managed path on <paramref name="device"/>, or null when the kernels take them.</summary>
+    internal static string? WhyManaged(ComputeDevice device, IReadOnlyList<int>? hidden)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!device.SupportsKernels) return $"{device.Id} runs no kernels";
+        if (hidden is not null && hidden.Any(h => h > KernelMaxWidth)) return $"the kernels take hidden layers of at most {KernelMaxWidth} units";
+        return null;
+    }
 
     /// <summary>Trains in place; returns the mean training loss of each epoch.</summary>
     /// <param name="mlp">The network.</param>
@@ -40,12 +58,9 @@ public static class MlpTrainer
     public static double[] Train(MlpClassifier mlp, double[] x, double[] y, double[]? w, MlpTrainingOptions o, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(mlp);
-        ArgumentNullException.ThrowIfNull(o);
-        int d = mlp.Layers[0].Inputs, n = y.Length;
-        if (n == 0) throw new ArgumentException("The training set is empty.");
-        if (x.Length != n * d) throw new ArgumentException($"The inputs hold {x.Length} values; {n} events × {d} inputs expected.");
-        if (w is not null && w.Length != n) throw new ArgumentException($"{w.Length} weights for {n} events.");
-        if (o.Epochs < 1 || o.BatchSize < 1 || !(o.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(o), "Epochs, batch size and learning rate must be positive.");
+        int d = mlp.Layers[0].Inputs;
+        Validate(x, y, w, d, o);
+        int n = y.Length;
         var parameters = mlp.Layers.SelectMany(l => new[] { (l.Weight, l.WeightGrad), (l.Bias, l.BiasGrad) }).ToArray();
         var m = parameters.Select(p => new double[p.Item1.Length]).ToArray();
         var v = parameters.Select(p => new double[p.Item1.Length]).ToArray();
@@ -62,12 +77,7 @@ public static class MlpTrainer
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            Philox4x32.FillUniform(u, o.Seed, (ulong)epoch);
-            for (int i = n - 1; i > 0; i--)
-            {
-                int j = (int)(u[i] * (i + 1));
-                (order[i], order[j]) = (order[j], order[i]);
-            }
+            Shuffle(order, u, o.Seed, epoch);
             double total = 0;
             for (int start = 0; start < n; start += bs)
             {
@@ -94,5 +104,33 @@ public static class MlpTrainer
             history[epoch] = total / n;
         }
         return history;
+    }
+
+    /// <summary>The checks of <see cref="Train"/> (the kernel path makes the same, so that the path never changes what is refused).</summary>
+    internal static void Validate(double[] x, double[] y, double[]? w, int d, MlpTrainingOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentNullException.ThrowIfNull(o);
+        int n = y.Length;
+        if (n == 0) throw new ArgumentException("The training set is empty.");
+        if (x.Length != n * d) throw new ArgumentException($"The inputs hold {x.Length} values; {n} events × {d} inputs expected.");
+        if (w is not null && w.Length != n) throw new ArgumentException($"{w.Length} weights for {n} events.");
+        if (o.Epochs < 1 || o.BatchSize < 1 || !(o.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(o), "Epochs, batch size and learning rate must be positive.");
+    }
+
+    /// <summary>
+    /// The minibatch order of an epoch: the previous epoch's <paramref name="order"/> (the identity before the first)
+    /// shuffled in place by Fisher–Yates with the uniforms of Philox stream (<paramref name="seed"/>, <paramref name="epoch"/>);
+    /// <paramref name="u"/> is scratch of the same length.
+    /// </summary>
+    internal static void Shuffle(int[] order, double[] u, ulong seed, int epoch)
+    {
+        Philox4x32.FillUniform(u, seed, (ulong)epoch);
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = (int)(u[i] * (i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
+        }
     }
 }
