@@ -28,9 +28,12 @@ public static class MlpTrainer
     /// <see cref="MlpEnsemble.Outputs(ComputeDevice, IReadOnlyList{MlpEnsemble}, IReadOnlyList{double[]})"/>) on <paramref name="device"/>,
     /// in one phrase for the stage notes, with the reason where it is the managed path.
     /// </summary>
-    public static string PathOn(ComputeDevice device, IReadOnlyList<int>? hidden = null) =>
+    /// <param name="device">The run's device.</param>
+    /// <param name="hidden">The hidden layers (null: any the kernels take).</param>
+    /// <param name="parallelism">Networks trained at once on the managed path, named there when positive.</param>
+    public static string PathOn(ComputeDevice device, IReadOnlyList<int>? hidden = null, int parallelism = 0) =>
         WhyManaged(device, hidden) is { } why
-            ? $"on the managed CPU path ({why})"
+            ? $"on the managed CPU path ({why}{(parallelism > 0 ? $", {parallelism} at once" : "")})"
             : $"in one launch per epoch on {device.Id} (MLP kernels, double precision)";
 
     /// <summary>Whether the device seams train and evaluate networks of this shape with kernels on <paramref name="device"/>.</summary>

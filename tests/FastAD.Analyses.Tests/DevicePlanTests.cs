@@ -1,5 +1,6 @@
 using FastAD.Analyses.Cathode;
 using FastAD.Analyses.Conrad;
+using FastAD.Analyses.Simad;
 using FastAD.TestSupport;
 using Xunit;
 
@@ -15,6 +16,7 @@ public class DevicePlanTests
         var device = TestDevices.Get(backend);
         string cathode = CathodeAnalysis.DevicePlan(CathodeConfig.Quick(), device);
         string conrad = ConradAnalysis.DevicePlan(ConradConfig.Quick(), device);
+        string simad = SimadAnalysis.DevicePlan(SimadConfig.Quick(), device);
         if (device.SupportsKernels)
         {
             Assert.StartsWith($"flows in one launch per epoch on {device.Id}", cathode);
@@ -22,11 +24,13 @@ public class DevicePlanTests
             // CONRAD's RQS flows and leaf-wise classifiers have no kernels: the line must not claim the device.
             Assert.Contains("flows on the managed CPU path (only the SPEC 1.3 affine MAF has training kernels yet)", conrad);
             Assert.Contains("classifiers on the managed CPU path (leaf-wise growth has no kernels yet)", conrad);
+            Assert.Equal($"networks in one launch per epoch on {device.Id} (MLP kernels, double precision)", simad);
         }
         else
         {
             Assert.StartsWith("flows on the managed CPU path (cpu runs no kernels)", cathode);
             Assert.Contains("classifiers on the managed CPU path (cpu runs no kernels)", conrad);
+            Assert.StartsWith("networks on the managed CPU path (cpu runs no kernels, ", simad);
         }
     }
 }
