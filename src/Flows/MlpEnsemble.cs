@@ -105,7 +105,7 @@ public sealed class MlpEnsemble
         var nets = new MlpClassifier[requests.Count * members];
         for (int i = 0; i < nets.Length; i++) nets[i] = new MlpClassifier(d, hidden, loss, requests[i / members].Seed + (ulong)(i % members));
         MlpTrainingOptions Options(int i) => requests[i / members].Options with { Seed = requests[i / members].Options.Seed + (ulong)(i % members) };
-        if (MlpTrainer.WhyManaged(device, hidden) is null)
+        if (MlpTrainer.WhyManaged(device, [d, .. hidden]) is null)
         {
             // One launch group per set of training settings (the kernel's arguments), at most MaxNetworksPerLaunch networks
             // (whole requests) each, which bounds the device memory (about 0.5 MB per 3 × 50 network at batch 128).
@@ -155,7 +155,7 @@ public sealed class MlpEnsemble
         ArgumentNullException.ThrowIfNull(x);
         if (x.Count != ensembles.Count) throw new ArgumentException($"{x.Count} input sets for {ensembles.Count} ensembles.", nameof(x));
         var result = new double[ensembles.Count][];
-        var kernel = ensembles.Select(e => MlpTrainer.WhyManaged(device, MlpKernels.Sizes(e.Members[0])[1..^1]) is null).ToArray();
+        var kernel = ensembles.Select(e => MlpTrainer.WhyManaged(device, MlpKernels.Sizes(e.Members[0])) is null).ToArray();
         Parallel.For(0, ensembles.Count, j =>
         {
             if (!kernel[j]) result[j] = ensembles[j].Outputs(x[j]);

@@ -42,12 +42,12 @@ public static class MlpTrainer
     /// <summary>The widest layer the evaluation kernel keeps in private memory (two rows of activations per work-item).</summary>
     internal const int KernelMaxWidth = 512;
 
-    /// <summary>Why networks with these hidden layers stay on the managed path on <paramref name="device"/>, or null when the kernels take them.</summary>
-    internal static string? WhyManaged(ComputeDevice device, IReadOnlyList<int>? hidden)
+    /// <summary>Why networks with layers of these widths stay on the managed path on <paramref name="device"/>, or null when the kernels take them.</summary>
+    internal static string? WhyManaged(ComputeDevice device, IReadOnlyList<int>? widths)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.SupportsKernels) return $"{device.Id} runs no kernels";
-        if (hidden is not null && hidden.Any(h => h > KernelMaxWidth)) return $"the kernels take hidden layers of at most {KernelMaxWidth} units";
+        if (widths is not null && widths.Any(h => h > KernelMaxWidth)) return $"the kernels take layers of at most {KernelMaxWidth} units";
         return null;
     }
 

@@ -78,6 +78,22 @@ public class MlpSeamTests(ITestOutputHelper output)
         }
     }
 
+    [SkippableTheory]
+    [InlineData("opencl")]
+    [InlineData("cuda")]
+    public void LayersWiderThanTheKernelsTakeStayManagedAndSaySo(string backend)
+    {
+        var device = TestDevices.Get(backend);
+        int[] hidden = [MlpTrainer.KernelMaxWidth + 1];
+        Assert.False(MlpTrainer.RunsKernels(device, hidden));
+        Assert.Equal($"on the managed CPU path (the kernels take layers of at most {MlpTrainer.KernelMaxWidth} units)", MlpTrainer.PathOn(device, hidden));
+        var (x, y, _) = Sample(20, 7);
+        var o = new MlpTrainingOptions { Epochs = 1, BatchSize = 16, Seed = 2 };
+        var reference = MlpEnsemble.Train(x, y, null, 2, hidden, ClassifierLoss.Mlc, 2, o, 4);
+        var trained = MlpEnsemble.Train(device, [new MlpEnsembleRequest(x, y, null, o, 4)], 2, hidden, ClassifierLoss.Mlc, 2);
+        Assert.Equal(reference.Outputs(x), MlpEnsemble.Outputs(device, trained, [x])[0]);   // the managed path, bit for bit
+    }
+
     [Fact]
     public void TheCpuPathSaysWhyItIsManaged()
     {
