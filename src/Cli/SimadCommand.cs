@@ -35,7 +35,7 @@ internal sealed class SimadCommand() : AnalysisCommand<SimadConfig, SimadResults
         var sample = dataFile is null ? SimadData.Generate(c) : SimadData.Load(dataFile, c);
         var request = new SimadRequest(c, sample, outDir, parse.GetValue(Options.Preset)!, sample.Source);
         return new Prepared(Title("simad", $"on {sample.Source}: {sample.Background.RowCount:N0} background-only data, {sample.Simulation.RowCount:N0} simulation events, {sample.Pools.Count} signal pools"),
-            dev => $"networks {MlpTrainer.PathOn(dev)} ({c.Workers()} at once)", run => SimadAnalysis.Run(request, run));
+            dev => SimadAnalysis.DevicePlan(c, dev), run => SimadAnalysis.Run(request, run));
     }
 
     protected override string KeptOnInterrupt(string outDir) =>

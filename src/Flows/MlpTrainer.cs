@@ -24,11 +24,32 @@ public sealed record MlpTrainingOptions
 public static class MlpTrainer
 {
     /// <summary>
-    /// Where MLP training runs on <paramref name="device"/>, in one phrase for the stage notes: the managed path, with the
-    /// reason on devices that run kernels (no MLP training kernels yet).
+    /// Where networks of this shape train and evaluate through the device seams (<see cref="MlpEnsemble.Train(ComputeDevice, IReadOnlyList{MlpEnsembleRequest}, int, IReadOnlyList{int}, ClassifierLoss, int, int, Action?, CancellationToken)"/>,
+    /// <see cref="MlpEnsemble.Outputs(ComputeDevice, IReadOnlyList{MlpEnsemble}, IReadOnlyList{double[]})"/>) on <paramref name="device"/>,
+    /// in one phrase for the stage notes, with the reason where it is the managed path.
     /// </summary>
-    public static string PathOn(ComputeDevice device) =>
-        device.Kind == DeviceKind.Cpu ? "on the managed CPU path" : $"on the managed CPU path (MLP training has no {device.Kind} kernels yet)";
+    /// <param name="device">The run's device.</param>
+    /// <param name="hidden">The hidden layers (null: any the kernels take).</param>
+    /// <param name="parallelism">Networks trained at once on the managed path, named there when positive.</param>
+    public static string PathOn(ComputeDevice device, IReadOnlyList<int>? hidden = null, int parallelism = 0) =>
+        WhyManaged(device, hidden) is { } why
+            ? $"on the managed CPU path ({why}{(parallelism > 0 ? $", {parallelism} at once" : "")})"
+            : $"in one launch per epoch on {device.Id} (MLP kernels, double precision)";
+
+    /// <summary>Whether the device seams train and evaluate networks of this shape with kernels on <paramref name="device"/>.</summary>
+    public static bool RunsKernels(ComputeDevice device, IReadOnlyList<int>? hidden = null) => WhyManaged(device, hidden) is null;
+
+    /// <summary>The widest layer the evaluation kernel keeps in private memory (two rows of activations per work-item).</summary>
+    internal const int KernelMaxWidth = 512;
+
+    /// <summary>Why networks with layers of these widths stay on the managed path on <paramref name="device"/>, or null when the kernels take them.</summary>
+    internal static string? WhyManaged(ComputeDevice device, IReadOnlyList<int>? widths)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!device.SupportsKernels) return $"{device.Id} runs no kernels";
+        if (widths is not null && widths.Any(h => h > KernelMaxWidth)) return $"the kernels take layers of at most {KernelMaxWidth} units";
+        return null;
+    }
 
     /// <summary>Trains in place; returns the mean training loss of each epoch.</summary>
     /// <param name="mlp">The network.</param>
@@ -40,12 +61,9 @@ public static class MlpTrainer
     public static double[] Train(MlpClassifier mlp, double[] x, double[] y, double[]? w, MlpTrainingOptions o, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(mlp);
-        ArgumentNullException.ThrowIfNull(o);
-        int d = mlp.Layers[0].Inputs, n = y.Length;
-        if (n == 0) throw new ArgumentException("The training set is empty.");
-        if (x.Length != n * d) throw new ArgumentException($"The inputs hold {x.Length} values; {n} events × {d} inputs expected.");
-        if (w is not null && w.Length != n) throw new ArgumentException($"{w.Length} weights for {n} events.");
-        if (o.Epochs < 1 || o.BatchSize < 1 || !(o.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(o), "Epochs, batch size and learning rate must be positive.");
+        int d = mlp.Layers[0].Inputs;
+        Validate(x, y, w, d, o);
+        int n = y.Length;
         var parameters = mlp.Layers.SelectMany(l => new[] { (l.Weight, l.WeightGrad), (l.Bias, l.BiasGrad) }).ToArray();
         var m = parameters.Select(p => new double[p.Item1.Length]).ToArray();
         var v = parameters.Select(p => new double[p.Item1.Length]).ToArray();
@@ -62,12 +80,7 @@ public static class MlpTrainer
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            Philox4x32.FillUniform(u, o.Seed, (ulong)epoch);
-            for (int i = n - 1; i > 0; i--)
-            {
-                int j = (int)(u[i] * (i + 1));
-                (order[i], order[j]) = (order[j], order[i]);
-            }
+            Shuffle(order, u, o.Seed, epoch);
             double total = 0;
             for (int start = 0; start < n; start += bs)
             {
@@ -95,105 +108,32 @@ public static class MlpTrainer
         }
         return history;
     }
-}
 
-/// <summary>
-/// An average of <see cref="MlpClassifier"/>s trained on standardised inputs (mean and standard deviation of the
-/// training set, per column). The ensemble score is the mean of the members' scores (sigmoid for BCE, the
-/// log-ratio f for MLC); its raw output is the score mapped back (logit for BCE), so the loss of the ensemble is
-/// the members' loss applied to it.
-/// </summary>
-public sealed class MlpEnsemble
-{
-    private readonly double[] _mean, _std;
-
-    /// <summary>An ensemble of trained members with their input standardisation.</summary>
-    public MlpEnsemble(IReadOnlyList<MlpClassifier> members, double[] mean, double[] std)
+    /// <summary>The checks of <see cref="Train"/> (the kernel path makes the same, so that the path never changes what is refused).</summary>
+    internal static void Validate(double[] x, double[] y, double[]? w, int d, MlpTrainingOptions o)
     {
-        if (members.Count == 0) throw new ArgumentException("An ensemble needs at least one member.");
-        Members = members;
-        _mean = mean;
-        _std = std;
-    }
-
-    /// <summary>The networks.</summary>
-    public IReadOnlyList<MlpClassifier> Members { get; }
-    /// <summary>The loss (of every member).</summary>
-    public ClassifierLoss Loss => Members[0].Loss;
-
-    /// <summary>Per-column mean and standard deviation (1 where a column is constant) of row-major inputs.</summary>
-    public static (double[] Mean, double[] Std) Standardization(ReadOnlySpan<double> x, int d)
-    {
-        int n = x.Length / d;
-        if (n == 0) throw new ArgumentException("No events to standardise.");
-        var mean = new double[d];
-        var std = new double[d];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++) mean[j] += x[i * d + j];
-        for (int j = 0; j < d; j++) mean[j] /= n;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++) std[j] += (x[i * d + j] - mean[j]) * (x[i * d + j] - mean[j]);
-        for (int j = 0; j < d; j++)
-        {
-            std[j] = Math.Sqrt(std[j] / n);
-            if (!(std[j] > 0)) std[j] = 1;
-        }
-        return (mean, std);
-    }
-
-    /// <summary>Standardised copy of row-major inputs.</summary>
-    public double[] Standardize(ReadOnlySpan<double> x)
-    {
-        int d = _mean.Length;
-        var z = new double[x.Length];
-        for (int i = 0; i < x.Length; i++) z[i] = (x[i] - _mean[i % d]) / _std[i % d];
-        return z;
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentNullException.ThrowIfNull(o);
+        int n = y.Length;
+        if (n == 0) throw new ArgumentException("The training set is empty.");
+        if (x.Length != n * d) throw new ArgumentException($"The inputs hold {x.Length} values; {n} events × {d} inputs expected.");
+        if (w is not null && w.Length != n) throw new ArgumentException($"{w.Length} weights for {n} events.");
+        if (o.Epochs < 1 || o.BatchSize < 1 || !(o.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(o), "Epochs, batch size and learning rate must be positive.");
     }
 
     /// <summary>
-    /// Trains <paramref name="members"/> networks (seeds <paramref name="seed"/> + k) on the same standardised data, up
-    /// to <paramref name="parallelism"/> at once; <paramref name="memberDone"/> is called (from worker threads) after each.
+    /// The minibatch order of an epoch: the previous epoch's <paramref name="order"/> (the identity before the first)
+    /// shuffled in place by Fisher–Yates with the uniforms of Philox stream (<paramref name="seed"/>, <paramref name="epoch"/>);
+    /// <paramref name="u"/> is scratch of the same length.
     /// </summary>
-    public static MlpEnsemble Train(double[] x, double[] y, double[]? w, int d, IReadOnlyList<int> hidden, ClassifierLoss loss, int members,
-        MlpTrainingOptions options, ulong seed, int parallelism = 1, Action? memberDone = null, CancellationToken cancel = default)
+    internal static void Shuffle(int[] order, double[] u, ulong seed, int epoch)
     {
-        var (mean, std) = Standardization(x, d);
-        var shell = new MlpEnsemble([new MlpClassifier(d, hidden, loss, seed)], mean, std);
-        var z = shell.Standardize(x);
-        var nets = new MlpClassifier[members];
-        Parallel.For(0, members, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancel }, k =>
+        Philox4x32.FillUniform(u, seed, (ulong)epoch);
+        for (int i = order.Length - 1; i > 0; i--)
         {
-            var net = new MlpClassifier(d, hidden, loss, seed + (ulong)k);
-            MlpTrainer.Train(net, z, y, w, options with { Seed = options.Seed + (ulong)k }, cancel);
-            nets[k] = net;
-            memberDone?.Invoke();
-        });
-        return new MlpEnsemble(nets, mean, std);
-    }
-
-    /// <summary>Raw ensemble outputs f (logit of the mean sigmoid for BCE; mean f for MLC) of row-major inputs.</summary>
-    public double[] Outputs(ReadOnlySpan<double> x)
-    {
-        var z = Standardize(x);
-        int n = x.Length / _mean.Length;
-        var sum = new double[n];
-        var f = new double[n];
-        foreach (var m in Members)
-        {
-            m.Forward(z, f, m.NewPass(n));
-            for (int i = 0; i < n; i++) sum[i] += m.Score(f[i]);
+            int j = (int)(u[i] * (i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
         }
-        for (int i = 0; i < n; i++)
-        {
-            double s = sum[i] / Members.Count;
-            sum[i] = Loss == ClassifierLoss.Bce ? Math.Log(Math.Max(s, 1e-300) / Math.Max(1 - s, 1e-300)) : s;
-        }
-        return sum;
     }
-
-    /// <summary>Scores of outputs from <see cref="Outputs"/> (probability for BCE, log-ratio for MLC).</summary>
-    public double Score(double f) => Members[0].Score(f);
-
-    /// <summary>Mean loss of the ensemble on labelled events (per-event weights for BCE; empty = 1).</summary>
-    public double MeanLoss(ReadOnlySpan<double> f, ReadOnlySpan<double> y, ReadOnlySpan<double> w = default) => Members[0].BatchLoss(f, y, w);
 }

@@ -1,5 +1,6 @@
 using FastAD.Analyses.Cathode;
 using FastAD.Analyses.Conrad;
+using FastAD.Analyses.Simad;
 using FastAD.TestSupport;
 using Xunit;
 
@@ -15,6 +16,7 @@ public class DevicePlanTests
         var device = TestDevices.Get(backend);
         string cathode = CathodeAnalysis.DevicePlan(CathodeConfig.Quick(), device);
         string conrad = ConradAnalysis.DevicePlan(ConradConfig.Quick(), device);
+        string simad = SimadAnalysis.DevicePlan(SimadConfig.Quick(), device);
         if (device.SupportsKernels)
         {
             Assert.StartsWith($"flows in one launch per epoch on {device.Id}", cathode);
@@ -23,12 +25,14 @@ public class DevicePlanTests
             Assert.StartsWith($"flows in one launch per epoch on {device.Id} (RQS MAF kernels, double precision)", conrad);
             Assert.Contains($"latent map in one launch per call on {device.Id} (RQS MAF kernels, double precision)", conrad);
             Assert.Contains("classifiers on the managed CPU path (leaf-wise growth has no kernels yet)", conrad);
+            Assert.Equal($"networks in one launch per epoch on {device.Id} (MLP kernels, double precision)", simad);
         }
         else
         {
             Assert.StartsWith("flows on the managed CPU path (cpu runs no kernels)", cathode);
             Assert.Contains("classifiers on the managed CPU path (cpu runs no kernels)", conrad);
             Assert.Contains("latent map on the managed CPU path (cpu runs no kernels)", conrad);
+            Assert.StartsWith("networks on the managed CPU path (cpu runs no kernels, ", simad);
         }
     }
 }

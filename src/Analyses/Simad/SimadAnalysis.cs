@@ -7,6 +7,14 @@ using FastAD.Stats;
 
 namespace FastAD.Analyses.Simad;
 
+/// <summary>One classifier of a stage: its training and test events (row-major features) and its networks' seed.</summary>
+/// <param name="DataTrain">Training "data" (label 1).</param>
+/// <param name="SimTrain">Training simulation (label 0).</param>
+/// <param name="DataTest">Test data.</param>
+/// <param name="SimTest">Test simulation.</param>
+/// <param name="Seed">Member k initialises from Seed + k and shuffles with Seed + k.</param>
+public sealed record ClassifierJob(double[] DataTrain, double[] SimTrain, double[] DataTest, double[] SimTest, ulong Seed);
+
 /// <summary>What a run needs.</summary>
 /// <param name="Config">Hyperparameters.</param>
 /// <param name="Sample">The events.</param>
@@ -86,14 +94,16 @@ public static class SimadAnalysis
                 if (run.Models.OpenSingle(run, stage, file, Path.GetFileNameWithoutExtension(file), inputs, path => SimadStageFile.Load(path, identity, jobs),
                         inputsAre: "data, settings or seed") is { } saved)
                     return saved;
-                progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks, {c.Workers()} at once, {MlpTrainer.PathOn(run.Device)}"));
-                var results = new StatisticSet[jobs];
+                progress?.Report(new StageProgress(stage, 0, total, $"{jobs} classifiers × {c.Classifier.Ensemble} networks {MlpTrainer.PathOn(run.Device, c.Classifier.Hidden, c.Workers())}"));
+                var classifiers = new ClassifierJob[jobs];
                 Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = c.Workers(), CancellationToken = cancel }, j =>
                 {
                     var (train, test) = make(j);
-                    results[j] = Evaluate(c, loss, train.Matrix(s.Features), simTrainX, test.Matrix(s.Features), simTestX, s.Features.Length,
-                        networkSeeds[j].Seed, () => progress?.Report(new StageProgress(stage, Interlocked.Increment(ref done), total)), cancel);
+                    classifiers[j] = new ClassifierJob(train.Matrix(s.Features), simTrainX, test.Matrix(s.Features), simTestX, networkSeeds[j].Seed);
                 });
+                // Every classifier of the stage through the MLP seams at once (on a kernel device: one launch per epoch).
+                var results = Evaluate(run.Device, c, loss, classifiers, s.Features.Length,
+                    () => progress?.Report(new StageProgress(stage, Interlocked.Increment(ref done), total)), cancel);
                 networks += total;
                 run.Models.SaveSingle(file, Path.GetFileNameWithoutExtension(file), inputs, path => SimadStageFile.Save(path, results, identity));
                 return results;
@@ -145,28 +155,48 @@ public static class SimadAnalysis
         }
         return new SimadResults(typeof(SimadAnalysis).Assembly.GetName().Version?.ToString() ?? "", run.Device.Id, request.Input, request.Preset, c,
             new SplitSizes(bgTrain.RowCount, bgTest.RowCount, simTrain.RowCount, simTest.RowCount), notes,
-            [.. nulls], [.. scans], [.. observed], networks, run.Seconds);
+            [.. nulls], [.. scans], [.. observed], networks, run.Seconds, MlpTrainer.PathOn(run.Device, c.Classifier.Hidden, c.Workers()));
     }
 
     private static string Slug(string stage) => new string(stage.Select(ch => char.IsAsciiLetterOrDigit(ch) ? char.ToLowerInvariant(ch) : '-').ToArray()).Replace("--", "-").Trim('-');
 
+    /// <summary>Where the networks of this configuration train on <paramref name="device"/>, and why (the `devices:` line).</summary>
+    public static string DevicePlan(SimadConfig c, ComputeDevice device) => $"networks {MlpTrainer.PathOn(device, c.Classifier.Hidden, c.Workers())}";
+
     /// <summary>
     /// Trains one classifier (the ensemble) on training data (label 1) against training simulation (label 0) and
-    /// returns the four statistics on the test events. BCE class weights, if configured, give each class equal total weight.
+    /// returns the four statistics on the test events, on the managed path. BCE class weights, if configured, give each class equal total weight.
     /// </summary>
     public static StatisticSet Evaluate(SimadConfig c, ClassifierLoss loss, double[] dataTrain, double[] simTrain, double[] dataTest, double[] simTest, int d,
-        ulong seed, Action? memberDone = null, CancellationToken cancel = default)
+        ulong seed, Action? memberDone = null, CancellationToken cancel = default) =>
+        Evaluate(FastAD.Kernels.Cpu.CpuDevice.Instance, c, loss, [new ClassifierJob(dataTrain, simTrain, dataTest, simTest, seed)], d, memberDone, cancel)[0];
+
+    /// <summary>
+    /// <see cref="Evaluate(SimadConfig, ClassifierLoss, double[], double[], double[], double[], int, ulong, Action?, CancellationToken)"/>
+    /// for many classifiers, trained and evaluated together through the MLP seams on <paramref name="device"/> (which pick
+    /// the path); <paramref name="memberDone"/> is called after each network.
+    /// </summary>
+    public static StatisticSet[] Evaluate(ComputeDevice device, SimadConfig c, ClassifierLoss loss, IReadOnlyList<ClassifierJob> jobs, int d,
+        Action? memberDone = null, CancellationToken cancel = default)
     {
-        var (x, y, w) = Labelled(c, loss, dataTrain, simTrain, d);
-        var options = new MlpTrainingOptions { Epochs = c.Classifier.Epochs, BatchSize = c.Classifier.BatchSize, LearningRate = c.Classifier.LearningRate, Seed = seed };
-        var ensemble = MlpEnsemble.Train(x, y, w, d, c.Classifier.Hidden, loss, c.Classifier.Ensemble, options, seed, 1, memberDone, cancel);
-        var (xt, yt, wt) = Labelled(c, loss, dataTest, simTest, d);
-        var f = ensemble.Outputs(xt);
-        int nd = dataTest.Length / d;
-        var scores = f.AsSpan(0, nd).ToArray().Select(ensemble.Score).ToArray();
-        double mean = scores.Average();
-        double std = Math.Sqrt(scores.Sum(v => (v - mean) * (v - mean)) / scores.Length);
-        return new StatisticSet(ensemble.MeanLoss(f, yt, wt), mean, scores.Max(), std);
+        var requests = jobs.Select(job =>
+        {
+            var (x, y, w) = Labelled(c, loss, job.DataTrain, job.SimTrain, d);
+            var options = new MlpTrainingOptions { Epochs = c.Classifier.Epochs, BatchSize = c.Classifier.BatchSize, LearningRate = c.Classifier.LearningRate, Seed = job.Seed };
+            return new MlpEnsembleRequest(x, y, w, options, job.Seed);
+        }).ToArray();
+        var ensembles = MlpEnsemble.Train(device, requests, d, c.Classifier.Hidden, loss, c.Classifier.Ensemble, c.Workers(), memberDone, cancel);
+        var tests = jobs.Select(job => Labelled(c, loss, job.DataTest, job.SimTest, d)).ToArray();
+        var outputs = MlpEnsemble.Outputs(device, ensembles, tests.Select(t => t.X).ToArray());
+        return jobs.Select((job, j) =>
+        {
+            var f = outputs[j];
+            int nd = job.DataTest.Length / d;
+            var scores = f.AsSpan(0, nd).ToArray().Select(ensembles[j].Score).ToArray();
+            double mean = scores.Average();
+            double std = Math.Sqrt(scores.Sum(v => (v - mean) * (v - mean)) / scores.Length);
+            return new StatisticSet(ensembles[j].MeanLoss(f, tests[j].Y, tests[j].W), mean, scores.Max(), std);
+        }).ToArray();
     }
 
     private static (double[] X, double[] Y, double[]? W) Labelled(SimadConfig c, ClassifierLoss loss, double[] data, double[] sim, int d)

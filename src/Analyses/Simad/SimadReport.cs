@@ -143,7 +143,7 @@ public static class SimadReport
     {
         var c = r.Config;
         var md = new MarkdownReport().Heading("Simulation-based anomaly detection for multileptons");
-        md.Paragraph($"Input: {r.Input}. Preset: {r.Preset}. Device: {r.Device} (networks on the managed CPU path, {c.Workers()} at once). " +
+        md.Paragraph($"Input: {r.Input}. Preset: {r.Preset}. Device: {r.Device} (networks {r.NetworkPath}). " +
                      $"{r.NetworksTrained:N0} networks trained in {r.Seconds.Values.Sum():F1} s.");
         md.Bullets([
             $"classifier: data (label 1) against simulation (label 0), average of {c.Classifier.Ensemble} MLPs ({string.Join(" × ", c.Classifier.Hidden)} ReLU), " +

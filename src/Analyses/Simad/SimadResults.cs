@@ -50,7 +50,7 @@ public sealed record ObservedResult(string Loss, StatisticSet Statistics, double
 /// <summary>Event counts of the held-out split.</summary>
 public sealed record SplitSizes(int BackgroundTrain, int BackgroundTest, int SimulationTrain, int SimulationTest);
 
-/// <summary>Everything a run computed (results.json).</summary>
+/// <summary>Everything a run computed (results.json); <c>NetworkPath</c> is where the networks trained (<see cref="FastAD.Flows.MlpTrainer.PathOn"/>).</summary>
 public sealed record SimadResults(string Version, string Device, string Input, string Preset, SimadConfig Config, SplitSizes Split,
     IReadOnlyList<string> Notes, NullResult[] Nulls, ScanResult[] Scans, ObservedResult[] Observed, int NetworksTrained,
-    Dictionary<string, double> Seconds);
+    Dictionary<string, double> Seconds, string NetworkPath = "");
