@@ -1,4 +1,4 @@
-/* What the flow training kernels (maf_train.cl, rqs_train.cl) share: one work-group of WG work-items trains one flow;
+/* What the training kernels (maf_train.cl, rqs_train.cl, mlp.cl) share: one work-group of WG work-items trains one model;
    the including source defines WG (a power of two) before this file. EACH spreads a loop over the work-group,
    group_sum reduces over it, adam_update is FlowTrainer's step (coupled weight decay wd or decoupled through
    keep = 1 - lr * decay, global gradient-norm clip, bias correction) over the flow's n parameters. */

@@ -23,32 +23,7 @@ typedef MLP_REAL real;
 #define WG MLP_WG
 #define NP MLP_NP
 
-#ifdef FASTAD_OPENCL
-#define GBARRIER() barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)
-#define LOCAL_PTR __local
-#else
-#define GBARRIER() __syncthreads()
-#define LOCAL_PTR
-#endif
-
-/* i = lid, lid + WG, ... below count, written so that every work-item runs the outer loop the same number of
-   times (PoCL skipped a loop after a barrier that some work-items entered zero times; see maf_train.cl). */
-#define EACH(i, count) for (int i##_0 = 0; i##_0 < (count); i##_0 += WG) for (int i = i##_0 + lid; i < (count) && i < i##_0 + WG; i += WG)
-
-/* Sum of v over the work-group, returned to every work-item (all must call it). */
-DEVFN real mlp_group_sum(LOCAL_PTR real* red, real v, int lid)
-{
-    red[lid] = v;
-    BARRIER();
-    for (int width = WG / 2; width > 0; width /= 2)
-    {
-        if (lid < width) red[lid] += red[lid + width];
-        BARRIER();
-    }
-    real total = red[0];
-    BARRIER();
-    return total;
-}
+#include "flow_train.cl"
 
 /* One epoch of network k: steps of nb = min(batch, rows) rows in the host's order, the last one shorter (as
    MlpTrainer). Adam's t continues from epoch * steps-per-epoch. epochLoss[k] = sum over steps of the batch's mean
@@ -124,7 +99,7 @@ KERNEL void mlp_train_epoch(GLOBAL real* params, GLOBAL real* adamM, GLOBAL real
             df[n] = (yn == 1 ? (real)(-1) : exp(fn)) / m;
 #endif
         }
-        real sum = mlp_group_sum(red, part, lid);
+        real sum = group_sum(red, part, lid);
         total += sum / m * m;
         GBARRIER();
         /* backward, last layer first: dW = G^T a_prev, db = sum G, G_prev = (G W) where a_prev > 0 */
@@ -162,18 +137,8 @@ KERNEL void mlp_train_epoch(GLOBAL real* params, GLOBAL real* adamM, GLOBAL real
             }
             GBARRIER();
         }
-        /* Adam with bias correction */
-        double t = (double)((i64)epoch * steps + s + 1);
-        real c1 = (real)(1 - pow(beta1, t)), c2 = (real)(1 - pow(beta2, t));
-        EACH(i, NP)
-        {
-            real gi = g[i];
-            real mi = (real)beta1 * am[i] + (real)(1 - beta1) * gi;
-            real vi = (real)beta2 * av[i] + (real)(1 - beta2) * gi * gi;
-            am[i] = mi;
-            av[i] = vi;
-            p[i] = p[i] - (real)lr * (mi / c1) / (sqrt(vi / c2) + (real)eps);
-        }
+        /* Adam with bias correction (no weight decay, no clip: FlowTrainer.AdamStep with scale 1) */
+        adam_update(red, lid, p, g, am, av, NP, (double)((i64)epoch * steps + s + 1), lr, beta1, beta2, eps, 0, 1, 0);
         GBARRIER();
     }
     if (lid == 0) epochLoss[k] = total;
