@@ -11,9 +11,8 @@ namespace FastAD.Data;
 /// Arrow IPC files (Feather v2, what <c>pandas.DataFrame.to_feather</c> and <c>pyarrow.feather.write_feather</c>
 /// write) and Arrow IPC streams, through Apache.Arrow. Columns of float32, float64, int32, int64 and strings are
 /// read as such; int8/int16/uint8/uint16/bool widen to int32 and uint32 to int64. Nulls in floating columns
-/// become NaN; nulls elsewhere are errors. LZ4-frame compressed buffers (pandas' default) are decoded by
-/// <see cref="Lz4Frame"/>; ZSTD is rejected with a message saying how to re-save the file. Files are written
-/// uncompressed.
+/// become NaN; nulls elsewhere are errors. LZ4-frame (pandas' default) and ZSTD compressed buffers are decoded by
+/// <see cref="ArrowCodecs"/> (K4os.Compression.LZ4, ZstdSharp). Files are written uncompressed.
 /// </summary>
 public static class ArrowFormat
 {

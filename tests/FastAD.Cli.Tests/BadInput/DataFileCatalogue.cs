@@ -66,7 +66,7 @@ public sealed class DataFileCatalogue() : TempFolderTests("fastad-catalogue-")
         Skip.IfNot(File.Exists("/dev/zero"), "no /dev/zero");
 
         // The message says the format was judged from the first bytes (the old reader read the endless stream for 23 s, then failed).
-        Refusal.Expect(["bumphunt", "--masses", "/dev/zero"], "/dev/zero: not a CSV, .npy, .npz or Feather file (starts with bytes 00 00 00 00");
+        Refusal.Expect(["bumphunt", "--masses", "/dev/zero"], "/dev/zero: not a CSV, .npy, .npz, Feather, HDF5 or Parquet file (starts with bytes 00 00 00 00");
     }
 
     [Fact]
