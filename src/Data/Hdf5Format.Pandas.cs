@@ -21,9 +21,11 @@ internal static class PandasFixed
         }
         var order = Names(Dataset("axis0"), path);
         long rows = (long)Dataset("axis1").Space.Dimensions[0];
-        int blocks = Hdf5Format.Guarded(path, $"attribute 'nblocks' of {where}", () => frame.AttributeExists("nblocks")
-            ? frame.Attribute("nblocks").Read<int>()
-            : throw new InvalidDataException($"{path}: {where} has no 'nblocks' attribute; expected the pandas fixed layout."));
+        long blocks = Hdf5Format.Guarded(path, $"attribute 'nblocks' of {where}", () => !frame.AttributeExists("nblocks")
+            ? throw new InvalidDataException($"{path}: {where} has no 'nblocks' attribute; expected the pandas fixed layout.")
+            : frame.Attribute("nblocks") is { Type.Size: 8 } wide ? wide.Read<long>() : frame.Attribute("nblocks").Read<int>());
+        if (blocks < 0 || blocks > order.Length)
+            throw new InvalidDataException($"{path}: {where} says it has {blocks} blocks for {order.Length} columns; the file is corrupt.");
         var columns = new Dictionary<string, Array>(StringComparer.Ordinal);
         for (int b = 0; b < blocks; b++)
         {

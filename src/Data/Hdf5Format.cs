@@ -225,8 +225,12 @@ public static class Hdf5Format
                 };
             case H5DataTypeClass.Enumerated when type.Size == 1: // h5py's bool: an enum over int8
                 return Array.ConvertAll((sbyte[])Read<sbyte>(), v => (int)v);
+            case H5DataTypeClass.BitField when type.Size == 1: // PyTables' (pandas') bool: an 8-bit bitfield
+                return Array.ConvertAll((byte[])Read<byte>(), v => v == 0 ? 0 : 1);
             case H5DataTypeClass.String: return Read<string>();
-            case H5DataTypeClass.VariableLength when type.VariableLength.BaseType.Class == H5DataTypeClass.String: return Read<string>();
+            // h5py's variable-length str: a vlen of 1-byte characters (PureHDF does not say "string" from "sequence"; it reads both as text).
+            case H5DataTypeClass.VariableLength when type.VariableLength.BaseType is { Class: H5DataTypeClass.FixedPoint or H5DataTypeClass.String, Size: 1 }:
+                return Read<string>();
             default: throw Unsupported(dataset, column, path, type.Class == H5DataTypeClass.FloatingPoint ? $"{type.Size * 8}-bit floats" : type.Class.ToString());
         }
     }
