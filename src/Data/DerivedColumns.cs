@@ -95,7 +95,8 @@ public static class DerivedColumns
         }
         catch (Exception e) when (e is ParseException or InvalidOperationException or ArgumentException)
         {
-            throw new ArgumentException($"{where}: {e.Message.TrimEnd('.')} (grammar: docs/DATA.md, derived columns).", e);
+            string hint = expression.Contains('^', StringComparison.Ordinal) ? "; there is no ^ power operator, write pow(x, 2)" : "";
+            throw new ArgumentException($"{where}: {e.Message.TrimEnd('.')}{hint} (grammar: docs/DATA.md, derived columns).", e);
         }
         var body = lambda.Expression;
         if (body.Type == typeof(bool)) body = Expression.Condition(body, Expression.Constant(1.0), Expression.Constant(0.0));
