@@ -60,10 +60,11 @@ public sealed class DerivedColumnsTests
     [InlineData("x = a + q", "--derive 'x = a + q' on f.h5: 'q' is neither a column nor a function; columns are: a, b, n, sel; functions: sqrt(x)")]
     [InlineData("x = a + sel", "--derive 'x = a + sel' on f.h5: column 'sel' holds text, not numbers.")]
     [InlineData("x = a +", "--derive 'x = a +' on f.h5: ")]
-    [InlineData("x = a ^ 2", "--derive 'x = a ^ 2' on f.h5: Invalid Operation (at index 2); there is no ^ power operator, write pow(x, 2)")]
+    [InlineData("x = a ^ 2", "--derive 'x = a ^ 2' on f.h5: Invalid Operation")]
     public void MistakesNameTheDefinitionAndWhatIsWrong(string definition, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => DerivedColumns.Apply(Jets, [definition], "f.h5")).Message;
         Assert.StartsWith(message, e);
+        if (definition.Contains('^')) Assert.Contains("; there is no ^ power operator, write pow(x, 2) (grammar: docs/DATA.md, derived columns).", e);
     }
 }
