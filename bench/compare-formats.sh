@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Read throughput and peak memory of every input format on one 10-million-row file (6 float64 columns, 480 MB of
-# column data), FastAD (`fastad inspect`: read + one summary pass; best of 3, peak RSS from GNU time) beside numpy /
+# Read throughput and peak memory of every input format on a 10-million-row file (6 float64 columns, 480 MB of
+# column data; the ZSTD Arrow file has other values, 3 decimals, so that it compresses), FastAD (`fastad inspect`: read + one summary pass; best of 3, peak RSS from GNU time) beside numpy /
 # pandas / h5py reading the same files (bench/peers/formats_peer.py).
 # Usage: bench/compare-formats.sh [fastad binary] [folder] [rows]
 set -euo pipefail
@@ -13,7 +13,9 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 [ -f "$dir/events.npz" ] || /usr/bin/python3 bench/peers/formats_peer.py make "$dir" "$rows"
 [ -f "$dir/events.parquet" ] || "$fastad" convert "$dir/events.npz" "$dir/events.parquet" >/dev/null
 [ -f "$dir/events.feather" ] || "$fastad" convert "$dir/events.npz" "$dir/events.feather" >/dev/null
-for f in events.npy events.npz events.feather events.parquet events-pandas.h5 events-h5py.h5 events.csv; do
+# ZSTD Arrow from apache-arrow JS (tests/writers; npm ci --prefix tests/writers), batches of 65536 rows as pyarrow writes.
+[ -f "$dir/events-zstd.arrow" ] || node tests/writers/write.mjs --random "$rows" "$dir/events-zstd.arrow" zstd
+for f in events.npy events.npz events.feather events-zstd.arrow events.parquet events-pandas.h5 events-h5py.h5 events.csv; do
   best=999999; peak=0
   for run in 1 2 3; do
     /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$fastad" inspect "$dir/$f" >/dev/null

@@ -68,20 +68,14 @@ public static class ArrowFormat
         CheckBlocks(footerBytes, footerStart, path);
         using var reader = new ArrowFileReader(stream, allocator: null, compressionCodecFactory: new ArrowCodecs(path), leaveOpen: true);
         var schema = Guarded(path, "footer", () => reader.Schema);
-        var batches = new List<RecordBatch>();
-        RecordBatch? batch;
-        while ((batch = Guarded(path, $"record batch {batches.Count + 1}", reader.ReadNextRecordBatch)) is not null) batches.Add(batch);
-        return Convert(schema, batches, path);
+        return Convert(schema, reader.ReadNextRecordBatch, path);
     }
 
     private static EventTable ReadStream(Stream stream, string path)
     {
         using var reader = new ArrowStreamReader(stream, new ArrowCodecs(path), leaveOpen: true);
         var schema = Guarded(path, "schema message", () => reader.Schema);
-        var batches = new List<RecordBatch>();
-        RecordBatch? batch;
-        while ((batch = Guarded(path, $"record batch {batches.Count + 1}", reader.ReadNextRecordBatch)) is not null) batches.Add(batch);
-        return Convert(schema, batches, path);
+        return Convert(schema, reader.ReadNextRecordBatch, path);
     }
 
     /// <summary>
@@ -152,20 +146,30 @@ public static class ArrowFormat
     private static InvalidDataException Corrupt(string path, string what, Exception? inner = null) =>
         new($"{path}: corrupt Feather/Arrow file ({what}).", inner);
 
-    private static EventTable Convert(Schema schema, List<RecordBatch> batches, string path)
+    /// <summary>
+    /// The table of every record batch <paramref name="next"/> yields: each batch is converted to managed columns and
+    /// disposed before the next is read, and the parts are joined column by column (each column's parts dropped once
+    /// joined), so a file is held about once, not as batches, parts and columns at the same time.
+    /// </summary>
+    private static EventTable Convert(Schema schema, Func<RecordBatch?> next, string path)
     {
+        var fields = schema.FieldsList;
+        var parts = fields.Select(_ => new List<Array>()).ToArray();
+        for (int k = 1; Guarded(path, $"record batch {k}", next) is { } batch; k++)
+            using (batch)
+                for (int c = 0; c < fields.Count; c++)
+                    parts[c].Add(Guarded(path, $"column '{fields[c].Name}' of record batch {k}", () => ToArray(batch.Column(c), fields[c], path)));
         var columns = new List<KeyValuePair<string, Array>>();
-        for (int c = 0; c < schema.FieldsList.Count; c++)
+        for (int c = 0; c < fields.Count; c++)
         {
-            var field = schema.FieldsList[c];
-            var parts = batches.Select((b, k) => Guarded(path, $"column '{field.Name}' of record batch {k + 1}", () => ToArray(b.Column(c), field, path))).ToList();
-            var column = parts.Count switch
+            var column = parts[c].Count switch
             {
-                0 => EmptyOf(field, path),
-                1 => parts[0],
-                _ => EventTable.ConcatColumn(parts.ToArray()),
+                0 => EmptyOf(fields[c], path),
+                1 => parts[c][0],
+                _ => EventTable.ConcatColumn(parts[c].ToArray()),
             };
-            columns.Add(new(field.Name, column));
+            parts[c] = [];
+            columns.Add(new(fields[c].Name, column));
         }
         try
         {

@@ -8,7 +8,16 @@ import { execFileSync } from 'node:child_process';
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 
-const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+// `node write.mjs --random ROWS OUT zstd|lz4` writes 6 float64 columns of pseudo-random numbers in record batches of
+// 65536 rows (pyarrow's Feather chunk size) instead: the large file of bench/compare-formats.sh.
+function randomSpec([rows, out, compression]) {
+  let state = 1n;
+  const next = () => { state = (state * 6364136223846793005n + 1442695040888963407n) & 0xFFFFFFFFFFFFFFFFn; return Number(state >> 11n) / 2 ** 53; };
+  const names = ['mjj', 'mj1', 'dmj', 'tau21j1', 'tau21j2', 'label'];
+  return { format: 'arrow', compression, out, rowGroupRows: 65536, typed: true,
+    columns: names.map(name => ({ name, type: 'float64', values: Float64Array.from({ length: Number(rows) }, () => Math.round(next() * 1e6) / 1e3) })) };
+}
+const spec = process.argv[2] === '--random' ? randomSpec(process.argv.slice(3)) : JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const types = {
   float64: () => new arrow.Float64(), float32: () => new arrow.Float32(), int64: () => new arrow.Int64(),
   int32: () => new arrow.Int32(), int16: () => new arrow.Int16(), uint8: () => new arrow.Uint8(),
@@ -16,6 +25,7 @@ const types = {
 };
 const vectors = {};
 for (const c of spec.columns) {
+  if (spec.typed) { vectors[c.name] = arrow.makeVector(c.values); continue; }
   const values = c.type === 'int64' ? c.values.map(v => (v === null ? null : BigInt(v))) : c.values;
   vectors[c.name] = arrow.vectorFromArray(values, types[c.type]());
 }
