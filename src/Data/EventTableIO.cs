@@ -69,7 +69,7 @@ public static class EventTableIO
                 Format.Arrow => ArrowFormat.Read(input.Stream, path),
                 Format.Hdf5 => Hdf5Format.Read(input.Stream, path, options),
                 Format.Parquet => ParquetFormat.Read(input.Stream, path),
-                _ => DelimitedTable.Read(input.Stream, path).ToEventTable(),
+                _ => DelimitedTable.ReadEventTable(input.Stream, path),
             }).WithSource(path);
         }
         if (table.ColumnNames.Count == 0) throw new InvalidDataException($"{path} has no columns.");
