@@ -76,7 +76,8 @@ public class DelimitedTableTests
             Assert.Equal(cells.GetStrings(name), streamed.GetStrings(name));
         }
         Assert.Equal([double.NaN, double.NaN, double.NaN, 1.5], streamed.GetDouble("lead")[..4]);
-        Assert.Equal(2.5, streamed.GetDouble("mixed")[15_000]);
+        Assert.Equal(Enumerable.Range(0, 20_000).Select(i => i == 15_000 ? 2.5 : i), streamed.GetDouble("mixed"));
+        Assert.Equal(Enumerable.Range(-10_000, 20_000), streamed.View<int>("ints").ToArray());
         Assert.Equal(long.MaxValue - 19_999, streamed.View<long>("big")[19_999]);
         Assert.Equal("a, \"b\"", streamed.View<string>("name")[0]);
         Assert.Equal(cells.Locate(19_999), streamed.Locate(19_999));
