@@ -182,13 +182,17 @@ public static class ParquetFormat
     }
 
     /// <summary>Writes the table as a Parquet file: required columns, row groups of <see cref="RowGroupRows"/> rows.</summary>
-    public static void Write(EventTable table, Stream stream)
+    public static void Write(EventTable table, Stream stream) => Write(table, stream, RowGroupRows);
+
+    /// <summary>Writes the table as a Parquet file in row groups of <paramref name="rowGroupRows"/> rows.</summary>
+    public static void Write(EventTable table, Stream stream, int rowGroupRows)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupRows, 1);
         var fields = table.ColumnNames.Select(n => new DataField(n, table.Column(n).GetType().GetElementType()!, isNullable: false)).ToArray();
         var writer = ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, Options).GetAwaiter().GetResult();
         try
         {
-            WriteGroups(table, fields, writer);
+            WriteGroups(table, fields, writer, rowGroupRows);
         }
         finally
         {
@@ -196,11 +200,11 @@ public static class ParquetFormat
         }
     }
 
-    private static void WriteGroups(EventTable table, DataField[] fields, ParquetWriter writer)
+    private static void WriteGroups(EventTable table, DataField[] fields, ParquetWriter writer, int rowGroupRows)
     {
-        for (int start = 0; start < Math.Max(table.RowCount, 1); start += RowGroupRows)
+        for (int start = 0; start < Math.Max(table.RowCount, 1); start += rowGroupRows)
         {
-            int rows = Math.Min(RowGroupRows, table.RowCount - start);
+            int rows = Math.Min(rowGroupRows, table.RowCount - start);
             using var group = writer.CreateRowGroup();
             foreach (var field in fields)
             {

@@ -106,4 +106,29 @@ public sealed class NodeWrittenFormatTests() : TempFolderTests("fastad-node-form
         Assert.Equal($"{bad}: corrupt Parquet file (footer: its length field says {bytes.Length * 2:N0} bytes, the file has {bytes.Length:N0}).",
             Assert.Throws<InvalidDataException>(() => EventTableIO.Read(bad)).Message);
     }
+
+    [SkippableFact]
+    public void ParquetWasmReadsWhatFastAdWritesColumnForColumn()
+    {
+        int n = 50;
+        var table = EventTable.FromColumns(
+            ("mass", Enumerable.Range(0, n).Select(i => Math.PI * i - 1e-300 * i + (i == 3 ? double.NaN : 0) + (i == 4 ? double.NegativeInfinity : 0)).ToArray()),
+            ("pt", Enumerable.Range(0, n).Select(i => (float)Math.Sqrt(i + 0.1) * (i % 2 == 0 ? 1 : -1)).ToArray()),
+            ("n_jets", Enumerable.Range(0, n).Select(i => i * 1_000_003 % 17 - 8).ToArray()),
+            ("event", Enumerable.Range(0, n).Select(i => long.MaxValue - 977L * i).ToArray()),
+            ("selection", Enumerable.Range(0, n).Select(i => i % 3 == 0 ? "os_cathode" : i % 3 == 1 ? "ss" : "mü_µ").ToArray()));
+        string path = PathOf("ours.parquet");
+        using (var stream = File.Create(path)) ParquetFormat.Write(table, stream, rowGroupRows: 7); // 8 row groups, the last of 1 row
+        using var json = JsonDocument.Parse(ExternalWriters.Node("read.mjs", path));
+        var columns = json.RootElement.GetProperty("columns").EnumerateArray().ToList();
+        Assert.Equal(table.ColumnNames, columns.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["Float64", "Float32", "Int32", "Int64", "Utf8"], columns.Select(c => c.GetProperty("type").GetString()));
+        Assert.All(columns, c => Assert.False(c.GetProperty("nullable").GetBoolean()));
+        string[] Values(int c) => columns[c].GetProperty("values").EnumerateArray().Select(v => v.GetString()!).ToArray();
+        Assert.Equal(table.GetDouble("mass"), Values(0).Select(v => double.Parse(v, CultureInfo.InvariantCulture)));
+        Assert.Equal(table.GetDouble("pt"), Values(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)));
+        Assert.Equal(table.View<int>("n_jets").ToArray(), Values(2).Select(v => int.Parse(v, CultureInfo.InvariantCulture)));
+        Assert.Equal(table.View<long>("event").ToArray(), Values(3).Select(v => long.Parse(v, CultureInfo.InvariantCulture)));
+        Assert.Equal(table.View<string>("selection").ToArray(), Values(4));
+    }
 }
