@@ -43,8 +43,8 @@ public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
         public List<string> Low { get; set; } = ["mu0_ip3d", "mu1_ip3d"];
     }
 
-    /// <summary>Column names of the input table.</summary>
-    public sealed class ColumnsSection
+    /// <summary>Column names of the input table, and columns derived from them.</summary>
+    public sealed class ColumnsSection : DerivingColumnsSection
     {
         /// <summary>The resonant feature (GeV).</summary>
         public string Mass { get; set; } = "dimu_mass";
@@ -52,14 +52,6 @@ public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
         public List<string> Features { get; set; } = ["dimu_pt", "mu0_ip3d", "mu1_ip3d"];
         /// <summary>Optional 0/1 truth column (generated data): used only for ROC/SIC diagnostics.</summary>
         public string Truth { get; set; } = "is_signal";
-        /// <summary>
-        /// Columns computed from the file's before any is used, <c>NAME = EXPRESSION</c> in order (DerivedColumns; grammar in
-        /// docs/DATA.md), e.g. the dijet mass and τ21 of the LHC Olympics R&amp;D file. Absent by default, and then not
-        /// written, so that the configuration's YAML (and the digests of it) stay as they were.
-        /// </summary>
-        [YamlDotNet.Serialization.YamlMember(DefaultValuesHandling = YamlDotNet.Serialization.DefaultValuesHandling.OmitNull)]
-        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-        public List<string>? Derive { get; set; }
     }
 
     /// <summary>Half-open bands SBL [sbl_low, sr_low), SR [sr_low, sr_high), SBH [sr_high, sbh_high].</summary>

@@ -14,7 +14,7 @@ public static class CathodeInput
     public static CathodeChannelData FromTable(EventTable table, DimuonChannel channel, string source, CathodeConfig config)
     {
         var cols = config.Columns;
-        if (cols.Derive is { Count: > 0 } derive) table = DerivedColumns.Apply(table, derive, source);
+        table = cols.WithDerived(table, source);
         var needed = new[] { cols.Mass }.Concat(cols.Features).ToArray();
         var missing = needed.Where(n => !table.Has(n)).ToArray();
         if (missing.Length > 0)

@@ -265,4 +265,17 @@ with h5py.File(sys.argv[1], "w") as f:
         File.WriteAllText(cfg, "columns:\n  derive: [\"x = sqrt(dimu_pt\"]\n  features: [dimu_pt, x]\nbaselines:\n  high: [dimu_pt]\n  low: []\n");
         Refusal.Expect(["cathode", "--data", path, "--config", cfg, "--out", PathOf("out")], $"--derive 'x = sqrt(dimu_pt' on {path}: ");
     }
+
+    [Theory]
+    [InlineData("conrad", "conrad")]
+    [InlineData("simad", "multilepton")]
+    public void Case11_ConradAndSimadApplyTheirConfigsDerivations(string command, string sample)
+    {
+        string path = PathOf($"{sample}.parquet"), cfg = PathOf("derive.yaml");
+        var (code, output) = CliRunner.Run("generate", sample, "--out", path, "--events", "3000", "--seed", "2");
+        Assert.True(code == 0, output);
+        File.WriteAllText(cfg, "columns:\n  derive: [\"twice = 2 * nope\"]\n");
+        Refusal.Expect([command, "--data", path, "--config", cfg, "--preset", "quick", "--out", PathOf("out")],
+            $"--derive 'twice = 2 * nope' on {path}: 'nope' is neither a column nor a function; columns are: ");
+    }
 }
