@@ -12,7 +12,7 @@ namespace FastAD.Cli;
 /// <summary><c>fastad cathode</c>: the whole dimuon CATHODE analysis with its report, and <c>cathode pseudo</c>.</summary>
 internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (CathodeResults Results, CathodeAnalysis.ChannelState Primary, CathodeAnalysis.ChannelState? Control)>("cathode",
     "The dimuon CATHODE analysis of SPEC 1: flows on the sidebands, SR samples, BDT ensemble, FPR scans, reweighting, SS validation, variations; writes a report.",
-    "Event table of the searched channel (CSV, .npy/.npz, Feather) with dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d.",
+    "Event table of the searched channel (CSV, .npy/.npz, Feather, HDF5, Parquet) with dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d.",
     "Run on generated OS and SS samples (the built-in data; seeded by --seed).",
     "paper (the published configuration) or quick (a demo under a minute).",
     "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).",

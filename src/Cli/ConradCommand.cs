@@ -10,7 +10,7 @@ namespace FastAD.Cli;
 /// <summary><c>fastad conrad</c>: the CONRAD non-resonant anomaly detection of SPEC 2 with its report.</summary>
 internal sealed class ConradCommand() : AnalysisCommand<ConradConfig, (ConradResults Results, ConradAnalysis.State State)>("conrad",
     "The CONRAD analysis of SPEC 2: conditional RQS flow on the template, latent map, HGB ensemble against normal samples, ABCD closure with MET, SIC and S/√B; writes a report.",
-    "Event table (CSV, .npy/.npz, Feather) with MET, m_J, tau21, tau32, is_template (1: template rows) and optionally is_signal.",
+    "Event table (CSV, .npy/.npz, Feather, HDF5, Parquet) with MET, m_J, tau21, tau32, is_template (1: template rows) and optionally is_signal.",
     "Run on generated data (the built-in CONRAD generator; seeded by --seed).",
     "paper (the published configuration) or quick (a demo of about a minute).",
     "Output folder (results.json, CSV tables, SVG figures, report.md, trained models).",

@@ -16,6 +16,22 @@ internal static class DataCommands
         DefaultValueFactory = _ => defaultValue,
     };
 
+    /// <summary>The options that say how to read a file and what to add to it: --key, --names (HDF5) and --derive.</summary>
+    private sealed class ReadingOptions
+    {
+        internal Option<string?> Key { get; } = new("--key") { Description = "HDF5: the group or dataset to read when the file holds several (e.g. df, events/jets)." };
+        internal Option<string?> Names { get; } = new("--names") { Description = "HDF5: names for the columns of a 2-D dataset that has none (comma-separated)." };
+        internal Option<string[]> Derive { get; } = new("--derive")
+        {
+            Description = "Add a computed column, NAME=EXPRESSION (repeatable; in order), e.g. \"mjj=mass(pxj1,pyj1,pzj1,mj1,pxj2,pyj2,pzj2,mj2)/1000\" (grammar: docs/DATA.md).",
+        };
+
+        internal IEnumerable<Option> All => [Key, Names, Derive];
+
+        internal ReadOptions For(ParseResult parse, string policy) => new(ParsePolicy(policy), AllowEmpty: true, Key: parse.GetValue(Key),
+            Names: parse.GetValue(Names)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
     private static NonFinitePolicy ParsePolicy(string value) => value.ToLowerInvariant() switch
     {
         "keep" => NonFinitePolicy.Keep,
@@ -24,37 +40,46 @@ internal static class DataCommands
         _ => throw new ArgumentException($"--nan expects keep, error or drop (got '{value}')."),
     };
 
-    /// <summary>Reads a file, applies the NaN policy and the --where selection, and says what was dropped.</summary>
-    private static EventTable Load(IAnsiConsole console, string path, string policy, string? where) => Load(console, path, policy, where, out _);
-
-    /// <summary><see cref="Load(IAnsiConsole, string, string, string?)"/>, saying the format (the file is opened once, so a pipe works).</summary>
-    private static EventTable Load(IAnsiConsole console, string path, string policy, string? where, out EventTableIO.Format format)
+    /// <summary>
+    /// Reads a file (the file is opened once, so a pipe works), applies the NaN policy, adds the --derive columns and
+    /// applies the --where selection, and says what was dropped and which format it was.
+    /// </summary>
+    private static EventTable Load(IAnsiConsole console, ParseResult parse, ReadingOptions reading, string path, string policy, string? where,
+        out EventTableIO.Format format)
     {
-        var table = EventTableIO.Read(path, new ReadOptions(ParsePolicy(policy), AllowEmpty: true), out int dropped, out format);
+        var table = EventTableIO.Read(path, reading.For(parse, policy), out int dropped, out format);
         if (dropped > 0) FastAdCommand.Errors(console).MarkupLineInterpolated($"[yellow]warning:[/] {path}: dropped {dropped:N0} rows with NaN or infinite values");
+        if (parse.GetValue(reading.Derive) is { Length: > 0 } derive) table = DerivedColumns.Apply(table, derive, path);
         var filters = StatsCommands.ParseWhere(where);
         return filters.Count == 0 ? table : table.WhereEquals(filters);
     }
 
     internal static Command Inspect(IAnsiConsole console)
     {
-        var file = new Argument<string>("FILE") { Description = "Data file: .csv/.tsv/.txt, .npy, .npz, .feather/.arrow/.ipc (format from the magic bytes or extension)." };
+        var file = new Argument<string>("FILE")
+        {
+            Description = "Data file: .csv/.tsv/.txt, .npy, .npz, .feather/.arrow/.ipc, .h5/.hdf5, .parquet (format from the magic bytes or extension).",
+        };
         var where = WhereOption();
         var nan = NonFiniteOption("keep");
+        var reading = new ReadingOptions();
         var cmd = new Command("inspect", "Columns, types, row count and summary statistics (min, max, mean, std, NaN count) of a data file.")
         {
             file, where, nan,
         };
+        foreach (var o in reading.All) cmd.Options.Add(o);
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
         {
             string path = parse.GetValue(file)!;
             string? filter = parse.GetValue(where);
-            var table = Load(console, path, parse.GetValue(nan)!, filter, out var detected);
+            var table = Load(console, parse, reading, path, parse.GetValue(nan)!, filter, out var detected);
             string format = detected switch
             {
                 EventTableIO.Format.Npy => "NumPy .npy",
                 EventTableIO.Format.Npz => "NumPy .npz",
                 EventTableIO.Format.Arrow => "Arrow IPC / Feather v2",
+                EventTableIO.Format.Hdf5 => "HDF5",
+                EventTableIO.Format.Parquet => "Parquet",
                 _ => "delimited text",
             };
             console.MarkupLineInterpolated(
@@ -79,17 +104,19 @@ internal static class DataCommands
     internal static Command Convert(IAnsiConsole console)
     {
         var input = new Argument<string>("INPUT") { Description = "Data file to read (any supported format)." };
-        var output = new Argument<string>("OUTPUT") { Description = "File to write; the format comes from its extension (.csv, .tsv, .npy, .npz, .feather, .arrow)." };
+        var output = new Argument<string>("OUTPUT") { Description = "File to write; the format comes from its extension (.csv, .tsv, .npy, .npz, .feather, .arrow, .parquet)." };
         var where = WhereOption();
         var columns = new Option<string?>("--columns") { Description = "Keep only these columns, in this order (comma-separated)." };
         var nan = NonFiniteOption("keep");
-        var cmd = new Command("convert", "Re-save a data file in another format, optionally selecting rows and columns (written atomically).")
+        var reading = new ReadingOptions();
+        var cmd = new Command("convert", "Re-save a data file in another format, optionally selecting rows and columns and adding derived ones (written atomically).")
         {
             input, output, where, columns, nan,
         };
+        foreach (var o in reading.All) cmd.Options.Add(o);
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
         {
-            var table = Load(console, parse.GetValue(input)!, parse.GetValue(nan)!, parse.GetValue(where));
+            var table = Load(console, parse, reading, parse.GetValue(input)!, parse.GetValue(nan)!, parse.GetValue(where), out _);
             if (parse.GetValue(columns) is { } list)
                 table = table.SelectColumns(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             string path = parse.GetValue(output)!;

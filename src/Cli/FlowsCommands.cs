@@ -11,7 +11,7 @@ internal static class FlowsCommands
 {
     internal static Command TrainFlow(IAnsiConsole console)
     {
-        var data = new Option<string>("--data") { Description = "Event table: CSV/TSV, .npy, .npz or Feather (docs/DATA.md).", Required = true };
+        var data = new Option<string>("--data") { Description = "Event table: CSV/TSV, .npy, .npz, Feather, HDF5 or Parquet (docs/DATA.md).", Required = true };
         var features = new Option<string>("--features") { Description = "Comma-separated feature columns (at least 2).", Required = true };
         var condition = new Option<string?>("--condition") { Description = "Comma-separated condition columns (e.g. dimu_mass)." };
         var where = new Option<string?>("--where") { Description = "Row selection, e.g. selection=os_cathode." };

@@ -10,7 +10,7 @@ namespace FastAD.Cli;
 /// <summary><c>fastad simad</c>: simulation-based anomaly detection for multileptons (SPEC 3) with its report.</summary>
 internal sealed class SimadCommand() : AnalysisCommand<SimadConfig, SimadResults>("simad",
     "Simulation-based anomaly detection for multileptons (SPEC 3): data-versus-simulation classifiers, four statistics, bootstrap null bands, signal-injection scans; writes a report.",
-    "Event table (CSV, .npy/.npz, Feather) with m_ee, m_mumu, m_4l and is_simulation (0 data, 1 simulation); an is_signal column feeds the injection scan.",
+    "Event table (CSV, .npy/.npz, Feather, HDF5, Parquet) with m_ee, m_mumu, m_4l and is_simulation (0 data, 1 simulation); an is_signal column feeds the injection scan.",
     "Run on generated multilepton samples (background-only data and simulation, signal pools at the mass points; seeded by --seed).",
     "paper (10 networks, 20 epochs, 100 bootstraps, 6 × 10 injections per mass point) or quick (a demo of about a minute).",
     "Output folder (results.json, CSV tables, SVG figures, report.md, each finished stage's statistics in models/).",

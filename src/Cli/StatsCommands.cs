@@ -44,7 +44,7 @@ internal static class StatsCommands
 
     internal static Command BumpHunt(IAnsiConsole console)
     {
-        var masses = new Option<string>("--masses") { Description = "Data file with a mass column: CSV/TSV, .npy, .npz or Feather (docs/DATA.md).", Required = true };
+        var masses = new Option<string>("--masses") { Description = "Data file with a mass column: CSV/TSV, .npy, .npz, Feather, HDF5 or Parquet (docs/DATA.md).", Required = true };
         var column = new Option<string>("--column") { Description = "Mass column.", DefaultValueFactory = _ => "dimu_mass" };
         var where = new Option<string?>("--where") { Description = "Row selection, e.g. selection=os_cathode,fpr=1." };
         var weights = new Option<string?>("--weights") { Description = "Per-event weight column (scaled-Poisson likelihood)." };

@@ -13,7 +13,7 @@ internal static class TreesCommands
 {
     internal static Command TrainBdt(IAnsiConsole console)
     {
-        var data = new Option<string>("--data") { Description = "Table with features and a label: CSV/TSV, .npy, .npz or Feather (docs/DATA.md).", Required = true };
+        var data = new Option<string>("--data") { Description = "Table with features and a label: CSV/TSV, .npy, .npz, Feather, HDF5 or Parquet (docs/DATA.md).", Required = true };
         var label = new Option<string>("--label") { Description = "0/1 label column, or conditions joined by &, e.g. mu0_iso04>=0.55&mu1_iso04>=0.55.", Required = true };
         var features = new Option<string>("--features") { Description = "Comma-separated feature columns.", Required = true };
         var growth = new Option<string>("--growth") { Description = "depthwise (XGBoost hist) or leafwise (scikit-learn HGB).", DefaultValueFactory = _ => "depthwise" };

@@ -11,9 +11,8 @@ namespace FastAD.Data;
 /// Arrow IPC files (Feather v2, what <c>pandas.DataFrame.to_feather</c> and <c>pyarrow.feather.write_feather</c>
 /// write) and Arrow IPC streams, through Apache.Arrow. Columns of float32, float64, int32, int64 and strings are
 /// read as such; int8/int16/uint8/uint16/bool widen to int32 and uint32 to int64. Nulls in floating columns
-/// become NaN; nulls elsewhere are errors. LZ4-frame compressed buffers (pandas' default) are decoded by
-/// <see cref="Lz4Frame"/>; ZSTD is rejected with a message saying how to re-save the file. Files are written
-/// uncompressed.
+/// become NaN; nulls elsewhere are errors. LZ4-frame (pandas' default) and ZSTD compressed buffers are decoded by
+/// <see cref="ArrowCodecs"/> (K4os.Compression.LZ4, ZstdSharp). Files are written uncompressed.
 /// </summary>
 public static class ArrowFormat
 {
@@ -69,20 +68,14 @@ public static class ArrowFormat
         CheckBlocks(footerBytes, footerStart, path);
         using var reader = new ArrowFileReader(stream, allocator: null, compressionCodecFactory: new ArrowCodecs(path), leaveOpen: true);
         var schema = Guarded(path, "footer", () => reader.Schema);
-        var batches = new List<RecordBatch>();
-        RecordBatch? batch;
-        while ((batch = Guarded(path, $"record batch {batches.Count + 1}", reader.ReadNextRecordBatch)) is not null) batches.Add(batch);
-        return Convert(schema, batches, path);
+        return Convert(schema, reader.ReadNextRecordBatch, path);
     }
 
     private static EventTable ReadStream(Stream stream, string path)
     {
         using var reader = new ArrowStreamReader(stream, new ArrowCodecs(path), leaveOpen: true);
         var schema = Guarded(path, "schema message", () => reader.Schema);
-        var batches = new List<RecordBatch>();
-        RecordBatch? batch;
-        while ((batch = Guarded(path, $"record batch {batches.Count + 1}", reader.ReadNextRecordBatch)) is not null) batches.Add(batch);
-        return Convert(schema, batches, path);
+        return Convert(schema, reader.ReadNextRecordBatch, path);
     }
 
     /// <summary>
@@ -153,20 +146,30 @@ public static class ArrowFormat
     private static InvalidDataException Corrupt(string path, string what, Exception? inner = null) =>
         new($"{path}: corrupt Feather/Arrow file ({what}).", inner);
 
-    private static EventTable Convert(Schema schema, List<RecordBatch> batches, string path)
+    /// <summary>
+    /// The table of every record batch <paramref name="next"/> yields: each batch is converted to managed columns and
+    /// disposed before the next is read, and the parts are joined column by column (each column's parts dropped once
+    /// joined), so a file is held about once, not as batches, parts and columns at the same time.
+    /// </summary>
+    private static EventTable Convert(Schema schema, Func<RecordBatch?> next, string path)
     {
+        var fields = schema.FieldsList;
+        var parts = fields.Select(_ => new List<Array>()).ToArray();
+        for (int k = 1; Guarded(path, $"record batch {k}", next) is { } batch; k++)
+            using (batch)
+                for (int c = 0; c < fields.Count; c++)
+                    parts[c].Add(Guarded(path, $"column '{fields[c].Name}' of record batch {k}", () => ToArray(batch.Column(c), fields[c], path)));
         var columns = new List<KeyValuePair<string, Array>>();
-        for (int c = 0; c < schema.FieldsList.Count; c++)
+        for (int c = 0; c < fields.Count; c++)
         {
-            var field = schema.FieldsList[c];
-            var parts = batches.Select((b, k) => Guarded(path, $"column '{field.Name}' of record batch {k + 1}", () => ToArray(b.Column(c), field, path))).ToList();
-            var column = parts.Count switch
+            var column = parts[c].Count switch
             {
-                0 => EmptyOf(field, path),
-                1 => parts[0],
-                _ => EventTable.ConcatColumn(parts.ToArray()),
+                0 => EmptyOf(fields[c], path),
+                1 => parts[c][0],
+                _ => EventTable.ConcatColumn(parts[c].ToArray()),
             };
-            columns.Add(new(field.Name, column));
+            parts[c] = [];
+            columns.Add(new(fields[c].Name, column));
         }
         try
         {

@@ -7,7 +7,8 @@ namespace FastAD.Data;
 /// tab or semicolon) is detected from the header; blank lines and lines starting with '#' are skipped.
 /// Cells stay text until a column is asked for as numbers, when every cell must parse (the error names
 /// the file, line and column). Rows are kept as their line with the cell boundaries, so numeric columns
-/// parse from spans without a string per cell.
+/// parse from spans without a string per cell. <see cref="ReadEventTable"/> (what <see cref="EventTableIO"/> uses) keeps
+/// no lines: it types the columns as it reads (<see cref="DelimitedColumn"/>).
 /// </summary>
 public sealed class DelimitedTable
 {
@@ -25,10 +26,7 @@ public sealed class DelimitedTable
         _rows = rows;
         _lines = lines;
         _starts = starts;
-        _index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < columns.Length; i++)
-            if (!_index.TryAdd(columns[i], i))
-                throw new InvalidDataException($"{source}: column '{columns[i]}' appears twice in the header.");
+        _index = IndexOf(columns, source);
     }
 
     /// <summary>Where the table came from (for messages).</summary>
@@ -56,13 +54,50 @@ public sealed class DelimitedTable
     /// <summary>Reads from a text reader.</summary>
     public static DelimitedTable Read(TextReader reader, string source)
     {
+        var rows = new List<string>();
+        var lines = new List<int>();
+        var starts = new List<int>();
+        var header = Scan(reader, source, starts, (line, lineNo, _) =>
+        {
+            rows.Add(line);
+            lines.Add(lineNo);
+        });
+        return new DelimitedTable(source, header, rows, lines, starts);
+    }
+
+    /// <summary>
+    /// Reads UTF-8 (or byte-order-marked) text from a stream straight into a typed <see cref="EventTable"/> (the rule of
+    /// <see cref="ToEventTable"/>), one line at a time: each cell goes into its column's array as it is read, so the table
+    /// holds its columns and not its lines (<see cref="Read(Stream, string)"/> keeps every line for the cell API).
+    /// </summary>
+    public static EventTable ReadEventTable(Stream stream, string source)
+    {
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        DelimitedColumn[]? columns = null;
+        var lines = new List<int>();
+        var starts = new List<int>();
+        var header = Scan(reader, source, starts, (line, lineNo, names) =>
+        {
+            columns ??= names.Select(n => new DelimitedColumn(n, source)).ToArray();
+            for (int c = 0; c < columns.Length; c++) columns[c].Add(Unquote(line.AsSpan(starts[c], starts[c + 1] - 1 - starts[c])), lineNo, Unescape);
+            lines.Add(lineNo);
+            starts.Clear();
+        });
+        columns ??= header.Select(n => new DelimitedColumn(n, source)).ToArray();
+        return Build(header, columns, lines.ToArray());
+    }
+
+    /// <summary>
+    /// Reads the header and hands every data line to <paramref name="row"/> (with its file line number and the header)
+    /// after appending its cell starts to <paramref name="starts"/>: blank and '#' lines skipped, the delimiter detected
+    /// from the header, a row with the wrong number of cells an error naming the line.
+    /// </summary>
+    private static string[] Scan(TextReader reader, string source, List<int> starts, Action<string, int, string[]> row)
+    {
         string? line;
         int lineNo = 0;
         string[]? header = null;
         char delimiter = ',';
-        var rows = new List<string>();
-        var lines = new List<int>();
-        var starts = new List<int>();
         while ((line = reader.ReadLine()) is not null)
         {
             lineNo++;
@@ -74,17 +109,27 @@ public sealed class DelimitedTable
                 var bounds = new List<int>();
                 int count = CellStarts(line, delimiter, bounds, source, lineNo);
                 header = Enumerable.Range(0, count).Select(c => Unescape(Unquote(line.AsSpan(bounds[c], bounds[c + 1] - 1 - bounds[c])))).ToArray();
+                IndexOf(header, source);
                 continue;
             }
             int cells = CellStarts(line, delimiter, starts, source, lineNo);
             if (cells != header.Length)
                 throw new InvalidDataException($"{source}, line {lineNo}: {cells} cells, the header has {header.Length} columns" +
                                                (delimiter == ',' && cells > header.Length && LooksLikeDecimalCommas(line) ? " (decimal commas? use a point, or ';' between cells)." : "."));
-            rows.Add(line);
-            lines.Add(lineNo);
+            row(line, lineNo, header);
         }
         if (header is null) throw new InvalidDataException($"{source} is empty: expected a header line of column names.");
-        return new DelimitedTable(source, header, rows, lines, starts);
+        return header;
+    }
+
+    /// <summary>Column name → position; a name twice is an error naming the file.</summary>
+    private static Dictionary<string, int> IndexOf(string[] columns, string source)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < columns.Length; i++)
+            if (!index.TryAdd(columns[i], i))
+                throw new InvalidDataException($"{source}: column '{columns[i]}' appears twice in the header.");
+        return index;
     }
 
     /// <summary>The index of a column, or an error listing the columns that exist.</summary>
@@ -210,33 +255,14 @@ public sealed class DelimitedTable
     /// </summary>
     public EventTable ToEventTable()
     {
-        var columns = new KeyValuePair<string, Array>[Columns.Count];
-        for (int c = 0; c < Columns.Count; c++)
-        {
-            string name = Columns[c];
-            int first = 0;
-            while (first < _rows.Count && Cell(first, c).IsEmpty) first++;
-            if (first < _rows.Count && !TryParseNumber(Cell(first, c), out _))
-            {
-                columns[c] = new(name, GetStrings(name));
-                continue;
-            }
-            var values = new double[_rows.Count];
-            bool integral = first < _rows.Count;
-            for (int i = 0; i < values.Length; i++)
-            {
-                var cell = Cell(i, c);
-                if (cell.IsEmpty) { values[i] = double.NaN; integral = false; continue; }
-                if (!TryParseNumber(cell, out values[i]))
-                    throw new FormatException(DecimalCommaHint(cell) is { Length: > 0 } hint
-                        ? $"{Source}, line {_lines[i]}, column '{name}': '{cell}' is not a number{hint}."
-                        : $"{Source}, line {_lines[i]}, column '{name}': '{cell}' is not a number (the column's first value, '{Cell(first, c)}', is).");
-                if (integral) integral = IsIntegerLiteral(cell);
-            }
-            columns[c] = new(name, integral ? Integers(c) : values);
-        }
-        return new EventTable(columns).WithSourceLines(_lines.ToArray());
+        var columns = Columns.Select(n => new DelimitedColumn(n, Source)).ToArray();
+        for (int i = 0; i < _rows.Count; i++)
+            for (int c = 0; c < columns.Length; c++) columns[c].Add(Cell(i, c), _lines[i], Unescape);
+        return Build(Columns, columns, _lines.ToArray());
     }
+
+    private static EventTable Build(IReadOnlyList<string> names, DelimitedColumn[] columns, int[] lines) =>
+        new EventTable(names.Select((n, c) => new KeyValuePair<string, Array>(n, columns[c].Build()))).WithSourceLines(lines);
 
     /// <summary>
     /// Writes a table as delimited text: a header, then one line per row, numbers in invariant round-trip form
@@ -277,27 +303,6 @@ public sealed class DelimitedTable
 
     private static string FormatNumber(double v, string text) =>
         double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : text;
-
-    private static bool IsIntegerLiteral(ReadOnlySpan<char> cell)
-    {
-        foreach (char ch in cell) if (!char.IsAsciiDigit(ch) && ch is not ('-' or '+')) return false;
-        return long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
-    }
-
-    private Array Integers(int column)
-    {
-        var longs = new long[_rows.Count];
-        bool fitsInt = true;
-        for (int i = 0; i < longs.Length; i++)
-        {
-            longs[i] = long.Parse(Cell(i, column), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            fitsInt &= longs[i] is >= int.MinValue and <= int.MaxValue;
-        }
-        if (!fitsInt) return longs;
-        var ints = new int[longs.Length];
-        for (int i = 0; i < ints.Length; i++) ints[i] = (int)longs[i];
-        return ints;
-    }
 
     /// <summary>The file line of a data row (for messages).</summary>
     public int LineOf(int row) => _lines[row];

@@ -5,12 +5,16 @@ namespace FastAD.Data;
 /// <summary>Options for <see cref="EventTableIO.Read(string, ReadOptions?)"/>.</summary>
 /// <param name="NonFinite">What to do with NaN and ±infinity in floating-point columns.</param>
 /// <param name="AllowEmpty">Whether a table without rows is acceptable (by default it is an error).</param>
-public sealed record ReadOptions(NonFinitePolicy NonFinite = NonFinitePolicy.Keep, bool AllowEmpty = false);
+/// <param name="Key">HDF5: the group or dataset to read when the file holds several (null: the only one).</param>
+/// <param name="Names">HDF5: names for the columns of a 2-D dataset that carries none (null: its attribute, else NAME_j).</param>
+public sealed record ReadOptions(NonFinitePolicy NonFinite = NonFinitePolicy.Keep, bool AllowEmpty = false, string? Key = null,
+    IReadOnlyList<string>? Names = null);
 
 /// <summary>
 /// Reads and writes <see cref="EventTable"/>s. The format comes from the file's magic bytes (NumPy
-/// <c>\x93NUMPY</c>, zip <c>PK</c> for <c>.npz</c>, Arrow <c>ARROW1</c>) and otherwise from its extension:
-/// <c>.csv/.tsv/.txt</c> delimited text, <c>.npy</c>, <c>.npz</c>, <c>.feather/.arrow/.ipc</c> Arrow IPC.
+/// <c>\x93NUMPY</c>, zip <c>PK</c> for <c>.npz</c>, Arrow <c>ARROW1</c>, HDF5 <c>\x89HDF</c>, Parquet <c>PAR1</c>) and
+/// otherwise from its extension: <c>.csv/.tsv/.txt</c> delimited text, <c>.npy</c>, <c>.npz</c>,
+/// <c>.feather/.arrow/.ipc</c> Arrow IPC, <c>.h5/.hdf5</c> HDF5 (read only), <c>.parquet/.pq</c> Parquet.
 /// Writes go to a temporary file in the target directory that is renamed over the target when complete,
 /// so a failed write leaves nothing behind.
 /// </summary>
@@ -27,6 +31,10 @@ public static class EventTableIO
         Npz,
         /// <summary>Arrow IPC file (Feather v2).</summary>
         Arrow,
+        /// <summary>HDF5 (h5py datasets, pandas' fixed format); read only.</summary>
+        Hdf5,
+        /// <summary>Apache Parquet.</summary>
+        Parquet,
     }
 
     /// <summary>Reads a table, keeping NaN and infinities and rejecting tables without rows.</summary>
@@ -59,7 +67,9 @@ public static class EventTableIO
                 Format.Npy => NpyFormat.ReadNpy(input.Stream, path),
                 Format.Npz => NpyFormat.ReadNpz(input.Stream, path),
                 Format.Arrow => ArrowFormat.Read(input.Stream, path),
-                _ => DelimitedTable.Read(input.Stream, path).ToEventTable(),
+                Format.Hdf5 => Hdf5Format.Read(input.Stream, path, options),
+                Format.Parquet => ParquetFormat.Read(input.Stream, path),
+                _ => DelimitedTable.ReadEventTable(input.Stream, path),
             }).WithSource(path);
         }
         if (table.ColumnNames.Count == 0) throw new InvalidDataException($"{path} has no columns.");
@@ -69,6 +79,7 @@ public static class EventTableIO
                 Format.Delimited => $"{path} holds no events (header only; columns: {string.Join(", ", table.ColumnNames)}).",
                 Format.Npz => $"{path}: array '{table.ColumnNames[0]}' has 0 rows; expected at least one event.",
                 Format.Npy => $"{path}: the array has 0 rows; expected at least one event.",
+                Format.Hdf5 or Format.Parquet => $"{path}: the table has 0 rows; expected at least one event (columns: {string.Join(", ", table.ColumnNames)}).",
                 _ => $"{path}: the Feather/Arrow table has 0 rows; expected at least one event (columns: {string.Join(", ", table.ColumnNames)}).",
             });
         return table.ApplyNonFinitePolicy(options.NonFinite, path, out dropped);
@@ -87,6 +98,8 @@ public static class EventTableIO
         if (NpyFormat.HasMagic(head)) return Format.Npy;
         if (head.StartsWith("PK"u8)) return Format.Npz;
         if (ArrowFormat.HasMagic(head) || head.StartsWith("FEA1"u8)) return Format.Arrow;
+        if (Hdf5Format.HasMagic(head)) return Format.Hdf5;
+        if (ParquetFormat.HasMagic(head)) return Format.Parquet;
         return null;
     }
 
@@ -96,10 +109,12 @@ public static class EventTableIO
         ".npy" => Format.Npy,
         ".npz" => Format.Npz,
         ".feather" or ".arrow" or ".ipc" or ".arrows" => Format.Arrow,
+        ".h5" or ".hdf5" or ".hdf" or ".he5" => Format.Hdf5,
+        ".parquet" or ".pq" => Format.Parquet,
         ".csv" or ".tsv" or ".txt" or ".dat" => Format.Delimited,
         var ext when reading => Format.Delimited,
         var ext => throw new ArgumentException(
-            $"Cannot tell the format of '{path}' from its extension '{ext}'; use .csv, .tsv, .txt, .npy, .npz, .feather, .arrow or .ipc."),
+            $"Cannot tell the format of '{path}' from its extension '{ext}'; use .csv, .tsv, .txt, .npy, .npz, .feather, .arrow, .ipc or .parquet."),
     };
 
     /// <summary>Writes a table in the format its extension names, atomically (temporary file, then rename).</summary>
@@ -115,6 +130,9 @@ public static class EventTableIO
                 case Format.Npy: NpyFormat.WriteNpy(table, stream); break;
                 case Format.Npz: NpyFormat.WriteNpz(table, stream); break;
                 case Format.Arrow: ArrowFormat.Write(table, stream); break;
+                case Format.Parquet: ParquetFormat.Write(table, stream); break;
+                case Format.Hdf5:
+                    throw new NotSupportedException($"Cannot write {path}: FastAD reads HDF5 but does not write it; use .parquet, .feather or .npz.");
                 default: DelimitedTable.Write(table, stream, delimiter); break;
             }
         });

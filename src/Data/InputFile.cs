@@ -68,9 +68,11 @@ internal sealed class InputFile : IDisposable
             case EventTableIO.Format.Npz: throw new InvalidDataException($"{path} is not a valid .npz (zip) archive (no PK magic; {starts}).");
             case EventTableIO.Format.Arrow:
                 throw new InvalidDataException($"{path} is not an Arrow IPC / Feather v2 file (no ARROW1 magic; {starts}).");
+            case EventTableIO.Format.Hdf5: throw new InvalidDataException($"{path} is not an HDF5 file (no \\x89HDF signature; {starts}).");
+            case EventTableIO.Format.Parquet: throw new InvalidDataException($"{path} is not a Parquet file (no PAR1 magic; {starts}).");
         }
         if (!LooksLikeText(head))
-            throw new InvalidDataException($"{path}: not a CSV, .npy, .npz or Feather file (starts with bytes {Hex(head)}){Hint(head)}.");
+            throw new InvalidDataException($"{path}: not a CSV, .npy, .npz, Feather, HDF5 or Parquet file (starts with bytes {Hex(head)}){Hint(head)}.");
         return EventTableIO.Format.Delimited;
     }
 
@@ -91,8 +93,6 @@ internal sealed class InputFile : IDisposable
         if (head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B])) return "; it looks gzip-compressed: decompress it first";
         if (head.StartsWith((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD])) return "; it looks zstd-compressed: decompress it first";
         if (head.StartsWith("BZh"u8) || head.StartsWith((ReadOnlySpan<byte>)[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00])) return "; it looks compressed: decompress it first";
-        if (head.StartsWith("PAR1"u8)) return "; it looks like Parquet: save it as Feather (pandas.read_parquet(f).to_feather(...))";
-        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'H', (byte)'D', (byte)'F'])) return "; it looks like HDF5: save the columns as .npz or Feather";
         if (head.StartsWith("root"u8)) return "; it looks like a ROOT file: export the tree to .npz or Feather (e.g. with uproot)";
         return "";
     }

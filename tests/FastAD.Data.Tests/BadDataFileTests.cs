@@ -139,7 +139,7 @@ public sealed class BadDataFileTests() : TempFolderTests("fastad-bad-")
         Skip.IfNot(File.Exists("/dev/zero"), "no /dev/zero");
 
         // The message says the format was judged from the first bytes (the old reader read the endless stream for 23 s, then failed).
-        Assert.Equal("/dev/zero: not a CSV, .npy, .npz or Feather file (starts with bytes 00 00 00 00 00 00 00 00).", Refused("/dev/zero"));
+        Assert.Equal("/dev/zero: not a CSV, .npy, .npz, Feather, HDF5 or Parquet file (starts with bytes 00 00 00 00 00 00 00 00).", Refused("/dev/zero"));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class BadDataFileTests() : TempFolderTests("fastad-bad-")
     {
         string path = PathOf("blob.dat");
         File.WriteAllBytes(path, [0xD8, 0x8C, 0x37, 0x52, 0x88, 0xFC, 0x7A, 0x28, 0x01, 0x02, 0x03]);
-        Assert.Equal($"{path}: not a CSV, .npy, .npz or Feather file (starts with bytes D8 8C 37 52 88 FC 7A 28).", Refused(path));
+        Assert.Equal($"{path}: not a CSV, .npy, .npz, Feather, HDF5 or Parquet file (starts with bytes D8 8C 37 52 88 FC 7A 28).", Refused(path));
         string gz = PathOf("masses.csv.gz");
         using (var s = new GZipStream(File.Create(gz), CompressionLevel.Fastest)) s.Write("dimu_mass\n9.4\n"u8);
         Assert.Contains("it looks gzip-compressed: decompress it first", Refused(gz));

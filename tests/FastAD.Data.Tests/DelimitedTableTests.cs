@@ -49,4 +49,42 @@ public class DelimitedTableTests
         Assert.True(double.IsPositiveInfinity(v[1]));
         Assert.True(double.IsNegativeInfinity(v[2]));
     }
+
+    [Fact]
+    public void TheStreamingReaderTypesColumnsAsTheCellTableDoes()
+    {
+        // Leading empties (NaN), integers then a real, int64s, a literal too big for a long, text with quotes, blocks of
+        // more than one chunk (8192 values), comments and blank lines between rows.
+        var text = new System.Text.StringBuilder("# head\nlead,mixed,big,huge,name,ints\n");
+        for (int i = 0; i < 20_000; i++)
+        {
+            text.Append(i < 3 ? "" : (i * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(',');
+            text.Append(i == 15_000 ? "2.5" : i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(',');
+            text.Append(long.MaxValue - i).Append(',');
+            text.Append(i == 9000 ? "99999999999999999999" : "7").Append(',');
+            text.Append(i % 2 == 0 ? "\"a, \"\"b\"\"\"" : "c").Append(',');
+            text.Append(i - 10_000).Append('\n');
+            if (i == 100) text.Append("\n# a comment\n");
+        }
+        var cells = DelimitedTable.Read(new StringReader(text.ToString()), "s.csv").ToEventTable();
+        var streamed = DelimitedTable.ReadEventTable(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text.ToString())), "s.csv");
+        Assert.Equal([ColumnType.Float64, ColumnType.Float64, ColumnType.Int64, ColumnType.Float64, ColumnType.Text, ColumnType.Int32],
+            streamed.ColumnNames.Select(streamed.TypeOf));
+        foreach (var name in cells.ColumnNames)
+        {
+            Assert.Equal(cells.TypeOf(name), streamed.TypeOf(name));
+            Assert.Equal(cells.GetStrings(name), streamed.GetStrings(name));
+        }
+        Assert.Equal([double.NaN, double.NaN, double.NaN, 1.5], streamed.GetDouble("lead")[..4]);
+        Assert.Equal(Enumerable.Range(0, 20_000).Select(i => i == 15_000 ? 2.5 : i), streamed.GetDouble("mixed"));
+        Assert.Equal(Enumerable.Range(-10_000, 20_000), streamed.View<int>("ints").ToArray());
+        Assert.Equal(long.MaxValue - 19_999, streamed.View<long>("big")[19_999]);
+        Assert.Equal("a, \"b\"", streamed.View<string>("name")[0]);
+        Assert.Equal(cells.Locate(19_999), streamed.Locate(19_999));
+        Assert.Equal("line 20004", streamed.Locate(19_999));
+
+        var bad = "a,b\n1,x\n2,y\n3,4\nq,5\n";
+        Assert.Equal("s.csv, line 5, column 'a': 'q' is not a number (the column's first value, '1', is).",
+            Assert.Throws<FormatException>(() => DelimitedTable.ReadEventTable(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(bad)), "s.csv")).Message);
+    }
 }

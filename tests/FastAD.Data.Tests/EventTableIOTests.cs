@@ -37,6 +37,7 @@ public sealed class EventTableIOTests() : TempFolderTests("fastad-io-")
     [InlineData("t.npz", true)]
     [InlineData("t.feather", true)]
     [InlineData("t.arrow", true)]
+    [InlineData("t.parquet", true)]
     [InlineData("t.csv", false)]
     [InlineData("t.tsv", false)]
     public void RoundTripsEveryColumnTypeExactly(string name, bool typesKept)
@@ -322,7 +323,7 @@ public sealed class EventTableIOTests() : TempFolderTests("fastad-io-")
     public void EveryTruncationAndCorruptionIsAnInvalidDataError()
     {
         var table = AllTypes(6);
-        foreach (var name in new[] { "f.npy", "f.npz", "f.feather" })
+        foreach (var name in new[] { "f.npy", "f.npz", "f.feather", "f.parquet" })
         {
             string path = PathOf(name);
             EventTableIO.Write(table, path);

@@ -43,8 +43,8 @@ public sealed class CathodeConfig : AnalysisConfig<CathodeConfig>
         public List<string> Low { get; set; } = ["mu0_ip3d", "mu1_ip3d"];
     }
 
-    /// <summary>Column names of the input table.</summary>
-    public sealed class ColumnsSection
+    /// <summary>Column names of the input table, and columns derived from them.</summary>
+    public sealed class ColumnsSection : DerivingColumnsSection
     {
         /// <summary>The resonant feature (GeV).</summary>
         public string Mass { get; set; } = "dimu_mass";

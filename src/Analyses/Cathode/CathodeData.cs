@@ -6,7 +6,7 @@ namespace FastAD.Analyses.Cathode;
 /// <summary>Where a run's events come from: a file of any supported format, or the built-in generator.</summary>
 public static class CathodeData
 {
-    /// <summary>Reads a channel's events from a file (CSV, .npy/.npz, Feather; format from the extension or magic bytes).</summary>
+    /// <summary>Reads a channel's events from a file (CSV, .npy/.npz, Feather, HDF5, Parquet; format from the magic bytes or extension).</summary>
     public static CathodeChannelData Load(string path, DimuonChannel channel, CathodeConfig config) =>
         CathodeInput.FromTable(EventTableIO.Read(path), channel, path, config);
 

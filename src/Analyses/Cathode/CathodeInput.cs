@@ -8,12 +8,13 @@ namespace FastAD.Analyses.Cathode;
 public static class CathodeInput
 {
     /// <summary>
-    /// The mass, feature and (if present) truth columns of a table. Missing columns name what exists; a
-    /// non-finite mass or feature names the row and column.
+    /// The mass, feature and (if present) truth columns of a table, after the <c>columns.derive</c> columns are added.
+    /// Missing columns name what exists; a non-finite mass or feature names the row and column.
     /// </summary>
     public static CathodeChannelData FromTable(EventTable table, DimuonChannel channel, string source, CathodeConfig config)
     {
         var cols = config.Columns;
+        table = cols.WithDerived(table, source);
         var needed = new[] { cols.Mass }.Concat(cols.Features).ToArray();
         var missing = needed.Where(n => !table.Has(n)).ToArray();
         if (missing.Length > 0)

@@ -34,8 +34,8 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
     /// <summary>Working points.</summary>
     public StatisticsSection Statistics { get; set; } = new();
 
-    /// <summary>Column names of the input table.</summary>
-    public sealed class ColumnsSection
+    /// <summary>Column names of the input table, and columns derived from them.</summary>
+    public sealed class ColumnsSection : DerivingColumnsSection
     {
         /// <summary>The tail feature the flow is conditioned on (GeV).</summary>
         public string Met { get; set; } = "MET";

@@ -48,8 +48,8 @@ public static class ConradData
     public static ConradInput Load(string path, ConradConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var table = EventTableIO.Read(path);
         var cols = config.Columns;
+        var table = cols.WithDerived(EventTableIO.Read(path), path);
         bool needTemplateColumn = config.Template == ConradTemplate.Gamma;
         var needed = new[] { cols.Met }.Concat(cols.Features).Concat(needTemplateColumn ? [cols.IsTemplate] : []).ToArray();
         var missing = needed.Where(n => !table.Has(n)).ToArray();

@@ -28,8 +28,8 @@ public sealed class SimadConfig : AnalysisConfig<SimadConfig>
     /// <summary>Networks trained at once on the CPU (0: one per core).</summary>
     public int Threads { get; set; }
 
-    /// <summary>Column names.</summary>
-    public sealed class ColumnsSection
+    /// <summary>Column names, and columns derived from the file's.</summary>
+    public sealed class ColumnsSection : DerivingColumnsSection
     {
         /// <summary>Classifier inputs.</summary>
         public List<string> Features { get; set; } = ["m_ee", "m_mumu", "m_4l"];

@@ -59,7 +59,7 @@ public static class SimadData
     }
 
     /// <summary>Reads a file (CSV, .npy/.npz, Feather) with the feature columns and the simulation flag (and optional truth).</summary>
-    public static SimadSample Load(string path, SimadConfig c) => FromTable(EventTableIO.Read(path), path, c);
+    public static SimadSample Load(string path, SimadConfig c) => FromTable(c.Columns.WithDerived(EventTableIO.Read(path), path), path, c);
 
     /// <summary>
     /// Splits a table into "data" (simulation flag 0) and simulation (1). With a truth column, background "data" is the

@@ -66,7 +66,7 @@ public sealed class DataFileCatalogue() : TempFolderTests("fastad-catalogue-")
         Skip.IfNot(File.Exists("/dev/zero"), "no /dev/zero");
 
         // The message says the format was judged from the first bytes (the old reader read the endless stream for 23 s, then failed).
-        Refusal.Expect(["bumphunt", "--masses", "/dev/zero"], "/dev/zero: not a CSV, .npy, .npz or Feather file (starts with bytes 00 00 00 00");
+        Refusal.Expect(["bumphunt", "--masses", "/dev/zero"], "/dev/zero: not a CSV, .npy, .npz, Feather, HDF5 or Parquet file (starts with bytes 00 00 00 00");
     }
 
     [Fact]
@@ -165,5 +165,117 @@ public sealed class DataFileCatalogue() : TempFolderTests("fastad-catalogue-")
         string path = Events(name, edit: (mass, pt) => { pt[1] = double.NaN; mass[1] = double.PositiveInfinity; });
         Refusal.Expect(["cathode", "--data", path, "--out", PathOf("out")], $"{path}: {where}, column 'dimu_mass' is Infinity; masses must be finite");
         Refusal.Expect(["bumphunt", "--masses", path], $"{path}, {where}: mass 'dimu_mass' is Infinity; masses must be finite");
+    }
+
+    /// <summary>An HDF5 file written by pandas (to_hdf, fixed format) with the catalogue's dimuon columns, and optionally a text column.</summary>
+    private string PandasH5(string name, string extra = "")
+    {
+        string source = Events("h5source.npz"), path = PathOf(name);
+        ExternalWriters.Python($$"""
+import sys, numpy as np, pandas as pd
+z = np.load(sys.argv[1])
+df = pd.DataFrame({k: z[k] for k in z.files})
+{{extra}}
+df.to_hdf(sys.argv[2], key="df", mode="w")
+""", ["numpy", "pandas", "tables"], source, path);
+        return path;
+    }
+
+    [SkippableFact]
+    public void Case9_ATruncatedHdf5FileSaysTruncatedWithBothSizes()
+    {
+        string path = PandasH5("cut.h5");
+        long length = new FileInfo(path).Length;
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..(int)(length / 3)]);
+        Refusal.Expect(["cathode", "--data", path, "--out", PathOf("out")], $"{path} is truncated: its HDF5 superblock says the file is {length:N0} bytes, it has {length / 3:N0}.");
+        Refusal.Expect(["inspect", path], $"{path} is truncated");
+    }
+
+    [SkippableFact]
+    public void Case9_PickledTextAndAmbiguousGroupsSayWhatToDo()
+    {
+        string path = PandasH5("objects.h5", "df['sel'] = ['os'] * len(df)");
+        Refusal.Expect(["inspect", path], $"{path}: column 'sel' of pandas frame 'df' holds Python objects (text, pickled by pandas)", "df[c].astype('S')");
+        string two = PathOf("two.h5");
+        ExternalWriters.Python("""
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    f["a/x"] = np.arange(3.0); f["b/x"] = np.arange(4.0)
+""", ["h5py", "numpy"], two);
+        Refusal.Expect(["bumphunt", "--masses", two], $"{two}: the root group holds several groups (a, b); name the one to read with --key.");
+        Refusal.Expect(["inspect", two, "--key", "c"], $"{two} has no group or dataset 'c'; it holds: a/, b/.");
+        var (code, output) = CliRunner.Run("inspect", two, "--key", "b");
+        Assert.True(code == 0, output);
+        Assert.Contains("4 rows", output);
+    }
+
+    [Fact]
+    public void Case9_ANamedFormatWithoutItsMagicAndHdf5AsAnOutputAreRefused()
+    {
+        string h5 = PathOf("fake.h5"), parquet = PathOf("fake.parquet");
+        File.WriteAllBytes(h5, [0x00, 0x01, 0x02, 0x03]);
+        File.WriteAllBytes(parquet, "PAR0"u8.ToArray());
+        Refusal.Expect(["inspect", h5], $"{h5} is not an HDF5 file (no \\x89HDF signature; it starts with bytes 00 01 02 03).");
+        Refusal.Expect(["inspect", parquet], $"{parquet} is not a Parquet file (no PAR1 magic; it starts with bytes 50 41 52 30).");
+        string csv = Events("events.csv");
+        Refusal.Expect(["convert", csv, PathOf("out.h5")], $"Cannot write {PathOf("out.h5")}: FastAD reads HDF5 but does not write it; use .parquet, .feather or .npz.");
+    }
+
+    [Fact]
+    public void Case10_TruncatedAndGarbledParquetNameTheFile()
+    {
+        string path = Events("events.parquet");
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 5)]);
+        Refusal.Expect(["cathode", "--data", path, "--out", PathOf("out")], $"{path} is truncated: a Parquet file ends with PAR1, this one does not.");
+        int footer = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(bytes.Length - 8));
+        bytes.AsSpan(bytes.Length - 8 - footer, footer).Fill(0x7B);
+        File.WriteAllBytes(path, bytes);
+        Refusal.Expect(["bumphunt", "--masses", path], $"{path}: corrupt Parquet file (");
+    }
+
+    [SkippableFact]
+    public void Case10_ADamagedZstdArrowBufferIsACorruptFile()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/zstd"), "the zstd tool is not installed");
+        string spec = PathOf("spec.json"), path = PathOf("z.arrow");
+        var mass = Enumerable.Range(0, 4000).Select(i => 5 + (i % 1000) / 100.0).ToArray();
+        File.WriteAllText(spec, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            format = "arrow", compression = "zstd", @out = path,
+            columns = new object[] { new { name = "dimu_mass", type = "float64", values = mass } },
+        }));
+        ExternalWriters.Node("write.mjs", spec);
+        Assert.Equal(mass, EventTableIO.Read(path).GetDouble("dimu_mass"));
+        var bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD]);
+        bytes.AsSpan(at, 8).Fill(0);
+        File.WriteAllBytes(path, bytes);
+        Refusal.Expect(["bumphunt", "--masses", path], $"{path}: corrupt Feather/Arrow file (record batch 1: corrupt ZSTD data (");
+    }
+
+    [Fact]
+    public void Case11_ABadDerivationNamesItAndTheColumnsThereAre()
+    {
+        string path = Events("events.parquet");
+        Refusal.Expect(["inspect", path, "--derive", "pt2 = dimu_ptt * 2"],
+            $"--derive 'pt2 = dimu_ptt * 2' on {path}: 'dimu_ptt' is neither a column nor a function; columns are: dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d;");
+        Refusal.Expect(["convert", path, PathOf("o.csv"), "--derive", "pt2"], "--derive 'pt2': expected NAME=EXPRESSION");
+        string cfg = PathOf("derive.yaml");
+        File.WriteAllText(cfg, "columns:\n  derive: [\"x = sqrt(dimu_pt\"]\n  features: [dimu_pt, x]\nbaselines:\n  high: [dimu_pt]\n  low: []\n");
+        Refusal.Expect(["cathode", "--data", path, "--config", cfg, "--out", PathOf("out")], $"--derive 'x = sqrt(dimu_pt' on {path}: ");
+    }
+
+    [Theory]
+    [InlineData("conrad", "conrad")]
+    [InlineData("simad", "multilepton")]
+    public void Case11_ConradAndSimadApplyTheirConfigsDerivations(string command, string sample)
+    {
+        string path = PathOf($"{sample}.parquet"), cfg = PathOf("derive.yaml");
+        var (code, output) = CliRunner.Run("generate", sample, "--out", path, "--events", "3000", "--seed", "2");
+        Assert.True(code == 0, output);
+        File.WriteAllText(cfg, "columns:\n  derive: [\"twice = 2 * nope\"]\n");
+        Refusal.Expect([command, "--data", path, "--config", cfg, "--preset", "quick", "--out", PathOf("out")],
+            $"--derive 'twice = 2 * nope' on {path}: 'nope' is neither a column nor a function; columns are: ");
     }
 }
