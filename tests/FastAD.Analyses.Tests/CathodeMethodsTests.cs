@@ -38,4 +38,22 @@ public sealed class CathodeMethodsTests : IDisposable
         Assert.NotEqual(m["cathode"].Scan.Best.Z, m["lacathode"].Scan.Best.Z);
         Assert.NotNull(primary.Closure);
     }
+
+    [Fact]
+    public void SculptingIsNearOneForAMassBlindCutAndLargeForAMassCut()
+    {
+        var binning = new FastAD.Stats.BumpHuntBinning(5, 9, 10.6, 16, 8);
+        int n = 40_000;
+        var u = new double[2 * n];
+        FastAD.Kernels.Random.Philox4x32.FillUniform(u, 5, 0);
+        var masses = Enumerable.Range(0, n).Select(i => 5 + 11 * u[i]).ToArray();
+        var sideband = masses.Select(m => m < 9 || m >= 10.6).ToArray();
+        var blind = Enumerable.Range(0, n).Select(i => u[n + i]).ToArray();
+        double flat = CathodeMethods.Sculpting(binning, masses, blind, sideband, 0.8);
+        Assert.InRange(flat, 0.3, 2.0);
+        // A score that is the mass itself keeps only the high sideband: the cut sculpts the spectrum.
+        double sculpted = CathodeMethods.Sculpting(binning, masses, masses, sideband, 12);
+        Assert.True(sculpted > 20, $"χ²/ndf {sculpted:F1} for a cut on the mass");
+        Assert.True(double.IsNaN(CathodeMethods.Sculpting(binning, masses, blind, sideband, 2)));
+    }
 }

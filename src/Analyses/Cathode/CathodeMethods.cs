@@ -27,10 +27,14 @@ public enum AnomalyMethod
 
 /// <summary>
 /// One method's outcome on the channel's events: its working-point scan (Z against the sideband FPR), the reweighted Z,
-/// and where truth is known the AUC of true signal against background in the SR, the SIC curve (signal efficiency
-/// ε_S, SIC = ε_S/√ε_B) and its maximum over working points that keep at least 100 background events.
+/// where truth is known the AUC of true signal against background in the SR, the SIC curve (signal efficiency
+/// ε_S, SIC = ε_S/√ε_B) and its maximum over working points that keep at least 100 background events, and the
+/// sculpting check of every working point (<see cref="Sculpting"/>[k] for <see cref="ScanCurve.Points"/>[k]): χ²/ndf of
+/// the sideband mass spectrum after the cut against the uncut sideband spectrum scaled to the same total (both with
+/// their Poisson errors, the bump hunt's sideband bins; about 1 when the cut keeps the spectrum's shape).
 /// </summary>
-public sealed record MethodResult(string Method, ScanCurve Scan, double? ReweightedZ, double TruthAuc, double MaxSic, double[] SignalEfficiency, double[] Sic);
+public sealed record MethodResult(string Method, ScanCurve Scan, double? ReweightedZ, double TruthAuc, double MaxSic, double[] SignalEfficiency, double[] Sic,
+    double[] Sculpting);
 
 /// <summary>
 /// The methods stage: each method's out-of-fold scores of the channel's events from a k-fold BDT ensemble through the
@@ -77,7 +81,8 @@ internal static class CathodeMethods
             var scan = WorkingPointScan.Scan(name, model, fitter, masses, s, sideband, fprs, truth, null);
             var reweighted = WorkingPointScan.Reweight(fitter, model, masses, s)?.Z;
             var (auc, maxSic, eff, sic) = Sic(data, st.Band, scores);
-            results.Add(new MethodResult(name, scan, reweighted, auc, maxSic, eff, sic));
+            var sculpting = scan.Points.Select(p => Sculpting(model.Binning, masses, s, sideband, p.Cut)).ToArray();
+            results.Add(new MethodResult(name, scan, reweighted, auc, maxSic, eff, sic, sculpting));
         }
         return results.ToArray();
     }
@@ -166,6 +171,43 @@ internal static class CathodeMethods
         var sbScores = CathodeClassifier.PerFold(ensemble, Rows.Gather(data.Features, sb, data.D), data.D);
         for (int k = 0; k < sb.Length; k++) scores[sb[k]] = sbScores[k % sbScores.Length][k];
         return scores;
+    }
+
+    /// <summary>
+    /// χ²/ndf of the sideband spectrum of events with score ≥ <paramref name="cut"/> against the whole sideband spectrum
+    /// scaled to the same total: Σ (n_i − r m_i)² / (n_i + r² m_i) over bins with events, r = Σn / Σm, ndf = bins − 1.
+    /// </summary>
+    internal static double Sculpting(BumpHuntBinning binning, double[] masses, double[] scores, bool[] sideband, double cut)
+    {
+        var edges = new[] { binning.SblEdges, binning.SbhEdges };
+        var all = edges.Select(e => new double[e.Length - 1]).ToArray();
+        var kept = edges.Select(e => new double[e.Length - 1]).ToArray();
+        for (int i = 0; i < masses.Length; i++)
+        {
+            if (!sideband[i]) continue;
+            for (int side = 0; side < 2; side++)
+            {
+                int b = Array.BinarySearch(edges[side], masses[i]);
+                b = b >= 0 ? b : ~b - 1;
+                if (b == edges[side].Length - 1 && masses[i] == edges[side][^1]) b--;      // the last edge belongs to the last bin
+                if (b < 0 || b >= all[side].Length) continue;
+                all[side][b]++;
+                if (scores[i] >= cut) kept[side][b]++;
+            }
+        }
+        double n = kept.Sum(k => k.Sum()), m = all.Sum(a => a.Sum());
+        if (n == 0 || m == 0) return double.NaN;
+        double r = n / m, chi2 = 0;
+        int bins = 0;
+        for (int side = 0; side < 2; side++)
+            for (int b = 0; b < all[side].Length; b++)
+            {
+                if (all[side][b] == 0) continue;
+                double d = kept[side][b] - r * all[side][b];
+                chi2 += d * d / (kept[side][b] + r * r * all[side][b]);
+                bins++;
+            }
+        return bins > 1 ? chi2 / (bins - 1) : double.NaN;
     }
 
     /// <summary>AUC, max SIC (ε_B·N_B ≥ 100) and the SIC curve of SR signal against SR background; NaN without truth.</summary>

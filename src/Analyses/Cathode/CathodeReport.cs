@@ -298,7 +298,9 @@ public static class CathodeReport
             if (res.Methods is { Length: > 0 } compared)
             {
                 Line($"**Methods on the same events** (SPEC 6; the same bands, fold scheme and statistics, only the score differs; table in [methods-{ch}.csv](methods-{ch}.csv)). " +
-                     "Maximum SIC over working points that keep at least 100 SR background events; supervised uses the data's own truth labels.");
+                     "Maximum SIC over working points that keep at least 100 SR background events; supervised uses the data's own truth labels. " +
+                     "Sculpting: χ²/ndf of the sideband mass spectrum after the cut against the uncut one scaled to the same total (about 1 when the cut keeps the shape; " +
+                     "a method whose score learns the mass shows it).");
                 Line();
                 foreach (var row in MethodsReport.Table(compared)) Line(row);
                 Line();

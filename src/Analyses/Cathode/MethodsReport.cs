@@ -15,10 +15,13 @@ internal static class MethodsReport
     /// <summary>Every method's working points.</summary>
     public static CsvTable Csv(MethodResult[] methods)
     {
-        var t = new CsvTable("method", "target_fpr", "fpr", "cut", "n_sr", "s", "b", "z", "p", "truth_signal_efficiency");
+        var t = new CsvTable("method", "target_fpr", "fpr", "cut", "n_sr", "s", "b", "z", "p", "truth_signal_efficiency", "sculpting_chi2_ndf");
         foreach (var m in methods)
-            foreach (var p in m.Scan.Points)
-                t.AddRow(m.Method, p.TargetFpr, p.Fpr, p.Cut, p.NSr, p.S, p.B, p.Z, p.P, p.TruthSignalEfficiency);
+            for (int k = 0; k < m.Scan.Points.Length; k++)
+            {
+                var p = m.Scan.Points[k];
+                t.AddRow(m.Method, p.TargetFpr, p.Fpr, p.Cut, p.NSr, p.S, p.B, p.Z, p.P, p.TruthSignalEfficiency, m.Sculpting[k]);
+            }
         return t;
     }
 
@@ -57,9 +60,14 @@ internal static class MethodsReport
     public static IEnumerable<string> Table(MethodResult[] methods)
     {
         static string F(double? v, string format = "F2") => v is { } x && double.IsFinite(x) ? x.ToString(format, Inv) : "–";
-        yield return "| method | best Z | at FPR | reweighted Z | AUC (truth, SR) | max SIC |";
-        yield return "|---|---:|---:|---:|---:|---:|";
+        yield return "| method | best Z | at FPR | reweighted Z | AUC (truth, SR) | max SIC | sculpting χ²/ndf at the best Z | largest sculpting χ²/ndf |";
+        yield return "|---|---:|---:|---:|---:|---:|---:|---:|";
         foreach (var m in methods)
-            yield return $"| {m.Method} | {F(m.Scan.Best.Z)} | {m.Scan.Best.Fpr.ToString("G3", Inv)} | {F(m.ReweightedZ)} | {F(m.TruthAuc, "F3")} | {F(m.MaxSic)} |";
+        {
+            int best = Array.IndexOf(m.Scan.Points, m.Scan.Best);
+            double worst = m.Sculpting.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+            yield return $"| {m.Method} | {F(m.Scan.Best.Z)} | {m.Scan.Best.Fpr.ToString("G3", Inv)} | {F(m.ReweightedZ)} | {F(m.TruthAuc, "F3")} | {F(m.MaxSic)} | " +
+                         $"{F(m.Sculpting[best])} | {F(worst)} |";
+        }
     }
 }
