@@ -17,7 +17,7 @@ public sealed class CathodeMethodsTests : IDisposable
         var c = CathodeConfig.Quick();
         c.Bdt.Members = 3;
         var (os, _) = CathodeData.Generate(c);
-        AnomalyMethod[] methods = [AnomalyMethod.Cathode, AnomalyMethod.Cwola, AnomalyMethod.Lacathode, AnomalyMethod.Idealized, AnomalyMethod.Supervised];
+        AnomalyMethod[] methods = [AnomalyMethod.Cathode, AnomalyMethod.Cwola, AnomalyMethod.Anode, AnomalyMethod.Lacathode, AnomalyMethod.Idealized, AnomalyMethod.Supervised];
         var request = new CathodeRequest(c, os, null, _dir, false, "test", "generated", methods, CathodeData.GenerateBackground(c));
         var (results, primary, _) = CathodeAnalysis.Run(request, CpuDevice.Instance);
         var m = results.Primary.Methods!.ToDictionary(r => r.Method);

@@ -15,6 +15,9 @@ public enum AnomalyMethod
     /// <summary>SR data against sideband data, no flow.</summary>
     [JsonStringEnumMemberName("cwola")] Cwola,
 
+    /// <summary>No classifier: score = ln p_data(x|m) − ln p_bg(x|m), a second flow trained on SR data against the sideband flows' mean density.</summary>
+    [JsonStringEnumMemberName("anode")] Anode,
+
     /// <summary>The classifier in the flows' latent space: SR data mapped to z = T(x|m) against standard-normal draws.</summary>
     [JsonStringEnumMemberName("lacathode")] Lacathode,
 
@@ -30,8 +33,8 @@ public enum AnomalyMethod
 /// where truth is known the AUC of true signal against background in the SR, the SIC curve (signal efficiency
 /// ε_S, SIC = ε_S/√ε_B) and its maximum over working points that keep at least 100 background events, and the
 /// sculpting check of every working point (<see cref="Sculpting"/>[k] for <see cref="ScanCurve.Points"/>[k]): χ²/ndf of
-/// the sideband mass spectrum after the cut against the uncut sideband spectrum scaled to the same total (both with
-/// their Poisson errors, the bump hunt's sideband bins; about 1 when the cut keeps the spectrum's shape).
+/// the sideband mass spectrum after the cut against the uncut sideband spectrum scaled to the same total (Poisson
+/// variances expected for an unsculpted cut, the bump hunt's sideband bins; about 1 when the cut keeps the spectrum's shape).
 /// </summary>
 public sealed record MethodResult(string Method, ScanCurve Scan, double? ReweightedZ, double TruthAuc, double MaxSic, double[] SignalEfficiency, double[] Sic,
     double[] Sculpting);
@@ -74,6 +77,7 @@ internal static class CathodeMethods
                 AnomalyMethod.Cathode => st.Scores,
                 AnomalyMethod.Cwola => AllRowsTrain(run, c, ClassifierBlock.Of(data, c), name, seeds[name].Seed),
                 AnomalyMethod.Lacathode => Latent(run, c, data, pre, bg, name, seeds[name]),
+                AnomalyMethod.Anode => Anode(run, c, data, st.Band, pre, bg, name, seeds[name]),
                 AnomalyMethod.Idealized => Trained(run, c, ClassifierBlock.Of(data, c), SrFeatures(background!, c), name, seeds[name].Seed),
                 _ => Supervised(run, c, data, st.Band, name, seeds[name].Seed),
             });
@@ -153,6 +157,63 @@ internal static class CathodeMethods
     }
 
     /// <summary>
+    /// ANODE: k SPEC 1.3 flows p_data(x|m) on the SR data, flow f trained on the SR events outside fold f (80/20 split for
+    /// its validation, the run's flow settings); an SR event's ln p_data is its held-out flow's, any other event's that of
+    /// flow (i mod k). Score = σ(ln p_data − ln p_bg), p_bg the mean density of the sideband flows, σ the logistic function
+    /// (a score in [0, 1] with the ratio's order). Both densities are of the preprocessed features, whose Jacobian cancels.
+    /// </summary>
+    private static double[] Anode(RunContext run, CathodeConfig c, CathodeChannelData data, MassBand[] band, CathodePreprocessing pre,
+        CathodeBackground.BackgroundSamples bg, string name, SeedTree seeds)
+    {
+        int d = data.D, k = c.Bdt.Folds, n = data.Rows;
+        var z = pre.Features(data.Features);
+        var m = pre.Masses(data.Mass);
+        var sr = Enumerable.Range(0, n).Where(i => band[i] == MassBand.Sr).ToArray();
+        var fold = new int[n];
+        for (int i = 0; i < n; i++) fold[i] = i % k;
+        var u = new double[sr.Length];
+        Philox4x32.FillUniform(u, seeds["folds"].Seed, 0);
+        var order = Enumerable.Range(0, sr.Length).OrderBy(i => u[i]).ToArray();
+        for (int r = 0; r < sr.Length; r++) fold[sr[order[r]]] = (int)((long)r * k / sr.Length);
+        var flows = new Spec13AffineMaf[k];
+        string stage = $"method {name} {data.Channel}";
+        var settings = Enumerable.Range(0, k).Select(f => c.FlowOptions() with { Seed = seeds["shuffle"][f].Seed }).ToArray();
+        run.Report(stage, 0, k, $"{k} flows on the SR data, one per fold, {FlowTraining.PathOn(run.Device, [new Spec13AffineMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, 0)], [settings[0]])}");
+        int done = 0;
+        Parallel.For(0, k, new ParallelOptions { CancellationToken = run.Cancel }, f =>
+        {
+            var rows = sr.Where(i => fold[i] != f).ToArray();
+            var split = new double[rows.Length];
+            Philox4x32.FillUniform(split, seeds["validation"][f].Seed, 0);
+            int nVal = Math.Max(1, (int)Math.Round(rows.Length * c.Flows.ValidationFraction));
+            var shuffled = Enumerable.Range(0, rows.Length).OrderBy(i => split[i]).Select(i => rows[i]).ToArray();
+            var val = shuffled[..nVal];
+            var train = shuffled[nVal..];
+            var flow = new Spec13AffineMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, seeds["init"][f].Seed);
+            FlowTraining.Train(run.Device, [flow], Rows.Gather(z, train, d), Rows.Gather(m, train, 1), Rows.Gather(z, val, d), Rows.Gather(m, val, 1),
+                [settings[f]], cancel: run.Cancel);
+            flows[f] = flow;
+            run.Report(stage, Interlocked.Increment(ref done), k);
+        });
+        using var dataDensity = FlowEvaluator.For(run.Device, flows, FlowPrecision.Double);
+        using var bgDensity = FlowEvaluator.For(run.Device, bg.Flows, FlowPrecision.Double);
+        var lpData = dataDensity.LogProb(z, m, n);
+        var lpBg = bgDensity.LogProb(z, m, n);
+        int e = bg.Flows.Length;
+        var scores = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int g = 0; g < e; g++) max = Math.Max(max, lpBg[g * n + i]);
+            for (int g = 0; g < e; g++) sum += Math.Exp(lpBg[g * n + i] - max);
+            // The log-likelihood ratio through the logistic function: a score in [0, 1] with the same order (the statistics cut on order).
+            double ratio = lpData[fold[i] * n + i] - (max + Math.Log(sum / e));
+            scores[i] = 1 / (1 + Math.Exp(-ratio));
+        }
+        return scores;
+    }
+
+    /// <summary>
     /// Supervised: the k-fold ensemble of true signal (1) against true background (0) in the SR, out-of-fold scores for SR
     /// events; sideband events (which it never saw) each get one fold's model (event k the model of fold k mod folds), so
     /// that SR and sideband scores come from single models alike (a mean over the folds is narrower, and a cut fixed on
@@ -175,7 +236,8 @@ internal static class CathodeMethods
 
     /// <summary>
     /// χ²/ndf of the sideband spectrum of events with score ≥ <paramref name="cut"/> against the whole sideband spectrum
-    /// scaled to the same total: Σ (n_i − r m_i)² / (n_i + r² m_i) over bins with events, r = Σn / Σm, ndf = bins − 1.
+    /// scaled to the same total: Σ (n_i − r m_i)² / (r m_i (1 + r)) over bins with events, r = Σn / Σm, ndf = bins − 1 (the
+    /// variance of n_i expected under an unsculpted cut, r m_i, plus that of the scaled reference, r² m_i).
     /// </summary>
     internal static double Sculpting(BumpHuntBinning binning, double[] masses, double[] scores, bool[] sideband, double cut)
     {
@@ -204,7 +266,7 @@ internal static class CathodeMethods
             {
                 if (all[side][b] == 0) continue;
                 double d = kept[side][b] - r * all[side][b];
-                chi2 += d * d / (kept[side][b] + r * r * all[side][b]);
+                chi2 += d * d / (r * all[side][b] * (1 + r));
                 bins++;
             }
         return bins > 1 ? chi2 / (bins - 1) : double.NaN;

@@ -50,7 +50,7 @@ public sealed class AnalysisInputCatalogue
     [Fact]
     public void AnUnknownMethodNamesTheChoices() =>
         Refusal.Expect(["cathode", "--generate", "--method", "cathode,anode2", "--out", Temp("out")],
-            "--method must be cathode, cwola, lacathode, idealized or supervised (got 'anode2')");
+            "--method must be cathode, cwola, anode, lacathode, idealized or supervised (got 'anode2')");
 
     [Fact]
     public void ABackgroundFileWithoutTheColumnsNamesThem()
