@@ -40,13 +40,6 @@ public class FlowEvaluatorTests
         return x;
     }
 
-    private static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double worst = FlowsSelfTest.MaxRelative(expected, actual);
-        Assert.True(worst <= tolerance, $"{what}: max relative error {worst:E2} > {tolerance:E0}");
-    }
-
     [SkippableTheory]
     [InlineData("cpu", FlowPrecision.Double, 20)]
     [InlineData("opencl", FlowPrecision.Single, 20)]
@@ -69,8 +62,8 @@ public class FlowEvaluatorTests
         for (int f = 0; f < flows.Length; f++)
         {
             var (refLp, refZ) = Reference(flows[f], x, c, rows);
-            AssertClose(refLp, lp.AsSpan(f * rows, rows), Tolerance(precision), $"log p of flow {f}");
-            AssertClose(refZ, latent.Z.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"latent of flow {f}");
+            FlowAssert.Close(refLp, lp.AsSpan(f * rows, rows), Tolerance(precision), $"log p of flow {f}");
+            FlowAssert.Close(refZ, latent.Z.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"latent of flow {f}");
             // log p = log N(z) + log|det|.
             for (int n = 0; n < rows; n++)
             {
@@ -106,12 +99,12 @@ public class FlowEvaluatorTests
         for (int f = 0; f < flows.Length; f++)
         {
             var expected = ReferenceSample(flows[f], noise.AsSpan(f * rows * 3, rows * 3).ToArray(), c, rows);
-            AssertClose(expected, given.AsSpan(f * rows * 3, rows * 3), tol, $"samples of flow {f} from given noise");
-            AssertClose(expected, drawn.AsSpan(f * rows * 3, rows * 3), tol, $"samples of flow {f} from Philox noise");
+            FlowAssert.Close(expected, given.AsSpan(f * rows * 3, rows * 3), tol, $"samples of flow {f} from given noise");
+            FlowAssert.Close(expected, drawn.AsSpan(f * rows * 3, rows * 3), tol, $"samples of flow {f} from Philox noise");
         }
         // latent ∘ sample = identity (per-flow inputs: flow f maps back its own samples), and sample ∘ latent too.
-        AssertClose(noise, evaluator.Latent(given, c, rows).Z, 100 * tol, "latent(sample(noise))");
-        AssertClose(given, evaluator.Sample(evaluator.Latent(given, c, rows).Z, c, rows), 100 * tol, "sample(latent(x))");
+        FlowAssert.Close(noise, evaluator.Latent(given, c, rows).Z, 100 * tol, "latent(sample(noise))");
+        FlowAssert.Close(given, evaluator.Sample(evaluator.Latent(given, c, rows).Z, c, rows), 100 * tol, "sample(latent(x))");
     }
 
     [SkippableTheory]
@@ -150,13 +143,13 @@ public class FlowEvaluatorTests
         var (x, _) = Inputs(rows, 0, 16);
         using var evaluator = new KernelFlowEvaluator(device, flows, FlowPrecision.Double);
         var before = evaluator.LogProb(x, [], rows);
-        AssertClose(Reference(flows[1], x, [], rows).LogProb, before.AsSpan(rows, rows), 1e-9, "unconditional log p");
+        FlowAssert.Close(Reference(flows[1], x, [], rows).LogProb, before.AsSpan(rows, rows), 1e-9, "unconditional log p");
         flows[1].Made[0].Output.Bias[4] += 0.5;                  // a log-scale bias of dimension 1
         flows[1].Norm[1].RunningMean[2] -= 0.25;
         Assert.Equal(before, evaluator.LogProb(x, [], rows));     // parameters were copied
         evaluator.Refresh();
         var after = evaluator.LogProb(x, [], rows);
-        AssertClose(Reference(flows[1], x, [], rows).LogProb, after.AsSpan(rows, rows), 1e-9, "log p after refresh");
+        FlowAssert.Close(Reference(flows[1], x, [], rows).LogProb, after.AsSpan(rows, rows), 1e-9, "log p after refresh");
         Assert.NotEqual(before.AsSpan(rows, rows).ToArray(), after.AsSpan(rows, rows).ToArray());
     }
 
@@ -171,10 +164,10 @@ public class FlowEvaluatorTests
         var ensemble = new FlowEnsemble(FlowsSelfTest.TrainedLikeFlows(3, 20, 6, 15));
         var (x, c) = Inputs(rows, 1, 20);
         using var evaluator = FlowEvaluator.For(device, ensemble, FlowPrecision.Double);
-        AssertClose(ensemble.Sample(c, rows, 77), evaluator.Sample(77, 0, c, rows), 1e-9, "pooled samples");
+        FlowAssert.Close(ensemble.Sample(c, rows, 77), evaluator.Sample(77, 0, c, rows), 1e-9, "pooled samples");
         var mean = new double[rows];
         ensemble.MeanLogProb(x, c, mean, rows);
-        AssertClose(mean, evaluator.MeanLogProb(x, c, rows), 1e-9, "mean log p");
+        FlowAssert.Close(mean, evaluator.MeanLogProb(x, c, rows), 1e-9, "mean log p");
     }
 
     [Fact]
@@ -208,8 +201,8 @@ public class FlowEvaluatorTests
         for (int i = 0; i < rows; i++)
         {
             var (_, zi) = Reference(flows[i % 3], x[(3 * i)..(3 * i + 3)], c[i..(i + 1)], 1);
-            AssertClose(zi, z.AsSpan(3 * i, 3), 1e-9, $"latent of event {i} (flow {i % 3})");
-            AssertClose(ReferenceSample(flows[i % 3], zi, c[i..(i + 1)], 1), back.AsSpan(3 * i, 3), 1e-9, $"sample of event {i} (flow {i % 3})");
+            FlowAssert.Close(zi, z.AsSpan(3 * i, 3), 1e-9, $"latent of event {i} (flow {i % 3})");
+            FlowAssert.Close(ReferenceSample(flows[i % 3], zi, c[i..(i + 1)], 1), back.AsSpan(3 * i, 3), 1e-9, $"sample of event {i} (flow {i % 3})");
         }
         Assert.Throws<ArgumentException>(() => evaluator.LatentRoundRobin(new double[3 * 3 * rows], c, rows));
     }

@@ -18,25 +18,6 @@ public class KernelFlowTrainerTests
         return (x, c);
     }
 
-    private static double[] ManagedGradients(Spec13AffineMaf flow, double[] x, double[] c, int rows, out double loss)
-    {
-        var pass = flow.NewPass(rows);
-        var lp = new double[rows];
-        flow.LogProb(x, c, lp, training: true, pass);
-        loss = -lp.Average();
-        flow.ZeroGrad();
-        flow.Backward(c, pass);
-        return flow.Parameters().SelectMany(p => p.Grad).ToArray();
-    }
-
-    private static void AssertClose(double[] expected, double[] actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = expected.Max(Math.Abs), worst = 0;
-        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / scale);
-        Assert.True(worst <= tolerance, $"{what}: max error {worst:E2} of the largest magnitude {scale:E2} > {tolerance:E0}");
-    }
-
     [SkippableTheory]
     [InlineData("opencl", FlowPrecision.Double, 20)]
     [InlineData("opencl", FlowPrecision.Single, 20)]
@@ -54,9 +35,9 @@ public class KernelFlowTrainerTests
         double tol = precision == FlowPrecision.Single ? 1e-5 : 1e-9;
         for (int f = 0; f < flows.Length; f++)
         {
-            var expected = ManagedGradients(flows[f], x, c, rows, out double loss);
+            var expected = FlowAssert.ManagedGradients(flows[f], x, c, rows, out double loss);
             Assert.True(Math.Abs(losses[f] - loss) <= tol * Math.Max(1, Math.Abs(loss)), $"loss of flow {f}: {losses[f]} vs {loss}");
-            AssertClose(expected, trainer.LastGradients(f), tol, $"gradients of flow {f}");
+            FlowAssert.CloseToLargest(expected, trainer.LastGradients(f), tol, $"gradients of flow {f}");
         }
     }
 
@@ -80,7 +61,7 @@ public class KernelFlowTrainerTests
         var before = kernelFlow.Parameters().SelectMany(p => p.Value).ToArray();
         trainer.CopyToFlows();
         var after = kernelFlow.Parameters().SelectMany(p => p.Value).ToArray();
-        AssertClose(managed.Parameters().SelectMany(p => p.Value).ToArray(), after, 1e-9, "parameters after the epoch");
+        FlowAssert.CloseToLargest(managed.Parameters().SelectMany(p => p.Value).ToArray(), after, 1e-9, "parameters after the epoch");
         Assert.NotEqual(before, after);
     }
 
@@ -101,11 +82,11 @@ public class KernelFlowTrainerTests
         for (int f = 0; f < 2; f++)
         {
             Assert.Equal(expected[f].BestEpoch, results[f].BestEpoch);
-            AssertClose(expected[f].TrainLoss, results[f].TrainLoss, 1e-9, $"training losses of flow {f}");
-            AssertClose(expected[f].ValidationLoss, results[f].ValidationLoss, 1e-9, $"validation losses of flow {f}");
+            FlowAssert.CloseToLargest(expected[f].TrainLoss, results[f].TrainLoss, 1e-9, $"training losses of flow {f}");
+            FlowAssert.CloseToLargest(expected[f].ValidationLoss, results[f].ValidationLoss, 1e-9, $"validation losses of flow {f}");
             var m = (Spec13AffineMaf)managed.Members[f];
-            AssertClose(m.Parameters().SelectMany(p => p.Value).ToArray(), flows[f].Parameters().SelectMany(p => p.Value).ToArray(), 1e-9, $"parameters of flow {f}");
-            AssertClose(m.State().SelectMany(s => s).ToArray(), flows[f].State().SelectMany(s => s).ToArray(), 1e-9, $"running statistics of flow {f}");
+            FlowAssert.CloseToLargest(m.Parameters().SelectMany(p => p.Value).ToArray(), flows[f].Parameters().SelectMany(p => p.Value).ToArray(), 1e-9, $"parameters of flow {f}");
+            FlowAssert.CloseToLargest(m.State().SelectMany(s => s).ToArray(), flows[f].State().SelectMany(s => s).ToArray(), 1e-9, $"running statistics of flow {f}");
         }
     }
 

@@ -28,13 +28,6 @@ public class RqsKernelTests
 
     private static double Tolerance(FlowPrecision p) => p == FlowPrecision.Single ? 2e-4 : 1e-9;
 
-    private static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double worst = FlowsSelfTest.MaxRelative(expected, actual);
-        Assert.True(worst <= tolerance, $"{what}: max relative error {worst:E2} > {tolerance:E0}");
-    }
-
     [SkippableTheory]
     [InlineData("opencl", FlowPrecision.Double, 1)]
     [InlineData("opencl", FlowPrecision.Double, 0)]
@@ -62,29 +55,18 @@ public class RqsKernelTests
             var pass = flows[f].NewPass(rows);
             var expected = new double[rows];
             flows[f].LogProb(x, c, expected, training: false, pass);
-            AssertClose(expected, lp.AsSpan(f * rows, rows), Tolerance(precision), $"log p of flow {f}");
-            AssertClose(pass.Latent, latent.Z.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"latent of flow {f}");
+            FlowAssert.Close(expected, lp.AsSpan(f * rows, rows), Tolerance(precision), $"log p of flow {f}");
+            FlowAssert.Close(pass.Latent, latent.Z.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"latent of flow {f}");
             var x0 = new double[rows * 3];
             flows[f].Sample(noise, c, x0, flows[f].NewPass(rows));
-            AssertClose(x0, sample.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"samples of flow {f}");
+            FlowAssert.Close(x0, sample.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"samples of flow {f}");
             var philox = new double[rows * 3];
             Philox4x32.FillNormal(philox, 7, 3 + (ulong)f);
             flows[f].Sample(philox, c, x0, flows[f].NewPass(rows));
-            AssertClose(x0, drawn.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"Philox samples of flow {f}");
+            FlowAssert.Close(x0, drawn.AsSpan(f * rows * 3, rows * 3), Tolerance(precision), $"Philox samples of flow {f}");
         }
         // The flows differ (their permutations and weights): an evaluator that used flow 0 for all would fail above.
         Assert.NotEqual(flows[0].Permutations.SelectMany(p => p), flows[1].Permutations.SelectMany(p => p));
-    }
-
-    private static double[] ManagedGradients(NflowsMaf flow, ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows, out double loss)
-    {
-        var pass = flow.NewPass(rows);
-        var lp = new double[rows];
-        flow.LogProb(x, c, lp, training: true, pass);
-        loss = -lp.Average();
-        flow.ZeroGrad();
-        flow.Backward(c, pass);
-        return flow.Parameters().SelectMany(p => p.Grad).ToArray();
     }
 
     [SkippableTheory]
@@ -105,13 +87,9 @@ public class RqsKernelTests
         double tol = precision == FlowPrecision.Single ? 1e-4 : 1e-9;
         for (int f = 0; f < flows.Length; f++)
         {
-            var expected = ManagedGradients(flows[f], x.AsSpan(f * rows * 3, rows * 3), c.AsSpan(f * rows * conditions, rows * conditions), rows, out double loss);
+            var expected = FlowAssert.ManagedGradients(flows[f], x.AsSpan(f * rows * 3, rows * 3), c.AsSpan(f * rows * conditions, rows * conditions), rows, out double loss);
             Assert.True(Math.Abs(losses[f] - loss) <= tol * Math.Max(1, Math.Abs(loss)), $"loss of flow {f}: {losses[f]} vs {loss}");
-            var got = trainer.LastGradients(f);
-            Assert.Equal(expected.Length, got.Length);
-            double scale = expected.Max(Math.Abs), worst = 0;
-            for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - got[i]) / scale);
-            Assert.True(worst <= tol, $"gradients of flow {f}: max error {worst:E2} of the largest {scale:E2}");
+            FlowAssert.CloseToLargest(expected, trainer.LastGradients(f), tol, $"gradients of flow {f}");
         }
     }
 
@@ -135,11 +113,11 @@ public class RqsKernelTests
         for (int f = 0; f < 2; f++)
         {
             Assert.Equal(expected[f].BestEpoch, got[f].BestEpoch);
-            AssertClose(expected[f].TrainLoss, got[f].TrainLoss, 1e-9, $"training losses of flow {f}");
-            AssertClose(expected[f].ValidationLoss, got[f].ValidationLoss, 1e-9, $"validation losses of flow {f}");
+            FlowAssert.Close(expected[f].TrainLoss, got[f].TrainLoss, 1e-9, $"training losses of flow {f}");
+            FlowAssert.Close(expected[f].ValidationLoss, got[f].ValidationLoss, 1e-9, $"validation losses of flow {f}");
             var before = Flows(2, 12, 1, 30)[f].Parameters().SelectMany(p => p.Value).ToArray();
             var m = managed[f].Parameters().SelectMany(p => p.Value).ToArray();
-            AssertClose(m, kernel[f].Parameters().SelectMany(p => p.Value).ToArray(), 1e-8, $"parameters of flow {f}");
+            FlowAssert.Close(m, kernel[f].Parameters().SelectMany(p => p.Value).ToArray(), 1e-8, $"parameters of flow {f}");
             Assert.True(FlowsSelfTest.MaxRelative(before, m) > 1e-4, "training moved the parameters");
         }
     }

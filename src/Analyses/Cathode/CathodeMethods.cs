@@ -60,13 +60,8 @@ internal static class CathodeMethods
         Require(data, methods, background);
         var fitter = ProfileLikelihoodFitter.For(run.Device);
         var model = new BackgroundModel(CathodeAnalysis.Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
-        var inRange = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] != MassBand.Outside).ToArray();
-        var masses = inRange.Select(i => data.Mass[i]).ToArray();
-        var sideband = inRange.Select(i => st.Band[i] != MassBand.Sr).ToArray();
-        var truth = data.Truth is null ? null : inRange.Select(i => data.Truth[i]).ToArray();
-        // The statistics stage's working points, so that CATHODE's entry is its scan.
-        var fprs = ClassifierMetrics.FprGrid(c.Statistics.FprPoints, c.Statistics.FprLowest).Concat(c.Statistics.HistogramFprs)
-            .Distinct().OrderByDescending(f => f).ToArray();
+        // The statistics stage's events and working points, so that CATHODE's entry is its scan.
+        var (inRange, masses, sideband, truth, fprs) = CathodeStatistics.ScanInputs(c, st);
         var seeds = CathodeBackground.Seeds(c, data.Channel)["methods"];
         var results = new List<MethodResult>();
         foreach (var method in methods.Distinct())

@@ -12,6 +12,20 @@ namespace FastAD.Analyses.Cathode;
 /// </summary>
 internal static class CathodeStatistics
 {
+    /// <summary>
+    /// What every working-point scan of a channel shares: the events inside the bands, their masses, which are in the
+    /// sidebands, their truth (or null), and the FPR points (the scan grid and the histogram FPRs, descending).
+    /// </summary>
+    internal static (int[] InRange, double[] Masses, bool[] Sideband, double[]? Truth, double[] Fprs) ScanInputs(CathodeConfig c, CathodeAnalysis.ChannelState st)
+    {
+        var data = st.Data;
+        var inRange = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] != MassBand.Outside).ToArray();
+        var fprs = ClassifierMetrics.FprGrid(c.Statistics.FprPoints, c.Statistics.FprLowest).Concat(c.Statistics.HistogramFprs)
+            .Distinct().OrderByDescending(f => f).ToArray();
+        return (inRange, inRange.Select(i => data.Mass[i]).ToArray(), inRange.Select(i => st.Band[i] != MassBand.Sr).ToArray(),
+            data.Truth is null ? null : inRange.Select(i => data.Truth[i]).ToArray(), fprs);
+    }
+
     public static ChannelResult Of(RunContext run, CathodeConfig c, CathodeAnalysis.ChannelState st, CathodeAnalysis.ChannelState? other)
     {
         var data = st.Data;
@@ -19,13 +33,8 @@ internal static class CathodeStatistics
         run.Report(stage, 0, 6);
         var fitter = ProfileLikelihoodFitter.For(run.Device);
         var model = new BackgroundModel(CathodeAnalysis.Binning(c, c.Statistics.BinsSr), c.Statistics.Degree);
-        var inRange = Enumerable.Range(0, data.Rows).Where(i => st.Band[i] != MassBand.Outside).ToArray();
-        var masses = inRange.Select(i => data.Mass[i]).ToArray();
-        var sideband = inRange.Select(i => st.Band[i] != MassBand.Sr).ToArray();
-        var truth = data.Truth is null ? null : inRange.Select(i => data.Truth[i]).ToArray();
+        var (inRange, masses, sideband, truth, fprs) = ScanInputs(c, st);
         var scores = inRange.Select(i => st.Scores[i]).ToArray();
-        var fprs = ClassifierMetrics.FprGrid(c.Statistics.FprPoints, c.Statistics.FprLowest).Concat(c.Statistics.HistogramFprs)
-            .Distinct().OrderByDescending(f => f).ToArray();
 
         var initial = fitter.Fit(model, Spectra.FromEvents(model.Binning, masses, default, out _));
         var cathode = WorkingPointScan.Scan("CATHODE", model, fitter, masses, scores, sideband, fprs, truth, st.RocSampleScores);
