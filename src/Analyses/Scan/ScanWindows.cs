@@ -8,6 +8,10 @@ namespace FastAD.Analyses.Scan;
 /// <see cref="SrHigh"/>), SBH [<see cref="SrHigh"/>, <see cref="SbhHigh"/>].
 /// </summary>
 /// <param name="Index">Position in the scan (0 = lowest SR).</param>
+/// <param name="SblLow">Lower edge of the low sideband (GeV).</param>
+/// <param name="SrLow">Lower edge of the signal region.</param>
+/// <param name="SrHigh">Upper edge of the signal region.</param>
+/// <param name="SbhHigh">Upper edge of the high sideband.</param>
 public sealed record ScanWindow(int Index, double SblLow, double SrLow, double SrHigh, double SbhHigh)
 {
     /// <summary>Centre of the signal region (the scan figure's x).</summary>

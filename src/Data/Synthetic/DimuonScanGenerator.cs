@@ -3,6 +3,11 @@ namespace FastAD.Data.Synthetic;
 /// <summary>A narrow resonance of the scan spectrum: its mass (GeV), events, prompt fraction and log-normal pt − 22 GeV.</summary>
 /// <param name="Name">"J/psi", "Upsilon(1S)", or "injected" for <c>--inject</c>.</param>
 /// <param name="Code">Value of the <c>resonance</c> column for its events (background 0).</param>
+/// <param name="Mass">Peak mass (GeV).</param>
+/// <param name="Events">Events generated.</param>
+/// <param name="PromptFraction">Fraction with prompt muons; the rest have displaced ones (b-hadron decays).</param>
+/// <param name="PtMu">Mean of ln(pt − 22 GeV) of the prompt events.</param>
+/// <param name="PtSigma">Standard deviation of ln(pt − 22 GeV).</param>
 public sealed record DimuonResonance(string Name, int Code, double Mass, int Events, double PromptFraction, double PtMu, double PtSigma);
 
 /// <summary>Options of <see cref="DimuonScanGenerator"/>.</summary>
@@ -61,11 +66,11 @@ public static class DimuonScanGenerator
         ArgumentNullException.ThrowIfNull(options);
         if (!(double.IsFinite(options.Low) && double.IsFinite(options.High) && options.Low > 0 && options.High > options.Low))
             throw new ArgumentException($"--range {options.Low}:{options.High}: expected 0 < low < high (GeV).");
-        foreach (var (m, n) in options.Inject ?? [])
+        foreach (var (m, count) in options.Inject ?? [])
         {
             if (!(m > options.Low && m < options.High))
-                throw new ArgumentException($"--inject {m}:{n}: the mass must lie inside the range ({options.Low}, {options.High}) GeV.");
-            if (n < 1) throw new ArgumentException($"--inject {m}:{n}: expected at least one event.");
+                throw new ArgumentException($"--inject {m}:{count}: the mass must lie inside the range ({options.Low}, {options.High}) GeV.");
+            if (count < 1) throw new ArgumentException($"--inject {m}:{count}: expected at least one event.");
         }
         int background = options.Background ?? BackgroundEvents(options.Low, options.High);
         var peaks = Resonances(options);
