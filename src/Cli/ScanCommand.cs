@@ -89,6 +89,8 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             Row("Gross-Vitells", $"{g.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)} (E[N({g.Level.ToString("G3", CultureInfo.InvariantCulture)})] = {g.MeanUpcrossings.ToString("F2", CultureInfo.InvariantCulture)} upcrossings)");
         }
         Row("windows resumed", $"{r.Resumed} of {r.Windows.Length}");
+        if (r.Windows.Count(w => w.Failed is not null) is var failed and > 0)
+            Row("windows failed", $"{failed} (named in report.md; left out of the maxima)");
         Row("wall time", $"{seconds.ToString("F1", CultureInfo.InvariantCulture)} s on {r.Device} ({r.Preset} preset)");
         console.Write(table);
     }

@@ -86,7 +86,15 @@ public static class ScanAnalysis
             {
                 var t = Stopwatch.StartNew();
                 var store = new ModelStore(dir, request.Reuse, "scan");
-                var r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity);
+                WindowResult r;
+                try { r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException && !run.Cancel.IsCancellationRequested)
+                {
+                    // One window the chain cannot handle must not end the scan: it is recorded, with why, and named.
+                    run.Warn("windows", $"{w.Name}: {e.Message}; the window is left out of the maxima");
+                    r = new WindowResult(w, identity, 0, 0, 0, c.FprSet().Select(f => new WindowPoint(f, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [])).ToArray(),
+                        double.NaN, double.NaN, double.NaN, [], [], 0, e.Message);
+                }
                 results[k] = r with { Seconds = t.Elapsed.TotalSeconds };
                 ReportJson.Save(file, results[k]);
                 ran++;
@@ -95,15 +103,17 @@ public static class ScanAnalysis
             int left = request.Windows.Length - k - 1;
             string eta = ran == 0 ? "" : $"; ETA {FormatSeconds(ranSeconds / ran * left)}";
             var best = results[k].Points.MaxBy(p => p.Z)!;
-            run.Report("windows", k + 1, request.Windows.Length,
-                $"{w.Name}: max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}{(wasResumed ? " (resumed)" : $" in {results[k].Seconds:F0} s")}{eta}");
+            string what = results[k].Failed is null ? $"max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}" : "failed";
+            run.Report("windows", k + 1, request.Windows.Length, $"{w.Name}: {what}{(wasResumed ? " (resumed)" : $" in {results[k].Seconds:F0} s")}{eta}");
         }
         var fprs = c.FprSet();
-        var perFpr = fprs.Select((f, j) => results.Select(r => new ScanMaximum(r.Points[j].Z, r.Window.Index, f, r.Window.Centre)).MaxBy(m => m.Z)!).ToArray();
+        var finished = results.Where(r => r.Failed is null).ToArray();
+        if (finished.Length == 0) throw new InvalidOperationException($"The chain failed in every window ({results[0].Window.Name}: {results[0].Failed}).");
+        var perFpr = fprs.Select((f, j) => finished.Select(r => new ScanMaximum(r.Points[j].Z, r.Window.Index, f, r.Window.Centre)).MaxBy(m => m.Z)!).ToArray();
         var max = perFpr.MaxBy(m => m.Z)!;
         FitOnlyGlobal? fitOnly = null;
         if (c.Scan.FitOnlyToys > 0 && fprs.Contains(1.0))
-            fitOnly = run.Time("fit-only global p", () => FitOnlyStudy.Run(run, c, request.Data.Mass, request.Windows, perFpr[Array.IndexOf(fprs, 1.0)].Z));
+            fitOnly = run.Time("fit-only global p", () => FitOnlyStudy.Run(run, c, request.Data.Mass, finished.Select(r => r.Window).ToArray(), perFpr[Array.IndexOf(fprs, 1.0)].Z));
         return new ScanResults(typeof(ScanAnalysis).Assembly.GetName().Version?.ToString() ?? "", run.Device.Id, request.Input, request.Preset, c, fprs,
             results, max, perFpr, resumed, fitOnly, sw.Elapsed.TotalSeconds);
     }

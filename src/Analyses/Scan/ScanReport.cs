@@ -35,11 +35,11 @@ public static class ScanReport
     public static CsvTable Table(ScanResults r)
     {
         var t = new CsvTable("window", "sbl_low", "sr_low", "sr_high", "sbh_high", "sr_centre", "n_sbl", "n_sr_band", "n_sbh", "target_fpr", "fpr", "n_sr", "b", "s", "z", "p",
-            "reweighted_z", "closure_auc", "sr_vs_samples_auc");
+            "reweighted_z", "closure_auc", "sr_vs_samples_auc", "failed");
         foreach (var w in r.Windows)
             foreach (var p in w.Points)
                 t.AddRow(w.Window.Index, w.Window.SblLow, w.Window.SrLow, w.Window.SrHigh, w.Window.SbhHigh, w.Window.Centre, w.Sbl, w.Sr, w.Sbh,
-                    p.TargetFpr, p.Fpr, p.NSr, p.B, p.S, p.Z, p.P, w.ReweightedZ, w.ClosureAuc, w.SrVsSamplesAuc);
+                    p.TargetFpr, p.Fpr, p.NSr, p.B, p.S, p.Z, p.P, w.ReweightedZ, w.ClosureAuc, w.SrVsSamplesAuc, w.Failed ?? "");
         return t;
     }
 
@@ -47,15 +47,16 @@ public static class ScanReport
     {
         var fig = new Figure(900, 440) { Title = $"local significance of every window (FPR set {FprList(r.Fprs)})" };
         var p = fig.Main;
-        var x = r.Windows.Select(w => w.Window.Centre).ToArray();
+        var done = r.Windows.Where(w => w.Failed is null).ToArray();
+        var x = done.Select(w => w.Window.Centre).ToArray();
         var styles = new[] { (Palette.Black, LineStyle.Solid), (Palette.Blue, LineStyle.Dashed), (Palette.Vermillion, LineStyle.Dashed), (Palette.Green, LineStyle.Dotted),
             (Palette.Grey, LineStyle.Dotted) };
         for (int j = 0; j < r.Fprs.Length; j++)
         {
             var (color, style) = styles[Math.Min(j, styles.Length - 1)];
-            p.Line(x, r.Windows.Select(w => w.Points[j].Z).ToArray(), r.Fprs[j] >= 1 ? "FPR 1 (bump hunt)" : $"FPR {FprText(r.Fprs[j])}", color, style, 1.8, Marker.Circle, 3.5);
+            p.Line(x, done.Select(w => w.Points[j].Z).ToArray(), r.Fprs[j] >= 1 ? "FPR 1 (bump hunt)" : $"FPR {FprText(r.Fprs[j])}", color, style, 1.8, Marker.Circle, 3.5);
         }
-        p.Line(x, r.Windows.Select(w => w.ReweightedZ).ToArray(), "reweighted", Palette.Purple, LineStyle.DashDot, 1.4);
+        p.Line(x, done.Select(w => double.IsFinite(w.ReweightedZ) ? w.ReweightedZ : 0).ToArray(), "reweighted", Palette.Purple, LineStyle.DashDot, 1.4);
         p.VerticalLine(r.Maximum.Centre, $"max {r.Maximum.Z.ToString("F2", Inv)}σ", null, Palette.Vermillion, LineStyle.Dotted, 1.2);
         p.X.Scale = AxisScale.Log;
         p.X.Label = "signal-region centre m_{μμ} [GeV]";
@@ -98,7 +99,7 @@ public static class ScanReport
 
     /// <summary>The windows with the largest local Z over the FPR set (each with the FPR index reaching it), most significant first.</summary>
     public static (WindowResult Window, int Fpr)[] Best(ScanResults r) =>
-        r.Windows.Select(w => (w, Enumerable.Range(0, w.Points.Length).MaxBy(j => w.Points[j].Z))).OrderByDescending(x => x.w.Points[x.Item2].Z)
+        r.Windows.Where(w => w.Failed is null).Select(w => (w, Enumerable.Range(0, w.Points.Length).MaxBy(j => w.Points[j].Z))).OrderByDescending(x => x.w.Points[x.Item2].Z)
             .Take(BestWindows).ToArray();
 
     private static string Markdown(ScanResults r, string[] files)
@@ -119,19 +120,22 @@ public static class ScanReport
                          $"observed t = {g.Observed.ToString("F2", Inv)}σ, global p = {P(g.PGlobal)} ± {P(g.PGlobalError)}, Z_global = {g.ZGlobal.ToString("F2", Inv)}; " +
                          $"Gross–Vitells {P(g.PGrossVitells)} with E[N(u0 = {g.Level.ToString("G3", Inv)})] = {g.MeanUpcrossings.ToString("F3", Inv)} ± {g.UpcrossingsError.ToString("F3", Inv)} upcrossings. " +
                          $"Statistic: max over windows of Z at FPR 1; FPR set {{{FprList(r.Fprs)}}}.");
-            var t = new CsvTable("local Z", "global p (pseudo-spectra)", "±", "Gross–Vitells", "±");
+            var t = new CsvTable("local Z", "global p (pseudo-spectra)", "± (pseudo-spectra)", "Gross–Vitells", "± (Gross–Vitells)");
             foreach (var c in g.Comparisons) t.AddRow(c.Z, c.PToys, c.PToysError, c.PGrossVitells, c.PGrossVitellsError);
             md.Table(t);
         }
         md.Heading("Windows", 2);
         var table = new CsvTable("window", "SR [GeV]", "N_SR", "B (FPR 1)", "max Z", "at FPR", "reweighted Z", "closure AUC");
-        foreach (var w in r.Windows)
+        foreach (var w in r.Windows.Where(w => w.Failed is null))
         {
             int j = Enumerable.Range(0, w.Points.Length).MaxBy(k => w.Points[k].Z);
             table.AddRow(w.Window.Index, $"{w.Window.SrLow.ToString("F3", Inv)}–{w.Window.SrHigh.ToString("F3", Inv)}", w.Points[0].NSr,
                 Math.Round(w.Points[0].B, 1), Math.Round(w.Points[j].Z, 2), w.Points[j].TargetFpr, Math.Round(w.ReweightedZ, 2), Math.Round(w.ClosureAuc, 3));
         }
         md.Table(table);
+        var failed = r.Windows.Where(w => w.Failed is not null).ToArray();
+        if (failed.Length > 0)
+            md.Paragraph($"{failed.Length} window{(failed.Length > 1 ? "s" : "")} could not be analysed and take no part in the maxima:").Bullets(failed.Select(w => $"{w.Window.Name}: {w.Failed}"));
         md.Paragraph("Files: " + string.Join(", ", files.Select(f => $"`{f}`")) + "; finished windows and their models in `windows/`.");
         return md.ToString();
     }

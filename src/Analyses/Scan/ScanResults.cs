@@ -21,8 +21,10 @@ public sealed record WindowPoint(double TargetFpr, double Fpr, double NSr, doubl
 /// <param name="Edges">Bump-hunt bin edges across the window (SBL, SR, SBH).</param>
 /// <param name="Counts">Per FPR, the events passing in each bin of <paramref name="Edges"/>.</param>
 /// <param name="Seconds">Wall time of the window's chain.</param>
+/// <param name="Failed">Why the chain could not finish in this window (e.g. a resonance in a sideband leaves the sideband polynomial
+/// predicting almost no SR events to sample); null when it finished. A failed window has NaN in its points and takes no part in the maxima.</param>
 public sealed record WindowResult(ScanWindow Window, string Identity, int Sbl, int Sr, int Sbh, WindowPoint[] Points, double ReweightedZ, double ClosureAuc,
-    double SrVsSamplesAuc, double[] Edges, double[][] Counts, double Seconds);
+    double SrVsSamplesAuc, double[] Edges, double[][] Counts, double Seconds, string? Failed = null);
 
 /// <summary>The scan statistic t = max over windows and the FPR set of the local Z (SPEC 5.2).</summary>
 /// <param name="Z">t.</param>
