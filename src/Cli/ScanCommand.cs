@@ -25,10 +25,11 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
     private readonly Option<string?> _method = new("--method") { Description = "Weakly supervised method of each window: cathode (the only one so far)." };
     private readonly Option<bool> _noResonances = new("--no-resonances") { Description = "With --generate: background only." };
     private readonly Option<string[]> _inject = ScanInputs.InjectOption();
+    private readonly Option<bool> _fitOnly = new("--fit-only") { Description = "Only the plain bump hunt (FPR = 1) in every window and its global p from Poisson pseudo-spectra: no flows or classifiers, seconds." };
 
     internal static Command Create(IAnsiConsole console) => new ScanCommand().Build(console);
 
-    protected override Option[] Specific => [_control, _range, _resolution, _windows, _fprs, _method, _noResonances, _inject];
+    protected override Option[] Specific => [_control, _range, _resolution, _windows, _fprs, _method, _noResonances, _inject, _fitOnly];
 
     protected override void Apply(ParseResult parse, ScanConfig c)
     {
@@ -64,11 +65,13 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             data = CathodeData.Load(dataFile!, c.Cathode.Channel, c.Cathode);
             input = Path.GetFullPath(dataFile!);
         }
+        bool fitOnly = parse.GetValue(_fitOnly);
         // Every window is checked before anything trains: one without sideband events is named now, not after hours.
-        ScanAnalysis.CheckWindows(c, data, windows);
-        var request = new ScanRequest(c, data, windows, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input);
-        return new Prepared(Title("scan", $"on {input}: {data.Rows:N0} events, {windows.Length} windows, FPR set {{{string.Join(", ", c.FprSet().Select(F3))}}}"),
-            dev => $"every window: {CathodeAnalysis.DevicePlan(c.ForWindow(windows[0]), dev)}", run => ScanAnalysis.Run(request, run));
+        if (!fitOnly) ScanAnalysis.CheckWindows(c, data, windows);
+        var request = new ScanRequest(c, data, windows, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, fitOnly);
+        var fprs = ScanAnalysis.ScanFprs(c, fitOnly);
+        return new Prepared(Title("scan", $"on {input}: {data.Rows:N0} events, {windows.Length} windows, FPR set {{{string.Join(", ", fprs.Select(F3))}}}{(fitOnly ? " (fit only)" : "")}"),
+            dev => fitOnly ? $"fits on {dev.Id}" : $"every window: {CathodeAnalysis.DevicePlan(c.ForWindow(windows[0]), dev)}", run => ScanAnalysis.Run(request, run));
     }
 
     protected override string KeptOnInterrupt(string outDir) =>

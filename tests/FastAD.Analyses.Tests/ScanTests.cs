@@ -161,6 +161,12 @@ public class ScanTests
         Assert.Equal(full.Maximum.Z, full.Windows.Max(w => w.Points.Max(p => p.Z)));
         Assert.NotNull(full.FitOnly);
         Assert.Equal(200, full.FitOnly!.Toys);
+        // The fit-only scan is the chain's FPR = 1 point without the training: the same Z in every window.
+        string fits = Directory.CreateTempSubdirectory("fastad-scan").FullName;
+        var plain = ScanAnalysis.Run(new ScanRequest(c, data, windows, fits, false, "quick", "tiny", FitOnly: true),
+            new RunContext(CpuDevice.Instance, new ModelStore(fits, false, "scan")));
+        Assert.Equal(full.Windows.Select(w => w.Points[0].Z), plain.Windows.Select(w => Assert.Single(w.Points).Z));
+        Assert.Equal(full.FitOnly.PGlobal, plain.FitOnly!.PGlobal);
     }
 
     /// <summary>Progress delivered on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late to stop at a window).</summary>

@@ -16,7 +16,9 @@ namespace FastAD.Analyses.Scan;
 /// <param name="Reuse">Reuse the saved models of an unfinished window (finished windows of the same inputs are always resumed).</param>
 /// <param name="Preset">Preset name (for the report).</param>
 /// <param name="Input">Where the data came from (for the report).</param>
-public sealed record ScanRequest(ScanConfig Config, CathodeChannelData Data, ScanWindow[] Windows, string OutDir, bool Reuse, string Preset, string Input);
+/// <param name="FitOnly">Only the plain bump hunt (FPR = 1) in every window, no flows or classifiers: the fit-only scan and its global p in seconds.</param>
+public sealed record ScanRequest(ScanConfig Config, CathodeChannelData Data, ScanWindow[] Windows, string OutDir, bool Reuse, string Preset, string Input,
+    bool FitOnly = false);
 
 /// <summary>
 /// The mass scan of SPEC 5: every window runs the CATHODE chain of SPEC 1.2–1.6 through the analysis's own stages —
@@ -61,7 +63,7 @@ public static class ScanAnalysis
     {
         var c = request.Config;
         c.Validate();
-        CheckWindows(c, request.Data, request.Windows);
+        if (!request.FitOnly) CheckWindows(c, request.Data, request.Windows);
         var sw = Stopwatch.StartNew();
         var results = new WindowResult[request.Windows.Length];
         int resumed = 0, ran = 0;
@@ -72,7 +74,7 @@ public static class ScanAnalysis
             var w = request.Windows[k];
             var events = Events(request.Data, w);
             var wc = c.ForWindow(w);
-            string identity = Identity(c, wc, events);
+            string identity = Identity(c, wc, events, request.FitOnly);
             string dir = WindowFolder(request.OutDir, w);
             string file = Path.Combine(dir, WindowFile);
             var saved = Saved(file, identity);
@@ -87,12 +89,12 @@ public static class ScanAnalysis
                 var t = Stopwatch.StartNew();
                 var store = new ModelStore(dir, request.Reuse, "scan");
                 WindowResult r;
-                try { r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity); }
+                try { r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity, request.FitOnly); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException && !run.Cancel.IsCancellationRequested)
                 {
                     // One window the chain cannot handle must not end the scan: it is recorded, with why, and named.
                     run.Warn("windows", $"{w.Name}: {e.Message}; the window is left out of the maxima");
-                    r = new WindowResult(w, identity, 0, 0, 0, c.FprSet().Select(f => new WindowPoint(f, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [])).ToArray(),
+                    r = new WindowResult(w, identity, 0, 0, 0, ScanFprs(c, request.FitOnly).Select(f => new WindowPoint(f, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [])).ToArray(),
                         double.NaN, double.NaN, double.NaN, [], [], 0, e.Message);
                 }
                 results[k] = r with { Seconds = t.Elapsed.TotalSeconds };
@@ -106,7 +108,7 @@ public static class ScanAnalysis
             string what = results[k].Failed is null ? $"max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}" : "failed";
             run.Report("windows", k + 1, request.Windows.Length, $"{w.Name}: {what}{(wasResumed ? " (resumed)" : $" in {results[k].Seconds:F0} s")}{eta}");
         }
-        var fprs = c.FprSet();
+        var fprs = ScanFprs(c, request.FitOnly);
         var finished = results.Where(r => r.Failed is null).ToArray();
         if (finished.Length == 0) throw new InvalidOperationException($"The chain failed in every window ({results[0].Window.Name}: {results[0].Failed}).");
         var perFpr = fprs.Select((f, j) => finished.Select(r => new ScanMaximum(r.Points[j].Z, r.Window.Index, f, r.Window.Centre)).MaxBy(m => m.Z)!).ToArray();
@@ -119,8 +121,9 @@ public static class ScanAnalysis
     }
 
     /// <summary>What a window's numbers depend on: the chain's configuration, the FPR set, the window's bands and seed and its events.</summary>
-    internal static string Identity(ScanConfig c, CathodeConfig wc, CathodeChannelData events) =>
-        ModelFingerprint.Of("scan window v1", YamlConfig.ToYaml(wc), string.Join(",", c.FprSet()), events.Mass, events.Features);
+    internal static string Identity(ScanConfig c, CathodeConfig wc, CathodeChannelData events, bool fitOnly) =>
+        fitOnly ? ModelFingerprint.Of("scan window fit-only v1", wc.Statistics.Degree, wc.Statistics.BinsSr, wc.Regions.SblLow, wc.Regions.SrLow, wc.Regions.SrHigh, wc.Regions.SbhHigh, events.Mass)
+            : ModelFingerprint.Of("scan window v1", YamlConfig.ToYaml(wc), string.Join(",", c.FprSet()), events.Mass, events.Features);
 
     private static WindowResult? Saved(string file, string identity)
     {
@@ -133,29 +136,43 @@ public static class ScanAnalysis
         catch (InvalidDataException) { return null; }
     }
 
-    /// <summary>The whole chain of one window through the CATHODE stages.</summary>
-    private static WindowResult Window(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity)
+    /// <summary>The whole chain of one window through the CATHODE stages (with <paramref name="fitOnly"/>: the plain bump hunt alone).</summary>
+    private static WindowResult Window(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity, bool fitOnly)
     {
+        if (fitOnly) return Statistics(run, c, wc, w, data, identity, new double[data.Rows], [], [], double.NaN);
         var pre = CathodeAnalysis.FitPreprocessing(data, wc);
         var bg = CathodeBackground.Train(run, wc, data, pre);
         run.ThrowIfCancelled();
         var scored = CathodeClassifier.Train(run, wc, data, bg, flowsReused: bg.Summaries.All(f => f.Reused));
         run.ThrowIfCancelled();
+        var sideband = CathodeAnalysis.Bands(data, wc).Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray();
+        return Statistics(run, c, wc, w, data, identity, scored.Scores, scored.RocSampleScores, ScanFprs(c, fitOnly: false),
+            ClosureAuc(run, wc, data, pre, bg, scored, sideband));
+    }
+
+    /// <summary>The FPR set of a scan: the configured one, or FPR 1 alone for the fit-only scan.</summary>
+    public static double[] ScanFprs(ScanConfig c, bool fitOnly) => fitOnly ? [1.0] : c.FprSet();
+
+    /// <summary>The statistics of one window for its scores (all equal: the plain bump hunt) through <see cref="WorkingPointScan"/>.</summary>
+    private static WindowResult Statistics(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity,
+        double[] scores, double[] rocSampleScores, double[] fprs, double closureAuc)
+    {
+        if (fprs.Length == 0) fprs = ScanFprs(c, fitOnly: true);
         var band = CathodeAnalysis.Bands(data, wc);
         var sideband = band.Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray();
         var fitter = ProfileLikelihoodFitter.For(run.Device);
         var model = new BackgroundModel(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr), wc.Statistics.Degree);
-        var fprs = c.FprSet();
-        var curve = WorkingPointScan.Scan("CATHODE", model, fitter, data.Mass, scored.Scores, sideband, fprs, data.Truth, scored.RocSampleScores);
-        var reweighted = WorkingPointScan.Reweight(fitter, model, data.Mass, scored.Scores);
-        var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scored.Scores[i]).ToArray();
-        double srVsSamples = ClassifierMetrics.Roc(sr, scored.RocSampleScores).Auc;
+        var curve = WorkingPointScan.Scan("CATHODE", model, fitter, data.Mass, scores, sideband, fprs, data.Truth, rocSampleScores.Length > 0 ? rocSampleScores : null);
+        bool trained = rocSampleScores.Length > 0;
+        var reweighted = trained ? WorkingPointScan.Reweight(fitter, model, data.Mass, scores) : null;
+        var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scores[i]).ToArray();
+        double srVsSamples = trained ? ClassifierMetrics.Roc(sr, rocSampleScores).Auc : double.NaN;
         var b = model.Binning;
         var edges = b.SblEdges.Concat(b.SrEdges.Skip(1)).Concat(b.SbhEdges.Skip(1)).ToArray();
-        var counts = curve.Points.Select(p => Histogram(edges, data.Mass.Where((_, i) => scored.Scores[i] >= p.Cut))).ToArray();
+        var counts = curve.Points.Select(p => Histogram(edges, data.Mass.Where((_, i) => scores[i] >= p.Cut))).ToArray();
         return new WindowResult(w, identity, band.Count(x => x == MassBand.Sbl), band.Count(x => x == MassBand.Sr), band.Count(x => x == MassBand.Sbh),
             curve.Points.Select(p => new WindowPoint(p.TargetFpr, p.Fpr, p.NSr, p.S, p.B, p.Z, p.P, p.ThetaHat)).ToArray(), reweighted?.Z ?? double.NaN,
-            ClosureAuc(run, wc, data, pre, bg, scored, sideband), srVsSamples, edges, counts, 0);
+            closureAuc, srVsSamples, edges, counts, 0);
     }
 
     /// <summary>
