@@ -169,6 +169,34 @@ public class ScanTests
         Assert.Equal(full.FitOnly.PGlobal, plain.FitOnly!.PGlobal);
     }
 
+    [Fact]
+    public void AWindowWhoseChainFailsIsRecordedWithWhyAndTheReportListsEveryWindow()
+    {
+        var c = Tiny();
+        var data = CathodeInput.FromTable(DimuonScanGenerator.Generate(new DimuonScanOptions(8, 12, Seed: 3)), DimuonChannel.OS, "tiny", c.Cathode);
+        var windows = c.SlidingWindows();
+        string dir = Directory.CreateTempSubdirectory("fastad-scan").FullName;
+        ScanResults Run(ScanConfig config, ScanWindow[] ws) => ScanAnalysis.Run(new ScanRequest(config, data, ws, dir, false, "quick", "tiny"),
+            new RunContext(CpuDevice.Instance, new ModelStore(dir, false, "scan")));
+        // One sample per flow and set: two training samples cannot fill three folds, in every window.
+        var starved = Tiny();
+        starved.Cathode.Flows.SamplesPerFlow = 1;
+        var e = Assert.Throws<InvalidOperationException>(() => Run(starved, windows));
+        Assert.Contains("failed in every window", e.Message);
+        var saved = Reports.ReportJson.Load<WindowResult>(Path.Combine(ScanAnalysis.WindowFolder(dir, windows[0]), ScanAnalysis.WindowFile));
+        Assert.Contains("folds", saved.Failed);
+        Assert.All(saved.Points, p => Assert.True(double.IsNaN(p.Z)));
+        // The report: one scan.csv row per window and FPR, and the committed set.
+        var r = Run(c, windows);
+        var files = ScanReport.Write(dir, r);
+        Assert.Contains("scan.svg", files);
+        Assert.Contains("spectra-best.svg", files);
+        var lines = File.ReadAllLines(Path.Combine(dir, "scan.csv"));
+        Assert.Equal(1 + windows.Length * c.Scan.Fprs.Count, lines.Length);
+        Assert.True(File.Exists(Path.Combine(dir, "manifest.json")));
+        Assert.Contains($"{r.Maximum.Z.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}σ", File.ReadAllText(Path.Combine(dir, "report.md")));
+    }
+
     /// <summary>Progress delivered on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late to stop at a window).</summary>
     private sealed class SyncProgress(Action<StageProgress> report) : IProgress<StageProgress>
     {
