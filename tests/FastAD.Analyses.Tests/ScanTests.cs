@@ -183,7 +183,7 @@ public class ScanTests
         starved.Cathode.Flows.SamplesPerFlow = 1;
         var e = Assert.Throws<InvalidOperationException>(() => Run(starved, windows));
         Assert.Contains("failed in every window", e.Message);
-        var saved = Reports.ReportJson.Load<WindowResult>(Path.Combine(ScanAnalysis.WindowFolder(dir, windows[0]), ScanAnalysis.WindowFile));
+        var saved = FastAD.Analyses.Reports.ReportJson.Load<WindowResult>(Path.Combine(ScanAnalysis.WindowFolder(dir, windows[0]), ScanAnalysis.WindowFile));
         Assert.Contains("folds", saved.Failed);
         Assert.All(saved.Points, p => Assert.True(double.IsNaN(p.Z)));
         // The report: one scan.csv row per window and FPR, and the committed set.
