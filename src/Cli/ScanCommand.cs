@@ -17,7 +17,7 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
     "Output folder (results.json, scan.csv, scan.svg, spectra-best.svg, report.md; finished windows and models in windows/).",
     "Reuse the models saved for an unfinished window (finished windows of the same inputs are always resumed).")
 {
-    private readonly Option<string?> _control = new("--control") { Description = "Event table of the other channel; accepted for symmetry with `fastad cathode`, not used by the scan yet." };
+    private readonly Option<string?> _control = new("--control") { Description = "Event table of the other channel (as for `fastad cathode`): not used by the scan yet, so it is refused rather than ignored." };
     private readonly Option<string?> _range = new("--range") { Description = "LO:HI in GeV (default: scan.low, scan.high of the config, 2:20)." };
     private readonly Option<double?> _resolution = new("--resolution") { Description = "Relative growth of the scan's bin edges (default 0.01, the dimuon 1%)." };
     private readonly Option<string?> _windows = new("--windows") { Description = "Table of explicit windows (columns sbl_low, sr_low, sr_high, sbh_high) instead of the sliding ones." };
@@ -44,7 +44,8 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         bool gen = parse.GetValue(Options.Generate);
         string? dataFile = parse.GetValue(Options.Data);
         if (gen == (dataFile is not null)) throw new ArgumentException("Give either --data FILE or --generate.");
-        if (parse.GetValue(_control) is not null && gen) throw new ArgumentException("--control goes with --data (the generated scan spectrum has one channel).");
+        if (parse.GetValue(_control) is { } control)
+            throw new ArgumentException($"--control {control}: the scan does not use a control channel yet (no SS cross-check per window); run `fastad scan --data` on each channel instead.");
         var inject = parse.GetValue(_inject) ?? [];
         if (!gen && (parse.GetValue(_noResonances) || inject.Length > 0))
             throw new ArgumentException("--no-resonances and --inject change the generated spectrum: use them with --generate.");

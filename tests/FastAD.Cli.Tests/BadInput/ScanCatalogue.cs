@@ -92,6 +92,13 @@ public sealed class ScanCatalogue
         Refusal.Expect(["generate", "dimuon", "--no-resonances", "-o", Path.Combine(Path.GetTempPath(), "never.csv")], "--no-resonances and --inject need --range");
 
     [Fact]
+    public void AControlChannelIsRefusedRatherThanIgnored()
+    {
+        string data = Temp("data.csv", "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d\n9,30,0.001,0.002\n");
+        Refusal.Expect(["scan", "--data", data, "--control", data, "--out", Out()], $"--control {data}", "does not use a control channel yet");
+    }
+
+    [Fact]
     public void InjectingIntoADataFileIsRefused()
     {
         string data = Temp("data.csv", "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d\n9,30,0.001,0.002\n");
