@@ -122,6 +122,7 @@ internal static class FastAdCommand
         root.Subcommands.Add(SimadCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Create(console));
         root.Subcommands.Add(CathodeCommand.Merge(console));
+        root.Subcommands.Add(ScanCommand.Create(console));
         root.Subcommands.Add(ConradCommand.Create(console));
         return root;
     }

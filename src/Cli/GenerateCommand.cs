@@ -15,13 +15,16 @@ internal static class GenerateCommand
         var kind = new Argument<string>("kind") { Description = "dimuon, conrad or multilepton." };
         var output = new Option<string>("--out", "-o") { Description = "Output file; the extension picks the format (.csv, .tsv, .npy, .npz, .feather, .arrow).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Philox seed: the same seed writes the same bytes.", DefaultValueFactory = _ => 1 };
-        var events = new Option<int?>("--events") { Description = "Events (dimuon: total; conrad, multilepton: background per sample). Default: the published size." };
+        var events = new Option<int?>("--events") { Description = "Events (dimuon: total, with --range the background; conrad, multilepton: background per sample). Default: the published size." };
         var fraction = new Option<double?>("--signal-fraction") { Description = "Signal fraction (dimuon OS 97/12332, SS 0; conrad 1200/700000; multilepton 0.025 by default)." };
         var channel = new Option<string?>("--channel") { Description = "dimuon only: OS (default) or SS." };
         var signal = new Option<string?>("--signal") { Description = "conrad: 3prong (default) or 2prong; multilepton: m_A = 125 (default), 150 or 250." };
-        var cmd = new Command("generate", "Write a deterministic synthetic sample (SPEC 1, 2, 3; docs/DATA.md) with truth columns.")
+        var range = new Option<string?>("--range") { Description = "dimuon only: LO:HI in GeV for the scan spectrum (SPEC 5; smooth background + J/psi, psi(2S), Upsilon(1S-3S)), e.g. 2:20. Without it: the 5-16 GeV CATHODE sample." };
+        var noResonances = new Option<bool>("--no-resonances") { Description = "dimuon --range only: background only (no resonances)." };
+        var inject = ScanInputs.InjectOption();
+        var cmd = new Command("generate", "Write a deterministic synthetic sample (SPEC 1, 2, 3, 5; docs/DATA.md) with truth columns.")
         {
-            kind, output, seed, events, fraction, channel, signal,
+            kind, output, seed, events, fraction, channel, signal, range, noResonances, inject,
         };
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
         {
@@ -34,11 +37,16 @@ internal static class GenerateCommand
             string? sig = parse.GetValue(signal);
             if (ch is not null && what != "dimuon") throw new ArgumentException($"--channel applies to dimuon only (got it with {what}).");
             if (sig is not null && what == "dimuon") throw new ArgumentException("--signal applies to conrad and multilepton; the dimuon signal is always the Υ(1S, 2S, 3S).");
+            var scan = ScanInputs.GeneratorOptions(parse.GetValue(range), parse.GetValue(noResonances), parse.GetValue(inject), s, n);
+            if (scan is not null && what != "dimuon") throw new ArgumentException($"--range, --no-resonances and --inject apply to dimuon only (got them with {what}).");
+            if (scan is not null && (ch is not null || f is not null))
+                throw new ArgumentException("--channel and --signal-fraction apply to the 5-16 GeV dimuon sample, not to the --range scan spectrum (use --no-resonances or --inject).");
             // Fail on the format before spending time on generation.
             EventTableIO.FormatOf(path);
             var sw = Stopwatch.StartNew();
             EventTable table = what switch
             {
+                "dimuon" when scan is not null => DimuonScanGenerator.Generate(scan),
                 "dimuon" => DimuonGenerator.Generate(new DimuonOptions(ParseChannel(ch), n, f, s)),
                 "conrad" => ConradGenerator.Generate(new ConradOptions(n, f, ParseConradSignal(sig), s)),
                 "multilepton" => MultileptonGenerator.Generate(new MultileptonOptions(n, f, ParseMassA(sig), s)),

@@ -112,13 +112,7 @@ public static class DimuonGenerator
                 case Hadron or BBbar:
                 {
                     m = (c == Hadron ? HadronMass : OsOnlyMass).Quantile(u[0]);
-                    double dm = m - 10.0;
-                    double z0 = Cholesky[0] * z[0];
-                    double z1 = Cholesky[1] * z[0] + Cholesky[2] * z[1];
-                    double z2 = Cholesky[3] * z[0] + Cholesky[4] * z[1] + Cholesky[5] * z[2];
-                    pt[row] = PtShift + Math.Exp(DisplacedPtMu + PtMassSlope * dm + DisplacedPtSigma * SyntheticRows.SinhArcsinh(z0, DisplacedPtDelta, DisplacedPtEpsilon));
-                    ip0[row] = Math.Exp(DisplacedIp0Mu + IpMassSlope * dm + DisplacedIp0Sigma * SyntheticRows.SinhArcsinh(z1, DisplacedIp0Delta, DisplacedIp0Epsilon));
-                    ip1[row] = Math.Exp(DisplacedIp1Mu + IpMassSlope * dm + DisplacedIp1Sigma * SyntheticRows.SinhArcsinh(z2, DisplacedIp1Delta, DisplacedIp1Epsilon));
+                    (pt[row], ip0[row], ip1[row]) = DisplacedFeatures(m, z);
                     break;
                 }
                 case DrellYan:
@@ -131,9 +125,7 @@ public static class DimuonGenerator
                 {
                     double peak = UpsilonMasses[u[1] < UpsilonFractions[0] ? 0 : u[1] < UpsilonFractions[0] + UpsilonFractions[1] ? 1 : 2];
                     m = peak * (1 + MassResolution * z[3]);
-                    pt[row] = PtShift + Math.Exp(UpsilonPtMu + UpsilonPtSigma * z[0]);
-                    ip0[row] = Math.Exp(PromptIp0Mu + PromptIp0Sigma * z[1]);
-                    ip1[row] = Math.Exp(PromptIp1Mu + PromptIp1Sigma * z[2]);
+                    (pt[row], ip0[row], ip1[row]) = UpsilonFeatures(z);
                     isSignal[row] = 1;
                     break;
                 }
@@ -142,6 +134,28 @@ public static class DimuonGenerator
         });
         return EventTable.FromColumns(("dimu_mass", mass), ("dimu_pt", pt), ("mu0_ip3d", ip0), ("mu1_ip3d", ip1), ("is_signal", isSignal));
     }
+
+    /// <summary>
+    /// The displaced muons' features at mass <paramref name="m"/> from three normals (the hadron-decay and bb̄ model); shared
+    /// with <see cref="DimuonScanGenerator"/>.
+    /// </summary>
+    internal static (double Pt, double Ip0, double Ip1) DisplacedFeatures(double m, ReadOnlySpan<double> z)
+    {
+        double dm = m - 10.0;
+        double z0 = Cholesky[0] * z[0];
+        double z1 = Cholesky[1] * z[0] + Cholesky[2] * z[1];
+        double z2 = Cholesky[3] * z[0] + Cholesky[4] * z[1] + Cholesky[5] * z[2];
+        return (PtShift + Math.Exp(DisplacedPtMu + PtMassSlope * dm + DisplacedPtSigma * SyntheticRows.SinhArcsinh(z0, DisplacedPtDelta, DisplacedPtEpsilon)),
+            Math.Exp(DisplacedIp0Mu + IpMassSlope * dm + DisplacedIp0Sigma * SyntheticRows.SinhArcsinh(z1, DisplacedIp0Delta, DisplacedIp0Epsilon)),
+            Math.Exp(DisplacedIp1Mu + IpMassSlope * dm + DisplacedIp1Sigma * SyntheticRows.SinhArcsinh(z2, DisplacedIp1Delta, DisplacedIp1Epsilon)));
+    }
+
+    /// <summary>The Υ's prompt muons' features from three normals; shared with <see cref="DimuonScanGenerator"/>.</summary>
+    internal static (double Pt, double Ip0, double Ip1) UpsilonFeatures(ReadOnlySpan<double> z) => PromptFeatures(UpsilonPtMu, UpsilonPtSigma, z);
+
+    /// <summary>Prompt muons with a log-normal pt − 22 GeV of (<paramref name="ptMu"/>, <paramref name="ptSigma"/>) and the prompt ip3d model.</summary>
+    internal static (double Pt, double Ip0, double Ip1) PromptFeatures(double ptMu, double ptSigma, ReadOnlySpan<double> z) =>
+        (PtShift + Math.Exp(ptMu + ptSigma * z[0]), Math.Exp(PromptIp0Mu + PromptIp0Sigma * z[1]), Math.Exp(PromptIp1Mu + PromptIp1Sigma * z[2]));
 
     /// <summary>Expected background fractions in the bands SBL [5, 9), SR [9, 10.6), SBH [10.6, 16] of a channel's background.</summary>
     public static (double Sbl, double Sr, double Sbh) BackgroundBandFractions(DimuonChannel channel)

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using FastAD.Analyses.Cathode;
+using FastAD.Analyses.Reports;
+using FastAD.Flows;
+using FastAD.Kernels.Random;
+using FastAD.Stats;
+using FastAD.Trees;
+
+namespace FastAD.Analyses.Scan;
+
+/// <summary>What a scan needs.</summary>
+/// <param name="Config">The scan's and the chain's hyperparameters.</param>
+/// <param name="Data">The searched channel's events over the whole range.</param>
+/// <param name="Windows">The windows (SPEC 5.1, or explicit).</param>
+/// <param name="OutDir">Output folder: finished windows and their models go to <c>OUT/windows/wNNN/</c>.</param>
+/// <param name="Reuse">Reuse the saved models of an unfinished window (finished windows of the same inputs are always resumed).</param>
+/// <param name="Preset">Preset name (for the report).</param>
+/// <param name="Input">Where the data came from (for the report).</param>
+/// <param name="FitOnly">Only the plain bump hunt (FPR = 1) in every window, no flows or classifiers: the fit-only scan and its global p in seconds.</param>
+public sealed record ScanRequest(ScanConfig Config, CathodeChannelData Data, ScanWindow[] Windows, string OutDir, bool Reuse, string Preset, string Input,
+    bool FitOnly = false);
+
+/// <summary>
+/// The mass scan of SPEC 5: every window runs the CATHODE chain of SPEC 1.2–1.6 through the analysis's own stages —
+/// <see cref="CathodeAnalysis.FitPreprocessing"/> on the window's events, <see cref="CathodeBackground.Train"/> (its flow
+/// ensemble in one flow-training call, its SR samples in one evaluation call), <see cref="CathodeClassifier.Train"/> (its
+/// k-fold BDTs in one ensemble call) and <see cref="WorkingPointScan"/> (every FPR of the set fitted in one batch) — in
+/// the window's own model store. Windows run one after another; each is saved atomically when it finishes, so a
+/// killed scan continues from the last finished window.
+/// </summary>
+public static class ScanAnalysis
+{
+    /// <summary>Saved result of a window, inside its folder.</summary>
+    public const string WindowFile = "window.json";
+
+    /// <summary>The folder of a window's saved result and models.</summary>
+    public static string WindowFolder(string outDir, ScanWindow w) => Path.Combine(outDir, "windows", w.Folder);
+
+    /// <summary>The events of <paramref name="data"/> inside the window's outer edges [sbl_low, sbh_high].</summary>
+    public static CathodeChannelData Events(CathodeChannelData data, ScanWindow w)
+    {
+        var rows = Enumerable.Range(0, data.Rows).Where(i => data.Mass[i] >= w.SblLow && data.Mass[i] <= w.SbhHigh).ToArray();
+        return data with
+        {
+            Mass = rows.Select(i => data.Mass[i]).ToArray(),
+            Features = Rows.Gather(data.Features, rows, data.D),
+            Truth = data.Truth is null ? null : rows.Select(i => data.Truth[i]).ToArray(),
+        };
+    }
+
+    /// <summary>Checks every window before anything trains: too few sideband or SR events is an error naming the window.</summary>
+    public static void CheckWindows(ScanConfig c, CathodeChannelData data, IEnumerable<ScanWindow> windows)
+    {
+        foreach (var w in windows)
+        {
+            try { CathodeAnalysis.CheckTrainable(Events(data, w), c.ForWindow(w)); }
+            catch (ArgumentException e) { throw new ArgumentException($"{w.Name}: {e.Message}"); }
+        }
+    }
+
+    /// <summary>Runs (or resumes) every window, then the fit-only global p-value.</summary>
+    public static ScanResults Run(ScanRequest request, RunContext run)
+    {
+        var c = request.Config;
+        c.Validate();
+        if (!request.FitOnly) CheckWindows(c, request.Data, request.Windows);
+        var sw = Stopwatch.StartNew();
+        var results = new WindowResult[request.Windows.Length];
+        int resumed = 0, ran = 0;
+        double ranSeconds = 0;
+        for (int k = 0; k < request.Windows.Length; k++)
+        {
+            run.ThrowIfCancelled();
+            var w = request.Windows[k];
+            var events = Events(request.Data, w);
+            var wc = c.ForWindow(w);
+            string identity = Identity(c, wc, events, request.FitOnly);
+            string dir = WindowFolder(request.OutDir, w);
+            string file = Path.Combine(dir, WindowFile);
+            var saved = Saved(file, identity);
+            bool wasResumed = saved is not null;
+            if (saved is not null)
+            {
+                results[k] = saved;
+                resumed++;
+            }
+            else
+            {
+                var t = Stopwatch.StartNew();
+                var store = new ModelStore(dir, request.Reuse, "scan");
+                WindowResult r;
+                try { r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity, request.FitOnly); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException && !run.Cancel.IsCancellationRequested)
+                {
+                    // One window the chain cannot handle must not end the scan: it is recorded, with why, and named.
+                    run.Warn("windows", $"{w.Name}: {e.Message}; the window is left out of the maxima");
+                    r = new WindowResult(w, identity, 0, 0, 0, ScanFprs(c, request.FitOnly).Select(f => new WindowPoint(f, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [])).ToArray(),
+                        double.NaN, double.NaN, double.NaN, [], [], 0, e.Message);
+                }
+                results[k] = r with { Seconds = t.Elapsed.TotalSeconds };
+                ReportJson.Save(file, results[k]);
+                ran++;
+                ranSeconds += t.Elapsed.TotalSeconds;
+            }
+            int left = request.Windows.Length - k - 1;
+            string eta = ran == 0 ? "" : $"; ETA {FormatSeconds(ranSeconds / ran * left)}";
+            var best = results[k].Points.MaxBy(p => p.Z)!;
+            string what = results[k].Failed is null ? $"max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}" : "failed";
+            run.Report("windows", k + 1, request.Windows.Length, $"{w.Name}: {what}{(wasResumed ? " (resumed)" : $" in {results[k].Seconds:F0} s")}{eta}");
+        }
+        var fprs = ScanFprs(c, request.FitOnly);
+        var finished = results.Where(r => r.Failed is null).ToArray();
+        if (finished.Length == 0) throw new InvalidOperationException($"The chain failed in every window ({results[0].Window.Name}: {results[0].Failed}).");
+        var perFpr = fprs.Select((f, j) => finished.Select(r => new ScanMaximum(r.Points[j].Z, r.Window.Index, f, r.Window.Centre)).MaxBy(m => m.Z)!).ToArray();
+        var max = perFpr.MaxBy(m => m.Z)!;
+        FitOnlyGlobal? fitOnly = null;
+        if (c.Scan.FitOnlyToys > 0 && fprs.Contains(1.0))
+            fitOnly = run.Time("fit-only global p", () => FitOnlyStudy.Run(run, c, request.Data.Mass, finished.Select(r => r.Window).ToArray(), perFpr[Array.IndexOf(fprs, 1.0)].Z));
+        return new ScanResults(typeof(ScanAnalysis).Assembly.GetName().Version?.ToString() ?? "", run.Device.Id, request.Input, request.Preset, c, fprs,
+            results, max, perFpr, resumed, fitOnly, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>What a window's numbers depend on: the chain's configuration, the FPR set, the window's bands and seed and its events.</summary>
+    internal static string Identity(ScanConfig c, CathodeConfig wc, CathodeChannelData events, bool fitOnly) =>
+        fitOnly ? ModelFingerprint.Of("scan window fit-only v1", wc.Statistics.Degree, wc.Statistics.BinsSr, wc.Regions.SblLow, wc.Regions.SrLow, wc.Regions.SrHigh, wc.Regions.SbhHigh, events.Mass)
+            : ModelFingerprint.Of("scan window v1", YamlConfig.ToYaml(wc), string.Join(",", c.FprSet()), events.Mass, events.Features);
+
+    private static WindowResult? Saved(string file, string identity)
+    {
+        if (!File.Exists(file)) return null;
+        try
+        {
+            var r = ReportJson.Load<WindowResult>(file);
+            return r.Identity == identity ? r : null;
+        }
+        catch (InvalidDataException) { return null; }
+    }
+
+    /// <summary>The whole chain of one window through the CATHODE stages (with <paramref name="fitOnly"/>: the plain bump hunt alone).</summary>
+    private static WindowResult Window(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity, bool fitOnly)
+    {
+        if (fitOnly) return Statistics(run, c, wc, w, data, identity, new double[data.Rows], [], [], double.NaN);
+        var pre = CathodeAnalysis.FitPreprocessing(data, wc);
+        var bg = CathodeBackground.Train(run, wc, data, pre);
+        run.ThrowIfCancelled();
+        var scored = CathodeClassifier.Train(run, wc, data, bg, flowsReused: bg.Summaries.All(f => f.Reused));
+        run.ThrowIfCancelled();
+        var sideband = CathodeAnalysis.Bands(data, wc).Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray();
+        return Statistics(run, c, wc, w, data, identity, scored.Scores, scored.RocSampleScores, ScanFprs(c, fitOnly: false),
+            ClosureAuc(run, wc, data, pre, bg, scored, sideband));
+    }
+
+    /// <summary>The FPR set of a scan: the configured one, or FPR 1 alone for the fit-only scan.</summary>
+    public static double[] ScanFprs(ScanConfig c, bool fitOnly) => fitOnly ? [1.0] : c.FprSet();
+
+    /// <summary>The statistics of one window for its scores (all equal: the plain bump hunt) through <see cref="WorkingPointScan"/>.</summary>
+    private static WindowResult Statistics(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity,
+        double[] scores, double[] rocSampleScores, double[] fprs, double closureAuc)
+    {
+        if (fprs.Length == 0) fprs = ScanFprs(c, fitOnly: true);
+        var band = CathodeAnalysis.Bands(data, wc);
+        var sideband = band.Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray();
+        var fitter = ProfileLikelihoodFitter.For(run.Device);
+        var model = new BackgroundModel(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr), wc.Statistics.Degree);
+        var curve = WorkingPointScan.Scan("CATHODE", model, fitter, data.Mass, scores, sideband, fprs, data.Truth, rocSampleScores.Length > 0 ? rocSampleScores : null);
+        bool trained = rocSampleScores.Length > 0;
+        var reweighted = trained ? WorkingPointScan.Reweight(fitter, model, data.Mass, scores) : null;
+        var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scores[i]).ToArray();
+        double srVsSamples = trained ? ClassifierMetrics.Roc(sr, rocSampleScores).Auc : double.NaN;
+        var b = model.Binning;
+        var edges = b.SblEdges.Concat(b.SrEdges.Skip(1)).Concat(b.SbhEdges.Skip(1)).ToArray();
+        var counts = curve.Points.Select(p => Histogram(edges, data.Mass.Where((_, i) => scores[i] >= p.Cut))).ToArray();
+        return new WindowResult(w, identity, band.Count(x => x == MassBand.Sbl), band.Count(x => x == MassBand.Sr), band.Count(x => x == MassBand.Sbh),
+            curve.Points.Select(p => new WindowPoint(p.TargetFpr, p.Fpr, p.NSr, p.S, p.B, p.Z, p.P, p.ThetaHat)).ToArray(), reweighted?.Z ?? double.NaN,
+            closureAuc, srVsSamples, edges, counts, 0);
+    }
+
+    /// <summary>
+    /// The flows' sideband closure: each sideband event gets a flow sample at its own mass (flow i mod E, through the
+    /// flow-evaluation seam), scored by the models of the event's own test fold; the AUC of data against samples is 0.5
+    /// when the classifier cannot tell the flows from the sideband data.
+    /// </summary>
+    private static double ClosureAuc(RunContext run, CathodeConfig wc, CathodeChannelData data, CathodePreprocessing pre, CathodeBackground.BackgroundSamples bg,
+        CathodeClassifier.Scored scored, bool[] sideband)
+    {
+        var sb = Enumerable.Range(0, data.Rows).Where(i => sideband[i] && scored.Fold[i] >= 0).ToArray();
+        if (sb.Length == 0) return double.NaN;
+        int d = data.D, e = bg.Flows.Length;
+        using var evaluator = FlowEvaluator.For(run.Device, bg.Flows, FlowPrecision.Double);
+        var masses = pre.Masses(sb.Select(i => data.Mass[i]).ToArray());
+        var all = pre.InverseFeatures(evaluator.Sample(CathodeBackground.Seeds(wc, data.Channel)["closure"].Seed, 0, masses, sb.Length));
+        var samples = new double[sb.Length * d];
+        for (int i = 0; i < sb.Length; i++) Array.Copy(all, ((long)(i % e) * sb.Length + i) * d, samples, (long)i * d, d);
+        var ensemble = scored.Ensemble;
+        var cols = Enumerable.Range(0, d).Select(j => Enumerable.Range(0, sb.Length).Select(i => samples[i * d + j]).ToArray()).ToArray();
+        var x = ensemble.Binner.Transform(cols);
+        var sampleScores = new double[sb.Length];
+        for (int f = 0; f < ensemble.Folds.Length; f++)
+        {
+            var rows = Enumerable.Range(0, sb.Length).Where(i => scored.Fold[sb[i]] == f).ToArray();
+            if (rows.Length == 0) continue;
+            var s = new Ensemble(ensemble.Binner, [new FoldSplit([], [], rows)], [ensemble.Models[f]]).OutOfFoldScores(x);
+            foreach (int i in rows) sampleScores[i] = s[i];
+        }
+        return ClassifierMetrics.Roc(sb.Select(i => scored.Scores[i]).ToArray(), sampleScores).Auc;
+    }
+
+    private static double[] Histogram(double[] edges, IEnumerable<double> masses)
+    {
+        var h = new double[edges.Length - 1];
+        foreach (var m in masses)
+        {
+            int k = Array.BinarySearch(edges, m);
+            k = k >= 0 ? Math.Min(k, h.Length - 1) : ~k - 1;
+            if (k >= 0 && k < h.Length) h[k]++;
+        }
+        return h;
+    }
+
+    private static string FormatSeconds(double s) => s < 90 ? $"{s:F0} s" : s < 5400 ? $"{s / 60:F0} min" : $"{s / 3600:F1} h";
+}

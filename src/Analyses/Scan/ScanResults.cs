@@ -1,0 +1,50 @@
+using FastAD.Analyses.Cathode;
+
+namespace FastAD.Analyses.Scan;
+
+/// <summary>One FPR of a window: the working point reached on its sideband data and the bump hunt after the cut.</summary>
+public sealed record WindowPoint(double TargetFpr, double Fpr, double NSr, double S, double B, double Z, double P, double[] ThetaHat);
+
+/// <summary>
+/// One finished window (saved as <c>windows/wNNN/window.json</c> as soon as it is done): its bands and counts, local Z
+/// and p per FPR, the reweighted Z, the flows' sideband closure AUC and the binned spectra per FPR for the figures.
+/// </summary>
+/// <param name="Window">The window.</param>
+/// <param name="Identity">Digest of everything the window's numbers depend on (its data, bands, configuration and seed): a saved window is resumed only under the same identity.</param>
+/// <param name="Sbl">Events in the low sideband.</param>
+/// <param name="Sr">Events in the SR band.</param>
+/// <param name="Sbh">Events in the high sideband.</param>
+/// <param name="Points">Per FPR of the set (highest first).</param>
+/// <param name="ReweightedZ">Likelihood-reweighted Z (SPEC 1.6).</param>
+/// <param name="ClosureAuc">AUC of the window's classifier between sideband data and flow samples drawn at the same masses (0.5: the flows close in the sidebands).</param>
+/// <param name="SrVsSamplesAuc">AUC of SR data against the flow's SR samples.</param>
+/// <param name="Edges">Bump-hunt bin edges across the window (SBL, SR, SBH).</param>
+/// <param name="Counts">Per FPR, the events passing in each bin of <paramref name="Edges"/>.</param>
+/// <param name="Seconds">Wall time of the window's chain.</param>
+/// <param name="Failed">Why the chain could not finish in this window (e.g. a resonance in a sideband leaves the sideband polynomial
+/// predicting almost no SR events to sample); null when it finished. A failed window has NaN in its points and takes no part in the maxima.</param>
+public sealed record WindowResult(ScanWindow Window, string Identity, int Sbl, int Sr, int Sbh, WindowPoint[] Points, double ReweightedZ, double ClosureAuc,
+    double SrVsSamplesAuc, double[] Edges, double[][] Counts, double Seconds, string? Failed = null);
+
+/// <summary>The scan statistic t = max over windows and the FPR set of the local Z (SPEC 5.2).</summary>
+/// <param name="Z">t.</param>
+/// <param name="Window">Index of the window reaching it.</param>
+/// <param name="Fpr">FPR reaching it.</param>
+/// <param name="Centre">SR centre of that window.</param>
+public sealed record ScanMaximum(double Z, int Window, double Fpr, double Centre);
+
+/// <summary>A whole scan.</summary>
+/// <param name="Version">FastAD's version.</param>
+/// <param name="Device">The device the run used.</param>
+/// <param name="Input">Where the events came from.</param>
+/// <param name="Preset">The preset the configuration started from.</param>
+/// <param name="Config">The configuration.</param>
+/// <param name="Seconds">Wall time of the run.</param>
+/// <param name="Fprs">The a-priori FPR set the statistic maximises over (printed with every result).</param>
+/// <param name="Windows">Every window, in SR order.</param>
+/// <param name="Maximum">t over every FPR of the set.</param>
+/// <param name="MaximumPerFpr">The largest local Z at each FPR.</param>
+/// <param name="Resumed">Windows taken from an earlier, interrupted run of the same inputs.</param>
+/// <param name="FitOnly">The fit-only (FPR = 1) global p-value from Poisson pseudo-spectra with the Gross–Vitells estimate (null when skipped).</param>
+public sealed record ScanResults(string Version, string Device, string Input, string Preset, ScanConfig Config, double[] Fprs, WindowResult[] Windows,
+    ScanMaximum Maximum, ScanMaximum[] MaximumPerFpr, int Resumed, FitOnlyGlobal? FitOnly, double Seconds);
