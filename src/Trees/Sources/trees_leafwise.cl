@@ -50,9 +50,9 @@ KERNEL void train_leafwise(GLOBAL const uchar* bins, GLOBAL const double* labels
     /* Best split per (one of the step's new nodes, feature). */
     LOCAL double tGain[2 * F], tG[2 * F], tH[2 * F], tC[2 * F];
     LOCAL int tBin[2 * F], tMiss[2 * F], target[2];
-    /* The step: node count, leaves, the node split (-1: none), the new nodes whose histogram is built / subtracted
+    /* The step: node count, the node split (-1: none), the new nodes whose histogram is built / subtracted
        (-1: none), how many new nodes are searched for splits, whether growth has ended. */
-    LOCAL int count, leaves, chosen, small, large, targets, done;
+    LOCAL int count, chosen, small, large, targets, done;
     LOCAL double bestLoss;
     LOCAL int bestRounds, stop, trained;
 
@@ -97,9 +97,10 @@ KERNEL void train_leafwise(GLOBAL const uchar* bins, GLOBAL const double* labels
         red[lid] = pc;
         BARRIER();
         for (int s = WG / 2; s > 0; s >>= 1) { if (lid < s) red[lid] += red[lid + s]; BARRIER(); }
-        if (lid == 0) { nC[0] = red[0]; nDepth[0] = 0; count = 1; leaves = 1; done = 0; chosen = -1; small = -1; large = -1; targets = 0; }
+        if (lid == 0) { nC[0] = red[0]; nDepth[0] = 0; count = 1; done = 0; chosen = -1; small = -1; large = -1; targets = 0; }
         BARRIER();
-        /* Step 0 prepares the root; step k > 0 makes the k-th split, if growth has not ended, and prepares its children. */
+        /* Step 0 prepares the root; step k > 0 makes the k-th split, if growth has not ended, and prepares its children: at
+           most MAXL - 1 splits, MAXL leaves. */
         for (int step = 0; step < MAXL; ++step)
         {
             if (lid == 0)
@@ -114,14 +115,13 @@ KERNEL void train_leafwise(GLOBAL const uchar* bins, GLOBAL const double* labels
                     int best = -1;
                     for (int n = 0; n < count; ++n)
                         if (queued[n] && (best < 0 || nGain[n] > nGain[best])) best = n;
-                    done = best < 0 || leaves >= MAXL;
+                    done = best < 0;
                     if (!done)
                     {
                         int l = count, r = count + 1;
                         queued[best] = 0;
                         chosen = best;
                         count += 2;
-                        leaves++;
                         feat[best] = sF[best]; thr[best] = sBin[best]; dleft[best] = sMiss[best]; lft[best] = l; rgt[best] = r;
                         nG[l] = sG[best]; nH[l] = sH[best]; nC[l] = sC[best];
                         nG[r] = nG[best] - sG[best]; nH[r] = nH[best] - sH[best]; nC[r] = nC[best] - sC[best];
@@ -199,6 +199,8 @@ KERNEL void train_leafwise(GLOBAL const uchar* bins, GLOBAL const double* labels
                     val[n] = -nG[n] / (nH[n] + lambda) * lr;
                     queued[n] = sF[n] >= 0 && nGain[n] > fmax(gamma, 1e-12);
                 }
+                /* The next step's reset, here rather than at the top of its work-item-0 block: there, PoCL 3.1 lost the root's
+                   split (every tree a single leaf; seen, not diagnosed). */
                 chosen = -1; small = -1; large = -1; targets = 0;
             }
             GBARRIER();
