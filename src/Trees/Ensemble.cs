@@ -59,8 +59,9 @@ public sealed class Ensemble
 
     /// <summary>
     /// The boosting seam: trains on the fastest path <paramref name="device"/> has for <paramref name="p"/> — depth-wise
-    /// growth in one launch on an OpenCL or CUDA device (<see cref="KernelEnsembleTrainer"/>), everything else on the
-    /// managed reference — so that analyses never test the device themselves. <see cref="PathOn"/> says which and why.
+    /// (depth ≤ 8) and leaf-wise (≤ 128 leaves) growth in one launch on an OpenCL or CUDA device
+    /// (<see cref="KernelEnsembleTrainer"/>), everything else on the managed reference — so that analyses never test the
+    /// device themselves. <see cref="PathOn"/> says which and why.
     /// The kernel path reports progress once, at the end, and is not interrupted by <paramref name="cancel"/> (one launch).
     /// </summary>
     public static Ensemble Train(FastAD.Kernels.ComputeDevice device, QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds,
@@ -79,12 +80,13 @@ public sealed class Ensemble
 
     /// <summary>Where the device overload of Train trains an ensemble with <paramref name="p"/> on <paramref name="device"/>, and why.</summary>
     public static string PathOn(FastAD.Kernels.ComputeDevice device, BoostingParameters p) =>
-        WhyManaged(device, p) is { } why ? $"on the managed CPU path ({why})" : $"in one launch on {device.Id} (depth-wise kernels)";
+        WhyManaged(device, p) is { } why ? $"on the managed CPU path ({why})"
+        : $"in one launch on {device.Id} ({(p.Growth == GrowthPolicy.LeafWise ? "leaf-wise" : "depth-wise")} kernels)";
 
     private static string? WhyManaged(FastAD.Kernels.ComputeDevice device, BoostingParameters p) =>
         !device.SupportsKernels ? $"{device.Id} runs no kernels"
-        : p.Growth != GrowthPolicy.DepthWise ? "leaf-wise growth has no kernels yet"
-        : p.MaxDepth > KernelEnsembleTrainer.MaxDepth ? $"the kernels grow trees of depth ≤ {KernelEnsembleTrainer.MaxDepth}, not {p.MaxDepth}"
+        : p.Growth == GrowthPolicy.DepthWise && p.MaxDepth > KernelEnsembleTrainer.MaxDepth ? $"the kernels grow trees of depth ≤ {KernelEnsembleTrainer.MaxDepth}, not {p.MaxDepth}"
+        : p.Growth == GrowthPolicy.LeafWise && p.MaxLeafNodes > KernelEnsembleTrainer.MaxLeaves ? $"the kernels grow trees of ≤ {KernelEnsembleTrainer.MaxLeaves} leaves, not {p.MaxLeafNodes}"
         : null;
 
     /// <summary>

@@ -4,9 +4,10 @@ using FastAD.Kernels;
 namespace FastAD.Trees;
 
 /// <summary>
-/// The kernel path of the managed <c>Ensemble.Train</c> for depth-wise growth (Sources/trees.cl): one launch
-/// trains every (fold, member) model, one work-group each, for all rounds; histograms, split finding,
-/// row partitioning, margins and early stopping stay on the device and only the finished trees come back.
+/// The kernel path of the managed <c>Ensemble.Train</c> (Sources/trees_depthwise.cl for depth-wise growth,
+/// Sources/trees_leafwise.cl for leaf-wise, both on trees_common.cl): one launch trains every (fold, member) model, one work-group each, for all rounds;
+/// histograms, split finding, row partitioning, margins and early stopping stay on the device and only the finished
+/// trees come back.
 /// Same algorithm, weights (class 1 at N0/N1 of the fold's training rows, times optional frequency weights), subsampling streams and early
 /// stopping as the managed path; histogram sums are accumulated with atomics, so sums may differ from the
 /// managed ones in the last bits and a near-tie split may go the other way.
@@ -15,8 +16,11 @@ public static class KernelEnsembleTrainer
 {
     private const int Wg = 256;
 
-    /// <summary>The deepest trees the kernel grows (a tree's nodes live in one work-group's local memory).</summary>
+    /// <summary>The deepest trees the depth-wise kernel grows (a tree's nodes live in one work-group's local memory).</summary>
     public const int MaxDepth = 8;
+
+    /// <summary>The most leaves the leaf-wise kernel grows (its nodes live in one work-group's local memory).</summary>
+    public const int MaxLeaves = 128;
 
     /// <summary>Trains the ensemble on an OpenCL or CUDA device.</summary>
     public static Ensemble Train(ComputeDevice device, QuantileBinner binner, BinnedFeatures x, double[] labels, FoldSplit[] folds, int members,
@@ -25,10 +29,13 @@ public static class KernelEnsembleTrainer
         ArgumentNullException.ThrowIfNull(device);
         if (!device.SupportsKernels) throw new ArgumentException($"Device '{device.Id}' runs no kernels; use Ensemble.Train.");
         p.Validate();
-        if (p.Growth != GrowthPolicy.DepthWise) throw new NotSupportedException("The kernel trainer grows depth-wise trees only; leaf-wise runs on the managed path.");
-        if (p.MaxDepth > MaxDepth) throw new NotSupportedException($"The kernel trainer supports depth ≤ {MaxDepth} (asked for {p.MaxDepth}).");
+        bool leafWise = p.Growth == GrowthPolicy.LeafWise;
+        if (!leafWise && p.MaxDepth > MaxDepth) throw new NotSupportedException($"The kernel trainer supports depth ≤ {MaxDepth} (asked for {p.MaxDepth}).");
+        if (leafWise && p.MaxLeafNodes > MaxLeaves) throw new NotSupportedException($"The kernel trainer grows ≤ {MaxLeaves} leaves (asked for {p.MaxLeafNodes}).");
         if (members < 1) throw new ArgumentOutOfRangeException(nameof(members));
-        int nFolds = folds.Length, jobs = nFolds * members, features = x.Features, nodes = (1 << (p.MaxDepth + 1)) - 1, levelMax = 1 << (p.MaxDepth - 1);
+        int nFolds = folds.Length, jobs = nFolds * members, features = x.Features;
+        // Depth-wise: heap-numbered nodes, histograms of one level's nodes; leaf-wise: nodes in creation order, a histogram per node.
+        int nodes = leafWise ? 2 * p.MaxLeafNodes - 1 : (1 << (p.MaxDepth + 1)) - 1, histNodes = leafWise ? nodes : 1 << (p.MaxDepth - 1);
         var positiveWeight = new double[nFolds];
         var baseline = new double[nFolds];
         for (int f = 0; f < nFolds; f++)
@@ -53,10 +60,10 @@ public static class KernelEnsembleTrainer
             valOffset[f + 1] = valOffset[f] + folds[f].Validation.Length;
         }
         int maxTrain = folds.Max(f => f.Train.Length), maxVal = Math.Max(1, folds.Max(f => f.Validation.Length));
-        var program = device.GetProgram(typeof(KernelEnsembleTrainer).Assembly, "trees.cl", new Dictionary<string, string>
+        var program = device.GetProgram(typeof(KernelEnsembleTrainer).Assembly, leafWise ? "trees_leafwise.cl" : "trees_depthwise.cl", new Dictionary<string, string>
         {
             ["F"] = features.ToString(CultureInfo.InvariantCulture),
-            ["MAXD"] = p.MaxDepth.ToString(CultureInfo.InvariantCulture),
+            [leafWise ? "MAXL" : "MAXD"] = (leafWise ? p.MaxLeafNodes : p.MaxDepth).ToString(CultureInfo.InvariantCulture),
             ["WG"] = Wg.ToString(CultureInfo.InvariantCulture),
         });
         using var bins = device.Upload<byte>(x.Bins);
@@ -73,23 +80,31 @@ public static class KernelEnsembleTrainer
         using var hess = device.Allocate<double>((long)jobs * maxTrain);
         using var nodeOf = device.Allocate<int>((long)jobs * maxTrain);
         using var valMargin = device.Allocate<double>((long)jobs * maxVal);
-        using var hist = device.Allocate<double>((long)jobs * levelMax * features * 256 * 3);
+        using var hist = device.Allocate<double>((long)jobs * histNodes * features * 256 * 3);
         long treeCells = (long)jobs * p.MaxRounds * nodes;
         using var feat = device.Allocate<int>(treeCells);
         using var thr = device.Allocate<int>(treeCells);
         using var dleft = device.Allocate<int>(treeCells);
         using var val = device.Allocate<double>(treeCells);
         using var rounds = device.Allocate<int>(2L * jobs);
-        program.GetKernel("train_depthwise").Launch(LaunchGrid.Linear((long)jobs * Wg, Wg),
+        using var left = device.Allocate<int>(leafWise ? treeCells : 1);
+        using var right = device.Allocate<int>(leafWise ? treeCells : 1);
+        KernelArg[] args =
+        [
             bins, lab, freq, tr, to, vr, vo, pw, bl,
             p.MaxRounds, p.Patience, p.MinSamplesLeaf, x.Rows, members,
             p.LearningRate, p.Lambda, p.Gamma, p.MinChildWeight, p.Subsample, p.Tolerance, p.Seed,
-            maxTrain, maxVal, margin, grad, hess, nodeOf, valMargin, hist, feat, thr, dleft, val, rounds);
+            maxTrain, maxVal, margin, grad, hess, nodeOf, valMargin, hist, feat, thr, dleft, val, rounds,
+        ];
+        if (leafWise) program.GetKernel("train_leafwise").Launch(LaunchGrid.Linear((long)jobs * Wg, Wg), [.. args, p.MaxDepth, left, right]);
+        else program.GetKernel("train_depthwise").Launch(LaunchGrid.Linear((long)jobs * Wg, Wg), args);
         var f0 = device.Download(feat);
         var t0 = device.Download(thr);
         var d0 = device.Download(dleft);
         var v0 = device.Download(val);
         var r0 = device.Download(rounds);
+        var l0 = leafWise ? device.Download(left) : null;
+        var g0 = leafWise ? device.Download(right) : null;
         var models = Enumerable.Range(0, nFolds).Select(_ => new BoostedModel[members]).ToArray();
         for (int job = 0; job < jobs; job++)
         {
@@ -98,12 +113,33 @@ public static class KernelEnsembleTrainer
             for (int t = 0; t < keep; t++)
             {
                 long at = ((long)job * p.MaxRounds + t) * nodes;
-                trees.Add(FromHeap(f0.AsSpan((int)at, nodes), t0.AsSpan((int)at, nodes), d0.AsSpan((int)at, nodes), v0.AsSpan((int)at, nodes)));
+                trees.Add(leafWise
+                    ? InCreationOrder(f0.AsSpan((int)at, nodes), t0.AsSpan((int)at, nodes), d0.AsSpan((int)at, nodes), l0.AsSpan((int)at, nodes), g0.AsSpan((int)at, nodes), v0.AsSpan((int)at, nodes))
+                    : FromHeap(f0.AsSpan((int)at, nodes), t0.AsSpan((int)at, nodes), d0.AsSpan((int)at, nodes), v0.AsSpan((int)at, nodes)));
             }
             models[job / members][job % members] = new BoostedModel(binner, baseline[job / members], trees,
                 p with { Seed = p.Seed + (ulong)(job % members) }, r0[2 * job]);
         }
         return new Ensemble(binner, folds, models);
+    }
+
+    /// <summary>
+    /// Leaf-wise nodes, numbered in creation order as the managed grower numbers them (root, then each split's left and
+    /// right child): the first 1 + 2 × splits of them are the tree.
+    /// </summary>
+    private static Tree InCreationOrder(ReadOnlySpan<int> feature, ReadOnlySpan<int> threshold, ReadOnlySpan<int> defaultLeft, ReadOnlySpan<int> left,
+        ReadOnlySpan<int> right, ReadOnlySpan<double> value)
+    {
+        int count = 1;
+        foreach (int f in feature) if (f >= 0) count += 2;
+        var th = new byte[count];
+        var dl = new bool[count];
+        for (int i = 0; i < count; i++)
+        {
+            th[i] = (byte)threshold[i];
+            dl[i] = defaultLeft[i] != 0;
+        }
+        return new Tree(feature[..count].ToArray(), th, dl, left[..count].ToArray(), right[..count].ToArray(), value[..count].ToArray());
     }
 
     /// <summary>Heap-numbered nodes to the compact breadth-first layout of <see cref="Tree"/>.</summary>

@@ -21,8 +21,9 @@ public static class TreesSelfTest
     /// Trains 5 folds × 2 models (CATHODE parameters, 60 rounds) on a small CATHODE-like task with missing
     /// values both ways, on the managed path and on <paramref name="device"/>, and compares them. With
     /// <paramref name="frequencies"/> every row carries a frequency weight of 1 to 3 (as bootstrap multiplicities do).
+    /// <paramref name="parameters"/> replace the CATHODE parameters (e.g. leaf-wise growth).
     /// </summary>
-    public static Comparison Compare(ComputeDevice device, bool frequencies = false)
+    public static Comparison Compare(ComputeDevice device, bool frequencies = false, BoostingParameters? parameters = null)
     {
         const int sr = 500, samples = 2500, n = sr + samples;
         var cols = Enumerable.Range(0, 3).Select(f =>
@@ -37,7 +38,7 @@ public static class TreesSelfTest
         var binner = QuantileBinner.Fit(["a", "b", "c"], cols);
         var x = binner.Transform(cols);
         var folds = Folds(sr, samples);
-        var p = BoostingParameters.Cathode with { MaxRounds = 60 };
+        var p = parameters ?? BoostingParameters.Cathode with { MaxRounds = 60 };
         double[]? k = null;
         if (frequencies)
         {

@@ -21,10 +21,10 @@ public class DevicePlanTests
         {
             Assert.StartsWith($"flows in one launch per epoch on {device.Id}", cathode);
             Assert.Contains($"BDTs in one launch on {device.Id}", cathode);
-            // CONRAD's RQS flows train and map latents with kernels; its leaf-wise classifiers have none: the line must not claim the device.
+            // CONRAD's RQS flows train and map latents with kernels, and its leaf-wise classifiers train with them.
             Assert.StartsWith($"flows in one launch per epoch on {device.Id} (RQS MAF kernels, double precision)", conrad);
             Assert.Contains($"latent map in one launch per call on {device.Id} (RQS MAF kernels, double precision)", conrad);
-            Assert.Contains("classifiers on the managed CPU path (leaf-wise growth has no kernels yet)", conrad);
+            Assert.Contains($"classifiers in one launch on {device.Id} (leaf-wise kernels)", conrad);
             Assert.Equal($"networks in one launch per epoch on {device.Id} (MLP kernels, double precision)", simad);
         }
         else

@@ -1,35 +1,9 @@
-/* Depth-wise histogram boosting of many models at once: one work-group trains one (fold, member) job
-   for all its rounds. Mirrors FastAD.Trees.HistogramBooster (depth-wise): gradient (p - y) w, hessian
-   p(1 - p) w, Philox row subsampling, per-level gradient/hessian/count histograms (global memory, atomics),
-   split gain GL^2/(HL+l) + GR^2/(HR+l) - G^2/(H+l) with both sides tried for missing values, leaf weight
-   -G/(H+l) * lr, early stopping on the validation log-loss. Nodes use heap numbering (children 2n+1, 2n+2).
-   F = features, MAXD = max depth, WG = work-group size. */
+/* Depth-wise histogram boosting of many models at once (HistogramBooster with GrowthPolicy.DepthWise): per-level
+   histograms, nodes in heap numbering (children 2n+1, 2n+2). F = features, MAXD = max depth, WG = work-group size. */
+#include "trees_common.cl"
+
 #define NODES ((1 << (MAXD + 1)) - 1)
 #define LEVEL_MAX (1 << (MAXD - 1))
-#define NBINS 256
-#define MISSING 255
-
-typedef struct
-{
-    int rounds, patience, minSamplesLeaf, totalRows, members;
-    double lr, lambda, gamma, minChildWeight, subsample, tol;
-    u64 seed;
-} tree_params;
-
-DEVFN double logloss_term(double m, double y) { return fmax(m, 0.0) + log(1.0 + exp(-fabs(m))) - y * m; }
-
-DEVFN double tree_predict(GLOBAL const int* feature, GLOBAL const int* threshold, GLOBAL const int* defaultLeft,
-                          GLOBAL const double* value, GLOBAL const uchar* bins, int totalRows, int row)
-{
-    int n = 0;
-    while (feature[n] >= 0)
-    {
-        int b = bins[(i64)feature[n] * totalRows + row];
-        int left = b == MISSING ? defaultLeft[n] : b <= threshold[n];
-        n = left ? 2 * n + 1 : 2 * n + 2;
-    }
-    return value[n];
-}
 
 KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* labels, GLOBAL const double* frequencies,
                             GLOBAL const int* trainRows, GLOBAL const int* trainOffset,
@@ -78,22 +52,7 @@ KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* label
         GLOBAL int* dleft = outDefaultLeft + ((i64)job * rounds + round) * NODES;
         GLOBAL double* val = outValue + ((i64)job * rounds + round) * NODES;
         for (int i = lid; i < nTrain; i += WG)
-        {
-            int r = rows[i];
-            double y = labels[r], w = (y == 1.0 ? w1 : 1.0) * frequencies[r];
-            double p = 1.0 / (1.0 + exp(-m[i]));
-            g[i] = (p - y) * w;
-            h[i] = p * (1.0 - p) * w;
-            int sampled = 1;
-            if (subsample < 1.0)
-            {
-                u32 wds[4];
-                philox_block(mySeed, (u64)round, (u64)(i >> 1), wds);
-                double u = (i & 1) == 0 ? philox_u01_f64(wds[0], wds[1]) : philox_u01_f64(wds[2], wds[3]);
-                sampled = u < subsample;
-            }
-            node[i] = sampled ? 0 : -1;
-        }
+            node[i] = row_gradient(labels, frequencies, rows[i], w1, m[i], subsample, mySeed, round, i, g, h) ? 0 : -1;
         for (int n = lid; n < NODES; n += WG)
         {
             feat[n] = -1; thr[n] = 0; dleft[n] = 0; val[n] = 0.0;
@@ -155,24 +114,10 @@ KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* label
                 bestGain[t] = -INFINITY; bestBin[t] = 0; bestMiss[t] = 0;
                 if (!open[n] || nodeC[n] < 2 * minSamplesLeaf) continue;
                 GLOBAL double* hf = hs + ((i64)(n - first) * F + f) * NBINS * 3;
-                double G = nodeG[n], H = nodeH[n], C = nodeC[n];
-                double parent = G * G / (H + lambda);
-                double gm = hf[MISSING * 3], hm = hf[MISSING * 3 + 1], cm = hf[MISSING * 3 + 2];
-                double gl = 0, hl = 0, cl = 0, best = -INFINITY;
-                for (int b = 0; b < MISSING - 1; ++b)
-                {
-                    gl += hf[b * 3]; hl += hf[b * 3 + 1]; cl += hf[b * 3 + 2];
-                    if (hf[b * 3 + 2] == 0 && b > 0) continue;
-                    for (int side = 0; side < (cm > 0 ? 2 : 1); ++side)
-                    {
-                        double GL = gl + (side ? gm : 0), HL = hl + (side ? hm : 0), CL = cl + (side ? cm : 0);
-                        double GR = G - GL, HR = H - HL, CR = C - CL;
-                        if (CL < minSamplesLeaf || CR < minSamplesLeaf || HL < minChildWeight || HR < minChildWeight) continue;
-                        double gain = GL * GL / (HL + lambda) + GR * GR / (HR + lambda) - parent;
-                        if (gain > best) { best = gain; bestBin[t] = b; bestMiss[t] = side; }
-                    }
-                }
-                bestGain[t] = best;
+                double gl, hl, cl;
+                int bin, miss;
+                bestGain[t] = best_split(hf, nodeG[n], nodeH[n], nodeC[n], lambda, minSamplesLeaf, minChildWeight, &bin, &miss, &gl, &hl, &cl);
+                bestBin[t] = bin; bestMiss[t] = miss;
             }
             BARRIER();
             for (int n = first + lid; n < first + count; n += WG)
@@ -206,36 +151,8 @@ KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* label
             }
             BARRIER();
         }
-        /* Margins of every training and validation row; validation loss. */
-        for (int i = lid; i < nTrain; i += WG) m[i] += tree_predict(feat, thr, dleft, val, bins, totalRows, rows[i]);
-        double loss = 0.0, wsum = 0.0;
-        for (int i = lid; i < nVal; i += WG)
-        {
-            int r = vrows[i];
-            vm[i] += tree_predict(feat, thr, dleft, val, bins, totalRows, r);
-            double y = labels[r], w = (y == 1.0 ? w1 : 1.0) * frequencies[r];
-            loss += w * logloss_term(vm[i], y);
-            wsum += w;
-        }
-        red[lid] = loss;
-        BARRIER();
-        for (int s = WG / 2; s > 0; s >>= 1) { if (lid < s) red[lid] += red[lid + s]; BARRIER(); }
-        double totalLoss = red[0];
-        BARRIER();
-        red[lid] = wsum;
-        BARRIER();
-        for (int s = WG / 2; s > 0; s >>= 1) { if (lid < s) red[lid] += red[lid + s]; BARRIER(); }
-        if (lid == 0)
-        {
-            trained = round + 1;
-            if (nVal > 0)
-            {
-                double l = totalLoss / red[0];
-                if (l < bestLoss - tol) { bestLoss = l; bestRounds = round + 1; }
-                else if (patience > 0 && round + 1 - bestRounds >= patience) stop = 1;
-            }
-        }
-        BARRIER();
+        finish_round(feat, thr, dleft, val, 0, 0, bins, totalRows, labels, frequencies, w1, rows, nTrain, m, vrows, nVal, vm,
+                     round, patience, tol, lid, red, &bestLoss, &bestRounds, &stop, &trained);
         if (stop) break;
     }
     if (lid == 0)
