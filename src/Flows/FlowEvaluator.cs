@@ -164,23 +164,23 @@ public abstract class FlowEvaluator : IDisposable
     public double[] LatentRoundRobin(ReadOnlySpan<double> x, ReadOnlySpan<double> c, int rows)
     {
         int per = Dealt(rows);
-        return Gathered(Latent(Deal(x, D, rows), Deal(c, C, rows), per).Z, rows, per);
+        return Gathered(Latent(Deal(x, D, rows, "features"), Deal(c, C, rows, "conditions"), per).Z, rows, per);
     }
 
     /// <summary>x = T⁻¹(noise|c) of event i under flow i mod F, all flows in one call (as <see cref="LatentRoundRobin"/>): [event × D].</summary>
     public double[] SampleRoundRobin(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, int rows)
     {
         int per = Dealt(rows);
-        return Gathered(Sample(Deal(noise, D, rows), Deal(c, C, rows), per), rows, per);
+        return Gathered(Sample(Deal(noise, D, rows, "noise"), Deal(c, C, rows, "conditions"), per), rows, per);
     }
 
     private int Dealt(int rows) => (rows + Flows.Count - 1) / Flows.Count;
 
     /// <summary>Rows of width <paramref name="width"/> dealt to the flows: [flow × ⌈rows/F⌉ × width], padded.</summary>
-    private double[] Deal(ReadOnlySpan<double> values, int width, int rows)
+    private double[] Deal(ReadOnlySpan<double> values, int width, int rows, string name)
     {
         if (values.Length != (long)rows * width)
-            throw new ArgumentException($"The {(width == D ? "features" : "conditions")} hold {values.Length} values; {rows} rows × {width} expected (one row per event, dealt to the flows in turn).");
+            throw new ArgumentException($"The {name} hold {values.Length} values; {rows} rows × {width} expected (one row per event, dealt to the flows in turn).");
         int e = Flows.Count, per = Dealt(rows);
         var dealt = new double[(long)e * per * width];
         for (int k = 0; k < e; k++)
@@ -237,10 +237,12 @@ public sealed class ManagedFlowEvaluator : FlowEvaluator
     private protected override void LogProbCore(ReadOnlySpan<double> x, long xStride, ReadOnlySpan<double> c, long cStride, int rows,
         double[] logProb, FlowLatent? latent)
     {
-        // The flows in parallel, each over all its rows in its own evaluation-mode chunks (EvaluateLogProb).
+        // The flows in parallel, each over all its rows in its own evaluation-mode chunks (EvaluateLogProb); one after
+        // another when an instance appears twice (a flow's layers keep per-instance scratch).
         var xs = x.ToArray();
         var cs = c.ToArray();
-        Parallel.For(0, Flows.Count, f =>
+        bool distinct = Flows.Distinct(ReferenceEqualityComparer.Instance).Count() == Flows.Count;
+        Parallel.For(0, Flows.Count, new ParallelOptions { MaxDegreeOfParallelism = distinct ? -1 : 1 }, f =>
         {
             var lp = logProb.AsSpan(f * rows, rows);
             var z = latent is null ? default : latent.Z.AsSpan(f * rows * D, rows * D);

@@ -25,6 +25,8 @@ internal abstract record FlowKernels(int D, int C, int Hidden, int Blocks)
                     why = "the nflows affine MAF has no kernels (the SPEC 1.3 affine MAF and the RQS MAF do)";
                 else if (n.Blocks.Any(b => b.IsResidual))
                     why = "residual MADEs have no kernels";
+                else if (n.Blocks.Any(b => b.Transform is RationalQuadraticTransform t && t.Hidden != b.H))
+                    why = "a spline's width scale is not its MADE's 1/√H (the kernels assume it)";
                 else if (n.Blocks.Any(b => b.H != first.H || b.HiddenLayers != first.HiddenLayers || b.Transform is not RationalQuadraticTransform t
                              || t.Bins != spline.Bins || t.TailBound != spline.TailBound))
                     why = "the transforms differ in shape";

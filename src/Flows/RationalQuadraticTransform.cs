@@ -18,11 +18,15 @@ public sealed class RationalQuadraticTransform : ElementwiseTransform
         if (hidden < 1) throw new ArgumentOutOfRangeException(nameof(hidden));
         Bins = bins;
         TailBound = tailBound;
+        Hidden = hidden;
         _widthScale = 1 / Math.Sqrt(hidden);
     }
 
     /// <summary>Bins K.</summary>
     public int Bins { get; }
+
+    /// <summary>The hidden width H whose 1/√H scales the widths and heights.</summary>
+    public int Hidden { get; }
 
     /// <summary>Tail bound B.</summary>
     public double TailBound { get; }

@@ -16,17 +16,21 @@ public static class CathodeFolds
         FoldRotation.Make(dataSr, dataSb, samples, folds, seed);
 
     /// <summary>
-    /// The plain k-fold rotation over <paramref name="rows"/> rows that all train (CWoLa, supervised, the closure check):
-    /// rows dealt to <paramref name="folds"/> parts by a seeded permutation; fold f tests part f, validates on part f + 1
-    /// and trains on the rest.
+    /// The plain k-fold rotation over rows that all train (CWoLa, supervised, the closure check), stratified: each label's
+    /// rows are dealt to <paramref name="folds"/> parts by a seeded permutation, so every part holds its share of each
+    /// class; fold f tests part f, validates on part f + 1 and trains on the rest.
     /// </summary>
-    public static FoldSplit[] AllRows(int rows, int folds, ulong seed)
+    public static FoldSplit[] AllRows(double[] labels, int folds, ulong seed)
     {
+        int rows = labels.Length;
         var u = new double[rows];
         FastAD.Kernels.Random.Philox4x32.FillUniform(u, seed, 0);
         var part = new int[rows];
-        var order = Enumerable.Range(0, rows).OrderBy(i => u[i]).ToArray();
-        for (int r = 0; r < rows; r++) part[order[r]] = (int)((long)r * folds / rows);
+        foreach (var group in Enumerable.Range(0, rows).GroupBy(i => labels[i]))
+        {
+            var order = group.OrderBy(i => u[i]).ToArray();
+            for (int r = 0; r < order.Length; r++) part[order[r]] = (int)((long)r * folds / order.Length);
+        }
         return Enumerable.Range(0, folds).Select(f => new FoldSplit(
             Enumerable.Range(0, rows).Where(i => part[i] != f && part[i] != (f + 1) % folds).ToArray(),
             Enumerable.Range(0, rows).Where(i => part[i] == (f + 1) % folds).ToArray(),

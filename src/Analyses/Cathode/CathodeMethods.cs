@@ -9,7 +9,7 @@ namespace FastAD.Analyses.Cathode;
 /// <summary>The weakly-supervised methods of SPEC 6 beside CATHODE: they share the window's bands, the k-fold scheme and the statistics; only the score differs.</summary>
 public enum AnomalyMethod
 {
-    /// <summary>SPEC 1: SR data against the flows' SR samples (and the sideband data).</summary>
+    /// <summary>SPEC 1: SR data against the flows' SR samples (the sideband data scored, not trained on).</summary>
     [JsonStringEnumMemberName("cathode")] Cathode,
 
     /// <summary>SR data against sideband data, no flow.</summary>
@@ -33,8 +33,8 @@ public enum AnomalyMethod
 /// where truth is known the AUC of true signal against background in the SR, the SIC curve (signal efficiency
 /// ε_S, SIC = ε_S/√ε_B) and its maximum over working points that keep at least 100 background events, and the
 /// sculpting check of every working point (<see cref="Sculpting"/>[k] for <see cref="ScanCurve.Points"/>[k]): χ²/ndf of
-/// the sideband mass spectrum after the cut against the uncut sideband spectrum scaled to the same total (Poisson
-/// variances expected for an unsculpted cut, the bump hunt's sideband bins; about 1 when the cut keeps the spectrum's shape).
+/// the sideband mass spectrum after the cut against the uncut sideband histogram scaled to the same total (binomial
+/// variances of an unsculpted cut, the bump hunt's sideband bins; about 1 when the cut keeps the spectrum's shape).
 /// </summary>
 public sealed record MethodResult(string Method, ScanCurve Scan, double? ReweightedZ, double TruthAuc, double MaxSic, double[] SignalEfficiency, double[] Sic,
     double[] Sculpting);
@@ -112,7 +112,7 @@ internal static class CathodeMethods
     {
         var data = block.Events;
         var matrix = ClassifierMatrix.Build([block], [], data.D, samplesFirst: false);
-        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(block.Rows, c.Bdt.Folds, seed), name, seed);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(matrix.Labels, c.Bdt.Folds, seed), name, seed);
         return matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
     }
 
@@ -139,7 +139,8 @@ internal static class CathodeMethods
 
     /// <summary>
     /// LaCATHODE: every event mapped to z = T(x|m) by flow i mod E (through the evaluation seam), the classifier of SR
-    /// latents (1) against sideband latents and as many standard-normal draws as CATHODE has samples (0).
+    /// latents (1) against as many standard-normal draws as CATHODE has samples (0), in CATHODE's fold rotation (the
+    /// sideband latents are scored, not trained on).
     /// </summary>
     private static double[] Latent(RunContext run, CathodeConfig c, CathodeChannelData data, CathodePreprocessing pre, CathodeBackground.BackgroundSamples bg,
         string name, SeedTree seeds)
@@ -184,6 +185,8 @@ internal static class CathodeMethods
             var shuffled = Enumerable.Range(0, rows.Length).OrderBy(i => split[i]).Select(i => rows[i]).ToArray();
             var val = shuffled[..nVal];
             var train = shuffled[nVal..];
+            if (train.Length == 0)
+                throw new ArgumentException($"{data.Source}: {sr.Length} SR events leave fold {f}'s ANODE flow nothing to train on; --method anode needs more SR events.");
             var flow = new Spec13AffineMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, seeds["init"][f].Seed);
             FlowTraining.Train(run.Device, [flow], Rows.Gather(z, train, d), Rows.Gather(m, train, 1), Rows.Gather(z, val, d), Rows.Gather(m, val, 1),
                 [settings[f]], cancel: run.Cancel);
@@ -221,7 +224,7 @@ internal static class CathodeMethods
         if (block.SrRows.Length < c.Bdt.Folds)
             throw new ArgumentException($"{data.Source}: {block.SrRows.Length} true signal events in the SR; --method supervised needs at least {c.Bdt.Folds} (one per fold).");
         var matrix = ClassifierMatrix.Build([block], [], data.D, samplesFirst: false);
-        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(block.Rows, c.Bdt.Folds, seed), name, seed);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(matrix.Labels, c.Bdt.Folds, seed), name, seed);
         var scores = matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
         var sb = Enumerable.Range(0, data.Rows).Where(i => band[i] is MassBand.Sbl or MassBand.Sbh).ToArray();
         var sbScores = CathodeClassifier.PerFold(ensemble, Rows.Gather(data.Features, sb, data.D), data.D);
@@ -231,8 +234,9 @@ internal static class CathodeMethods
 
     /// <summary>
     /// χ²/ndf of the sideband spectrum of events with score ≥ <paramref name="cut"/> against the whole sideband spectrum
-    /// scaled to the same total: Σ (n_i − r m_i)² / (r m_i (1 + r)) over bins with events, r = Σn / Σm, ndf = bins − 1 (the
-    /// variance of n_i expected under an unsculpted cut, r m_i, plus that of the scaled reference, r² m_i).
+    /// scaled to the same total: Σ (n_i − r m_i)² / (r (1 − r) m_i) over bins with events, r = Σn / Σm, ndf = bins − 1 (the
+    /// kept events are a binomial subset of the bin's m_i under a cut that does not sculpt; NaN when the cut keeps all).
+    /// The cut spectrum is compared with the uncut histogram, not with a polynomial fitted to it.
     /// </summary>
     internal static double Sculpting(BumpHuntBinning binning, double[] masses, double[] scores, bool[] sideband, double cut)
     {
@@ -253,7 +257,7 @@ internal static class CathodeMethods
             }
         }
         double n = kept.Sum(k => k.Sum()), m = all.Sum(a => a.Sum());
-        if (n == 0 || m == 0) return double.NaN;
+        if (n == 0 || m == 0 || n >= m) return double.NaN;
         double r = n / m, chi2 = 0;
         int bins = 0;
         for (int side = 0; side < 2; side++)
@@ -261,7 +265,7 @@ internal static class CathodeMethods
             {
                 if (all[side][b] == 0) continue;
                 double d = kept[side][b] - r * all[side][b];
-                chi2 += d * d / (r * all[side][b] * (1 + r));
+                chi2 += d * d / (r * (1 - r) * all[side][b]);
                 bins++;
             }
         return bins > 1 ? chi2 / (bins - 1) : double.NaN;

@@ -103,7 +103,7 @@ internal static class SidebandClosureStage
             for (int j = 0; j < d; j++) columns[j][i] = source[r * d + j];
             labels[i] = i < n1 ? 1 : 0;
         }
-        var splits = CathodeFolds.AllRows(n, k, seed);
+        var splits = CathodeFolds.AllRows(labels, k, seed);
         var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: seed + 1);
         var x = binner.Transform(columns);
         var ensemble = Ensemble.Train(run.Device, binner, x, labels, splits, 1, c.BoostingParameters(data.Channel), cancel: run.Cancel);
