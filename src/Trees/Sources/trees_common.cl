@@ -119,3 +119,20 @@ DEVFN void finish_round(GLOBAL const int* feat, GLOBAL const int* thr, GLOBAL co
     BARRIER();
 }
 
+/* The start of a training kernel: job = (fold, member) of this work-group, its seed, its training and validation rows,
+   and its views of the per-row buffers and of the histograms (HIST_NODES nodes of F x NBINS x 3 per job). */
+#define TREE_JOB(HIST_NODES) \
+    int job = (int)GROUP_ID(0), lid = LOCAL_ID(0); \
+    int fold = job / members, member = job % members; \
+    u64 mySeed = seed + (u64)member; \
+    GLOBAL const int* rows = trainRows + trainOffset[fold]; \
+    int nTrain = trainOffset[fold + 1] - trainOffset[fold]; \
+    GLOBAL const int* vrows = valRows + valOffset[fold]; \
+    int nVal = valOffset[fold + 1] - valOffset[fold]; \
+    double w1 = positiveWeight[fold], base = baseline[fold]; \
+    GLOBAL double* m = margin + (i64)job * maxTrain; \
+    GLOBAL double* g = grad + (i64)job * maxTrain; \
+    GLOBAL double* h = hess + (i64)job * maxTrain; \
+    GLOBAL int* node = nodeOf + (i64)job * maxTrain; \
+    GLOBAL double* vm = valMargin + (i64)job * maxVal; \
+    GLOBAL double* hs = hist + (i64)job * (HIST_NODES) * F * NBINS * 3;

@@ -17,20 +17,7 @@ KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* label
                             GLOBAL int* outFeature, GLOBAL int* outThreshold, GLOBAL int* outDefaultLeft, GLOBAL double* outValue,
                             GLOBAL int* outRounds)
 {
-    int job = (int)GROUP_ID(0), lid = LOCAL_ID(0);
-    int fold = job / members, member = job % members;
-    u64 mySeed = seed + (u64)member;
-    GLOBAL const int* rows = trainRows + trainOffset[fold];
-    int nTrain = trainOffset[fold + 1] - trainOffset[fold];
-    GLOBAL const int* vrows = valRows + valOffset[fold];
-    int nVal = valOffset[fold + 1] - valOffset[fold];
-    double w1 = positiveWeight[fold], base = baseline[fold];
-    GLOBAL double* m = margin + (i64)job * maxTrain;
-    GLOBAL double* g = grad + (i64)job * maxTrain;
-    GLOBAL double* h = hess + (i64)job * maxTrain;
-    GLOBAL int* node = nodeOf + (i64)job * maxTrain;
-    GLOBAL double* vm = valMargin + (i64)job * maxVal;
-    GLOBAL double* hs = hist + (i64)job * LEVEL_MAX * F * NBINS * 3;
+    TREE_JOB(LEVEL_MAX)
 
     LOCAL double red[WG];
     LOCAL double nodeG[NODES], nodeH[NODES], nodeC[NODES];
