@@ -185,12 +185,12 @@ public static class ScanAnalysis
     {
         var sb = Enumerable.Range(0, data.Rows).Where(i => sideband[i] && scored.Fold[i] >= 0).ToArray();
         if (sb.Length == 0) return double.NaN;
-        int d = data.D, e = bg.Flows.Length;
+        int d = data.D;
         using var evaluator = FlowEvaluator.For(run.Device, bg.Flows, FlowPrecision.Double);
         var masses = pre.Masses(sb.Select(i => data.Mass[i]).ToArray());
-        var all = pre.InverseFeatures(evaluator.Sample(CathodeBackground.Seeds(wc, data.Channel)["closure"].Seed, 0, masses, sb.Length));
-        var samples = new double[sb.Length * d];
-        for (int i = 0; i < sb.Length; i++) Array.Copy(all, ((long)(i % e) * sb.Length + i) * d, samples, (long)i * d, d);
+        var noise = new double[sb.Length * d];
+        FastAD.Kernels.Random.Philox4x32.FillNormal(noise, CathodeBackground.Seeds(wc, data.Channel)["closure"].Seed, 0);
+        var samples = pre.InverseFeatures(evaluator.SampleRoundRobin(noise, masses, sb.Length));
         var ensemble = scored.Ensemble;
         var cols = Enumerable.Range(0, d).Select(j => Enumerable.Range(0, sb.Length).Select(i => samples[i * d + j]).ToArray()).ToArray();
         var x = ensemble.Binner.Transform(cols);
