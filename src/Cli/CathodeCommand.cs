@@ -29,9 +29,21 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
         Description = "Background-only events of the searched channel's process, for --method idealized (with --generate the generator's own)."
     };
 
+    private readonly Option<string?> _preIsolation = new("--pre-isolation")
+    {
+        Description = "The searched channel's events before the anti-isolation cut (mass and the features, e.g. data/cms-dimuon-2016h/sr_os_features_no_isolation.csv): " +
+                      "their SR feature distributions are drawn dashed in features-*.svg, as in the paper's Fig. 3, and their masses give the dashed spectrum unless --pre-isolation-masses is given."
+    };
+    private readonly Option<string?> _preIsolationMasses = new("--pre-isolation-masses")
+    {
+        Description = "Masses before the anti-isolation cut over the whole range (e.g. data/cms-dimuon-2016h/cut_masses.csv with --pre-isolation-where selection=os_no_isolation): " +
+                      "drawn dashed with their own sideband fit and Z in the FPR 1 panel of spectra-*.svg."
+    };
+    private readonly Option<string?> _preIsolationWhere = new("--pre-isolation-where") { Description = "Row selection of --pre-isolation-masses, e.g. selection=os_no_isolation." };
+
     internal static Command Create(IAnsiConsole console) => new CathodeCommand().Build(console);
 
-    protected override Option[] Specific => [_control, _channel, _method, _background];
+    protected override Option[] Specific => [_control, _channel, _method, _background, _preIsolation, _preIsolationMasses, _preIsolationWhere];
 
     protected override void Apply(ParseResult parse, CathodeConfig c)
     {
@@ -65,7 +77,11 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
             .Select(m => EnumText.Parse<AnomalyMethod>(m, "--method")).Distinct().ToArray();
         if (methods.Length == 0) throw new ArgumentException($"--method names no method; give one or more of {EnumText.Choices(typeof(AnomalyMethod))}.");
         var background = Background(parse, c, methods);
-        var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, methods, background);
+        string? preEvents = parse.GetValue(_preIsolation), preMasses = parse.GetValue(_preIsolationMasses), preWhere = parse.GetValue(_preIsolationWhere);
+        var preIsolation = preEvents is null && preMasses is null
+            ? (preWhere is null ? null : throw new ArgumentException("--pre-isolation-where selects rows of --pre-isolation-masses FILE; give that file (or drop --pre-isolation-where)."))
+            : PreIsolationSample.Load(preEvents, preMasses, StatsCommands.ParseWhere(preWhere), c);
+        var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, methods, background, preIsolation);
         return new Prepared(Title("CATHODE", $"on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}"),
             dev => CathodeAnalysis.DevicePlan(c, dev), run => CathodeAnalysis.Run(request, run));
     }

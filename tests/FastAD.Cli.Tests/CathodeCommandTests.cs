@@ -91,7 +91,10 @@ public class CathodeCommandTests
         var cfg = Temp("tiny.yaml");
         File.WriteAllText(cfg, "flows:\n  ensemble: 1\n  epochs: 5\n  blocks: 2\nbdt:\n  members: 2\n  max_rounds: 30\nstatistics:\n  fpr_points: 5\n  variation_degrees: [5]\n  variation_bins: [12]\n");
         string outDir = Temp("run");
-        (code, output) = CliRunner.Run("cathode", "--data", file, "--config", cfg, "--out", outDir, "--quiet");
+        // With the real OS events before the anti-isolation cut beside them (issue 20, item 8).
+        string features = Path.Combine(ReferenceData.Folder, "sr_os_features_no_isolation.csv"), masses = Path.Combine(ReferenceData.Folder, "cut_masses.csv");
+        (code, output) = CliRunner.Run("cathode", "--data", file, "--config", cfg, "--out", outDir, "--quiet",
+            "--pre-isolation", features, "--pre-isolation-masses", masses, "--pre-isolation-where", "selection=os_no_isolation");
         Assert.True(code == 0, output);
         Assert.Contains("initial Z (OS, no cut)", output);
         Assert.Contains("best CATHODE Z", output);
@@ -105,6 +108,21 @@ public class CathodeCommandTests
         var line = output.Split('\n').Single(l => l.Contains("initial Z (OS, no cut)"));
         Assert.Contains($"│ {initial.ToString("F2", CultureInfo.InvariantCulture)} ", line);
         Assert.InRange(initial, 0, 5);
+
+        // The pre-isolation sample: SPEC 1.1's counts (28,126 OS events, 6542 in the SR), its fit the bump hunt's of the
+        // same selection, and the dashed curves in the two figures.
+        var pre = json.RootElement.GetProperty("primary").GetProperty("preIsolation");
+        Assert.Equal(28126, pre.GetProperty("events").GetInt32());
+        Assert.Equal(6542, pre.GetProperty("sr").GetInt32());
+        Assert.Equal(6542, pre.GetProperty("srFeatureEvents").GetInt32());
+        string bhJson = Temp("bh.json");
+        (code, output) = CliRunner.Run("bumphunt", "--masses", masses, "--where", "selection=os_no_isolation", "--json", bhJson);
+        Assert.True(code == 0, output);
+        using (var bh = System.Text.Json.JsonDocument.Parse(File.ReadAllText(bhJson)))
+            Assert.Equal(bh.RootElement.GetProperty("Z").GetDouble(), pre.GetProperty("z").GetDouble(), 9);
+        Assert.Contains("SR before the anti-isolation cut (6,542)", File.ReadAllText(Path.Combine(outDir, "features-os.svg")));
+        Assert.Contains("no anti-isolation (28,126", File.ReadAllText(Path.Combine(outDir, "spectra-os.svg")));
+        Assert.Contains("**Before the anti-isolation cut**", File.ReadAllText(Path.Combine(outDir, "report.md")));
 
         // A saved flow that is not a flow file: --reuse fails in one line naming it, no stack trace.
         File.WriteAllText(Path.Combine(outDir, "models", "flow-os-0.json"), "{ \"format\": \"something-else\" }");

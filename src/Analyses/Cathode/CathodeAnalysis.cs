@@ -36,8 +36,10 @@ public sealed record CathodeChannelData(DimuonChannel Channel, string Source, do
 /// <param name="Input">Where the data came from (for the report).</param>
 /// <param name="Methods">The methods of SPEC 6 compared on the searched channel's events (null or CATHODE alone: none beside it).</param>
 /// <param name="Background">A background-only sample of the searched channel's process, for <see cref="AnomalyMethod.Idealized"/>.</param>
+/// <param name="PreIsolation">The searched channel's events before the anti-isolation cut, drawn dashed in the figures; may be null.</param>
 public sealed record CathodeRequest(CathodeConfig Config, CathodeChannelData Primary, CathodeChannelData? Control, string OutDir, bool Reuse,
-    string Preset, string Input, IReadOnlyList<AnomalyMethod>? Methods = null, CathodeChannelData? Background = null);
+    string Preset, string Input, IReadOnlyList<AnomalyMethod>? Methods = null, CathodeChannelData? Background = null,
+    PreIsolationSample? PreIsolation = null);
 
 /// <summary>
 /// The CATHODE analysis of SPEC 1 on one channel (and its control channel): preprocessing, the flow ensemble
@@ -85,6 +87,9 @@ public static class CathodeAnalysis
         public SidebandClosure? Closure { get; internal set; }
         /// <summary>The methods compared on these events (SPEC 6), when asked for.</summary>
         public MethodResult[]? Methods { get; internal set; }
+
+        /// <summary>The searched channel's events before the anti-isolation cut, when given (drawn dashed in the figures).</summary>
+        public PreIsolationSample? PreIsolation { get; internal set; }
         /// <summary>The background stage's output (flows and samples), for the methods that build on it.</summary>
         internal CathodeBackground.BackgroundSamples? Background;
         /// <summary>Indices of the SR events.</summary>
@@ -125,6 +130,11 @@ public static class CathodeAnalysis
         if (methods.Any(m => m != AnomalyMethod.Cathode))
             primary.Methods = CathodeMethods.Of(run, c, primary, primary.Background!, pre, methods, request.Background);
         var primaryResult = run.Time("statistics", () => CathodeStatistics.Of(run, c, primary, control));
+        if (request.PreIsolation is { } pre0)
+        {
+            primary.PreIsolation = pre0;
+            primaryResult = primaryResult with { PreIsolation = PreIsolationResult.Of(pre0, c, request.Primary.D, run.Device) };
+        }
         var controlResult = control is null ? null : run.Time("statistics", () => CathodeStatistics.Of(run, c, control, primary));
         var single = primaryResult.Baselines.Where(b => b.Name != "random").MaxBy(b => b.Best.Z) ?? primaryResult.Baselines.Last();
         var best = primaryResult.Cathode.Best;

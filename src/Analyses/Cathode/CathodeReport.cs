@@ -115,11 +115,26 @@ public static class CathodeReport
                 var xs = Enumerable.Range(0, 221).Select(i => c.Regions.SblLow + (c.Regions.SbhHigh - c.Regions.SblLow) * i / 220.0).ToArray();
                 p.Line(xs, xs.Select(m => BackgroundModel.Evaluate(point.ThetaHat, m)).ToArray(), k == 0 ? $"sideband fit (degree {c.Statistics.Degree})" : null, Palette.Vermillion);
             }
+            double top = counts.Select((n, i) => n + Math.Sqrt(n)).DefaultIfEmpty(0).Max();
+            if (Math.Abs(point.TargetFpr - 1) < 1e-12 && st.PreIsolation?.Masses is { } preMasses && res.PreIsolation is { } pre)
+            {
+                // The paper's dashed curves: the same channel before the anti-isolation cut, with its own sideband fit.
+                var preCounts = Panel.Count(preMasses, edges);
+                p.Step(edges, preCounts, $"no anti-isolation ({pre.Events:N0}{(pre.Z is { } pz ? $", Z = {pz.ToString("F1", Inv)}σ" : "")})",
+                    Palette.Black, style: LineStyle.Dashed, width: 1.4);
+                if (pre.ThetaHat is { } preTheta)
+                {
+                    var xs = Enumerable.Range(0, 221).Select(i => c.Regions.SblLow + (c.Regions.SbhHigh - c.Regions.SblLow) * i / 220.0).ToArray();
+                    p.Line(xs, xs.Select(m => BackgroundModel.Evaluate(preTheta, m)).ToArray(), "its fit", Palette.Grey, LineStyle.Dashed);
+                }
+                // Room above the peak for the longer legend.
+                top = Math.Max(top, preCounts.DefaultIfEmpty(0).Max()) * 1.3;
+            }
             p.X.Label = "m_{μμ} [GeV]";
             p.Y.Label = k % cols == 0 ? $"events / {binning.Width.ToString("0.###", Inv)} GeV" : null;
             p.Y.Min = 0;
             // Head room for the legend and the numbers above the tallest point.
-            p.Y.Max = Math.Max(1, counts.Select((n, i) => n + Math.Sqrt(n)).Max()) * 1.45;
+            p.Y.Max = Math.Max(1, top) * 1.45;
             p.Title = $"FPR {FprText(point.TargetFpr)}";
             p.Text(0.97, 0.88, $"Z = {point.Z.ToString("F2", Inv)}σ\nN_{{SR}} = {point.NSr.ToString("F0", Inv)}, B = {point.B.ToString("F1", Inv)}", anchor: TextAnchor.End, fontSize: 12);
             p.Legend = LegendPosition.UpperLeft;
@@ -176,6 +191,13 @@ public static class CathodeReport
             {
                 var sel = Enumerable.Range(0, d.Rows).Where(i => st.Band[i] == MassBand.Sr && st.Scores[i] >= cuts[k].Cut).Select(i => d.Features[i * d.D + j]).ToArray();
                 p.Step(edges, Fractions(sel, edges), j == 0 ? $"SR data, FPR {FprText(cuts[k].TargetFpr)}" : null, colors[k]);
+            }
+            if (st.PreIsolation?.SrFeatures is { } pre)
+            {
+                // The paper's dashed curve: the SR events before the anti-isolation cut.
+                int n = pre.Length / d.D;
+                var values0 = Enumerable.Range(0, n).Select(i => pre[i * d.D + j]).ToArray();
+                p.Step(edges, Fractions(values0, edges), j == 0 ? $"SR before the anti-isolation cut ({n:N0})" : null, Palette.Black, style: LineStyle.Dashed, width: 1.4);
             }
             p.X.Label = d.FeatureNames[j] + (d.FeatureNames[j].Contains("ip3d") ? " [cm]" : d.FeatureNames[j].Contains("pt") ? " [GeV]" : "");
             if (log) p.X.Scale = AxisScale.Log;
@@ -320,8 +342,19 @@ public static class CathodeReport
                 Line();
             }
             Figure($"significance-{ch}.svg", $"{res.Channel}: significance against the sideband FPR for CATHODE, the single-feature cuts and random scores; the dash-dotted line is the likelihood-reweighted Z.");
-            Figure($"spectra-{ch}.svg", $"{res.Channel}: mass spectra after the CATHODE cut at each FPR, with the degree-{r.Config.Statistics.Degree} sideband fit; the SR is shaded.");
-            Figure($"features-{ch}.svg", $"{res.Channel}: SR features after cuts, with the flows' SR samples (the background model).");
+            Figure($"spectra-{ch}.svg", $"{res.Channel}: mass spectra after the CATHODE cut at each FPR, with the degree-{r.Config.Statistics.Degree} sideband fit; the SR is shaded" +
+                                        (res.PreIsolation?.MassSource is not null ? "; dashed in the FPR 1 panel, the spectrum before the anti-isolation cut with its own sideband fit." : "."));
+            Figure($"features-{ch}.svg", $"{res.Channel}: SR features after cuts, with the flows' SR samples (the background model)" +
+                                         (res.PreIsolation is { SrFeatureEvents: > 0 } ? "; dashed, the SR events before the anti-isolation cut." : "."));
+            if (res.PreIsolation is { } pre)
+            {
+                Line($"**Before the anti-isolation cut** (dashed in the figures, as in the paper's Figs. 2 and 3): " +
+                     (pre.SrFeatureEvents > 0 ? $"{pre.SrFeatureEvents:N0} SR events with features from {pre.FeatureSource}" : "no SR features given") + "; " +
+                     (pre.MassSource is null ? "no masses given." : $"{pre.Events:N0} masses in the bands from {pre.MassSource} ({pre.Sbl:N0} SBL, {pre.Sr:N0} SR, {pre.Sbh:N0} SBH)") +
+                     (pre.Z is { } pz ? $", whose sideband fit gives Z = {pz.ToString("F2", Inv)}σ (S = {pre.S!.Value.ToString("F1", Inv)}, B = {pre.B!.Value.ToString("F1", Inv)}) against {res.InitialZ.ToString("F2", Inv)}σ after the cut." :
+                         pre.Note is { } note ? $"; {note}." : "."));
+                Line();
+            }
             Figure($"variations-{ch}.svg", $"{res.Channel}: the scan with polynomial degree × SR binning varied.");
             Figure($"cut-scan-{ch}.svg", $"{res.Channel}: the two-feature cut scan.");
             Line("| target FPR | FPR | N_SR | B | S | Z | p |" + (res.TruthSignalInSr > 0 ? " signal efficiency |" : "") + " samples passing |");

@@ -33,7 +33,7 @@ public sealed record ChannelResult(
     FlowSummary[] Flows, int BdtModels, double MeanTreesPerModel, double SrVsSamplesAuc, double TruthAuc,
     ScanCurve Cathode, ScanCurve[] Baselines, ReweightedResult? Reweighted, CutScan TwoFeatureScan, Variation[] Variations,
     ScanCurve? CrossApplied, DimuonChannel? CrossAppliedBy, IReadOnlyDictionary<string, int>? ClampedToPreprocessingRange = null,
-    SidebandClosure? SidebandClosure = null, MethodResult[]? Methods = null);
+    SidebandClosure? SidebandClosure = null, MethodResult[]? Methods = null, PreIsolationResult? PreIsolation = null);
 
 /// <summary>The headline numbers of a run (the final table).</summary>
 public sealed record CathodeHeadline(double InitialZ, double BestCathodeZ, double BestCathodeFpr, double? ReweightedZ,
