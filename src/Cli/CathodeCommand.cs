@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace FastAD.Cli;
 
 /// <summary><c>fastad cathode</c>: the whole dimuon CATHODE analysis with its report, and <c>cathode pseudo</c>.</summary>
-internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (CathodeResults Results, CathodeAnalysis.ChannelState Primary, CathodeAnalysis.ChannelState? Control)>("cathode",
+internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeOutcome>("cathode",
     "The dimuon CATHODE analysis of SPEC 1: flows on the sidebands, SR samples, BDT ensemble, FPR scans, reweighting, SS validation, variations; writes a report.",
     "Event table of the searched channel (CSV, .npy/.npz, Feather, HDF5, Parquet) with dimu_mass, dimu_pt, mu0_ip3d, mu1_ip3d.",
     "Run on generated OS and SS samples (the built-in data; seeded by --seed).",
@@ -39,11 +39,17 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
         Description = "Masses before the anti-isolation cut over the whole range (e.g. data/cms-dimuon-2016h/cut_masses.csv with --pre-isolation-where selection=os_no_isolation): " +
                       "drawn dashed with their own sideband fit and Z in the FPR 1 panel of spectra-*.svg."
     };
+    private readonly Option<string?> _inject = new("--inject")
+    {
+        Description = "Signal counts, comma-separated (e.g. 0,50,100,200,400): the whole analysis per count with that many signal events mixed in (nested sets, fixed seed); " +
+                      "Z and max SIC per method against S/B and S/√B in injection.svg, each count's report in OUT/inject-N. With --generate the generator's background and signal."
+    };
+    private readonly Option<string?> _signal = new("--signal") { Description = "Signal events to inject with --inject into --data (the same columns as the data)." };
     private readonly Option<string?> _preIsolationWhere = new("--pre-isolation-where") { Description = "Row selection of --pre-isolation-masses, e.g. selection=os_no_isolation." };
 
     internal static Command Create(IAnsiConsole console) => new CathodeCommand().Build(console);
 
-    protected override Option[] Specific => [_control, _channel, _method, _background, _preIsolation, _preIsolationMasses, _preIsolationWhere];
+    protected override Option[] Specific => [_control, _channel, _method, _background, _preIsolation, _preIsolationMasses, _preIsolationWhere, _inject, _signal];
 
     protected override void Apply(ParseResult parse, CathodeConfig c)
     {
@@ -81,9 +87,41 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
         var preIsolation = preEvents is null && preMasses is null
             ? (preWhere is null ? null : throw new ArgumentException("--pre-isolation-where selects rows of --pre-isolation-masses FILE; give that file (or drop --pre-isolation-where)."))
             : PreIsolationSample.Load(preEvents, preMasses, StatsCommands.ParseWhere(preWhere), c);
-        var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, methods, background, preIsolation);
+        string preset = parse.GetValue(Options.Preset)!;
+        var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), preset, input, methods, background, preIsolation);
+        if (Injection(parse, c, primary) is { } inj)
+            return new Prepared(Title("CATHODE signal injection", $"of {inj.Counts.Length} counts ({string.Join(", ", inj.Counts)}) from {inj.Signal.Source} into {inj.Data.Source}"),
+                dev => CathodeAnalysis.DevicePlan(c, dev), run =>
+                {
+                    var sw = System.Diagnostics.Stopwatch.StartNew();
+                    var study = SignalInjection.Run(request, inj.Data, inj.Signal, inj.Counts, run);
+                    return new CathodeOutcome(null, null, null, study, c, run.Device.Id, preset, sw.Elapsed.TotalSeconds);
+                });
         return new Prepared(Title("CATHODE", $"on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}"),
-            dev => CathodeAnalysis.DevicePlan(c, dev), run => CathodeAnalysis.Run(request, run));
+            dev => CathodeAnalysis.DevicePlan(c, dev), run =>
+            {
+                var (results, p, o) = CathodeAnalysis.Run(request, run);
+                return new CathodeOutcome(results, p, o, null, c, results.Device, preset, 0);
+            });
+    }
+
+    /// <summary>
+    /// --inject N1,N2,...: the counts, the data they are mixed into (with --generate the generator's background alone) and
+    /// the signal (--signal FILE, or the generator's); null without --inject.
+    /// </summary>
+    private (int[] Counts, CathodeChannelData Data, CathodeChannelData Signal)? Injection(ParseResult parse, CathodeConfig c, CathodeChannelData primary)
+    {
+        string? text = parse.GetValue(_inject), signalFile = parse.GetValue(_signal);
+        if (text is null)
+            return signalFile is null ? null : throw new ArgumentException("--signal gives the events --inject mixes into the data; add --inject N1,N2,... or drop --signal.");
+        if (parse.GetValue(_preIsolation) is not null || parse.GetValue(_preIsolationMasses) is not null)
+            throw new ArgumentException("--pre-isolation is drawn in a single run's figures; run the signal injection (--inject) without it.");
+        var counts = SignalInjection.ParseCounts(text);
+        if (signalFile is not null) return (counts, primary, CathodeData.Load(signalFile, c.Channel, c));
+        if (!parse.GetValue(Options.Generate))
+            throw new ArgumentException("--inject on --data needs the signal events to mix in: give --signal FILE (with --generate the generator's signal is used).");
+        var (data, signal) = SignalInjection.Generate(c, counts[^1]);
+        return (counts, data, signal);
     }
 
     /// <summary>The background-only sample of --method idealized: --background FILE, or with --generate the generator's (4 × the channel's size, no signal, its own seed).</summary>
@@ -100,11 +138,28 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
     protected override string KeptOnInterrupt(string outDir) =>
         $"the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.";
 
-    protected override int Write(string outDir, (CathodeResults Results, CathodeAnalysis.ChannelState Primary, CathodeAnalysis.ChannelState? Control) r) =>
-        CathodeReport.Write(outDir, r.Results, r.Primary, r.Control).Count;
+    protected override int Write(string outDir, CathodeOutcome r) => r.Injection is { } study
+        ? SignalInjection.Write(outDir, study, r.Config, r.Device, r.Preset, r.Seconds).Count
+        : CathodeReport.Write(outDir, r.Results!, r.Primary!, r.Control).Count;
 
-    protected override void PrintHeadline(IAnsiConsole console, (CathodeResults Results, CathodeAnalysis.ChannelState Primary, CathodeAnalysis.ChannelState? Control) r,
-        double seconds) => PrintHeadline(console, r.Results, seconds);
+    protected override void PrintHeadline(IAnsiConsole console, CathodeOutcome r, double seconds)
+    {
+        if (r.Injection is { } study) PrintInjection(console, study, r, seconds);
+        else PrintHeadline(console, r.Results!, seconds);
+    }
+
+    private static void PrintInjection(IAnsiConsole console, InjectionStudy study, CathodeOutcome r, double seconds)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("signal injection")
+            .AddColumns("injected", "S/B in SR", "S/√B", "Z no cut", "method", "max Z (FPR)", "reweighted Z", "max SIC");
+        foreach (var p in study.Points)
+            foreach (var m in p.Methods)
+                table.AddRow(p.Injected.ToString("N0", CultureInfo.InvariantCulture), (p.SOverB * 100).ToString("F2", CultureInfo.InvariantCulture) + "%", F(p.SOverSqrtB),
+                    F(p.InitialZ), Markup.Escape(m.Method), $"{F(m.MaxZ)} ({m.BestFpr.ToString("G3", CultureInfo.InvariantCulture)})", m.ReweightedZ is { } rz ? F(rz) : "–",
+                    double.IsNaN(m.MaxSic) ? "–" : F(m.MaxSic));
+        console.Write(table);
+        console.MarkupLineInterpolated($"wall time {seconds.ToString("F1", CultureInfo.InvariantCulture)} s on {r.Device} ({r.Preset} preset); each count's own report is in its inject-N folder");
+    }
 
     protected override IEnumerable<Command> Subcommands(IAnsiConsole console) => [Pseudo(console)];
 
@@ -220,3 +275,7 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
         console.Write(table);
     }
 }
+
+/// <summary>What <c>fastad cathode</c> hands to its report: one run (results and channel states) or a signal-injection study.</summary>
+internal sealed record CathodeOutcome(CathodeResults? Results, CathodeAnalysis.ChannelState? Primary, CathodeAnalysis.ChannelState? Control,
+    InjectionStudy? Injection, CathodeConfig Config, string Device, string Preset, double Seconds);

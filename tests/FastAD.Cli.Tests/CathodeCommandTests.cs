@@ -131,6 +131,46 @@ public class CathodeCommandTests
         Assert.Contains("flow-os-0.json", output);
         Assert.DoesNotContain("   at ", output);
     }
+
+    [Fact]
+    public void SignalInjectionRunsEachCountInItsFolderAndResumes()
+    {
+        var cfg = Temp("tiny.yaml");
+        File.WriteAllText(cfg, "flows:\n  ensemble: 1\n  epochs: 5\n  blocks: 2\nbdt:\n  members: 2\n  max_rounds: 30\nstatistics:\n  fpr_points: 5\n  variation_degrees: [5]\n  variation_bins: [12]\n");
+        string outDir = Temp("inject");
+        string[] args = ["cathode", "--generate", "--config", cfg, "--out", outDir, "--quiet", "--inject", "150,0", "--method", "cathode,cwola"];
+        var (code, output) = CliRunner.Run(args);
+        Assert.True(code == 0, output);
+        string csv = File.ReadAllText(Path.Combine(outDir, "injection.csv"));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        var points = json.RootElement.GetProperty("injection").GetProperty("points").EnumerateArray().ToArray();
+        Assert.Equal(new[] { 0, 150 }, points.Select(p => p.GetProperty("injected").GetInt32()));
+        foreach (var p in points)
+        {
+            // The study's numbers are those of the count's own run, in its own folder.
+            string folder = Path.Combine(outDir, p.GetProperty("folder").GetString()!);
+            using var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
+            var primary = run.RootElement.GetProperty("primary");
+            Assert.Equal(primary.GetProperty("initialZ").GetDouble(), p.GetProperty("initialZ").GetDouble(), 12);
+            Assert.Equal(primary.GetProperty("truthSignalInSr").GetInt32(), p.GetProperty("signalInSr").GetInt32());
+            Assert.Equal(primary.GetProperty("sr").GetInt32(), p.GetProperty("signalInSr").GetInt32() + p.GetProperty("backgroundInSr").GetInt32());
+            var methods = primary.GetProperty("methods").EnumerateArray().ToDictionary(m => m.GetProperty("method").GetString()!);
+            foreach (var m in p.GetProperty("methods").EnumerateArray())
+            {
+                var own = methods[m.GetProperty("method").GetString()!];
+                Assert.Equal(own.GetProperty("maxSic").ToString(), m.GetProperty("maxSic").ToString());
+            }
+            Assert.True(File.Exists(Path.Combine(folder, "report.md")));
+        }
+        // No signal, no true signal in the SR; 150 injected, most of them in the SR (the Υ peaks lie inside it).
+        Assert.Equal(0, points[0].GetProperty("signalInSr").GetInt32());
+        Assert.InRange(points[1].GetProperty("signalInSr").GetInt32(), 120, 150);
+        Assert.True(File.Exists(Path.Combine(outDir, "injection.svg")));
+        // Everything was saved: --reuse retrains nothing and gives the same table.
+        (code, output) = CliRunner.Run([.. args, "--reuse"]);
+        Assert.True(code == 0, output);
+        Assert.Equal(csv, File.ReadAllText(Path.Combine(outDir, "injection.csv")));
+    }
 }
 
 /// <summary>The Slurm array script runs shards that <c>fastad merge</c> combines into what one process gives.</summary>

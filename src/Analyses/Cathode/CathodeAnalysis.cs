@@ -37,9 +37,10 @@ public sealed record CathodeChannelData(DimuonChannel Channel, string Source, do
 /// <param name="Methods">The methods of SPEC 6 compared on the searched channel's events (null or CATHODE alone: none beside it).</param>
 /// <param name="Background">A background-only sample of the searched channel's process, for <see cref="AnomalyMethod.Idealized"/>.</param>
 /// <param name="PreIsolation">The searched channel's events before the anti-isolation cut, drawn dashed in the figures; may be null.</param>
+/// <param name="CompareMethods">Run the methods stage even for CATHODE alone (its SIC and the methods table; the signal injection needs them).</param>
 public sealed record CathodeRequest(CathodeConfig Config, CathodeChannelData Primary, CathodeChannelData? Control, string OutDir, bool Reuse,
     string Preset, string Input, IReadOnlyList<AnomalyMethod>? Methods = null, CathodeChannelData? Background = null,
-    PreIsolationSample? PreIsolation = null);
+    PreIsolationSample? PreIsolation = null, bool CompareMethods = false);
 
 /// <summary>
 /// The CATHODE analysis of SPEC 1 on one channel (and its control channel): preprocessing, the flow ensemble
@@ -127,7 +128,7 @@ public static class CathodeAnalysis
             ? (Train(run, c, request.Primary, pre), null)
             : run.Both(r => Train(r, c, request.Primary, pre), r => (ChannelState?)Train(r, c, request.Control, pre));
         run.ThrowIfCancelled();
-        if (methods.Any(m => m != AnomalyMethod.Cathode))
+        if (methods.Any(m => m != AnomalyMethod.Cathode) || (request.CompareMethods && methods.Count > 0))
             primary.Methods = CathodeMethods.Of(run, c, primary, primary.Background!, pre, methods, request.Background);
         var primaryResult = run.Time("statistics", () => CathodeStatistics.Of(run, c, primary, control));
         if (request.PreIsolation is { } pre0)

@@ -80,8 +80,22 @@ public static class DimuonGenerator
         SyntheticRows.CheckEvents(n, $"the dimuon {options.Channel} sample");
         double f = options.SignalFraction ?? (os ? (double)OsSignalEvents / OsEvents : 0.0);
         SyntheticRows.CheckFraction(f);
+        return Generate(options.Channel, n, (int)Math.Round(f * n), options.Seed);
+    }
 
-        int nS = (int)Math.Round(f * n);
+    /// <summary>
+    /// Υ events alone (<c>is_signal</c> = 1 in every row), for signal-injection studies: the generator's signal of
+    /// <paramref name="channel"/>, <paramref name="events"/> of it, from the stream of <paramref name="seed"/>.
+    /// </summary>
+    public static EventTable GenerateSignal(DimuonChannel channel, int events, ulong seed)
+    {
+        SyntheticRows.CheckEvents(events, $"the dimuon {channel} signal sample");
+        return Generate(channel, events, events, seed);
+    }
+
+    private static EventTable Generate(DimuonChannel channel, int n, int nS, ulong seed)
+    {
+        bool os = channel == DimuonChannel.OS;
         int background = n - nS;
         int nH, nB, nD;
         if (os)
@@ -97,13 +111,13 @@ public static class DimuonGenerator
             nB = nD = 0;
         }
         uint sample = os ? 1u : 2u;
-        var component = SyntheticRows.ShuffledComponents(options.Seed, sample, nH, nB, nD, nS);
+        var component = SyntheticRows.ShuffledComponents(seed, sample, nH, nB, nD, nS);
         var mass = new double[n];
         var pt = new double[n];
         var ip0 = new double[n];
         var ip1 = new double[n];
         var isSignal = new int[n];
-        SyntheticRows.ForEachRow(n, options.Seed, sample, 2, 4, (row, u, z) =>
+        SyntheticRows.ForEachRow(n, seed, sample, 2, 4, (row, u, z) =>
         {
             byte c = component[row];
             double m;
