@@ -83,18 +83,19 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeO
             .Select(m => EnumText.Parse<AnomalyMethod>(m, "--method")).Distinct().ToArray();
         if (methods.Length == 0) throw new ArgumentException($"--method names no method; give one or more of {EnumText.Choices(typeof(AnomalyMethod))}.");
         var background = Background(parse, c, methods);
+        var inj = Injection(parse, c, primary);
         string? preEvents = parse.GetValue(_preIsolation), preMasses = parse.GetValue(_preIsolationMasses), preWhere = parse.GetValue(_preIsolationWhere);
-        var preIsolation = preEvents is null && preMasses is null
-            ? (preWhere is null ? null : throw new ArgumentException("--pre-isolation-where selects rows of --pre-isolation-masses FILE; give that file (or drop --pre-isolation-where)."))
+        var preIsolation = inj is not null || (preEvents is null && preMasses is null)
+            ? (preWhere is null || inj is not null ? null : throw new ArgumentException(PreIsolationSample.WhereWithoutMasses))
             : PreIsolationSample.Load(preEvents, preMasses, StatsCommands.ParseWhere(preWhere), c);
         string preset = parse.GetValue(Options.Preset)!;
         var request = new CathodeRequest(c, primary, ctrl, outDir, parse.GetValue(Reuse), preset, input, methods, background, preIsolation);
-        if (Injection(parse, c, primary) is { } inj)
-            return new Prepared(Title("CATHODE signal injection", $"of {inj.Counts.Length} counts ({string.Join(", ", inj.Counts)}) from {inj.Signal.Source} into {inj.Data.Source}"),
+        if (inj is not null)
+            return new Prepared(Title("CATHODE signal injection", $"of {inj.Value.Counts.Length} counts ({string.Join(", ", inj.Value.Counts)}) from {inj.Value.Signal.Source} into {inj.Value.Data.Source}"),
                 dev => CathodeAnalysis.DevicePlan(c, dev), run =>
                 {
                     var sw = System.Diagnostics.Stopwatch.StartNew();
-                    var study = SignalInjection.Run(request, inj.Data, inj.Signal, inj.Counts, run);
+                    var study = SignalInjection.Run(request, inj.Value.Data, inj.Value.Signal, inj.Value.Counts, inj.Value.Shuffle, run);
                     return new CathodeOutcome(null, null, null, study, c, run.Device.Id, preset, sw.Elapsed.TotalSeconds);
                 });
         return new Prepared(Title("CATHODE", $"on {input}: {primary.Rows:N0} {primary.Channel} events{(ctrl is null ? "" : $", {ctrl.Rows:N0} {ctrl.Channel} events")}"),
@@ -106,22 +107,29 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeO
     }
 
     /// <summary>
-    /// --inject N1,N2,...: the counts, the data they are mixed into (with --generate the generator's background alone) and
-    /// the signal (--signal FILE, or the generator's); null without --inject.
+    /// --inject N1,N2,...: the counts, the data they are mixed into (with --generate the generator's background alone), the
+    /// signal (--signal FILE, or the generator's) and whether its rows are drawn in a seeded random order (a file's) or in
+    /// order (the generator's rows are independent draws, the same first rows for any pool size); null without --inject.
     /// </summary>
-    private (int[] Counts, CathodeChannelData Data, CathodeChannelData Signal)? Injection(ParseResult parse, CathodeConfig c, CathodeChannelData primary)
+    private (int[] Counts, CathodeChannelData Data, CathodeChannelData Signal, bool Shuffle)? Injection(ParseResult parse, CathodeConfig c, CathodeChannelData primary)
     {
         string? text = parse.GetValue(_inject), signalFile = parse.GetValue(_signal);
         if (text is null)
             return signalFile is null ? null : throw new ArgumentException("--signal gives the events --inject mixes into the data; add --inject N1,N2,... or drop --signal.");
-        if (parse.GetValue(_preIsolation) is not null || parse.GetValue(_preIsolationMasses) is not null)
+        if (c.Channel != DimuonChannel.OS)
+            throw new ArgumentException("--inject searches the OS channel (SPEC 1.2 fits the preprocessing on OS, and each count analyses the searched channel alone); drop --channel ss.");
+        if (parse.GetValue(_control) is not null)
+            throw new ArgumentException("--control is not used by --inject (each count analyses the searched channel alone); drop --control.");
+        if (parse.GetValue(_preIsolation) is not null || parse.GetValue(_preIsolationMasses) is not null || parse.GetValue(_preIsolationWhere) is not null)
             throw new ArgumentException("--pre-isolation is drawn in a single run's figures; run the signal injection (--inject) without it.");
         var counts = SignalInjection.ParseCounts(text);
-        if (signalFile is not null) return (counts, primary, CathodeData.Load(signalFile, c.Channel, c));
-        if (!parse.GetValue(Options.Generate))
+        bool gen = parse.GetValue(Options.Generate);
+        if (!gen && signalFile is null)
             throw new ArgumentException("--inject on --data needs the signal events to mix in: give --signal FILE (with --generate the generator's signal is used).");
-        var (data, signal) = SignalInjection.Generate(c, counts[^1]);
-        return (counts, data, signal);
+        // With --generate the counts go into the generator's background alone (count 0 has no signal), whichever the signal.
+        var (data, generated) = gen ? SignalInjection.Generate(c, signalFile is null ? counts[^1] : 1) : (primary, null!);
+        var signal = signalFile is null ? generated : SignalInjection.SignalFile(CathodeData.Load(signalFile, c.Channel, c));
+        return (counts, data, signal, signalFile is not null);
     }
 
     /// <summary>The background-only sample of --method idealized: --background FILE, or with --generate the generator's (4 × the channel's size, no signal, its own seed).</summary>
@@ -136,7 +144,8 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeO
     }
 
     protected override string KeptOnInterrupt(string outDir) =>
-        $"the models finished so far are kept in {Path.Combine(outDir, "models")}; run again with --reuse to continue from them.";
+        $"the models finished so far are kept in {Path.Combine(outDir, "models")} (with --inject in each {Path.Combine(outDir, "inject-N", "models")}, " +
+        "and every finished count's report in its inject-N folder); run again with --reuse to continue from them.";
 
     protected override int Write(string outDir, CathodeOutcome r) => r.Injection is { } study
         ? SignalInjection.Write(outDir, study, r.Config, r.Device, r.Preset, r.Seconds).Count
@@ -153,9 +162,9 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeO
         var table = new Table().Border(TableBorder.Rounded).Title("signal injection")
             .AddColumns("injected", "S/B in SR", "S/√B", "Z no cut", "method", "max Z (FPR)", "reweighted Z", "max SIC");
         foreach (var p in study.Points)
-            foreach (var m in p.Methods)
+            foreach (var m in SignalInjection.MethodsOrNone(p))
                 table.AddRow(p.Injected.ToString("N0", CultureInfo.InvariantCulture), (p.SOverB * 100).ToString("F2", CultureInfo.InvariantCulture) + "%", F(p.SOverSqrtB),
-                    F(p.InitialZ), Markup.Escape(m.Method), $"{F(m.MaxZ)} ({m.BestFpr.ToString("G3", CultureInfo.InvariantCulture)})", m.ReweightedZ is { } rz ? F(rz) : "–",
+                    F(p.InitialZ), Markup.Escape(m.Method), double.IsNaN(m.MaxZ) ? "–" : $"{F(m.MaxZ)} ({m.BestFpr.ToString("G3", CultureInfo.InvariantCulture)})", m.ReweightedZ is { } rz ? F(rz) : "–",
                     double.IsNaN(m.MaxSic) ? "–" : F(m.MaxSic));
         console.Write(table);
         console.MarkupLineInterpolated($"wall time {seconds.ToString("F1", CultureInfo.InvariantCulture)} s on {r.Device} ({r.Preset} preset); each count's own report is in its inject-N folder");

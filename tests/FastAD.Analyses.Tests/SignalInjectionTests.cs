@@ -51,6 +51,41 @@ public sealed class SignalInjectionTests
     }
 
     [Fact]
+    public void AGeneratedCountHasTheSameEventsWhateverTheOtherCounts()
+    {
+        // A study of 0,100,200 and one of 0,100,400 inject the same 100 events: the generator's rows do not depend on the pool's size.
+        var (b, small) = Parts(200);
+        var (_, large) = Parts(400);
+        var a = SignalInjection.Mix(b, small, 100, 3, shuffle: false);
+        var c = SignalInjection.Mix(b, large, 100, 3, shuffle: false);
+        Assert.Equal(a.Mass, c.Mass);
+        Assert.Equal(a.Features, c.Features);
+    }
+
+    [Fact]
+    public void ASignalFileWithBackgroundRowsIsRefused()
+    {
+        var (b, s) = Parts(20);
+        var mixed = SignalInjection.Mix(b, s, 20, 1);
+        var e = Assert.Throws<ArgumentException>(() => SignalInjection.SignalFile(mixed));
+        Assert.Contains($"{b.Rows:N0} of its {mixed.Rows:N0} rows have truth ≠ 1", e.Message);
+        Assert.Same(s, SignalInjection.SignalFile(s));
+    }
+
+    [Fact]
+    public void APreIsolationSpectrumWithoutSidebandsIsNotFitted()
+    {
+        // A features-only file (SR events alone): no fit, a note, and so no dashed spectrum (CathodeReport draws fitted ones only).
+        var c = CathodeConfig.Preset("quick");
+        var sr = new PreIsolationSample("f.csv", new double[30], "f.csv", Enumerable.Range(0, 10).Select(i => 9.2 + 0.1 * i).ToArray());
+        var r = PreIsolationResult.Of(sr, c, 3, FastAD.Kernels.Cpu.CpuDevice.Instance);
+        Assert.Null(r.Z);
+        Assert.Null(r.ThetaHat);
+        Assert.Contains("cannot be fitted", r.Note);
+        Assert.Equal(10, r.Sr);
+    }
+
+    [Fact]
     public void DataWithoutTruthCountsAsBackground()
     {
         var (b, s) = Parts(20);

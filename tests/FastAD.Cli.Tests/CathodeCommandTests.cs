@@ -166,7 +166,8 @@ public class CathodeCommandTests
         Assert.Equal(0, points[0].GetProperty("signalInSr").GetInt32());
         Assert.InRange(points[1].GetProperty("signalInSr").GetInt32(), 120, 150);
         Assert.True(File.Exists(Path.Combine(outDir, "injection.svg")));
-        // Everything was saved: --reuse retrains nothing and gives the same table.
+        // Everything was saved: --reuse reads CATHODE's flows and BDTs back (the methods' own classifiers are retrained
+        // from their seeds) and gives the same table.
         (code, output) = CliRunner.Run([.. args, "--reuse"]);
         Assert.True(code == 0, output);
         Assert.Equal(csv, File.ReadAllText(Path.Combine(outDir, "injection.csv")));

@@ -102,6 +102,7 @@ public static class CathodeReport
         var binning = new BumpHuntBinning(c.Regions.SblLow, c.Regions.SrLow, c.Regions.SrHigh, c.Regions.SbhHigh, c.Statistics.BinsSr);
         var edges = binning.SblEdges.Concat(binning.SrEdges.Skip(1)).Concat(binning.SbhEdges.Skip(1)).ToArray();
         var centres = edges.Zip(edges.Skip(1), (a, b) => (a + b) / 2).ToArray();
+        var xs = Enumerable.Range(0, 221).Select(i => c.Regions.SblLow + (c.Regions.SbhHigh - c.Regions.SblLow) * i / 220.0).ToArray();
         for (int k = 0; k < fprs.Length; k++)
         {
             var p = fig[k / cols, k % cols];
@@ -112,21 +113,16 @@ public static class CathodeReport
             p.ErrorBars(centres, counts, counts.Select(Math.Sqrt).ToArray(), label: k == 0 ? "data" : null, markerSize: 3.5);
             if (point.ThetaHat.Length > 0)
             {
-                var xs = Enumerable.Range(0, 221).Select(i => c.Regions.SblLow + (c.Regions.SbhHigh - c.Regions.SblLow) * i / 220.0).ToArray();
                 p.Line(xs, xs.Select(m => BackgroundModel.Evaluate(point.ThetaHat, m)).ToArray(), k == 0 ? $"sideband fit (degree {c.Statistics.Degree})" : null, Palette.Vermillion);
             }
             double top = counts.Select((n, i) => n + Math.Sqrt(n)).DefaultIfEmpty(0).Max();
-            if (Math.Abs(point.TargetFpr - 1) < 1e-12 && st.PreIsolation?.Masses is { } preMasses && res.PreIsolation is { } pre)
+            // Only a spectrum that could be fitted is drawn: the SR events of a features-only file alone would look like a peak.
+            if (Math.Abs(point.TargetFpr - 1) < 1e-12 && st.PreIsolation?.Masses is { } preMasses && res.PreIsolation is { ThetaHat: not null } pre)
             {
                 // The paper's dashed curves: the same channel before the anti-isolation cut, with its own sideband fit.
                 var preCounts = Panel.Count(preMasses, edges);
-                p.Step(edges, preCounts, $"no anti-isolation ({pre.Events:N0}{(pre.Z is { } pz ? $", Z = {pz.ToString("F1", Inv)}σ" : "")})",
-                    Palette.Black, style: LineStyle.Dashed, width: 1.4);
-                if (pre.ThetaHat is { } preTheta)
-                {
-                    var xs = Enumerable.Range(0, 221).Select(i => c.Regions.SblLow + (c.Regions.SbhHigh - c.Regions.SblLow) * i / 220.0).ToArray();
-                    p.Line(xs, xs.Select(m => BackgroundModel.Evaluate(preTheta, m)).ToArray(), "its fit", Palette.Grey, LineStyle.Dashed);
-                }
+                p.Step(edges, preCounts, $"no anti-isolation ({pre.Events:N0}, Z = {pre.Z!.Value.ToString("F1", Inv)}σ)", Palette.Black, style: LineStyle.Dashed, width: 1.4);
+                p.Line(xs, xs.Select(m => BackgroundModel.Evaluate(pre.ThetaHat, m)).ToArray(), "its fit", Palette.Grey, LineStyle.Dashed);
                 // Room above the peak for the longer legend.
                 top = Math.Max(top, preCounts.DefaultIfEmpty(0).Max()) * 1.3;
             }
@@ -343,7 +339,7 @@ public static class CathodeReport
             }
             Figure($"significance-{ch}.svg", $"{res.Channel}: significance against the sideband FPR for CATHODE, the single-feature cuts and random scores; the dash-dotted line is the likelihood-reweighted Z.");
             Figure($"spectra-{ch}.svg", $"{res.Channel}: mass spectra after the CATHODE cut at each FPR, with the degree-{r.Config.Statistics.Degree} sideband fit; the SR is shaded" +
-                                        (res.PreIsolation?.MassSource is not null ? "; dashed in the FPR 1 panel, the spectrum before the anti-isolation cut with its own sideband fit." : "."));
+                                        (res.PreIsolation is { Z: not null } && r.Config.Statistics.HistogramFprs.Take(6).Any(f => Math.Abs(f - 1) < 1e-12) ? "; dashed in the FPR 1 panel, the spectrum before the anti-isolation cut with its own sideband fit." : "."));
             Figure($"features-{ch}.svg", $"{res.Channel}: SR features after cuts, with the flows' SR samples (the background model)" +
                                          (res.PreIsolation is { SrFeatureEvents: > 0 } ? "; dashed, the SR events before the anti-isolation cut." : "."));
             if (res.PreIsolation is { } pre)

@@ -23,6 +23,9 @@ public sealed record PreIsolationSample(string? FeatureSource, double[]? SrFeatu
     /// <summary>SR events with features.</summary>
     public int SrFeatureRows(int d) => SrFeatures is null ? 0 : SrFeatures.Length / d;
 
+    /// <summary>The refusal of a selection without the file it selects from.</summary>
+    public const string WhereWithoutMasses = "--pre-isolation-where selects rows of --pre-isolation-masses FILE; give that file (or drop --pre-isolation-where).";
+
     /// <summary>
     /// Loads <paramref name="eventsFile"/> (mass and every feature column of the configuration; its SR events give the
     /// features) and/or <paramref name="massesFile"/> (a mass column, rows selected by <paramref name="where"/>; without it
@@ -32,13 +35,13 @@ public sealed record PreIsolationSample(string? FeatureSource, double[]? SrFeatu
     {
         if (eventsFile is null && massesFile is null) throw new ArgumentException("A pre-isolation sample needs --pre-isolation FILE or --pre-isolation-masses FILE.");
         if (where is { Count: > 0 } && massesFile is null)
-            throw new ArgumentException("--pre-isolation-where selects rows of --pre-isolation-masses FILE; give that file (or drop --pre-isolation-where).");
+            throw new ArgumentException(WhereWithoutMasses);
         double[]? sr = null, masses = null;
         string? massSource = null;
         if (eventsFile is not null)
         {
             // The same column checks as the analysed events (missing columns named, non-finite values located).
-            var events = CathodeInput.FromTable(EventTableIO.Read(eventsFile), DimuonChannel.OS, $"{eventsFile} (--pre-isolation)", c);
+            var events = CathodeInput.FromTable(EventTableIO.Read(eventsFile), c.Channel, $"{eventsFile} (--pre-isolation)", c);
             var rows = Enumerable.Range(0, events.Rows).Where(i => c.Regions.BandOf(events.Mass[i]) == MassBand.Sr).ToArray();
             if (rows.Length == 0)
                 throw new InvalidDataException($"{eventsFile} (--pre-isolation): none of its {events.Rows:N0} events is in the signal region " +

@@ -33,9 +33,10 @@ public sealed record InjectionPoint(int Injected, int SignalInSr, int Background
 /// <summary>A signal-injection study (the CATHODE paper's signal-injection figure): the same analysis at several injected counts.</summary>
 /// <param name="Signal">Where the injected signal came from.</param>
 /// <param name="Background">What it was mixed into.</param>
-/// <param name="Seed">The seed of the mixing (which signal events, in which order).</param>
+/// <param name="Seed">The seed of the mixing permutation of a signal file, or null for the generator's signal (its first rows).</param>
+/// <param name="DataTruth">Whether the data had a truth column (without one, its events all count as background).</param>
 /// <param name="Points">One per count, ascending.</param>
-public sealed record InjectionStudy(string Signal, string Background, ulong Seed, InjectionPoint[] Points);
+public sealed record InjectionStudy(string Signal, string Background, ulong? Seed, bool DataTruth, InjectionPoint[] Points);
 
 /// <summary>
 /// Signal injection (SPEC 6, issue 18 item 3): the data (with --generate a background-only sample of the generator) with
@@ -80,23 +81,36 @@ public static class SignalInjection
                 CathodeInput.FromTable(s, c.Channel, $"generated signal-only {c.Channel} sample (seed {sSeed})", c));
     }
 
-    /// <summary>Refuses a signal sample that cannot serve: too few events for the largest count, or features other than the data's.</summary>
+    /// <summary>
+    /// A --signal file as the injected sample: every row is injected as signal, so a truth column that marks some rows
+    /// as background is refused (a mixed sample would inject background and count it as signal).
+    /// </summary>
+    public static CathodeChannelData SignalFile(CathodeChannelData signal)
+    {
+        if (signal.Truth is { } t && t.Count(v => v != 1) is int background and > 0)
+            throw new ArgumentException($"{signal.Source}: {background:N0} of its {signal.Rows:N0} rows have truth ≠ 1; --signal must hold signal events only " +
+                                        "(every row is injected as signal). Select the signal rows first (e.g. `fastad convert --where`).");
+        return signal;
+    }
+
+    /// <summary>Refuses a signal sample with too few events for the largest count.</summary>
     public static void Check(CathodeChannelData data, CathodeChannelData signal, int[] counts)
     {
-        if (!signal.FeatureNames.SequenceEqual(data.FeatureNames))
-            throw new ArgumentException($"{signal.Source}: the signal sample's features ({string.Join(", ", signal.FeatureNames)}) are not the data's ({string.Join(", ", data.FeatureNames)}).");
         if (counts[^1] > signal.Rows)
             throw new ArgumentException($"{signal.Source}: --inject asks for {counts[^1]:N0} signal events but the signal sample has {signal.Rows:N0}; " +
                                         "give a larger --signal file or smaller counts.");
     }
 
     /// <summary>
-    /// The data with the first <paramref name="count"/> events of the seeded permutation of <paramref name="signal"/> appended.
-    /// Truth: the data's own (0 where it has none: injection into data is read as injection into background) and 1 for the injected events.
+    /// The data with <paramref name="count"/> events of <paramref name="signal"/> appended: the first of its seeded
+    /// permutation when <paramref name="shuffle"/> (a file, whose order may be sorted), else its first rows (the
+    /// generator's independent draws: the same rows whatever the pool's size, so a count's events do not depend on the
+    /// other counts of the study). Truth: the data's own (0 where it has none: injection into data is read as injection
+    /// into background) and 1 for the injected events.
     /// </summary>
-    public static CathodeChannelData Mix(CathodeChannelData data, CathodeChannelData signal, int count, ulong seed)
+    public static CathodeChannelData Mix(CathodeChannelData data, CathodeChannelData signal, int count, ulong seed, bool shuffle = true)
     {
-        var order = Permutation(signal.Rows, seed);
+        var order = shuffle ? Permutation(signal.Rows, seed) : Enumerable.Range(0, signal.Rows).ToArray();
         int n = data.Rows, d = data.D;
         var mass = new double[n + count];
         var features = new double[(n + count) * d];
@@ -145,7 +159,7 @@ public static class SignalInjection
     /// full report written as soon as it finishes, so that a stopped study resumes with --reuse). The other channel is
     /// not analysed (the injection changes the searched channel only); every method of the request runs on the same events.
     /// </summary>
-    public static InjectionStudy Run(CathodeRequest request, CathodeChannelData data, CathodeChannelData signal, int[] counts, RunContext run)
+    public static InjectionStudy Run(CathodeRequest request, CathodeChannelData data, CathodeChannelData signal, int[] counts, bool shuffle, RunContext run)
     {
         Check(data, signal, counts);
         ulong seed = request.Config.Seed;
@@ -159,7 +173,7 @@ public static class SignalInjection
             string outDir = Path.Combine(request.OutDir, folder);
             run.Report("signal injection", k, counts.Length, $"{n:N0} signal events");
             var sub = new RunContext(run.Device, new ModelStore(outDir, run.Models.Reuse, run.Models.Command), run.Progress, run.Cancel);
-            var mixed = Mix(data, signal, n, seed);
+            var mixed = Mix(data, signal, n, seed, shuffle);
             // Supervised needs true signal in every fold: at the smallest counts it is left out (the table shows –).
             int signalInSr = Enumerable.Range(0, mixed.Rows).Count(i => mixed.Truth![i] == 1 && request.Config.Regions.BandOf(mixed.Mass[i]) == MassBand.Sr);
             var these = signalInSr < request.Config.Bdt.Folds ? methods.Where(x => x != AnomalyMethod.Supervised).ToArray() : methods;
@@ -171,7 +185,7 @@ public static class SignalInjection
             points.Add(Point(n, folder, r.Results, r.Primary));
         }
         run.Report("signal injection", counts.Length, counts.Length);
-        return new InjectionStudy(signal.Source, data.Source, seed, points.ToArray());
+        return new InjectionStudy(signal.Source, data.Source, shuffle ? seed : null, data.Truth is not null, points.ToArray());
     }
 
     /// <summary>Writes the study's own set (results.json, config.yaml, injection.csv, injection.svg, report.md) beside the counts' folders.</summary>
@@ -190,12 +204,16 @@ public static class SignalInjection
 
     // ------------------------------------------------------------------ report
 
+    /// <summary>A count's methods, or one empty row (every method left out at that count) so that no count vanishes from the tables.</summary>
+    public static InjectionMethodPoint[] MethodsOrNone(InjectionPoint p) =>
+        p.Methods.Length > 0 ? p.Methods : [new InjectionMethodPoint("(none run)", double.NaN, double.NaN, null, double.NaN, double.NaN)];
+
     /// <summary>The table: one row per count and method.</summary>
     public static CsvTable Table(InjectionStudy s)
     {
         var t = new CsvTable("injected", "signal_in_sr", "background_in_sr", "s_over_b", "s_over_sqrt_b", "initial_z", "method", "max_z", "best_fpr", "reweighted_z", "max_sic", "truth_auc");
         foreach (var p in s.Points)
-            foreach (var m in p.Methods)
+            foreach (var m in MethodsOrNone(p))
                 t.AddRow(p.Injected, p.SignalInSr, p.BackgroundInSr, p.SOverB, p.SOverSqrtB, p.InitialZ, m.Method, m.MaxZ, m.BestFpr, m.ReweightedZ ?? double.NaN, m.MaxSic, m.TruthAuc);
         return t;
     }
@@ -238,7 +256,7 @@ public static class SignalInjection
             }
             p.X.Label = panel == 1 ? "S/√B in the signal region" : "S/B in the signal region [%]";
             p.X.Min = 0;
-            p.Legend = panel == 0 ? LegendPosition.UpperLeft : LegendPosition.None;
+            p.Legend = panel == 0 ? LegendPosition.Best : LegendPosition.None;
         }
         return fig;
     }
@@ -250,9 +268,14 @@ public static class SignalInjection
         var inv = CultureInfo.InvariantCulture;
         md.AppendLine("# CATHODE signal injection");
         md.AppendLine();
-        md.AppendLine($"Signal from {s.Signal}, mixed into {s.Background} (the first N events of a permutation seeded {s.Seed}: the injected sets are nested). " +
+        string order = s.Seed is { } seed ? $"the first N events of a permutation seeded {seed}" : "its first N events (independent draws, the same for any other counts)";
+        md.AppendLine($"Signal from {s.Signal}, mixed into {s.Background} ({order}: the injected sets are nested). " +
                       $"Each count runs the whole chain (flows on its sidebands, classifiers, statistics) in its own folder. Preset: {preset}. Device: {device}. " +
                       $"FastAD {version}. Wall time {seconds.ToString("F1", inv)} s. The numbers are in [results.json](results.json) and [injection.csv](injection.csv).");
+        if (!s.DataTruth)
+            md.AppendLine("The data have no truth column: all their events count as background in S/B, S/√B, the SIC and supervised (a signal already in the data, " +
+                          "such as a real resonance, is counted as background).");
+        md.AppendLine("The other channel is not analysed at each count; the methods' own classifiers and flows (all but CATHODE's) are not saved and are retrained by --reuse.");
         md.AppendLine();
         md.AppendLine("![Signal injection](injection.svg)");
         md.AppendLine();
@@ -262,7 +285,7 @@ public static class SignalInjection
         md.AppendLine("| injected | S in SR | B in SR | S/B | S/√B | Z no cut | method | max Z (FPR) | reweighted Z | max SIC | AUC | report |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|");
         foreach (var p in s.Points)
-            foreach (var m in p.Methods)
+            foreach (var m in MethodsOrNone(p))
                 md.AppendLine($"| {p.Injected:N0} | {p.SignalInSr:N0} | {p.BackgroundInSr:N0} | {(p.SOverB * 100).ToString("F2", inv)}% | {p.SOverSqrtB.ToString("F2", inv)} | " +
                               $"{p.InitialZ.ToString("F2", inv)} | {m.Method} | {m.MaxZ.ToString("F2", inv)} ({m.BestFpr.ToString("G3", inv)}) | " +
                               $"{(m.ReweightedZ is { } rz ? rz.ToString("F2", inv) : "–")} | {(double.IsNaN(m.MaxSic) ? "–" : m.MaxSic.ToString("F2", inv))} | " +

@@ -55,6 +55,24 @@ public sealed class InjectionCatalogue
     }
 
     [Fact]
+    public void TheSameSignChannelIsNotInjected() =>
+        Refusal.Expect(["cathode", "--generate", "--preset", "quick", "--channel", "ss", "--inject", "0,10", "--out", Temp("out")], "--inject searches the OS channel");
+
+    [Fact]
+    public void AControlFileIsNotSilentlyDropped() =>
+        Refusal.Expect(["cathode", "--data", Events(3000), "--control", Events(3000), "--signal", Events(40, 9.2, 1.2), "--preset", "quick", "--inject", "10", "--out", Temp("out")],
+            "--control is not used by --inject");
+
+    [Fact]
+    public void ASignalFileWithBackgroundRowsIsRefused()
+    {
+        string signal = Temp("signal.csv");
+        File.WriteAllText(signal, "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d,is_signal\n9.4,40,0.001,0.002,1\n9.5,30,0.01,0.003,0\n9.6,35,0.002,0.001,1\n");
+        Refusal.Expect(["cathode", "--data", Events(3000), "--signal", signal, "--preset", "quick", "--inject", "1", "--out", Temp("out")],
+            signal, "1 of its 3 rows have truth ≠ 1", "--signal must hold signal events only");
+    }
+
+    [Fact]
     public void PreIsolationFiguresAndInjectionAreNotCombined() =>
         Refusal.Expect(["cathode", "--generate", "--preset", "quick", "--inject", "0,10", "--pre-isolation-masses", Events(100), "--out", Temp("out")],
             "run the signal injection (--inject) without it");
