@@ -183,15 +183,20 @@ public static class ConradReport
         return fig;
     }
 
-    /// <summary>Histogram edges for feature <paramref name="j"/> of the samples: [0, 1] for bounded features, otherwise 0 to the 99.5% quantile.</summary>
-    private static double[] FeatureEdges(ConradResults r, int j, IEnumerable<ConradSample> samples, int bins = 40)
+    /// <summary>
+    /// Histogram edges for feature <paramref name="j"/>: [0, 1] for bounded features, otherwise 0 to the largest of the
+    /// value sets' 99.5% quantiles (each set its own, so that a small signal sample is not cut off by a large background).
+    /// </summary>
+    private static double[] FeatureEdges(ConradResults r, int j, IEnumerable<double[]> values, int bins = 40)
     {
-        string name = r.Config.Columns.Features[j];
         double hi = 1;
-        if (!r.Config.Columns.Bounded.Contains(name))
+        if (!r.Config.Columns.Bounded.Contains(r.Config.Columns.Features[j]))
         {
-            var v = samples.SelectMany(x => Enumerable.Range(0, x.Rows).Select(i => x.Features[i * x.D + j])).Order().ToArray();
-            hi = v.Length == 0 ? 1 : v[(int)Math.Min(v.Length - 1, Math.Floor(0.995 * v.Length))];
+            hi = values.Where(v => v.Length > 0).Select(v =>
+            {
+                var sorted = v.Order().ToArray();
+                return sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(0.995 * sorted.Length))];
+            }).DefaultIfEmpty(1).Max();
             if (!(hi > 0)) hi = 1;
         }
         return Enumerable.Range(0, bins + 1).Select(i => hi * i / bins).ToArray();
@@ -219,11 +224,12 @@ public static class ConradReport
         for (int j = 0; j < d; j++)
         {
             var p = fig[0, j];
-            var edges = FeatureEdges(r, j, [data, template]);
-            foreach (var (sample, keep, label, color, style) in lines)
+            var values = lines.Select(l => Column(l.Sample, j, l.Keep)).ToArray();
+            var edges = FeatureEdges(r, j, values);
+            for (int k = 0; k < lines.Length; k++)
             {
-                var v = Column(sample, j, keep);
-                if (v.Length > 0) p.Histogram(v, edges, j == 0 ? $"{label}, {v.Length:N0}" : null, color, normalize: true, style: style);
+                var (_, _, label, color, style) = lines[k];
+                if (values[k].Length > 0) p.Histogram(values[k], edges, j == 0 ? $"{label}, {values[k].Length:N0}" : null, color, normalize: true, style: style);
             }
             p.X.Label = r.Config.Columns.Features[j];
             p.Y.Label = j == 0 ? "density" : null;
@@ -266,9 +272,11 @@ public static class ConradReport
         for (int j = 0; j < d; j++)
         {
             var p = fig[0, j + 1];
-            var edges = FeatureEdges(r, j, [pair.A, pair.B]);
-            p.Histogram(Column(pair.A, j, _ => true), edges, null, Palette.Blue, normalize: true);
-            p.Histogram(Column(pair.B, j, _ => true), edges, null, Palette.Black, normalize: true, style: LineStyle.Dashed);
+            var a = Column(pair.A, j, _ => true);
+            var b = Column(pair.B, j, _ => true);
+            var edges = FeatureEdges(r, j, [a, b]);
+            p.Histogram(a, edges, null, Palette.Blue, normalize: true);
+            p.Histogram(b, edges, null, Palette.Black, normalize: true, style: LineStyle.Dashed);
             p.X.Label = r.Config.Columns.Features[j];
             p.Y.Min = 0;
         }
