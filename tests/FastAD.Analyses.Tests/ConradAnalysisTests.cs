@@ -120,7 +120,9 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
             Assert.InRange(p.Fpr, 0.8 * p.TargetFpr, 1.25 * p.TargetFpr);
             // Within 3σ (Poisson) and nothing else: at loose cuts σ is below 2%, so a MET dependence of the latents
             // of a few hundredths of a standard deviation already fails this.
-            Assert.True(Math.Abs(p.Ratio - 1) <= 3 * p.RatioError, $"FPR {p.TargetFpr:G3}: r = {p.Ratio:F3} ± {p.RatioError:F3}");
+            Assert.True(Math.Abs(p.Ratio - 1) <= 3 * p.RatioAllEventsError, $"FPR {p.TargetFpr:G3}: r = {p.Ratio:F3} ± {p.RatioAllEventsError:F3}");
+            // Without signal every event in A is background: Eq. 9 and the all-events ratio are the same number.
+            Assert.Equal(p.RatioAllEvents, p.Ratio, 12);
         }
         // Every scanned point counts each background-only event exactly once in A, B, C or D.
         Assert.All(scanned, p => Assert.Equal(zero.Events, p.NA + p.NB + p.NC + p.ND));
@@ -145,11 +147,46 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
     [Fact]
     public void SignalBreaksClosureWhereTheCutKeepsIt()
     {
-        // With signal in the SR the observed A exceeds the background prediction at tight cuts.
+        // With signal in the SR the observed A exceeds the background prediction at tight cuts: the all-events ratio
+        // falls below 1, while the paper's Eq. 9 ratio (against the true background in A) stays far above it.
         var full = _run.Results.Injections[^1];
         Assert.True(full.SrSignal > 0);
         var tight = ConradAnalysis.WorkingPoints(_run.Results.Config, full)[^1];
-        Assert.True(tight.Ratio < 1 - 3 * tight.RatioError, $"r = {tight.Ratio:F3} ± {tight.RatioError:F3} with signal");
+        Assert.True(tight.RatioAllEvents < 1 - 3 * tight.RatioAllEventsError, $"N_A,pred/N_A = {tight.RatioAllEvents:F3} ± {tight.RatioAllEventsError:F3} with signal");
+        Assert.True(tight.SignalA > 0);
+        Assert.Equal(tight.Predicted / tight.BackgroundA, tight.Ratio, 12);
+        Assert.True(tight.Ratio > 2 * tight.RatioAllEvents, $"Eq. 9 r = {tight.Ratio:F3}, all events {tight.RatioAllEvents:F3}");
+    }
+
+    [Fact]
+    public void SicsAreMeasuredOnAnIndependentTestSetToo()
+    {
+        // The generated test set: its own seeds, many more signal-region signal events than the data's few hundred.
+        var input = _run.State.Input;
+        var test = input.Test!;
+        var data = _run.State.Data;
+        int testSignal = test.Truth!.Count(t => t == 1), dataSignal = Enumerable.Range(0, data.Rows).Count(i => data.Truth![i] == 1 && data.Met[i] >= 1000);
+        Assert.True(testSignal >= 4 * dataSignal, $"{testSignal} test signal events against {dataSignal} in the data's SR");
+        Assert.All(test.Met, m => Assert.True(m >= 1000));
+        // No event of the data is in the test set (independent generation, not a subset).
+        var dataMet = data.Met.ToHashSet();
+        Assert.DoesNotContain(test.Met, dataMet.Contains);
+        Assert.Contains("own seeds", _run.Results.TestSet);
+        // Every classifier is measured on both; the same classifier on the same processes: the test set's AUC agrees with
+        // the data's (whose error, about 0.01 on 300 signal events, dominates), the maxima on the paper's scale.
+        Assert.Equal(_run.Results.Sic.Select(s => s.Name), _run.Results.TestSic.Select(s => s.Name));
+        foreach (var t in _run.Results.TestSic)
+        {
+            var own = _run.Results.Sic.Single(s => s.Name == t.Name);
+            Assert.True(Math.Abs(t.Auc - own.Auc) < 0.04, $"{t.Name}: AUC {t.Auc:F3} on the test set, {own.Auc:F3} on the data");
+            Assert.InRange(t.MaxSic, 2.5, 13);
+            Assert.Equal(t.MaxSic, _run.Results.Headline.MaxSicTest[t.Name]);
+        }
+        var auc = _run.Results.TestSic.ToDictionary(s => s.Name, s => s.Auc);
+        Assert.True(auc["supervised"] >= auc[ConradAnalysis.Realistic] + 0.03, $"test AUC supervised {auc["supervised"]:F3} vs realistic {auc[ConradAnalysis.Realistic]:F3}");
+        // The realistic classifier's test scores come from all its models: in (0, 1), one per test event.
+        Assert.Equal(test.Rows, _run.State.TestScores[ConradAnalysis.Realistic].Length);
+        Assert.All(_run.State.TestScores[ConradAnalysis.Realistic], s => Assert.InRange(s, 0, 1));
     }
 
     [Fact]
@@ -207,13 +244,15 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
         Assert.All(_run.Results.LatentStd, s => Assert.InRange(s, 0.8, 1.2));
         // Every data event was scored by the models of the other half.
         Assert.All(_run.State.Scores[ConradAnalysis.Realistic], s => Assert.InRange(s, 0, 1));
-        Assert.InRange(_run.State.Half.Average(), 0.47, 0.53);
+        Assert.InRange(_run.State.Fold.Average(), 0.47, 0.53);
+        Assert.Equal([0, 1], _run.State.Fold.Distinct().Order());
     }
 
     [Fact]
     public void ReportAndModelsAreWritten()
     {
-        foreach (var f in new[] { "results.json", "config.yaml", "closure.csv", "sic.csv", "sic.svg", "closure.svg", "significance.svg", "latent.svg", "flow-loss.svg", "report.md" })
+        foreach (var f in new[] { "results.json", "config.yaml", "closure.csv", "sic.csv", "sic.svg", "closure.svg", "significance.svg", "latent.svg", "flow-loss.svg",
+                     "features.svg", "template.svg", "report.md" })
             Assert.Contains(f, _run.Files);
         Assert.True(File.Exists(Path.Combine(_run.Dir, "models", "flow-0.json")));
         foreach (var m in new[] { "model-realistic", "model-realistic-0", "model-idealised-x", "model-idealised-z", "model-supervised" })
@@ -225,8 +264,31 @@ public class ConradAnalysisTests : IClassFixture<ConradAnalysisTests.Run>
         var regions = new[] { "n_a", "n_b", "n_c", "n_d" }.Select(closure.GetDouble).ToArray();
         for (int i = 0; i < closure.RowCount; i++)
             Assert.Equal(_run.Results.Injections.Single(l => l.Injected == injected[i]).Events, regions.Sum(col => col[i]));
+        // Both closure ratios, labelled; with signal in A they differ, and the Eq. 9 one is the prediction over the true background.
+        var eq9 = closure.GetDouble("ratio_true_background");
+        var all = closure.GetDouble("ratio_all_events");
+        var pred = closure.GetDouble("n_a_pred");
+        var bgA = closure.GetDouble("background_a");
+        var sA = closure.GetDouble("signal_a");
+        for (int i = 0; i < closure.RowCount; i++)
+            if (bgA[i] > 0) Assert.Equal(pred[i] / bgA[i], eq9[i], 9);
+        Assert.Contains(Enumerable.Range(0, closure.RowCount), i => sA[i] > 0 && eq9[i] > 1.5 * all[i]);
+        var sic = EventTableIO.Read(Path.Combine(_run.Dir, "sic.csv"));
+        Assert.Equal(["data", "test"], sic.GetStrings("sample").Distinct().Order());
         string md = File.ReadAllText(Path.Combine(_run.Dir, "report.md"));
         Assert.Contains("![ABCD closure](closure.svg)", md);
+        Assert.Contains("r = N_A,pred / N_A,bg is the paper's Eq. 9", md);
+        Assert.Contains("![feature distributions](features.svg)", md);
+        Assert.Contains("![Z(νν) against γ+jets](template.svg)", md);
+        // The figures: the closure one is drawn from Eq. 9 with the N_A,bg band; the features for background, signal and
+        // template in every feature; the template overlay Z(νν) against γ+jets.
+        string closureSvg = File.ReadAllText(Path.Combine(_run.Dir, "closure.svg"));
+        Assert.Contains("N_A,pred / N_A,bg (Eq. 9)", closureSvg);
+        Assert.Contains("±1σ (Poisson, N_A,bg)", closureSvg);
+        string features = File.ReadAllText(Path.Combine(_run.Dir, "features.svg"));
+        foreach (var s in new[] { "m_J", "tau21", "tau32", "background (data, truth)", "signal (3prong, truth)", "template (gamma)" }) Assert.Contains(s, features);
+        string overlay = File.ReadAllText(Path.Combine(_run.Dir, "template.svg"));
+        foreach (var s in new[] { "Z(νν)+jets (generated)", "γ+jets (template)", "MET (GeV)" }) Assert.Contains(s, overlay);
     }
 }
 
@@ -335,8 +397,18 @@ public class ConradUnitTests
         Assert.Equal((2, 4, 2, 2), (p.NA, p.NB, p.NC, p.ND));
         Assert.Equal(4, p.Predicted, 12);
         Assert.Equal(Math.Sqrt(20), p.PredictedError, 12);
-        Assert.Equal(2, p.Ratio, 12);
-        Assert.Equal(Math.Sqrt(1.5), p.RatioError, 12);
+        Assert.Equal(2, p.RatioAllEvents, 12);
+        Assert.Equal(Math.Sqrt(1.5), p.RatioAllEventsError, 12);
+        // The paper's Eq. 9 divides by the true background in A (one event), not by both events: r = 4/1 = 4, with the
+        // prediction's Poisson error σ_pred / N_A,bg = √20 and the band 1/√N_A,bg = 1 around 1.
+        Assert.Equal(4, p.Ratio, 12);
+        Assert.Equal(Math.Sqrt(20), p.RatioPredictionError, 12);
+        Assert.Equal(1, p.RatioBackgroundError, 12);
+        // Without truth only the all-events ratio exists.
+        var noTruth = ConradAnalysis.Injection(HalfFprScan(), data with { Truth = null }, Enumerable.Range(0, met.Length).ToArray(), scores, -1)
+            .Points.Single(q => q.TargetFpr == 0.5);
+        Assert.Equal(2, noTruth.RatioAllEvents, 12);
+        Assert.True(double.IsNaN(noTruth.Ratio));
         Assert.Equal(-2 / Math.Sqrt(24), p.ObservedZ, 12);
         Assert.Equal((1.0, 1.0, 1.0), (p.SignalA, p.BackgroundA, p.SOverSqrtB));
     }
@@ -362,8 +434,8 @@ public class ConradUnitTests
             var scores = Enumerable.Range(0, events).Select(i => u[o + events + i]).ToArray();
             var level = ConradAnalysis.Injection(c, new ConradSample("toy", met, new double[events], 1, null), Enumerable.Range(0, events).ToArray(), scores, 0);
             var p = level.Points.Single(q => q.TargetFpr == 0.1);
-            ratios.Add(p.Ratio);
-            errors.Add(p.RatioError);
+            ratios.Add(p.RatioAllEvents);
+            errors.Add(p.RatioAllEventsError);
         }
         double mean = ratios.Average();
         double spread = Math.Sqrt(ratios.Sum(r => (r - mean) * (r - mean)) / (toys - 1));
@@ -416,6 +488,65 @@ public class ConradUnitTests
         e = Assert.Throws<InvalidDataException>(() => ConradData.Load(file, c));
         Assert.Contains("line 6, column 'tau21'", e.Message); // the file line of data row 5
         Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void KFoldsScoreEachFoldWithTheModelsOfTheOthersAndRealDataSaysWhichRatioIsShown()
+    {
+        // Three folds on data without truth (as real data comes): each model trains on the two other folds' data and
+        // reference rows; every data event is scored; the closure is the all-events ratio, and the report says so.
+        string dir = TempDir();
+        try
+        {
+            var c = ConradConfig.Quick();
+            c.Generation.Events = 20_000;
+            c.Generation.SupervisedSignalEvents = 0;
+            c.Generation.TestBackgroundEvents = 0;
+            c.Flows.Ensemble = 1;
+            c.Flows.Epochs = 1;
+            c.Flows.TrainEvents = 5_000;
+            c.Classifier.Models = 1;
+            c.Classifier.MaxRounds = 10;
+            c.Classifier.Folds = 3;
+            var generated = ConradData.Generate(c);
+            var input = generated with { Data = generated.Data with { Truth = null }, PerfectBackground = null, Supervised = null, Test = null,
+                TestSet = "none: real data" };
+            var (r, st) = ConradAnalysis.Run(new ConradRequest(c, input, dir, "test"), CpuDevice.Instance);
+            int n = input.Data.Rows;
+            Assert.Equal([0, 1, 2], st.Fold.Distinct().Order());
+            for (int k = 0; k < 3; k++) Assert.InRange(st.Fold.Count(f => f == k), 0.3 * n, 0.37 * n);
+            var realistic = r.Classifiers.Single(x => x.Name == ConradAnalysis.Realistic);
+            Assert.Equal(3, realistic.Models);
+            // Each model sees two thirds of the data and of the reference rows (reference ratio 1): 2/3 · 2n, not the n of a half.
+            Assert.InRange(realistic.TrainingRows, 0.64 * 2 * n, 0.69 * 2 * n);
+            Assert.All(st.Scores[ConradAnalysis.Realistic], v => Assert.InRange(v, 0, 1));
+            Assert.Empty(r.Sic);
+            Assert.Empty(r.TestSic);
+            Assert.All(r.Injections.Single().Points, q => Assert.True(double.IsNaN(q.Ratio)));
+            Assert.Contains(r.Injections.Single().Points, q => double.IsFinite(q.RatioAllEvents));
+            var files = ConradReport.Write(dir, r, st);
+            Assert.Contains("features.svg", files);
+            Assert.Contains("template.svg", files);
+            string md = File.ReadAllText(Path.Combine(dir, "report.md"));
+            Assert.Contains("Closure ratio shown: N_A,pred / N_A over all events in A", md);
+            Assert.Contains("by 3 folds (classifier.folds = 3)", md);
+            Assert.Contains("Independent test set: none: real data", md);
+            Assert.Contains("no truth", File.ReadAllText(Path.Combine(dir, "closure.svg")));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void FoldsBelowTwoAreRefused()
+    {
+        var c = ConradConfig.Quick();
+        c.Classifier.Folds = 1;
+        Assert.Contains("classifier.folds must be at least 2", Assert.ThrowsAny<Exception>(c.Validate).Message);
+        Assert.Equal(2, ConradConfig.Paper().Classifier.Folds);
+        Assert.Equal(2, ConradConfig.Quick().Classifier.Folds);
     }
 
     [Fact]

@@ -72,12 +72,17 @@ public class ConradCommandTests
         var file = Temp("conrad.feather");
         var (code, output) = CliRunner.Run("generate", "conrad", "--out", file, "--seed", "4", "--events", "20000", "--signal-fraction", "0.01");
         Assert.True(code == 0, output);
+        // An independent labelled test set from another seed, given with --test.
+        var testFile = Temp("conrad-test.csv");
+        (code, output) = CliRunner.Run("generate", "conrad", "--out", testFile, "--seed", "40", "--events", "20000", "--signal-fraction", "0.05");
+        Assert.True(code == 0, output);
         var cfg = Temp("tiny.yaml");
         File.WriteAllText(cfg, "flows:\n  ensemble: 1\n  epochs: 1\n  train_events: 5000\nclassifier:\n  models: 1\n  max_iterations: 20\ngeneration:\n  injections: [0]\nstatistics:\n  fpr_points: 6\n  fpr_lowest: 0.01\n  working_points: [0.01]\n");
         string outDir = Temp("run");
-        (code, output) = CliRunner.Run("conrad", "--data", file, "--preset", "quick", "--config", cfg, "--out", outDir, "--quiet");
+        (code, output) = CliRunner.Run("conrad", "--data", file, "--test", testFile, "--folds", "3", "--preset", "quick", "--config", cfg, "--out", outDir, "--quiet");
         Assert.True(code == 0, output);
-        Assert.Contains("max SIC (realistic)", output);
+        Assert.Contains("max SIC (realistic, data's SR)", output);
+        Assert.Contains("max SIC (realistic, independent test set)", output);
         foreach (var f in new[] { "results.json", "report.md", "closure.svg", "sic.svg", "closure.csv", "models/flow-0.json", "models/model-realistic.json", "models/model-supervised.json" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
@@ -87,13 +92,18 @@ public class ConradCommandTests
         // From a file there is no perfect background: supervised (by halves, truth labels) and realistic only.
         var names = root.GetProperty("sic").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray();
         Assert.Equal(["supervised", "realistic"], names);
+        // The --test file's signal-region events (is_template rows dropped) measure the same classifiers; --folds reached the config.
+        Assert.Equal(["supervised", "realistic"], root.GetProperty("testSic").EnumerateArray().Select(s => s.GetProperty("name").GetString()!));
+        Assert.StartsWith(testFile + ": ", root.GetProperty("testSet").GetString());
+        Assert.Equal(3, root.GetProperty("config").GetProperty("classifier").GetProperty("folds").GetInt32());
+        Assert.Equal(3, root.GetProperty("classifiers").EnumerateArray().First().GetProperty("models").GetInt32());
         Assert.Equal([0, 200], root.GetProperty("injections").EnumerateArray().Select(l => l.GetProperty("injected").GetInt32()));
 
         // --reuse: the saved flow and classifiers are used again; a damaged one is named and retrained to the same bytes.
         string realistic = Path.Combine(outDir, "models", "model-realistic.json");
         var before = File.ReadAllBytes(realistic);
         File.WriteAllBytes(realistic, before[..(before.Length / 2)]);
-        var (rc, o, e) = CliRunner.RunSplit("conrad", "--data", file, "--preset", "quick", "--config", cfg, "--out", outDir, "--reuse");
+        var (rc, o, e) = CliRunner.RunSplit("conrad", "--data", file, "--preset", "quick", "--config", cfg, "--folds", "3", "--out", outDir, "--reuse");
         Assert.True(rc == 0, o + e);
         Assert.Contains($"{realistic} is corrupt: it is not valid JSON (truncated or damaged)", o + e);
         Assert.Contains("; retraining", o + e);

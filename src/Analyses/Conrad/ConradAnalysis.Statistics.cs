@@ -39,20 +39,26 @@ public static partial class ConradAnalysis
         }
         double pred = double.NaN, err = double.NaN;
         if (dd > 0) (pred, err) = ClassifierMetrics.Abcd(b, cc, dd);
-        double ratio = a > 0 ? pred / a : double.NaN;
-        double ratioErr = pred > 0 && b > 0 && cc > 0 ? Math.Sqrt(1 / pred + 1.0 / b + 1.0 / cc + 1.0 / dd) : double.NaN;
+        double ratioAll = a > 0 ? pred / a : double.NaN;
+        double ratioAllErr = pred > 0 && b > 0 && cc > 0 ? Math.Sqrt(1 / pred + 1.0 / b + 1.0 / cc + 1.0 / dd) : double.NaN;
+        // Eq. 9 of the paper: the prediction against the true background in A; its error bar is the prediction's Poisson
+        // uncertainty, its band around 1 the Poisson uncertainty of N_A,bg.
+        bool eq9 = truth is not null && bA > 0;
+        double ratio = eq9 ? pred / bA : double.NaN;
+        double ratioPredErr = eq9 ? err / bA : double.NaN;
+        double ratioBgErr = eq9 ? 1 / Math.Sqrt(bA) : double.NaN;
         double sOverB = truth is null ? double.NaN : sA / Math.Sqrt(Math.Max(bA, 1));
         double z = pred > 0 ? (a - pred) / Math.Sqrt(pred + err * err) : double.NaN;
-        return new ConradWorkingPoint(target, cut, cc + dd > 0 ? cc / (double)(cc + dd) : double.NaN, a, b, cc, dd, pred, err, ratio, ratioErr,
-            truth is null ? double.NaN : sA, truth is null ? double.NaN : bA, sOverB, z);
+        return new ConradWorkingPoint(target, cut, cc + dd > 0 ? cc / (double)(cc + dd) : double.NaN, a, b, cc, dd, pred, err, ratioAll, ratioAllErr,
+            truth is null ? double.NaN : sA, truth is null ? double.NaN : bA, sOverB, z, ratio, ratioPredErr, ratioBgErr);
     }
 
     /// <summary>Fewest signal-region background events that must pass a cut for its SIC to count towards the maximum.</summary>
     public const int MinSicBackground = 100;
 
     /// <summary>
-    /// SIC curves on the signal-region events with truth labels, sampled on the FPR grid; the maximum is taken where at
-    /// least <see cref="MinSicBackground"/> background events pass.
+    /// SIC curves on the signal-region events of <paramref name="data"/> with truth labels (the data's own, or an independent
+    /// test set), sampled on the FPR grid; the maximum is taken where at least <see cref="MinSicBackground"/> background events pass.
     /// </summary>
     public static ConradSic[] SicCurves(ConradConfig c, ConradSample data, IReadOnlyDictionary<string, double[]> scores)
     {

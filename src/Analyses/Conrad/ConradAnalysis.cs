@@ -27,15 +27,19 @@ public static partial class ConradAnalysis
     /// <summary>Per-event outputs kept for the report (data rows of the full sample).</summary>
     public sealed class State
     {
-        internal State(ConradSample data) => Data = data;
+        internal State(ConradInput input) => (Data, Input) = (input.Data, input);
         /// <summary>The data.</summary>
         public ConradSample Data { get; }
+        /// <summary>Everything the run worked on (template, perfect background, independent test set) for the report's figures.</summary>
+        public ConradInput Input { get; }
         /// <summary>Latents (rows × D).</summary>
         public double[] Latent { get; internal set; } = [];
-        /// <summary>Data half of each event (0 or 1).</summary>
-        public int[] Half { get; internal set; } = [];
+        /// <summary>Data fold of each event (0 … classifier.folds − 1; with two folds the paper's halves).</summary>
+        public int[] Fold { get; internal set; } = [];
         /// <summary>Full-data scores of each classifier (realistic, supervised, idealised-x, idealised-z).</summary>
         public Dictionary<string, double[]> Scores { get; } = [];
+        /// <summary>Scores of the independent test set's events under each classifier (every model of its ensemble averaged).</summary>
+        public Dictionary<string, double[]> TestScores { get; } = [];
     }
 
     /// <summary>Name of the realistic classifier on the full data.</summary>
@@ -49,7 +53,7 @@ public static partial class ConradAnalysis
         return Run(request, new RunContext(device, new ModelStore(request.OutDir, request.Reuse, "conrad"), progress, cancel));
     }
 
-    /// <summary>Runs the stages in <paramref name="run"/>: flows, latent map, classifiers, statistics.</summary>
+    /// <summary>Runs the stages in <paramref name="run"/>: flows, latent map, classifiers, statistics (on the data and on the independent test set).</summary>
     public static (ConradResults Results, State State) Run(ConradRequest request, RunContext run)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -59,7 +63,7 @@ public static partial class ConradAnalysis
         ConradData.Check(input, c);
         var data = input.Data;
         int d = data.D;
-        var st = new State(data);
+        var st = new State(input);
         Directory.CreateDirectory(run.Models.Folder);
         var bounded = input.FeatureNames.Select(f => c.Columns.Bounded.Contains(f)).ToArray();
         var pre = ConradPreprocessing.Fit(input.Template, bounded, c.Regions.Trigger);
@@ -86,10 +90,12 @@ public static partial class ConradAnalysis
             return (p, mean, std);
         });
 
-        // Data halves (fixed for every classifier) and the standard-normal reference latents.
+        // Data folds (fixed for every classifier; two folds are the paper's halves, the stream keeps its old name) and the
+        // standard-normal reference latents.
         var u = new double[data.Rows];
         Philox4x32.FillUniform(u, Seeds(c)["halves"].Seed, 0);
-        st.Half = u.Select(v => v < 0.5 ? 0 : 1).ToArray();
+        int nFolds = c.Classifier.Folds;
+        st.Fold = u.Select(v => Math.Min(nFolds - 1, (int)(v * nFolds))).ToArray();
         int nRef = Math.Max(2, (int)Math.Round(c.Classifier.ReferenceRatio * data.Rows));
         var normal = new double[nRef * d];
         Philox4x32.FillNormal(normal, Seeds(c)["reference-latents"].Seed, 0);
@@ -97,6 +103,7 @@ public static partial class ConradAnalysis
         // Injection levels: background plus the first k signal events in a seeded order; the full data last.
         var levels = InjectionLevels(c, data, out var signalOrder);
         var summaries = new List<ConradClassifierSummary>();
+        var trained = new Dictionary<string, Ensemble>();
         var injections = new List<ConradInjection>();
         var p = c.BoostingParameters();
         foreach (int k in levels)
@@ -109,10 +116,11 @@ public static partial class ConradAnalysis
             {
                 var x = Rows.Gather(st.Latent, rows, d);
                 int refRows = Math.Max(2, (int)Math.Round(c.Classifier.ReferenceRatio * rows.Length));
-                var (s, summary) = Halves(run, request, name, full ? "model-realistic" : $"model-realistic-{k}",
+                var (s, summary, ensemble) = ByFolds(run, request, name, full ? "model-realistic" : $"model-realistic-{k}",
                     $"data latents against standard-normal samples ({k switch { < 0 => "data as given", _ => $"{k} signal events" }})",
-                    x, rows.Select(i => st.Half[i]).ToArray(), normal.AsSpan(0, refRows * d).ToArray(), p);
+                    x, rows.Select(i => st.Fold[i]).ToArray(), normal.AsSpan(0, refRows * d).ToArray(), p);
                 summaries.Add(summary);
+                if (full) trained[Realistic] = ensemble;
                 return s;
             });
             var scoresAll = new double[data.Rows];
@@ -129,41 +137,58 @@ public static partial class ConradAnalysis
             var all = Enumerable.Range(0, data.Rows).ToArray();
             if (input.PerfectBackground is { } perfect)
             {
-                var (sx, sumx) = Halves(run, request, "idealised-x", "model-idealised-x", "data against a perfect background sample, in x",
-                    pre.Features(data.Features), st.Half, pre.Features(perfect.Features), p);
+                var (sx, sumx, ex) = ByFolds(run, request, "idealised-x", "model-idealised-x", "data against a perfect background sample, in x",
+                    pre.Features(data.Features), st.Fold, pre.Features(perfect.Features), p);
                 st.Scores["idealised-x"] = sx;
                 summaries.Add(sumx);
-                var (sz, sumz) = Halves(run, request, "idealised-z", "model-idealised-z", "data latents against the perfect background's latents",
-                    st.Latent, st.Half, perfectLatent!, p);
+                trained["idealised-x"] = ex;
+                var (sz, sumz, ez) = ByFolds(run, request, "idealised-z", "model-idealised-z", "data latents against the perfect background's latents",
+                    st.Latent, st.Fold, perfectLatent!, p);
                 st.Scores["idealised-z"] = sz;
                 summaries.Add(sumz);
+                trained["idealised-z"] = ez;
             }
             if (input.Supervised is { Truth: not null } sup)
             {
-                var (ss, sums) = Supervised(run, request, pre.Features(sup.Features), sup.Truth, pre.Features(data.Features), p);
+                var (ss, sums, es) = Supervised(run, request, pre.Features(sup.Features), sup.Truth, pre.Features(data.Features), p);
                 st.Scores["supervised"] = ss;
                 summaries.Add(sums);
+                trained["supervised"] = es;
             }
             else if (data.Truth is { } truth && truth.Count(t => t == 1) >= 4)
             {
-                var (ss, sums) = HalvesLabelled(run, request, pre.Features(data.Features), truth, st.Half, p);
+                var (ss, sums, es) = FoldsLabelled(run, request, pre.Features(data.Features), truth, st.Fold, p);
                 st.Scores["supervised"] = ss;
                 summaries.Add(sums);
+                trained["supervised"] = es;
             }
             return 0;
         });
 
+        // The independent test set through the same latent map and classifiers (every model of each ensemble averaged).
+        if (input.Test is { } test)
+            run.Time("test set", () =>
+            {
+                run.Report("test set", 0, 1);
+                var testLatent = Map(run.Device, flows, pre, test);
+                var testX = pre.Features(test.Features);
+                foreach (var (name, ensemble) in trained)
+                    st.TestScores[name] = ScoreAll(ensemble, name is Realistic or "idealised-z" ? testLatent : testX, d);
+                run.Report("test set", 1, 1, $"{test.Rows:N0} signal-region events scored by {trained.Count} classifiers");
+                return 0;
+            });
         var sic = run.Time("statistics", () => SicCurves(c, data, st.Scores));
+        var testSic = input.Test is { } ts ? run.Time("statistics", () => SicCurves(c, ts, st.TestScores)) : [];
         var last = injections[^1];
         var zero = injections.FirstOrDefault(i => i.Injected == 0);
         double worstPull = zero is null ? double.NaN
-            : zero.Points.Where(q => double.IsFinite(q.Ratio)).Select(q => Math.Abs(q.Ratio - 1) / q.RatioError).DefaultIfEmpty(double.NaN).Max();
+            : zero.Points.Where(q => double.IsFinite(q.RatioAllEvents)).Select(q => Math.Abs(q.RatioAllEvents - 1) / q.RatioAllEventsError).DefaultIfEmpty(double.NaN).Max();
         var wp = WorkingPoints(c, last);
         var headline = new ConradHeadline(sic.ToDictionary(s => s.Name, s => s.MaxSic), worstPull,
-            [last.SOverSqrtBNoCut, .. wp.Select(q => q.SOverSqrtB)], [double.NaN, .. wp.Select(q => q.ObservedZ)]);
+            [last.SOverSqrtBNoCut, .. wp.Select(q => q.SOverSqrtB)], [double.NaN, .. wp.Select(q => q.ObservedZ)], testSic.ToDictionary(s => s.Name, s => s.MaxSic));
         var results = new ConradResults(typeof(ConradAnalysis).Assembly.GetName().Version?.ToString() ?? "", run.Device.Id, input.Description, request.Preset, c,
             data.Rows, data.Met.Count(m => m >= c.Regions.SignalRegion), input.Template.Rows, flowSummaries, latentMean, latentStd, summaries.ToArray(),
-            sic, injections.ToArray(), headline, run.Seconds);
+            sic, testSic, input.TestSet, injections.ToArray(), headline, run.Seconds);
         return (results, st);
     }
 
@@ -282,37 +307,57 @@ public static partial class ConradAnalysis
     }
 
     /// <summary>
-    /// Data rows (label 1, with their half) against reference rows (label 0, halves by index parity); for each half h
-    /// and model m a fresh 75/25 split of half h's rows trains one model, which scores the data of the other half.
-    /// Returns the data rows' mean scores.
+    /// Group g of a K-fold split: fold (g + 1) mod K is scored, the other folds' rows train (with two folds group g trains
+    /// on half g and scores the other half, as the paper's halves do).
     /// </summary>
-    private static (double[] Scores, ConradClassifierSummary Summary) Halves(RunContext run, ConradRequest request, string name, string file, string description,
-        double[] dataX, int[] half, double[] refX, BoostingParameters p)
+    private static int ScoredFold(int group, int folds) => (group + 1) % folds;
+
+    /// <summary>
+    /// Data rows (label 1, with their fold) against reference rows (label 0, folds by index mod K); for each group g and
+    /// model m a fresh 75/25 split of the rows outside the scored fold trains one model, which scores the data of that
+    /// fold. Returns the data rows' mean scores.
+    /// </summary>
+    private static (double[] Scores, ConradClassifierSummary Summary, Ensemble Ensemble) ByFolds(RunContext run, ConradRequest request, string name, string file,
+        string description, double[] dataX, int[] fold, double[] refX, BoostingParameters p)
     {
-        int d = request.Input.Data.D, n = half.Length, r = refX.Length / d;
+        int d = request.Input.Data.D, n = fold.Length, r = refX.Length / d, k = request.Config.Classifier.Folds;
         var x = dataX.Concat(refX).ToArray();
         var labels = Enumerable.Range(0, n + r).Select(i => i < n ? 1.0 : 0.0).ToArray();
-        var groups = Enumerable.Range(0, 2).Select(h =>
+        var groups = Enumerable.Range(0, k).Select(g =>
         (
-            Pool: Enumerable.Range(0, n).Where(i => half[i] == h).Concat(Enumerable.Range(n, r).Where(i => (i - n) % 2 == h)).ToArray(),
-            Test: Enumerable.Range(0, n).Where(i => half[i] != h).ToArray()
+            Pool: Enumerable.Range(0, n).Where(i => fold[i] != ScoredFold(g, k)).Concat(Enumerable.Range(n, r).Where(i => (i - n) % k != ScoredFold(g, k))).ToArray(),
+            Test: Enumerable.Range(0, n).Where(i => fold[i] == ScoredFold(g, k)).ToArray()
         )).ToArray();
         return Train(run, request, name, file, description, x, labels, groups, n, p);
     }
 
-    /// <summary>Supervised by halves: the data's truth labels, one half trains, the other is scored.</summary>
-    private static (double[] Scores, ConradClassifierSummary Summary) HalvesLabelled(RunContext run, ConradRequest request, double[] x, double[] truth, int[] half,
-        BoostingParameters p)
+    /// <summary>Supervised by folds: the data's truth labels, the other folds train, each fold is scored.</summary>
+    private static (double[] Scores, ConradClassifierSummary Summary, Ensemble Ensemble) FoldsLabelled(RunContext run, ConradRequest request, double[] x, double[] truth,
+        int[] fold, BoostingParameters p)
     {
-        int n = half.Length;
-        var groups = Enumerable.Range(0, 2).Select(h => (Pool: Enumerable.Range(0, n).Where(i => half[i] == h).ToArray(),
-            Test: Enumerable.Range(0, n).Where(i => half[i] != h).ToArray())).ToArray();
-        return Train(run, request, "supervised", "model-supervised", "truth signal against truth background in the data, by halves", x,
+        int n = fold.Length, k = request.Config.Classifier.Folds;
+        var groups = Enumerable.Range(0, k).Select(g => (Pool: Enumerable.Range(0, n).Where(i => fold[i] != ScoredFold(g, k)).ToArray(),
+            Test: Enumerable.Range(0, n).Where(i => fold[i] == ScoredFold(g, k)).ToArray())).ToArray();
+        return Train(run, request, "supervised", "model-supervised", $"truth signal against truth background in the data, by {FoldsText(k)}", x,
             truth.Select(t => t == 1 ? 1.0 : 0.0).ToArray(), groups, n, p);
     }
 
+    /// <summary>"halves" for two folds, "K folds" otherwise.</summary>
+    public static string FoldsText(int folds) => folds == 2 ? "halves" : $"{folds} folds";
+
+    /// <summary>Scores of new rows (row-major, D columns) under every model of <paramref name="ensemble"/>, averaged, with its own binning.</summary>
+    private static double[] ScoreAll(Ensemble ensemble, double[] rowMajor, int d)
+    {
+        int rows = rowMajor.Length / d;
+        var columns = Enumerable.Range(0, d).Select(j => Enumerable.Range(0, rows).Select(i => rowMajor[i * d + j]).ToArray()).ToArray();
+        var all = Enumerable.Range(0, rows).ToArray();
+        // The same models with every new row in each fold's test set: MeanTestScores then averages all of them.
+        var everywhere = new Ensemble(ensemble.Binner, ensemble.Folds.Select(f => f with { Test = all }).ToArray(), ensemble.Models);
+        return everywhere.MeanTestScores(ensemble.Binner.Transform(columns));
+    }
+
     /// <summary>Supervised on a separate labelled sample; every data event is scored.</summary>
-    private static (double[] Scores, ConradClassifierSummary Summary) Supervised(RunContext run, ConradRequest request, double[] supX, double[] supTruth, double[] dataX,
+    private static (double[] Scores, ConradClassifierSummary Summary, Ensemble Ensemble) Supervised(RunContext run, ConradRequest request, double[] supX, double[] supTruth, double[] dataX,
         BoostingParameters p)
     {
         int n = dataX.Length / request.Input.Data.D, s = supTruth.Length;
@@ -322,7 +367,7 @@ public static partial class ConradAnalysis
         return Train(run, request, "supervised", "model-supervised", "generated signal against generated background, in x", x, labels, groups, n, p);
     }
 
-    private static (double[] Scores, ConradClassifierSummary Summary) Train(RunContext run, ConradRequest request, string name, string file, string description,
+    private static (double[] Scores, ConradClassifierSummary Summary, Ensemble Ensemble) Train(RunContext run, ConradRequest request, string name, string file, string description,
         double[] rowMajor, double[] labels, (int[] Pool, int[] Test)[] groups, int scored, BoostingParameters p)
     {
         var c = request.Config;
@@ -362,6 +407,7 @@ public static partial class ConradAnalysis
         // A reused ensemble scores with its own binning (the one it was trained with).
         var scores = ensemble.MeanTestScores(ReferenceEquals(ensemble.Binner, binner) ? x : ensemble.Binner.Transform(columns)).Take(scored).ToArray();
         var all = ensemble.Models.SelectMany(m => m).ToArray();
-        return (scores, new ConradClassifierSummary(name, description, all.Length, all.Average(m => m.Trees.Length), folds.Average(f => f.Train.Length + f.Validation.Length)));
+        return (scores, new ConradClassifierSummary(name, description, all.Length, all.Average(m => m.Trees.Length), folds.Average(f => f.Train.Length + f.Validation.Length)),
+            ensemble);
     }
 }

@@ -15,7 +15,7 @@ namespace FastAD.Analyses.Conrad;
 /// </summary>
 public sealed class ConradConfig : AnalysisConfig<ConradConfig>
 {
-    /// <summary>Base seed: generation, data halves, flows (seed + member), classifiers and reference samples use derived streams.</summary>
+    /// <summary>Base seed: generation, data folds, flows (seed + member), classifiers and reference samples use derived streams.</summary>
     public override ulong Seed { get; set; } = 1;
     /// <summary>Background template the flow learns: gamma (the data-driven γ+jets rows of the input) or znunu (a fresh Z(νν)+jets sample from the generator: perfect simulation).</summary>
     public ConradTemplate Template { get; set; } = ConradTemplate.Gamma;
@@ -69,6 +69,13 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         public List<int> Injections { get; set; } = [0, 300, 600, 900];
         /// <summary>Signal events of the supervised classifier's own training sample (generated; 0 = train on the data's truth labels by halves).</summary>
         public int SupervisedSignalEvents { get; set; } = 50_000;
+        /// <summary>
+        /// Background events generated for the independent test set (its own seed; the signal-region events are kept, about
+        /// 13%); the SIC curves are measured on it beside the data's own. 0 = no independent test set.
+        /// </summary>
+        public int TestBackgroundEvents { get; set; } = 700_000;
+        /// <summary>Signal events generated for the independent test set (the signal-region events are kept).</summary>
+        public int TestSignalEvents { get; set; } = 20_000;
     }
 
     /// <summary>The conditional RQS flow ensemble (SPEC 2.1): the shared flow settings with CONRAD's defaults, and the template subset.</summary>
@@ -116,7 +123,12 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         [EarlierNameOf(nameof(MaxRounds))]
         public int MaxIterations { set => MaxRounds = value; }
 
-        /// <summary>Models per data half (each with its own 75/25 split), scores averaged.</summary>
+        /// <summary>
+        /// Data folds: each fold's events are scored by the models trained on the other folds (2 = the paper's two halves,
+        /// one trains and the other is scored, and back; more folds train each model on more of the data).
+        /// </summary>
+        public int Folds { get; set; } = 2;
+        /// <summary>Models per fold (each with its own 75/25 split of the other folds' events), scores averaged.</summary>
         public int Models { get; set; } = 50;
         /// <summary>Validation fraction of each model's half (early stopping).</summary>
         public double ValidationFraction { get; set; } = 0.25;
@@ -145,6 +157,8 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         Generation.SignalEvents = 600;
         Generation.Injections = [0, 300];
         Generation.SupervisedSignalEvents = 10_000;
+        Generation.TestBackgroundEvents = 150_000;
+        Generation.TestSignalEvents = 5_000;
         Flows.Ensemble = 2;
         Flows.Epochs = 3;
         Flows.LearningRate = 1e-3;
@@ -168,11 +182,17 @@ public sealed class ConradConfig : AnalysisConfig<ConradConfig>
         Require(Generation.SignalEvents >= 0 && Generation.SignalEvents < Generation.Events, "generation.signal_events must be in [0, events).");
         foreach (var k in Generation.Injections) Require(k >= 0, $"generation.injections: {k} is negative.");
         Require(Generation.SupervisedSignalEvents >= 0, "generation.supervised_signal_events must be ≥ 0.");
+        Require(Generation.TestBackgroundEvents >= 0, $"generation.test_background_events must be ≥ 0 (got {Generation.TestBackgroundEvents}; 0 = no independent test set).");
+        Require(Generation.TestSignalEvents >= 0, $"generation.test_signal_events must be ≥ 0 (got {Generation.TestSignalEvents}).");
+        Require(Generation.TestBackgroundEvents == 0 || Generation.TestSignalEvents > 0,
+            "generation.test_signal_events must be positive when generation.test_background_events is (the test set needs both classes).");
         Flows.Validate();
         Require(Flows.Bins >= 2, "flows.bins must be at least 2.");
         Require(Flows.TailBound > 0, "flows.tail_bound must be positive.");
         Require(Flows.TrainEvents >= 0, "flows.train_events must be ≥ 0 (0 = all).");
         Require(Classifier.Models >= 1, "classifier.models must be ≥ 1.");
+        Require(Classifier.Folds >= 2, $"classifier.folds must be at least 2 (got {Classifier.Folds}; 2 = the paper's data halves).");
+        Require(Classifier.Folds <= 100, $"classifier.folds must be at most 100 (got {Classifier.Folds}).");
         Classifier.Validate("classifier", FastAD.Trees.BoostingParameters.ScikitLearn.Growth);
         Require(Classifier.ValidationFraction > 0 && Classifier.ValidationFraction < 1, $"classifier.validation_fraction must be in (0, 1) (got {Classifier.ValidationFraction}).");
         Require(Classifier.ReferenceRatio > 0, "classifier.reference_ratio must be positive.");

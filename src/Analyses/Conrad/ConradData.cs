@@ -31,9 +31,11 @@ public sealed record ConradSample(string Source, double[] Met, double[] Features
 /// <param name="Data">The data ("data" rows: background and any signal), all above the trigger.</param>
 /// <param name="Template">The background template the flow learns.</param>
 /// <param name="PerfectBackground">A background sample from the data's own background process (generated runs only): the idealised classifiers' reference.</param>
-/// <param name="Supervised">A labelled signal + background sample for the supervised classifier (generated runs only; otherwise it trains on the data's truth by halves).</param>
+/// <param name="Supervised">A labelled signal + background sample for the supervised classifier (generated runs only; otherwise it trains on the data's truth by folds).</param>
+/// <param name="Test">An independent labelled test set of signal-region events (generated with its own seed, or read with --test), on which the SIC curves are measured beside the data's own.</param>
+/// <param name="TestSet">What <paramref name="Test"/> is, or why there is none (for the report).</param>
 public sealed record ConradInput(string Description, string[] FeatureNames, ConradSample Data, ConradSample Template,
-    ConradSample? PerfectBackground, ConradSample? Supervised);
+    ConradSample? PerfectBackground, ConradSample? Supervised, ConradSample? Test = null, string TestSet = "none");
 
 /// <summary>Reads CONRAD inputs from event tables or generates them, with clear errors for unusable input.</summary>
 public static class ConradData
@@ -70,9 +72,37 @@ public static class ConradData
             template = all.Take(templateRows) with { Source = $"{path} (template rows, {cols.IsTemplate} = 1)", Truth = null };
         }
         else template = ZNuNu(config, Math.Max(data.Rows, MinTemplateEvents), config.Seed + 2, "generated Z(νν)+jets template");
-        var input = new ConradInput(path, cols.Features.ToArray(), data, template, null, null);
+        var input = new ConradInput(path, cols.Features.ToArray(), data, template, null, null, null,
+            "none: real data has no independent labelled sample; give one with --test FILE (signal and background events with a truth column) to measure the SIC on it");
         Check(input, config);
         return input;
+    }
+
+    /// <summary>
+    /// An independent labelled test set from <paramref name="path"/>: MET, the features and the truth column, the rows with
+    /// is_template = 1 (if the column exists) dropped; the signal-region events are kept, and they must hold both classes.
+    /// </summary>
+    public static (ConradSample Test, string Description) LoadTest(string path, ConradConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var cols = config.Columns;
+        var table = cols.WithDerived(EventTableIO.Read(path), path);
+        var needed = new[] { cols.Met }.Concat(cols.Features).Append(cols.Truth).ToArray();
+        var missing = needed.Where(n => !table.Has(n)).ToArray();
+        if (missing.Length > 0)
+            throw new InvalidDataException($"--test {path}: missing column{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}; " +
+                                           $"the independent test set needs {string.Join(", ", needed)} (the file has {string.Join(", ", table.ColumnNames)}).");
+        var all = FromTable(table, $"--test {path}", config);
+        var isTemplate = table.Has(cols.IsTemplate) ? table.GetDouble(cols.IsTemplate) : new double[table.RowCount];
+        for (int i = 0; i < all.Rows; i++)
+            if (all.Truth![i] is not (0 or 1))
+                throw new InvalidDataException($"--test {path}: {table.Locate(i)}, column '{cols.Truth}' is {all.Truth[i]}; it must be 0 (background) or 1 (signal).");
+        var test = all.Take(Enumerable.Range(0, all.Rows).Where(i => isTemplate[i] != 1 && all.Met[i] >= config.Regions.SignalRegion).ToArray());
+        int s = test.Truth!.Count(t => t == 1), b = test.Rows - s;
+        if (s == 0 || b == 0)
+            throw new InvalidDataException($"--test {path}: {s:N0} signal and {b:N0} background events in the signal region ({cols.Met} ≥ {config.Regions.SignalRegion}); " +
+                                           "the independent test set needs both.");
+        return (test with { Source = $"--test {path}" }, $"{path}: {s:N0} signal and {b:N0} background events in the signal region");
     }
 
     /// <summary>Generated data (Z(νν)+jets + Z′ signal) and template, plus a perfect background sample and the supervised sample.</summary>
@@ -97,12 +127,35 @@ public static class ConradData
             var tt = t.GetDouble("is_template");
             supervised = s.Take(Enumerable.Range(0, s.Rows).Where(i => tt[i] == 0).ToArray());
         }
+        var (test, testSet) = GenerateTest(config);
         var input = new ConradInput($"generated ({g.Events:N0} background + {g.SignalEvents:N0} {config.Signal.Text()} signal events, {config.Template.Text()} template, seed {config.Seed})",
-            config.Columns.Features.ToArray(), data, template, perfect, supervised);
+            config.Columns.Features.ToArray(), data, template, perfect, supervised, test, testSet);
         Check(input, config);
         return input;
     }
 
+
+    /// <summary>
+    /// The independent test set of a generated run: Z(νν)+jets and signal from their own seeds (seed + 4 and seed + 5), the
+    /// signal-region events kept.
+    /// </summary>
+    private static (ConradSample? Test, string Description) GenerateTest(ConradConfig config)
+    {
+        var g = config.Generation;
+        if (g.TestBackgroundEvents == 0) return (null, "none (generation.test_background_events = 0)");
+        double sr = config.Regions.SignalRegion;
+        var bg = ZNuNu(config, g.TestBackgroundEvents, config.Seed + 4, "test background");
+        // The generator's signal fraction is relative to its background count: ask for as much background as signal and keep the signal.
+        var t = ConradGenerator.Generate(new ConradOptions(g.TestSignalEvents, 1 - 1e-12, config.Signal, config.Seed + 5));
+        var all = FromTable(t, "test signal", config);
+        var signal = all.Take(Enumerable.Range(0, all.Rows).Where(i => all.Truth![i] == 1).ToArray());
+        var bgSr = bg.Take(Enumerable.Range(0, bg.Rows).Where(i => bg.Met[i] >= sr).ToArray());
+        var sgSr = signal.Take(Enumerable.Range(0, signal.Rows).Where(i => signal.Met[i] >= sr).ToArray());
+        var test = new ConradSample("independent test set", [.. bgSr.Met, .. sgSr.Met], [.. bgSr.Features, .. sgSr.Features], bgSr.D,
+            [.. new double[bgSr.Rows], .. Enumerable.Repeat(1.0, sgSr.Rows)]);
+        return (test, $"generated with its own seeds ({config.Seed + 4}, {config.Seed + 5}): {sgSr.Rows:N0} {config.Signal.Text()} signal of {g.TestSignalEvents:N0} " +
+                      $"and {bgSr.Rows:N0} Z(νν)+jets background events of {g.TestBackgroundEvents:N0} in the signal region");
+    }
 
     private static ConradSample ZNuNu(ConradConfig config, int events, ulong seed, string source)
     {

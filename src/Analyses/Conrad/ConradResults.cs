@@ -36,14 +36,18 @@ public sealed record ConradSic(string Name, double[] BackgroundEfficiency, doubl
 /// <param name="ND">Events in D.</param>
 /// <param name="Predicted">N_A,pred = N_B N_C / N_D.</param>
 /// <param name="PredictedError">Its Poisson uncertainty (B, C, D).</param>
-/// <param name="Ratio">Closure r = N_A,pred / N_A,true (NaN when A is empty).</param>
-/// <param name="RatioError">Poisson uncertainty of r expected under closure: √(1/N_A,pred + 1/N_B + 1/N_C + 1/N_D).</param>
+/// <param name="RatioAllEvents">N_A,pred / N_A over all events in A, signal included (NaN when A is empty): the only closure ratio real data without truth allows.</param>
+/// <param name="RatioAllEventsError">Poisson uncertainty of that ratio expected under closure: √(1/N_A,pred + 1/N_B + 1/N_C + 1/N_D).</param>
 /// <param name="SignalA">Truth signal events in A (NaN without truth).</param>
 /// <param name="BackgroundA">Truth background events in A.</param>
 /// <param name="SOverSqrtB">S_A / √B_A (truth; B_A floored at one event, so that a cut passing signal only stays finite).</param>
 /// <param name="ObservedZ">(N_A − N_A,pred) / √(N_A,pred + σ_pred²): the data-driven excess.</param>
+/// <param name="Ratio">The paper's closure ratio (Eq. 9), r = N_A,pred / N_A,bg against the true background in A (NaN without truth or with no background in A).</param>
+/// <param name="RatioPredictionError">Poisson uncertainty of the prediction on r: σ_pred / N_A,bg (the error bar on r).</param>
+/// <param name="RatioBackgroundError">Poisson uncertainty of N_A,bg around r = 1: 1 / √N_A,bg (the band).</param>
 public sealed record ConradWorkingPoint(double TargetFpr, double Cut, double Fpr, int NA, int NB, int NC, int ND, double Predicted, double PredictedError,
-    double Ratio, double RatioError, double SignalA, double BackgroundA, double SOverSqrtB, double ObservedZ);
+    double RatioAllEvents, double RatioAllEventsError, double SignalA, double BackgroundA, double SOverSqrtB, double ObservedZ,
+    double Ratio, double RatioPredictionError, double RatioBackgroundError);
 
 /// <summary>The realistic CONRAD pipeline on the data with <paramref name="Injected"/> signal events.</summary>
 /// <param name="Injected">Signal events in the data (−1 when the data has no truth column).</param>
@@ -55,11 +59,12 @@ public sealed record ConradWorkingPoint(double TargetFpr, double Cut, double Fpr
 public sealed record ConradInjection(int Injected, int Events, double SrSignal, double SrBackground, double SOverSqrtBNoCut, ConradWorkingPoint[] Points);
 
 /// <summary>The numbers quoted in the summary.</summary>
-/// <param name="MaxSic">Max SIC per classifier.</param>
-/// <param name="WorstClosurePull">Largest |r − 1| / σ_r over the FPR scan without signal (NaN when not run).</param>
+/// <param name="MaxSic">Max SIC per classifier on the data's own signal-region events.</param>
+/// <param name="WorstClosurePull">Largest |r − 1| / σ_r over the FPR scan without signal (NaN when not run; all events in A are background there, so both ratios agree).</param>
 /// <param name="SOverSqrtB">S/√B (truth) of the full data at each working point, after the cut; first entry: no cut.</param>
 /// <param name="ObservedZ">Data-driven excess of the full data at each working point.</param>
-public sealed record ConradHeadline(Dictionary<string, double> MaxSic, double WorstClosurePull, double[] SOverSqrtB, double[] ObservedZ);
+/// <param name="MaxSicTest">Max SIC per classifier on the independent test set (empty without one).</param>
+public sealed record ConradHeadline(Dictionary<string, double> MaxSic, double WorstClosurePull, double[] SOverSqrtB, double[] ObservedZ, Dictionary<string, double> MaxSicTest);
 
 /// <summary>Everything a CONRAD run computed (results.json).</summary>
 /// <param name="Version">FastAD version.</param>
@@ -74,10 +79,12 @@ public sealed record ConradHeadline(Dictionary<string, double> MaxSic, double Wo
 /// <param name="LatentMean">Mean of the data latents per dimension (0 for a perfect background model without signal).</param>
 /// <param name="LatentStd">Their standard deviation (1 likewise).</param>
 /// <param name="Classifiers">The classifier ensembles trained.</param>
-/// <param name="Sic">SIC curves (empty without truth).</param>
+/// <param name="Sic">SIC curves on the data's own signal-region events (empty without truth).</param>
+/// <param name="TestSic">SIC curves on the independent test set (empty without one).</param>
+/// <param name="TestSet">What the independent test set is, or why there is none.</param>
 /// <param name="Injections">The realistic pipeline per injected signal, ascending; the last is the full data.</param>
 /// <param name="Headline">Summary numbers.</param>
 /// <param name="Seconds">Wall time per stage.</param>
 public sealed record ConradResults(string Version, string Device, string Input, string Preset, ConradConfig Config, int DataEvents, int DataSr, int TemplateEvents,
-    ConradFlowSummary[] Flows, double[] LatentMean, double[] LatentStd, ConradClassifierSummary[] Classifiers, ConradSic[] Sic, ConradInjection[] Injections,
+    ConradFlowSummary[] Flows, double[] LatentMean, double[] LatentStd, ConradClassifierSummary[] Classifiers, ConradSic[] Sic, ConradSic[] TestSic, string TestSet, ConradInjection[] Injections,
     ConradHeadline Headline, Dictionary<string, double> Seconds);
