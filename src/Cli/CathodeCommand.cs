@@ -157,7 +157,7 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, (Cathode
             {
                 // Null pseudo-scans of `fastad scan pseudo`: the scan's global significance.
                 var (g, written) = FastAD.Analyses.Scan.ScanPseudoMerge.Merge(files, outDir);
-                ScanCommand.PrintGlobal(console, g, outDir, written);
+                ScanCommand.PrintGlobal(console, g, files.Length, outDir, written);
                 return 0;
             }
             var r = PseudoMerge.Merge(files, outDir);

@@ -123,9 +123,9 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
     }
 
     /// <summary>Prints what `fastad merge` found in pseudo-scan shards.</summary>
-    internal static void PrintGlobal(IAnsiConsole console, ScanGlobal g, string outDir, IReadOnlyList<string> written)
+    internal static void PrintGlobal(IAnsiConsole console, ScanGlobal g, int files, string outDir, IReadOnlyList<string> written)
     {
-        console.MarkupLineInterpolated($"{g.Results:N0} of {g.Header.Count:N0} null pseudo-scans from {g.Files} files; statistic: {g.Statistic}; flows: {g.Header.Flows}");
+        console.MarkupLineInterpolated($"{g.Results:N0} of {g.Header.Count:N0} null pseudo-scans from {files} files; statistic: {g.Statistic}; flows: {g.Header.Flows}");
         if (g.Missing.Length > 0)
             console.MarkupLineInterpolated($"[yellow]missing {g.Missing.Length} pseudo-scans:[/] {string.Join(", ", g.Missing.Take(20))}{(g.Missing.Length > 20 ? ", ..." : "")}");
         var (table, Row) = AnalysisRunner.HeadlineTable();

@@ -31,7 +31,6 @@ public sealed record LeaveOneOut(int Count, double[] P, double Mean, double Sd, 
 
 /// <summary>What <c>fastad merge</c> of null pseudo-scans gives (scan-global.json).</summary>
 /// <param name="Header">The shards' common header (shard 0/1).</param>
-/// <param name="Files">Shard files merged.</param>
 /// <param name="Results">Pseudo-scans merged.</param>
 /// <param name="Missing">Indices not (yet) in any file.</param>
 /// <param name="Statistic">What t is: the maximum local Z over the windows and the FPR set (printed with every result).</param>
@@ -43,7 +42,7 @@ public sealed record LeaveOneOut(int Count, double[] P, double Mean, double Sd, 
 /// <param name="Comparisons">P(t_null ≥ Z) against that bound at Z = 1 … 4.</param>
 /// <param name="PerFpr">Per FPR of the set.</param>
 /// <param name="Uniformity">Each pseudo-scan's p relative to the others.</param>
-public sealed record ScanGlobal(ScanPseudoHeader Header, int Files, int Results, int[] Missing, string Statistic, double? Observed, double? PGlobal,
+public sealed record ScanGlobal(ScanPseudoHeader Header, int Results, int[] Missing, string Statistic, double? Observed, double? PGlobal,
     double? PGlobalError, double? ZGlobal, double? PGrossVitells, GlobalComparison[] Comparisons, FprGlobal[] PerFpr, LeaveOneOut Uniformity);
 
 /// <summary>
@@ -58,7 +57,10 @@ public static class ScanPseudoMerge
     /// <summary>Whether <paramref name="files"/> (from <see cref="PseudoMerge.Files"/>) are pseudo-scan shards (by their first file's format).</summary>
     public static bool AreScanShards(IReadOnlyList<string> files) => files.Count > 0 && ShardLog.Format(files[0]) == ScanPseudoHeader.FormatName;
 
-    /// <summary>Reads, checks and merges; writes scan-pseudo-merged.csv, scan-global.json and scan-global.svg to <paramref name="outDir"/>.</summary>
+    /// <summary>
+    /// Reads, checks and merges; writes scan-pseudo-merged.csv, scan-global.json and scan-global.svg to <paramref name="outDir"/>
+    /// (the same bytes whatever the sharding).
+    /// </summary>
     public static (ScanGlobal Global, IReadOnlyList<string> Written) Merge(IReadOnlyList<string> files, string outDir)
     {
         if (files.Count == 0) throw new ArgumentException("merge: name at least one folder or results file.");
@@ -66,7 +68,7 @@ public static class ScanPseudoMerge
         var all = results.Values.ToArray();
         if (all.Length == 0) throw new InvalidDataException("The shard files hold no finished pseudo-scans yet.");
         var missing = Enumerable.Range(0, h.Count).Where(j => !results.ContainsKey(j)).ToArray();
-        var global = Summarise(h with { ShardIndex = 0, ShardCount = 1 }, files.Count, all, missing);
+        var global = Summarise(h with { ShardIndex = 0, ShardCount = 1 }, all, missing);
         using var writer = new ReportWriter(outDir, "scan-merge-manifest.json");
         var table = new CsvTable(new[] { "index", "events", "t", "window", "fpr" }
             .Concat(h.Fprs.Select(f => $"max_z_fpr_{F(f)}")).Concat(h.Fprs.Select(f => $"upcrossings_fpr_{F(f)}")).Append("p_vs_others").ToArray());
@@ -87,7 +89,7 @@ public static class ScanPseudoMerge
     public static string Statistic(ScanPseudoHeader h) => $"max local Z over {h.Windows} windows and the FPR set {{{string.Join(", ", h.Fprs.Select(F))}}}";
 
     /// <summary>The global significance of the merged pseudo-scans.</summary>
-    public static ScanGlobal Summarise(ScanPseudoHeader h, int files, ScanPseudoResult[] all, int[] missing)
+    public static ScanGlobal Summarise(ScanPseudoHeader h, ScanPseudoResult[] all, int[] missing)
     {
         double u0 = h.UpcrossingLevel;
         var t = all.Select(r => double.IsFinite(r.T) ? r.T : double.NegativeInfinity).ToArray();
@@ -110,7 +112,7 @@ public static class ScanPseudoMerge
         double lm = loo.Average(), lsd = loo.Length > 1 ? Math.Sqrt(loo.Sum(v => (v - lm) * (v - lm)) / (loo.Length - 1)) : double.NaN;
         var sorted = loo.Order().ToArray();
         double ks = sorted.Select((v, k) => Math.Max(Math.Abs((k + 1.0) / sorted.Length - v), Math.Abs((double)k / sorted.Length - v))).DefaultIfEmpty(double.NaN).Max();
-        return new ScanGlobal(h, files, all.Length, missing, Statistic(h), h.Observed?.Z, pg?.P, pg?.E, pg is { } q ? LookElsewhere.ZOf(q.P) : null,
+        return new ScanGlobal(h, all.Length, missing, Statistic(h), h.Observed?.Z, pg?.P, pg?.E, pg is { } q ? LookElsewhere.ZOf(q.P) : null,
             h.Observed is { } o2 ? perFpr.Sum(f => LookElsewhere.GrossVitells(o2.Z, u0, f.MeanUpcrossings)) : null,
             new double[] { 1, 2, 3, 4 }.Select(z => Compare(t, z, u0, sumN, sumErr, terms: h.Fprs.Length)).ToArray(), perFpr, new LeaveOneOut(loo.Length, loo, lm, lsd, ks));
     }
