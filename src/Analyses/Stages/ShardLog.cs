@@ -146,7 +146,7 @@ public static class ShardLog
         catch (JsonException) { return null; }
     }
 
-    /// <summary>The first line where two configuration texts differ, as "configuration line N: 'a' vs 'b'".</summary>
+    /// <summary>The first line where two configuration texts differ, as "configuration line N (under 'key:'): 'a' vs 'b'".</summary>
     public static string ConfigDifference(string a, string b)
     {
         var la = a.Split('\n');
@@ -154,7 +154,19 @@ public static class ShardLog
         for (int i = 0; i < Math.Max(la.Length, lb.Length); i++)
         {
             string x = i < la.Length ? la[i].TrimEnd() : "", y = i < lb.Length ? lb[i].TrimEnd() : "";
-            if (x != y) return $"configuration line {i + 1}: '{x.Trim()}' vs '{y.Trim()}'";
+            if (x == y) continue;
+            // The key a list item or nested value belongs to: the nearest line above it that opens a section of its own.
+            // (The lines above i are the same in both texts; a list that grew or shrank shows as an item on one side.)
+            string item = y.TrimStart().StartsWith('-') && !x.TrimStart().StartsWith('-') ? y : x;
+            int indent = item.Length - item.TrimStart().Length;
+            string? under = null;
+            for (int k = i - 1; k >= 0 && under is null; k--)
+            {
+                string t = la[k].TrimEnd();
+                int ti = t.Length - t.TrimStart().Length;
+                if (t.EndsWith(':') && (ti < indent || item.TrimStart().StartsWith('-') && ti <= indent)) under = t.Trim();
+            }
+            return $"configuration line {i + 1}{(under is null ? "" : $" (under '{under}')")}: '{x.Trim()}' vs '{y.Trim()}'";
         }
         return "configuration differs";
     }
