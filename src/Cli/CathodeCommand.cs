@@ -220,9 +220,9 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeO
     /// <summary><c>fastad merge</c>: combines pseudoexperiment shards and compares the null distribution with the asymptotic law.</summary>
     internal static Command Merge(IAnsiConsole console)
     {
-        var inputs = new Argument<string[]>("DIR") { Description = "Output folders of `fastad cathode pseudo` (or their .jsonl files).", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("DIR") { Description = "Output folders of `fastad cathode pseudo` or `fastad scan pseudo` (or their .jsonl files).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--out") { Description = "Where to write the merged table, null-distribution.json (or bootstrap-distribution.json) and the figure (default: the first folder)." };
-        var cmd = new Command("merge", "Combine pseudoexperiment shards (refusing different configurations, duplicates named, gaps listed); null pseudoexperiments: compare the distribution of Z with ½δ(0) + ½χ²₁; bootstrap ones: the spread of each Z.")
+        var cmd = new Command("merge", "Combine pseudoexperiment shards (refusing different configurations, duplicates named, gaps listed); null pseudoexperiments: compare the distribution of Z with ½δ(0) + ½χ²₁; bootstrap ones: the spread of each Z; null pseudo-scans: the scan's global p, Z_global, Gross-Vitells and the upcrossing counts.")
         {
             inputs, output,
         };
@@ -232,7 +232,15 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeO
             string outDir = parse.GetValue(output) ?? (Directory.Exists(dirs[0]) ? dirs[0] : Path.GetDirectoryName(Path.GetFullPath(dirs[0]))!);
             // Its own lock: a merge may look at shards that still run, beside the main run's outputs (its own manifest).
             using var outLock = FastAdCommand.LockFolder(outDir, lockName: OutputLock.MergeLockName);
-            var r = PseudoMerge.Merge(dirs, outDir);
+            var files = PseudoMerge.Files(dirs);
+            if (FastAD.Analyses.Scan.ScanPseudoMerge.AreScanShards(files))
+            {
+                // Null pseudo-scans of `fastad scan pseudo`: the scan's global significance.
+                var (g, written) = FastAD.Analyses.Scan.ScanPseudoMerge.Merge(files, outDir);
+                ScanCommand.PrintGlobal(console, g, files.Length, outDir, written);
+                return 0;
+            }
+            var r = PseudoMerge.Merge(files, outDir);
             console.MarkupLineInterpolated($"{r.Results:N0} of {r.Header.Count:N0} pseudoexperiments from {r.Files} files ({r.Header.Mode}, retrain {r.Header.Retrain})");
             if (r.Missing.Length > 0)
                 console.MarkupLineInterpolated($"[yellow]missing {r.Missing.Length} pseudoexperiments:[/] {string.Join(", ", r.Missing.Take(20))}{(r.Missing.Length > 20 ? ", ..." : "")}");

@@ -4,6 +4,7 @@ using FastAD.Analyses;
 using FastAD.Analyses.Cathode;
 using FastAD.Analyses.Scan;
 using FastAD.Data.Synthetic;
+using FastAD.Kernels;
 using Spectre.Console;
 
 namespace FastAD.Cli;
@@ -39,7 +40,8 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         if (parse.GetValue(_method) is { } m) c.Scan.Method = m.Trim().ToLowerInvariant();
     }
 
-    protected override Prepared Prepare(ParseResult parse, ScanConfig c, string outDir)
+    /// <summary>The searched events, the windows and a description of the input, from --data or --generate and the scan's options.</summary>
+    private (CathodeChannelData Data, ScanWindow[] Windows, string Input) Load(ParseResult parse, ScanConfig c)
     {
         bool gen = parse.GetValue(Options.Generate);
         string? dataFile = parse.GetValue(Options.Data);
@@ -66,6 +68,12 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             data = CathodeData.Load(dataFile!, c.Cathode.Channel, c.Cathode);
             input = Path.GetFullPath(dataFile!);
         }
+        return (data, windows, input);
+    }
+
+    protected override Prepared Prepare(ParseResult parse, ScanConfig c, string outDir)
+    {
+        var (data, windows, input) = Load(parse, c);
         bool fitOnly = parse.GetValue(_fitOnly);
         // Every window is checked before anything trains: one without sideband events is named now, not after hours.
         if (!fitOnly) ScanAnalysis.CheckWindows(c, data, windows);
@@ -73,6 +81,72 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         var fprs = ScanAnalysis.ScanFprs(c, fitOnly);
         return new Prepared(Title("scan", $"on {input}: {data.Rows:N0} events, {windows.Length} windows, FPR set {{{string.Join(", ", fprs.Select(F3))}}}{(fitOnly ? " (fit only)" : "")}"),
             dev => fitOnly ? $"fits on {dev.Id}" : $"every window: {CathodeAnalysis.DevicePlan(c.ForWindow(windows[0]), dev)}", run => ScanAnalysis.Run(request, run));
+    }
+
+    protected override IEnumerable<Command> Subcommands(IAnsiConsole console) => [new ScanCommand().PseudoCommand(console)];
+
+    /// <summary><c>fastad scan pseudo</c>: null pseudo-scans (SPEC 5.3), sharded and resumable; `fastad merge` gives the global p.</summary>
+    private Command PseudoCommand(IAnsiConsole console)
+    {
+        var n = new Option<int>("--n") { Description = "Null pseudo-scans in the whole study (all shards).", DefaultValueFactory = _ => 100 };
+        var shard = new Option<string>("--shard") { Description = "i/K: run the pseudo-scans j with j mod K = i (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT).", DefaultValueFactory = _ => "0/1" };
+        var batch = new Option<int>("--batch") { Description = "Pseudo-scans whose classifiers train together, window by window, in one ensemble call.", DefaultValueFactory = _ => 4 };
+        var from = new Option<string?>("--from") { Description = "Folder of the observed scan (same options): its window flows are reused and its t is the observed statistic (default: --out)." };
+        var cmd = Options.With(new Command("pseudo", "Null pseudo-scans of SPEC 5.3: background-only pseudo-spectra (masses from the smooth description, features from the nearest window's flows), the whole scan redone on each with every window's classifier retrained; appended to --out/pseudo/scan-null-*.jsonl, resumable. Combine shards with `fastad merge`."),
+            _control, _range, _resolution, _windows, _fprs, _method, _noResonances, _inject, n, shard, batch, from);
+        cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
+        {
+            var c = Configuration(parse, console);
+            if (c is null) return 0;
+            var sh = Shard.Parse(parse.GetValue(shard)!);
+            string outDir = parse.GetValue(Options.Output)!;
+            string flowsDir = parse.GetValue(from) ?? outDir;
+            if (parse.GetValue(from) is { } f && !Directory.Exists(f))
+                throw new ArgumentException($"--from {f}: no such folder; expected the --out folder of the observed `fastad scan`.");
+            string file = ScanPseudo.ResultsPath(outDir, sh);
+            using var folderLock = FastAdCommand.ShareFolder(outDir);
+            using var shardLock = FastAdCommand.LockFile(file);
+            var (data, windows, input) = Load(parse, c);
+            using var registry = DeviceRegistry.Discover();
+            var dev = registry.Select(parse.GetValue(Options.Device));
+            var request = new ScanPseudoRequest(c, data, windows, outDir, flowsDir, parse.GetValue(n), sh, input, parse.GetValue(batch));
+            var store = new ModelStore(flowsDir, reuse: true, "scan").Keeping();
+            if (!AnalysisRunner.TryRun(console, parse.GetValue(Options.Quiet), $"every finished pseudo-scan is saved in {file}; run the same command again to resume.",
+                    (progress, token) => ScanPseudo.Run(request, new RunContext(dev, store, progress, token)), out var r))
+                return AnalysisRunner.Interrupted;
+            string rate = r.Added > 0 ? $", {(r.Seconds / r.Added).ToString("F1", CultureInfo.InvariantCulture)} s each" : "";
+            console.MarkupLineInterpolated($"shard {sh}: {r.Added} pseudo-scans run now ({r.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s{rate}), {r.Total} in {r.Path}");
+            console.MarkupLineInterpolated($"statistic: max local Z over {windows.Length} windows and the FPR set {{{string.Join(", ", c.FprSet().Select(F3))}}}; flows: {r.Flows}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Prints what `fastad merge` found in pseudo-scan shards.</summary>
+    internal static void PrintGlobal(IAnsiConsole console, ScanGlobal g, int files, string outDir, IReadOnlyList<string> written)
+    {
+        console.MarkupLineInterpolated($"{g.Results:N0} of {g.Header.Count:N0} null pseudo-scans from {files} files; statistic: {g.Statistic}; flows: {g.Header.Flows}");
+        if (g.Missing.Length > 0)
+            console.MarkupLineInterpolated($"[yellow]missing {g.Missing.Length} pseudo-scans:[/] {string.Join(", ", g.Missing.Take(20))}{(g.Missing.Length > 20 ? ", ..." : "")}");
+        var (table, Row) = AnalysisRunner.HeadlineTable();
+        string P(double? p, double? e) => p is { } v ? $"{v.ToString("G3", CultureInfo.InvariantCulture)} ± {(e ?? double.NaN).ToString("G2", CultureInfo.InvariantCulture)}" : "–";
+        if (g.Observed is { } t)
+        {
+            Row("observed t", $"{F(t)} (window {g.Header.Observed!.Window}, SR centre {g.Header.Observed.Centre.ToString("F3", CultureInfo.InvariantCulture)} GeV, FPR {F3(g.Header.Observed.Fpr)})");
+            Row("global p = P(t_null ≥ t)", $"{P(g.PGlobal, g.PGlobalError)} (Z_global {F(g.ZGlobal ?? double.NaN)})");
+            Row("Gross-Vitells (sum over the FPR set)", g.PGrossVitells is { } gv ? gv.ToString("G3", CultureInfo.InvariantCulture) : "–");
+        }
+        else Row("observed t", "none: no finished observed scan in the flows' folder (run `fastad scan` there first, then the pseudo-scans with --from)");
+        foreach (var f in g.PerFpr)
+            Row($"FPR {F3(f.Fpr)}", $"E[N({F3(g.Header.UpcrossingLevel)})] = {f.MeanUpcrossings.ToString("F2", CultureInfo.InvariantCulture)} ± {f.UpcrossingsError.ToString("F2", CultureInfo.InvariantCulture)}, " +
+                                  $"upcrossings {string.Join(" ", f.UpcrossingCounts.Select((k, i) => $"{i}:{k}"))}" +
+                                  (f.Observed is { } o ? $"; observed {F(o)}: global p {P(f.PGlobal, f.PGlobalError)}, Gross-Vitells {f.PGrossVitells?.ToString("G3", CultureInfo.InvariantCulture)}" : ""));
+        foreach (var cmp in g.Comparisons)
+            Row($"P(t_null ≥ {F3(cmp.Z)})", $"{P(cmp.PToys, cmp.PToysError)} (Gross-Vitells sum {cmp.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)})");
+        Row("each pseudo-scan's p vs the others", $"mean {g.Uniformity.Mean.ToString("F3", CultureInfo.InvariantCulture)}, sd {g.Uniformity.Sd.ToString("F3", CultureInfo.InvariantCulture)} " +
+                                                   $"(uniform: 0.5, 0.289), Kolmogorov distance {g.Uniformity.Ks.ToString("F3", CultureInfo.InvariantCulture)}");
+        console.Write(table);
+        console.MarkupLineInterpolated($"written: {string.Join(", ", written.Select(Path.GetFileName))} in {outDir}");
     }
 
     protected override string KeptOnInterrupt(string outDir) =>

@@ -123,7 +123,7 @@ public class ScanTests
         Assert.Equal(u.Length, smooth.Integral(2, 20), u.Length * 0.005);
     }
 
-    private static ScanConfig Tiny()
+    internal static ScanConfig Tiny()
     {
         var c = ScanConfig.Quick();
         c.Cathode = PseudoExperimentTests.Study.Config();

@@ -24,7 +24,7 @@ namespace FastAD.Analyses.Cathode;
 /// </summary>
 public static class PseudoExperiments
 {
-    private static readonly JsonSerializerOptions Line = new(ReportJson.Options) { WriteIndented = false };
+    private static JsonSerializerOptions Line => ShardLog.Line;
 
     /// <summary>The results file of a shard.</summary>
     public static string ResultsPath(string outDir, PseudoMode mode, PseudoRetrain retrain, Shard shard) =>
@@ -155,7 +155,7 @@ public static class PseudoExperiments
         return new Study(r, data, bg, pre, binner, saved, device);
     }
 
-    private static double[] Concat(double[] a, double[] b)
+    internal static double[] Concat(double[] a, double[] b)
     {
         var r = new double[a.Length + b.Length];
         a.CopyTo(r, 0);
@@ -163,7 +163,7 @@ public static class PseudoExperiments
         return r;
     }
 
-    private static double[][] Columns(double[] rows, int d) =>
+    internal static double[][] Columns(double[] rows, int d) =>
         Enumerable.Range(0, d).Select(j => Enumerable.Range(0, rows.Length / d).Select(i => rows[i * d + j]).ToArray()).ToArray();
 
     private static CathodeChannelData InRange(CathodeChannelData data, CathodeConfig c)
@@ -255,7 +255,7 @@ public static class PseudoExperiments
         return Enumerable.Range(0, pseudo.Length).Select(p => matrix.Scatter(p, oof)).ToArray();
     }
 
-    private static PseudoResult Statistics(CathodeConfig c, BackgroundModel model, ProfileLikelihoodFitter fitter, PseudoSet pseudo, double[] scores, double[] fprs, int index)
+    internal static PseudoResult Statistics(CathodeConfig c, BackgroundModel model, ProfileLikelihoodFitter fitter, PseudoSet pseudo, double[] scores, double[] fprs, int index)
     {
         var set = pseudo.Events;
         var band = CathodeAnalysis.Bands(set, c);
@@ -266,82 +266,27 @@ public static class PseudoExperiments
         var sideband = keep.Select(i => band[i] != MassBand.Sr).ToArray();
         var scan = WorkingPointScan.Scan("pseudo", model, fitter, masses, s, sideband, fprs, null, null);
         var rw = WorkingPointScan.Reweight(fitter, model, masses, s);
-        var initial = scan.Points.First(p => p.TargetFpr == 1);
-        return new PseudoResult(index, masses.Length, initial.Z, rw?.Mu ?? double.NaN, rw?.Z ?? 0, scan.Points.Select(p => p.Z).ToArray());
+        var initial = scan.Points.FirstOrDefault(p => p.TargetFpr == 1);
+        return new PseudoResult(index, masses.Length, initial?.Z ?? double.NaN, rw?.Mu ?? double.NaN, rw?.Z ?? 0, scan.Points.Select(p => p.Z).ToArray());
     }
 
-    /// <summary>The append-only results file of a shard: a header line, then one JSON line per finished pseudoexperiment.</summary>
+    /// <summary>The append-only results file of a shard (<see cref="ShardLog"/> over <see cref="PseudoHeader"/> and <see cref="PseudoResult"/>).</summary>
     internal static class PseudoLog
     {
         /// <summary>Writes the header line when the file does not exist yet.</summary>
-        public static void Create(string path, PseudoHeader header)
-        {
-            if (!File.Exists(path)) AtomicFile.WriteAllText(path, JsonSerializer.Serialize(header, Line) + "\n");
-        }
+        public static void Create(string path, PseudoHeader header) => ShardLog.Create(path, header);
 
         /// <summary>Reads an existing file (checking its header); returns the indices already done. A line cut short by a kill is dropped.</summary>
-        public static HashSet<int> Open(string path, PseudoHeader header)
-        {
-            var done = new HashSet<int>();
-            if (!File.Exists(path)) return done;
-            var text = File.ReadAllText(path);
-            int complete = text.LastIndexOf('\n') + 1;
-            if (complete < text.Length)
-            {
-                // The last line was being written when the run stopped: it is not a result.
-                text = text[..complete];
-                AtomicFile.WriteAllText(path, text);
-            }
-            var lines = Numbered(text.Split('\n'));
-            if (lines.Length == 0) throw new InvalidDataException($"{path} is empty; delete it to start this shard again.");
-            var existing = ReadHeader(path, lines[0].Text, lines[0].Number);
-            string? diff = existing.Difference(header)
-                           ?? (existing.ShardIndex != header.ShardIndex || existing.ShardCount != header.ShardCount ? $"shard {existing.ShardIndex}/{existing.ShardCount}" : null);
-            if (diff is not null)
-                throw new InvalidDataException($"{path} holds results of another configuration ({diff}); use another --out or delete the file.");
-            foreach (var line in lines.Skip(1))
-            {
-                var r = ReadResult(path, line.Text, line.Number, existing.Fprs.Length);
-                if (!done.Add(r.Index)) throw new InvalidDataException($"{path} line {line.Number}: pseudoexperiment {r.Index} appears twice.");
-            }
-            return done;
-        }
+        public static HashSet<int> Open(string path, PseudoHeader header) => ShardLog.Open<PseudoHeader, PseudoResult>(path, header);
 
         /// <summary>Appends one result and flushes it to disk; a full disk is reported with what was kept.</summary>
-        public static void Append(string path, PseudoResult result, int saved)
-        {
-            var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(result, Line) + "\n");
-            try
-            {
-                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            catch (IOException e)
-            {
-                throw new IOException($"Could not append pseudoexperiment {result.Index} to {path} ({e.Message}); the {saved} results before it are saved. " +
-                                      "Free some space and run the same command again to resume.", e);
-            }
-        }
-
-        /// <summary>The non-empty lines of a results file with their 1-based line numbers.</summary>
-        internal static (string Text, int Number)[] Numbered(IEnumerable<string> lines) =>
-            lines.Select((l, i) => (Text: l.TrimEnd('\r'), Number: i + 1)).Where(l => l.Text.Length > 0).ToArray();
-
-        /// <summary>What System.Text.Json says is wrong, without its internal path and byte position.</summary>
-        private static string Reason(JsonException e)
-        {
-            string m = e.Message;
-            int at = m.IndexOf(" Path:", StringComparison.Ordinal);
-            if (at < 0) at = m.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            return (at > 0 ? m[..at] : m).TrimEnd('.', ' ');
-        }
+        public static void Append(string path, PseudoResult result, int saved) => ShardLog.Append<PseudoHeader, PseudoResult>(path, result, saved);
 
         internal static PseudoHeader ReadHeader(string path, string line, int lineNumber = 1)
         {
             PseudoHeader? h;
             try { h = JsonSerializer.Deserialize<PseudoHeader>(line, Line); }
-            catch (JsonException e) { throw new InvalidDataException($"{path} line {lineNumber}: not a FastAD pseudoexperiment file header ({Reason(e)})."); }
+            catch (JsonException e) { throw new InvalidDataException($"{path} line {lineNumber}: not a FastAD pseudoexperiment file header ({ShardLog.Reason(e)})."); }
             if (h is null || h.Format != PseudoHeader.FormatName)
                 throw new InvalidDataException($"{path} is not a FastAD pseudoexperiment file (format '{h?.Format}').");
             if (h.Version != PseudoHeader.CurrentVersion)
@@ -365,7 +310,7 @@ public static class PseudoExperiments
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path} line {lineNumber}: not a pseudoexperiment record ({Reason(e)}).");
+                throw new InvalidDataException($"{path} line {lineNumber}: not a pseudoexperiment record ({ShardLog.Reason(e)}).");
             }
             if (r is null) throw new InvalidDataException($"{path} line {lineNumber}: not a pseudoexperiment record (null).");
             if (r.Z is null || r.Z.Length != fprs)

@@ -70,34 +70,9 @@ public static class PseudoMerge
     {
         var files = Files(inputs);
         if (files.Length == 0) throw new ArgumentException("merge: name at least one folder or results file.");
-        PseudoHeader? first = null;
-        string firstFile = "";
-        var results = new SortedDictionary<int, (PseudoResult Result, string File)>();
-        foreach (var file in files)
-        {
-            var lines = File.ReadAllText(file).Split('\n');
-            // A line without its newline was cut short by a kill: not a result (the run resumes it).
-            var complete = PseudoExperiments.PseudoLog.Numbered(lines.Take(lines.Length - 1));
-            if (complete.Length == 0) throw new InvalidDataException($"{file} has no header line.");
-            var header = PseudoExperiments.PseudoLog.ReadHeader(file, complete[0].Text, complete[0].Number);
-            if (first is null)
-            {
-                first = header;
-                firstFile = file;
-            }
-            else if (first.Difference(header) is { } diff)
-                throw new InvalidDataException($"Refusing to merge {file} with {firstFile}: they come from different runs ({diff}).");
-            foreach (var line in complete.Skip(1))
-            {
-                var r = PseudoExperiments.PseudoLog.ReadResult(file, line.Text, line.Number, header.Fprs.Length);
-                if (r.Index < 0 || r.Index >= header.Count) throw new InvalidDataException($"{file} line {line.Number}: pseudoexperiment {r.Index} is outside 0..{header.Count - 1}.");
-                if (!results.TryAdd(r.Index, (r, file)))
-                    throw new InvalidDataException($"Pseudoexperiment {r.Index} appears in both {results[r.Index].File} and {file}: the shard specs overlap (use one --shard i/K per process).");
-            }
-        }
-        var h = first!;
+        var (h, results) = ShardLog.ReadAll<PseudoHeader, PseudoResult>(files);
         var missing = Enumerable.Range(0, h.Count).Where(j => !results.ContainsKey(j)).ToArray();
-        var all = results.Values.Select(v => v.Result).ToArray();
+        var all = results.Values.ToArray();
         if (all.Length == 0) throw new InvalidDataException("The shard files hold no finished pseudoexperiments yet.");
         var rw = Summarise("reweighted Z", all.Select(r => r.ReweightedZ).ToArray(), withPublished: true);
         var max = Summarise("max cut-and-count Z over the FPR scan", all.Select(r => r.Z.Max()).ToArray(), withPublished: false);

@@ -58,12 +58,23 @@ public sealed record PseudoRequest(CathodeConfig Config, CathodeChannelData Data
 /// <param name="Mu">S/(S+B) of the unweighted fit.</param>
 /// <param name="ReweightedZ">Likelihood-reweighted Z (0 when μ ≤ 0).</param>
 /// <param name="Z">Cut-and-count Z at each FPR of the header's grid.</param>
-public sealed record PseudoResult(int Index, int Events, double InitialZ, double Mu, double ReweightedZ, double[] Z);
+public sealed record PseudoResult(int Index, int Events, double InitialZ, double Mu, double ReweightedZ, double[] Z) : IShardRecord<PseudoHeader, PseudoResult>
+{
+    /// <inheritdoc />
+    public static string Noun => "pseudoexperiment";
+
+    /// <inheritdoc />
+    public static PseudoResult Read(string path, string line, int lineNumber, PseudoHeader header) =>
+        PseudoExperiments.PseudoLog.ReadResult(path, line, lineNumber, header.Fprs.Length);
+}
 
 /// <summary>The first line of a shard's results file: everything that must match for results to be merged.</summary>
 public sealed record PseudoHeader(string Format, int Version, string Mode, string Retrain, int Count, ulong Seed, string Channel, string Input, int DataEvents,
-    double[] Fprs, string ConfigDigest, string Config, int ShardIndex, int ShardCount)
+    double[] Fprs, string ConfigDigest, string Config, int ShardIndex, int ShardCount) : IShardHeader<PseudoHeader>
 {
+    /// <inheritdoc />
+    public static PseudoHeader Read(string path, string line, int lineNumber) => PseudoExperiments.PseudoLog.ReadHeader(path, line, lineNumber);
+
     /// <summary>Format name.</summary>
     public const string FormatName = "fastad-pseudo";
     /// <summary>
@@ -82,17 +93,7 @@ public sealed record PseudoHeader(string Format, int Version, string Mode, strin
         if (Channel != o.Channel) return $"channel: {Channel} vs {o.Channel}";
         if (DataEvents != o.DataEvents || Input != o.Input) return $"input: {Input} ({DataEvents} events) vs {o.Input} ({o.DataEvents} events)";
         if (!Fprs.SequenceEqual(o.Fprs)) return "FPR grid differs";
-        if (ConfigDigest != o.ConfigDigest)
-        {
-            var a = Config.Split('\n');
-            var b = o.Config.Split('\n');
-            for (int i = 0; i < Math.Max(a.Length, b.Length); i++)
-            {
-                string la = i < a.Length ? a[i].TrimEnd() : "", lb = i < b.Length ? b[i].TrimEnd() : "";
-                if (la != lb) return $"configuration line {i + 1}: '{la.Trim()}' vs '{lb.Trim()}'";
-            }
-            return "configuration differs";
-        }
+        if (ConfigDigest != o.ConfigDigest) return ShardLog.ConfigDifference(Config, o.Config);
         return null;
     }
 }

@@ -104,4 +104,67 @@ public sealed class ScanCatalogue
         string data = Temp("data.csv", "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d\n9,30,0.001,0.002\n");
         Refusal.Expect(["scan", "--data", data, "--inject", "9.5:10", "--out", Out()], "--inject change the generated spectrum", "--generate");
     }
+
+    // Null pseudo-scans (`fastad scan pseudo`) and their merge.
+
+    private static string ScanHeader(string fprs = "[1,0.1,0.01]", int shardIndex = 0, int shardCount = 1) =>
+        "{\"format\":\"fastad-scan-pseudo\",\"version\":1,\"count\":4,\"seed\":1,\"input\":\"x.csv\",\"dataEvents\":100,\"fprs\":" + fprs +
+        ",\"windows\":2,\"upcrossingLevel\":1,\"configDigest\":\"0123456789abcdef\",\"config\":\"seed: 1\\n\",\"flows\":\"trained\",\"observed\":null,\"observedPerFpr\":null," +
+        $"\"shardIndex\":{shardIndex},\"shardCount\":{shardCount}}}";
+
+    private static string ShardFolder(params (string Name, string Text)[] files)
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("fastad-scan-shards").FullName, "pseudo");
+        Directory.CreateDirectory(dir);
+        foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
+        return Path.GetDirectoryName(dir)!;
+    }
+
+    [Fact]
+    public void PseudoScanShardsOfDifferentFprSetsAreNotMerged()
+    {
+        string run = ShardFolder(("scan-null-shard-0-of-2.jsonl", ScanHeader() + "\n"), ("scan-null-shard-1-of-2.jsonl", ScanHeader("[1,0.05]", 1, 2) + "\n"));
+        Refusal.Expect(["merge", run, "--out", Out()], "Refusing to merge", "scan-null-shard-1-of-2.jsonl", "they come from different runs (FPR set: {1, 0.1, 0.01} vs {1, 0.05})");
+    }
+
+    [Fact]
+    public void APseudoScanShardMixedWithCathodePseudoexperimentsIsRefused()
+    {
+        const string cathode = """{"format":"fastad-pseudo","version":3,"mode":"null","retrain":"bdt","count":3,"seed":1,"channel":"OS","input":"x.csv","dataEvents":10,"fprs":[1,0.1],"configDigest":"0123456789abcdef","config":"seed: 1\n","shardIndex":0,"shardCount":1}""";
+        string run = ShardFolder(("scan-null-shard-0-of-1.jsonl", ScanHeader() + "\n"), ("zz-null-bdt-shard-0-of-1.jsonl", cathode + "\n"));
+        Refusal.Expect(["merge", run, "--out", Out()], "zz-null-bdt-shard-0-of-1.jsonl is not a FastAD pseudo-scan file (format 'fastad-pseudo'");
+    }
+
+    [Fact]
+    public void APseudoScanRecordOfTheWrongShapeNamesItsLine()
+    {
+        string run = ShardFolder(("scan-null-shard-0-of-1.jsonl", ScanHeader() + "\n" + """{"index":0,"events":100,"t":1,"window":0,"fpr":1,"z":[[1,0]],"reweightedZ":[0,0]}""" + "\n"));
+        Refusal.Expect(["merge", run, "--out", Out()], "scan-null-shard-0-of-1.jsonl line 2: not a pseudo-scan record (expected 3 local-Z curves of 2 windows");
+    }
+
+    [Fact]
+    public void PseudoScansNeedAtLeastOne() =>
+        Refusal.Expect(["scan", "pseudo", "--generate", "--range", "8:12", "--n", "0", "--out", Out()], "--n must be at least 1 (got 0)");
+
+    [Fact]
+    public void APseudoScanShardOutsideItsCountIsRefused() =>
+        Refusal.Expect(["scan", "pseudo", "--generate", "--shard", "3/2", "--out", Out()], "--shard 3/2: need 0 ≤ i < K");
+
+    [Fact]
+    public void PseudoScansFromAMissingObservedScanAreRefused()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "fastad-no-such-scan-" + Guid.NewGuid().ToString("N"));
+        Refusal.Expect(["scan", "pseudo", "--generate", "--from", missing, "--out", Out()], $"--from {missing}: no such folder", "the --out folder of the observed `fastad scan`");
+    }
+
+    [Fact]
+    public void PseudoScansOfAnotherConfigurationThanTheObservedScanAreRefused()
+    {
+        // The observed scan searched FPR 1 alone; pseudo-scans of the default set {1, 0.1, 0.01} would be another statistic.
+        string observed = Out();
+        var (code, _, error) = CliRunner.RunSplit(["scan", "--generate", "--range", "8:12", "--fit-only", "--fprs", "1", "--preset", "quick", "--out", observed, "--quiet"]);
+        Assert.True(code == 0, error);
+        Refusal.Expect(["scan", "pseudo", "--generate", "--range", "8:12", "--preset", "quick", "--from", observed, "--out", Out()],
+            Path.Combine(observed, "results.json"), "the observed scan ran with another configuration (configuration line", "fprs", "give the pseudo-scans the observed scan's");
+    }
 }
