@@ -230,9 +230,9 @@ public static class SimadAnalysis
     }
 
     /// <summary>
-    /// The BDT option: every job of a stage is one fold of one ensemble through the boosting seam (one launch on a kernel device).
-    /// Job j's rows are its own block [data train | simulation train | data test | simulation test]; its fold trains on the training
-    /// rows (the trees stop early on <c>classifier.bdt_validation_fraction</c> of them) and is tested on the test rows, with
+    /// The BDT option: every job of a stage is one fold of one ensemble through the boosting seam (one launch per group of jobs on a
+    /// kernel device). Job j's rows are its own block (<see cref="BdtRows"/>); its fold trains on the training rows (the trees stop
+    /// early on <c>classifier.bdt_validation_fraction</c> of them) and is tested on the test rows, with
     /// <c>classifier.ensemble</c> members, each its own row subsample. The ensemble weights data to the simulation's total
     /// (N0/N1), so the mean probability's log-odds estimates f = ln(p_data/p_sim): the raw output returned, scored like the
     /// MLC network's f, and the BCE loss and sigmoid score of it are the BCE statistics. One training serves every loss.
@@ -254,7 +254,7 @@ public static class SimadAnalysis
         for (int g0 = 0; g0 < jobs.Count; g0 += group)
         {
             var part = jobs.Skip(g0).Take(group).ToArray();
-            var (columns, labels, folds) = BdtRows(c, part, d);
+            var (columns, labels, frequencies, folds) = BdtRows(c, part, d);
             int before = reported;
             var progress = new CallbackProgress<int>(n =>
             {
@@ -264,7 +264,7 @@ public static class SimadAnalysis
                 for (int i = done; i < before + n; i++) memberDone?.Invoke();
             });
             var x = binner.Transform(columns);
-            var ensemble = Ensemble.Train(device, binner, x, labels, folds, c.Classifier.Ensemble, p, progress, cancel);
+            var ensemble = Ensemble.Train(device, binner, x, labels, folds, c.Classifier.Ensemble, p, progress, cancel, frequencies);
             var prob = ensemble.OutOfFoldScores(x);
             for (int j = 0; j < part.Length; j++) outputs[g0 + j] = folds[j].Test.Select(r => Logit(prob[r])).ToArray();
             cancel.ThrowIfCancellationRequested();
@@ -272,28 +272,61 @@ public static class SimadAnalysis
         return outputs;
     }
 
-    // The rows of BDT jobs, each its own block [data train | simulation train | data test | simulation test] (data labelled 1) and fold.
-    private static (double[][] Columns, double[] Labels, FoldSplit[] Folds) BdtRows(SimadConfig c, IReadOnlyList<ClassifierJob> jobs, int d)
+    /// <summary>
+    /// The rows of BDT jobs, each its own block [distinct training events (data labelled 1, then simulation) | data test | simulation
+    /// test] and fold. A training event drawn k times (a bootstrap "data" set) is one row of frequency k, so that the early-stopping
+    /// share never holds a copy of a training row (which would let the trees grow on the bootstrap's duplicates unchecked); the test
+    /// events keep every copy, as the networks' statistics do.
+    /// </summary>
+    internal static (double[][] Columns, double[] Labels, double[] Frequencies, FoldSplit[] Folds) BdtRows(SimadConfig c, IReadOnlyList<ClassifierJob> jobs, int d)
     {
+        var distinct = new (double[] X, double Label, int Count)[jobs.Count][];
+        Parallel.For(0, jobs.Count, j =>
+        {
+            var rows = new List<(double[] X, double Label, int Count)>();
+            foreach (var (block, label) in new[] { (jobs[j].DataTrain, 1.0), (jobs[j].SimTrain, 0.0) })
+            {
+                var index = new Dictionary<string, int>();
+                for (int i = 0; i < block.Length / d; i++)
+                {
+                    var x = block.AsSpan(i * d, d).ToArray();
+                    string key = string.Join(',', x.Select(v => BitConverter.DoubleToInt64Bits(v).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    if (index.TryGetValue(key, out int at)) rows[at] = rows[at] with { Count = rows[at].Count + 1 };
+                    else
+                    {
+                        index[key] = rows.Count;
+                        rows.Add((x, label, 1));
+                    }
+                }
+            }
+            distinct[j] = [.. rows];
+        });
         var offsets = new int[jobs.Count + 1];
-        for (int j = 0; j < jobs.Count; j++)
-            offsets[j + 1] = offsets[j] + (jobs[j].DataTrain.Length + jobs[j].SimTrain.Length + jobs[j].DataTest.Length + jobs[j].SimTest.Length) / d;
-        int rows = offsets[^1];
-        var columns = Enumerable.Range(0, d).Select(_ => new double[rows]).ToArray();
-        var labels = new double[rows];
+        for (int j = 0; j < jobs.Count; j++) offsets[j + 1] = offsets[j] + distinct[j].Length + (jobs[j].DataTest.Length + jobs[j].SimTest.Length) / d;
+        int total = offsets[^1];
+        var columns = Enumerable.Range(0, d).Select(_ => new double[total]).ToArray();
+        var labels = new double[total];
+        var frequencies = new double[total];
         var folds = new FoldSplit[jobs.Count];
         Parallel.For(0, jobs.Count, j =>
         {
             var job = jobs[j];
             int at = offsets[j];
-            foreach (var (block, label) in new[] { (job.DataTrain, 1.0), (job.SimTrain, 0.0), (job.DataTest, 1.0), (job.SimTest, 0.0) })
+            foreach (var (x, label, count) in distinct[j])
+            {
+                for (int k = 0; k < d; k++) columns[k][at] = x[k];
+                labels[at] = label;
+                frequencies[at++] = count;
+            }
+            foreach (var (block, label) in new[] { (job.DataTest, 1.0), (job.SimTest, 0.0) })
                 for (int i = 0; i < block.Length / d; i++, at++)
                 {
                     for (int k = 0; k < d; k++) columns[k][at] = block[i * d + k];
                     labels[at] = label;
+                    frequencies[at] = 1;
                 }
-            int train = (job.DataTrain.Length + job.SimTrain.Length) / d;
-            // Early stopping on a random share of the training events, drawn with the job's seed.
+            int train = distinct[j].Length;
+            // Early stopping on a random share of the distinct training events, drawn with the job's seed.
             var order = EventTable.Permutation(train, job.Seed, 1);
             int validation = (int)Math.Round(c.Classifier.BdtValidationFraction * train);
             folds[j] = new FoldSplit(
@@ -301,7 +334,7 @@ public static class SimadAnalysis
                 [.. order.Take(validation).Select(r => offsets[j] + r).Order()],
                 [.. Enumerable.Range(offsets[j] + train, offsets[j + 1] - offsets[j] - train)]);
         });
-        return (columns, labels, folds);
+        return (columns, labels, frequencies, folds);
     }
 
     // Log-odds of a probability, kept finite at 0 and 1.
