@@ -11,7 +11,7 @@ public sealed record MultileptonOptions(int? Events = null, double? SignalFracti
 /// Synthetic e⁺e⁻μ⁺μ⁻ events (SPEC 3): columns <c>m_ee</c>, <c>m_mumu</c>, <c>m_4l</c> (GeV), <c>is_signal</c> and
 /// <c>is_simulation</c> (0: "data" = an independent background copy + injected signal; 1: "simulation" =
 /// another background copy). Background: ZZ (both pairs on the Z, m_4l from the ZZ threshold), Zγ* (one pair on the Z,
-/// the other a falling low-mass continuum), single Z → 4ℓ (m_4l at the Z, one pair far off shell) and H → ZZ* (m_4l at
+/// the other a falling low-mass continuum), γ*γ* (both pairs in that continuum), single Z → 4ℓ (m_4l at the Z, one pair far off shell) and H → ZZ* (m_4l at
 /// 125 GeV). Constants are in docs/DATA.md ("Multilepton"); the sample stands for <see cref="BackgroundCrossSectionFb"/>
 /// × luminosity selected events.
 /// </summary>
@@ -42,8 +42,8 @@ public static class MultileptonGenerator
     private const double ZMass = 91.1876, ZWidth = 2.4952, HiggsMass = 125.0;
     // Relative mass resolutions: electron pairs, muon pairs, the four-lepton mass.
     private const double ElectronResolution = 0.02, MuonResolution = 0.015, FourLeptonResolution = 0.015;
-    // Background composition: ZZ, Zγ*, Z -> 4l, H -> ZZ* -> 4l (the rest).
-    private const double ZZFraction = 0.50, ZGammaFraction = 0.20, SingleZFraction = 0.24;
+    // Background composition: ZZ, Zγ*, γ*γ*, Z -> 4l, H -> ZZ* -> 4l (the rest).
+    private const double ZZFraction = 0.47, ZGammaFraction = 0.20, GammaGammaFraction = 0.03, SingleZFraction = 0.24;
     // Lowest pair mass (GeV) and the ZZ / Zγ* m_4l tails (GeV).
     private const double MinPairMass = 4, ZZTailScale = 35, ZGammaTailMean = 50;
 
@@ -118,7 +118,14 @@ public static class MultileptonGenerator
             offShell = LogUniform(u[2], MinPairMass, 60);
             four = onShell + offShell + 5 - ZGammaTailMean * Math.Log(1 - u[3]);
         }
-        else if (u[0] < ZZFraction + ZGammaFraction + SingleZFraction)
+        else if (u[0] < ZZFraction + ZGammaFraction + GammaGammaFraction)
+        {
+            // γ*γ*: both pairs off shell (1/m from 4 to 60 GeV); m_4l a falling continuum above their sum.
+            onShell = LogUniform(u[1], MinPairMass, 60);
+            offShell = LogUniform(u[2], MinPairMass, 60);
+            four = onShell + offShell + 20 - ZGammaTailMean * Math.Log(1 - u[3]);
+        }
+        else if (u[0] < ZZFraction + ZGammaFraction + GammaGammaFraction + SingleZFraction)
         {
             // Z -> 4l: m_4l on the Z; the first pair takes most of it, the second a 1/m continuum up to what is left.
             four = BreitWigner(u[1], ZMass, ZWidth, 80, 100);
