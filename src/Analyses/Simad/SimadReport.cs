@@ -134,8 +134,9 @@ public static class SimadReport
                 p.VerticalLine(dedicatedFb, col == 1 ? $"dedicated {dedicatedFb.ToString("G3", Inv)} fb" : null, label: "dedicated search", color: Palette.Purple, style: LineStyle.Dotted);
                 if (s.Crossings[k].CrossSectionFb is { } at && at <= right)
                     p.VerticalLine(at, $"2σ at {at.ToString("G3", Inv)} fb", color: Palette.Vermillion);
-                p.X.Min = lo;
-                p.X.Max = right;
+                // A little room either side, so the points at zero and at the range's end are drawn whole.
+                p.X.Min = lo - 0.03 * (right - lo);
+                p.X.Max = right + 0.03 * (right - lo);
                 if (col == 1)
                 {
                     // The zoom's own y range: the bands and the points it shows.
