@@ -80,23 +80,32 @@ public sealed class MlpClassifier
     }
 
     /// <summary>Score: sigmoid(f) for BCE, f itself (the log-likelihood ratio) for MLC.</summary>
-    public double Score(double f) => Loss == ClassifierLoss.Bce ? 1 / (1 + Math.Exp(-f)) : f;
+    public double Score(double f) => Score(Loss, f);
+
+    /// <summary>Score of a raw output under <paramref name="loss"/>: sigmoid(f) for BCE, f itself (the log-likelihood ratio) for MLC.</summary>
+    public static double Score(ClassifierLoss loss, double f) => loss == ClassifierLoss.Bce ? 1 / (1 + Math.Exp(-f)) : f;
 
     /// <summary>Mean loss of a batch given its outputs, labels and (BCE) per-event weights.</summary>
-    public double BatchLoss(ReadOnlySpan<double> f, ReadOnlySpan<double> y, ReadOnlySpan<double> w)
+    public double BatchLoss(ReadOnlySpan<double> f, ReadOnlySpan<double> y, ReadOnlySpan<double> w) => BatchLoss(Loss, f, y, w);
+
+    /// <summary>
+    /// Mean <paramref name="loss"/> of raw outputs <paramref name="f"/> (a logit for BCE, a log-likelihood ratio for MLC) with labels and
+    /// (BCE) per-event weights: of any classifier's outputs, not only a network's.
+    /// </summary>
+    public static double BatchLoss(ClassifierLoss loss, ReadOnlySpan<double> f, ReadOnlySpan<double> y, ReadOnlySpan<double> w)
     {
         double sum = 0;
         for (int n = 0; n < f.Length; n++)
         {
             double wn = w.IsEmpty ? 1 : w[n];
-            sum += Loss == ClassifierLoss.Bce
+            sum += loss == ClassifierLoss.Bce
                 ? wn * (Math.Max(f[n], 0) - y[n] * f[n] + Math.Log(1 + Math.Exp(-Math.Abs(f[n]))))
                 : y[n] == 1 ? -f[n] : Math.Exp(f[n]) - 1;
         }
         return sum / f.Length;
     }
 
-    /// <summary>Accumulates the gradients of <see cref="BatchLoss"/> after <see cref="Forward"/> of the same batch.</summary>
+    /// <summary>Accumulates the gradients of <see cref="BatchLoss(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double})"/> after <see cref="Forward"/> of the same batch.</summary>
     public void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> f, ReadOnlySpan<double> y, ReadOnlySpan<double> w, Pass pass)
     {
         int batch = pass.Batch;

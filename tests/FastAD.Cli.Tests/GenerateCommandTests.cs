@@ -59,7 +59,7 @@ public class GenerateCommandTests
             r = CliRunner.Run("generate", "multilepton", "--signal", "250", "--signal-fraction", "0.05", "--out", path);
             Assert.True(r.Code == 0, r.Output);
             var ml = EventTableIO.Read(path);
-            Assert.Equal(2_000 + 100 + 2_000, ml.RowCount);
+            Assert.Equal(4_500 + 225 + 4_500, ml.RowCount);       // 4,500 events per copy = 150 fb⁻¹ at 30 fb
             var m4l = ml.GetDouble("m_4l");
             var sig = ml.GetDouble("is_signal");
             Assert.InRange(Enumerable.Range(0, ml.RowCount).Where(i => sig[i] == 1).Average(i => m4l[i]), 245, 255);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using FastAD.Analyses.Reports;
 using FastAD.Analyses.Simad;
+using FastAD.Data;
 using Xunit;
 
 namespace FastAD.Cli.Tests;
@@ -66,6 +67,33 @@ public class SimadCommandTests
         Assert.Equal(2, code);
         Assert.Contains("10 events", output);
         Assert.Contains($"at least {SimadData.MinEvents}", output);
+    }
+
+    [Fact]
+    public void TheBdtWithBothPValuesReportsEachAndWhereTheyDisagree()
+    {
+        // --classifier bdt and --pvalue both on a generated file: the BDT's definition is in the report, every scan point has an
+        // asymptotic p-value beside the bootstrap one, and p-values.csv holds both with the disagreement column.
+        var file = Temp("ml.csv");
+        var (code, output) = CliRunner.Run("generate", "multilepton", "--out", file, "--seed", "5", "--events", "600", "--signal-fraction", "0.1");
+        Assert.True(code == 0, output);
+        var cfg = Temp("tiny.yaml");
+        File.WriteAllText(cfg, "classifier:\n  ensemble: 2\nbootstrap:\n  samples: 5\ninjection:\n  signal: [0, 30]\n  repeats: 1\n");
+        string outDir = Temp("run");
+        (code, output) = CliRunner.Run("simad", "--data", file, "--config", cfg, "--classifier", "BDT", "--pvalue", "both", "--out", outDir, "--quiet");
+        Assert.True(code == 0, output);
+        Assert.Contains("observed p (asymptotic)", output);
+        var r = ReportJson.Load<SimadResults>(Path.Combine(outDir, "results.json"));
+        Assert.Equal(SimadClassifierKind.Bdt, r.Config.Classifier.Kind);
+        Assert.All(r.Scans, s => Assert.All(s.Points, p => Assert.Equal(4, p.AsymptoticPValue!.Length)));
+        Assert.Contains("BDTs", r.NetworkPath + output);
+        var md = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("log-odds", md);
+        Assert.Contains("p-values: both", md);
+        var table = DelimitedTable.Read(Path.Combine(outDir, "p-values.csv"));
+        Assert.Equal(r.Scans.Sum(s => s.Points.Length) * 4, table.RowCount);
+        Assert.Equal(r.Scans[0].Points[1].AsymptoticPValue![2], table.GetDoubles("asymptotic_p_value")[6], 1e-12);
+        Assert.Contains("disagreement", table.Columns);
     }
 
     [Fact]

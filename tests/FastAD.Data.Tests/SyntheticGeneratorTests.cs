@@ -246,6 +246,31 @@ public class SyntheticGeneratorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MultileptonBackgroundReachesUnderTheSignalThroughItsLowMassContinua()
+    {
+        // The Zγ* and Z → 4ℓ components put one pair far off shell (a 1/m continuum from 4 GeV): a quarter or more of the events have
+        // a pair below 40 GeV; γ*γ* puts some background in the signal's (m_ee, m_mumu) window, which the old generator (one pair
+        // always near the Z) left empty. The ZZ m_4l spectrum rises from the
+        // threshold and peaks above it.
+        var t = MultileptonGenerator.Generate(new MultileptonOptions(Events: 20_000, SignalFraction: 0, Seed: 9));
+        var sim = t.View<int>("is_simulation").ToArray();
+        var mee = t.GetDouble("m_ee");
+        var mmm = t.GetDouble("m_mumu");
+        var m4l = t.GetDouble("m_4l");
+        var b = Enumerable.Range(0, t.RowCount).Where(i => sim[i] == 1).ToArray();
+        Assert.Equal(MultileptonGenerator.DefaultEvents, (int)Math.Round(MultileptonGenerator.BackgroundCrossSectionFb * MultileptonGenerator.DefaultLuminosityFb));
+        double low = b.Count(i => Math.Min(mee[i], mmm[i]) < 40) / (double)b.Length;
+        Assert.InRange(low, 0.25, 0.6);
+        int window = b.Count(i => mee[i] is > 20 and < 30 && mmm[i] is > 12 and < 18);
+        // γ*γ* (3 %): both pairs in the 1/m continuum, about 0.15 × 0.15 of them in the window: ~13 of 20,000.
+        Assert.True(window >= 5, $"{window} background events in the signal's pair-mass window");
+        Assert.All(b, i => Assert.True(mee[i] >= 4 && mmm[i] >= 4, "pairs above 4 GeV"));
+        int Count(double lo, double hi) => b.Count(i => m4l[i] >= lo && m4l[i] < hi);
+        Assert.True(Count(200, 240) > 1.5 * Count(170, 185), "the ZZ spectrum rises above its threshold");
+        Assert.True(Count(200, 240) > 2 * Count(400, 440), "and falls in its tail");
+    }
+
+    [Fact]
     public void MalformedOptionsAreRejectedClearly()
     {
         var e = Assert.Throws<ArgumentException>(() => DimuonGenerator.Generate(new DimuonOptions(Events: 0)));

@@ -21,8 +21,9 @@ public sealed record SignalPool(string Name, double MassA, EventTable Events);
 /// <param name="Observed">A file's data rows as given (signal included), evaluated against the null; null when generated.</param>
 /// <param name="Pools">Signal pools of the injection scans.</param>
 /// <param name="Notes">What was assumed about the input (for the report).</param>
+/// <param name="LuminosityFb">Integrated luminosity (fb⁻¹) the background sample stands for: converts injected events to a cross section.</param>
 public sealed record SimadSample(string Source, string[] Features, EventTable Background, EventTable Simulation, EventTable? Observed,
-    IReadOnlyList<SignalPool> Pools, IReadOnlyList<string> Notes);
+    IReadOnlyList<SignalPool> Pools, IReadOnlyList<string> Notes, double LuminosityFb = MultileptonGenerator.DefaultLuminosityFb);
 
 /// <summary>Builds <see cref="SimadSample"/>s from files or the multilepton generator, with clear errors for bad input.</summary>
 public static class SimadData
@@ -36,7 +37,9 @@ public static class SimadData
     /// </summary>
     public static SimadSample Generate(SimadConfig c)
     {
-        int n = c.Generate.Events;
+        int n = c.Generate.EventsPerCopy();
+        // Events given explicitly stand for events / σ_bg; otherwise the sample was sized from the luminosity.
+        double luminosity = c.Generate.Events > 0 ? MultileptonGenerator.LuminosityOf(n) : c.Generate.LuminosityFb;
         var features = c.Columns.Features.ToArray();
         var table = MultileptonGenerator.Generate(new MultileptonOptions(n, 0, MultileptonGenerator.SignalMassPoints[0], c.Seed));
         var sim = table.GetDouble("is_simulation");
@@ -54,8 +57,9 @@ public static class SimadData
             var signal = g.Select(g.GetDouble("is_signal").Select(v => v == 1).ToArray());
             pools.Add(new SignalPool($"m_A = {mA:G} GeV", mA, signal.SelectColumns(features)));
         }
-        return new SimadSample($"generated multilepton samples (seed {c.Seed}, {n:N0} background events per copy)", features,
-            background.SelectColumns(features), simulation.SelectColumns(features), null, pools, []);
+        return new SimadSample($"generated multilepton samples (seed {c.Seed}, {n:N0} background events per copy = {luminosity:G4} fb⁻¹ at " +
+                               $"{MultileptonGenerator.BackgroundCrossSectionFb:G} fb selected)", features,
+            background.SelectColumns(features), simulation.SelectColumns(features), null, pools, [], luminosity);
     }
 
     /// <summary>Reads a file (CSV, .npy/.npz, Feather) with the feature columns and the simulation flag (and optional truth).</summary>
@@ -100,7 +104,8 @@ public static class SimadData
         }
         Require(background.RowCount, $"{source}: background-only data rows ({c.Columns.Simulation} = 0{(data.Has(c.Columns.Truth) ? $", {c.Columns.Truth} = 0" : "")})");
         Require(simulation.RowCount, $"{source}: simulation rows ({c.Columns.Simulation} = 1)");
-        return new SimadSample(source, features, background, simulation, data.SelectColumns(features), pools, notes);
+        notes.Add($"the background stands for {c.Generate.LuminosityFb:G4} fb⁻¹ (generate.luminosity_fb), which converts injected events to a cross section");
+        return new SimadSample(source, features, background, simulation, data.SelectColumns(features), pools, notes, c.Generate.LuminosityFb);
     }
 
     private static void Require(int rows, string what)

@@ -32,7 +32,9 @@ public sealed record NullResult(string Loss, StatisticSet BackgroundOnly, Statis
 /// <param name="Mean">Mean over injections, per statistic.</param>
 /// <param name="Std">Standard deviation over injections, per statistic.</param>
 /// <param name="PValue">Bootstrap p-value of the mean (in the statistic's signal direction), per statistic.</param>
-public sealed record InjectionPoint(int Signal, double CrossSectionFb, StatisticSet[] Injections, double[] Mean, double[] Std, double[] PValue);
+/// <param name="AsymptoticPValue">Asymptotic (Gaussian) p-value of the mean, per statistic; null unless <c>evaluation.p_value</c> asks for it.</param>
+public sealed record InjectionPoint(int Signal, double CrossSectionFb, StatisticSet[] Injections, double[] Mean, double[] Std, double[] PValue,
+    double[]? AsymptoticPValue = null);
 
 /// <summary>
 /// Where the mean of a statistic leaves the 2σ null band (linear interpolation between scan points); null if it never
@@ -45,12 +47,16 @@ public sealed record Crossing(string Statistic, double? Signal, double? CrossSec
 public sealed record ScanResult(string Loss, string Pool, double MassA, InjectionPoint[] Points, Crossing[] Crossings);
 
 /// <summary>A file's observed data against the null of one loss.</summary>
-public sealed record ObservedResult(string Loss, StatisticSet Statistics, double[] PValue);
+public sealed record ObservedResult(string Loss, StatisticSet Statistics, double[] PValue, double[]? AsymptoticPValue = null);
 
 /// <summary>Event counts of the held-out split.</summary>
 public sealed record SplitSizes(int BackgroundTrain, int BackgroundTest, int SimulationTrain, int SimulationTest);
 
-/// <summary>Everything a run computed (results.json); <c>NetworkPath</c> is where the networks trained (<see cref="FastAD.Flows.MlpTrainer.PathOn"/>).</summary>
+/// <summary>
+/// Everything a run computed (results.json); <c>NetworkPath</c> is where the classifiers trained (<see cref="SimadAnalysis.PathOn"/>),
+/// <c>NetworksTrained</c> the networks or BDTs trained, <c>LuminosityFb</c> the luminosity the background stands for (with
+/// <c>injection.selection_efficiency</c> it converts injected events to fb).
+/// </summary>
 public sealed record SimadResults(string Version, string Device, string Input, string Preset, SimadConfig Config, SplitSizes Split,
     IReadOnlyList<string> Notes, NullResult[] Nulls, ScanResult[] Scans, ObservedResult[] Observed, int NetworksTrained,
-    Dictionary<string, double> Seconds, string NetworkPath = "");
+    Dictionary<string, double> Seconds, string NetworkPath = "", double LuminosityFb = 0);

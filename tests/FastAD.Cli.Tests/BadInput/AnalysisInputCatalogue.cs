@@ -82,6 +82,23 @@ public sealed class AnalysisInputCatalogue
     public void AListAsTheYamlRootSaysTheFileIsAList() =>
         Refusal.Expect(["conrad", "--config", Config("- seed: 3\n- flows: 2\n")], "the file is a list", "expected a section of keys");
 
+    [Theory]
+    [InlineData("--classifier", "svm", "--classifier must be mlp or bdt")]
+    [InlineData("--pvalue", "exact", "--pvalue must be bootstrap, asymptotic or both")]
+    public void AnUnknownSimadClassifierOrPValueKindNamesTheChoices(string option, string value, string message) =>
+        Refusal.Expect(["simad", "--generate", option, value, "--out", Temp("out")], message, $"'{value}'");
+
+    [Theory]
+    [InlineData("injection:\n  selection_efficiency: 0\n", "injection.selection_efficiency must be in (0, 1]")]
+    [InlineData("injection:\n  selection_efficiency: 1.5\n", "injection.selection_efficiency must be in (0, 1]")]
+    [InlineData("injection:\n  dedicated_search_fb: -1\n", "injection.dedicated_search_fb must be positive")]
+    [InlineData("classifier:\n  kind: bdt\n  bdt:\n    subsample: 0\n", "classifier.bdt.subsample must be in (0, 1]")]
+    [InlineData("classifier:\n  kind: bdt\n  bdt_validation_fraction: 0.7\n", "classifier.bdt_validation_fraction must be in [0, 0.5)")]
+    [InlineData("classifier:\n  kind: forest\n", "classifier.kind is 'forest'")]
+    [InlineData("evaluation:\n  p_value: chi2\n", "evaluation.p_value is 'chi2'")]
+    public void ABadSimadBdtPValueOrCrossSectionSettingNamesTheKey(string yaml, string message) =>
+        Refusal.Expect(["simad", "--generate", "--config", Config(yaml), "--out", Temp("out")], message);
+
     [Fact]
     public void ATypoInAYamlKeySuggestsTheKeyMeant() =>
         Refusal.Expect(["simad", "--config", Config("sed: 4\n")], "unknown key 'sed'", "did you mean 'seed'?");
