@@ -119,6 +119,18 @@ DEVFN void finish_round(GLOBAL const int* feat, GLOBAL const int* thr, GLOBAL co
     BARRIER();
 }
 
+/* The parameters every training kernel takes (the job tables, the boosting settings, the work buffers and the
+   outputs), in the host's argument order (KernelEnsembleTrainer); a kernel's own parameters follow them. */
+#define TREE_TRAIN_ARGS \
+    GLOBAL const uchar* bins, GLOBAL const double* labels, GLOBAL const double* frequencies, \
+    GLOBAL const int* trainRows, GLOBAL const int* trainOffset, GLOBAL const int* valRows, \
+    GLOBAL const int* valOffset, GLOBAL const double* positiveWeight, GLOBAL const double* baseline, int rounds, \
+    int patience, int minSamplesLeaf, int totalRows, int members, double lr, double lambda, double gamma, \
+    double minChildWeight, double subsample, double tol, u64 seed, int maxTrain, int maxVal, \
+    GLOBAL double* margin, GLOBAL double* grad, GLOBAL double* hess, GLOBAL int* nodeOf, \
+    GLOBAL double* valMargin, GLOBAL double* hist, GLOBAL int* outFeature, GLOBAL int* outThreshold, \
+    GLOBAL int* outDefaultLeft, GLOBAL double* outValue, GLOBAL int* outRounds
+
 /* The start of a training kernel: job = (fold, member) of this work-group, its seed, its training and validation rows,
    and its views of the per-row buffers and of the histograms (HIST_NODES nodes of F x NBINS x 3 per job). */
 #define TREE_JOB(HIST_NODES) \

@@ -5,17 +5,7 @@
 #define NODES ((1 << (MAXD + 1)) - 1)
 #define LEVEL_MAX (1 << (MAXD - 1))
 
-KERNEL void train_depthwise(GLOBAL const uchar* bins, GLOBAL const double* labels, GLOBAL const double* frequencies,
-                            GLOBAL const int* trainRows, GLOBAL const int* trainOffset,
-                            GLOBAL const int* valRows, GLOBAL const int* valOffset,
-                            GLOBAL const double* positiveWeight, GLOBAL const double* baseline,
-                            int rounds, int patience, int minSamplesLeaf, int totalRows, int members,
-                            double lr, double lambda, double gamma, double minChildWeight, double subsample, double tol, u64 seed,
-                            int maxTrain, int maxVal,
-                            GLOBAL double* margin, GLOBAL double* grad, GLOBAL double* hess, GLOBAL int* nodeOf,
-                            GLOBAL double* valMargin, GLOBAL double* hist,
-                            GLOBAL int* outFeature, GLOBAL int* outThreshold, GLOBAL int* outDefaultLeft, GLOBAL double* outValue,
-                            GLOBAL int* outRounds)
+KERNEL void train_depthwise(TREE_TRAIN_ARGS)
 {
     TREE_JOB(LEVEL_MAX)
 

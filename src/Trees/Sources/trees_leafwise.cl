@@ -16,17 +16,7 @@
 #define CAN_SPLIT(n) ((maxDepth <= 0 || nDepth[n] < maxDepth) && nC[n] >= 2 * minSamplesLeaf)
 
 /* Arguments as train_depthwise, plus maxDepth (0: none) and the explicit children of every tree's nodes. */
-KERNEL void train_leafwise(GLOBAL const uchar* bins, GLOBAL const double* labels, GLOBAL const double* frequencies,
-                           GLOBAL const int* trainRows, GLOBAL const int* trainOffset,
-                           GLOBAL const int* valRows, GLOBAL const int* valOffset,
-                           GLOBAL const double* positiveWeight, GLOBAL const double* baseline,
-                           int rounds, int patience, int minSamplesLeaf, int totalRows, int members,
-                           double lr, double lambda, double gamma, double minChildWeight, double subsample, double tol, u64 seed,
-                           int maxTrain, int maxVal,
-                           GLOBAL double* margin, GLOBAL double* grad, GLOBAL double* hess, GLOBAL int* nodeOf,
-                           GLOBAL double* valMargin, GLOBAL double* hist,
-                           GLOBAL int* outFeature, GLOBAL int* outThreshold, GLOBAL int* outDefaultLeft, GLOBAL double* outValue,
-                           GLOBAL int* outRounds, int maxDepth, GLOBAL int* outLeft, GLOBAL int* outRight)
+KERNEL void train_leafwise(TREE_TRAIN_ARGS, int maxDepth, GLOBAL int* outLeft, GLOBAL int* outRight)
 {
     TREE_JOB(LNODES)
 
