@@ -165,6 +165,36 @@ public abstract class MaskedAutoregressiveFlow : IConditionalFlow
         y.CopyTo(x);
     }
 
+    /// <summary>One chunk of <see cref="SampleInChunks{TState}"/>: <paramref name="z"/> holds the chunk's noise on entry and its samples on exit.</summary>
+    protected delegate void SampleChunk<TState>(Span<double> z, ReadOnlySpan<double> c, int rows, TState state);
+
+    /// <summary>
+    /// Sampling in chunks of <paramref name="chunkRows"/> rows over the cores, each thread with its own
+    /// <paramref name="newState"/> (scratch) and buffer: every row is computed the same way whatever the chunking.
+    /// </summary>
+    protected unsafe void SampleInChunks<TState>(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, int batch, int chunkRows,
+        Func<TState> newState, SampleChunk<TState> chunk)
+    {
+        int chunks = (batch + chunkRows - 1) / chunkRows, d = D, conditions = C;
+        fixed (double* pn = noise)
+        fixed (double* pc = c)
+        fixed (double* px = x)
+        {
+            nint np = (nint)pn, cp = (nint)pc, xp = (nint)px;
+            int nl = noise.Length, cl = c.Length, xl = x.Length;
+            Parallel.For(0, chunks, () => (Z: new double[chunkRows * d], State: newState()), (k, _, s) =>
+            {
+                int start = k * chunkRows, n = Math.Min(chunkRows, batch - start);
+                var z = s.Z.AsSpan(0, n * d);
+                new ReadOnlySpan<double>((double*)np, nl).Slice(start * d, n * d).CopyTo(z);
+                var cs = conditions > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * conditions, n * conditions) : default;
+                chunk(z, cs, n, s.State);
+                z.CopyTo(new Span<double>((double*)xp, xl).Slice(start * d, n * d));
+                return s;
+            }, _ => { });
+        }
+    }
+
     void IConditionalFlow.Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, IFlowPass pass) => Sample(noise, c, x, (Pass)pass);
 
     /// <summary>Evaluation-mode z = T(x|c) and log|det ∂z/∂x| per row.</summary>

@@ -263,8 +263,36 @@ public sealed class NflowsMadeBlock : MadeBlock<NflowsMadeBlock.Cache>
         Condition?.Backward(c, dA, dc, batch, accumulateDx: true);
     }
 
-    /// <summary>x from z (sampling direction): D passes, pass d fixing x_d, since dimension d's parameters depend only on x_&lt;d.</summary>
+    /// <summary>
+    /// x from z (sampling direction), dimension by dimension, since dimension d's parameters depend only on x_&lt;d: each
+    /// hidden unit computed once, in the first pass where its inputs are known (see <see cref="MadeSamplingPlan{T}"/>);
+    /// the residual MADE takes D network passes (<see cref="InverseReference"/>).
+    /// </summary>
     public override void Inverse(ReadOnlySpan<double> z, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
+    {
+        if (IsResidual)
+        {
+            InverseReference(z, c, x, batch, cache);
+            return;
+        }
+        var plan = SamplingPlan<double>();
+        var scratch = plan.NewScratch(Math.Min(batch, MadeSamplingPlan<double>.ChunkRows));
+        for (int start = 0; start < batch; start += MadeSamplingPlan<double>.ChunkRows)
+        {
+            int rows = Math.Min(MadeSamplingPlan<double>.ChunkRows, batch - start);
+            plan.Inverse(z.Slice(start * D, rows * D), C > 0 ? c.Slice(start * C, rows * C) : default, x.Slice(start * D, rows * D), rows, scratch);
+        }
+    }
+
+    /// <summary>The fused inverse of this (plain, not residual) MADE with products in <typeparamref name="T"/>.</summary>
+    internal MadeSamplingPlan<T> SamplingPlan<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (IsResidual) throw new InvalidOperationException("The residual MADE has no fused sampling plan.");
+        return new MadeSamplingPlan<T>(D, C, Input, Condition, Hidden, MadeActivation.None, MadeActivation.Relu, Output, Layout, Transform);
+    }
+
+    /// <summary>The reference inverse: D full network passes, pass d fixing x_d (what <see cref="Inverse"/> is tested against).</summary>
+    internal void InverseReference(ReadOnlySpan<double> z, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
         x[..(batch * D)].Clear();
         for (int d = 0; d < D; d++)

@@ -123,6 +123,36 @@ public sealed class NflowsMaf : MaskedAutoregressiveFlow
         }
     }
 
+    /// <summary>Evaluation-mode samples x = T⁻¹(noise|c): rows in parallel chunks, each MADE inverted with its fused plan (the residual MADE: D passes).</summary>
+    public override void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass) => Sample(noise, c, x, pass, singlePrecision: false);
+
+    /// <summary>
+    /// <see cref="Sample(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Pass)"/>, with the MADE networks evaluated in
+    /// single precision when <paramref name="singlePrecision"/> (the transforms' inverses stay double).
+    /// </summary>
+    public void Sample(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, Pass pass, bool singlePrecision)
+    {
+        if (Blocks.Any(b => b.IsResidual)) base.Sample(noise, c, x, pass);
+        else if (singlePrecision) Sample<float>(noise, c, x, pass.Batch);
+        else Sample<double>(noise, c, x, pass.Batch);
+    }
+
+    private void Sample<T>(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, int batch) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var plans = Blocks.Select(b => b.SamplingPlan<T>()).ToArray();
+        var undo = Permutations.Select(p => new PermutationLayer(p)).ToArray();
+        int chunkRows = MadeSamplingPlan<T>.ChunkRows;
+        SampleInChunks(noise, c, x, batch, chunkRows, () => (Y: new double[chunkRows * D], Plans: plans.Select(p => p.NewScratch(chunkRows)).ToArray()), (z, cs, n, s) =>
+        {
+            var y = s.Y.AsSpan(0, n * D);
+            for (int t = Blocks.Length - 1; t >= 0; t--)
+            {
+                plans[t].Inverse(z, cs, y, n, s.Plans[t]);
+                undo[t].Undo(y, z, n);
+            }
+        });
+    }
+
     /// <summary>z = T(x|c) and log|det ∂z/∂x| per row.</summary>
     public override void Latent(ReadOnlySpan<double> x, ReadOnlySpan<double> c, Span<double> z, Span<double> logDet, IFlowPass pass)
     {

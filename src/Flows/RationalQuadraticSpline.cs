@@ -63,6 +63,61 @@ public static class RationalQuadraticSpline
         return lo;
     }
 
+    /// <summary>
+    /// x = spline⁻¹(y) straight from the 3K − 1 parameters (widths and heights already scaled), for sampling: the same
+    /// knots as <see cref="BuildInto"/> (the exponentials of widths and heights vectorised, the cumulative sums formed
+    /// in the same order), but only the two derivatives of y's bin and no log-determinant. <paramref name="scratch"/>
+    /// holds at least 2K values.
+    /// </summary>
+    internal static double InverseOf(double y, ReadOnlySpan<double> parameters, int bins, double bound, Span<double> scratch)
+    {
+        if (y <= -bound || y >= bound) return y;
+        var e = scratch[..(2 * bins)];
+        double maxW = double.NegativeInfinity, maxH = double.NegativeInfinity;
+        for (int k = 0; k < bins; k++)
+        {
+            maxW = Math.Max(maxW, parameters[k]);
+            maxH = Math.Max(maxH, parameters[bins + k]);
+        }
+        System.Numerics.Tensors.TensorPrimitives.Subtract(parameters[..bins], maxW, e[..bins]);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(parameters.Slice(bins, bins), maxH, e[bins..]);
+        System.Numerics.Tensors.TensorPrimitives.Exp(e, e);
+        double sumW = 0, sumH = 0;
+        for (int k = 0; k < bins; k++)
+        {
+            sumW += e[k];
+            sumH += e[bins + k];
+        }
+        // y's bin b: the last knot at or below y (knots strictly increase; the last one is pinned to B > y).
+        double accW = 0, accH = 0, x0 = -bound, y0 = -bound, x1 = bound, y1 = bound;
+        int b = 0;
+        for (; b < bins; b++)
+        {
+            accW += MinWidth + (1 - MinWidth * bins) * e[b] / sumW;
+            accH += MinHeight + (1 - MinHeight * bins) * e[bins + b] / sumH;
+            x1 = b == bins - 1 ? bound : 2 * bound * accW - bound;
+            y1 = b == bins - 1 ? bound : 2 * bound * accH - bound;
+            if (y < y1) break;
+            x0 = x1;
+            y0 = y1;
+        }
+        if (b == bins) b = bins - 1;        // not reached for y < B; kept for safety
+        double d0 = b == 0 ? 1.0 : MinDerivative + Softplus(parameters[2 * bins + b - 1]);
+        double d1 = b == bins - 1 ? 1.0 : MinDerivative + Softplus(parameters[2 * bins + b]);
+        return SolveBin(y, x0, x1, y0, y1, d0, d1);
+    }
+
+    /// <summary>The inverse inside one bin: the root in [0, 1] of the bin's quadratic, mapped back to x.</summary>
+    private static double SolveBin(double y, double x0, double x1, double y0, double y1, double d0, double d1)
+    {
+        double w = x1 - x0, h = y1 - y0, s = h / w;
+        double dy = y - y0, kappa = d1 + d0 - 2 * s;
+        double a = h * (s - d0) + dy * kappa, bq = h * d0 - dy * kappa, c = -s * dy;
+        double disc = Math.Max(bq * bq - 4 * a * c, 0);
+        double t = 2 * c / (-bq - Math.Sqrt(disc));
+        return t * w + x0;
+    }
+
     /// <summary>y = spline(x) and log dy/dx; identity outside [−B, B].</summary>
     public static (double Y, double LogDet) Forward(double x, in Knots k) => Forward(x, k.X, k.Y, k.Derivative);
 
@@ -88,13 +143,7 @@ public static class RationalQuadraticSpline
     {
         if (y <= ky[0] || y >= ky[^1]) return (y, 0);
         int b = Bin(ky, y);
-        double w = kx[b + 1] - kx[b], h = ky[b + 1] - ky[b], s = h / w;
-        double d0 = kd[b], d1 = kd[b + 1];
-        double dy = y - ky[b], kappa = d1 + d0 - 2 * s;
-        double a = h * (s - d0) + dy * kappa, bq = h * d0 - dy * kappa, c = -s * dy;
-        double disc = Math.Max(bq * bq - 4 * a * c, 0);
-        double t = 2 * c / (-bq - Math.Sqrt(disc));
-        double x = t * w + kx[b];
+        double x = SolveBin(y, kx[b], kx[b + 1], ky[b], ky[b + 1], kd[b], kd[b + 1]);
         var (_, logDet) = Forward(x, kx, ky, kd);
         return (x, -logDet);
     }

@@ -84,13 +84,11 @@ public sealed class RationalQuadraticTransform : ElementwiseTransform
     public override void InverseDimension(ReadOnlySpan<double> z, ReadOnlySpan<double> theta, ParameterLayout layout, int dimension, Span<double> x, int batch)
     {
         int d = layout.Features;
-        Span<double> t = stackalloc double[ParametersPerDimension];
-        Span<double> kx = stackalloc double[Bins + 1], ky = stackalloc double[Bins + 1], kd = stackalloc double[Bins + 1];
+        Span<double> t = stackalloc double[ParametersPerDimension], scratch = stackalloc double[2 * Bins];
         for (int n = 0; n < batch; n++)
         {
             Theta(theta, layout, n, dimension, t);
-            RationalQuadraticSpline.BuildInto(t, Bins, TailBound, kx, ky, kd);
-            x[n * d + dimension] = RationalQuadraticSpline.Inverse(z[n * d + dimension], kx, ky, kd).X;
+            x[n * d + dimension] = RationalQuadraticSpline.InverseOf(z[n * d + dimension], t, Bins, TailBound, scratch);
         }
     }
 }

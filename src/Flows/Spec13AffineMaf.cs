@@ -8,7 +8,7 @@ namespace FastAD.Flows;
 /// <see cref="ExpAffineTransform"/> → <see cref="BatchNormFlow"/> → reverse <see cref="PermutationLayer"/>, standard-normal base,
 /// orthogonal MADE weights and zero biases. Training passes and their backward run layer by layer
 /// (<see cref="MaskedAutoregressiveFlow"/>); evaluation runs block-major over all rows in parallel chunks (single-precision
-/// products when asked), and sampling inverts each MADE with its fused <see cref="TanhMadeBlock.SamplingPlan{T}"/> —
+/// products when asked), and sampling inverts each MADE with its fused <see cref="MadeSamplingPlan{T}"/> —
 /// the paths the flow kernels (<see cref="KernelFlowEvaluator"/>, <see cref="KernelFlowTrainer"/>) mirror.
 /// </summary>
 public sealed class Spec13AffineMaf : MaskedAutoregressiveFlow
@@ -182,39 +182,26 @@ public sealed class Spec13AffineMaf : MaskedAutoregressiveFlow
         else Sample<double>(noise, c, x, pass.Batch);
     }
 
-    private unsafe void Sample<T>(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, int batch) where T : unmanaged, IFloatingPointIeee754<T>
+    private void Sample<T>(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, int batch) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var plans = Made.Select(m => new TanhMadeBlock.SamplingPlan<T>(m)).ToArray();
-        int chunkRows = TanhMadeBlock.SamplingPlan<T>.ChunkRows, chunks = (batch + chunkRows - 1) / chunkRows;
-        fixed (double* pn = noise)
-        fixed (double* pc = c)
-        fixed (double* px = x)
+        var plans = Made.Select(m => m.SamplingPlan<T>()).ToArray();
+        int chunkRows = MadeSamplingPlan<T>.ChunkRows;
+        SampleInChunks(noise, c, x, batch, chunkRows, () => new SampleBuffers<T>(chunkRows * D, plans.Select(p => p.NewScratch(chunkRows)).ToArray()), (z, cs, n, s) =>
         {
-            nint np = (nint)pn, cp = (nint)pc, xp = (nint)px;
-            int nl = noise.Length, cl = c.Length, xl = x.Length;
-            Parallel.For(0, chunks, () => new SampleBuffers<T>(chunkRows * D, plans.Select(p => p.NewScratch(chunkRows)).ToArray()), (chunk, _, s) =>
+            var v = s.V.AsSpan(0, n * D);
+            for (int b = Made.Length - 1; b >= 0; b--)
             {
-                int start = chunk * chunkRows, n = Math.Min(chunkRows, batch - start);
-                var z = s.Z.AsSpan(0, n * D);
-                var v = s.V.AsSpan(0, n * D);
-                new ReadOnlySpan<double>((double*)np, nl).Slice(start * D, n * D).CopyTo(z);
-                var cs = C > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * C, n * C) : default;
-                for (int b = Made.Length - 1; b >= 0; b--)
-                {
-                    Reverse.Apply(z, v, n);
-                    Norm[b].Inverse(v, s.U, n);
-                    plans[b].Inverse(s.U.AsSpan(0, n * D), cs, z, n, s.Plan[b]);
-                }
-                z.CopyTo(new Span<double>((double*)xp, xl).Slice(start * D, n * D));
-                return s;
-            }, _ => { });
-        }
+                Reverse.Apply(z, v, n);
+                Norm[b].Inverse(v, s.U, n);
+                plans[b].Inverse(s.U.AsSpan(0, n * D), cs, z, n, s.Plan[b]);
+            }
+        });
     }
 
-    private sealed class SampleBuffers<T>(int size, T[][][] plan)
+    private sealed class SampleBuffers<T>(int size, MadeSamplingPlan<T>.Scratch[] plan) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public readonly double[] Z = new double[size], V = new double[size], U = new double[size];
-        public readonly T[][][] Plan = plan;
+        public readonly double[] V = new double[size], U = new double[size];
+        public readonly MadeSamplingPlan<T>.Scratch[] Plan = plan;
     }
 
     /// <summary>Sets every batch-norm layer's running statistics from the whole training set (one training-mode pass).</summary>

@@ -9,9 +9,9 @@ namespace FastAD.Flows;
 /// (all dimensions' first parameter, then the second, … : pytorch-flows' chunk), z = τ(x; θ). With SPEC 1.3's
 /// <see cref="ExpAffineTransform"/> θ = (m, a), u = (x − m)·exp(−a), log|det| = −Σ a. Forward, backward (hand-derived,
 /// checked against finite differences in the tests) and the inverse for sampling (for the exp-affine transform the fused
-/// <see cref="SamplingPlan{T}"/>, one network evaluation per row; otherwise D network passes). Batches are row-major.
+/// <see cref="MadeSamplingPlan{T}"/>, one network evaluation per row; otherwise D network passes). Batches are row-major.
 /// </summary>
-public sealed partial class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
+public sealed class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
 {
     /// <summary>Creates a block for D features, C conditions and H hidden units (weights zero; see <see cref="Layers"/>) with <paramref name="transform"/> (SPEC 1.3's by default).</summary>
     public TanhMadeBlock(int features, int conditions, int hidden, ElementwiseTransform? transform = null)
@@ -115,7 +115,7 @@ public sealed partial class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
     /// <summary>
     /// x from u (sampling direction) dimension by dimension, since the outputs of dimension d depend only on x_&lt;d. For the
     /// exp-affine transform (x_d = u_d·exp(a_d) + m_d) each hidden unit is computed once, in the first pass where its inputs
-    /// are known (see <see cref="SamplingPlan{T}"/>); other transforms take D network passes.
+    /// are known (see <see cref="MadeSamplingPlan{T}"/>); other transforms take D network passes.
     /// </summary>
     public override void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
@@ -124,13 +124,20 @@ public sealed partial class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
             InverseReference(u, c, x, batch, cache);
             return;
         }
-        var plan = new SamplingPlan<double>(this);
-        var scratch = plan.NewScratch(Math.Min(batch, SamplingPlan<double>.ChunkRows));
-        for (int start = 0; start < batch; start += SamplingPlan<double>.ChunkRows)
+        var plan = SamplingPlan<double>();
+        var scratch = plan.NewScratch(Math.Min(batch, MadeSamplingPlan<double>.ChunkRows));
+        for (int start = 0; start < batch; start += MadeSamplingPlan<double>.ChunkRows)
         {
-            int rows = Math.Min(SamplingPlan<double>.ChunkRows, batch - start);
+            int rows = Math.Min(MadeSamplingPlan<double>.ChunkRows, batch - start);
             plan.Inverse(u.Slice(start * D, rows * D), C > 0 ? c.Slice(start * C, rows * C) : default, x.Slice(start * D, rows * D), rows, scratch);
         }
+    }
+
+    /// <summary>The fused inverse (see <see cref="MadeSamplingPlan{T}"/>) of this block with the exp-affine transform, products in <typeparamref name="T"/>.</summary>
+    internal MadeSamplingPlan<T> SamplingPlan<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Transform is not ExpAffineTransform) throw new InvalidOperationException("The fused sampling plan of this block computes the exp-affine transform only.");
+        return new MadeSamplingPlan<T>(D, C, Input, Condition, [Hidden], MadeActivation.Tanh, MadeActivation.Tanh, Output, Layout, Transform);
     }
 
     /// <summary>The reference inverse: D full network passes, pass d fixing x_d (what <see cref="Inverse"/> is tested against).</summary>

@@ -152,6 +152,56 @@ public class FastPathTests
         AssertClose(u, back, 1e-10, "T(T⁻¹(u))");
     }
 
+    [Theory]
+    [InlineData(3, 1, 64, 2, true, 300)]      // CONRAD's shape (spline), more rows than one chunk
+    [InlineData(3, 1, 33, 1, true, 17)]       // odd width, one hidden layer
+    [InlineData(5, 2, 24, 3, true, 40)]       // more features and layers
+    [InlineData(4, 0, 9, 2, false, 260)]      // no conditions, the nflows affine transform
+    [InlineData(1, 1, 8, 2, true, 30)]        // one feature: its parameters see only the biases
+    public void NflowsGroupedInverseMatchesTheDPassInverse(int d, int c, int h, int layers, bool spline, int batch)
+    {
+        var block = spline
+            ? new NflowsMadeBlock(d, c, h, layers, AutoregressiveTransform.RationalQuadratic, 8, 3.0)
+            : new NflowsMadeBlock(d, c, h, layers, AutoregressiveTransform.AffineNflows);
+        block.InitialiseLikeTorch(9, 0);
+        for (int i = 0; i < block.Output.Weight.Length; i++) block.Output.Weight[i] *= 4;     // splines away from the identity
+        var u = Normal(batch * d, 3);
+        var cond = Normal(batch * Math.Max(c, 1), 4);
+        var fast = new double[batch * d];
+        var reference = new double[batch * d];
+        block.Inverse(u, cond, fast, batch, block.NewCache(batch));
+        block.InverseReference(u, cond, reference, batch, block.NewCache(batch));
+        AssertClose(reference, fast, 1e-12, "x");
+        var back = new double[batch * d];
+        block.Forward(fast, cond, back, new double[batch], batch, block.NewCache(batch));
+        AssertClose(u, back, 1e-10, "T(T⁻¹(u))");
+    }
+
+    [Theory]
+    [InlineData(false, 1e-12)]
+    [InlineData(true, 2e-4)]        // single-precision networks: the spline parameters carry float rounding
+    public void RqsFlowSamplingInParallelChunksMatchesTheLayerByLayerInverse(bool single, double tolerance)
+    {
+        // 1,100 rows: five chunks, the last one partial; random permutations between the transforms.
+        const int rows = 1100;
+        var flow = FlowsSelfTest.RqsLikeFlows(1, 32, 21)[0];
+        var noise = Normal(rows * 3, 70);
+        var c = Normal(rows, 71);
+        var fast = new double[rows * 3];
+        flow.Sample(noise, c, fast, flow.NewPass(rows), single);
+
+        // The reference: the layers in reverse, each MADE inverted by D network passes.
+        var y = noise.ToArray();
+        var below = new double[y.Length];
+        for (int l = flow.Layers.Count - 1; l >= 0; l--)
+        {
+            if (flow.Layers[l] is NflowsMadeBlock block) block.InverseReference(y, c, below, rows, block.NewCache(rows));
+            else ((PermutationLayer)flow.Layers[l]).Undo(y, below, rows);
+            (y, below) = (below, y);
+        }
+        AssertClose(y, fast, tolerance, "x");
+    }
+
     [Fact]
     public void ChunkedEvaluationMatchesBlockByBlockReference()
     {

@@ -54,6 +54,29 @@ public class SplineTests
         }
     }
 
+    [Theory]
+    [InlineData(8, 1.5)]
+    [InlineData(2, 3.0)]      // two bins: both derivatives of either bin are boundary ones, or one of each
+    [InlineData(5, 6.0)]      // steep softmaxes: bins near the minimum width and height
+    public void InverseFromParametersMatchesTheInverseOfTheBuiltKnots(int bins, double spread)
+    {
+        Span<double> scratch = stackalloc double[2 * bins];
+        for (ulong stream = 0; stream < 20; stream++)
+        {
+            var p = new double[3 * bins - 1];
+            Philox4x32.FillNormal(p, 13, stream);
+            for (int i = 0; i < p.Length; i++) p[i] *= spread;
+            var k = RationalQuadraticSpline.Build(p, bins, 3.0);
+            for (double y = -3.5; y <= 3.5; y += 0.0071)
+            {
+                double expected = RationalQuadraticSpline.Inverse(y, k).X, got = RationalQuadraticSpline.InverseOf(y, p, bins, 3.0, scratch);
+                Assert.True(Math.Abs(expected - got) <= 1e-12 * (1 + Math.Abs(expected)), $"stream {stream}, y {y}: {got:R} vs {expected:R}");
+            }
+            foreach (double y in k.Y)    // exactly on the knots
+                Assert.True(Math.Abs(RationalQuadraticSpline.Inverse(y, k).X - RationalQuadraticSpline.InverseOf(y, p, bins, 3.0, scratch)) <= 1e-12 * 4);
+        }
+    }
+
     [Fact]
     public void SplineIsContinuousAndMonotoneAcrossKnotsAndTails()
     {
