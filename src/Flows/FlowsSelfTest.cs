@@ -187,7 +187,45 @@ public static class FlowsSelfTest
                     double worst = CompareTrainingStep(device, precision, family.Flows(2, 79));
                     return (worst <= tolerance, worst, $"2 flows x 256 events, {family.Shape}: loss and gradients of one Adam step vs managed backward (relative to the largest gradient)");
                 }));
+        results.Add(Row("MLP ensembles, 3 x 50 relu (kernel vs managed)", 1e-9, () =>
+        {
+            double worst = CompareMlps(device);
+            return (worst <= 1e-9, worst, "4 requests x 5 members, SimAD's shape (3 x 50 relu), BCE, 3 epochs in one launch each: max |Δ output| of the largest");
+        }));
         return results;
+    }
+
+    /// <summary>
+    /// Trains 4 requests × 5 members of SimAD's classifier (3 hidden layers of 50 relu units, 4 inputs, BCE, 3 epochs) with
+    /// the MLP seam on <paramref name="device"/> and on the managed reference, and returns the largest output difference
+    /// (on 300 probe rows) relative to the largest output.
+    /// </summary>
+    public static double CompareMlps(ComputeDevice device)
+    {
+        int[] hidden = [50, 50, 50];
+        const int d = 4, members = 5;
+        var requests = Enumerable.Range(0, 4).Select(j =>
+        {
+            int n = 400 + 50 * j;
+            var x = new double[n * d];
+            Philox4x32.FillNormal(x, 93, (ulong)j);
+            var y = Enumerable.Range(0, n).Select(i => i % 2 == 0 ? 1.0 : 0.0).ToArray();
+            for (int i = 0; i < n; i += 2) x[i * d] += 0.8;
+            return new MlpEnsembleRequest(x, y, null, new MlpTrainingOptions { Epochs = 3, BatchSize = 128, LearningRate = 1e-3, Seed = 5 + (ulong)j }, 300 + (ulong)j);
+        }).ToArray();
+        var reference = requests.Select(r => MlpEnsemble.Train(r.X, r.Y, r.W, d, hidden, ClassifierLoss.Bce, members, r.Options, r.Seed)).ToArray();
+        var trained = MlpEnsemble.Train(device, requests, d, hidden, ClassifierLoss.Bce, members);
+        var probe = new double[300 * d];
+        Philox4x32.FillNormal(probe, 93, 99);
+        var outputs = MlpEnsemble.Outputs(device, trained, requests.Select(_ => probe).ToArray());
+        double worst = 0;
+        for (int j = 0; j < requests.Length; j++)
+        {
+            var expected = reference[j].Outputs(probe);
+            double scale = Math.Max(expected.Max(Math.Abs), 1e-300);
+            worst = Math.Max(worst, expected.Zip(outputs[j], (e, a) => Math.Abs(e - a)).Max() / scale);
+        }
+        return worst;
     }
 
     private static string Text(FlowPrecision precision) => precision.ToString().ToLowerInvariant();
