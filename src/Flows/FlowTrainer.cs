@@ -52,13 +52,8 @@ public static class FlowTrainer
         Validate(cTrain, Math.Max(c, 1), "training conditions");
         Validate(xVal, d, "validation features");
         Validate(cVal, Math.Max(c, 1), "validation conditions");
-        // The MAFs' wide products run in float when asked (their layers' switch); other flows train in double.
-        var layers = (flow switch
-        {
-            Spec13AffineMaf maf => maf.Made.SelectMany(m => m.Layers),
-            NflowsMaf maf => maf.Blocks.SelectMany(b => b.Layers),
-            _ => [],
-        }).ToArray();
+        // The MAF's wide products run in float when asked (its layers' switch); other flows train in double.
+        var layers = (flow as Spec13AffineMaf)?.Made.SelectMany(m => m.Layers).ToArray() ?? [];
         var precision = layers.Select(l => l.SinglePrecisionProducts).ToArray();
         foreach (var l in layers) l.SinglePrecisionProducts = o.SinglePrecisionProducts;
         try

@@ -141,8 +141,7 @@ public class FlowEnsembleTests
         Assert.True(result.ValidationLoss.Length < 300, "no early stop");
         Assert.Equal(result.BestEpoch + 5 + 1, result.ValidationLoss.Length);
         Assert.Equal(result.ValidationLoss.Min(), result.ValidationLoss[result.BestEpoch]);
-        // Training validates with its float products (H = 32), ValidationLoss in double: equal to float precision.
-        Assert.Equal(result.ValidationLoss[result.BestEpoch], FlowTrainer.ValidationLoss(flow, xv, cv, 400), 5);
+        Assert.Equal(result.ValidationLoss[result.BestEpoch], FlowTrainer.ValidationLoss(flow, xv, cv, 400), 12);
     }
 
     [Fact]
