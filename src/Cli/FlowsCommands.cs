@@ -136,6 +136,19 @@ internal static class FlowsCommands
                     () => FlowTrainer.Train(flow, x, c, x, c, options));
             };
         }
+        foreach (int hidden in new[] { 20, 128 })
+        {
+            yield return d =>
+            {
+                RequireCpu(d);
+                const int members = 10;     // CATHODE's: 5 per channel, both channels at once
+                var flows = Enumerable.Range(0, members).Select(k => (IConditionalFlow)new Spec13AffineMaf(3, 1, hidden, 6, seed: 1 + (ulong)k)).ToArray();
+                var options = Enumerable.Range(0, members).Select(k => new FlowTrainingOptions { Epochs = 1, BatchSize = 256, Seed = (ulong)k }).ToArray();
+                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF ensemble epoch, managed ({members} members on the cores, H={hidden})",
+                    $"{members} x {rows:N0} x 3 events; per member: median / {members}", d, (double)members * rows,
+                    () => FlowTraining.Train(d, flows, x, c, x, c, options));
+            };
+        }
         foreach (var (hidden, single) in new[] { (20, false), (20, true), (128, false), (128, true) })
         {
             yield return d =>
@@ -202,6 +215,16 @@ internal static class FlowsCommands
             return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create("RQS MAF epoch (4 transforms, 8 bins, H=64)",
                 $"{rows:N0} x 3 events; val NLL {nll} after {nllEpochs} epochs (true {truth})", d, rows,
                 () => FlowTrainer.Train(flow, x, c, xv, cv, options with { Epochs = 1 }));
+        };
+        yield return d =>
+        {
+            RequireCpu(d);
+            const int members = 4;
+            var flows = Enumerable.Range(0, members).Select(k => (IConditionalFlow)Make()).ToArray();
+            var each = Enumerable.Range(0, members).Select(k => options with { Epochs = 1, Seed = (ulong)k }).ToArray();
+            return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"RQS MAF ensemble epoch, managed ({members} members on the cores, H=64)",
+                $"{members} x {rows:N0} x 3 events; per member: median / {members}", d, (double)members * rows,
+                () => FlowTraining.Train(d, flows, x, c, xv, cv, each));
         };
         foreach (bool single in new[] { false, true })
             yield return d =>
