@@ -52,6 +52,21 @@ public abstract class ElementwiseTransform
     /// <summary>x_d = τ⁻¹(z_d; θ_d) for one dimension of every row (the other columns of x untouched).</summary>
     public abstract void InverseDimension(ReadOnlySpan<double> z, ReadOnlySpan<double> theta, ParameterLayout layout, int dimension, Span<double> x, int batch);
 
+    /// <summary>
+    /// <see cref="InverseDimension"/> with dimension <paramref name="dimension"/>'s parameters given parameter-major for
+    /// <paramref name="rows"/> rows (<paramref name="columns"/>[k·rows + r] = θ_k of row r; the transform may overwrite them):
+    /// the layout of the sampling plans, in which a transform can work on all rows at once. <paramref name="work"/> holds at
+    /// least rows × max(D·P, P + 3) values. This default regroups them row by row for <see cref="InverseDimension"/>.
+    /// </summary>
+    internal virtual void InverseColumns(ReadOnlySpan<double> z, Span<double> columns, int features, int dimension, Span<double> x, int rows, Span<double> work)
+    {
+        int p = ParametersPerDimension;
+        var layout = new ParameterLayout(features, p, Grouped: true);
+        for (int k = 0; k < p; k++)
+            for (int r = 0; r < rows; r++) work[layout.Index(r, dimension, k)] = columns[k * rows + r];
+        InverseDimension(z, work, layout, dimension, x, rows);
+    }
+
     /// <summary>log(1 + eᵘ), overflow-safe.</summary>
     internal static double Softplus(double u) => Math.Max(u, 0) + Math.Log(1 + Math.Exp(-Math.Abs(u)));
 }

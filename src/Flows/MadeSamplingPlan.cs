@@ -23,7 +23,7 @@ internal enum MadeActivation
 /// by the pass that first allows them (later-ready units are never needed) and the masked weights gathered into dense
 /// transposed blocks, each group padded to whole vectors and each layer's input led by a constant 1 that carries the bias.
 /// Pass p then runs one product per layer (activation fused or applied to the new group only) for the units that pass p
-/// newly allows, one for the P parameters of dimension p, and the elementwise inverse of dimension p — one network
+/// newly allows, one for the P parameters of dimension p, and the elementwise inverse of dimension p (all rows at once) — one network
 /// evaluation per row in total instead of D, without most of the masked zeros. Used by <see cref="TanhMadeBlock"/> (one
 /// tanh hidden layer after the first, exp-affine transform) and <see cref="NflowsMadeBlock"/> (relu layers, any transform).
 /// </summary>
@@ -39,7 +39,6 @@ internal sealed class MadeSamplingPlan<T> where T : unmanaged, IFloatingPointIee
     private readonly Stage[] _stages;
     private readonly T[] _out;                      // [(1 + last width) × D·stride]: dimension d's P parameters in columns d·stride …
     private readonly ElementwiseTransform _transform;
-    private readonly ParameterLayout _theta;        // the parameters handed to a general transform: grouped, one row per sample
 
     /// <summary>
     /// A plan for a MADE of D features and C conditions: h₀ = act₀(M₀ x + W_c c + b₀ (+ b_c)), h_l = act(M_l h_{l−1} + b_l)
@@ -56,7 +55,6 @@ internal sealed class MadeSamplingPlan<T> where T : unmanaged, IFloatingPointIee
         _p = transform.ParametersPerDimension;
         _stride = (_p + pad - 1) / pad * pad;
         _transform = transform;
-        _theta = new ParameterLayout(d, _p, Grouped: true);
         _stages = new Stage[1 + hidden.Count];
 
         // The first layer reads (1, c, x): x_i becomes known after pass i.
@@ -174,13 +172,15 @@ internal sealed class MadeSamplingPlan<T> where T : unmanaged, IFloatingPointIee
             }
             Parameters = new T[rows * plan._stride];
             Exp = new T[rows];
-            Theta = plan._transform is ExpAffineTransform ? [] : new double[rows * plan._d * plan._p];
+            bool general = plan._transform is not ExpAffineTransform;
+            Columns = general ? new double[rows * plan._p] : [];
+            Work = general ? new double[rows * Math.Max(plan._d * plan._p, plan._p + 3)] : [];
         }
 
         internal readonly int Rows;
         internal readonly T[] Inputs, Parameters, Exp;
         internal readonly T[][] Layers;
-        internal readonly double[] Theta;
+        internal readonly double[] Columns, Work;
     }
 
     /// <summary>x from u for <paramref name="rows"/> rows (at most the scratch's rows).</summary>
@@ -238,9 +238,10 @@ internal sealed class MadeSamplingPlan<T> where T : unmanaged, IFloatingPointIee
             for (int r = 0; r < rows; r++) x[r * d + p] = u[r * d + p] * double.CreateTruncating(e[r]) + double.CreateTruncating(ma[r * _stride]);
             return;
         }
-        var theta = scratch.Theta;
+        // Parameter-major, so that the transform can work on all rows at once.
+        var columns = scratch.Columns.AsSpan(0, rows * _p);
         for (int r = 0; r < rows; r++)
-            for (int k = 0; k < _p; k++) theta[_theta.Index(r, p, k)] = double.CreateTruncating(ma[r * _stride + k]);
-        _transform.InverseDimension(u, theta, _theta, p, x, rows);
+            for (int k = 0; k < _p; k++) columns[k * rows + r] = double.CreateTruncating(ma[r * _stride + k]);
+        _transform.InverseColumns(u, columns, d, p, x, rows, scratch.Work);
     }
 }

@@ -108,7 +108,7 @@ public static class RationalQuadraticSpline
     }
 
     /// <summary>The inverse inside one bin: the root in [0, 1] of the bin's quadratic, mapped back to x.</summary>
-    private static double SolveBin(double y, double x0, double x1, double y0, double y1, double d0, double d1)
+    internal static double SolveBin(double y, double x0, double x1, double y0, double y1, double d0, double d1)
     {
         double w = x1 - x0, h = y1 - y0, s = h / w;
         double dy = y - y0, kappa = d1 + d0 - 2 * s;

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace FastAD.Flows;
 
 /// <summary>
@@ -90,5 +92,70 @@ public sealed class RationalQuadraticTransform : ElementwiseTransform
             Theta(theta, layout, n, dimension, t);
             x[n * d + dimension] = RationalQuadraticSpline.InverseOf(z[n * d + dimension], t, Bins, TailBound, scratch);
         }
+    }
+
+    /// <summary>
+    /// The spline inverse of one dimension for all rows at once (the sampling plans' path): widths and heights scaled,
+    /// their softmaxes and the interior derivatives' softplus vectorised over the rows, then per row the walk to y's bin and
+    /// its quadratic (<see cref="RationalQuadraticSpline.InverseOf"/> row by row, to rounding).
+    /// </summary>
+    internal override void InverseColumns(ReadOnlySpan<double> z, Span<double> columns, int features, int dimension, Span<double> x, int rows, Span<double> work)
+    {
+        int k = Bins, r = rows;
+        double bound = TailBound;
+        var widths = columns[..(k * r)];
+        var heights = columns.Slice(k * r, k * r);
+        var slopes = columns.Slice(2 * k * r, (k - 1) * r);
+        TensorPrimitives.Multiply(columns[..(2 * k * r)], _widthScale, columns[..(2 * k * r)]);
+        var fw = work[..r];
+        var fh = work.Slice(r, r);
+        Normalise(widths, k, r, fw, 1 - RationalQuadraticSpline.MinWidth * k);
+        Normalise(heights, k, r, fh, 1 - RationalQuadraticSpline.MinHeight * k);
+        // Interior derivatives: min_d + softplus(u) = min_d + max(u, 0) + log(1 + e^{−|u|}).
+        var t = work.Slice(2 * r, (k - 1) * r);
+        TensorPrimitives.Abs(slopes, t);
+        TensorPrimitives.Negate(t, t);
+        TensorPrimitives.Exp(t, t);
+        TensorPrimitives.Add(t, 1.0, t);
+        TensorPrimitives.Log(t, t);
+        TensorPrimitives.Max(slopes, 0.0, slopes);
+        TensorPrimitives.Add(slopes, t, slopes);
+        TensorPrimitives.Add(slopes, RationalQuadraticSpline.MinDerivative, slopes);
+        for (int n = 0; n < r; n++)
+        {
+            double y = z[n * features + dimension];
+            if (y <= -bound || y >= bound)
+            {
+                x[n * features + dimension] = y;
+                continue;
+            }
+            double accW = 0, accH = 0, x0 = -bound, y0 = -bound, x1 = bound, y1 = bound, sw = fw[n], sh = fh[n];
+            int b = 0;
+            for (; b < k; b++)
+            {
+                accW += RationalQuadraticSpline.MinWidth + widths[b * r + n] * sw;
+                accH += RationalQuadraticSpline.MinHeight + heights[b * r + n] * sh;
+                x1 = b == k - 1 ? bound : 2 * bound * accW - bound;
+                y1 = b == k - 1 ? bound : 2 * bound * accH - bound;
+                if (y < y1) break;
+                x0 = x1;
+                y0 = y1;
+            }
+            if (b == k) b = k - 1;
+            double d0 = b == 0 ? 1.0 : slopes[(b - 1) * r + n], d1 = b == k - 1 ? 1.0 : slopes[b * r + n];
+            x[n * features + dimension] = RationalQuadraticSpline.SolveBin(y, x0, x1, y0, y1, d0, d1);
+        }
+    }
+
+    /// <summary>Per row, the exponentials e^{v − max} of K columns in place and <paramref name="factor"/> = scale / Σ e.</summary>
+    private static void Normalise(Span<double> v, int k, int r, Span<double> factor, double scale)
+    {
+        v[..r].CopyTo(factor);
+        for (int j = 1; j < k; j++) TensorPrimitives.Max(factor, v.Slice(j * r, r), factor);
+        for (int j = 0; j < k; j++) TensorPrimitives.Subtract(v.Slice(j * r, r), factor, v.Slice(j * r, r));
+        TensorPrimitives.Exp(v, v);
+        v[..r].CopyTo(factor);
+        for (int j = 1; j < k; j++) TensorPrimitives.Add(factor, v.Slice(j * r, r), factor);
+        TensorPrimitives.Divide(scale, factor, factor);
     }
 }
