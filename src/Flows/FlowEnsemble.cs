@@ -80,8 +80,10 @@ public sealed class FlowEnsemble
         var flows = Enumerable.Range(0, members).Select(create).ToArray();
         var results = new FlowTrainingResult[members];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxParallel > 0 ? maxParallel : Environment.ProcessorCount };
+        bool serialMembers = Math.Min(members, parallel.MaxDegreeOfParallelism) >= Environment.ProcessorCount;
         Parallel.For(0, members, parallel, i =>
         {
+            using var scope = FlowParallelism.Serial(serialMembers);
             var memberProgress = progress is null ? null : new Relay(i, progress);
             results[i] = FlowTrainer.Train(flows[i], xTrain, cTrain, xVal, cVal, options with { Seed = options.Seed + (ulong)i }, memberProgress);
         });

@@ -58,8 +58,11 @@ public static class FlowTraining
             return results;
         }
         var managed = new FlowTrainingResult[flows.Count];
+        // With a member per core or more, each member's own loops stay on its thread (FlowParallelism).
+        bool serialMembers = flows.Count >= Environment.ProcessorCount;
         Parallel.For(0, flows.Count, new ParallelOptions { CancellationToken = cancel }, k =>
         {
+            using var scope = FlowParallelism.Serial(serialMembers);
             var member = new Relay<(int Epoch, double Train, double Validation)>(p => checkedProgress.Report((k, p.Epoch, p.Train, p.Validation)));
             managed[k] = FlowTrainer.Train(flows[k], xTrain, cTrain, xVal, cVal, options[k], member);
             trained?.Invoke(k);

@@ -182,7 +182,7 @@ public abstract class MaskedAutoregressiveFlow : IConditionalFlow
         {
             nint np = (nint)pn, cp = (nint)pc, xp = (nint)px;
             int nl = noise.Length, cl = c.Length, xl = x.Length;
-            Parallel.For(0, chunks, () => (Z: new double[chunkRows * d], State: newState()), (k, _, s) =>
+            Parallel.For(0, chunks, FlowParallelism.Options, () => (Z: new double[chunkRows * d], State: newState()), (k, _, s) =>
             {
                 int start = k * chunkRows, n = Math.Min(chunkRows, batch - start);
                 var z = s.Z.AsSpan(0, n * d);

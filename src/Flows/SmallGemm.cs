@@ -51,7 +51,7 @@ internal static unsafe class SmallGemm
         fixed (T* pc = c)
         {
             long work = (long)rows * cols * depth;
-            if (!parallel || work < ParallelThreshold || rows < 8 || Environment.ProcessorCount < 2)
+            if (!parallel || work < ParallelThreshold || rows < 8 || Environment.ProcessorCount < 2 || FlowParallelism.IsSerial)
             {
                 Run(pa, ars, acs, pb, ldb, pc, ldc, 0, rows, cols, depth, overwrite, tanh);
                 return;

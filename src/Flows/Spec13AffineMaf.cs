@@ -134,7 +134,7 @@ public sealed class Spec13AffineMaf : MaskedAutoregressiveFlow
             {
                 var made = Made[b];
                 var prepared = made.Prepare();
-                Parallel.For(0, chunks, () => made.NewCache(ChunkRows), (chunk, _, cache) =>
+                Parallel.For(0, chunks, FlowParallelism.Options, () => made.NewCache(ChunkRows), (chunk, _, cache) =>
                 {
                     int start = chunk * ChunkRows, n = Math.Min(ChunkRows, rows - start);
                     var cs = C > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * C, n * C) : default;

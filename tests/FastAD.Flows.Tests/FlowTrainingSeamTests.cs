@@ -62,6 +62,29 @@ public class FlowTrainingSeamTests
         }
     }
 
+    [Fact]
+    public void MembersSideBySideTrainBitForBitAsAlone()
+    {
+        // As many members as cores: each member's loops stay on its thread (FlowParallelism), while a flow trained alone
+        // splits its large products (256 x 64 x 64 ≥ SmallGemm.ParallelThreshold) and its whole-set passes over the cores.
+        // Every row is computed the same way either way: the same bits.
+        int members = Math.Max(2, Environment.ProcessorCount);
+        var (x, c) = Data(700, 60);
+        var (xv, cv) = Data(600, 62);
+        var options = Enumerable.Range(0, members).Select(k => new FlowTrainingOptions { Epochs = 2, BatchSize = 256, Seed = 3 + (ulong)k, SinglePrecisionProducts = false }).ToArray();
+        IConditionalFlow[] Make() => Enumerable.Range(0, members).Select(k => (IConditionalFlow)new Spec13AffineMaf(3, 1, 64, 2, seed: 20 + (ulong)k)).ToArray();
+        var alone = Make();
+        var expected = alone.Select((f, k) => FlowTrainer.Train(f, x, c, xv, cv, options[k])).ToArray();
+        var together = Make();
+        var results = FlowTraining.Train(FastAD.Kernels.Cpu.CpuDevice.Instance, together, x, c, xv, cv, options);
+        for (int k = 0; k < members; k++)
+        {
+            Assert.Equal(expected[k].ValidationLoss, results[k].ValidationLoss);
+            Assert.Equal(alone[k].Parameters().SelectMany(p => p.Value), together[k].Parameters().SelectMany(p => p.Value));
+            Assert.Equal(alone[k].State().SelectMany(v => v), together[k].State().SelectMany(v => v));
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(TestDevices.Backends), MemberType = typeof(TestDevices))]
     public void FlowsWithoutKernelsTrainOnTheReferenceAndSayWhy(string backend)
