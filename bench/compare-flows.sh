@@ -8,7 +8,7 @@ if [ $# -ge 1 ]; then fastad=("$1"); else fastad=(dotnet run -c Release --projec
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 "${fastad[@]}" bench --suite flows --device cpu --seconds 1
 /usr/bin/python3 bench/peers/flows_peers.py
-# The ensemble rows' peer: members of an ensemble are independent, so on 2 cores PyTorch's best is one 1-thread process
-# per core (per-member time = the 1-thread epoch / 2, assuming perfect scaling: generous to PyTorch).
+# The ensemble rows' peer: members of an ensemble are independent, so on N cores PyTorch's best is one 1-thread process
+# per core (per-member time = the 1-thread epoch / N, assuming perfect scaling: generous to PyTorch).
 echo "== PyTorch, 1 thread (for the per-member ensemble comparison)"
 FLOWS_PEER_THREADS=1 /usr/bin/python3 bench/peers/flows_peers.py --skip-nll

@@ -145,7 +145,7 @@ internal static class FlowsCommands
                 var flows = Enumerable.Range(0, members).Select(k => (IConditionalFlow)new Spec13AffineMaf(3, 1, hidden, 6, seed: 1 + (ulong)k)).ToArray();
                 var options = Enumerable.Range(0, members).Select(k => new FlowTrainingOptions { Epochs = 1, BatchSize = 256, Seed = (ulong)k }).ToArray();
                 return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF ensemble epoch, managed ({members} members on the cores, H={hidden})",
-                    $"{members} x {rows:N0} x 3 events; per member: median / {members}", d, (double)members * rows,
+                    $"{members} x {rows:N0} x 3 events (validated on the same events); per member: median / {members}", d, (double)members * rows,
                     () => FlowTraining.Train(d, flows, x, c, x, c, options));
             };
         }
@@ -153,16 +153,9 @@ internal static class FlowsCommands
         {
             yield return d =>
             {
-                RequireCpu(d);
-                int n = quick ? 10_000 : hidden > 64 ? 20_000 : 100_000;
                 var flow = new Spec13AffineMaf(3, 1, hidden, 6, seed: 1);
-                var noise = new double[n * 3];
-                var cond = new double[n];
-                FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
-                var output = new double[n * 3];
-                var pass = flow.NewPass(n);
-                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"MAF sampling (6 blocks, H={hidden}){(single ? ", float" : "")}", $"{n:N0} samples", d, n,
-                    () => flow.Sample(noise, cond, output, pass, single));
+                return SamplingRow(d, $"MAF sampling (6 blocks, H={hidden}){(single ? ", float" : "")}", quick ? 10_000 : hidden > 64 ? 20_000 : 100_000, flow,
+                    (noise, cond, output, pass) => flow.Sample(noise, cond, output, pass, single));
             };
         }
         foreach (int hidden in new[] { 20, 128 })
@@ -229,17 +222,23 @@ internal static class FlowsCommands
         foreach (bool single in new[] { false, true })
             yield return d =>
             {
-                RequireCpu(d);
-                int n = quick ? 2_000 : 100_000;
                 var flow = Make();
-                var noise = new double[n * 3];
-                var cond = new double[n];
-                FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
-                var output = new double[n * 3];
-                var pass = flow.NewPass(n);
-                return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create($"RQS MAF sampling (4 transforms, 8 bins, H=64){(single ? ", float" : "")}", $"{n:N0} samples", d, n,
-                    () => flow.Sample(noise, cond, output, pass, single));
+                return SamplingRow(d, $"RQS MAF sampling (4 transforms, 8 bins, H=64){(single ? ", float" : "")}", quick ? 2_000 : 100_000, flow,
+                    (noise, cond, output, pass) => flow.Sample(noise, cond, output, pass, single));
             };
+    }
+
+    /// <summary>Sampling <paramref name="n"/> events of one condition from Philox noise with <paramref name="sample"/> (the managed path).</summary>
+    private static FastAD.Kernels.Diagnostics.PrimitiveWorkload SamplingRow(FastAD.Kernels.ComputeDevice d, string name, int n, MaskedAutoregressiveFlow flow,
+        Action<double[], double[], double[], MaskedAutoregressiveFlow.Pass> sample)
+    {
+        RequireCpu(d);
+        var noise = new double[n * 3];
+        var cond = new double[n];
+        FastAD.Kernels.Random.Philox4x32.FillNormal(noise, 4, 1);
+        var output = new double[n * 3];
+        var pass = flow.NewPass(n);
+        return FastAD.Kernels.Diagnostics.PrimitiveWorkload.Create(name, $"{n:N0} samples", d, n, () => sample(noise, cond, output, pass));
     }
 
     /// <summary>

@@ -56,7 +56,8 @@ public abstract class ElementwiseTransform
     /// <see cref="InverseDimension"/> with dimension <paramref name="dimension"/>'s parameters given parameter-major for
     /// <paramref name="rows"/> rows (<paramref name="columns"/>[k·rows + r] = θ_k of row r; the transform may overwrite them):
     /// the layout of the sampling plans, in which a transform can work on all rows at once. <paramref name="work"/> holds at
-    /// least rows × max(D·P, P + 3) values. This default regroups them row by row for <see cref="InverseDimension"/>.
+    /// least rows × max(D·P, P + 3) values (this default regroups the parameters into rows × D·P for <see cref="InverseDimension"/>;
+    /// an override may use rows × (P + 3)).
     /// </summary>
     internal virtual void InverseColumns(ReadOnlySpan<double> z, Span<double> columns, int features, int dimension, Span<double> x, int rows, Span<double> work)
     {

@@ -13,10 +13,25 @@ internal static class FlowParallelism
     /// <summary>True inside <see cref="Serial"/> on this thread.</summary>
     public static bool IsSerial => _serial > 0;
 
-    /// <summary>The options of a loop that splits work over the cores unless <see cref="IsSerial"/>.</summary>
-    public static ParallelOptions Options => IsSerial ? SerialOptions : DefaultOptions;
-
-    private static readonly ParallelOptions SerialOptions = new() { MaxDegreeOfParallelism = 1 }, DefaultOptions = new();
+    /// <summary>
+    /// body(i, local) for i &lt; <paramref name="count"/>, each thread with its own <paramref name="newLocal"/>(): over the cores,
+    /// or inside <see cref="Serial"/> a plain loop on the calling thread (Parallel.For would still hand its task to the pool).
+    /// </summary>
+    public static void For<TLocal>(int count, Func<TLocal> newLocal, Action<int, TLocal> body)
+    {
+        if (IsSerial)
+        {
+            if (count <= 0) return;
+            var local = newLocal();
+            for (int i = 0; i < count; i++) body(i, local);
+            return;
+        }
+        Parallel.For(0, count, newLocal, (i, _, local) =>
+        {
+            body(i, local);
+            return local;
+        }, _ => { });
+    }
 
     /// <summary>Keeps this thread's flow loops on this thread until disposed (nothing when <paramref name="when"/> is false).</summary>
     public static Scope Serial(bool when = true) => new(when);

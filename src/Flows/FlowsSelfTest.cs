@@ -218,12 +218,19 @@ public static class FlowsSelfTest
         var probe = new double[300 * d];
         Philox4x32.FillNormal(probe, 93, 99);
         var outputs = MlpEnsemble.Outputs(device, trained, requests.Select(_ => probe).ToArray());
+        if (outputs.Length != requests.Length) return double.NaN;
         double worst = 0;
         for (int j = 0; j < requests.Length; j++)
         {
             var expected = reference[j].Outputs(probe);
+            if (outputs[j].Length != expected.Length) return double.NaN;
             double scale = Math.Max(expected.Max(Math.Abs), 1e-300);
-            worst = Math.Max(worst, expected.Zip(outputs[j], (e, a) => Math.Abs(e - a)).Max() / scale);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double e = Math.Abs(expected[i] - outputs[j][i]) / scale;
+                if (double.IsNaN(e)) return double.NaN;      // Math.Max and LINQ's Max would pass over a NaN
+                worst = Math.Max(worst, e);
+            }
         }
         return worst;
     }

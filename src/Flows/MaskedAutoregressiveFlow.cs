@@ -182,7 +182,7 @@ public abstract class MaskedAutoregressiveFlow : IConditionalFlow
         {
             nint np = (nint)pn, cp = (nint)pc, xp = (nint)px;
             int nl = noise.Length, cl = c.Length, xl = x.Length;
-            Parallel.For(0, chunks, FlowParallelism.Options, () => (Z: new double[chunkRows * d], State: newState()), (k, _, s) =>
+            FlowParallelism.For(chunks, () => (Z: new double[chunkRows * d], State: newState()), (k, s) =>
             {
                 int start = k * chunkRows, n = Math.Min(chunkRows, batch - start);
                 var z = s.Z.AsSpan(0, n * d);
@@ -190,8 +190,7 @@ public abstract class MaskedAutoregressiveFlow : IConditionalFlow
                 var cs = conditions > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * conditions, n * conditions) : default;
                 chunk(z, cs, n, s.State);
                 z.CopyTo(new Span<double>((double*)xp, xl).Slice(start * d, n * d));
-                return s;
-            }, _ => { });
+            });
         }
     }
 

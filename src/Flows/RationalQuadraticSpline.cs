@@ -64,9 +64,9 @@ public static class RationalQuadraticSpline
     }
 
     /// <summary>
-    /// x = spline⁻¹(y) straight from the 3K − 1 parameters (widths and heights already scaled), for sampling: the same
-    /// knots as <see cref="BuildInto"/> (the exponentials of widths and heights vectorised, the cumulative sums formed
-    /// in the same order), but only the two derivatives of y's bin and no log-determinant. <paramref name="scratch"/>
+    /// x = spline⁻¹(y) straight from the 3K − 1 parameters (widths and heights already scaled), for sampling: the knots of
+    /// <see cref="BuildInto"/> to rounding (the exponentials of widths and heights vectorised, each bin's share as e·f rather
+    /// than e/Σ), but only the two derivatives of y's bin and no log-determinant. <paramref name="scratch"/>
     /// holds at least 2K values.
     /// </summary>
     internal static double InverseOf(double y, ReadOnlySpan<double> parameters, int bins, double bound, Span<double> scratch)
@@ -88,23 +88,36 @@ public static class RationalQuadraticSpline
             sumW += e[k];
             sumH += e[bins + k];
         }
-        // y's bin b: the last knot at or below y (knots strictly increase; the last one is pinned to B > y).
-        double accW = 0, accH = 0, x0 = -bound, y0 = -bound, x1 = bound, y1 = bound;
-        int b = 0;
-        for (; b < bins; b++)
-        {
-            accW += MinWidth + (1 - MinWidth * bins) * e[b] / sumW;
-            accH += MinHeight + (1 - MinHeight * bins) * e[bins + b] / sumH;
-            x1 = b == bins - 1 ? bound : 2 * bound * accW - bound;
-            y1 = b == bins - 1 ? bound : 2 * bound * accH - bound;
-            if (y < y1) break;
-            x0 = x1;
-            y0 = y1;
-        }
-        if (b == bins) b = bins - 1;        // not reached for y < B; kept for safety
+        int b = FindBin(y, bound, bins, e[..bins], e[bins..], 1, (1 - MinWidth * bins) / sumW, (1 - MinHeight * bins) / sumH,
+            out double x0, out double x1, out double y0, out double y1);
         double d0 = b == 0 ? 1.0 : MinDerivative + Softplus(parameters[2 * bins + b - 1]);
         double d1 = b == bins - 1 ? 1.0 : MinDerivative + Softplus(parameters[2 * bins + b]);
         return SolveBin(y, x0, x1, y0, y1, d0, d1);
+    }
+
+    /// <summary>
+    /// The bin of y (−B &lt; y &lt; B): the last knot at or below y, walking the cumulative sums of widths and heights as
+    /// <see cref="BuildInto"/> forms them (min + e_k·f per bin, f = (1 − min·K)/Σ e; knots strictly increase, the last pinned
+    /// to B), with bin b's e at [b·<paramref name="stride"/>]; its knots in x0, x1, y0, y1. A NaN y ends in the last bin
+    /// (and gives NaN).
+    /// </summary>
+    internal static int FindBin(double y, double bound, int bins, ReadOnlySpan<double> widths, ReadOnlySpan<double> heights, int stride, double fw, double fh,
+        out double x0, out double x1, out double y0, out double y1)
+    {
+        double accW = 0, accH = 0;
+        x0 = y0 = -bound;
+        x1 = y1 = bound;
+        for (int b = 0; b < bins; b++)
+        {
+            accW += MinWidth + widths[b * stride] * fw;
+            accH += MinHeight + heights[b * stride] * fh;
+            x1 = b == bins - 1 ? bound : 2 * bound * accW - bound;
+            y1 = b == bins - 1 ? bound : 2 * bound * accH - bound;
+            if (y < y1 || b == bins - 1) return b;
+            x0 = x1;
+            y0 = y1;
+        }
+        return bins - 1;
     }
 
     /// <summary>The inverse inside one bin: the root in [0, 1] of the bin's quadratic, mapped back to x.</summary>

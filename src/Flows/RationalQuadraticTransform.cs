@@ -129,19 +129,7 @@ public sealed class RationalQuadraticTransform : ElementwiseTransform
                 x[n * features + dimension] = y;
                 continue;
             }
-            double accW = 0, accH = 0, x0 = -bound, y0 = -bound, x1 = bound, y1 = bound, sw = fw[n], sh = fh[n];
-            int b = 0;
-            for (; b < k; b++)
-            {
-                accW += RationalQuadraticSpline.MinWidth + widths[b * r + n] * sw;
-                accH += RationalQuadraticSpline.MinHeight + heights[b * r + n] * sh;
-                x1 = b == k - 1 ? bound : 2 * bound * accW - bound;
-                y1 = b == k - 1 ? bound : 2 * bound * accH - bound;
-                if (y < y1) break;
-                x0 = x1;
-                y0 = y1;
-            }
-            if (b == k) b = k - 1;
+            int b = RationalQuadraticSpline.FindBin(y, bound, k, widths[n..], heights[n..], r, fw[n], fh[n], out double x0, out double x1, out double y0, out double y1);
             double d0 = b == 0 ? 1.0 : slopes[(b - 1) * r + n], d1 = b == k - 1 ? 1.0 : slopes[b * r + n];
             x[n * features + dimension] = RationalQuadraticSpline.SolveBin(y, x0, x1, y0, y1, d0, d1);
         }

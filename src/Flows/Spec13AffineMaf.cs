@@ -134,13 +134,12 @@ public sealed class Spec13AffineMaf : MaskedAutoregressiveFlow
             {
                 var made = Made[b];
                 var prepared = made.Prepare();
-                Parallel.For(0, chunks, FlowParallelism.Options, () => made.NewCache(ChunkRows), (chunk, _, cache) =>
+                FlowParallelism.For(chunks, () => made.NewCache(ChunkRows), (chunk, cache) =>
                 {
                     int start = chunk * ChunkRows, n = Math.Min(ChunkRows, rows - start);
                     var cs = C > 0 ? new ReadOnlySpan<double>((double*)cp, cl).Slice(start * C, n * C) : default;
                     made.Forward(cur.AsSpan(start * D, n * D), cs, u.AsSpan(start * D, n * D), ld.AsSpan(start, n), n, cache, prepared, parallel: false);
-                    return cache;
-                }, _ => { });
+                });
                 var normCache = statistics?[b] ?? Norm[b].NewCache();
                 for (int n = 0; n < rows; n++) logDet[n] += ld[n];
                 Norm[b].Forward(u, v, ld, rows, training, normCache);

@@ -8,8 +8,8 @@ namespace FastAD.Flows;
 /// h1 = tanh(M1 x + W_c c + b1) (condition layer without bias), h2 = tanh(M2 h1 + b2), θ = M3 h2 + b3 parameter-major
 /// (all dimensions' first parameter, then the second, … : pytorch-flows' chunk), z = τ(x; θ). With SPEC 1.3's
 /// <see cref="ExpAffineTransform"/> θ = (m, a), u = (x − m)·exp(−a), log|det| = −Σ a. Forward, backward (hand-derived,
-/// checked against finite differences in the tests) and the inverse for sampling (for the exp-affine transform the fused
-/// <see cref="MadeSamplingPlan{T}"/>, one network evaluation per row; otherwise D network passes). Batches are row-major.
+/// checked against finite differences in the tests) and the inverse for sampling (the fused <see cref="MadeSamplingPlan{T}"/>,
+/// one network evaluation per row; <see cref="InverseReference"/> is the D-pass definition). Batches are row-major.
 /// </summary>
 public sealed class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
 {
@@ -113,17 +113,12 @@ public sealed class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
     }
 
     /// <summary>
-    /// x from u (sampling direction) dimension by dimension, since the outputs of dimension d depend only on x_&lt;d. For the
-    /// exp-affine transform (x_d = u_d·exp(a_d) + m_d) each hidden unit is computed once, in the first pass where its inputs
-    /// are known (see <see cref="MadeSamplingPlan{T}"/>); other transforms take D network passes.
+    /// x from u (sampling direction) dimension by dimension, since the outputs of dimension d depend only on x_&lt;d: each
+    /// hidden unit is computed once, in the first pass where its inputs are known (see <see cref="MadeSamplingPlan{T}"/>;
+    /// the exp-affine map x_d = u_d·exp(a_d) + m_d vectorised there, any other transform through its InverseColumns).
     /// </summary>
     public override void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
-        if (Transform is not ExpAffineTransform)
-        {
-            InverseReference(u, c, x, batch, cache);
-            return;
-        }
         var plan = SamplingPlan<double>();
         var scratch = plan.NewScratch(Math.Min(batch, MadeSamplingPlan<double>.ChunkRows));
         for (int start = 0; start < batch; start += MadeSamplingPlan<double>.ChunkRows)
@@ -133,12 +128,9 @@ public sealed class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
         }
     }
 
-    /// <summary>The fused inverse (see <see cref="MadeSamplingPlan{T}"/>) of this block with the exp-affine transform, products in <typeparamref name="T"/>.</summary>
-    internal MadeSamplingPlan<T> SamplingPlan<T>() where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Transform is not ExpAffineTransform) throw new InvalidOperationException("The fused sampling plan of this block computes the exp-affine transform only.");
-        return new MadeSamplingPlan<T>(D, C, Input, Condition, [Hidden], MadeActivation.Tanh, MadeActivation.Tanh, Output, Layout, Transform);
-    }
+    /// <summary>The fused inverse (see <see cref="MadeSamplingPlan{T}"/>) of this block, products in <typeparamref name="T"/>.</summary>
+    internal MadeSamplingPlan<T> SamplingPlan<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        new(D, C, Input, Condition, [Hidden], MadeActivation.Tanh, MadeActivation.Tanh, Output, Layout, Transform);
 
     /// <summary>The reference inverse: D full network passes, pass d fixing x_d (what <see cref="Inverse"/> is tested against).</summary>
     internal void InverseReference(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)

@@ -124,6 +124,33 @@ public class FastPathTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= relative * (scale + 1), $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R}");
     }
 
+    private static void Randomise(IEnumerable<MaskedLinear> layers, ulong stream)
+    {
+        foreach (var layer in layers)
+        {
+            Philox4x32.FillNormal(layer.Weight, 6, stream++);
+            Philox4x32.FillNormal(layer.Bias, 6, stream++);
+            for (int i = 0; i < layer.Weight.Length; i++) layer.Weight[i] *= 0.4;
+        }
+    }
+
+    /// <summary>The block's (fused) inverse against its D-pass reference to 1e-12, and (with <paramref name="roundTrip"/>) T(T⁻¹(u)) = u.</summary>
+    private static void AssertInverseMatchesReference<TCache>(MadeBlock<TCache> block, int d, int c, int batch, ulong stream,
+        Action<double[], double[], double[]> reference, bool roundTrip = true) where TCache : class
+    {
+        var u = Normal(batch * d, stream);
+        var cond = Normal(batch * Math.Max(c, 1), stream + 1);
+        var fast = new double[batch * d];
+        var expected = new double[batch * d];
+        block.Inverse(u, cond, fast, batch, block.NewCache(batch));
+        reference(u, cond, expected);
+        AssertClose(expected, fast, 1e-12, "x");
+        if (!roundTrip) return;
+        var back = new double[batch * d];
+        block.Forward(fast, cond, back, new double[batch], batch, block.NewCache(batch));
+        AssertClose(u, back, 1e-10, "T(T⁻¹(u))");
+    }
+
     [Theory]
     [InlineData(3, 1, 20, 300)]
     [InlineData(3, 1, 33, 17)]
@@ -132,24 +159,45 @@ public class FastPathTests
     public void GroupedInverseMatchesTheDPassInverse(int d, int c, int h, int batch)
     {
         var block = new TanhMadeBlock(d, c, h);
-        ulong stream = 40;
-        foreach (var layer in block.Layers)
-        {
-            Philox4x32.FillNormal(layer.Weight, 6, stream++);
-            Philox4x32.FillNormal(layer.Bias, 6, stream++);
-            for (int i = 0; i < layer.Weight.Length; i++) layer.Weight[i] *= 0.4;
-        }
-        var u = Normal(batch * d, 1);
-        var cond = Normal(batch * Math.Max(c, 1), 2);
-        var fast = new double[batch * d];
-        var reference = new double[batch * d];
-        block.Inverse(u, cond, fast, batch, block.NewCache(batch));
-        block.InverseReference(u, cond, reference, batch, block.NewCache(batch));
-        AssertClose(reference, fast, 1e-12, "x");
+        Randomise(block.Layers, 40);
         // And the inverse really inverts: u = T(x).
-        var back = new double[batch * d];
-        block.Forward(fast, cond, back, new double[batch], batch, block.NewCache(batch));
-        AssertClose(u, back, 1e-10, "T(T⁻¹(u))");
+        AssertInverseMatchesReference(block, d, c, batch, 1, (u, cond, x) => block.InverseReference(u, cond, x, batch, block.NewCache(batch)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TanhMadeWithOtherTransformsInvertsThroughThePlan(bool spline)
+    {
+        // The pytorch-flows MADE with a transform other than its exp-affine one goes through the transform's InverseColumns.
+        const int d = 3, c = 1, h = 20, batch = 270;
+        var block = new TanhMadeBlock(d, c, h, spline ? new RationalQuadraticTransform(8, 3.0, h) : SoftplusAffineTransform.Instance);
+        Randomise(block.Layers, 80);
+        AssertInverseMatchesReference(block, d, c, batch, 81, (u, cond, x) => block.InverseReference(u, cond, x, batch, block.NewCache(batch)));
+    }
+
+    [Fact]
+    public void SerialScopeKeepsTheFlowLoopsOnTheCallingThread()
+    {
+        int caller = Environment.CurrentManagedThreadId;
+        var threads = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var serial = new System.Collections.Concurrent.ConcurrentBag<bool>();
+        using (FlowParallelism.Serial())
+        {
+            Assert.True(FlowParallelism.IsSerial);
+            FlowParallelism.For(64, () => 0, (i, _) =>
+            {
+                threads.Add(Environment.CurrentManagedThreadId);
+                serial.Add(FlowParallelism.IsSerial);
+                Thread.SpinWait(2000);
+            });
+        }
+        Assert.False(FlowParallelism.IsSerial);
+        Assert.Equal(64, threads.Count);
+        Assert.All(threads, t => Assert.Equal(caller, t));
+        Assert.All(serial, Assert.True);
+        using (FlowParallelism.Serial(when: false)) Assert.False(FlowParallelism.IsSerial);
+        Assert.False(FlowParallelism.IsSerial);
     }
 
     [Theory]
@@ -165,16 +213,7 @@ public class FastPathTests
             : new NflowsMadeBlock(d, c, h, layers, AutoregressiveTransform.AffineNflows);
         block.InitialiseLikeTorch(9, 0);
         for (int i = 0; i < block.Output.Weight.Length; i++) block.Output.Weight[i] *= 4;     // splines away from the identity
-        var u = Normal(batch * d, 3);
-        var cond = Normal(batch * Math.Max(c, 1), 4);
-        var fast = new double[batch * d];
-        var reference = new double[batch * d];
-        block.Inverse(u, cond, fast, batch, block.NewCache(batch));
-        block.InverseReference(u, cond, reference, batch, block.NewCache(batch));
-        AssertClose(reference, fast, 1e-12, "x");
-        var back = new double[batch * d];
-        block.Forward(fast, cond, back, new double[batch], batch, block.NewCache(batch));
-        AssertClose(u, back, 1e-10, "T(T⁻¹(u))");
+        AssertInverseMatchesReference(block, d, c, batch, 3, (u, cond, x) => block.InverseReference(u, cond, x, batch, block.NewCache(batch)));
     }
 
     [Theory]
