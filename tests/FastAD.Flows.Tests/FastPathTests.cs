@@ -177,27 +177,44 @@ public class FastPathTests
     }
 
     [Fact]
-    public void SerialScopeKeepsTheFlowLoopsOnTheCallingThread()
+    public async Task SerialScopeKeepsTheFlowLoopsOnTheCallingThread()
     {
-        int caller = Environment.CurrentManagedThreadId;
-        var threads = new System.Collections.Concurrent.ConcurrentBag<int>();
-        var serial = new System.Collections.Concurrent.ConcurrentBag<bool>();
-        using (FlowParallelism.Serial())
+        // On a pool thread (as an ensemble member runs), with each iteration sleeping and the pool allowed threads at once: a
+        // loop handed to the pool would have its iterations taken by other threads; inside the scope every iteration runs on
+        // the calling thread.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 8), io);
+        try
         {
-            Assert.True(FlowParallelism.IsSerial);
-            FlowParallelism.For(64, () => 0, (i, _) =>
-            {
-                threads.Add(Environment.CurrentManagedThreadId);
-                serial.Add(FlowParallelism.IsSerial);
-                Thread.SpinWait(2000);
-            });
+            await Task.Run(Check);
         }
-        Assert.False(FlowParallelism.IsSerial);
-        Assert.Equal(64, threads.Count);
-        Assert.All(threads, t => Assert.Equal(caller, t));
-        Assert.All(serial, Assert.True);
-        using (FlowParallelism.Serial(when: false)) Assert.False(FlowParallelism.IsSerial);
-        Assert.False(FlowParallelism.IsSerial);
+        finally
+        {
+            ThreadPool.SetMinThreads(workers, io);
+        }
+
+        static void Check()
+        {
+            int caller = Environment.CurrentManagedThreadId;
+            var threads = new System.Collections.Concurrent.ConcurrentBag<int>();
+            var serial = new System.Collections.Concurrent.ConcurrentBag<bool>();
+            using (FlowParallelism.Serial())
+            {
+                Assert.True(FlowParallelism.IsSerial);
+                FlowParallelism.For(24, () => 0, (i, _) =>
+                {
+                    threads.Add(Environment.CurrentManagedThreadId);
+                    serial.Add(FlowParallelism.IsSerial);
+                    Thread.Sleep(3);
+                });
+            }
+            Assert.False(FlowParallelism.IsSerial);
+            Assert.Equal(24, threads.Count);
+            Assert.All(threads, t => Assert.Equal(caller, t));
+            Assert.All(serial, Assert.True);
+            using (FlowParallelism.Serial(when: false)) Assert.False(FlowParallelism.IsSerial);
+            Assert.False(FlowParallelism.IsSerial);
+        }
     }
 
     [Theory]
