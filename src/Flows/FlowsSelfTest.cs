@@ -130,14 +130,24 @@ public static class FlowsSelfTest
             flow.Backward(c.AsSpan(f * rows, rows), pass);
             var expected = flow.Parameters().SelectMany(p => p.Grad).ToArray();
             var got = trainer.LastGradients(f);
-            double scale = expected.Max(Math.Abs);
             worst = Math.Max(worst, MaxRelative([-lp.Average()], [losses[f]]));
-            for (int i = 0; i < expected.Length; i++)
-            {
-                double e = Math.Abs(expected[i] - got[i]) / scale;
-                if (double.IsNaN(e)) return double.NaN;
-                worst = Math.Max(worst, e);
-            }
+            double e = MaxScaled(expected, got, expected.Max(Math.Abs));
+            if (double.IsNaN(e)) return double.NaN;
+            worst = Math.Max(worst, e);
+        }
+        return worst;
+    }
+
+    /// <summary>max |a − b| / <paramref name="scale"/>, NaN-aware (a NaN anywhere, or arrays of different lengths, give NaN).</summary>
+    internal static double MaxScaled(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double scale)
+    {
+        if (expected.Length != actual.Length) return double.NaN;
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = Math.Abs(expected[i] - actual[i]) / scale;
+            if (double.IsNaN(e)) return double.NaN;      // Math.Max and LINQ's Max would pass over a NaN
+            worst = Math.Max(worst, e);
         }
         return worst;
     }
@@ -223,14 +233,9 @@ public static class FlowsSelfTest
         for (int j = 0; j < requests.Length; j++)
         {
             var expected = reference[j].Outputs(probe);
-            if (outputs[j].Length != expected.Length) return double.NaN;
-            double scale = Math.Max(expected.Max(Math.Abs), 1e-300);
-            for (int i = 0; i < expected.Length; i++)
-            {
-                double e = Math.Abs(expected[i] - outputs[j][i]) / scale;
-                if (double.IsNaN(e)) return double.NaN;      // Math.Max and LINQ's Max would pass over a NaN
-                worst = Math.Max(worst, e);
-            }
+            double e = MaxScaled(expected, outputs[j], Math.Max(expected.Max(Math.Abs), 1e-300));
+            if (double.IsNaN(e)) return double.NaN;
+            worst = Math.Max(worst, e);
         }
         return worst;
     }

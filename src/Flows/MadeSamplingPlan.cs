@@ -183,6 +183,17 @@ internal sealed class MadeSamplingPlan<T> where T : unmanaged, IFloatingPointIee
         internal readonly double[] Columns, Work;
     }
 
+    /// <summary>x from u for a batch of any size, chunk by chunk on the calling thread (the blocks' <c>Inverse</c>).</summary>
+    public void InverseInChunks(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch)
+    {
+        var scratch = NewScratch(Math.Min(batch, ChunkRows));
+        for (int start = 0; start < batch; start += ChunkRows)
+        {
+            int rows = Math.Min(ChunkRows, batch - start);
+            Inverse(u.Slice(start * _d, rows * _d), _c > 0 ? c.Slice(start * _c, rows * _c) : default, x.Slice(start * _d, rows * _d), rows, scratch);
+        }
+    }
+
     /// <summary>x from u for <paramref name="rows"/> rows (at most the scratch's rows).</summary>
     public void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int rows, Scratch scratch)
     {

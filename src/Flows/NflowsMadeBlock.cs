@@ -275,13 +275,7 @@ public sealed class NflowsMadeBlock : MadeBlock<NflowsMadeBlock.Cache>
             InverseReference(z, c, x, batch, cache);
             return;
         }
-        var plan = SamplingPlan<double>();
-        var scratch = plan.NewScratch(Math.Min(batch, MadeSamplingPlan<double>.ChunkRows));
-        for (int start = 0; start < batch; start += MadeSamplingPlan<double>.ChunkRows)
-        {
-            int rows = Math.Min(MadeSamplingPlan<double>.ChunkRows, batch - start);
-            plan.Inverse(z.Slice(start * D, rows * D), C > 0 ? c.Slice(start * C, rows * C) : default, x.Slice(start * D, rows * D), rows, scratch);
-        }
+        SamplingPlan<double>().InverseInChunks(z, c, x, batch);
     }
 
     /// <summary>The fused inverse of this (plain, not residual) MADE with products in <typeparamref name="T"/>.</summary>

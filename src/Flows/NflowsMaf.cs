@@ -140,7 +140,7 @@ public sealed class NflowsMaf : MaskedAutoregressiveFlow
     private void Sample<T>(ReadOnlySpan<double> noise, ReadOnlySpan<double> c, Span<double> x, int batch) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var plans = Blocks.Select(b => b.SamplingPlan<T>()).ToArray();
-        var undo = Permutations.Select(p => new PermutationLayer(p)).ToArray();
+        var undo = Layers.OfType<PermutationLayer>().ToArray();     // transform t's permutation, in order
         int chunkRows = MadeSamplingPlan<T>.ChunkRows;
         SampleInChunks(noise, c, x, batch, chunkRows, () => (Y: new double[chunkRows * D], Plans: plans.Select(p => p.NewScratch(chunkRows)).ToArray()), (z, cs, n, s) =>
         {

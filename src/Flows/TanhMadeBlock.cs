@@ -119,13 +119,7 @@ public sealed class TanhMadeBlock : MadeBlock<TanhMadeBlock.Cache>
     /// </summary>
     public override void Inverse(ReadOnlySpan<double> u, ReadOnlySpan<double> c, Span<double> x, int batch, Cache cache)
     {
-        var plan = SamplingPlan<double>();
-        var scratch = plan.NewScratch(Math.Min(batch, MadeSamplingPlan<double>.ChunkRows));
-        for (int start = 0; start < batch; start += MadeSamplingPlan<double>.ChunkRows)
-        {
-            int rows = Math.Min(MadeSamplingPlan<double>.ChunkRows, batch - start);
-            plan.Inverse(u.Slice(start * D, rows * D), C > 0 ? c.Slice(start * C, rows * C) : default, x.Slice(start * D, rows * D), rows, scratch);
-        }
+        SamplingPlan<double>().InverseInChunks(u, c, x, batch);
     }
 
     /// <summary>The fused inverse (see <see cref="MadeSamplingPlan{T}"/>) of this block, products in <typeparamref name="T"/>.</summary>
