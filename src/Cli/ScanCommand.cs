@@ -23,25 +23,42 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
     private readonly Option<double?> _resolution = new("--resolution") { Description = "Relative growth of the scan's bin edges (default 0.01, the dimuon 1%)." };
     private readonly Option<string?> _windows = new("--windows") { Description = "Table of explicit windows (columns sbl_low, sr_low, sr_high, sbh_high) instead of the sliding ones." };
     private readonly Option<string?> _fprs = new("--fprs") { Description = "The a-priori FPR set, comma-separated (default 1,0.1,0.01; 1 is the plain bump hunt)." };
-    private readonly Option<string?> _method = new("--method") { Description = "Weakly supervised method of each window: cathode (the only one so far)." };
+    private readonly Option<string?> _method = new("--method")
+    {
+        Description = $"Methods run in every window on the same events, comma-separated: {EnumText.Choices(typeof(AnomalyMethod))} (default cathode). " +
+                      "The first is the scan's statistic (and what `scan pseudo` redoes); the others are reported beside it."
+    };
+    private readonly Option<string?> _background = new("--background")
+    {
+        Description = "Background-only events of the same process over the scanned range, for --method idealized (with --generate the generator's own, without resonances)."
+    };
     private readonly Option<bool> _noResonances = new("--no-resonances") { Description = "With --generate: background only." };
     private readonly Option<string[]> _inject = ScanInputs.InjectOption();
     private readonly Option<bool> _fitOnly = new("--fit-only") { Description = "Only the plain bump hunt (FPR = 1) in every window and its global p from Poisson pseudo-spectra: no flows or classifiers, seconds." };
 
     internal static Command Create(IAnsiConsole console) => new ScanCommand().Build(console);
 
-    protected override Option[] Specific => [_control, _range, _resolution, _windows, _fprs, _method, _noResonances, _inject, _fitOnly];
+    protected override Option[] Specific => [_control, _range, _resolution, _windows, _fprs, _method, _background, _noResonances, _inject, _fitOnly];
 
     protected override void Apply(ParseResult parse, ScanConfig c)
     {
         if (parse.GetValue(_range) is { } r) (c.Scan.Low, c.Scan.High) = ScanInputs.ParseRange(r);
         if (parse.GetValue(_resolution) is { } res) c.Scan.Resolution = res;
         if (parse.GetValue(_fprs) is { } f) c.Scan.Fprs = ScanInputs.ParseFprs(f);
-        if (parse.GetValue(_method) is { } m) c.Scan.Method = m.Trim().ToLowerInvariant();
+        if (parse.GetValue(_method) is { } m) c.Scan.Methods = ParseMethods(m);
+    }
+
+    /// <summary>"cathode,cwola" → the methods, in order; an error naming the unknown one.</summary>
+    internal static List<AnomalyMethod> ParseMethods(string text)
+    {
+        var methods = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => EnumText.Parse<AnomalyMethod>(m, "--method")).ToList();
+        if (methods.Count == 0) throw new ArgumentException($"--method names no method; give one or more of {EnumText.Choices(typeof(AnomalyMethod))}.");
+        if (methods.Distinct().Count() != methods.Count) throw new ArgumentException($"--method '{text}': a method is listed twice.");
+        return methods;
     }
 
     /// <summary>The searched events, the windows and a description of the input, from --data or --generate and the scan's options.</summary>
-    private (CathodeChannelData Data, ScanWindow[] Windows, string Input) Load(ParseResult parse, ScanConfig c)
+    private (CathodeChannelData Data, ScanWindow[] Windows, string Input, CathodeChannelData? Background) Load(ParseResult parse, ScanConfig c)
     {
         bool gen = parse.GetValue(Options.Generate);
         string? dataFile = parse.GetValue(Options.Data);
@@ -53,11 +70,23 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             throw new ArgumentException("--no-resonances and --inject change the generated spectrum: use them with --generate.");
         string? windowsFile = parse.GetValue(_windows);
         var windows = windowsFile is null ? c.SlidingWindows() : ScanWindows.Read(windowsFile);
+        string? backgroundFile = parse.GetValue(_background);
+        bool idealized = c.Scan.Methods.Contains(AnomalyMethod.Idealized);
+        if (backgroundFile is not null && !idealized)
+            throw new ArgumentException("--background is used by --method idealized only; add idealized to --method or drop --background.");
         CathodeChannelData data;
+        CathodeChannelData? background = null;
         string input;
         if (gen)
         {
             double lo = Math.Min(c.Scan.Low, windows.Min(w => w.SblLow)), hi = Math.Max(c.Scan.High, windows.Max(w => w.SbhHigh));
+            if (idealized && backgroundFile is null)
+            {
+                // The generator's background alone (no resonances, nothing injected), four times the data's, from its own seed.
+                ulong seed = c.Seed + 2_000_003;
+                var bo = new DimuonScanOptions(lo, hi, 4 * DimuonScanGenerator.BackgroundEvents(lo, hi), Resonances: false, Inject: [], Seed: seed);
+                background = CathodeInput.FromTable(DimuonScanGenerator.Generate(bo), c.Cathode.Channel, $"generated background-only scan spectrum (seed {seed})", c.Cathode);
+            }
             var options = new DimuonScanOptions(lo, hi, null, !parse.GetValue(_noResonances), inject.Select(ScanInputs.ParseInject).ToArray(), c.Seed);
             input = $"generated scan spectrum {lo.ToString("G4", CultureInfo.InvariantCulture)}-{hi.ToString("G4", CultureInfo.InvariantCulture)} GeV (seed {c.Seed}" +
                     $"{(options.Resonances ? "" : ", no resonances")}{string.Concat(options.Inject!.Select(i => $", {i.Events} injected at {i.Mass.ToString("G4", CultureInfo.InvariantCulture)} GeV"))})";
@@ -68,18 +97,22 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             data = CathodeData.Load(dataFile!, c.Cathode.Channel, c.Cathode);
             input = Path.GetFullPath(dataFile!);
         }
-        return (data, windows, input);
+        if (backgroundFile is not null) background = CathodeData.Load(backgroundFile, c.Cathode.Channel, c.Cathode);
+        return (data, windows, input, background);
     }
 
     protected override Prepared Prepare(ParseResult parse, ScanConfig c, string outDir)
     {
-        var (data, windows, input) = Load(parse, c);
+        var (data, windows, input, background) = Load(parse, c);
         bool fitOnly = parse.GetValue(_fitOnly);
+        if (fitOnly && (parse.GetValue(_method) is not null || background is not null))
+            throw new ArgumentException("--fit-only runs the plain bump hunt alone (no classifier): drop --method and --background, or drop --fit-only.");
         // Every window is checked before anything trains: one without sideband events is named now, not after hours.
-        if (!fitOnly) ScanAnalysis.CheckWindows(c, data, windows);
-        var request = new ScanRequest(c, data, windows, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, fitOnly);
+        if (!fitOnly) ScanAnalysis.CheckWindows(c, data, windows, background);
+        var request = new ScanRequest(c, data, windows, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, fitOnly, background);
         var fprs = ScanAnalysis.ScanFprs(c, fitOnly);
-        return new Prepared(Title("scan", $"on {input}: {data.Rows:N0} events, {windows.Length} windows, FPR set {{{string.Join(", ", fprs.Select(F3))}}}{(fitOnly ? " (fit only)" : "")}"),
+        string methods = fitOnly ? " (fit only)" : $", {(c.Scan.Methods.Count > 1 ? "methods" : "method")} {string.Join(", ", c.Scan.Methods.Select(m => m.Text()))}";
+        return new Prepared(Title("scan", $"on {input}: {data.Rows:N0} events, {windows.Length} windows, FPR set {{{string.Join(", ", fprs.Select(F3))}}}{methods}"),
             dev => fitOnly ? $"fits on {dev.Id}" : $"every window: {CathodeAnalysis.DevicePlan(c.ForWindow(windows[0]), dev)}", run => ScanAnalysis.Run(request, run));
     }
 
@@ -93,7 +126,7 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         var batch = new Option<int>("--batch") { Description = "Pseudo-scans whose classifiers train together, window by window, in one ensemble call.", DefaultValueFactory = _ => 4 };
         var from = new Option<string?>("--from") { Description = "Folder of the observed scan (same options): its window flows are reused and its t is the observed statistic (default: --out)." };
         var cmd = Options.With(new Command("pseudo", "Null pseudo-scans of SPEC 5.3: background-only pseudo-spectra (masses from the smooth description, features from the nearest window's flows), the whole scan redone on each with every window's classifier retrained; appended to --out/pseudo/scan-null-*.jsonl, resumable. Combine shards with `fastad merge`."),
-            _control, _range, _resolution, _windows, _fprs, _method, _noResonances, _inject, n, shard, batch, from);
+            _control, _range, _resolution, _windows, _fprs, _method, _background, _noResonances, _inject, n, shard, batch, from);
         cmd.SetAction(parse => FastAdCommand.Guard(console, () =>
         {
             var c = Configuration(parse, console);
@@ -106,7 +139,9 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             string file = ScanPseudo.ResultsPath(outDir, sh);
             using var folderLock = FastAdCommand.ShareFolder(outDir);
             using var shardLock = FastAdCommand.LockFile(file);
-            var (data, windows, input) = Load(parse, c);
+            if (c.Scan.Methods[0] != AnomalyMethod.Cathode)
+                throw new ArgumentException($"scan pseudo redoes the scan's first method in every null pseudo-scan, and only cathode's chain is written for that (got {c.Scan.Methods[0].Text()}); put cathode first in --method.");
+            var (data, windows, input, _) = Load(parse, c);
             using var registry = DeviceRegistry.Discover();
             var dev = registry.Select(parse.GetValue(Options.Device));
             var request = new ScanPseudoRequest(c, data, windows, outDir, flowsDir, parse.GetValue(n), sh, input, parse.GetValue(batch));
@@ -157,10 +192,14 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
     protected override void PrintHeadline(IAnsiConsole console, ScanResults r, double seconds)
     {
         var (table, Row) = AnalysisRunner.HeadlineTable();
-        Row("statistic", $"max over {r.Windows.Length} windows and FPR set {{{string.Join(", ", r.Fprs.Select(F3))}}} of the local Z");
+        Row("statistic", $"max over {r.Windows.Length} windows and FPR set {{{string.Join(", ", r.Fprs.Select(F3))}}} of the local Z{(r.Methods.Length > 1 ? $" of {r.Methods[0]}" : "")}");
         Row("t (max local Z)", $"{F(r.Maximum.Z)} in window {r.Maximum.Window} (SR centre {r.Maximum.Centre.ToString("F3", CultureInfo.InvariantCulture)} GeV) at FPR {F3(r.Maximum.Fpr)}");
         foreach (var m in r.MaximumPerFpr)
             Row($"max Z at FPR {F3(m.Fpr)}", $"{F(m.Z)} ({m.Centre.ToString("F3", CultureInfo.InvariantCulture)} GeV)");
+        for (int k = 1; k < r.Methods.Length; k++)
+            Row($"max Z, {r.Methods[k]}", r.MaximumPerMethod[k] is { } m
+                ? $"{F(m.Z)} in window {m.Window} ({m.Centre.ToString("F3", CultureInfo.InvariantCulture)} GeV) at FPR {F3(m.Fpr)} (its own look-elsewhere)"
+                : "– (did not run in any window: see report.md)");
         if (r.FitOnly is { } g)
         {
             Row("fit-only global p (FPR 1)", $"{g.PGlobal.ToString("G3", CultureInfo.InvariantCulture)} ± {g.PGlobalError.ToString("G2", CultureInfo.InvariantCulture)} from {g.Toys:N0} pseudo-spectra (Z_global {F(g.ZGlobal)})");

@@ -197,6 +197,62 @@ public class ScanTests
         Assert.Contains($"{r.Maximum.Z.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}σ", File.ReadAllText(Path.Combine(dir, "report.md")));
     }
 
+    [Fact]
+    public void MethodsRunSideBySideInEveryWindowWithoutChangingTheScansOwn()
+    {
+        // 8–14 GeV: the windows above 11 GeV hold no resonance (no true signal for supervised).
+        var data = CathodeInput.FromTable(DimuonScanGenerator.Generate(new DimuonScanOptions(8, 14, Seed: 3)), DimuonChannel.OS, "tiny", Tiny().Cathode);
+        var background = CathodeInput.FromTable(DimuonScanGenerator.Generate(new DimuonScanOptions(8, 14, 10_000, Resonances: false, Seed: 99)), DimuonChannel.OS, "bkg", Tiny().Cathode);
+        ScanConfig Config()
+        {
+            var c = Tiny();
+            c.Scan.High = 14;
+            return c;
+        }
+        var windows = Config().SlidingWindows();
+        ScanResults Run(List<AnomalyMethod> methods, out string dir)
+        {
+            var c = Config();
+            c.Scan.Methods = methods;
+            dir = Directory.CreateTempSubdirectory("fastad-scan").FullName;
+            return ScanAnalysis.Run(new ScanRequest(c, data, windows, dir, false, "quick", "tiny", Background: background),
+                new RunContext(CpuDevice.Instance, new ModelStore(dir, false, "scan")));
+        }
+        var alone = Run([AnomalyMethod.Cathode], out _);
+        var all = Run([AnomalyMethod.Cathode, AnomalyMethod.Cwola, AnomalyMethod.Supervised, AnomalyMethod.Idealized], out string allDir);
+        Assert.Equal(["cathode", "cwola", "supervised", "idealized"], all.Methods);
+        // The scan's own method (the first) gives the same numbers whatever runs beside it.
+        Assert.Equal(alone.Windows.SelectMany(w => w.Points.Select(p => p.Z)), all.Windows.SelectMany(w => w.Points.Select(p => p.Z)));
+        Assert.Equal(alone.Maximum, all.Maximum);
+        Assert.All(all.Windows, w => Assert.Equal(4, w.Methods.Length));
+        // Each method is its own score: CWoLa's and idealized's working points are not CATHODE's.
+        Assert.Contains(all.Windows, w => w.Methods[1].Points[1].Z != w.Methods[0].Points[1].Z);
+        Assert.Contains(all.Windows, w => w.Methods[3].Points[1].Z != w.Methods[0].Points[1].Z);
+        // The plain bump hunt (FPR 1) is the same for every method: no cut.
+        Assert.All(all.Windows, w => Assert.All(w.Methods.Where(m => m.Failed is null), m => Assert.Equal(w.Methods[0].Points[0].Z, m.Points[0].Z, 9)));
+        // Supervised needs true signal in the SR: where the window has too little it is recorded with why, the window is not failed.
+        var sparse = all.Windows.Where(w => w.Methods[2].Failed is not null).ToArray();
+        Assert.All(sparse, w => { Assert.Null(w.Failed); Assert.Contains("true signal events in the SR", w.Methods[2].Failed); });
+        var withSignal = all.Windows.Where(w => w.Methods[2].Failed is null).ToArray();
+        Assert.NotEmpty(withSignal);
+        Assert.All(withSignal, w => Assert.True(w.Methods[2].MaxSic > 0));
+        Assert.NotEmpty(sparse);
+        var files = ScanReport.Write(allDir, all);
+        Assert.Contains("methods.svg", files);
+        Assert.Equal(1 + windows.Length * 4 * Tiny().Scan.Fprs.Count, File.ReadAllLines(Path.Combine(allDir, "scan.csv")).Length);
+        // CWoLa alone trains no flow (nothing of the background stage in the window's models) and gives the same numbers as beside CATHODE.
+        var cwola = Run([AnomalyMethod.Cwola], out string cwolaDir);
+        Assert.Equal(all.Windows.SelectMany(w => w.Methods[1].Points.Select(p => p.Z)), cwola.Windows.SelectMany(w => w.Points.Select(p => p.Z)));
+        Assert.All(cwola.Windows, w => Assert.True(double.IsNaN(w.ClosureAuc)));
+        Assert.Empty(Directory.GetFiles(cwolaDir, "flow-*", SearchOption.AllDirectories));
+        Assert.NotEmpty(Directory.GetFiles(allDir, "flow-*", SearchOption.AllDirectories));
+        // Idealized without a background-only sample is refused before anything trains, naming what to give.
+        var c2 = Tiny();
+        c2.Scan.Methods = [AnomalyMethod.Idealized];
+        var e = Assert.Throws<ArgumentException>(() => ScanAnalysis.CheckWindows(c2, data, windows));
+        Assert.Contains("--background FILE", e.Message);
+    }
+
     /// <summary>Progress delivered on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late to stop at a window).</summary>
     private sealed class SyncProgress(Action<StageProgress> report) : IProgress<StageProgress>
     {

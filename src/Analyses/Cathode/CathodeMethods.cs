@@ -67,15 +67,9 @@ internal static class CathodeMethods
         foreach (var method in methods.Distinct())
         {
             string name = method.Text();
-            var scores = run.Time($"method {name} ({data.Channel})", () => method switch
-            {
-                AnomalyMethod.Cathode => st.Scores,
-                AnomalyMethod.Cwola => AllRowsTrain(run, c, ClassifierBlock.Of(data, c), name, seeds[name].Seed),
-                AnomalyMethod.Lacathode => Latent(run, c, data, pre, bg, name, seeds[name]),
-                AnomalyMethod.Anode => Anode(run, c, data, st.Band, pre, bg, name, seeds[name]),
-                AnomalyMethod.Idealized => Trained(run, c, ClassifierBlock.Of(data, c), SrFeatures(background!, c), name, seeds[name].Seed),
-                _ => Supervised(run, c, data, st.Band, name, seeds[name].Seed),
-            });
+            var scores = run.Time($"method {name} ({data.Channel})", () => method == AnomalyMethod.Cathode
+                ? st.Scores
+                : Scores(run, c, data, st.Band, pre, bg, method, background, seeds));
             var s = inRange.Select(i => scores[i]).ToArray();
             var scan = WorkingPointScan.Scan(name, model, fitter, masses, s, sideband, fprs, truth, null);
             var reweighted = WorkingPointScan.Reweight(fitter, model, masses, s)?.Z;
@@ -84,6 +78,31 @@ internal static class CathodeMethods
             results.Add(new MethodResult(name, scan, reweighted, auc, maxSic, eff, sic, sculpting));
         }
         return results.ToArray();
+    }
+
+    /// <summary>Whether <paramref name="method"/> builds on the sideband flows (the background stage).</summary>
+    public static bool UsesFlows(AnomalyMethod method) => method is AnomalyMethod.Cathode or AnomalyMethod.Anode or AnomalyMethod.Lacathode;
+
+    /// <summary>
+    /// The score of every event of <paramref name="data"/> under <paramref name="method"/> (any but CATHODE, whose scores
+    /// are the classifier stage's): <paramref name="pre"/> and <paramref name="bg"/> are needed by the methods that
+    /// <see cref="UsesFlows"/>, <paramref name="background"/> by <see cref="AnomalyMethod.Idealized"/>; each method's
+    /// streams are <paramref name="seeds"/>' node of its name.
+    /// </summary>
+    public static double[] Scores(RunContext run, CathodeConfig c, CathodeChannelData data, MassBand[] band, CathodePreprocessing? pre,
+        CathodeBackground.BackgroundSamples? bg, AnomalyMethod method, CathodeChannelData? background, SeedTree seeds)
+    {
+        string name = method.Text();
+        if (UsesFlows(method) && (pre is null || bg is null)) throw new InvalidOperationException($"--method {name} needs the sideband flows, which were not trained.");
+        return method switch
+        {
+            AnomalyMethod.Cathode => throw new InvalidOperationException("CATHODE's scores are the classifier stage's (CathodeClassifier.Train)."),
+            AnomalyMethod.Cwola => AllRowsTrain(run, c, ClassifierBlock.Of(data, c), name, seeds[name].Seed),
+            AnomalyMethod.Lacathode => Latent(run, c, data, pre!, bg!, name, seeds[name]),
+            AnomalyMethod.Anode => Anode(run, c, data, band, pre!, bg!, name, seeds[name]),
+            AnomalyMethod.Idealized => Trained(run, c, ClassifierBlock.Of(data, c), SrFeatures(background!, c), name, seeds[name].Seed),
+            _ => Supervised(run, c, data, band, name, seeds[name].Seed),
+        };
     }
 
     /// <summary>Clear errors, before anything is trained, when a method lacks what it needs.</summary>
@@ -272,7 +291,7 @@ internal static class CathodeMethods
     }
 
     /// <summary>AUC, max SIC (ε_B·N_B ≥ 100) and the SIC curve of SR signal against SR background; NaN without truth.</summary>
-    private static (double Auc, double MaxSic, double[] Efficiency, double[] Sic) Sic(CathodeChannelData data, MassBand[] band, double[] scores)
+    internal static (double Auc, double MaxSic, double[] Efficiency, double[] Sic) Sic(CathodeChannelData data, MassBand[] band, double[] scores)
     {
         if (data.Truth is null) return (double.NaN, double.NaN, [], []);
         var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).ToArray();

@@ -17,8 +17,9 @@ namespace FastAD.Analyses.Scan;
 /// <param name="Preset">Preset name (for the report).</param>
 /// <param name="Input">Where the data came from (for the report).</param>
 /// <param name="FitOnly">Only the plain bump hunt (FPR = 1) in every window, no flows or classifiers: the fit-only scan and its global p in seconds.</param>
+/// <param name="Background">A background-only sample of the same process over the scanned range, for <see cref="AnomalyMethod.Idealized"/>.</param>
 public sealed record ScanRequest(ScanConfig Config, CathodeChannelData Data, ScanWindow[] Windows, string OutDir, bool Reuse, string Preset, string Input,
-    bool FitOnly = false);
+    bool FitOnly = false, CathodeChannelData? Background = null);
 
 /// <summary>
 /// The mass scan of SPEC 5: every window runs the CATHODE chain of SPEC 1.2–1.6 through the analysis's own stages —
@@ -48,9 +49,13 @@ public static class ScanAnalysis
         };
     }
 
-    /// <summary>Checks every window before anything trains: too few sideband or SR events is an error naming the window.</summary>
-    public static void CheckWindows(ScanConfig c, CathodeChannelData data, IEnumerable<ScanWindow> windows)
+    /// <summary>
+    /// Checks every window before anything trains: too few sideband or SR events is an error naming the window, and a
+    /// method without what it needs (truth for supervised, <paramref name="background"/> for idealized) an error naming it.
+    /// </summary>
+    public static void CheckWindows(ScanConfig c, CathodeChannelData data, IEnumerable<ScanWindow> windows, CathodeChannelData? background = null)
     {
+        CathodeMethods.Require(data, c.Scan.Methods, background);
         foreach (var w in windows)
         {
             try { CathodeAnalysis.CheckTrainable(Events(data, w), c.ForWindow(w)); }
@@ -63,7 +68,7 @@ public static class ScanAnalysis
     {
         var c = request.Config;
         c.Validate();
-        if (!request.FitOnly) CheckWindows(c, request.Data, request.Windows);
+        if (!request.FitOnly) CheckWindows(c, request.Data, request.Windows, request.Background);
         var sw = Stopwatch.StartNew();
         var results = new WindowResult[request.Windows.Length];
         int resumed = 0, ran = 0;
@@ -89,13 +94,13 @@ public static class ScanAnalysis
                 var t = Stopwatch.StartNew();
                 var store = new ModelStore(dir, request.Reuse, "scan");
                 WindowResult r;
-                try { r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity, request.FitOnly); }
+                try { r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity, request.FitOnly, request.Background); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException && !run.Cancel.IsCancellationRequested)
                 {
                     // One window the chain cannot handle must not end the scan: it is recorded, with why, and named.
                     run.Warn("windows", $"{w.Name}: {e.Message}; the window is left out of the maxima");
-                    r = new WindowResult(w, identity, 0, 0, 0, ScanFprs(c, request.FitOnly).Select(f => new WindowPoint(f, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [])).ToArray(),
-                        double.NaN, double.NaN, double.NaN, [], [], 0, e.Message);
+                    r = new WindowResult(w, identity, 0, 0, 0, MethodNames(c, request.FitOnly).Select(m => FailedMethod(m, ScanFprs(c, request.FitOnly), e.Message)).ToArray(),
+                        double.NaN, double.NaN, [], [], 0, e.Message);
                 }
                 results[k] = r with { Seconds = t.Elapsed.TotalSeconds };
                 ReportJson.Save(file, results[k]);
@@ -105,7 +110,9 @@ public static class ScanAnalysis
             int left = request.Windows.Length - k - 1;
             string eta = ran == 0 ? "" : $"; ETA {FormatSeconds(ranSeconds / ran * left)}";
             var best = results[k].Points.MaxBy(p => p.Z)!;
-            string what = results[k].Failed is null ? $"max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}" : "failed";
+            string what = results[k].Failed is not null ? "failed"
+                : results[k].Methods[0].Failed is not null ? $"{results[k].Methods[0].Method} failed"
+                : $"max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}{(results[k].Methods.Length > 1 ? $" ({results[k].Methods[0].Method})" : "")}";
             run.Report("windows", k + 1, request.Windows.Length, $"{w.Name}: {what}{(wasResumed ? " (resumed)" : $" in {results[k].Seconds:F0} s")}{eta}");
         }
         var fprs = ScanFprs(c, request.FitOnly);
@@ -113,17 +120,35 @@ public static class ScanAnalysis
         if (finished.Length == 0) throw new InvalidOperationException($"The chain failed in every window ({results[0].Window.Name}: {results[0].Failed}).");
         var perFpr = fprs.Select((f, j) => finished.Select(r => new ScanMaximum(r.Points[j].Z, r.Window.Index, f, r.Window.Centre)).MaxBy(m => m.Z)!).ToArray();
         var max = perFpr.MaxBy(m => m.Z)!;
+        var methods = MethodNames(c, request.FitOnly);
+        var perMethod = methods.Select((_, k) => Maximum(finished, k, fprs)).ToArray();
         FitOnlyGlobal? fitOnly = null;
         if (c.Scan.FitOnlyToys > 0 && fprs.Contains(1.0))
             fitOnly = run.Time("fit-only global p", () => FitOnlyStudy.Run(run, c, request.Data.Mass, finished.Select(r => r.Window).ToArray(), perFpr[Array.IndexOf(fprs, 1.0)].Z));
         return new ScanResults(typeof(ScanAnalysis).Assembly.GetName().Version?.ToString() ?? "", run.Device.Id, request.Input, request.Preset, c, fprs,
-            results, max, perFpr, resumed, fitOnly, sw.Elapsed.TotalSeconds);
+            results, max, perFpr, methods, perMethod, resumed, fitOnly, sw.Elapsed.TotalSeconds);
     }
+
+    /// <summary>The method names of a scan's windows: the configured methods, or the plain bump hunt alone for the fit-only scan.</summary>
+    public static string[] MethodNames(ScanConfig c, bool fitOnly) => fitOnly ? [FitOnlyMethod] : c.Scan.Methods.Select(m => m.Text()).ToArray();
+
+    /// <summary>The name of the fit-only scan's one "method".</summary>
+    public const string FitOnlyMethod = "bump hunt";
+
+    /// <summary>Method <paramref name="k"/>'s largest local Z over the windows and the FPR set (null when it ran in no window).</summary>
+    private static ScanMaximum? Maximum(WindowResult[] windows, int k, double[] fprs) =>
+        windows.SelectMany(r => r.Methods[k].Points.Select((p, j) => new ScanMaximum(p.Z, r.Window.Index, fprs[j], r.Window.Centre)))
+            .Where(m => !double.IsNaN(m.Z)).MaxBy(m => m.Z);
+
+    private static WindowMethod FailedMethod(string method, double[] fprs, string why) =>
+        new(method, fprs.Select(f => new WindowPoint(f, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [])).ToArray(), double.NaN, double.NaN,
+            fprs.Select(_ => double.NaN).ToArray(), why);
 
     /// <summary>What a window's numbers depend on: the chain's configuration, the FPR set, the window's bands and seed and its events.</summary>
     internal static string Identity(ScanConfig c, CathodeConfig wc, CathodeChannelData events, bool fitOnly) =>
         fitOnly ? ModelFingerprint.Of("scan window fit-only v1", wc.Statistics.Degree, wc.Statistics.BinsSr, wc.Regions.SblLow, wc.Regions.SrLow, wc.Regions.SrHigh, wc.Regions.SbhHigh, events.Mass)
-            : ModelFingerprint.Of("scan window v1", YamlConfig.ToYaml(wc), string.Join(",", c.FprSet()), events.Mass, events.Features);
+            : ModelFingerprint.Of("scan window v2", YamlConfig.ToYaml(wc), string.Join(",", c.FprSet()), string.Join(",", c.Scan.Methods.Select(m => m.Text())),
+                events.Mass, events.Features, events.Truth ?? []);
 
     private static WindowResult? Saved(string file, string identity)
     {
@@ -136,44 +161,104 @@ public static class ScanAnalysis
         catch (InvalidDataException) { return null; }
     }
 
-    /// <summary>The whole chain of one window through the CATHODE stages (with <paramref name="fitOnly"/>: the plain bump hunt alone).</summary>
-    private static WindowResult Window(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity, bool fitOnly)
+    /// <summary>
+    /// The whole chain of one window: the background stage when a method uses the flows, CATHODE's classifier stage when
+    /// cathode is among the methods, every other method's scores through <see cref="CathodeMethods.Scores"/>, and each
+    /// method's statistics (with <paramref name="fitOnly"/>: the plain bump hunt alone). A method that cannot run in this
+    /// window (too few true signal events for supervised, a flow that cannot train for ANODE) is recorded with why; the
+    /// window fails only when its shared stages do.
+    /// </summary>
+    private static WindowResult Window(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity, bool fitOnly,
+        CathodeChannelData? background)
     {
-        if (fitOnly) return Statistics(run, c, wc, w, data, identity, new double[data.Rows], [], [], double.NaN);
-        var pre = CathodeAnalysis.FitPreprocessing(data, wc);
-        var bg = CathodeBackground.Train(run, wc, data, pre);
-        run.ThrowIfCancelled();
-        var scored = CathodeClassifier.Train(run, wc, data, bg, flowsReused: bg.Summaries.All(f => f.Reused));
-        run.ThrowIfCancelled();
-        var sideband = CathodeAnalysis.Bands(data, wc).Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray();
-        return Statistics(run, c, wc, w, data, identity, scored.Scores, scored.RocSampleScores, ScanFprs(c, fitOnly: false),
-            ClosureAuc(run, wc, data, pre, bg, scored, sideband));
+        var band = CathodeAnalysis.Bands(data, wc);
+        var sideband = band.Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray();
+        var fprs = ScanFprs(c, fitOnly);
+        if (fitOnly)
+        {
+            var (plain, plainCounts) = MethodStatistics(run, wc, data, sideband, FitOnlyMethod, new double[data.Rows], null, fprs, reweight: false);
+            return Result(w, wc, identity, band, [plain], double.NaN, double.NaN, plainCounts);
+        }
+        var methods = c.Scan.Methods;
+        CathodePreprocessing? pre = null;
+        CathodeBackground.BackgroundSamples? bg = null;
+        if (methods.Any(CathodeMethods.UsesFlows))
+        {
+            pre = CathodeAnalysis.FitPreprocessing(data, wc);
+            bg = CathodeBackground.Train(run, wc, data, pre);
+            run.ThrowIfCancelled();
+        }
+        CathodeClassifier.Scored? scored = null;
+        if (methods.Contains(AnomalyMethod.Cathode))
+        {
+            scored = CathodeClassifier.Train(run, wc, data, bg!, flowsReused: bg!.Summaries.All(f => f.Reused));
+            run.ThrowIfCancelled();
+        }
+        var seeds = CathodeBackground.Seeds(wc, data.Channel)["methods"];
+        var results = new WindowMethod[methods.Count];
+        double[][] counts = [];
+        for (int k = 0; k < methods.Count; k++)
+        {
+            var method = methods[k];
+            string name = method.Text();
+            try
+            {
+                var scores = method == AnomalyMethod.Cathode ? scored!.Scores
+                    : run.Time($"method {name} ({w.Name})", () => CathodeMethods.Scores(run, wc, data, band, pre, bg, method, background, seeds));
+                var (r, cut) = MethodStatistics(run, wc, data, sideband, name, scores, method == AnomalyMethod.Cathode ? scored!.RocSampleScores : null, fprs, reweight: true);
+                results[k] = r;
+                if (k == 0) counts = cut;
+            }
+            catch (ArgumentException e) when (methods.Count > 1 && !run.Cancel.IsCancellationRequested)
+            {
+                // One method that cannot run here must not take the other methods' results with it.
+                run.Warn("windows", $"{w.Name}: --method {name}: {e.Message}");
+                results[k] = FailedMethod(name, fprs, e.Message);
+            }
+            run.ThrowIfCancelled();
+        }
+        double closure = scored is not null ? ClosureAuc(run, wc, data, pre!, bg!, scored, sideband)
+            : bg is not null ? run.Time($"closure ({w.Name})", () => SidebandClosureStage.Of(run, wc, data, pre!, bg)).Auc : double.NaN;
+        double srVsSamples = double.NaN;
+        if (scored is not null)
+        {
+            var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scored.Scores[i]).ToArray();
+            srVsSamples = ClassifierMetrics.Roc(sr, scored.RocSampleScores).Auc;
+        }
+        return Result(w, wc, identity, band, results, closure, srVsSamples, counts);
     }
+
+    private static WindowResult Result(ScanWindow w, CathodeConfig wc, string identity, MassBand[] band, WindowMethod[] methods, double closure, double srVsSamples,
+        double[][] counts) =>
+        new(w, identity, band.Count(x => x == MassBand.Sbl), band.Count(x => x == MassBand.Sr), band.Count(x => x == MassBand.Sbh),
+            methods, closure, srVsSamples, Edges(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr)), counts, 0);
 
     /// <summary>The FPR set of a scan: the configured one, or FPR 1 alone for the fit-only scan.</summary>
     public static double[] ScanFprs(ScanConfig c, bool fitOnly) => fitOnly ? [1.0] : c.FprSet();
 
-    /// <summary>The statistics of one window for its scores (all equal: the plain bump hunt) through <see cref="WorkingPointScan"/>.</summary>
-    private static WindowResult Statistics(RunContext run, ScanConfig c, CathodeConfig wc, ScanWindow w, CathodeChannelData data, string identity,
-        double[] scores, double[] rocSampleScores, double[] fprs, double closureAuc)
+    /// <summary>
+    /// One method's statistics in a window through <see cref="WorkingPointScan"/> (every FPR of the set fitted in one batch),
+    /// with the reweighted Z, the maximum SIC where truth is known, the sculpting of each cut and the spectra after each cut
+    /// (for the figures). All-equal scores give the plain bump hunt.
+    /// </summary>
+    private static (WindowMethod Result, double[][] Counts) MethodStatistics(RunContext run, CathodeConfig wc, CathodeChannelData data, bool[] sideband, string name,
+        double[] scores, double[]? rocSampleScores, double[] fprs, bool reweight)
     {
-        if (fprs.Length == 0) fprs = ScanFprs(c, fitOnly: true);
-        var band = CathodeAnalysis.Bands(data, wc);
-        var sideband = band.Select(b => b is MassBand.Sbl or MassBand.Sbh).ToArray();
         var fitter = ProfileLikelihoodFitter.For(run.Device);
         var model = new BackgroundModel(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr), wc.Statistics.Degree);
-        var curve = WorkingPointScan.Scan("CATHODE", model, fitter, data.Mass, scores, sideband, fprs, data.Truth, rocSampleScores.Length > 0 ? rocSampleScores : null);
-        bool trained = rocSampleScores.Length > 0;
-        var reweighted = trained ? WorkingPointScan.Reweight(fitter, model, data.Mass, scores) : null;
-        var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scores[i]).ToArray();
-        double srVsSamples = trained ? ClassifierMetrics.Roc(sr, rocSampleScores).Auc : double.NaN;
+        var curve = WorkingPointScan.Scan(name, model, fitter, data.Mass, scores, sideband, fprs, data.Truth, rocSampleScores);
+        var reweighted = reweight ? WorkingPointScan.Reweight(fitter, model, data.Mass, scores) : null;
         var b = model.Binning;
-        var edges = b.SblEdges.Concat(b.SrEdges.Skip(1)).Concat(b.SbhEdges.Skip(1)).ToArray();
+        var edges = Edges(b);
         var counts = curve.Points.Select(p => Histogram(edges, data.Mass.Where((_, i) => scores[i] >= p.Cut))).ToArray();
-        return new WindowResult(w, identity, band.Count(x => x == MassBand.Sbl), band.Count(x => x == MassBand.Sr), band.Count(x => x == MassBand.Sbh),
-            curve.Points.Select(p => new WindowPoint(p.TargetFpr, p.Fpr, p.NSr, p.S, p.B, p.Z, p.P, p.ThetaHat)).ToArray(), reweighted?.Z ?? double.NaN,
-            closureAuc, srVsSamples, edges, counts, 0);
+        var sculpting = curve.Points.Select(p => CathodeMethods.Sculpting(b, data.Mass, scores, sideband, p.Cut)).ToArray();
+        double maxSic = reweight ? CathodeMethods.Sic(data, CathodeAnalysis.Bands(data, wc), scores).MaxSic : double.NaN;
+        var points = curve.Points.Select(p => new WindowPoint(p.TargetFpr, p.Fpr, p.NSr, p.S, p.B, p.Z, p.P, p.ThetaHat)).ToArray();
+        return (new WindowMethod(name, points, reweighted?.Z ?? double.NaN, maxSic, sculpting), counts);
     }
+
+    /// <summary>The bump-hunt bin edges across a window (SBL, SR, SBH).</summary>
+    private static double[] Edges(BumpHuntBinning b) => b.SblEdges.Concat(b.SrEdges.Skip(1)).Concat(b.SbhEdges.Skip(1)).ToArray();
 
     /// <summary>
     /// The flows' sideband closure: each sideband event gets a flow sample at its own mass (flow i mod E, through the

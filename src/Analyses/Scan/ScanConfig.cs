@@ -36,8 +36,12 @@ public sealed class ScanConfig : AnalysisConfig<ScanConfig>
         public int Step { get; set; } = 5;
         /// <summary>The a-priori FPR set F (FPR = 1 is the plain bump hunt); fixed before looking at the data (SPEC 5.2).</summary>
         public List<double> Fprs { get; set; } = [1, 0.1, 0.01];
-        /// <summary>The weakly supervised method of each window (only <c>cathode</c> so far).</summary>
-        public string Method { get; set; } = "cathode";
+        /// <summary>
+        /// The methods of SPEC 6 run in every window, on the same events (the flows of cathode, anode and lacathode are the
+        /// same sideband flows). The first is the scan's: its t is the statistic, its curves the scan figure's, and the
+        /// null pseudo-scans redo it; the others are reported beside it, each with its own maximum.
+        /// </summary>
+        public List<AnomalyMethod> Methods { get; set; } = [AnomalyMethod.Cathode];
         /// <summary>Level u0 of the upcrossings counted for the Gross–Vitells estimate.</summary>
         public double UpcrossingLevel { get; set; } = 1;
         /// <summary>Poisson pseudo-spectra of the fit-only (FPR = 1) global p-value; 0 skips it.</summary>
@@ -62,7 +66,8 @@ public sealed class ScanConfig : AnalysisConfig<ScanConfig>
         Require(s.Fprs.Count >= 1, "scan.fprs: give at least one FPR (1 is the plain bump hunt).");
         foreach (var f in s.Fprs) Require(f > 0 && f <= 1, $"scan.fprs: {f} is outside (0, 1]; an FPR is a fraction of sideband events.");
         Require(s.Fprs.Distinct().Count() == s.Fprs.Count, "scan.fprs: an FPR is listed twice.");
-        Require(s.Method == "cathode", $"scan.method: '{s.Method}' is not available; expected cathode.");
+        Require(s.Methods.Count >= 1, $"scan.methods: give at least one of {EnumText.Choices(typeof(AnomalyMethod))}.");
+        Require(s.Methods.Distinct().Count() == s.Methods.Count, "scan.methods: a method is listed twice.");
         Require(double.IsFinite(s.UpcrossingLevel) && s.UpcrossingLevel >= 0, $"scan.upcrossing_level must be a finite Z ≥ 0 (got {s.UpcrossingLevel}).");
         Require(s.FitOnlyToys >= 0, $"scan.fit_only_toys must be ≥ 0 (got {s.FitOnlyToys}).");
         Require(s.SmoothDegree is >= 1 and <= 12, $"scan.smooth_degree must be 1..12 (got {s.SmoothDegree}).");

@@ -26,21 +26,67 @@ public static class ScanReport
         run.WriteCsv("scan.csv", Table(r));
         run.WriteFigure("scan.svg", ScanFigure(r));
         run.WriteFigure("spectra-best.svg", SpectraFigure(r));
+        if (r.Methods.Length > 1) run.WriteFigure("methods.svg", MethodsFigure(r));
         run.WriteText("report.md", Markdown(r, run.Written.Append("report.md").ToArray()));
         run.Commit();
         return run.Written;
     }
 
-    /// <summary>scan.csv: per window and FPR the bands, N_SR, B, S, local Z and p, the reweighted Z and the closure AUC.</summary>
+    /// <summary>
+    /// scan.csv: per window, method and FPR the bands, N_SR, B, S, local Z and p, the method's reweighted Z, maximum SIC and
+    /// the sculpting χ²/ndf of the cut, the flows' closure AUC; failed names why the window (or the method in it) did not run.
+    /// </summary>
     public static CsvTable Table(ScanResults r)
     {
-        var t = new CsvTable("window", "sbl_low", "sr_low", "sr_high", "sbh_high", "sr_centre", "n_sbl", "n_sr_band", "n_sbh", "target_fpr", "fpr", "n_sr", "b", "s", "z", "p",
-            "reweighted_z", "closure_auc", "sr_vs_samples_auc", "failed");
+        var t = new CsvTable("window", "sbl_low", "sr_low", "sr_high", "sbh_high", "sr_centre", "n_sbl", "n_sr_band", "n_sbh", "method", "target_fpr", "fpr", "n_sr", "b", "s", "z", "p",
+            "reweighted_z", "max_sic", "sculpting", "closure_auc", "sr_vs_samples_auc", "failed");
         foreach (var w in r.Windows)
-            foreach (var p in w.Points)
-                t.AddRow(w.Window.Index, w.Window.SblLow, w.Window.SrLow, w.Window.SrHigh, w.Window.SbhHigh, w.Window.Centre, w.Sbl, w.Sr, w.Sbh,
-                    p.TargetFpr, p.Fpr, p.NSr, p.B, p.S, p.Z, p.P, w.ReweightedZ, w.ClosureAuc, w.SrVsSamplesAuc, w.Failed ?? "");
+            foreach (var m in w.Methods)
+                for (int j = 0; j < m.Points.Length; j++)
+                {
+                    var p = m.Points[j];
+                    t.AddRow(w.Window.Index, w.Window.SblLow, w.Window.SrLow, w.Window.SrHigh, w.Window.SbhHigh, w.Window.Centre, w.Sbl, w.Sr, w.Sbh, m.Method,
+                        p.TargetFpr, p.Fpr, p.NSr, p.B, p.S, p.Z, p.P, m.ReweightedZ, m.MaxSic, m.Sculpting.Length > j ? m.Sculpting[j] : double.NaN,
+                        w.ClosureAuc, w.SrVsSamplesAuc, w.Failed ?? m.Failed ?? "");
+                }
         return t;
+    }
+
+    private static readonly (string Color, LineStyle Style)[] MethodStyles =
+    [
+        (Palette.Black, LineStyle.Solid), (Palette.Blue, LineStyle.Dashed), (Palette.Vermillion, LineStyle.DashDot), (Palette.Green, LineStyle.Dotted),
+        (Palette.Purple, LineStyle.Dashed), (Palette.Grey, LineStyle.Dotted),
+    ];
+
+    /// <summary>
+    /// methods.svg: per method its largest local Z over the FPR set against the SR centre (top), and the sculpting χ²/ndf of
+    /// its cut at the smallest FPR of the set (bottom; about 1 when the cut keeps the sideband spectrum's shape).
+    /// </summary>
+    private static Figure MethodsFigure(ScanResults r)
+    {
+        var fig = new Figure(2, 1, 900, 700) { Title = $"the methods in every window (FPR set {FprList(r.Fprs)})" };
+        var done = r.Windows.Where(w => w.Failed is null).ToArray();
+        var x = done.Select(w => w.Window.Centre).ToArray();
+        int last = r.Fprs.Length - 1;
+        for (int k = 0; k < r.Methods.Length; k++)
+        {
+            var (color, style) = MethodStyles[k % MethodStyles.Length];
+            var best = done.Select(w => w.Methods[k].Points.Select(p => p.Z).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max()).ToArray();
+            fig[0, 0].Line(x, best, r.Methods[k], color, style, 1.6, Marker.Circle, 3);
+            fig[1, 0].Line(x, done.Select(w => w.Methods[k].Sculpting.Length > last ? w.Methods[k].Sculpting[last] : double.NaN).ToArray(), r.Methods[k], color, style, 1.6, Marker.Circle, 3);
+        }
+        foreach (var p in new[] { fig[0, 0], fig[1, 0] })
+        {
+            p.X.Scale = AxisScale.Log;
+            p.X.Label = "signal-region centre m_{μμ} [GeV]";
+            p.Legend = LegendPosition.OutsideRight;
+        }
+        fig[0, 0].Y.Label = "max local Z over the FPR set [σ]";
+        fig[0, 0].Y.Min = 0;
+        fig[1, 0].Y.Label = $"sculpting χ²/ndf at FPR {FprText(r.Fprs[last])}";
+        fig[1, 0].Y.Min = 0;
+        fig[1, 0].HorizontalLine(1, null, null, Palette.Grey, LineStyle.Dotted, 1);
+        return fig;
     }
 
     private static Figure ScanFigure(ScanResults r)
@@ -110,6 +156,7 @@ public static class ScanReport
                      $"({r.Resumed} resumed from an earlier run), {r.Seconds.ToString("F0", Inv)} s.");
         md.Paragraph($"Statistic: t = max over windows and the a-priori FPR set {{{FprList(r.Fprs)}}} of the local Z = " +
                      $"{r.Maximum.Z.ToString("F2", Inv)}σ, in window {r.Maximum.Window} (SR centre {r.Maximum.Centre.ToString("F3", Inv)} GeV) at FPR {FprText(r.Maximum.Fpr)}.");
+        if (r.Methods.Length > 1) md.Paragraph($"Methods: {string.Join(", ", r.Methods)}; the statistic is the first's ({r.Methods[0]}).");
         md.Bullets(r.MaximumPerFpr.Select(m => $"FPR {FprText(m.Fpr)}: max local Z {m.Z.ToString("F2", Inv)}σ in window {m.Window} ({m.Centre.ToString("F3", Inv)} GeV)"));
         md.Image("scan.svg", "local significance", "Local Z against the SR centre, one curve per FPR of the set; the dotted line marks the most significant window.");
         md.Image("spectra-best.svg", "best windows", "The most significant windows at the FPR reaching their maximum, with the sideband fit.");
@@ -124,13 +171,35 @@ public static class ScanReport
             foreach (var c in g.Comparisons) t.AddRow(c.Z, c.PToys, c.PToysError, c.PGrossVitells, c.PGrossVitellsError);
             md.Table(t);
         }
+        if (r.Methods.Length > 1)
+        {
+            md.Heading("Methods", 2);
+            md.Paragraph("Each method on the same events in every window. Each maximum is over the windows and the FPR set, with its own look-elsewhere " +
+                         "effect; only the first method's has a global p (its null pseudo-scans). Sculpting: χ²/ndf of the sideband mass spectrum after the cut " +
+                         "against the uncut one, binomial variances (about 1 when the cut keeps the shape; CWoLa's grows where a feature depends on the mass).");
+            var mt = new CsvTable("method", "max local Z", "window", "SR centre [GeV]", "at FPR", "largest sculpting χ²/ndf", "windows failed");
+            for (int k = 0; k < r.Methods.Length; k++)
+            {
+                var m = r.MaximumPerMethod[k];
+                var sculpt = r.Windows.Where(w => w.Failed is null).SelectMany(w => w.Methods[k].Sculpting).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+                int failedHere = r.Windows.Count(w => w.Failed is null && w.Methods[k].Failed is not null);
+                mt.AddRow(r.Methods[k], m is null ? double.NaN : Math.Round(m.Z, 2), m?.Window.ToString(Inv) ?? "–", m is null ? "–" : m.Centre.ToString("F3", Inv),
+                    m is null ? "–" : FprText(m.Fpr), Math.Round(sculpt, 2), failedHere);
+            }
+            md.Table(mt);
+            md.Image("methods.svg", "methods", "Per method, the largest local Z over the FPR set in each window, and the sculpting of its cut at the smallest FPR.");
+            var why = r.Windows.Where(w => w.Failed is null).SelectMany(w => w.Methods.Where(m => m.Failed is not null).Select(m => $"{w.Window.Name}, {m.Method}: {m.Failed}")).ToArray();
+            if (why.Length > 0) md.Paragraph("Methods that could not run in a window (their points are left out):").Bullets(why.Take(20).Append(why.Length > 20 ? $"… and {why.Length - 20} more (scan.csv)" : null).OfType<string>());
+        }
         md.Heading("Windows", 2);
-        var table = new CsvTable("window", "SR [GeV]", "N_SR", "B (FPR 1)", "max Z", "at FPR", "reweighted Z", "closure AUC");
+        var table = new CsvTable(new[] { "window", "SR [GeV]", "N_SR", "B (FPR 1)", "max Z", "at FPR", "reweighted Z" }
+            .Concat(r.Methods.Skip(1).Select(m => $"max Z {m}")).Append("closure AUC").ToArray());
         foreach (var w in r.Windows.Where(w => w.Failed is null))
         {
             int j = Enumerable.Range(0, w.Points.Length).MaxBy(k => w.Points[k].Z);
-            table.AddRow(w.Window.Index, $"{w.Window.SrLow.ToString("F3", Inv)}–{w.Window.SrHigh.ToString("F3", Inv)}", w.Points[0].NSr,
-                Math.Round(w.Points[0].B, 1), Math.Round(w.Points[j].Z, 2), w.Points[j].TargetFpr, Math.Round(w.ReweightedZ, 2), Math.Round(w.ClosureAuc, 3));
+            var others = w.Methods.Skip(1).Select(m => (object)Math.Round(m.Points.Select(p => p.Z).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max(), 2));
+            table.AddRow(new object[] { w.Window.Index, $"{w.Window.SrLow.ToString("F3", Inv)}–{w.Window.SrHigh.ToString("F3", Inv)}", w.Points[0].NSr,
+                Math.Round(w.Points[0].B, 1), Math.Round(w.Points[j].Z, 2), w.Points[j].TargetFpr, Math.Round(w.ReweightedZ, 2) }.Concat(others).Append(Math.Round(w.ClosureAuc, 3)).ToArray());
         }
         md.Table(table);
         var failed = r.Windows.Where(w => w.Failed is not null).ToArray();

@@ -17,6 +17,15 @@ public sealed class ScanCatalogue
         return path;
     }
 
+    /// <summary>300 events spread over 2–20 GeV whose features vary (a table that loads; no truth column).</summary>
+    private static string Varied()
+    {
+        var lines = new List<string> { "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d" };
+        for (int i = 0; i < 300; i++)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{2 + 18 * (i + 0.5) / 300},{30 + i % 17},{0.001 * (1 + i % 13)},{0.002 * (1 + i % 11)}"));
+        return Temp("data.csv", string.Join("\n", lines) + "\n");
+    }
+
     private static string Out() => Path.Combine(Directory.CreateTempSubdirectory("fastad-scan-out").FullName, "out");
 
     [Fact]
@@ -73,7 +82,47 @@ public sealed class ScanCatalogue
 
     [Fact]
     public void AnUnknownMethodNamesTheChoices() =>
-        Refusal.Expect(["scan", "--generate", "--method", "salad", "--out", Out()], "scan.method: 'salad' is not available; expected cathode");
+        Refusal.Expect(["scan", "--generate", "--method", "cathode,salad", "--out", Out()], "--method must be cathode, cwola, anode, lacathode, idealized or supervised (got 'salad')");
+
+    [Fact]
+    public void AMethodListedTwiceIsRefused() =>
+        Refusal.Expect(["scan", "--generate", "--method", "cwola,cathode,cwola", "--out", Out()], "--method 'cwola,cathode,cwola': a method is listed twice");
+
+    [Fact]
+    public void IdealizedOnADataFileWithoutABackgroundSampleSaysWhatToGive()
+    {
+        string data = Varied();
+        Refusal.Expect(["scan", "--data", data, "--method", "cathode,idealized", "--out", Out()], "--method idealized needs a background-only sample", "--background FILE");
+    }
+
+    [Fact]
+    public void SupervisedOnEventsWithoutTruthIsRefused()
+    {
+        string data = Varied();
+        Refusal.Expect(["scan", "--data", data, "--method", "supervised", "--out", Out()], "--method supervised needs a truth column");
+    }
+
+    [Fact]
+    public void ABackgroundSampleWithoutIdealizedIsRefusedRatherThanIgnored()
+    {
+        string data = Temp("data.csv", "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d\n9,30,0.001,0.002\n");
+        Refusal.Expect(["scan", "--generate", "--background", data, "--out", Out()], "--background is used by --method idealized only");
+    }
+
+    [Fact]
+    public void ABackgroundSampleMissingAColumnIsNamed()
+    {
+        string bkg = Temp("bkg.csv", "dimu_mass,dimu_pt,mu0_ip3d\n9,30,0.001\n");
+        Refusal.Expect(["scan", "--generate", "--method", "idealized", "--background", bkg, "--out", Out()], bkg, "mu1_ip3d");
+    }
+
+    [Fact]
+    public void FitOnlyWithAMethodIsRefused() =>
+        Refusal.Expect(["scan", "--generate", "--fit-only", "--method", "cwola", "--out", Out()], "--fit-only runs the plain bump hunt alone");
+
+    [Fact]
+    public void PseudoScansOfAMethodOtherThanCathodeAreRefused() =>
+        Refusal.Expect(["scan", "pseudo", "--generate", "--method", "cwola,cathode", "--n", "2", "--out", Out()], "scan pseudo redoes the scan's first method", "put cathode first in --method");
 
     [Theory]
     [InlineData("9.5")]
