@@ -169,15 +169,15 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         {
             Row("observed t", $"{F(t)} (window {g.Header.Observed!.Window}, SR centre {g.Header.Observed.Centre.ToString("F3", CultureInfo.InvariantCulture)} GeV, FPR {F3(g.Header.Observed.Fpr)})");
             Row("global p = P(t_null ≥ t)", $"{P(g.PGlobal, g.PGlobalError)} (Z_global {F(g.ZGlobal ?? double.NaN)})");
-            Row("Gross-Vitells (sum over the FPR set)", g.PGrossVitells is { } gv ? gv.ToString("G3", CultureInfo.InvariantCulture) : "–");
+            Row("Gross-Vitells (sum over the FPR set)", g.PGrossVitells is { } gv ? $"{gv.ToString("G3", CultureInfo.InvariantCulture)}; discrete windows {g.PDiscrete?.ToString("G3", CultureInfo.InvariantCulture)}" : "–");
         }
         else Row("observed t", "none: no finished observed scan in the flows' folder (run `fastad scan` there first, then the pseudo-scans with --from)");
         foreach (var f in g.PerFpr)
             Row($"FPR {F3(f.Fpr)}", $"E[N({F3(g.Header.UpcrossingLevel)})] = {f.MeanUpcrossings.ToString("F2", CultureInfo.InvariantCulture)} ± {f.UpcrossingsError.ToString("F2", CultureInfo.InvariantCulture)}, " +
                                   $"upcrossings {string.Join(" ", f.UpcrossingCounts.Select((k, i) => $"{i}:{k}"))}" +
-                                  (f.Observed is { } o ? $"; observed {F(o)}: global p {P(f.PGlobal, f.PGlobalError)}, Gross-Vitells {f.PGrossVitells?.ToString("G3", CultureInfo.InvariantCulture)}" : ""));
+                                  (f.Observed is { } o ? $"; observed {F(o)}: global p {P(f.PGlobal, f.PGlobalError)}, Gross-Vitells {f.PGrossVitells?.ToString("G3", CultureInfo.InvariantCulture)} (discrete windows {f.PDiscrete?.ToString("G3", CultureInfo.InvariantCulture)})" : ""));
         foreach (var cmp in g.Comparisons)
-            Row($"P(t_null ≥ {F3(cmp.Z)})", $"{P(cmp.PToys, cmp.PToysError)} (Gross-Vitells sum {cmp.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)})");
+            Row($"P(t_null ≥ {F3(cmp.Z)})", $"{P(cmp.PToys, cmp.PToysError)} (Gross-Vitells sum {cmp.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)}, discrete windows {cmp.PDiscrete.ToString("G3", CultureInfo.InvariantCulture)})");
         Row("each pseudo-scan's p vs the others", $"mean {g.Uniformity.Mean.ToString("F3", CultureInfo.InvariantCulture)}, sd {g.Uniformity.Sd.ToString("F3", CultureInfo.InvariantCulture)} " +
                                                    $"(uniform: 0.5, 0.289), Kolmogorov distance {g.Uniformity.Ks.ToString("F3", CultureInfo.InvariantCulture)}");
         console.Write(table);
@@ -203,7 +203,11 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         if (r.FitOnly is { } g)
         {
             Row("fit-only global p (FPR 1)", $"{g.PGlobal.ToString("G3", CultureInfo.InvariantCulture)} ± {g.PGlobalError.ToString("G2", CultureInfo.InvariantCulture)} from {g.Toys:N0} pseudo-spectra (Z_global {F(g.ZGlobal)})");
-            Row("Gross-Vitells", $"{g.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)} (E[N({g.Level.ToString("G3", CultureInfo.InvariantCulture)})] = {g.MeanUpcrossings.ToString("F2", CultureInfo.InvariantCulture)} upcrossings)");
+            Row("Gross-Vitells", $"{g.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)} (E[N({g.Level.ToString("G3", CultureInfo.InvariantCulture)})] = {g.MeanUpcrossings.ToString("F2", CultureInfo.InvariantCulture)} upcrossings); " +
+                                    $"discrete windows {g.PDiscrete.ToString("G3", CultureInfo.InvariantCulture)} (neighbour correlation {g.NeighbourCorrelation.ToString("F2", CultureInfo.InvariantCulture)})");
+            foreach (var cmp in g.Comparisons.Where(x => x.Z >= 3))
+                Row($"P(t ≥ {F3(cmp.Z)}), FPR 1", $"{cmp.PToys.ToString("G3", CultureInfo.InvariantCulture)} ± {cmp.PToysError.ToString("G2", CultureInfo.InvariantCulture)} (pseudo-spectra); " +
+                                                 $"Gross-Vitells {cmp.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)}, discrete windows {cmp.PDiscrete.ToString("G3", CultureInfo.InvariantCulture)}");
         }
         Row("windows resumed", $"{r.Resumed} of {r.Windows.Length}");
         if (r.Windows.Count(w => w.Failed is not null) is var failed and > 0)

@@ -5,13 +5,30 @@ using FastAD.Stats;
 
 namespace FastAD.Analyses.Scan;
 
-/// <summary>The toys' global p of one threshold beside the Gross–Vitells estimate.</summary>
+/// <summary>The toys' global p of one threshold beside the Gross–Vitells estimates.</summary>
 /// <param name="Z">Threshold on t (local Z).</param>
 /// <param name="PToys">Fraction of pseudo-spectra whose maximum reaches it.</param>
 /// <param name="PToysError">Its binomial error.</param>
-/// <param name="PGrossVitells">The Gross–Vitells estimate from the mean upcrossings of u0.</param>
+/// <param name="PGrossVitells">The Gross–Vitells estimate (continuous process) from the mean upcrossings of u0.</param>
 /// <param name="PGrossVitellsError">Its error from the upcrossings' spread.</param>
-public sealed record GlobalComparison(double Z, double PToys, double PToysError, double PGrossVitells, double PGrossVitellsError);
+/// <param name="PDiscrete">The discrete-window Gross–Vitells estimate (<see cref="LookElsewhere.DiscreteGrossVitells"/>) from the same upcrossings.</param>
+/// <param name="PDiscreteError">Its error from the upcrossings' spread.</param>
+public sealed record GlobalComparison(double Z, double PToys, double PToysError, double PGrossVitells, double PGrossVitellsError, double PDiscrete, double PDiscreteError)
+{
+    /// <summary>
+    /// P(max ≥ <paramref name="z"/>) among the null <paramref name="maxima"/> beside both estimates from each curve's mean
+    /// upcrossings of <paramref name="u0"/> (one curve per FPR; for several, the estimates are summed: a union bound).
+    /// </summary>
+    public static GlobalComparison Of(double[] maxima, double z, double u0, int windows, IReadOnlyList<(double Mean, double Error)> curves)
+    {
+        var (p, e) = LookElsewhere.GlobalP(maxima, z);
+        double factor = Math.Exp(-(z * z - u0 * u0) / 2);
+        double Discrete(double mean) => LookElsewhere.DiscreteGrossVitells(z, u0, Math.Max(0, mean), windows).P;
+        double dErr = Math.Sqrt(curves.Sum(c => Math.Pow((Discrete(c.Mean + c.Error) - Discrete(c.Mean - c.Error)) / 2, 2)));
+        return new GlobalComparison(z, p, e, curves.Sum(c => LookElsewhere.GrossVitells(z, u0, c.Mean)), Math.Sqrt(curves.Sum(c => c.Error * c.Error)) * factor,
+            curves.Sum(c => Discrete(c.Mean)), dErr);
+    }
+}
 
 /// <summary>
 /// The fit-only (FPR = 1) statistic's global significance (SPEC 5.3) from Poisson pseudo-spectra of the smooth
@@ -23,13 +40,16 @@ public sealed record GlobalComparison(double Z, double PToys, double PToysError,
 /// <param name="PGlobalError">Its binomial error.</param>
 /// <param name="ZGlobal">Φ⁻¹(1 − p).</param>
 /// <param name="PGrossVitells">The Gross–Vitells estimate at the observed t.</param>
+/// <param name="PDiscrete">The discrete-window Gross–Vitells estimate at the observed t.</param>
+/// <param name="NeighbourCorrelation">The neighbouring windows' correlation that estimate fits to E[N(u0)].</param>
 /// <param name="Level">u0.</param>
 /// <param name="MeanUpcrossings">E[N(u0)] over the pseudo-spectra.</param>
 /// <param name="UpcrossingsError">Its standard error.</param>
-/// <param name="Comparisons">Toys against Gross–Vitells at Z = 1 … 4.</param>
+/// <param name="Comparisons">Toys against both Gross–Vitells estimates at Z = 1 … 4.</param>
 /// <param name="Smooth">The smooth description: "exp(degree-6 polynomial in ln m) fitted to the N events in [lo, hi]".</param>
 /// <param name="Seconds">Wall time (pseudo-spectra and fits).</param>
-public sealed record FitOnlyGlobal(int Toys, double Observed, double PGlobal, double PGlobalError, double ZGlobal, double PGrossVitells, double Level,
+public sealed record FitOnlyGlobal(int Toys, double Observed, double PGlobal, double PGlobalError, double ZGlobal, double PGrossVitells, double PDiscrete,
+    double NeighbourCorrelation, double Level,
     double MeanUpcrossings, double UpcrossingsError, GlobalComparison[] Comparisons, string Smooth, double Seconds);
 
 /// <summary>
@@ -60,14 +80,10 @@ public static class FitOnlyStudy
         }
         double meanN = ups.Average(), errN = Math.Sqrt(ups.Select(u => (u - meanN) * (u - meanN)).Sum() / Math.Max(1, toys - 1) / toys);
         var (p, pErr) = LookElsewhere.GlobalP(tMax, observed);
-        GlobalComparison Compare(double z)
-        {
-            var (pt, et) = LookElsewhere.GlobalP(tMax, z);
-            double factor = Math.Exp(-(z * z - s.UpcrossingLevel * s.UpcrossingLevel) / 2);
-            return new GlobalComparison(z, pt, et, LookElsewhere.GrossVitells(z, s.UpcrossingLevel, meanN), errN * factor);
-        }
-        return new FitOnlyGlobal(toys, observed, p, pErr, LookElsewhere.ZOf(p), LookElsewhere.GrossVitells(observed, s.UpcrossingLevel, meanN), s.UpcrossingLevel,
-            meanN, errN, [Compare(1), Compare(2), Compare(3), Compare(4)],
+        var (discrete, rho) = LookElsewhere.DiscreteGrossVitells(observed, s.UpcrossingLevel, meanN, windows.Length);
+        GlobalComparison Compare(double z) => GlobalComparison.Of(tMax, z, s.UpcrossingLevel, windows.Length, [(meanN, errN)]);
+        return new FitOnlyGlobal(toys, observed, p, pErr, LookElsewhere.ZOf(p), LookElsewhere.GrossVitells(observed, s.UpcrossingLevel, meanN), discrete, rho,
+            s.UpcrossingLevel, meanN, errN, [Compare(1), Compare(2), Compare(3), Compare(4)],
             $"exp(degree-{s.SmoothDegree} polynomial in ln m) fitted to the {inside:N0} events in [{low:G4}, {high:G4}] GeV", seconds);
     }
 

@@ -14,9 +14,10 @@ namespace FastAD.Analyses.Scan;
 /// <param name="UpcrossingsError">Its standard error.</param>
 /// <param name="UpcrossingCounts">Pseudo-scans with N(u0) = 0, 1, 2, … upcrossings.</param>
 /// <param name="PGrossVitells">Gross–Vitells at the observed maximum.</param>
-/// <param name="Comparisons">Pseudo-scans against Gross–Vitells at Z = 1 … 4.</param>
+/// <param name="PDiscrete">The discrete-window Gross–Vitells estimate at the observed maximum (<see cref="LookElsewhere.DiscreteGrossVitells"/>).</param>
+/// <param name="Comparisons">Pseudo-scans against both Gross–Vitells estimates at Z = 1 … 4.</param>
 public sealed record FprGlobal(double Fpr, double? Observed, double? PGlobal, double? PGlobalError, double MeanUpcrossings, double UpcrossingsError,
-    int[] UpcrossingCounts, double? PGrossVitells, GlobalComparison[] Comparisons);
+    int[] UpcrossingCounts, double? PGrossVitells, double? PDiscrete, GlobalComparison[] Comparisons);
 
 /// <summary>
 /// Each pseudo-scan's global p relative to the others, p_j = #{i ≠ j : t_i ≥ t_j} / (n − 1): uniform on [0, 1] when the
@@ -39,11 +40,12 @@ public sealed record LeaveOneOut(int Count, double[] P, double Mean, double Sd, 
 /// <param name="PGlobalError">Its binomial error.</param>
 /// <param name="ZGlobal">Φ⁻¹(1 − p).</param>
 /// <param name="PGrossVitells">Gross–Vitells for t over the whole set: the sum over the FPRs of each curve's estimate (a union bound).</param>
-/// <param name="Comparisons">P(t_null ≥ Z) against that bound at Z = 1 … 4.</param>
+/// <param name="PDiscrete">The discrete-window Gross–Vitells estimates summed over the FPRs likewise.</param>
+/// <param name="Comparisons">P(t_null ≥ Z) against those bounds at Z = 1 … 4.</param>
 /// <param name="PerFpr">Per FPR of the set.</param>
 /// <param name="Uniformity">Each pseudo-scan's p relative to the others.</param>
 public sealed record ScanGlobal(ScanPseudoHeader Header, int Results, int[] Missing, string Statistic, double? Observed, double? PGlobal,
-    double? PGlobalError, double? ZGlobal, double? PGrossVitells, GlobalComparison[] Comparisons, FprGlobal[] PerFpr, LeaveOneOut Uniformity);
+    double? PGlobalError, double? ZGlobal, double? PGrossVitells, double? PDiscrete, GlobalComparison[] Comparisons, FprGlobal[] PerFpr, LeaveOneOut Uniformity);
 
 /// <summary>
 /// Merges shards of null pseudo-scans (same header, no duplicate indices, gaps listed; outputs in index order, so any
@@ -103,9 +105,10 @@ public static class ScanPseudoMerge
             double? observed = h.ObservedPerFpr?.FirstOrDefault(m => m.Fpr == f)?.Z;
             (double P, double E)? p = observed is { } o ? LookElsewhere.GlobalP(max, o) : null;
             return new FprGlobal(f, observed, p?.P, p?.E, mean, err, counts, observed is { } ob ? LookElsewhere.GrossVitells(ob, u0, mean) : null,
-                new double[] { 1, 2, 3, 4 }.Select(z => Compare(max, z, u0, mean, err)).ToArray());
+                observed is { } ob2 ? LookElsewhere.DiscreteGrossVitells(ob2, u0, mean, h.Windows).P : null,
+                new double[] { 1, 2, 3, 4 }.Select(z => GlobalComparison.Of(max, z, u0, h.Windows, [(mean, err)])).ToArray());
         }).ToArray();
-        double sumN = perFpr.Sum(f => f.MeanUpcrossings), sumErr = Math.Sqrt(perFpr.Sum(f => f.UpcrossingsError * f.UpcrossingsError));
+        var curves = perFpr.Select(f => (f.MeanUpcrossings, f.UpcrossingsError)).ToArray();
         (double P, double E)? pg = h.Observed is { } obs ? LookElsewhere.GlobalP(t, obs.Z) : null;
         // Each pseudo-scan against the others: uniform when they are exchangeable draws of the null.
         var loo = t.Select((tj, j) => t.Length < 2 ? double.NaN : (double)t.Where((ti, i) => i != j && ti >= tj).Count() / (t.Length - 1)).ToArray();
@@ -114,14 +117,8 @@ public static class ScanPseudoMerge
         double ks = sorted.Select((v, k) => Math.Max(Math.Abs((k + 1.0) / sorted.Length - v), Math.Abs((double)k / sorted.Length - v))).DefaultIfEmpty(double.NaN).Max();
         return new ScanGlobal(h, all.Length, missing, Statistic(h), h.Observed?.Z, pg?.P, pg?.E, pg is { } q ? LookElsewhere.ZOf(q.P) : null,
             h.Observed is { } o2 ? perFpr.Sum(f => LookElsewhere.GrossVitells(o2.Z, u0, f.MeanUpcrossings)) : null,
-            new double[] { 1, 2, 3, 4 }.Select(z => Compare(t, z, u0, sumN, sumErr, terms: h.Fprs.Length)).ToArray(), perFpr, new LeaveOneOut(loo.Length, loo, lm, lsd, ks));
-    }
-
-    private static GlobalComparison Compare(double[] maxima, double z, double u0, double meanN, double errN, int terms = 1)
-    {
-        var (p, e) = LookElsewhere.GlobalP(maxima, z);
-        double factor = Math.Exp(-(z * z - u0 * u0) / 2);
-        return new GlobalComparison(z, p, e, terms * LookElsewhere.PLocal(z) + meanN * factor, errN * factor);
+            h.Observed is { } o3 ? perFpr.Sum(f => LookElsewhere.DiscreteGrossVitells(o3.Z, u0, f.MeanUpcrossings, h.Windows).P) : null,
+            new double[] { 1, 2, 3, 4 }.Select(z => GlobalComparison.Of(t, z, u0, h.Windows, curves)).ToArray(), perFpr, new LeaveOneOut(loo.Length, loo, lm, lsd, ks));
     }
 
     /// <summary>The largest finite value (−∞ when none).</summary>
@@ -146,6 +143,8 @@ public static class ScanPseudoMerge
             p.Line(zs, zs.Select(z => Math.Max(1e-6, LookElsewhere.GlobalP(b, z).P)).ToArray(), "pseudo-scans: max Z at FPR 1 (bump hunt)", Palette.Green, LineStyle.Dashed);
             p.Line(zs, zs.Select(z => Math.Min(1, LookElsewhere.GrossVitells(z, g.Header.UpcrossingLevel, bump.MeanUpcrossings))).ToArray(),
                 $"Gross–Vitells, FPR 1 (E[N({F(g.Header.UpcrossingLevel)})] = {bump.MeanUpcrossings.ToString("F2", Inv)})", Palette.Green, LineStyle.Dotted);
+            p.Line(zs, zs.Select(z => Math.Max(1e-6, LookElsewhere.DiscreteGrossVitells(z, g.Header.UpcrossingLevel, bump.MeanUpcrossings, g.Header.Windows).P)).ToArray(),
+                "discrete-window Gross–Vitells, FPR 1", Palette.Purple, LineStyle.DashDot);
         }
         if (g.PerFpr.Length > 1)
             p.Line(zs, zs.Select(z => Math.Min(1, g.PerFpr.Sum(f => LookElsewhere.GrossVitells(z, g.Header.UpcrossingLevel, f.MeanUpcrossings)))).ToArray(),
