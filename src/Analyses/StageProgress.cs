@@ -16,3 +16,16 @@ public sealed class CallbackProgress<T>(Action<T> report) : IProgress<T>
     /// <inheritdoc />
     public void Report(T value) => report(value);
 }
+
+/// <summary>
+/// Passes progress on to <paramref name="inner"/>, with <paramref name="label"/> (e.g. "100 injected", a scan window) added
+/// to the stage of every warning, so that a warning from one of many sub-runs says which one it came from.
+/// </summary>
+public sealed class LabelledProgress(IProgress<StageProgress>? inner, string label) : IProgress<StageProgress>
+{
+    /// <summary>The labelled sink, or null when there is nothing to report to.</summary>
+    public static IProgress<StageProgress>? Of(IProgress<StageProgress>? inner, string label) => inner is null ? null : new LabelledProgress(inner, label);
+
+    /// <inheritdoc />
+    public void Report(StageProgress value) => inner?.Report(value.Warning ? value with { Stage = $"{value.Stage}, {label}" } : value);
+}

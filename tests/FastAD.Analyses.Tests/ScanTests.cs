@@ -210,13 +210,14 @@ public class ScanTests
             return c;
         }
         var windows = Config().SlidingWindows();
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<StageProgress>();
         ScanResults Run(List<AnomalyMethod> methods, out string dir)
         {
             var c = Config();
             c.Scan.Methods = methods;
             dir = Directory.CreateTempSubdirectory("fastad-scan").FullName;
             return ScanAnalysis.Run(new ScanRequest(c, data, windows, dir, false, "quick", "tiny", Background: background),
-                new RunContext(CpuDevice.Instance, new ModelStore(dir, false, "scan")));
+                new RunContext(CpuDevice.Instance, new ModelStore(dir, false, "scan"), new SyncProgress(p => { if (p.Warning) warnings.Enqueue(p); })));
         }
         var alone = Run([AnomalyMethod.Cathode], out _);
         var all = Run([AnomalyMethod.Cathode, AnomalyMethod.Cwola, AnomalyMethod.Supervised, AnomalyMethod.Idealized], out string allDir);
@@ -237,6 +238,8 @@ public class ScanTests
         Assert.NotEmpty(withSignal);
         Assert.All(withSignal, w => Assert.True(w.Methods[2].MaxSic > 0));
         Assert.NotEmpty(sparse);
+        // The warning of a method left out names the window it came from.
+        Assert.All(sparse, w => Assert.Contains(warnings, p => p.Stage == $"windows, window {w.Window.Index}" && p.Note!.StartsWith("--method supervised:")));
         var files = ScanReport.Write(allDir, all);
         Assert.Contains("methods.svg", files);
         Assert.Equal(1 + windows.Length * 4 * Tiny().Scan.Fprs.Count, File.ReadAllLines(Path.Combine(allDir, "scan.csv")).Length);

@@ -172,7 +172,7 @@ public static class SignalInjection
             string folder = $"inject-{n}";
             string outDir = Path.Combine(request.OutDir, folder);
             run.Report("signal injection", k, counts.Length, $"{n:N0} signal events");
-            var sub = new RunContext(run.Device, new ModelStore(outDir, run.Models.Reuse, run.Models.Command), run.Progress, run.Cancel);
+            var sub = new RunContext(run.Device, new ModelStore(outDir, run.Models.Reuse, run.Models.Command), LabelledProgress.Of(run.Progress, $"{n:N0} injected"), run.Cancel);
             var mixed = Mix(data, signal, n, seed, shuffle);
             // Supervised needs true signal in every fold: at the smallest counts it is left out (the table shows –).
             int signalInSr = Enumerable.Range(0, mixed.Rows).Count(i => mixed.Truth![i] == 1 && request.Config.Regions.BandOf(mixed.Mass[i]) == MassBand.Sr);

@@ -94,7 +94,7 @@ public static class ScanAnalysis
                 var t = Stopwatch.StartNew();
                 var store = new ModelStore(dir, request.Reuse, "scan");
                 WindowResult r;
-                try { r = Window(new RunContext(run.Device, store, run.Progress, run.Cancel), c, wc, w, events, identity, request.FitOnly, request.Background); }
+                try { r = Window(new RunContext(run.Device, store, LabelledProgress.Of(run.Progress, $"window {w.Index}"), run.Cancel), c, wc, w, events, identity, request.FitOnly, request.Background); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException && !run.Cancel.IsCancellationRequested)
                 {
                     // One window the chain cannot handle must not end the scan: it is recorded, with why, and named.
@@ -146,7 +146,7 @@ public static class ScanAnalysis
 
     /// <summary>What a window's numbers depend on: the chain's configuration, the FPR set, the window's bands and seed and its events.</summary>
     internal static string Identity(ScanConfig c, CathodeConfig wc, CathodeChannelData events, bool fitOnly) =>
-        fitOnly ? ModelFingerprint.Of("scan window fit-only v1", wc.Statistics.Degree, wc.Statistics.BinsSr, wc.Regions.SblLow, wc.Regions.SrLow, wc.Regions.SrHigh, wc.Regions.SbhHigh, events.Mass)
+        fitOnly ? ModelFingerprint.Of("scan window fit-only v2", wc.Statistics.Degree, wc.Statistics.BinsSr, wc.Regions.SblLow, wc.Regions.SrLow, wc.Regions.SrHigh, wc.Regions.SbhHigh, events.Mass)
             : ModelFingerprint.Of("scan window v2", YamlConfig.ToYaml(wc), string.Join(",", c.FprSet()), string.Join(",", c.Scan.Methods.Select(m => m.Text())),
                 events.Mass, events.Features, events.Truth ?? []);
 
@@ -156,7 +156,8 @@ public static class ScanAnalysis
         try
         {
             var r = ReportJson.Load<WindowResult>(file);
-            return r.Identity == identity ? r : null;
+            // A window saved by an older FastAD (no per-method results) is recomputed, not resumed.
+            return r.Identity == identity && r.Methods is { Length: > 0 } ? r : null;
         }
         catch (InvalidDataException) { return null; }
     }
@@ -212,7 +213,7 @@ public static class ScanAnalysis
             catch (ArgumentException e) when (methods.Count > 1 && !run.Cancel.IsCancellationRequested)
             {
                 // One method that cannot run here must not take the other methods' results with it.
-                run.Warn("windows", $"{w.Name}: --method {name}: {e.Message}");
+                run.Warn("windows", $"--method {name}: {e.Message}");
                 results[k] = FailedMethod(name, fprs, e.Message);
             }
             run.ThrowIfCancelled();
