@@ -26,8 +26,8 @@ public sealed record ScanRequest(ScanConfig Config, CathodeChannelData Data, Sca
 /// <see cref="CathodeAnalysis.FitPreprocessing"/> on the window's events, <see cref="CathodeBackground.Train"/> (its flow
 /// ensemble in one flow-training call, its SR samples in one evaluation call), <see cref="CathodeClassifier.Train"/> (its
 /// k-fold BDTs in one ensemble call) and <see cref="WorkingPointScan"/> (every FPR of the set fitted in one batch) — in
-/// the window's own model store. Windows run one after another; each is saved atomically when it finishes, so a
-/// killed scan continues from the last finished window.
+/// the window's own model store. Windows run in batches of <c>scan.window_batch</c> side by side; each is saved
+/// atomically when it finishes, so a killed scan continues from the last finished windows.
 /// </summary>
 public static class ScanAnalysis
 {
@@ -71,9 +71,13 @@ public static class ScanAnalysis
         if (!request.FitOnly) CheckWindows(c, request.Data, request.Windows, request.Background);
         var sw = Stopwatch.StartNew();
         var results = new WindowResult[request.Windows.Length];
-        int resumed = 0, ran = 0;
-        double ranSeconds = 0;
-        for (int k = 0; k < request.Windows.Length; k++)
+        int resumed = 0, ran = 0, done = 0;
+        var running = new Stopwatch();
+        var gate = new object();
+        // Windows run in batches side by side (each from its own seeds and in its own folder, so the numbers do not depend
+        // on the batch): the flow members of several windows keep every core busy where one window's leave some idle.
+        int batch = request.FitOnly ? 1 : c.Scan.WindowBatch;
+        void One(int k)
         {
             run.ThrowIfCancelled();
             var w = request.Windows[k];
@@ -84,11 +88,7 @@ public static class ScanAnalysis
             string file = Path.Combine(dir, WindowFile);
             var saved = Saved(file, identity);
             bool wasResumed = saved is not null;
-            if (saved is not null)
-            {
-                results[k] = saved;
-                resumed++;
-            }
+            if (saved is not null) results[k] = saved;
             else
             {
                 var t = Stopwatch.StartNew();
@@ -104,16 +104,27 @@ public static class ScanAnalysis
                 }
                 results[k] = r with { Seconds = t.Elapsed.TotalSeconds };
                 ReportJson.Save(file, results[k]);
-                ran++;
-                ranSeconds += t.Elapsed.TotalSeconds;
             }
-            int left = request.Windows.Length - k - 1;
-            string eta = ran == 0 ? "" : $"; ETA {FormatSeconds(ranSeconds / ran * left)}";
-            var best = results[k].Points.MaxBy(p => p.Z)!;
-            string what = results[k].Failed is not null ? "failed"
-                : results[k].Methods[0].Failed is not null ? $"{results[k].Methods[0].Method} failed"
-                : $"max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}{(results[k].Methods.Length > 1 ? $" ({results[k].Methods[0].Method})" : "")}";
-            run.Report("windows", k + 1, request.Windows.Length, $"{w.Name}: {what}{(wasResumed ? " (resumed)" : $" in {results[k].Seconds:F0} s")}{eta}");
+            lock (gate)
+            {
+                if (wasResumed) resumed++; else ran++;
+                done++;
+                int left = request.Windows.Length - done;
+                string eta = ran == 0 ? "" : $"; ETA {FormatSeconds(running.Elapsed.TotalSeconds / ran * left)}";
+                var best = results[k].Points.MaxBy(p => p.Z)!;
+                string what = results[k].Failed is not null ? "failed"
+                    : results[k].Methods[0].Failed is not null ? $"{results[k].Methods[0].Method} failed"
+                    : $"max local Z {best.Z:F2} at FPR {best.TargetFpr:G3}{(results[k].Methods.Length > 1 ? $" ({results[k].Methods[0].Method})" : "")}";
+                run.Report("windows", done, request.Windows.Length, $"{w.Name}: {what}{(wasResumed ? " (resumed)" : $" in {results[k].Seconds:F0} s")}{eta}");
+            }
+        }
+        running.Start();
+        foreach (var chunk in Enumerable.Range(0, request.Windows.Length).Chunk(batch))
+        {
+            run.ThrowIfCancelled();
+            if (chunk.Length == 1) One(chunk[0]);
+            // The first failure is rethrown as it was (a cancellation stays an OperationCanceledException); the other windows of the batch finish and are saved.
+            else Task.WhenAll(chunk.Select(k => Task.Run(() => One(k)))).GetAwaiter().GetResult();
         }
         var fprs = ScanFprs(c, request.FitOnly);
         var finished = results.Where(r => r.Failed is null).ToArray();

@@ -42,6 +42,12 @@ public sealed class ScanConfig : AnalysisConfig<ScanConfig>
         /// null pseudo-scans redo it; the others are reported beside it, each with its own maximum.
         /// </summary>
         public List<AnomalyMethod> Methods { get; set; } = [AnomalyMethod.Cathode];
+        /// <summary>
+        /// Windows whose chains run side by side (each from its own seeds, so the numbers do not depend on it): with 2 the
+        /// flow members of two windows share the cores, where one window's last members leave cores idle. 1 runs them one
+        /// after another.
+        /// </summary>
+        public int WindowBatch { get; set; } = 2;
         /// <summary>Level u0 of the upcrossings counted for the Gross–Vitells estimate.</summary>
         public double UpcrossingLevel { get; set; } = 1;
         /// <summary>Poisson pseudo-spectra of the fit-only (FPR = 1) global p-value; 0 skips it.</summary>
@@ -66,6 +72,7 @@ public sealed class ScanConfig : AnalysisConfig<ScanConfig>
         Require(s.Fprs.Count >= 1, "scan.fprs: give at least one FPR (1 is the plain bump hunt).");
         foreach (var f in s.Fprs) Require(f > 0 && f <= 1, $"scan.fprs: {f} is outside (0, 1]; an FPR is a fraction of sideband events.");
         Require(s.Fprs.Distinct().Count() == s.Fprs.Count, "scan.fprs: an FPR is listed twice.");
+        Require(s.WindowBatch is >= 1 and <= 64, $"scan.window_batch must be 1..64 (got {s.WindowBatch}).");
         Require(s.Methods.Count >= 1, $"scan.methods: give at least one of {EnumText.Choices(typeof(AnomalyMethod))}.");
         Require(s.Methods.Distinct().Count() == s.Methods.Count, "scan.methods: a method is listed twice.");
         Require(double.IsFinite(s.UpcrossingLevel) && s.UpcrossingLevel >= 0, $"scan.upcrossing_level must be a finite Z ≥ 0 (got {s.UpcrossingLevel}).");
