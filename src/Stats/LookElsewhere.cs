@@ -78,7 +78,7 @@ public static class LookElsewhere
         double rho = NeighbourCorrelation(u0, meanUpcrossings, windows);
         if (double.IsNaN(rho)) return (double.NaN, rho);
         double lambda = PLocal(t) + (windows - 1) * NeighbourUpcrossing(t, rho);
-        return (-double.ExpM1(-lambda), rho);
+        return (lambda < 1e-8 ? lambda : -double.ExpM1(-lambda), rho);
     }
 
     /// <summary>The fraction of null maxima at or above <paramref name="observed"/>, with its binomial error (floored at one count).</summary>

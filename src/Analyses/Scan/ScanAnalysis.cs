@@ -83,7 +83,7 @@ public static class ScanAnalysis
             var w = request.Windows[k];
             var events = Events(request.Data, w);
             var wc = c.ForWindow(w);
-            string identity = Identity(c, wc, events, request.FitOnly);
+            string identity = Identity(c, wc, events, request.FitOnly, request.Background is { } bkg && c.Scan.Methods.Contains(AnomalyMethod.Idealized) ? Events(bkg, w) : null);
             string dir = WindowFolder(request.OutDir, w);
             string file = Path.Combine(dir, WindowFile);
             var saved = Saved(file, identity);
@@ -155,11 +155,14 @@ public static class ScanAnalysis
         new(method, fprs.Select(f => new WindowPoint(f, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [])).ToArray(), double.NaN, double.NaN,
             fprs.Select(_ => double.NaN).ToArray(), why);
 
-    /// <summary>What a window's numbers depend on: the chain's configuration, the FPR set, the window's bands and seed and its events.</summary>
-    internal static string Identity(ScanConfig c, CathodeConfig wc, CathodeChannelData events, bool fitOnly) =>
+    /// <summary>
+    /// What a window's numbers depend on: the chain's configuration, the FPR set, the methods, the window's bands and seed,
+    /// its events and (for idealized) the background-only sample's events in it.
+    /// </summary>
+    internal static string Identity(ScanConfig c, CathodeConfig wc, CathodeChannelData events, bool fitOnly, CathodeChannelData? background = null) =>
         fitOnly ? ModelFingerprint.Of("scan window fit-only v2", wc.Statistics.Degree, wc.Statistics.BinsSr, wc.Regions.SblLow, wc.Regions.SrLow, wc.Regions.SrHigh, wc.Regions.SbhHigh, events.Mass)
             : ModelFingerprint.Of("scan window v2", YamlConfig.ToYaml(wc), string.Join(",", c.FprSet()), string.Join(",", c.Scan.Methods.Select(m => m.Text())),
-                events.Mass, events.Features, events.Truth ?? []);
+                events.Mass, events.Features, events.Truth ?? [], background?.Mass ?? [], background?.Features ?? []);
 
     private static WindowResult? Saved(string file, string identity)
     {
