@@ -209,6 +209,11 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
                 Row($"P(t ≥ {F3(cmp.Z)}), FPR 1", $"{cmp.PToys.ToString("G3", CultureInfo.InvariantCulture)} ± {cmp.PToysError.ToString("G2", CultureInfo.InvariantCulture)} (pseudo-spectra); " +
                                                  $"Gross-Vitells {cmp.PGrossVitells.ToString("G3", CultureInfo.InvariantCulture)}, discrete windows {cmp.PDiscrete.ToString("G3", CultureInfo.InvariantCulture)}");
         }
+        var poor = r.Windows.Where(w => w.Failed is null && w.PoorSidebandFit).ToArray();
+        if (poor.Length > 0)
+            Row("caution", $"{poor.Length} window{(poor.Length > 1 ? "s" : "")} ({string.Join(", ", poor.Select(w => w.Window.Index))}) with sidebands the polynomial does not describe " +
+                           $"(sideband fit p < {WindowResult.PoorFitP.ToString("G2", CultureInfo.InvariantCulture)}): their Z is not to be trusted" +
+                           (poor.Any(w => w.Window.Index == r.Maximum.Window) ? $"; t is in window {r.Maximum.Window}, one of them" : "") + " (report.md)");
         Row("windows resumed", $"{r.Resumed} of {r.Windows.Length}");
         if (r.Windows.Count(w => w.Failed is not null) is var failed and > 0)
             Row("windows failed", $"{failed} (named in report.md; left out of the maxima)");

@@ -99,6 +99,31 @@ public sealed class BackgroundModel
         return phi;
     }
 
+    /// <summary>
+    /// How well raw coefficients <paramref name="theta"/> describe the sideband counts <paramref name="sidebandCounts"/>
+    /// (one per sideband bin, SBL then SBH, as <see cref="BumpHuntBinning.SbCentres"/>): the Poisson deviance
+    /// 2 Σ [n ln(n/μ) − (n − μ)] with μ = f(c_i), its degrees of freedom (sideband bins − coefficients) and the χ² p-value.
+    /// A small p says the polynomial cannot follow the sidebands (a resonance or an edge inside them), so the SR
+    /// expectation it gives, and any Z built on it, is not to be trusted.
+    /// </summary>
+    public (double Deviance, int Ndf, double P) SidebandFit(ReadOnlySpan<double> theta, ReadOnlySpan<double> sidebandCounts)
+    {
+        if (sidebandCounts.Length != Binning.SbBins) throw new ArgumentException($"{sidebandCounts.Length} sideband counts for {Binning.SbBins} sideband bins.");
+        double d = 0;
+        for (int r = 0; r < Binning.SbBins; r++)
+        {
+            double n = sidebandCounts[r], mu = Evaluate(theta, Binning.SbCentres[r]);
+            if (!(mu > 0))
+            {
+                if (n > 0) return (double.PositiveInfinity, Binning.SbBins - Parameters, 0);     // events where the fit expects none
+                continue;                                                                           // an empty bin on the f ≥ 0 boundary
+            }
+            d += 2 * ((n > 0 ? n * Math.Log(n / mu) : 0) - (n - mu));
+        }
+        int ndf = Binning.SbBins - Parameters;
+        return (d, ndf, ndf > 0 ? MathNet.Numerics.SpecialFunctions.GammaUpperRegularized(ndf / 2.0, Math.Max(0, d) / 2) : double.NaN);
+    }
+
     /// <summary>f(m) for raw coefficients.</summary>
     public static double Evaluate(ReadOnlySpan<double> theta, double m)
     {

@@ -261,6 +261,35 @@ public class ScanTests
         Assert.Contains("--background FILE", e.Message);
     }
 
+    [Fact]
+    public void AWindowWithAResonanceInItsSidebandIsFlaggedAndAPlainOneIsNot()
+    {
+        // Window a: the J/ψ (3.097 GeV) in its low sideband; window b: nothing narrow within 3σ of its bands.
+        var windows = new[] { new ScanWindow(0, 2.9777, 3.2893, 3.6334, 4.0135), new ScanWindow(1, 3.85, 4.0, 4.3, 4.6) };
+        ScanResults Run(bool resonances, out List<StageProgress> warnings)
+        {
+            var c = Tiny();
+            var data = CathodeInput.FromTable(DimuonScanGenerator.Generate(new DimuonScanOptions(2.5, 5, Resonances: resonances, Seed: 5)), DimuonChannel.OS, "jpsi", c.Cathode);
+            string dir = Directory.CreateTempSubdirectory("fastad-scan").FullName;
+            var seen = new List<StageProgress>();
+            warnings = seen;
+            return ScanAnalysis.Run(new ScanRequest(c, data, windows, dir, false, "quick", "jpsi", FitOnly: true),
+                new RunContext(CpuDevice.Instance, new ModelStore(dir, false, "scan"), new SyncProgress(p => { if (p.Warning) lock (seen) seen.Add(p); })));
+        }
+        var r = Run(resonances: true, out var warned);
+        Assert.True(r.Windows[0].PoorSidebandFit, $"{r.Windows[0].SidebandFit}");
+        Assert.False(r.Windows[1].PoorSidebandFit, $"{r.Windows[1].SidebandFit}");
+        Assert.Equal(r.Windows[0].SidebandFit!.Ndf, new BackgroundModel(CathodeAnalysis.Binning(Tiny().ForWindow(windows[0]), Tiny().Cathode.Statistics.BinsSr), Tiny().Cathode.Statistics.Degree).Binning.SbBins - Tiny().Cathode.Statistics.Degree - 1);
+        Assert.Contains(warned, p => p.Stage == "windows, window 0" && p.Note!.Contains("does not describe this window's sidebands"));
+        // Without the resonances the same window's sidebands are described.
+        var plain = Run(resonances: false, out _);
+        Assert.False(plain.Windows[0].PoorSidebandFit, $"{plain.Windows[0].SidebandFit}");
+        Assert.True(plain.Windows[0].SidebandFit!.P > 1e-3);
+        string dir = Directory.CreateTempSubdirectory("fastad-scan").FullName;
+        ScanReport.Write(dir, r);
+        Assert.Contains("**Caution:**", File.ReadAllText(Path.Combine(dir, "report.md")));
+    }
+
     /// <summary>Progress delivered on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late to stop at a window).</summary>
     private sealed class SyncProgress(Action<StageProgress> report) : IProgress<StageProgress>
     {

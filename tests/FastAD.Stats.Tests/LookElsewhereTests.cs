@@ -68,3 +68,32 @@ public class LookElsewhereTests
         }
     }
 }
+
+/// <summary>The sideband-fit quality check of a scan window.</summary>
+public class SidebandFitTests
+{
+    [Fact]
+    public void CountsOnThePolynomialFitPerfectlyAndASpikeInASidebandDoesNot()
+    {
+        var model = new BackgroundModel(new BumpHuntBinning(5, 9, 10.6, 16, 12), 5);
+        double[] theta = [400, -60, 3, 0, 0, 0];                 // f(m) = 400 − 60 m + 3 m² > 0 on [5, 16]
+        var exact = model.Binning.SbCentres.Select(m => BackgroundModel.Evaluate(theta, m)).ToArray();
+        var (d, ndf, p) = model.SidebandFit(theta, exact);
+        Assert.Equal(0, d, 9);
+        Assert.Equal(model.Binning.SbBins - 6, ndf);
+        Assert.Equal(1, p, 9);
+        // One bin 5σ high among the ~70 sideband bins is within what the fluctuations give (deviance about 25, p near 1) ...
+        var one = (double[])exact.Clone();
+        one[3] += 5 * Math.Sqrt(one[3]);
+        var (d1, _, p1) = model.SidebandFit(theta, one);
+        Assert.InRange(d1, 20, 30);
+        Assert.True(p1 > 0.5, $"p = {p1}");
+        // ... a resonance over five sideband bins, 6σ each, is not: deviance about 180, p far below 1e-3.
+        var spiked = (double[])exact.Clone();
+        for (int r = 3; r < 8; r++) spiked[r] += 6 * Math.Sqrt(spiked[r]);
+        var (d2, _, p2) = model.SidebandFit(theta, spiked);
+        Assert.InRange(d2, 150, 200);
+        Assert.True(p2 < 1e-3, $"p = {p2}");
+        Assert.Equal(MathNet.Numerics.SpecialFunctions.GammaUpperRegularized(ndf / 2.0, d2 / 2), p2, 12);
+    }
+}

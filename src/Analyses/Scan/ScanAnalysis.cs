@@ -192,7 +192,7 @@ public static class ScanAnalysis
         if (fitOnly)
         {
             var (plain, plainCounts) = MethodStatistics(run, wc, data, sideband, FitOnlyMethod, new double[data.Rows], null, fprs, reweight: false);
-            return Result(w, wc, identity, band, [plain], double.NaN, double.NaN, plainCounts);
+            return Checked(run, Result(w, wc, identity, band, [plain], double.NaN, double.NaN, plainCounts));
         }
         var methods = c.Scan.Methods;
         CathodePreprocessing? pre = null;
@@ -240,13 +240,37 @@ public static class ScanAnalysis
             var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scored.Scores[i]).ToArray();
             srVsSamples = ClassifierMetrics.Roc(sr, scored.RocSampleScores).Auc;
         }
-        return Result(w, wc, identity, band, results, closure, srVsSamples, counts);
+        return Checked(run, Result(w, wc, identity, band, results, closure, srVsSamples, counts));
     }
+
+    /// <summary>Warns when the window's sidebands are not described by the polynomial (its Z is then not to be trusted).</summary>
+    private static WindowResult Checked(RunContext run, WindowResult r)
+    {
+        if (r.PoorSidebandFit)
+            run.Warn("windows", $"{SidebandFitText(r.SidebandFit!)}: the polynomial does not describe this window's sidebands (a resonance or an edge in them); its Z is not to be trusted");
+        return r;
+    }
+
+    /// <summary>"sideband fit deviance 180.3 for 13 degrees of freedom (p = 2.1E-31)".</summary>
+    public static string SidebandFitText(SidebandFitQuality f) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"sideband fit deviance {f.Deviance:F1} for {f.Ndf} degrees of freedom (p = {f.P:G2})");
 
     private static WindowResult Result(ScanWindow w, CathodeConfig wc, string identity, MassBand[] band, WindowMethod[] methods, double closure, double srVsSamples,
         double[][] counts) =>
         new(w, identity, band.Count(x => x == MassBand.Sbl), band.Count(x => x == MassBand.Sr), band.Count(x => x == MassBand.Sbh),
-            methods, closure, srVsSamples, Edges(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr)), counts, 0);
+            methods, closure, srVsSamples, Edges(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr)), counts, 0, SidebandFit: SidebandFit(wc, methods[0], counts));
+
+    /// <summary>The FPR-1 (uncut) fit's description of the sidebands, from the first method's FPR-1 point and its counts (null without FPR 1 or a fit).</summary>
+    private static SidebandFitQuality? SidebandFit(CathodeConfig wc, WindowMethod first, double[][] counts)
+    {
+        int j = Array.FindIndex(first.Points, p => p.TargetFpr >= 1);
+        if (j < 0 || j >= counts.Length || first.Points[j].ThetaHat.Length == 0) return null;
+        var model = new BackgroundModel(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr), wc.Statistics.Degree);
+        var b = model.Binning;
+        var sb = counts[j].Take(b.SblBins).Concat(counts[j].Skip(b.SblBins + b.SrEdges.Length - 1)).ToArray();
+        var (d, ndf, p) = model.SidebandFit(first.Points[j].ThetaHat, sb);
+        return new SidebandFitQuality(d, ndf, p);
+    }
 
     /// <summary>The FPR set of a scan: the configured one, or FPR 1 alone for the fit-only scan.</summary>
     public static double[] ScanFprs(ScanConfig c, bool fitOnly) => fitOnly ? [1.0] : c.FprSet();

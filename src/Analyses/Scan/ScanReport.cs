@@ -39,7 +39,7 @@ public static class ScanReport
     public static CsvTable Table(ScanResults r)
     {
         var t = new CsvTable("window", "sbl_low", "sr_low", "sr_high", "sbh_high", "sr_centre", "n_sbl", "n_sr_band", "n_sbh", "method", "target_fpr", "fpr", "n_sr", "b", "s", "z", "p",
-            "reweighted_z", "max_sic", "sculpting", "closure_auc", "sr_vs_samples_auc", "failed");
+            "reweighted_z", "max_sic", "sculpting", "closure_auc", "sr_vs_samples_auc", "sideband_fit_p", "failed");
         foreach (var w in r.Windows)
             foreach (var m in w.Methods)
                 for (int j = 0; j < m.Points.Length; j++)
@@ -47,7 +47,7 @@ public static class ScanReport
                     var p = m.Points[j];
                     t.AddRow(w.Window.Index, w.Window.SblLow, w.Window.SrLow, w.Window.SrHigh, w.Window.SbhHigh, w.Window.Centre, w.Sbl, w.Sr, w.Sbh, m.Method,
                         p.TargetFpr, p.Fpr, p.NSr, p.B, p.S, p.Z, p.P, m.ReweightedZ, m.MaxSic, m.Sculpting.Length > j ? m.Sculpting[j] : double.NaN,
-                        w.ClosureAuc, w.SrVsSamplesAuc, w.Failed ?? m.Failed ?? "");
+                        w.ClosureAuc, w.SrVsSamplesAuc, w.SidebandFit?.P ?? double.NaN, w.Failed ?? m.Failed ?? "");
                 }
         return t;
     }
@@ -158,6 +158,13 @@ public static class ScanReport
                      $"{r.Maximum.Z.ToString("F2", Inv)}σ, in window {r.Maximum.Window} (SR centre {r.Maximum.Centre.ToString("F3", Inv)} GeV) at FPR {FprText(r.Maximum.Fpr)}.");
         if (r.Methods.Length > 1) md.Paragraph($"Methods: {string.Join(", ", r.Methods)}; the statistic is the first's ({r.Methods[0]}).");
         md.Bullets(r.MaximumPerFpr.Select(m => $"FPR {FprText(m.Fpr)}: max local Z {m.Z.ToString("F2", Inv)}σ in window {m.Window} ({m.Centre.ToString("F3", Inv)} GeV)"));
+        var poor = r.Windows.Where(w => w.Failed is null && w.PoorSidebandFit).ToArray();
+        if (poor.Length > 0)
+            md.Paragraph($"**Caution:** in {poor.Length} window{(poor.Length > 1 ? "s" : "")} the sideband polynomial does not describe the sidebands " +
+                         $"(χ² p-value of the uncut fit below {WindowResult.PoorFitP.ToString("G2", Inv)}: a resonance or an edge inside them), so the SR expectation and the Z " +
+                         $"there are not to be trusted; they are kept in the statistic as it was fixed in advance" +
+                         (poor.Any(w => w.Window.Index == r.Maximum.Window) ? $", and the maximum t sits in one of them (window {r.Maximum.Window})" : "") + ":")
+              .Bullets(poor.Select(w => $"{w.Window.Name}: {ScanAnalysis.SidebandFitText(w.SidebandFit!)}, max local Z {w.Points.Max(p => p.Z).ToString("F2", Inv)}σ"));
         md.Image("scan.svg", "local significance", "Local Z against the SR centre, one curve per FPR of the set; the dotted line marks the most significant window.");
         md.Image("spectra-best.svg", "best windows", "The most significant windows at the FPR reaching their maximum, with the sideband fit.");
         if (r.FitOnly is { } g)
@@ -195,13 +202,13 @@ public static class ScanReport
         }
         md.Heading("Windows", 2);
         var table = new CsvTable(new[] { "window", "SR [GeV]", "N_SR", "B (FPR 1)", "max Z", "at FPR", "reweighted Z" }
-            .Concat(r.Methods.Skip(1).Select(m => $"max Z {m}")).Append("closure AUC").ToArray());
+            .Concat(r.Methods.Skip(1).Select(m => $"max Z {m}")).Append("closure AUC").Append("sideband fit p").ToArray());
         foreach (var w in r.Windows.Where(w => w.Failed is null))
         {
             int j = Enumerable.Range(0, w.Points.Length).MaxBy(k => w.Points[k].Z);
             var others = w.Methods.Skip(1).Select(m => (object)Math.Round(m.Points.Select(p => p.Z).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max(), 2));
             table.AddRow(new object[] { w.Window.Index, $"{w.Window.SrLow.ToString("F3", Inv)}–{w.Window.SrHigh.ToString("F3", Inv)}", w.Points[0].NSr,
-                Math.Round(w.Points[0].B, 1), Math.Round(w.Points[j].Z, 2), w.Points[j].TargetFpr, Math.Round(w.ReweightedZ, 2) }.Concat(others).Append(Math.Round(w.ClosureAuc, 3)).ToArray());
+                Math.Round(w.Points[0].B, 1), Math.Round(w.Points[j].Z, 2), w.Points[j].TargetFpr, Math.Round(w.ReweightedZ, 2) }.Concat(others).Append(Math.Round(w.ClosureAuc, 3)).Append(w.SidebandFit is { } sf ? sf.P.ToString("G2", Inv) : "–").ToArray());
         }
         md.Table(table);
         var failed = r.Windows.Where(w => w.Failed is not null).ToArray();

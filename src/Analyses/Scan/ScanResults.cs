@@ -35,17 +35,28 @@ public sealed record WindowMethod(string Method, WindowPoint[] Points, double Re
 /// <param name="Edges">Bump-hunt bin edges across the window (SBL, SR, SBH).</param>
 /// <param name="Counts">Per FPR, the events passing the first method's cut in each bin of <paramref name="Edges"/>.</param>
 /// <param name="Seconds">Wall time of the window's chain.</param>
+/// <param name="SidebandFit">The plain (FPR 1) sideband fit's Poisson deviance per degree of freedom and its χ² p-value: a small p says the
+/// polynomial cannot follow the window's sidebands (a resonance in a sideband), and the window's Z is not to be trusted (null without FPR 1 in the set).</param>
 /// <param name="Failed">Why the chain could not finish in this window (e.g. a resonance in a sideband leaves the sideband polynomial
 /// predicting almost no SR events to sample); null when it finished. A failed window has NaN in its points and takes no part in the maxima.</param>
 public sealed record WindowResult(ScanWindow Window, string Identity, int Sbl, int Sr, int Sbh, WindowMethod[] Methods, double ClosureAuc,
-    double SrVsSamplesAuc, double[] Edges, double[][] Counts, double Seconds, string? Failed = null)
+    double SrVsSamplesAuc, double[] Edges, double[][] Counts, double Seconds, string? Failed = null, SidebandFitQuality? SidebandFit = null)
 {
+    /// <summary>Below this sideband-fit p-value a window is flagged: its sidebands are not described by the polynomial.</summary>
+    public const double PoorFitP = 1e-3;
+
+    /// <summary>Whether the sideband fit is poor (p &lt; <see cref="PoorFitP"/>).</summary>
+    [JsonIgnore] public bool PoorSidebandFit => SidebandFit is { } f && f.P < PoorFitP;
+
     /// <summary>The scan's method's points (the first method's).</summary>
     [JsonIgnore] public WindowPoint[] Points => Methods[0].Points;
 
     /// <summary>The scan's method's reweighted Z.</summary>
     [JsonIgnore] public double ReweightedZ => Methods[0].ReweightedZ;
 }
+
+/// <summary>The plain sideband fit's quality in a window: Poisson deviance, its degrees of freedom and the χ² p-value.</summary>
+public sealed record SidebandFitQuality(double Deviance, int Ndf, double P);
 
 /// <summary>The scan statistic t = max over windows and the FPR set of the local Z (SPEC 5.2).</summary>
 /// <param name="Z">t.</param>
