@@ -53,9 +53,14 @@ public static class ScanAnalysis
     /// Checks every window before anything trains: too few sideband or SR events is an error naming the window, and a
     /// method without what it needs (truth for supervised, <paramref name="background"/> for idealized) an error naming it.
     /// </summary>
-    public static void CheckWindows(ScanConfig c, CathodeChannelData data, IEnumerable<ScanWindow> windows, CathodeChannelData? background = null)
+    /// <param name="c">The scan's configuration.</param>
+    /// <param name="data">The searched events.</param>
+    /// <param name="windows">The windows.</param>
+    /// <param name="background">The background-only sample for idealized, if given.</param>
+    /// <param name="methods">Whether to check the methods' needs too (false for the null pseudo-scans, which redo cathode alone).</param>
+    public static void CheckWindows(ScanConfig c, CathodeChannelData data, IEnumerable<ScanWindow> windows, CathodeChannelData? background = null, bool methods = true)
     {
-        CathodeMethods.Require(data, c.Scan.Methods, background);
+        if (methods) CathodeMethods.Require(data, c.Scan.Methods, background);
         foreach (var w in windows)
         {
             try { CathodeAnalysis.CheckTrainable(Events(data, w), c.ForWindow(w)); }

@@ -132,7 +132,7 @@ public static class ScanPseudo
         c.Validate();
         if (r.Count < 1) throw new ArgumentException($"--n must be at least 1 (got {r.Count}).");
         if (r.Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {r.Batch}).");
-        ScanAnalysis.CheckWindows(c, r.Data, r.Windows);
+        ScanAnalysis.CheckWindows(c, r.Data, r.Windows, methods: false);
         var fprs = c.FprSet();
         double low = r.Windows.Min(w => w.SblLow), high = r.Windows.Max(w => w.SbhHigh);
         var inRange = r.Data.Mass.Where(m => m >= low && m <= high).ToArray();
