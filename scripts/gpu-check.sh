@@ -6,7 +6,7 @@
 #
 # It runs `fastad devices`, `fastad selftest` on the device, the bench suites on the device and on the CPU, and the
 # analyses with --device DEVICE and --device cpu (CATHODE's paper preset; CONRAD and SimAD quick, their paper presets
-# take far longer than one lease), each step under its own time limit so that one slow step cannot cost the others,
+# take far longer than one lease) and the quick mass scan on the device, each step under its own time limit so that one slow step cannot cost the others,
 # and writes OUT/gpu-check.md (a Markdown section to paste into docs/BENCHMARKS.md) and OUT/gpu-check.log. About 6–8
 # minutes on an H100/H200. Here, without a GPU, `scripts/gpu-check.sh opencl /tmp/gc` is the dry run on PoCL
 # (GPU_CHECK_QUICK=1 shortens it to the quick presets and short benches).
@@ -70,6 +70,8 @@ for d in "$device" cpu; do
   step "conrad (quick) on $d" 180 conrad --generate --preset quick --device "$d" --quiet --out "$work/conrad-$d"
   step "simad (quick) on $d" 120 simad --generate --preset quick --device "$d" --quiet --out "$work/simad-$d"
 done
+# The mass scan (issue 17): the quick preset's 41 windows on the device (2 CPU cores: 69 s with six methods, about 40 s with cathode alone).
+step "scan (quick, 41 windows) on $device" 120 scan --generate --range 2:20 --preset quick --device "$device" --quiet --out "$work/scan-$device"
 
 {
   echo "## GPU check ($(date -u '+%Y-%m-%d %H:%M') UTC, \`scripts/gpu-check.sh $device\`)"
