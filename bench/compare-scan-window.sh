@@ -24,6 +24,8 @@ echo "== PyTorch SPEC 1.3 epoch at the windows' training rows ($rows): x 400 epo
 /usr/bin/python3 bench/peers/scan_window_peer.py flows $rows
 "${fastad[@]}" generate dimuon --out "$tmp/bkg.csv" --seed 2 --events 150000 --signal-fraction 0 >/dev/null
 for sr in $(echo "$sizes" | /usr/bin/python3 -c "import json,sys; print(' '.join(str(w['signal_region']) for w in json.load(sys.stdin)['picked']))"); do
+  # A 5-16 GeV OS sample whose SR [9, 10.6) holds about the window's SR count: the default sample has 1,731 SR events in
+  # 12,332 (seed 1), so scale by sr / 1731, rounded (+ 865 = half of 1731).
   events=$(( (12332 * sr + 865) / 1731 ))
   "${fastad[@]}" generate dimuon --out "$tmp/os-$sr.csv" --seed 1 --events "$events" >/dev/null
   echo "== XGBoost + scipy: one window's classifier and fits, $sr SR events (a $events-event 5-16 GeV sample)"

@@ -58,7 +58,10 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
     }
 
     /// <summary>The searched events, the windows and a description of the input, from --data or --generate and the scan's options.</summary>
-    private (CathodeChannelData Data, ScanWindow[] Windows, string Input, CathodeChannelData? Background) Load(ParseResult parse, ScanConfig c)
+    /// <param name="parse">The command line.</param>
+    /// <param name="c">The configuration.</param>
+    /// <param name="background">Whether the idealized method's background-only sample is wanted (not by the fit-only scan or the pseudo-scans).</param>
+    private (CathodeChannelData Data, ScanWindow[] Windows, string Input, CathodeChannelData? Background) Load(ParseResult parse, ScanConfig c, bool background = true)
     {
         bool gen = parse.GetValue(Options.Generate);
         string? dataFile = parse.GetValue(Options.Data);
@@ -71,11 +74,12 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         string? windowsFile = parse.GetValue(_windows);
         var windows = windowsFile is null ? c.SlidingWindows() : ScanWindows.Read(windowsFile);
         string? backgroundFile = parse.GetValue(_background);
-        bool idealized = c.Scan.Methods.Contains(AnomalyMethod.Idealized);
+        bool idealized = background && c.Scan.Methods.Contains(AnomalyMethod.Idealized);
         if (backgroundFile is not null && !idealized)
-            throw new ArgumentException("--background is used by --method idealized only; add idealized to --method or drop --background.");
+            throw new ArgumentException(background ? "--background is used by --method idealized only; add idealized to --method or drop --background."
+                : "--background is used by --method idealized of `fastad scan` only, not here; drop it.");
         CathodeChannelData data;
-        CathodeChannelData? background = null;
+        CathodeChannelData? bkg = null;
         string input;
         if (gen)
         {
@@ -85,7 +89,7 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
                 // The generator's background alone (no resonances, nothing injected), four times the data's, from its own seed.
                 ulong seed = c.Seed + 2_000_003;
                 var bo = new DimuonScanOptions(lo, hi, 4 * DimuonScanGenerator.BackgroundEvents(lo, hi), Resonances: false, Inject: [], Seed: seed);
-                background = CathodeInput.FromTable(DimuonScanGenerator.Generate(bo), c.Cathode.Channel, $"generated background-only scan spectrum (seed {seed})", c.Cathode);
+                bkg = CathodeInput.FromTable(DimuonScanGenerator.Generate(bo), c.Cathode.Channel, $"generated background-only scan spectrum (seed {seed})", c.Cathode);
             }
             var options = new DimuonScanOptions(lo, hi, null, !parse.GetValue(_noResonances), inject.Select(ScanInputs.ParseInject).ToArray(), c.Seed);
             input = $"generated scan spectrum {lo.ToString("G4", CultureInfo.InvariantCulture)}-{hi.ToString("G4", CultureInfo.InvariantCulture)} GeV (seed {c.Seed}" +
@@ -97,16 +101,17 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             data = CathodeData.Load(dataFile!, c.Cathode.Channel, c.Cathode);
             input = Path.GetFullPath(dataFile!);
         }
-        if (backgroundFile is not null) background = CathodeData.Load(backgroundFile, c.Cathode.Channel, c.Cathode);
-        return (data, windows, input, background);
+        if (backgroundFile is not null) bkg = CathodeData.Load(backgroundFile, c.Cathode.Channel, c.Cathode);
+        return (data, windows, input, bkg);
     }
 
     protected override Prepared Prepare(ParseResult parse, ScanConfig c, string outDir)
     {
-        var (data, windows, input, background) = Load(parse, c);
         bool fitOnly = parse.GetValue(_fitOnly);
-        if (fitOnly && (parse.GetValue(_method) is not null || background is not null))
-            throw new ArgumentException("--fit-only runs the plain bump hunt alone (no classifier): drop --method and --background, or drop --fit-only.");
+        if (fitOnly && (c.Scan.Methods is not [AnomalyMethod.Cathode] || parse.GetValue(_background) is not null))
+            throw new ArgumentException($"--fit-only runs the plain bump hunt alone (no classifier), but the methods are {string.Join(",", c.Scan.Methods.Select(m => m.Text()))}" +
+                                        $"{(parse.GetValue(_background) is not null ? " and --background is given" : "")}: drop --method (or scan.methods in the config) and --background, or drop --fit-only.");
+        var (data, windows, input, background) = Load(parse, c, background: !fitOnly);
         // Every window is checked before anything trains: one without sideband events is named now, not after hours.
         if (!fitOnly) ScanAnalysis.CheckWindows(c, data, windows, background);
         var request = new ScanRequest(c, data, windows, outDir, parse.GetValue(Reuse), parse.GetValue(Options.Preset)!, input, fitOnly, background);
@@ -141,7 +146,7 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
             using var shardLock = FastAdCommand.LockFile(file);
             if (c.Scan.Methods[0] != AnomalyMethod.Cathode)
                 throw new ArgumentException($"scan pseudo redoes the scan's first method in every null pseudo-scan, and only cathode's chain is written for that (got {c.Scan.Methods[0].Text()}); put cathode first in --method.");
-            var (data, windows, input, _) = Load(parse, c);
+            var (data, windows, input, _) = Load(parse, c, background: false);
             using var registry = DeviceRegistry.Discover();
             var dev = registry.Select(parse.GetValue(Options.Device));
             var request = new ScanPseudoRequest(c, data, windows, outDir, flowsDir, parse.GetValue(n), sh, input, parse.GetValue(batch));

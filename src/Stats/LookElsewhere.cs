@@ -70,7 +70,7 @@ public static class LookElsewhere
     /// P(max ≥ t)); here E[N(t)] is extrapolated from the measured E[N(u0)] through the neighbouring windows' bivariate normal
     /// law — (windows − 1) · <see cref="NeighbourUpcrossing"/>(t, ρ̂), ρ̂ = <see cref="NeighbourCorrelation"/> — instead of
     /// the continuous process's exp(−(t² − u0²)/2), which overstates the tail of windows a resolution step or more apart (for
-    /// independent windows by about 0.66 t), and the excursions are taken as Poisson: p_global ≈ 1 − exp(−λ), equal to λ in
+    /// independent windows and u0 = 1 by about 0.6 t at t = 3–6), and the excursions are taken as Poisson: p_global ≈ 1 − exp(−λ), equal to λ in
     /// the far tail and still right where several excursions per scan are common (λ of a few tenths). Returns the estimate and ρ̂.
     /// </summary>
     public static (double P, double Rho) DiscreteGrossVitells(double t, double u0, double meanUpcrossings, int windows)

@@ -23,8 +23,9 @@ public class LookElsewhereTests
             if (x[i] < u && rho * x[i] + Math.Sqrt(1 - rho * rho) * y[i] >= u) k++;
         double p = (double)k / n, err = Math.Sqrt(p * (1 - p) / n);
         Assert.InRange(LookElsewhere.NeighbourUpcrossing(u, rho), p - 5 * err, p + 5 * err);
-        // Independent windows: Φ(u)(1 − Φ(u)); identical windows never cross.
-        Assert.Equal((1 - LookElsewhere.PLocal(u)) * LookElsewhere.PLocal(u), LookElsewhere.NeighbourUpcrossing(u, 0), 14);
+        // Closed forms: at u = 0, 1/4 − asin ρ / 2π; with ρ = −1 (Y = −X), P(X ≤ −u) = 1 − Φ(u); identical windows never cross.
+        Assert.Equal(0.25 - Math.Asin(rho) / (2 * Math.PI), LookElsewhere.NeighbourUpcrossing(0, rho), 12);
+        Assert.Equal(LookElsewhere.PLocal(u), LookElsewhere.NeighbourUpcrossing(u, -1), 12);
         Assert.Equal(0, LookElsewhere.NeighbourUpcrossing(u, 1), 10);
     }
 

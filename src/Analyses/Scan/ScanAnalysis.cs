@@ -61,10 +61,16 @@ public static class ScanAnalysis
     public static void CheckWindows(ScanConfig c, CathodeChannelData data, IEnumerable<ScanWindow> windows, CathodeChannelData? background = null, bool methods = true)
     {
         if (methods) CathodeMethods.Require(data, c.Scan.Methods, background);
+        bool idealized = methods && background is not null && c.Scan.Methods.Contains(AnomalyMethod.Idealized);
         foreach (var w in windows)
         {
             try { CathodeAnalysis.CheckTrainable(Events(data, w), c.ForWindow(w)); }
             catch (ArgumentException e) { throw new ArgumentException($"{w.Name}: {e.Message}"); }
+            if (!idealized) continue;
+            int inSr = background!.Mass.Count(m => m >= w.SrLow && m < w.SrHigh);
+            if (inSr < c.Cathode.Bdt.Folds)
+                throw new ArgumentException($"{w.Name}: the background-only sample ({background.Source}) has {inSr} events in this window's SR; " +
+                                            $"--method idealized needs at least {c.Cathode.Bdt.Folds} (one per fold): give a background sample that covers the scanned range.");
         }
     }
 
@@ -82,9 +88,9 @@ public static class ScanAnalysis
         // Windows run in batches side by side (each from its own seeds and in its own folder, so the numbers do not depend
         // on the batch): the flow members of several windows keep every core busy where one window's leave some idle.
         int batch = request.FitOnly ? 1 : c.Scan.WindowBatch;
-        void One(int k)
+        void One(int k, CancellationToken cancel)
         {
-            run.ThrowIfCancelled();
+            cancel.ThrowIfCancellationRequested();
             var w = request.Windows[k];
             var events = Events(request.Data, w);
             var wc = c.ForWindow(w);
@@ -99,8 +105,8 @@ public static class ScanAnalysis
                 var t = Stopwatch.StartNew();
                 var store = new ModelStore(dir, request.Reuse, "scan");
                 WindowResult r;
-                try { r = Window(new RunContext(run.Device, store, LabelledProgress.Of(run.Progress, $"window {w.Index}"), run.Cancel), c, wc, w, events, identity, request.FitOnly, request.Background); }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException && !run.Cancel.IsCancellationRequested)
+                try { r = Window(new RunContext(run.Device, store, LabelledProgress.Of(run.Progress, $"window {w.Index}"), cancel), c, wc, w, events, identity, request.FitOnly, request.Background); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException && !cancel.IsCancellationRequested)
                 {
                     // One window the chain cannot handle must not end the scan: it is recorded, with why, and named.
                     run.Warn("windows", $"{w.Name}: {e.Message}; the window is left out of the maxima");
@@ -124,12 +130,32 @@ public static class ScanAnalysis
             }
         }
         running.Start();
-        foreach (var chunk in Enumerable.Range(0, request.Windows.Length).Chunk(batch))
+        if (batch == 1)
+            for (int k = 0; k < request.Windows.Length; k++) One(k, run.Cancel);
+        else
         {
+            // A work queue of `batch` workers (a slow window does not hold a free slot). A worker's unexpected failure stops
+            // the others at their next check; that failure is rethrown as it was, before any cancellation it caused.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancel);
+            int next = -1;
+            var workers = Enumerable.Range(0, batch).Select(_ => Task.Run(() =>
+            {
+                try
+                {
+                    for (int k; (k = Interlocked.Increment(ref next)) < request.Windows.Length;) One(k, stop.Token);
+                }
+                catch
+                {
+                    stop.Cancel();
+                    throw;
+                }
+            })).ToArray();
+            try { Task.WaitAll(workers); }
+            catch (AggregateException) { }
+            var errors = workers.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).ToArray();
+            if ((errors.FirstOrDefault(e => e is not OperationCanceledException) ?? errors.FirstOrDefault()) is { } first)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
             run.ThrowIfCancelled();
-            if (chunk.Length == 1) One(chunk[0]);
-            // The first failure is rethrown as it was (a cancellation stays an OperationCanceledException); the other windows of the batch finish and are saved.
-            else Task.WhenAll(chunk.Select(k => Task.Run(() => One(k)))).GetAwaiter().GetResult();
         }
         var fprs = ScanFprs(c, request.FitOnly);
         var finished = results.Where(r => r.Failed is null).ToArray();
@@ -217,6 +243,7 @@ public static class ScanAnalysis
         var seeds = CathodeBackground.Seeds(wc, data.Channel)["methods"];
         var results = new WindowMethod[methods.Count];
         double[][] counts = [];
+        int countsFrom = 0;
         for (int k = 0; k < methods.Count; k++)
         {
             var method = methods[k];
@@ -227,7 +254,9 @@ public static class ScanAnalysis
                     : run.Time($"method {name} ({w.Name})", () => CathodeMethods.Scores(run, wc, data, band, pre, bg, method, background, seeds));
                 var (r, cut) = MethodStatistics(run, wc, data, sideband, name, scores, method == AnomalyMethod.Cathode ? scored!.RocSampleScores : null, fprs, reweight: true);
                 results[k] = r;
-                if (k == 0) counts = cut;
+                // The spectra of the first method that ran (the first, unless it could not run here); their FPR-1 point, the
+                // uncut fit, is the same for every method and gives the sideband-fit check.
+                if (counts.Length == 0) (counts, countsFrom) = (cut, k);
             }
             catch (ArgumentException e) when (methods.Count > 1 && !run.Cancel.IsCancellationRequested)
             {
@@ -245,7 +274,7 @@ public static class ScanAnalysis
             var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scored.Scores[i]).ToArray();
             srVsSamples = ClassifierMetrics.Roc(sr, scored.RocSampleScores).Auc;
         }
-        return Checked(run, Result(w, wc, identity, band, results, closure, srVsSamples, counts));
+        return Checked(run, Result(w, wc, identity, band, results, closure, srVsSamples, counts, countsFrom));
     }
 
     /// <summary>Warns when the window's sidebands are not described by the polynomial (its Z is then not to be trusted).</summary>
@@ -261,11 +290,11 @@ public static class ScanAnalysis
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"sideband fit deviance {f.Deviance:F1} for {f.Ndf} degrees of freedom (p = {f.P:G2})");
 
     private static WindowResult Result(ScanWindow w, CathodeConfig wc, string identity, MassBand[] band, WindowMethod[] methods, double closure, double srVsSamples,
-        double[][] counts) =>
+        double[][] counts, int countsFrom = 0) =>
         new(w, identity, band.Count(x => x == MassBand.Sbl), band.Count(x => x == MassBand.Sr), band.Count(x => x == MassBand.Sbh),
-            methods, closure, srVsSamples, Edges(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr)), counts, 0, SidebandFit: SidebandFit(wc, methods[0], counts));
+            methods, closure, srVsSamples, Edges(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr)), counts, 0, SidebandFit: SidebandFit(wc, methods[countsFrom], counts));
 
-    /// <summary>The FPR-1 (uncut) fit's description of the sidebands, from the first method's FPR-1 point and its counts (null without FPR 1 or a fit).</summary>
+    /// <summary>The FPR-1 (uncut) fit's description of the sidebands, from a method's FPR-1 point and its counts (null without FPR 1 or a fit).</summary>
     private static SidebandFitQuality? SidebandFit(CathodeConfig wc, WindowMethod first, double[][] counts)
     {
         int j = Array.FindIndex(first.Points, p => p.TargetFpr >= 1);

@@ -22,6 +22,9 @@ public sealed class ScanConfig : AnalysisConfig<ScanConfig>
     /// <summary>The SPEC 5 scan settings.</summary>
     public sealed class ScanSection
     {
+        /// <summary>A shallow copy (its lists shared).</summary>
+        internal object Clone() => MemberwiseClone();
+
         /// <summary>Lower end of the scanned range (GeV).</summary>
         public double Low { get; set; } = 2;
         /// <summary>Upper end of the scanned range (GeV).</summary>
@@ -79,6 +82,18 @@ public sealed class ScanConfig : AnalysisConfig<ScanConfig>
         Require(s.FitOnlyToys >= 0, $"scan.fit_only_toys must be ≥ 0 (got {s.FitOnlyToys}).");
         Require(s.SmoothDegree is >= 1 and <= 12, $"scan.smooth_degree must be 1..12 (got {s.SmoothDegree}).");
         Cathode.Validate();
+    }
+
+    /// <summary>
+    /// The YAML of what the null pseudo-scans' numbers depend on: this configuration without <c>scan.window_batch</c> (a
+    /// schedule, not a number) and with the scan's first method alone (the pseudo-scans redo it, not the others).
+    /// </summary>
+    public string PseudoIdentityYaml()
+    {
+        var scan = (ScanSection)Scan.Clone();
+        scan.WindowBatch = new ScanSection().WindowBatch;
+        scan.Methods = [Scan.Methods[0]];
+        return YamlConfig.ToYaml(new ScanConfig { Seed = Seed, Scan = scan, Cathode = Cathode });
     }
 
     /// <summary>The FPR set, highest first (FPR = 1, the plain bump hunt, leads when present).</summary>

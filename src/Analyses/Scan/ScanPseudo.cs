@@ -137,7 +137,7 @@ public static class ScanPseudo
         double low = r.Windows.Min(w => w.SblLow), high = r.Windows.Max(w => w.SbhHigh);
         var inRange = r.Data.Mass.Where(m => m >= low && m <= high).ToArray();
         var observed = Observed(r);
-        string config = YamlConfig.ToYaml(c) + string.Concat(r.Windows.Select(w => $"# {w.Name}\n"));
+        string config = c.PseudoIdentityYaml() + string.Concat(r.Windows.Select(w => $"# {w.Name}\n"));
         string flows = observed is not null
             ? $"reused from the observed scan's models in {Path.GetFullPath(r.FlowsDir)}"
             : $"the observed events' window flows, trained (or reused when saved) in {Path.GetFullPath(Path.Combine(r.FlowsDir, "windows"))}";
@@ -217,7 +217,7 @@ public static class ScanPseudo
         string file = Path.Combine(r.FlowsDir, "results.json");
         if (!File.Exists(file)) return null;
         var o = ReportJson.Load<ScanResults>(file);
-        string a = YamlConfig.ToYaml(o.Config), b = YamlConfig.ToYaml(r.Config);
+        string a = o.Config.PseudoIdentityYaml(), b = r.Config.PseudoIdentityYaml();
         if (a != b)
             throw new InvalidDataException($"{file}: the observed scan ran with another configuration ({ShardLog.ConfigDifference(a, b)}); give the pseudo-scans the observed scan's --preset, --config and options.");
         var ow = o.Windows.Select(w => w.Window).ToArray();

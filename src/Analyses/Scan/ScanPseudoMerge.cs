@@ -16,8 +16,9 @@ namespace FastAD.Analyses.Scan;
 /// <param name="PGrossVitells">Gross–Vitells at the observed maximum.</param>
 /// <param name="PDiscrete">The discrete-window Gross–Vitells estimate at the observed maximum (<see cref="LookElsewhere.DiscreteGrossVitells"/>).</param>
 /// <param name="Comparisons">Pseudo-scans against both Gross–Vitells estimates at Z = 1 … 4.</param>
+/// <param name="Windows">Finite windows per pseudo-scan on this curve (the mean, rounded), along which the upcrossings are counted.</param>
 public sealed record FprGlobal(double Fpr, double? Observed, double? PGlobal, double? PGlobalError, double MeanUpcrossings, double UpcrossingsError,
-    int[] UpcrossingCounts, double? PGrossVitells, double? PDiscrete, GlobalComparison[] Comparisons);
+    int[] UpcrossingCounts, double? PGrossVitells, double? PDiscrete, GlobalComparison[] Comparisons, int Windows);
 
 /// <summary>
 /// Each pseudo-scan's global p relative to the others, p_j = #{i ≠ j : t_i ≥ t_j} / (n − 1): uniform on [0, 1] when the
@@ -103,12 +104,15 @@ public static class ScanPseudoMerge
             var counts = new int[ups.Max() + 1];
             foreach (int u in ups) counts[u]++;
             double? observed = h.ObservedPerFpr?.FirstOrDefault(m => m.Fpr == f)?.Z;
+            // The upcrossings are counted along the finite windows only (a window the chain cannot handle is NaN).
+            int finite = Math.Max(2, (int)Math.Round(all.Average(r => r.Z[i].Count(double.IsFinite))));
             (double P, double E)? p = observed is { } o ? LookElsewhere.GlobalP(max, o) : null;
             return new FprGlobal(f, observed, p?.P, p?.E, mean, err, counts, observed is { } ob ? LookElsewhere.GrossVitells(ob, u0, mean) : null,
-                observed is { } ob2 ? LookElsewhere.DiscreteGrossVitells(ob2, u0, mean, h.Windows).P : null,
-                new double[] { 1, 2, 3, 4 }.Select(z => GlobalComparison.Of(max, z, u0, h.Windows, [(mean, err)])).ToArray());
+                observed is { } ob2 ? LookElsewhere.DiscreteGrossVitells(ob2, u0, mean, finite).P : null,
+                new double[] { 1, 2, 3, 4 }.Select(z => GlobalComparison.Of(max, z, u0, finite, [(mean, err)])).ToArray(), finite);
         }).ToArray();
         var curves = perFpr.Select(f => (f.MeanUpcrossings, f.UpcrossingsError)).ToArray();
+        int windows = perFpr.Length > 0 ? perFpr.Max(f => f.Windows) : h.Windows;
         (double P, double E)? pg = h.Observed is { } obs ? LookElsewhere.GlobalP(t, obs.Z) : null;
         // Each pseudo-scan against the others: uniform when they are exchangeable draws of the null.
         var loo = t.Select((tj, j) => t.Length < 2 ? double.NaN : (double)t.Where((ti, i) => i != j && ti >= tj).Count() / (t.Length - 1)).ToArray();
@@ -117,8 +121,8 @@ public static class ScanPseudoMerge
         double ks = sorted.Select((v, k) => Math.Max(Math.Abs((k + 1.0) / sorted.Length - v), Math.Abs((double)k / sorted.Length - v))).DefaultIfEmpty(double.NaN).Max();
         return new ScanGlobal(h, all.Length, missing, Statistic(h), h.Observed?.Z, pg?.P, pg?.E, pg is { } q ? LookElsewhere.ZOf(q.P) : null,
             h.Observed is { } o2 ? perFpr.Sum(f => LookElsewhere.GrossVitells(o2.Z, u0, f.MeanUpcrossings)) : null,
-            h.Observed is { } o3 ? perFpr.Sum(f => LookElsewhere.DiscreteGrossVitells(o3.Z, u0, f.MeanUpcrossings, h.Windows).P) : null,
-            new double[] { 1, 2, 3, 4 }.Select(z => GlobalComparison.Of(t, z, u0, h.Windows, curves)).ToArray(), perFpr, new LeaveOneOut(loo.Length, loo, lm, lsd, ks));
+            h.Observed is { } o3 ? perFpr.Sum(f => LookElsewhere.DiscreteGrossVitells(o3.Z, u0, f.MeanUpcrossings, f.Windows).P) : null,
+            new double[] { 1, 2, 3, 4 }.Select(z => GlobalComparison.Of(t, z, u0, windows, curves)).ToArray(), perFpr, new LeaveOneOut(loo.Length, loo, lm, lsd, ks));
     }
 
     /// <summary>The largest finite value (−∞ when none).</summary>
@@ -143,7 +147,7 @@ public static class ScanPseudoMerge
             p.Line(zs, zs.Select(z => Math.Max(1e-6, LookElsewhere.GlobalP(b, z).P)).ToArray(), "pseudo-scans: max Z at FPR 1 (bump hunt)", Palette.Green, LineStyle.Dashed);
             p.Line(zs, zs.Select(z => Math.Min(1, LookElsewhere.GrossVitells(z, g.Header.UpcrossingLevel, bump.MeanUpcrossings))).ToArray(),
                 $"Gross–Vitells, FPR 1 (E[N({F(g.Header.UpcrossingLevel)})] = {bump.MeanUpcrossings.ToString("F2", Inv)})", Palette.Green, LineStyle.Dotted);
-            p.Line(zs, zs.Select(z => Math.Max(1e-6, LookElsewhere.DiscreteGrossVitells(z, g.Header.UpcrossingLevel, bump.MeanUpcrossings, g.Header.Windows).P)).ToArray(),
+            p.Line(zs, zs.Select(z => Math.Max(1e-6, LookElsewhere.DiscreteGrossVitells(z, g.Header.UpcrossingLevel, bump.MeanUpcrossings, bump.Windows).P)).ToArray(),
                 "discrete-window Gross–Vitells, FPR 1", Palette.Purple, LineStyle.DashDot);
         }
         if (g.PerFpr.Length > 1)

@@ -48,11 +48,11 @@ public sealed record WindowResult(ScanWindow Window, string Identity, int Sbl, i
     /// <summary>Whether the sideband fit is poor (p &lt; <see cref="PoorFitP"/>).</summary>
     [JsonIgnore] public bool PoorSidebandFit => SidebandFit is { } f && f.P < PoorFitP;
 
-    /// <summary>The scan's method's points (the first method's).</summary>
-    [JsonIgnore] public WindowPoint[] Points => Methods[0].Points;
+    /// <summary>The scan's method's points (the first method's; written to results.json as before the methods, read back from <see cref="Methods"/>).</summary>
+    public WindowPoint[] Points => Methods[0].Points;
 
-    /// <summary>The scan's method's reweighted Z.</summary>
-    [JsonIgnore] public double ReweightedZ => Methods[0].ReweightedZ;
+    /// <summary>The scan's method's reweighted Z (likewise).</summary>
+    public double ReweightedZ => Methods[0].ReweightedZ;
 }
 
 /// <summary>The plain sideband fit's quality in a window: Poisson deviance, its degrees of freedom and the χ² p-value.</summary>

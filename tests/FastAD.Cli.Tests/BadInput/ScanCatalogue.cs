@@ -117,6 +117,18 @@ public sealed class ScanCatalogue
     }
 
     [Fact]
+    public void ABackgroundSampleThatMissesAWindowsSignalRegionNamesTheWindow()
+    {
+        // Background events only in 9-10 GeV: the windows of --range 2:4 have none in their SRs.
+        var lines = new List<string> { "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d" };
+        for (int i = 0; i < 300; i++)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{9 + (i + 0.5) / 300},{30 + i % 17},{0.001 * (1 + i % 13)},{0.002 * (1 + i % 11)}"));
+        string bkg = Temp("bkg.csv", string.Join("\n", lines) + "\n");
+        Refusal.Expect(["scan", "--generate", "--range", "2:4", "--method", "cathode,idealized", "--background", bkg, "--out", Out()],
+            "window 0 (SBL [2, 2.2092)", "has 0 events in this window's SR", "covers the scanned range");
+    }
+
+    [Fact]
     public void FitOnlyWithAMethodIsRefused() =>
         Refusal.Expect(["scan", "--generate", "--fit-only", "--method", "cwola", "--out", Out()], "--fit-only runs the plain bump hunt alone");
 
