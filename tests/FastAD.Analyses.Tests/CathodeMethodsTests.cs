@@ -40,6 +40,31 @@ public sealed class CathodeMethodsTests : IDisposable
     }
 
     [Fact]
+    public void TheMethodsEnsemblesAreSavedAndReusedWithTheSameScores()
+    {
+        var c = CathodeConfig.Quick();
+        c.Bdt.Members = 3;
+        c.Flows.Epochs = 3;
+        var (os, _) = CathodeData.Generate(c);
+        AnomalyMethod[] methods = [AnomalyMethod.Cwola, AnomalyMethod.Supervised];
+        var notes = new System.Collections.Concurrent.ConcurrentQueue<StageProgress>();
+        CathodeResults Run(bool reuse) => CathodeAnalysis.Run(new CathodeRequest(c, os, null, _dir, reuse, "test", "generated", methods),
+            new RunContext(CpuDevice.Instance, new ModelStore(_dir, reuse, "cathode"), new CallbackProgress<StageProgress>(notes.Enqueue))).Results;
+        var first = Run(reuse: false);
+        foreach (var m in new[] { "cwola", "supervised" }) Assert.True(File.Exists(Path.Combine(_dir, "models", $"bdt-{m}-os.json")), m);
+        notes.Clear();
+        var again = Run(reuse: true);
+        foreach (var m in new[] { "cwola", "supervised" })
+            Assert.Contains(notes, n => n.Note is { } t && t.StartsWith("reused ") && t.EndsWith($"bdt-{m}-os.json"));
+        Assert.Equal(first.Primary.Methods!.Select(r => r.Scan.Points.Select(p => p.Z).ToArray()), again.Primary.Methods!.Select(r => r.Scan.Points.Select(p => p.Z).ToArray()));
+        // Another seed is other folds and other training: the saved ensembles are not taken.
+        c.Seed = 77;
+        notes.Clear();
+        Run(reuse: true);
+        Assert.DoesNotContain(notes, n => n.Note is { } t && t.StartsWith("reused ") && t.Contains("bdt-cwola-os.json"));
+    }
+
+    [Fact]
     public void SculptingIsNearOneForAMassBlindCutAndLargeForAMassCut()
     {
         var binning = new FastAD.Stats.BumpHuntBinning(5, 9, 10.6, 16, 8);

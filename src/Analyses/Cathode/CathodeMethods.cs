@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using FastAD.Flows;
+using FastAD.Kernels.IO;
 using FastAD.Kernels.Random;
 using FastAD.Stats;
 using FastAD.Trees;
@@ -41,7 +42,7 @@ public sealed record MethodResult(string Method, ScanCurve Scan, double? Reweigh
 
 /// <summary>
 /// The methods stage: each method's out-of-fold scores of the channel's events from a k-fold BDT ensemble through the
-/// boosting seam (the run's BDT settings and fold scheme; the ensembles are not saved), then the statistics every method
+/// boosting seam (the run's BDT settings and fold scheme; each saved as models/bdt-METHOD-CHANNEL.json and reused by --reuse when its matrix, folds and settings are the same; ANODE's flows are not saved), then the statistics every method
 /// shares. CATHODE's own scores come from the classifier stage.
 /// </summary>
 internal static class CathodeMethods
@@ -88,20 +89,23 @@ internal static class CathodeMethods
     /// are the classifier stage's): <paramref name="pre"/> and <paramref name="bg"/> are needed by the methods that
     /// <see cref="UsesFlows"/>, <paramref name="background"/> by <see cref="AnomalyMethod.Idealized"/>; each method's
     /// streams are <paramref name="seeds"/>' node of its name.
+    /// With <paramref name="keepModels"/> the method's BDT ensemble is saved in the run's model store (and reused with
+    /// --reuse); the scan keeps whole windows instead (window.json) and does not fill every window's folder with each
+    /// method's ensemble.
     /// </summary>
     public static double[] Scores(RunContext run, CathodeConfig c, CathodeChannelData data, MassBand[] band, CathodePreprocessing? pre,
-        CathodeBackground.BackgroundSamples? bg, AnomalyMethod method, CathodeChannelData? background, SeedTree seeds)
+        CathodeBackground.BackgroundSamples? bg, AnomalyMethod method, CathodeChannelData? background, SeedTree seeds, bool keepModels = true)
     {
         string name = method.Text();
         if (UsesFlows(method) && (pre is null || bg is null)) throw new InvalidOperationException($"--method {name} needs the sideband flows, which were not trained.");
         return method switch
         {
             AnomalyMethod.Cathode => throw new InvalidOperationException("CATHODE's scores are the classifier stage's (CathodeClassifier.Train)."),
-            AnomalyMethod.Cwola => AllRowsTrain(run, c, ClassifierBlock.Of(data, c), name, seeds[name].Seed),
-            AnomalyMethod.Lacathode => Latent(run, c, data, pre!, bg!, name, seeds[name]),
+            AnomalyMethod.Cwola => AllRowsTrain(run, c, ClassifierBlock.Of(data, c), name, seeds[name].Seed, keepModels),
+            AnomalyMethod.Lacathode => Latent(run, c, data, pre!, bg!, name, seeds[name], keepModels),
             AnomalyMethod.Anode => Anode(run, c, data, band, pre!, bg!, name, seeds[name]),
-            AnomalyMethod.Idealized => Trained(run, c, ClassifierBlock.Of(data, c), SrFeatures(background!, c), name, seeds[name].Seed),
-            _ => Supervised(run, c, data, band, name, seeds[name].Seed),
+            AnomalyMethod.Idealized => Trained(run, c, ClassifierBlock.Of(data, c), SrFeatures(background!, c), name, seeds[name].Seed, keepModels),
+            _ => Supervised(run, c, data, band, name, seeds[name].Seed, keepModels),
         };
     }
 
@@ -118,34 +122,48 @@ internal static class CathodeMethods
     /// Out-of-fold scores of CATHODE's k-fold ensemble (SPEC 1.5 rotation: the sidebands scored, not trained on) of
     /// <paramref name="block"/>'s SR (1) against <paramref name="samples"/> (0).
     /// </summary>
-    private static double[] Trained(RunContext run, CathodeConfig c, ClassifierBlock block, double[] samples, string name, ulong seed)
+    private static double[] Trained(RunContext run, CathodeConfig c, ClassifierBlock block, double[] samples, string name, ulong seed, bool keep)
     {
         var data = block.Events;
         var matrix = ClassifierMatrix.Build([block], samples, data.D, samplesFirst: false);
-        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, matrix.Folds(0, c.Bdt.Folds, seed), name, seed);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, matrix.Folds(0, c.Bdt.Folds, seed), name, seed, keep);
         return matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
     }
 
     /// <summary>Out-of-fold scores of a plain k-fold ensemble in which every row of <paramref name="block"/> trains: its SR rows (1) against its sideband rows (0).</summary>
-    private static double[] AllRowsTrain(RunContext run, CathodeConfig c, ClassifierBlock block, string name, ulong seed)
+    private static double[] AllRowsTrain(RunContext run, CathodeConfig c, ClassifierBlock block, string name, ulong seed, bool keep)
     {
         var data = block.Events;
         var matrix = ClassifierMatrix.Build([block], [], data.D, samplesFirst: false);
-        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(matrix.Labels, c.Bdt.Folds, seed), name, seed);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(matrix.Labels, c.Bdt.Folds, seed), name, seed, keep);
         return matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
     }
 
+    /// <summary>
+    /// The method's k-fold ensemble on <paramref name="columns"/> and <paramref name="labels"/>: reused from the run's model
+    /// store (<c>models/bdt-METHOD-CHANNEL.json</c>) with <c>--reuse</c> when it was trained on the same matrix, folds and
+    /// settings, else trained and saved there.
+    /// </summary>
     private static Ensemble Train(RunContext run, CathodeConfig c, CathodeChannelData data, double[][] columns, double[] labels, FoldSplit[] folds, string name,
-        ulong seed)
+        ulong seed, bool keep)
     {
         string stage = $"method {name} {data.Channel}";
         int total = folds.Length * c.Bdt.Members;
         var p = c.BoostingParameters(data.Channel);
+        // Everything the ensemble depends on: the matrix (which holds the flows' samples or latents where a method uses them), the folds and the settings.
+        var parts = new List<object> { "method bdt v1", name, YamlConfig.ToYaml(c.Bdt), p.ToString()!, seed, labels };
+        parts.AddRange(columns);
+        parts.AddRange(folds.SelectMany(f => new[] { f.Train, f.Validation, f.Test }).Select(ix => ix.Select(i => (double)i).ToArray()));
+        string inputs = ModelFingerprint.Of(parts.ToArray());
+        string file = CathodeModels.MethodBdtFile(name, data.Channel), group = CathodeModels.MethodBdtGroup(name, data.Channel);
+        var saved = keep ? run.Models.OpenSingle(run, stage, file, group, inputs, path => ModelFile.Load(path, CathodeModels.MethodBdtIdentity(name, data.Channel, inputs))) : null;
+        if (saved is not null) return saved;
         run.Report(stage, 0, total, $"{total} models on {labels.Length:N0} rows {Ensemble.PathOn(run.Device, p)}");
         var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: seed + 1);
         var e = Ensemble.Train(run.Device, binner, binner.Transform(columns), labels, folds, c.Bdt.Members, p,
             new CallbackProgress<int>(n => run.Report(stage, n, total)), run.Cancel);
         run.Report(stage, total, total);
+        if (keep) run.Models.SaveSingle(file, group, inputs, path => ModelFile.Save(path, e, CathodeModels.MethodBdtIdentity(name, data.Channel, inputs)));
         return e;
     }
 
@@ -162,13 +180,13 @@ internal static class CathodeMethods
     /// sideband latents are scored, not trained on).
     /// </summary>
     private static double[] Latent(RunContext run, CathodeConfig c, CathodeChannelData data, CathodePreprocessing pre, CathodeBackground.BackgroundSamples bg,
-        string name, SeedTree seeds)
+        string name, SeedTree seeds, bool keep)
     {
         using var evaluator = FlowEvaluator.For(run.Device, bg.Flows, FlowPrecision.Double);
         var z = evaluator.LatentRoundRobin(pre.Features(data.Features), pre.Masses(data.Mass), data.Rows);
         var normal = new double[bg.TrainingSamples.Length];
         Philox4x32.FillNormal(normal, seeds["normal"].Seed, 0);
-        return Trained(run, c, ClassifierBlock.Of(data with { Features = z }, c), normal, name, seeds["folds"].Seed);
+        return Trained(run, c, ClassifierBlock.Of(data with { Features = z }, c), normal, name, seeds["folds"].Seed, keep);
     }
 
     /// <summary>
@@ -236,14 +254,14 @@ internal static class CathodeMethods
     /// that SR and sideband scores come from single models alike (a mean over the folds is narrower, and a cut fixed on
     /// it would pass more SR events than its sideband FPR says).
     /// </summary>
-    private static double[] Supervised(RunContext run, CathodeConfig c, CathodeChannelData data, MassBand[] band, string name, ulong seed)
+    private static double[] Supervised(RunContext run, CathodeConfig c, CathodeChannelData data, MassBand[] band, string name, ulong seed, bool keep)
     {
         var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).ToArray();
         var block = new ClassifierBlock(data, sr.Where(i => data.Truth![i] == 1).ToArray(), sr.Where(i => data.Truth![i] != 1).ToArray());
         if (block.SrRows.Length < c.Bdt.Folds)
             throw new ArgumentException($"{data.Source}: {block.SrRows.Length} true signal events in the SR; --method supervised needs at least {c.Bdt.Folds} (one per fold).");
         var matrix = ClassifierMatrix.Build([block], [], data.D, samplesFirst: false);
-        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(matrix.Labels, c.Bdt.Folds, seed), name, seed);
+        var ensemble = Train(run, c, data, matrix.Columns, matrix.Labels, CathodeFolds.AllRows(matrix.Labels, c.Bdt.Folds, seed), name, seed, keep);
         var scores = matrix.Scatter(0, ensemble.OutOfFoldScores(ensemble.Binner.Transform(matrix.Columns)));
         var sb = Enumerable.Range(0, data.Rows).Where(i => band[i] is MassBand.Sbl or MassBand.Sbh).ToArray();
         var sbScores = CathodeClassifier.PerFold(ensemble, Rows.Gather(data.Features, sb, data.D), data.D);

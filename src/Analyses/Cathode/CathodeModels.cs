@@ -25,6 +25,15 @@ internal static class CathodeModels
     /// <summary>The group of a channel's BDT ensemble (fingerprint <c>bdt-os.inputs</c>).</summary>
     internal static string BdtGroup(DimuonChannel channel) => $"bdt-{Ch(channel)}";
 
+    /// <summary>File of a method's BDT ensemble on a channel (SPEC 6; e.g. <c>bdt-cwola-os.json</c>).</summary>
+    internal static string MethodBdtFile(string method, DimuonChannel channel) => $"bdt-{method}-{Ch(channel)}.json";
+
+    /// <summary>The group of a method's BDT ensemble (fingerprint <c>bdt-cwola-os.inputs</c>).</summary>
+    internal static string MethodBdtGroup(string method, DimuonChannel channel) => $"bdt-{method}-{Ch(channel)}";
+
+    /// <summary>Identity of a method's BDT ensemble trained from <paramref name="inputs"/>.</summary>
+    internal static ModelIdentity MethodBdtIdentity(string method, DimuonChannel channel, string inputs) => new($"cathode {method}", channel.Text(), null, inputs);
+
     /// <summary>What <see cref="OutputLock.File"/> locks (as FILE.lock) while one process trains a channel's flows.</summary>
     internal static string FlowTrainingLock(ModelStore store, DimuonChannel channel) => store.PathOf(FlowGroup(channel));
 

@@ -251,7 +251,7 @@ public static class ScanAnalysis
             try
             {
                 var scores = method == AnomalyMethod.Cathode ? scored!.Scores
-                    : run.Time($"method {name} ({w.Name})", () => CathodeMethods.Scores(run, wc, data, band, pre, bg, method, background, seeds));
+                    : run.Time($"method {name} ({w.Name})", () => CathodeMethods.Scores(run, wc, data, band, pre, bg, method, background, seeds, keepModels: false));
                 var (r, cut) = MethodStatistics(run, wc, data, sideband, name, scores, method == AnomalyMethod.Cathode ? scored!.RocSampleScores : null, fprs, reweight: true);
                 results[k] = r;
                 // The spectra of the first method that ran (the first, unless it could not run here); their FPR-1 point, the
