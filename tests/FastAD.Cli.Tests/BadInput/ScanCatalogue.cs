@@ -17,14 +17,16 @@ public sealed class ScanCatalogue
         return path;
     }
 
-    /// <summary>300 events spread over 2–20 GeV whose features vary (a table that loads; no truth column).</summary>
-    private static string Varied()
+    /// <summary>300 events spread evenly over [<paramref name="low"/>, <paramref name="high"/>] GeV whose features vary (a table that loads; no truth column).</summary>
+    private static string Spread(double low, double high, string name = "data.csv")
     {
         var lines = new List<string> { "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d" };
         for (int i = 0; i < 300; i++)
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{2 + 18 * (i + 0.5) / 300},{30 + i % 17},{0.001 * (1 + i % 13)},{0.002 * (1 + i % 11)}"));
-        return Temp("data.csv", string.Join("\n", lines) + "\n");
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{low + (high - low) * (i + 0.5) / 300},{30 + i % 17},{0.001 * (1 + i % 13)},{0.002 * (1 + i % 11)}"));
+        return Temp(name, string.Join("\n", lines) + "\n");
     }
+
+    private static string Varied() => Spread(2, 20);
 
     private static string Out() => Path.Combine(Directory.CreateTempSubdirectory("fastad-scan-out").FullName, "out");
 
@@ -64,10 +66,7 @@ public sealed class ScanCatalogue
     public void AWindowWhoseSidebandsAreEmptyIsNamed()
     {
         // Events only in 9-10 GeV: the window's sidebands [8, 9) and [10, 11] are empty.
-        var lines = new List<string> { "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d" };
-        for (int i = 0; i < 300; i++)
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{9 + (i + 0.5) / 300},{30 + i % 17},{0.001 * (1 + i % 13)},{0.002 * (1 + i % 11)}"));
-        string data = Temp("data.csv", string.Join("\n", lines) + "\n");
+        string data = Spread(9, 10);
         string file = Temp("windows.csv", "sbl_low,sr_low,sr_high,sbh_high\n8,9,10,11\n");
         Refusal.Expect(["scan", "--data", data, "--windows", file, "--out", Out()], "window 0 (SBL [8, 9), SR [9, 10), SBH [10, 11])",
             "0 events in the low and 0 in the high sideband", "at least 50");
@@ -120,10 +119,7 @@ public sealed class ScanCatalogue
     public void ABackgroundSampleThatMissesAWindowsSignalRegionNamesTheWindow()
     {
         // Background events only in 9-10 GeV: the windows of --range 2:4 have none in their SRs.
-        var lines = new List<string> { "dimu_mass,dimu_pt,mu0_ip3d,mu1_ip3d" };
-        for (int i = 0; i < 300; i++)
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{9 + (i + 0.5) / 300},{30 + i % 17},{0.001 * (1 + i % 13)},{0.002 * (1 + i % 11)}"));
-        string bkg = Temp("bkg.csv", string.Join("\n", lines) + "\n");
+        string bkg = Spread(9, 10, "bkg.csv");
         Refusal.Expect(["scan", "--generate", "--range", "2:4", "--method", "cathode,idealized", "--background", bkg, "--out", Out()],
             "window 0 (SBL [2, 2.2092)", "has 0 events in this window's SR", "covers the scanned range");
     }
