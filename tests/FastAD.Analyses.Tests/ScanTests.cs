@@ -298,6 +298,24 @@ public class ScanTests
         Assert.Contains("**Caution:**", File.ReadAllText(Path.Combine(dir, "report.md")));
     }
 
+    [Fact]
+    public void ThePseudoScansIdentityIgnoresTheScheduleAndTheMethodsTheyDoNotRedo()
+    {
+        var a = Tiny();
+        var b = Tiny();
+        b.Scan.WindowBatch = 1;
+        b.Scan.Methods = [AnomalyMethod.Cathode, AnomalyMethod.Cwola];
+        Assert.Equal(a.PseudoIdentityYaml(), b.PseudoIdentityYaml());
+        Assert.Equal(1, b.Scan.WindowBatch);                       // the copy did not touch the configuration itself
+        Assert.Equal(2, b.Scan.Methods.Count);
+        var other = Tiny();
+        other.Scan.Fprs = [1, 0.05];
+        Assert.NotEqual(a.PseudoIdentityYaml(), other.PseudoIdentityYaml());
+        var cwola = Tiny();
+        cwola.Scan.Methods = [AnomalyMethod.Cwola, AnomalyMethod.Cathode];
+        Assert.NotEqual(a.PseudoIdentityYaml(), cwola.PseudoIdentityYaml());
+    }
+
     /// <summary>Progress delivered on the reporting thread (Progress&lt;T&gt; posts to the thread pool, too late to stop at a window).</summary>
     private sealed class SyncProgress(Action<StageProgress> report) : IProgress<StageProgress>
     {
