@@ -40,13 +40,13 @@ public sealed class CathodeMethodsTests : IDisposable
     }
 
     [Fact]
-    public void TheMethodsEnsemblesAreSavedAndReusedWithTheSameScores()
+    public void TheMethodsModelsAreSavedAndReusedWithTheSameScores()
     {
         var c = CathodeConfig.Quick();
         c.Bdt.Members = 3;
         c.Flows.Epochs = 3;
         var (os, _) = CathodeData.Generate(c);
-        AnomalyMethod[] methods = [AnomalyMethod.Cwola, AnomalyMethod.Supervised];
+        AnomalyMethod[] methods = [AnomalyMethod.Cwola, AnomalyMethod.Supervised, AnomalyMethod.Anode];
         var notes = new System.Collections.Concurrent.ConcurrentQueue<StageProgress>();
         CathodeResults Run(bool reuse) => CathodeAnalysis.Run(new CathodeRequest(c, os, null, _dir, reuse, "test", "generated", methods),
             new RunContext(CpuDevice.Instance, new ModelStore(_dir, reuse, "cathode"), new CallbackProgress<StageProgress>(notes.Enqueue))).Results;
@@ -54,8 +54,8 @@ public sealed class CathodeMethodsTests : IDisposable
         foreach (var m in new[] { "cwola", "supervised" }) Assert.True(File.Exists(Path.Combine(_dir, "models", $"bdt-{m}-os.json")), m);
         notes.Clear();
         var again = Run(reuse: true);
-        foreach (var m in new[] { "cwola", "supervised" })
-            Assert.Contains(notes, n => n.Note is { } t && t.StartsWith("reused ") && t.EndsWith($"bdt-{m}-os.json"));
+        foreach (var file in new[] { "bdt-cwola-os.json", "bdt-supervised-os.json" }.Concat(Enumerable.Range(0, c.Bdt.Folds).Select(f => $"flow-anode-os-{f}.json")))
+            Assert.Contains(notes, n => n.Note is { } t && t.StartsWith("reused ") && t.EndsWith(file));
         Assert.Equal(first.Primary.Methods!.Select(r => r.Scan.Points.Select(p => p.Z).ToArray()), again.Primary.Methods!.Select(r => r.Scan.Points.Select(p => p.Z).ToArray()));
         // Another seed is other folds and other training: the saved ensembles are not taken.
         c.Seed = 77;

@@ -42,7 +42,7 @@ public sealed record MethodResult(string Method, ScanCurve Scan, double? Reweigh
 
 /// <summary>
 /// The methods stage: each method's out-of-fold scores of the channel's events from a k-fold BDT ensemble through the
-/// boosting seam (the run's BDT settings and fold scheme; each saved as models/bdt-METHOD-CHANNEL.json and reused by --reuse when its matrix, folds and settings are the same; ANODE's flows are not saved), then the statistics every method
+/// boosting seam (the run's BDT settings and fold scheme; each saved as models/bdt-METHOD-CHANNEL.json, ANODE's flows as flow-anode-CHANNEL-F.json, and reused by --reuse when trained on the same inputs), then the statistics every method
 /// shares. CATHODE's own scores come from the classifier stage.
 /// </summary>
 internal static class CathodeMethods
@@ -103,7 +103,7 @@ internal static class CathodeMethods
             AnomalyMethod.Cathode => throw new InvalidOperationException("CATHODE's scores are the classifier stage's (CathodeClassifier.Train)."),
             AnomalyMethod.Cwola => AllRowsTrain(run, c, ClassifierBlock.Of(data, c), name, seeds[name].Seed, keepModels),
             AnomalyMethod.Lacathode => Latent(run, c, data, pre!, bg!, name, seeds[name], keepModels),
-            AnomalyMethod.Anode => Anode(run, c, data, band, pre!, bg!, name, seeds[name]),
+            AnomalyMethod.Anode => Anode(run, c, data, band, pre!, bg!, name, seeds[name], keepModels),
             AnomalyMethod.Idealized => Trained(run, c, ClassifierBlock.Of(data, c), SrFeatures(background!, c), name, seeds[name].Seed, keepModels),
             _ => Supervised(run, c, data, band, name, seeds[name].Seed, keepModels),
         };
@@ -196,7 +196,7 @@ internal static class CathodeMethods
     /// (a score in [0, 1] with the ratio's order). Both densities are of the preprocessed features, whose Jacobian cancels.
     /// </summary>
     private static double[] Anode(RunContext run, CathodeConfig c, CathodeChannelData data, MassBand[] band, CathodePreprocessing pre,
-        CathodeBackground.BackgroundSamples bg, string name, SeedTree seeds)
+        CathodeBackground.BackgroundSamples bg, string name, SeedTree seeds, bool keep)
     {
         int d = data.D, k = c.Bdt.Folds, n = data.Rows;
         var z = pre.Features(data.Features);
@@ -224,9 +224,18 @@ internal static class CathodeMethods
             var train = shuffled[nVal..];
             if (train.Length == 0)
                 throw new ArgumentException($"{data.Source}: {sr.Length} SR events leave fold {f}'s ANODE flow nothing to train on; --method anode needs more SR events.");
-            var flow = new Spec13AffineMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, seeds["init"][f].Seed);
-            FlowTraining.Train(run.Device, [flow], Rows.Gather(z, train, d), Rows.Gather(m, train, 1), Rows.Gather(z, val, d), Rows.Gather(m, val, 1),
-                [settings[f]], cancel: run.Cancel);
+            var (xt, mt, xv, mv) = (Rows.Gather(z, train, d), Rows.Gather(m, train, 1), Rows.Gather(z, val, d), Rows.Gather(m, val, 1));
+            // Saved as models/flow-anode-CHANNEL-F.json and reused by --reuse when trained on exactly these events and settings.
+            string inputs = ModelFingerprint.Of("anode flow v1", YamlConfig.ToYaml(c.Flows), settings[f].Seed, seeds["init"][f].Seed, xt, mt, xv, mv);
+            string file = CathodeModels.AnodeFlowFile(data.Channel, f), group = CathodeModels.AnodeFlowGroup(data.Channel, f);
+            var identity = CathodeModels.AnodeFlowIdentity(data.Channel, f, inputs);
+            var flow = keep ? run.Models.OpenSingle(run, stage, file, group, inputs, path => FlowFile.Load(path, identity)) : null;
+            if (flow is not { } reused || reused.D != d || reused.C != 1 || reused.Made.Length != c.Flows.Blocks || reused.Made[0].H != c.Flows.Hidden)
+            {
+                flow = new Spec13AffineMaf(d, 1, c.Flows.Hidden, c.Flows.Blocks, seeds["init"][f].Seed);
+                FlowTraining.Train(run.Device, [flow], xt, mt, xv, mv, [settings[f]], cancel: run.Cancel);
+                if (keep) run.Models.SaveSingle(file, group, inputs, path => FlowFile.Save(path, flow, identity: identity));
+            }
             flows[f] = flow;
             run.Report(stage, Interlocked.Increment(ref done), k);
         });

@@ -34,6 +34,16 @@ internal static class CathodeModels
     /// <summary>Identity of a method's BDT ensemble trained from <paramref name="inputs"/>.</summary>
     internal static ModelIdentity MethodBdtIdentity(string method, DimuonChannel channel, string inputs) => new($"cathode {method}", channel.Text(), null, inputs);
 
+    /// <summary>File of ANODE's SR flow of fold <paramref name="fold"/> on a channel.</summary>
+    internal static string AnodeFlowFile(DimuonChannel channel, int fold) => $"flow-anode-{Ch(channel)}-{fold}.json";
+
+    /// <summary>The group of ANODE's SR flow of a fold (its own fingerprint: each fold trains on other events).</summary>
+    internal static string AnodeFlowGroup(DimuonChannel channel, int fold) => $"flow-anode-{Ch(channel)}-{fold}";
+
+    /// <summary>Identity of ANODE's SR flow of a fold trained from <paramref name="inputs"/>.</summary>
+    internal static ModelIdentity AnodeFlowIdentity(DimuonChannel channel, int fold, string inputs) =>
+        new("cathode anode", channel.Text(), fold.ToString(System.Globalization.CultureInfo.InvariantCulture), inputs);
+
     /// <summary>What <see cref="OutputLock.File"/> locks (as FILE.lock) while one process trains a channel's flows.</summary>
     internal static string FlowTrainingLock(ModelStore store, DimuonChannel channel) => store.PathOf(FlowGroup(channel));
 
