@@ -79,9 +79,7 @@ internal sealed class CathodeCommand() : AnalysisCommand<CathodeConfig, CathodeO
     protected override Prepared Prepare(ParseResult parse, CathodeConfig c, string outDir)
     {
         var (primary, ctrl, input) = Load(parse, c);
-        var methods = (parse.GetValue(_method) ?? "cathode").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(m => EnumText.Parse<AnomalyMethod>(m, "--method")).Distinct().ToArray();
-        if (methods.Length == 0) throw new ArgumentException($"--method names no method; give one or more of {EnumText.Choices(typeof(AnomalyMethod))}.");
+        var methods = MethodList.Parse(parse.GetValue(_method) ?? "cathode").Distinct().ToArray();
         var background = Background(parse, c, methods);
         var inj = Injection(parse, c, primary);
         string? preEvents = parse.GetValue(_preIsolation), preMasses = parse.GetValue(_preIsolationMasses), preWhere = parse.GetValue(_preIsolationWhere);

@@ -48,11 +48,10 @@ internal sealed class ScanCommand() : AnalysisCommand<ScanConfig, ScanResults>("
         if (parse.GetValue(_method) is { } m) c.Scan.Methods = ParseMethods(m);
     }
 
-    /// <summary>"cathode,cwola" → the methods, in order; an error naming the unknown one.</summary>
+    /// <summary>"cathode,cwola" → the methods, in order (the first is the statistic's, so a repeat is refused rather than guessed at).</summary>
     internal static List<AnomalyMethod> ParseMethods(string text)
     {
-        var methods = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => EnumText.Parse<AnomalyMethod>(m, "--method")).ToList();
-        if (methods.Count == 0) throw new ArgumentException($"--method names no method; give one or more of {EnumText.Choices(typeof(AnomalyMethod))}.");
+        var methods = MethodList.Parse(text);
         if (methods.Distinct().Count() != methods.Count) throw new ArgumentException($"--method '{text}': a method is listed twice.");
         return methods;
     }

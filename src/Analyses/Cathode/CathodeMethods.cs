@@ -71,14 +71,26 @@ internal static class CathodeMethods
             var scores = run.Time($"method {name} ({data.Channel})", () => method == AnomalyMethod.Cathode
                 ? st.Scores
                 : Scores(run, c, data, st.Band, pre, bg, method, background, seeds));
-            var s = inRange.Select(i => scores[i]).ToArray();
-            var scan = WorkingPointScan.Scan(name, model, fitter, masses, s, sideband, fprs, truth, null);
-            var reweighted = WorkingPointScan.Reweight(fitter, model, masses, s)?.Z;
-            var (auc, maxSic, eff, sic) = Sic(data, st.Band, scores);
-            var sculpting = scan.Points.Select(p => Sculpting(model.Binning, masses, s, sideband, p.Cut)).ToArray();
-            results.Add(new MethodResult(name, scan, reweighted, auc, maxSic, eff, sic, sculpting));
+            results.Add(Evaluate(name, model, fitter, masses, inRange.Select(i => scores[i]).ToArray(), sideband, fprs, truth, null, data, st.Band, scores));
         }
         return results.ToArray();
+    }
+
+    /// <summary>
+    /// The statistics every method shares (SPEC 6), for the scores <paramref name="inRange"/> of the events at
+    /// <paramref name="masses"/>: the working-point scan over <paramref name="fprs"/> (all fitted in one batch), and for
+    /// <paramref name="trained"/> scores the reweighted Z and the truth figures (AUC, max SIC, SIC curve from
+    /// <paramref name="allScores"/> of <paramref name="data"/>'s events in <paramref name="band"/>); the sculpting of every cut.
+    /// Used by the methods stage of `fastad cathode` and by every window of the scan.
+    /// </summary>
+    internal static MethodResult Evaluate(string name, BackgroundModel model, ProfileLikelihoodFitter fitter, double[] masses, double[] inRange, bool[] sideband,
+        double[] fprs, double[]? truth, double[]? rocSampleScores, CathodeChannelData data, MassBand[] band, double[] allScores, bool trained = true)
+    {
+        var scan = WorkingPointScan.Scan(name, model, fitter, masses, inRange, sideband, fprs, truth, rocSampleScores);
+        var reweighted = trained ? WorkingPointScan.Reweight(fitter, model, masses, inRange)?.Z : null;
+        var (auc, maxSic, eff, sic) = trained ? Sic(data, band, allScores) : (double.NaN, double.NaN, [], []);
+        var sculpting = scan.Points.Select(p => Sculpting(model.Binning, masses, inRange, sideband, p.Cut)).ToArray();
+        return new MethodResult(name, scan, reweighted, auc, maxSic, eff, sic, sculpting);
     }
 
     /// <summary>Whether <paramref name="method"/> builds on the sideband flows (the background stage).</summary>
@@ -150,14 +162,18 @@ internal static class CathodeMethods
         string stage = $"method {name} {data.Channel}";
         int total = folds.Length * c.Bdt.Members;
         var p = c.BoostingParameters(data.Channel);
-        // Everything the ensemble depends on: the matrix (which holds the flows' samples or latents where a method uses them), the folds and the settings.
-        var parts = new List<object> { "method bdt v1", name, YamlConfig.ToYaml(c.Bdt), p.ToString()!, seed, labels };
-        parts.AddRange(columns);
-        parts.AddRange(folds.SelectMany(f => new[] { f.Train, f.Validation, f.Test }).Select(ix => ix.Select(i => (double)i).ToArray()));
-        string inputs = ModelFingerprint.Of(parts.ToArray());
         string file = CathodeModels.MethodBdtFile(name, data.Channel), group = CathodeModels.MethodBdtGroup(name, data.Channel);
-        var saved = keep ? run.Models.OpenSingle(run, stage, file, group, inputs, path => ModelFile.Load(path, CathodeModels.MethodBdtIdentity(name, data.Channel, inputs))) : null;
-        if (saved is not null) return saved;
+        string inputs = "";
+        if (keep)
+        {
+            // Everything the ensemble depends on: the matrix (which holds the flows' samples or latents where a method uses them), the folds and the settings.
+            var parts = new List<object> { "method bdt v1", name, YamlConfig.ToYaml(c.Bdt), p.ToString()!, seed, labels };
+            parts.AddRange(columns);
+            parts.AddRange(folds.SelectMany(f => new[] { f.Train, f.Validation, f.Test }).Select(ix => ix.Select(i => (double)i).ToArray()));
+            inputs = ModelFingerprint.Of(parts.ToArray());
+            var saved = run.Models.OpenSingle(run, stage, file, group, inputs, path => ModelFile.Load(path, CathodeModels.MethodBdtIdentity(name, data.Channel, inputs)));
+            if (saved is not null) return saved;
+        }
         run.Report(stage, 0, total, $"{total} models on {labels.Length:N0} rows {Ensemble.PathOn(run.Device, p)}");
         var binner = QuantileBinner.Fit(data.FeatureNames, columns, seed: seed + 1);
         var e = Ensemble.Train(run.Device, binner, binner.Transform(columns), labels, folds, c.Bdt.Members, p,
@@ -226,7 +242,7 @@ internal static class CathodeMethods
                 throw new ArgumentException($"{data.Source}: {sr.Length} SR events leave fold {f}'s ANODE flow nothing to train on; --method anode needs more SR events.");
             var (xt, mt, xv, mv) = (Rows.Gather(z, train, d), Rows.Gather(m, train, 1), Rows.Gather(z, val, d), Rows.Gather(m, val, 1));
             // Saved as models/flow-anode-CHANNEL-F.json and reused by --reuse when trained on exactly these events and settings.
-            string inputs = ModelFingerprint.Of("anode flow v1", YamlConfig.ToYaml(c.Flows), settings[f].Seed, seeds["init"][f].Seed, xt, mt, xv, mv);
+            string inputs = keep ? ModelFingerprint.Of("anode flow v1", YamlConfig.ToYaml(c.Flows), settings[f].Seed, seeds["init"][f].Seed, xt, mt, xv, mv) : "";
             string file = CathodeModels.AnodeFlowFile(data.Channel, f), group = CathodeModels.AnodeFlowGroup(data.Channel, f);
             var identity = CathodeModels.AnodeFlowIdentity(data.Channel, f, inputs);
             var flow = keep ? run.Models.OpenSingle(run, stage, file, group, inputs, path => FlowFile.Load(path, identity)) : null;
@@ -318,7 +334,7 @@ internal static class CathodeMethods
     }
 
     /// <summary>AUC, max SIC (ε_B·N_B ≥ 100) and the SIC curve of SR signal against SR background; NaN without truth.</summary>
-    internal static (double Auc, double MaxSic, double[] Efficiency, double[] Sic) Sic(CathodeChannelData data, MassBand[] band, double[] scores)
+    private static (double Auc, double MaxSic, double[] Efficiency, double[] Sic) Sic(CathodeChannelData data, MassBand[] band, double[] scores)
     {
         if (data.Truth is null) return (double.NaN, double.NaN, [], []);
         var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).ToArray();

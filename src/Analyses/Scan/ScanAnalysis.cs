@@ -222,8 +222,8 @@ public static class ScanAnalysis
         var fprs = ScanFprs(c, fitOnly);
         if (fitOnly)
         {
-            var (plain, plainCounts) = MethodStatistics(run, wc, data, sideband, FitOnlyMethod, new double[data.Rows], null, fprs, reweight: false);
-            return Checked(run, Result(w, wc, identity, band, [plain], double.NaN, double.NaN, plainCounts));
+            var (plain, plainCuts) = MethodStatistics(run, wc, data, band, sideband, FitOnlyMethod, new double[data.Rows], null, fprs, trained: false);
+            return Checked(run, Result(w, wc, identity, band, [plain], double.NaN, double.NaN, Counts(wc, data, new double[data.Rows], plainCuts)));
         }
         var methods = c.Scan.Methods;
         CathodePreprocessing? pre = null;
@@ -243,7 +243,7 @@ public static class ScanAnalysis
         var seeds = CathodeBackground.Seeds(wc, data.Channel)["methods"];
         var results = new WindowMethod[methods.Count];
         double[][] counts = [];
-        int countsFrom = 0;
+        int countsFrom = -1;
         for (int k = 0; k < methods.Count; k++)
         {
             var method = methods[k];
@@ -252,11 +252,11 @@ public static class ScanAnalysis
             {
                 var scores = method == AnomalyMethod.Cathode ? scored!.Scores
                     : run.Time($"method {name} ({w.Name})", () => CathodeMethods.Scores(run, wc, data, band, pre, bg, method, background, seeds, keepModels: false));
-                var (r, cut) = MethodStatistics(run, wc, data, sideband, name, scores, method == AnomalyMethod.Cathode ? scored!.RocSampleScores : null, fprs, reweight: true);
+                var (r, cuts) = MethodStatistics(run, wc, data, band, sideband, name, scores, method == AnomalyMethod.Cathode ? scored!.RocSampleScores : null, fprs, trained: true);
                 results[k] = r;
                 // The spectra of the first method that ran (the first, unless it could not run here); their FPR-1 point, the
                 // uncut fit, is the same for every method and gives the sideband-fit check.
-                if (counts.Length == 0) (counts, countsFrom) = (cut, k);
+                if (countsFrom < 0) (counts, countsFrom) = (Counts(wc, data, scores, cuts), k);
             }
             catch (ArgumentException e) when (methods.Count > 1 && !run.Cancel.IsCancellationRequested)
             {
@@ -274,7 +274,7 @@ public static class ScanAnalysis
             var sr = Enumerable.Range(0, data.Rows).Where(i => band[i] == MassBand.Sr).Select(i => scored.Scores[i]).ToArray();
             srVsSamples = ClassifierMetrics.Roc(sr, scored.RocSampleScores).Auc;
         }
-        return Checked(run, Result(w, wc, identity, band, results, closure, srVsSamples, counts, countsFrom));
+        return Checked(run, Result(w, wc, identity, band, results, closure, srVsSamples, counts, Math.Max(0, countsFrom)));
     }
 
     /// <summary>Warns when the window's sidebands are not described by the polynomial (its Z is then not to be trusted).</summary>
@@ -310,24 +310,25 @@ public static class ScanAnalysis
     public static double[] ScanFprs(ScanConfig c, bool fitOnly) => fitOnly ? [1.0] : c.FprSet();
 
     /// <summary>
-    /// One method's statistics in a window through <see cref="WorkingPointScan"/> (every FPR of the set fitted in one batch),
-    /// with the reweighted Z, the maximum SIC where truth is known, the sculpting of each cut and the spectra after each cut
-    /// (for the figures). All-equal scores give the plain bump hunt.
+    /// One method's statistics in a window through <see cref="CathodeMethods.Evaluate"/> (the working points of the FPR set
+    /// fitted in one batch, the reweighted Z, the truth figures and the sculpting), with each working point's cut for the
+    /// spectra. All-equal scores give the plain bump hunt.
     /// </summary>
-    private static (WindowMethod Result, double[][] Counts) MethodStatistics(RunContext run, CathodeConfig wc, CathodeChannelData data, bool[] sideband, string name,
-        double[] scores, double[]? rocSampleScores, double[] fprs, bool reweight)
+    private static (WindowMethod Result, double[] Cuts) MethodStatistics(RunContext run, CathodeConfig wc, CathodeChannelData data, MassBand[] band, bool[] sideband,
+        string name, double[] scores, double[]? rocSampleScores, double[] fprs, bool trained)
     {
-        var fitter = ProfileLikelihoodFitter.For(run.Device);
         var model = new BackgroundModel(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr), wc.Statistics.Degree);
-        var curve = WorkingPointScan.Scan(name, model, fitter, data.Mass, scores, sideband, fprs, data.Truth, rocSampleScores);
-        var reweighted = reweight ? WorkingPointScan.Reweight(fitter, model, data.Mass, scores) : null;
-        var b = model.Binning;
-        var edges = Edges(b);
-        var counts = curve.Points.Select(p => Histogram(edges, data.Mass.Where((_, i) => scores[i] >= p.Cut))).ToArray();
-        var sculpting = curve.Points.Select(p => CathodeMethods.Sculpting(b, data.Mass, scores, sideband, p.Cut)).ToArray();
-        double maxSic = reweight ? CathodeMethods.Sic(data, CathodeAnalysis.Bands(data, wc), scores).MaxSic : double.NaN;
-        var points = curve.Points.Select(p => new WindowPoint(p.TargetFpr, p.Fpr, p.NSr, p.S, p.B, p.Z, p.P, p.ThetaHat)).ToArray();
-        return (new WindowMethod(name, points, reweighted?.Z ?? double.NaN, maxSic, sculpting), counts);
+        var m = CathodeMethods.Evaluate(name, model, ProfileLikelihoodFitter.For(run.Device), data.Mass, scores, sideband, fprs, data.Truth, rocSampleScores,
+            data, band, scores, trained);
+        var points = m.Scan.Points.Select(p => new WindowPoint(p.TargetFpr, p.Fpr, p.NSr, p.S, p.B, p.Z, p.P, p.ThetaHat)).ToArray();
+        return (new WindowMethod(name, points, m.ReweightedZ ?? double.NaN, m.MaxSic, m.Sculpting), m.Scan.Points.Select(p => p.Cut).ToArray());
+    }
+
+    /// <summary>Per working point, the events with score ≥ its cut in each bump-hunt bin across the window (the figures' spectra).</summary>
+    private static double[][] Counts(CathodeConfig wc, CathodeChannelData data, double[] scores, double[] cuts)
+    {
+        var edges = Edges(CathodeAnalysis.Binning(wc, wc.Statistics.BinsSr));
+        return cuts.Select(cut => Histogram(edges, data.Mass.Where((_, i) => scores[i] >= cut))).ToArray();
     }
 
     /// <summary>The bump-hunt bin edges across a window (SBL, SR, SBH).</summary>
